@@ -1,0 +1,50 @@
+import type { Diagnostic } from './diagnostics.js';
+import { hasErrors, sortDiagnostics } from './diagnostics.js';
+import { load } from './load/load.js';
+import type { Site } from './model/site.js';
+import { plan } from './plan/plan.js';
+import { render, type OutputFile } from './render/render.js';
+import type { SiteModel } from './resolve/model.js';
+import { resolve } from './resolve/resolve.js';
+import { checkInvariants } from './validate/invariants/index.js';
+import { validateSchema } from './validate/schema.js';
+
+export interface CompileResult {
+  /** True when there are no error diagnostics (warnings allowed). */
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  model?: SiteModel;
+  /** The output tree, sorted by path; empty unless ok. */
+  files: OutputFile[];
+}
+
+export interface CompileOptions {
+  /** The path to show in diagnostics, as the user gave it. */
+  file: string;
+  /** Stop after validation: no resolve, plan or render. */
+  validateOnly?: boolean;
+}
+
+/**
+ * The pure compiler: site text in, files and diagnostics out. No I/O besides
+ * reading the shipped schema and blueprints.
+ * Phases: load -> validate (schema, then invariants) -> resolve -> plan -> render.
+ */
+export function compile(text: string, opts: CompileOptions): CompileResult {
+  const fail = (diagnostics: Diagnostic[]): CompileResult => ({ ok: false, diagnostics: sortDiagnostics(diagnostics), files: [] });
+
+  const loaded = load(text, opts.file);
+  if (!loaded.source || hasErrors(loaded.diagnostics)) return fail(loaded.diagnostics);
+
+  const schemaDiagnostics = validateSchema(loaded.data, loaded.source);
+  if (hasErrors(schemaDiagnostics)) return fail(schemaDiagnostics);
+  const site = loaded.data as Site;
+
+  const diagnostics = sortDiagnostics(checkInvariants(site, loaded.source));
+  if (hasErrors(diagnostics)) return fail(diagnostics);
+
+  const model = resolve(site);
+  if (opts.validateOnly) return { ok: true, diagnostics, model, files: [] };
+  const files = render(plan(model), model.site).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { ok: true, diagnostics, model, files };
+}

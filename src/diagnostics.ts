@@ -1,0 +1,54 @@
+/**
+ * Diagnostics are data: every stage returns them instead of throwing, so the
+ * CLI can print all problems at once and tests can assert on fields.
+ */
+export type Severity = 'error' | 'warning';
+
+export interface Location {
+  /** The site file path as the user gave it. */
+  file: string;
+  /** 1-based line and column of the first character. */
+  line: number;
+  column: number;
+  /** 1-based end position (exclusive column) on the end line, when known. */
+  endLine?: number;
+  endColumn?: number;
+}
+
+export interface Diagnostic {
+  /** Stable identifier, e.g. "schema-unknown-field" or "nodeport-duplicate". */
+  code: string;
+  severity: Severity;
+  message: string;
+  /** Field path in the site model, e.g. "clusters[0].nodes[1].ip". */
+  path?: string;
+  location?: Location;
+  hint?: string;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+export type PathSegment = string | number;
+
+/** Renders a path the way users read it: clusters[0].nodes[1].ip */
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? seg : `.${seg}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/** Stable order: by file position, then code, so output never depends on check order. */
+export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.sort(
+    (a, b) =>
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      (a.location?.column ?? 0) - (b.location?.column ?? 0) ||
+      a.code.localeCompare(b.code) ||
+      a.message.localeCompare(b.message),
+  );
+}

@@ -1,0 +1,62 @@
+import { API } from '../model/apis.js';
+import type { GatewayModel, VirtualServiceModel } from '../resolve/model.js';
+import type { K8sObject } from './types.js';
+
+interface Server {
+  port: { number: number; name: string; protocol: 'HTTP' | 'HTTPS' };
+  hosts: string[];
+  tls?: { httpsRedirect: true } | { mode: 'SIMPLE'; credentialName: string };
+}
+
+export interface Gateway extends K8sObject {
+  spec: { selector: Record<string, string>; servers: Server[] };
+}
+
+export interface VirtualService extends K8sObject {
+  spec: {
+    hosts: string[];
+    gateways: string[];
+    http: { match: { uri: { prefix: string } }[]; route: { destination: { host: string; port: { number: number } } }[] }[];
+  };
+}
+
+export function gateway(gw: GatewayModel, apiVersion: string): Gateway {
+  const servers: Server[] = [
+    {
+      port: { number: gw.http.port, name: 'http', protocol: 'HTTP' },
+      hosts: [...gw.hosts],
+      ...(gw.http.httpsRedirect ? { tls: { httpsRedirect: true as const } } : {}),
+    },
+  ];
+  if (gw.https) {
+    servers.push({
+      port: { number: gw.https.port, name: 'https', protocol: 'HTTPS' },
+      hosts: [...gw.hosts],
+      tls: { mode: 'SIMPLE', credentialName: gw.https.credentialName },
+    });
+  }
+  return {
+    apiVersion: `${API.istioNetworkingGroup}/${apiVersion}`,
+    kind: 'Gateway',
+    metadata: { name: gw.name, namespace: gw.namespace },
+    spec: { selector: { ...gw.selector }, servers },
+  };
+}
+
+export function virtualService(vs: VirtualServiceModel, apiVersion: string): VirtualService {
+  return {
+    apiVersion: `${API.istioNetworkingGroup}/${apiVersion}`,
+    kind: 'VirtualService',
+    metadata: { name: vs.name, namespace: vs.namespace },
+    spec: {
+      hosts: [vs.host],
+      gateways: [vs.gateway],
+      http: [
+        {
+          match: vs.paths.map((prefix) => ({ uri: { prefix } })),
+          route: [{ destination: { host: vs.destination.host, port: { number: vs.destination.port } } }],
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { gateway, virtualService } from '../objects/istio-networking.js';
+import { istioOperator } from '../objects/istio-operator.js';
+import { kustomization } from '../objects/kustomization.js';
+import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
+import { namespace } from '../objects/namespace.js';
+import type { K8sObject } from '../objects/types.js';
+import type { ClusterModel, SiteModel } from '../resolve/model.js';
+import { runbookContext, kubeProxyContext } from './contexts.js';
+
+/** One output file: either data serialized as YAML, or a text blueprint with its context. */
+export type FilePlan =
+  | { path: string; format: 'yaml'; object: K8sObject | object }
+  | { path: string; format: 'blueprint'; blueprint: string; context: object; mode?: number };
+
+/**
+ * The list of files, in the order a reader meets them. Kubernetes resources
+ * live under resources/NN-group/ so a directory listing is the apply order,
+ * one object per file so a review diff names what changed.
+ */
+export function plan(model: SiteModel): FilePlan[] {
+  const files: FilePlan[] = [
+    { path: 'README.md', format: 'blueprint', blueprint: 'runbook.md', context: runbookContext(model) },
+  ];
+  for (const cluster of model.clusters) files.push(...planCluster(model, cluster));
+  return files;
+}
+
+function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
+  const dir = `clusters/${cluster.name}`;
+  const api = model.versions.istioNetworkingApi;
+  const resources: { path: string; object: K8sObject }[] = [];
+  const add = (group: string, file: string, object: K8sObject) => resources.push({ path: `resources/${group}/${file}.yaml`, object });
+  if (cluster.metallb) {
+    for (const pool of cluster.metallb.pools) add('10-metallb', `ipaddresspool.${pool.name}`, ipAddressPool(pool));
+    const l2 = cluster.metallb.l2Advertisement;
+    add('10-metallb', `l2advertisement.${l2.name}`, l2Advertisement(l2));
+  }
+  for (const ns of cluster.namespaces) add('20-namespaces', `namespace.${ns.name}`, namespace(ns));
+  for (const gw of cluster.gateways) add('30-gateways', `gateway.${gw.namespace}.${gw.name}`, gateway(gw, api));
+  for (const vs of cluster.virtualServices) add('40-routes', `virtualservice.${vs.namespace}.${vs.name}`, virtualService(vs, api));
+
+  const files: FilePlan[] = [
+    { path: `${dir}/kube-proxy.sh`, format: 'blueprint', blueprint: 'kube-proxy.sh', context: kubeProxyContext(model, cluster), mode: 0o755 },
+    { path: `${dir}/istio-operator.yaml`, format: 'yaml', object: istioOperator(cluster) },
+    { path: `${dir}/kustomization.yaml`, format: 'yaml', object: kustomization(resources.map((r) => r.path)) },
+  ];
+  for (const r of resources) files.push({ path: `${dir}/${r.path}`, format: 'yaml', object: r.object });
+  return files;
+}

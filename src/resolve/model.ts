@@ -1,0 +1,61 @@
+/** The resolved site: every default applied and every derived value computed, ready to plan. */
+export interface SiteModel {
+  site: string;
+  versions: { istio: string; metallb: string; istioNetworkingApi: string };
+  clusters: ClusterModel[];
+}
+
+export interface ClusterModel {
+  name: string;
+  domain: string;
+  nodes: { name: string; ip: string; role: 'control-plane' | 'worker' }[];
+  podCIDR: string;
+  serviceCIDR: string;
+  nodePortRange: string;
+  kubeProxy: { mode: 'ipvs' | 'iptables'; strictARP: boolean };
+  metallb?: {
+    pools: { name: string; addresses: string[]; autoAssign: boolean; avoidBuggyIPs: boolean }[];
+    l2Advertisement: { name: string; pools?: string[] };
+  };
+  istio: {
+    profile: string;
+    revision?: string;
+    egressGateway: boolean;
+    ingress: IngressModel;
+  };
+  namespaces: { name: string; labels: Record<string, string> }[];
+  gateways: GatewayModel[];
+  virtualServices: VirtualServiceModel[];
+}
+
+export interface IngressModel {
+  name: 'istio-ingressgateway';
+  /** The pod labels Gateways select. */
+  selector: Record<string, string>;
+  serviceType: 'LoadBalancer' | 'NodePort' | 'ClusterIP';
+  externalTrafficPolicy?: 'Local' | 'Cluster';
+  loadBalancerIP?: string;
+  serviceAnnotations: Record<string, string>;
+  ports: { name: string; port: number; targetPort: number; nodePort?: number; protocol: 'TCP' | 'UDP' }[];
+  hpa: { minReplicas: number; maxReplicas: number; cpuTargetPercent: number };
+  runAsRoot: boolean;
+}
+
+export interface GatewayModel {
+  name: string;
+  namespace: string;
+  selector: Record<string, string>;
+  hosts: string[];
+  http: { port: number; httpsRedirect: boolean };
+  https?: { port: number; credentialName: string };
+}
+
+export interface VirtualServiceModel {
+  name: string;
+  namespace: string;
+  host: string;
+  /** namespace/name of the Gateway. */
+  gateway: string;
+  paths: string[];
+  destination: { host: string; port: number };
+}

@@ -1,0 +1,109 @@
+import type { Site } from '../model/site.js';
+import {
+  gatewayClusterNames,
+  gatewayNamespace,
+  metallbLoadBalancerIPsAnnotation,
+  routeClusterName,
+  targetPortOf,
+} from '../model/derive.js';
+import type { ClusterModel, GatewayModel, SiteModel } from './model.js';
+
+const INGRESS_SELECTOR = { istio: 'ingressgateway' };
+const byName = <T extends { name: string; namespace?: string }>(a: T, b: T) =>
+  (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name);
+
+/**
+ * Turns a valid site (schema defaults filled, invariants proven) into the one
+ * model the planner reads. Objects are sorted by name so reordering entries in
+ * site.yaml does not churn the output.
+ */
+export function resolve(site: Site): SiteModel {
+  const annotation = metallbLoadBalancerIPsAnnotation(site.versions.metallb);
+  const clusters = site.clusters.map((c): ClusterModel => {
+    const gw = c.istio.ingressGateway;
+    const exposesNodes = gw.serviceType !== 'ClusterIP';
+    const gateways = site.gateways
+      .filter((g) => gatewayClusterNames(site, g).includes(c.name))
+      .map(
+        (g): GatewayModel => ({
+          name: g.name,
+          namespace: gatewayNamespace(g),
+          selector: { ...INGRESS_SELECTOR },
+          hosts: [...g.hosts],
+          http: { port: g.http.port ?? 80, httpsRedirect: g.http.httpsRedirect },
+          ...(g.https ? { https: { port: g.https.port ?? 443, credentialName: g.https.credentialName } } : {}),
+        }),
+      )
+      .sort(byName);
+    return {
+      name: c.name,
+      domain: c.clusterDomain,
+      nodes: c.nodes.map((n) => ({ ...n })),
+      podCIDR: c.podCIDR,
+      serviceCIDR: c.serviceCIDR,
+      nodePortRange: c.nodePortRange,
+      kubeProxy: { ...c.kubeProxy },
+      ...(c.metallb
+        ? {
+            metallb: {
+              pools: c.metallb.pools.map((p) => ({ ...p, addresses: [...p.addresses] })).sort(byName),
+              l2Advertisement: {
+                name: c.metallb.l2Advertisement.name ?? 'l2-default',
+                ...(c.metallb.l2Advertisement.pools ? { pools: [...c.metallb.l2Advertisement.pools].sort() } : {}),
+              },
+            },
+          }
+        : {}),
+      istio: {
+        profile: c.istio.profile,
+        ...(c.istio.revision ? { revision: c.istio.revision } : {}),
+        egressGateway: c.istio.egressGateway,
+        ingress: {
+          name: 'istio-ingressgateway',
+          selector: { ...INGRESS_SELECTOR },
+          serviceType: gw.serviceType,
+          ...(exposesNodes ? { externalTrafficPolicy: gw.externalTrafficPolicy } : {}),
+          ...(gw.loadBalancerIP ? { loadBalancerIP: gw.loadBalancerIP } : {}),
+          serviceAnnotations: gw.loadBalancerIP ? { [annotation]: gw.loadBalancerIP } : {},
+          ports: gw.ports.map((p) => ({
+            name: p.name,
+            port: p.port,
+            targetPort: targetPortOf(p),
+            ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
+            protocol: p.protocol,
+          })),
+          hpa: { ...gw.hpa },
+          runAsRoot: gw.runAsRoot,
+        },
+      },
+      namespaces: c.namespaces
+        .map((ns) => ({
+          name: ns.name,
+          labels: injectionLabels(ns.injection, c.istio.revision),
+        }))
+        .sort(byName),
+      gateways,
+      virtualServices: site.routes
+        .filter((r) => routeClusterName(site, r) === c.name)
+        .map((r) => {
+          const g = gateways.find((x) => x.name === r.gateway)!;
+          return {
+            name: r.host,
+            namespace: r.namespace,
+            host: r.host,
+            gateway: `${g.namespace}/${g.name}`,
+            paths: [...r.paths],
+            destination: { host: `${r.service}.${r.namespace}.svc.${c.clusterDomain}`, port: r.port },
+          };
+        })
+        .sort(byName),
+    };
+  });
+  return { site: site.site, versions: { ...site.versions }, clusters: clusters.sort(byName) };
+}
+
+/** A revision label selects that control plane; istio-injection would override it, so never both. */
+function injectionLabels(injection: 'enabled' | 'disabled', revision: string | undefined): Record<string, string> {
+  if (injection === 'disabled') return { 'istio-injection': 'disabled' };
+  return revision ? { 'istio.io/rev': revision } : { 'istio-injection': 'enabled' };
+}

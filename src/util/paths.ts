@@ -1,0 +1,7 @@
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+
+/** The package root, found from this module whether it runs from src/ (tests) or dist/ (the bin). */
+export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const schemaPath = resolve(packageRoot, 'schemas', 'site.schema.json');
+export const blueprintDir = resolve(packageRoot, 'blueprints');

@@ -1,0 +1,58 @@
+import type { Diagnostic, PathSegment, Severity } from '../diagnostics.js';
+import { formatPath } from '../diagnostics.js';
+import { locate, type SiteSource } from '../load/load.js';
+
+/** What an invariant check gets: a way to report located problems. */
+export class CheckContext {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly reported = new Set<string>();
+  constructor(readonly source: SiteSource) {}
+
+  error(code: string, path: PathSegment[], message: string, hint?: string): void {
+    this.report('error', code, path, message, hint);
+  }
+
+  warn(code: string, path: PathSegment[], message: string, hint?: string): void {
+    this.report('warning', code, path, message, hint);
+  }
+
+  /** "line N" of a path, to point from one diagnostic at the other half of a conflict. */
+  lineOf(path: PathSegment[]): string {
+    return `${formatPath(path)}, line ${locate(this.source, path).line}`;
+  }
+
+  private report(severity: Severity, code: string, path: PathSegment[], message: string, hint?: string): void {
+    // One problem, one diagnostic: checks that walk a field from several sides report it once.
+    const key = `${code}|${formatPath(path)}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.diagnostics.push({
+      code,
+      severity,
+      message,
+      path: formatPath(path),
+      location: locate(this.source, path),
+      ...(hint ? { hint } : {}),
+    });
+  }
+}
+
+/**
+ * Reports every entry whose key was already seen. Linear: one Map, no pairwise scan.
+ */
+export function checkUnique<T>(
+  ctx: CheckContext,
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  pathOf: (index: number) => PathSegment[],
+  code: string,
+  what: string,
+): void {
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const key = keyOf(item);
+    const prev = first.get(key);
+    if (prev === undefined) first.set(key, i);
+    else ctx.error(code, pathOf(i), `${what} "${key}" is declared twice (first at ${ctx.lineOf(pathOf(prev))})`, `${what}s must be unique`);
+  });
+}

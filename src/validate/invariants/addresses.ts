@@ -1,0 +1,112 @@
+import type { Cluster, Site } from '../../model/site.js';
+import type { PathSegment } from '../../diagnostics.js';
+import { contains, formatIp, formatRange, overlaps, parseCidr, parseIp, parseRange, type IpRange } from '../../util/ipv4.js';
+import type { CheckContext } from '../context.js';
+
+interface Span extends IpRange {
+  path: PathSegment[];
+  label: string;
+}
+
+/**
+ * Address plans: CIDRs are network addresses and disjoint, MetalLB ranges are
+ * well formed and never hand out an address that a node, a pod or a Service owns,
+ * and a pinned load-balancer IP is one MetalLB can actually give.
+ */
+export function checkAddresses(site: Site, ctx: CheckContext): void {
+  site.clusters.forEach((cluster, ci) => checkCluster(cluster, ci, ctx));
+}
+
+function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
+  const at = (...p: PathSegment[]): PathSegment[] => ['clusters', ci, ...p];
+  const cidrs: Span[] = [];
+  for (const key of ['podCIDR', 'serviceCIDR'] as const) {
+    const c = parseCidr(cluster[key]);
+    if (c.base !== c.first) {
+      ctx.error('cidr-not-network', at(key), `${cluster[key]} has host bits set`, `did you mean "${formatIp(c.first)}/${c.prefix}"?`);
+    }
+    cidrs.push({ first: c.first, last: c.last, path: at(key), label: `${key} ${cluster[key]}` });
+  }
+  const [pod, svc] = cidrs as [Span, Span];
+  if (overlaps(pod, svc)) {
+    ctx.error('cidr-overlap', at('serviceCIDR'), `serviceCIDR ${cluster.serviceCIDR} overlaps podCIDR ${cluster.podCIDR}`, 'pods and Services need separate networks');
+  }
+  cluster.nodes.forEach((node, ni) => {
+    const ip = parseIp(node.ip);
+    for (const c of cidrs) {
+      if (contains(c, ip)) ctx.error('node-ip-in-cidr', at('nodes', ni, 'ip'), `node IP ${node.ip} lies inside ${c.label}`, 'node addresses must be outside the pod and Service networks');
+    }
+  });
+
+  const metallb = cluster.metallb;
+  const gateway = cluster.istio.ingressGateway;
+  const pinAt = at('istio', 'ingressGateway', 'loadBalancerIP');
+  if (cluster.kubeProxy.mode === 'ipvs' && !cluster.kubeProxy.strictARP && metallb) {
+    ctx.error('strictarp-required', at('kubeProxy', 'strictARP'), 'MetalLB in L2 mode needs strictARP when kube-proxy runs in ipvs mode', 'set kubeProxy.strictARP: true');
+  }
+  if (gateway.loadBalancerIP !== undefined && gateway.serviceType !== 'LoadBalancer') {
+    ctx.error('lb-ip-needs-loadbalancer', pinAt, `a load-balancer IP is pinned but serviceType is ${gateway.serviceType}`, 'set serviceType: LoadBalancer, or drop loadBalancerIP');
+  }
+  if (!metallb) {
+    if (gateway.loadBalancerIP !== undefined) {
+      ctx.error('lb-ip-outside-pools', pinAt, `load-balancer IP ${gateway.loadBalancerIP} is pinned, but the cluster declares no MetalLB pools`, 'add metallb.pools with a range that contains it');
+    }
+    return;
+  }
+
+  // Pool ranges: well formed, then disjoint from each other, the nodes and the CIDRs.
+  const spans: Span[] = [];
+  metallb.pools.forEach((pool, pi) => {
+    pool.addresses.forEach((text, ai) => {
+      const path = at('metallb', 'pools', pi, 'addresses', ai);
+      const r = parseRange(text);
+      if (r.first > r.last) {
+        ctx.error('pool-range-reversed', path, `range ${text} ends before it starts`, `did you mean "${formatRange({ first: r.last, last: r.first })}"?`);
+        return;
+      }
+      spans.push({ ...r, path, label: `pool "${pool.name}" (${text})` });
+    });
+  });
+  const sorted = [...spans].sort((a, b) => a.first - b.first || a.last - b.last);
+  let reach: Span | undefined;
+  for (const s of sorted) {
+    if (reach && s.first <= reach.last) {
+      ctx.error('pool-overlap', s.path, `${s.label} overlaps ${reach.label} (${ctx.lineOf(reach.path)})`, 'MetalLB pools must not share addresses');
+    }
+    if (!reach || s.last > reach.last) reach = s;
+  }
+  for (const s of spans) {
+    for (const c of cidrs) {
+      if (overlaps(s, c)) ctx.error('pool-overlaps-cidr', s.path, `${s.label} overlaps ${c.label}`, 'load-balancer addresses must be outside the pod and Service networks');
+    }
+  }
+  cluster.nodes.forEach((node) => {
+    const ip = parseIp(node.ip);
+    for (const s of spans) {
+      if (contains(s, ip)) ctx.error('pool-overlaps-node', s.path, `${s.label} contains node ${node.name}'s IP ${node.ip}`, 'MetalLB would answer ARP for a node address; exclude it from the range');
+    }
+  });
+
+  // The pin: inside a pool that is announced; otherwise MetalLB leaves the Service pending.
+  const announced = metallb.l2Advertisement.pools;
+  const poolOf = (ip: number) => metallb.pools.findIndex((p) => p.addresses.some((a) => contains(parseRange(a), ip)));
+  if (gateway.loadBalancerIP !== undefined && gateway.serviceType === 'LoadBalancer') {
+    const pi = poolOf(parseIp(gateway.loadBalancerIP));
+    if (pi < 0) {
+      ctx.error('lb-ip-outside-pools', pinAt, `load-balancer IP ${gateway.loadBalancerIP} lies in no MetalLB pool of cluster "${cluster.name}"`, `pools: ${spans.map((s) => s.label).join(', ')}`);
+    } else if (announced && !announced.includes(metallb.pools[pi]!.name)) {
+      ctx.error('lb-ip-not-advertised', pinAt, `load-balancer IP ${gateway.loadBalancerIP} is in pool "${metallb.pools[pi]!.name}", which the L2Advertisement does not announce`, `add "${metallb.pools[pi]!.name}" to metallb.l2Advertisement.pools`);
+    }
+  }
+  if (gateway.serviceType === 'LoadBalancer' && gateway.loadBalancerIP === undefined && !metallb.pools.some((p) => p.autoAssign)) {
+    ctx.error('lb-no-assignable-pool', at('istio', 'ingressGateway', 'serviceType'), 'the gateway asks for a LoadBalancer address, but every MetalLB pool has autoAssign: false', 'pin loadBalancerIP to an address in a pool, or set autoAssign: true on one');
+  }
+  const pin = gateway.loadBalancerIP !== undefined ? parseIp(gateway.loadBalancerIP) : undefined;
+  metallb.pools.forEach((pool, pi) => {
+    if (pool.autoAssign) return;
+    const used = pin !== undefined && pool.addresses.some((a) => contains(parseRange(a), pin));
+    if (!used) {
+      ctx.warn('pool-unused', at('metallb', 'pools', pi, 'autoAssign'), `pool "${pool.name}" has autoAssign: false and no pinned load-balancer IP uses it`, 'MetalLB hands out such a pool only to Services that request one of its addresses');
+    }
+  });
+}

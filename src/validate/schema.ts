@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { Diagnostic, PathSegment } from '../diagnostics.js';
+import { formatPath } from '../diagnostics.js';
+import { locate, nodeAt, type SiteSource } from '../load/load.js';
+import { closest } from '../util/suggest.js';
+import { schemaPath } from '../util/paths.js';
+import { isScalar } from 'yaml';
+
+let compiled: ValidateFunction | undefined;
+
+/** The site schema, as shipped in schemas/site.schema.json. */
+export function siteSchema(): Record<string, unknown> {
+  return JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
+}
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true });
+    // x-hint carries the human wording of a format; it is an annotation, not an assertion.
+    ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
+    compiled = ajv.compile(siteSchema());
+  }
+  return compiled;
+}
+
+/**
+ * Validates the site against the schema and fills schema defaults into `data`
+ * in place, so later stages see one complete model.
+ */
+export function validateSchema(data: unknown, source: SiteSource): Diagnostic[] {
+  const validate = validator();
+  if (validate(data)) return [];
+  const seen = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  for (const err of validate.errors ?? []) {
+    const d = toDiagnostic(err, source);
+    if (!d) continue;
+    const key = `${d.path}|${d.code}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    diagnostics.push(d);
+  }
+  return diagnostics;
+}
+
+function pathOf(instancePath: string): PathSegment[] {
+  if (instancePath === '') return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
+}
+
+const typeNames: Record<string, string> = {
+  string: 'a string',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a mapping (key: value)',
+  array: 'a list',
+};
+
+function toDiagnostic(err: ErrorObject, source: SiteSource): Diagnostic | undefined {
+  const path = pathOf(err.instancePath);
+  const parent = (err.parentSchema ?? {}) as Record<string, unknown>;
+  const formatHint = typeof parent['x-hint'] === 'string' ? (parent['x-hint'] as string) : undefined;
+  const base = (code: string, message: string, at: PathSegment[], hint?: string, key = false): Diagnostic => ({
+    code,
+    severity: 'error',
+    message,
+    path: formatPath(at),
+    location: locate(source, at, { key }),
+    hint,
+  });
+  const shown = JSON.stringify(err.data);
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const extra = String((err.params as { additionalProperty: string }).additionalProperty);
+      const allowed = Object.keys((parent.properties as Record<string, unknown>) ?? {});
+      const guess = closest(extra, allowed);
+      return base(
+        'schema-unknown-field',
+        `unknown field "${extra}"`,
+        [...path, extra],
+        guess ? `did you mean "${guess}"?` : `allowed fields here: ${allowed.join(', ')}`,
+        true,
+      );
+    }
+    case 'required': {
+      const missing = String((err.params as { missingProperty: string }).missingProperty);
+      const d = base('schema-missing-field', `missing required field "${missing}"`, [...path, missing]);
+      d.location = locate(source, path, { key: true });
+      const desc = ((parent.properties as Record<string, { description?: string }>) ?? {})[missing]?.description;
+      if (desc) d.hint = `${missing}: ${desc}`;
+      return d;
+    }
+    case 'type': {
+      const expected = String((err.params as { type: string }).type);
+      const node = nodeAt(source, path);
+      const quoted = expected === 'string' && isScalar(node) && typeof node.value !== 'string';
+      return base(
+        'schema-type',
+        `must be ${typeNames[expected] ?? expected}, got ${shown}`,
+        path,
+        quoted ? `YAML reads ${shown} as a ${typeof (node as { value: unknown }).value}; quote it: "${String((node as { value: unknown }).value)}"` : formatHint,
+      );
+    }
+    case 'pattern':
+    case 'minLength':
+    case 'maxLength': {
+      const what = formatHint ?? `a value matching ${String((err.params as { pattern?: string }).pattern ?? err.message)}`;
+      const tooLong = err.keyword === 'maxLength' ? ` (at most ${(err.params as { limit: number }).limit} characters)` : '';
+      return base('schema-format', `${shown} is not ${what}${tooLong}`, path, formatHint ? undefined : err.message);
+    }
+    case 'enum': {
+      const allowed = ((err.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
+      const guess = typeof err.data === 'string' ? closest(err.data, allowed) : undefined;
+      return base(
+        'schema-enum',
+        `${shown} is not one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`,
+        path,
+        guess ? `did you mean "${guess}"?` : undefined,
+      );
+    }
+    case 'minimum':
+    case 'maximum': {
+      const min = parent.minimum;
+      const max = parent.maximum;
+      return base('schema-range', `${shown} is out of range: must be from ${min} to ${max}`, path, formatHint);
+    }
+    case 'minItems':
+      return base('schema-min-items', `must list at least ${(err.params as { limit: number }).limit} item(s)`, path);
+    case 'if':
+    case 'anyOf':
+    case 'oneOf':
+    case 'allOf':
+    case 'not':
+      // The branch errors that ajv reports alongside say what is wrong; this one adds nothing.
+      return undefined;
+    default:
+      return base(`schema-${err.keyword}`, err.message ?? 'invalid value', path, formatHint);
+  }
+}
