@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../src/index.js';
+import { exampleText, root } from './helpers/site.js';
+import { k8sFieldDefs, validateObject } from './helpers/validate-objects.js';
+
+const fullText = readFileSync(`${root}test/fixtures/sites/full.yaml`, 'utf8');
+const sites = { onprem: exampleText, full: fullText };
+const yamlFiles = (text: string) => compile(text, { file: 'site.yaml' }).files.filter((f) => f.path.endsWith('.yaml'));
+
+describe('every emitted object validates against published API schemas, unknown fields rejected', () => {
+  for (const [name, text] of Object.entries(sites)) {
+    it(`${name}: all objects valid`, () => {
+      const files = yamlFiles(text);
+      expect(files.length).toBeGreaterThan(5);
+      expect(files.flatMap((f) => validateObject(f.path, f.content))).toEqual([]);
+    });
+  }
+
+  it('the full fixture compiles without diagnostics and uses every kind', () => {
+    const result = compile(fullText, { file: 'full.yaml' });
+    expect(result.diagnostics).toEqual([]);
+    const kinds = new Set(yamlFiles(fullText).map((f) => (parse(f.content) as { kind: string }).kind));
+    expect([...kinds].sort()).toEqual(['Gateway', 'IPAddressPool', 'IstioOperator', 'Kustomization', 'L2Advertisement', 'Namespace', 'VirtualService']);
+  });
+
+  // The checkers must be able to fail, or the tests above prove nothing.
+  it('rejects a misspelt IstioOperator key (hpaspec)', () => {
+    const io = yamlFiles(exampleText).find((f) => f.path.endsWith('istio-operator.yaml'))!;
+    const bad = io.content.replace('hpaSpec:', 'hpaspec:');
+    expect(validateObject('io', bad).map((p) => p.problem).join('\n')).toMatch(/hpaspec/);
+  });
+
+  it('rejects an unknown field in a Kubernetes sub-object of the IstioOperator', () => {
+    const io = yamlFiles(exampleText).find((f) => f.path.endsWith('istio-operator.yaml'))!;
+    const bad = io.content.replace('externalTrafficPolicy: Local', 'externalTraficPolicy: Local');
+    expect(validateObject('io', bad).map((p) => p.problem).join('\n')).toMatch(/externalTraficPolicy/);
+  });
+
+  it('rejects unknown fields in Istio and core objects', () => {
+    const files = yamlFiles(exampleText);
+    const gw = files.find((f) => f.path.includes('gateway.istio-system'))!;
+    expect(validateObject('gw', gw.content.replace('selector:', 'selectr:'))).not.toEqual([]);
+    const ns = files.find((f) => f.path.includes('namespace.'))!;
+    expect(validateObject('ns', ns.content.replace('labels:', 'lables:'))).not.toEqual([]);
+    const vs = files.find((f) => f.path.includes('virtualservice.'))!;
+    expect(validateObject('vs', vs.content.replace('prefix: /', 'prefx: /'))).not.toEqual([]);
+  });
+
+  it('rejects wrong types and unknown MetalLB fields', () => {
+    const files = yamlFiles(exampleText);
+    const pool = files.find((f) => f.path.includes('ipaddresspool.'))!;
+    expect(validateObject('pool', pool.content.replace('autoAssign: true', 'autoAssign: "yes"'))).not.toEqual([]);
+    expect(validateObject('pool', pool.content.replace('avoidBuggyIPs:', 'avoidBuggyIps:'))).not.toEqual([]);
+    const vs = files.find((f) => f.path.includes('virtualservice.'))!;
+    expect(validateObject('vs', vs.content.replace('number: 80', 'number: eighty'))).not.toEqual([]);
+  });
+});
+
+// When the workspace's upstream CRD schemas are present, check against them too
+// (MetalLB v0.16.1 and Istio 1.24 CRDs, unknown fields rejected). Skipped elsewhere.
+const upstream = `${root}../shared/upstream-schemas`;
+describe.runIf(existsSync(upstream))('against upstream CRD schemas', () => {
+  const strictify = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strictify);
+    if (!node || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) if (!k.startsWith('x-') && k !== '$schema' && k !== '$id') out[k] = strictify(v);
+    const n = node as Record<string, unknown>;
+    if (n.properties && n.additionalProperties === undefined && !n['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
+    return out;
+  };
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  // CRD schemas describe spec (apiVersion, kind and metadata are the API server's); check spec.
+  const load = (rel: string) => ajv.compile(strictify((JSON.parse(readFileSync(`${upstream}/${rel}`, 'utf8')) as { properties: { spec: object } }).properties.spec) as object);
+  const validators: Record<string, ReturnType<typeof load>> = {
+    'metallb.io/v1beta1/IPAddressPool': load('metallb/ipaddresspool.v1beta1.json'),
+    'metallb.io/v1beta1/L2Advertisement': load('metallb/l2advertisement.v1beta1.json'),
+    'networking.istio.io/v1/Gateway': load('istio-crds/networking.istio.io.Gateway.v1.json'),
+    'networking.istio.io/v1/VirtualService': load('istio-crds/networking.istio.io.VirtualService.v1.json'),
+  };
+  it('the Kubernetes field-name fixture matches the Kubernetes 1.32 OpenAPI definitions', () => {
+    const defs = (JSON.parse(readFileSync(`${upstream}/k8s/definitions.json`, 'utf8')) as { definitions: Record<string, { properties: object }> }).definitions;
+    for (const [id, schema] of Object.entries(k8sFieldDefs)) {
+      expect(Object.keys(schema.properties as object).sort(), id).toEqual(Object.keys(defs[id]!.properties).sort());
+    }
+  });
+
+  for (const [name, text] of Object.entries(sites)) {
+    it(`${name}: MetalLB and Istio networking objects`, () => {
+      let checked = 0;
+      for (const f of yamlFiles(text)) {
+        const obj = parse(f.content) as { apiVersion: string; kind: string; spec: unknown };
+        const v = validators[`${obj.apiVersion}/${obj.kind}`];
+        if (!v) continue;
+        checked++;
+        const ok = v(obj.spec ?? {});
+        expect(ok ? '' : `${f.path}: ${ajv.errorsText(v.errors)}`).toBe('');
+      }
+      expect(checked).toBeGreaterThanOrEqual(4);
+    });
+  }
+});
