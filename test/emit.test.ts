@@ -1,0 +1,158 @@
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { build, emit } from '../src/index.js';
+import { exampleText, examplePath, mutate } from './helpers/site.js';
+
+const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, '.sitec-manifest.json'), 'utf8')) as { files: Record<string, string> };
+const snapshot = (dir: string): Record<string, string> => {
+  const out: Record<string, string> = {};
+  const walk = (d: string, rel: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const full = join(d, name);
+      const st = lstatSync(full);
+      if (st.isDirectory()) walk(full, `${rel}${name}/`);
+      else out[`${rel}${name}`] = st.isSymbolicLink() ? `-> ${full}` : readFileSync(full, 'utf8');
+    }
+  };
+  walk(dir, '');
+  return out;
+};
+
+describe('emit: the output directory is the user\'s', () => {
+  let base: string;
+  let out: string;
+  let site: string;
+  beforeEach(() => {
+    base = mkdtempSync(join(tmpdir(), 'sitec-emit-'));
+    out = join(base, 'out');
+    site = join(base, 'site.yaml');
+    writeFileSync(site, exampleText);
+  });
+
+  it('records every file with its sha256 in the manifest', () => {
+    const r = build({ site, out });
+    expect(r.ok).toBe(true);
+    const m = manifest(out);
+    expect(Object.keys(m.files).sort()).toEqual(r.files.map((f) => f.path).sort());
+    for (const v of Object.values(m.files)) expect(v).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('a failed build leaves an existing output directory untouched', () => {
+    build({ site, out });
+    writeFileSync(join(out, 'NOTES.md'), 'mine');
+    const before = snapshot(out);
+    writeFileSync(site, mutate(exampleText, ['nodePort: 30377', 'nodePort: 30347']));
+    const r = build({ site, out });
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['nodeport-duplicate']);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('an invalid site never creates the output directory', () => {
+    writeFileSync(site, 'site: [');
+    expect(build({ site, out }).ok).toBe(false);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(base).sort()).toEqual(['site.yaml']);
+  });
+
+  it('removes files it owned and no longer produces, keeps files it never owned', () => {
+    build({ site, out });
+    mkdirSync(join(out, 'clusters/idc/extra'), { recursive: true });
+    writeFileSync(join(out, 'clusters/idc/extra/mine.yaml'), 'kind: Mine\n');
+    writeFileSync(join(out, 'OWNERS'), 'me\n');
+    const routeFile = 'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml';
+    expect(existsSync(join(out, routeFile))).toBe(true);
+    writeFileSync(site, mutate(exampleText, ['host: hello-idc.x2bee.com', 'host: bye-idc.x2bee.com']));
+    const r = build({ site, out });
+    expect(r.ok).toBe(true);
+    expect(r.summary!.removed).toEqual([routeFile]);
+    expect(r.summary!.added).toEqual(['clusters/idc/resources/40-routes/virtualservice.x2bee-stg.bye-idc.x2bee.com.yaml']);
+    expect(existsSync(join(out, routeFile))).toBe(false);
+    expect(readFileSync(join(out, 'clusters/idc/extra/mine.yaml'), 'utf8')).toBe('kind: Mine\n');
+    expect(readFileSync(join(out, 'OWNERS'), 'utf8')).toBe('me\n');
+    expect(Object.keys(manifest(out).files)).not.toContain('OWNERS');
+  });
+
+  it('refuses a non-empty directory it does not own, unless forced', () => {
+    mkdirSync(out);
+    writeFileSync(join(out, 'keep.txt'), 'x');
+    const r = build({ site, out });
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics[0]!.code).toBe('output-not-owned');
+    expect(readdirSync(out)).toEqual(['keep.txt']);
+    const forced = build({ site, out, force: true });
+    expect(forced.ok).toBe(true);
+    expect(readFileSync(join(out, 'keep.txt'), 'utf8')).toBe('x');
+    expect(existsSync(join(out, 'README.md'))).toBe(true);
+  });
+
+  it('refuses to overwrite a file it does not own at a generated path', () => {
+    build({ site, out });
+    const m = JSON.parse(readFileSync(join(out, '.sitec-manifest.json'), 'utf8'));
+    delete m.files['README.md'];
+    writeFileSync(join(out, '.sitec-manifest.json'), JSON.stringify(m));
+    writeFileSync(join(out, 'README.md'), 'hand-written');
+    const r = build({ site, out });
+    expect(r.diagnostics[0]!.code).toBe('output-conflict');
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe('hand-written');
+  });
+
+  it('never follows a symlink inside the output: not for writing, not for deleting', () => {
+    const outside = join(base, 'outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'precious.txt'), 'precious');
+    build({ site, out });
+    // An owned file replaced by a link to the outside, and a user link to an outside directory.
+    const owned = join(out, 'clusters/idc/kustomization.yaml');
+    rmSync(owned);
+    symlinkSync(join(outside, 'precious.txt'), owned);
+    symlinkSync(outside, join(out, 'link-to-outside'));
+    writeFileSync(site, mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6']));
+    const r = build({ site, out });
+    expect(r.ok).toBe(true);
+    expect(readFileSync(join(outside, 'precious.txt'), 'utf8')).toBe('precious');
+    expect(readdirSync(outside)).toEqual(['precious.txt']);
+    expect(lstatSync(owned).isSymbolicLink()).toBe(false);
+    expect(lstatSync(join(out, 'link-to-outside')).isSymbolicLink()).toBe(true);
+  });
+
+  it('refuses an output path that is itself a symlink', () => {
+    mkdirSync(join(base, 'real'));
+    symlinkSync(join(base, 'real'), out);
+    expect(build({ site, out }).diagnostics[0]!.code).toBe('output-symlink');
+  });
+
+  it('refuses /, the home directory, a repository root, the current directory and the site\'s own directory', () => {
+    const files = [{ path: 'a.txt', content: 'a', mode: 0o644 }];
+    expect(emit(files, '/', 's', { force: true }).diagnostics[0]!.code).toBe('output-unsafe');
+    expect(emit(files, homedir(), 's', { force: true }).diagnostics[0]!.code).toBe('output-unsafe');
+    const repo = join(base, 'repo');
+    mkdirSync(join(repo, '.git'), { recursive: true });
+    expect(emit(files, repo, 's', { force: true }).diagnostics[0]!.message).toContain('repository root');
+    expect(emit(files, '.', 's', { force: true, cwd: base }).diagnostics[0]!.code).toBe('output-unsafe');
+    expect(emit(files, base, 's', { force: true, siteFile: site, cwd: tmpdir() }).diagnostics[0]!.message).toContain('site file');
+  });
+
+  it('leaves no staging or retired directories behind', () => {
+    build({ site, out });
+    writeFileSync(site, mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6']));
+    build({ site, out });
+    expect(readdirSync(base).sort()).toEqual(['out', 'site.yaml']);
+  });
+
+  it('does not touch an up-to-date tree (no rewrite, same inode)', () => {
+    build({ site, out });
+    const inode = lstatSync(out).ino;
+    const r = build({ site, out });
+    expect(r.summary).toMatchObject({ added: [], changed: [], removed: [] });
+    expect(lstatSync(out).ino).toBe(inode);
+  });
+
+  it('marks scripts executable', () => {
+    build({ site: examplePath, out });
+    expect(lstatSync(join(out, 'clusters/idc/kube-proxy.sh')).mode & 0o777).toBe(0o755);
+    expect(lstatSync(join(out, 'README.md')).mode & 0o777).toBe(0o644);
+  });
+});

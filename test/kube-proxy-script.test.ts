@@ -1,0 +1,113 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { compile } from '../src/index.js';
+import { exampleText, root } from './helpers/site.js';
+import { needsTool } from './helpers/tools.js';
+
+const fixture = join(root, 'test/fixtures/kube-proxy/configmap.yaml');
+const fullText = readFileSync(join(root, 'test/fixtures/sites/full.yaml'), 'utf8');
+const scripts = [...compile(exampleText, { file: 's' }).files, ...compile(fullText, { file: 'f' }).files].filter((f) => f.path.endsWith('.sh'));
+
+// A stand-in kubectl that serves the ConfigMap from a file and records every call.
+const fakeKubectl = `#!/usr/bin/env bash
+set -euo pipefail
+echo "$*" >> "$STATE/calls"
+args=" $* "
+case "$args" in
+  *" get configmap kube-proxy "*) cat "$STATE/configmap.yaml" ;;
+  *" replace --filename - "*) cat > "$STATE/configmap.yaml" ;;
+  *" rollout "*) : ;;
+  *) echo "fake kubectl: unexpected: $*" >&2; exit 3 ;;
+esac
+`;
+
+describe('kube-proxy.sh', () => {
+  let state: string;
+  let script: string;
+  const run = (...args: string[]) =>
+    spawnSync('bash', [script, ...args], { encoding: 'utf8', env: { ...process.env, PATH: `${state}/bin:${process.env.PATH}`, STATE: state } });
+  const calls = () => readFileSync(join(state, 'calls'), 'utf8').trim().split('\n');
+
+  beforeEach(() => {
+    state = mkdtempSync(join(tmpdir(), 'sitec-kp-'));
+    spawnSync('mkdir', ['-p', join(state, 'bin')]);
+    writeFileSync(join(state, 'bin/kubectl'), fakeKubectl);
+    chmodSync(join(state, 'bin/kubectl'), 0o755);
+    copyFileSync(fixture, join(state, 'configmap.yaml'));
+    writeFileSync(join(state, 'calls'), '');
+    script = join(state, 'kube-proxy.sh');
+    writeFileSync(script, scripts.find((f) => f.path === 'clusters/idc/kube-proxy.sh')!.content);
+  });
+
+  it('--dry-run shows the two-line change and changes nothing', () => {
+    const r = run('--dry-run');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('-    mode: ""\n+    mode: "ipvs"');
+    expect(r.stdout).toContain('-      strictARP: false\n+      strictARP: true');
+    expect(readFileSync(join(state, 'configmap.yaml'), 'utf8')).toBe(readFileSync(fixture, 'utf8'));
+    expect(calls().some((c) => c.includes('replace') || c.includes('rollout'))).toBe(false);
+  });
+
+  it('edits only mode and strictARP, keeps the rest byte for byte, restarts kube-proxy, and passes --context', () => {
+    const r = run('--context', 'idc-admin');
+    expect(r.status, r.stderr).toBe(0);
+    const before = readFileSync(fixture, 'utf8').split('\n');
+    const after = readFileSync(join(state, 'configmap.yaml'), 'utf8').split('\n');
+    expect(after.length).toBe(before.length);
+    const changed = before.map((line, i) => [line, after[i]]).filter(([a, b]) => a !== b);
+    expect(changed).toEqual([
+      ['      strictARP: false', '      strictARP: true'],
+      ['    mode: ""', '    mode: "ipvs"'],
+    ]);
+    expect(calls()).toEqual([
+      '--namespace kube-system --context idc-admin get configmap kube-proxy --output yaml',
+      '--namespace kube-system --context idc-admin replace --filename -',
+      '--namespace kube-system --context idc-admin rollout restart daemonset kube-proxy',
+      '--namespace kube-system --context idc-admin rollout status daemonset kube-proxy --timeout=180s',
+    ]);
+  });
+
+  it('is idempotent: a second run changes nothing and does not restart', () => {
+    expect(run().status).toBe(0);
+    writeFileSync(join(state, 'calls'), '');
+    const r = run();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('nothing to do');
+    expect(calls()).toEqual(['--namespace kube-system get configmap kube-proxy --output yaml']);
+  });
+
+  it('refuses a ConfigMap without the kubeadm layout and leaves it alone', () => {
+    writeFileSync(join(state, 'configmap.yaml'), readFileSync(fixture, 'utf8').replace('      strictARP: false\n', ''));
+    const r = run();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("does not have kubeadm's layout");
+    expect(calls().some((c) => c.includes('replace'))).toBe(false);
+  });
+
+  it('rejects unknown arguments with exit 2', () => {
+    const r = run('--force');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unknown argument: --force');
+  });
+});
+
+describe('generated scripts pass bash -n and shellcheck', () => {
+  it('covers both modes', () => {
+    expect(scripts.map((s) => s.path).sort()).toEqual(['clusters/edge/kube-proxy.sh', 'clusters/idc/kube-proxy.sh', 'clusters/prod/kube-proxy.sh']);
+    expect(scripts.find((s) => s.path === 'clusters/edge/kube-proxy.sh')!.content).toContain('mode: "iptables"');
+  });
+  for (const s of scripts) {
+    it(`bash -n ${s.path}`, () => {
+      const r = spawnSync('bash', ['-n'], { input: s.content, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    });
+    it.runIf(needsTool('shellcheck'))(`shellcheck ${s.path}`, () => {
+      const r = spawnSync('shellcheck', ['--shell=bash', '--severity=style', '-'], { input: s.content, encoding: 'utf8' });
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    });
+  }
+});
