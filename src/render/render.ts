@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import Handlebars from 'handlebars';
 import { Document } from 'yaml';
 import type { FilePlan } from '../plan/plan.js';
-import { blueprintDir } from '../util/paths.js';
+import { blueprint } from './blueprints.js';
 
 export interface OutputFile {
   path: string;
@@ -20,20 +17,6 @@ export function toYaml(object: object, site: string): string {
   // On the root node (not the document) so the header sits directly above the first key.
   doc.contents!.commentBefore = ` ${header(site)}`;
   return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true });
-}
-
-const templates = new Map<string, Handlebars.TemplateDelegate>();
-
-function blueprint(name: string): Handlebars.TemplateDelegate {
-  let t = templates.get(name);
-  if (!t) {
-    const source = readFileSync(join(blueprintDir, `${name}.hbs`), 'utf8');
-    // Not HTML: escaping would corrupt shell and Markdown. Inputs are schema-checked
-    // formats; `strict` turns a missing context field into a failure, not a blank.
-    t = Handlebars.compile(source, { noEscape: true, strict: true });
-    templates.set(name, t);
-  }
-  return t;
 }
 
 export function render(files: FilePlan[], site: string): OutputFile[] {

@@ -5,3 +5,7 @@ import { dirname, resolve } from 'node:path';
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const schemaPath = resolve(packageRoot, 'schemas', 'site.schema.json');
 export const blueprintDir = resolve(packageRoot, 'blueprints');
+/** Written by scripts/precompile.mjs during `npm run build`. */
+export const precompiledValidatorPath = resolve(packageRoot, 'dist', 'site-validator.cjs');
+/** Blueprints precompiled by scripts/precompile.mjs during `npm run build`. */
+export const precompiledBlueprintsPath = resolve(packageRoot, 'dist', 'blueprints.cjs');

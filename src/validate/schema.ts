@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
+import { annotationKeywords, siteAjvOptions } from './ajv-options.js';
 import type { Diagnostic, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 import { locate, nodeAt, type SiteSource } from '../load/load.js';
 import { closest } from '../util/suggest.js';
-import { schemaPath } from '../util/paths.js';
+import { precompiledValidatorPath, schemaPath } from '../util/paths.js';
 import { isScalar } from 'yaml';
 
 let compiled: ValidateFunction | undefined;
@@ -14,14 +17,39 @@ export function siteSchema(): Record<string, unknown> {
   return JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
 }
 
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true });
-    // x-hint carries the human wording of a format; it is an annotation, not an assertion.
-    ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
-    compiled = ajv.compile(siteSchema());
+export const schemaDigest = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The validator: the one `npm run build` precompiled into dist/ (compiling the
+ * schema costs more than everything else at start-up), or, when that file is
+ * missing or was built from another schema, compiled here from the schema.
+ */
+export function validator(opts: { precompiled?: boolean } = {}): ValidateFunction {
+  if (compiled) return compiled;
+  const schemaText = readFileSync(schemaPath, 'utf8');
+  if (opts.precompiled !== false && existsSync(precompiledValidatorPath)) {
+    // ajv's standalone module exports the validate function itself.
+    const precompiled = createRequire(import.meta.url)(precompiledValidatorPath) as ValidateFunction & { digest: string };
+    if (precompiled.digest === schemaDigest(schemaText)) return (compiled = precompiled);
   }
-  return compiled;
+  return (compiled = compileValidator(JSON.parse(schemaText) as object));
+}
+
+export function newSiteAjv(code?: Options['code']): Ajv2020 {
+  // Loaded on demand: the binary normally runs the precompiled validator and never needs ajv's compiler.
+  const { Ajv2020: Ajv } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const ajv = new Ajv({ ...siteAjvOptions, ...(code ? { code } : {}) });
+  for (const keyword of annotationKeywords) ajv.addKeyword({ keyword, schemaType: 'string' });
+  return ajv;
+}
+
+export function compileValidator(schema: object): ValidateFunction {
+  return newSiteAjv().compile(schema);
+}
+
+/** Drops the cached validator (tests compare both paths). */
+export function resetValidator(): void {
+  compiled = undefined;
 }
 
 /**

@@ -1,0 +1,113 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exampleText, mutate, positionOf, root } from './helpers/site.js';
+
+/** The real binary, as users run it: compiled JavaScript, no TypeScript loader. */
+const sitec = (args: string[], cwd: string) =>
+  spawnSync(process.execPath, [join(root, 'bin/sitec.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+
+describe('sitec CLI (spawned)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sitec-cli-'));
+  writeFileSync(join(dir, 'site.yaml'), exampleText);
+
+  it('build: exit 0, writes the tree, one summary line', () => {
+    const r = sitec(['build', 'site.yaml', '-o', 'out'], dir);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('out: 9 added, 0 changed, 0 removed, 0 unchanged\n');
+    expect(readFileSync(join(dir, 'out/clusters/idc/istio-operator.yaml'), 'utf8')).toBe(readFileSync(join(root, 'out/onprem/clusters/idc/istio-operator.yaml'), 'utf8'));
+  });
+
+  it('build defaults the output directory to out/', () => {
+    const d = mkdtempSync(join(tmpdir(), 'sitec-cli-default-'));
+    writeFileSync(join(d, 'site.yaml'), exampleText);
+    expect(sitec(['build', 'site.yaml'], d).status).toBe(0);
+    expect(existsSync(join(d, 'out/README.md'))).toBe(true);
+  });
+
+  it('invalid input: exit 2, located diagnostics with a code frame and hint, no stack trace, nothing written', () => {
+    const d = mkdtempSync(join(tmpdir(), 'sitec-cli-bad-'));
+    const text = mutate(exampleText, ['nodePort: 30347', 'nodeport: 30347']);
+    writeFileSync(join(d, 'bad.yaml'), text);
+    const r = sitec(['build', 'bad.yaml', '-o', 'out'], d);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    const { line, column } = positionOf(text, 'nodeport');
+    const sourceLine = text.split('\n')[line - 1]!;
+    expect(r.stderr).toContain(`bad.yaml:${line}:${column}  clusters[0].istio.ingressGateway.ports[1].nodeport  unknown field "nodeport"\n  error schema-unknown-field\n`);
+    expect(r.stderr).toContain(`> ${line} | ${sourceLine}\n     | ${' '.repeat(column - 1)}^^^^^^^^\n`);
+    expect(r.stderr).toContain('hint: did you mean "nodePort"?');
+    expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/);
+    expect(existsSync(join(d, 'out'))).toBe(false);
+  });
+
+  it('invariant errors come all at once with exit 2', () => {
+    const d = mkdtempSync(join(tmpdir(), 'sitec-cli-inv-'));
+    writeFileSync(join(d, 'site.yaml'), mutate(exampleText, ['nodePort: 30377', 'nodePort: 30347'], ['minReplicas: 5', 'minReplicas: 50']));
+    const r = sitec(['build', 'site.yaml'], d);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('nodeport-duplicate');
+    expect(r.stderr).toContain('hpa-min-exceeds-max');
+    expect(r.stderr).toContain('2 error(s), 0 warning(s)');
+  });
+
+  it('validate: exit 0 and writes nothing', () => {
+    const d = mkdtempSync(join(tmpdir(), 'sitec-cli-val-'));
+    writeFileSync(join(d, 'site.yaml'), exampleText);
+    const r = sitec(['validate', 'site.yaml'], d);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('site.yaml: valid\n');
+    expect(existsSync(join(d, 'out'))).toBe(false);
+  });
+
+  it('a missing site file is exit 2 with a clear message', () => {
+    const r = sitec(['validate', 'nope.yaml'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('cannot read nope.yaml: no such file');
+  });
+
+  it('refusing an unowned output directory is exit 2', () => {
+    const d = mkdtempSync(join(tmpdir(), 'sitec-cli-own-'));
+    writeFileSync(join(d, 'site.yaml'), exampleText);
+    writeFileSync(join(d, 'notes.txt'), 'x');
+    const r = sitec(['build', 'site.yaml', '-o', '.'], d);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('output-unsafe');
+  });
+
+  it('--help and --version', () => {
+    const help = sitec(['--help'], dir);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('build <site>');
+    expect(help.stdout).toContain('validate <site>');
+    const version = sitec(['--version'], dir);
+    expect(version.status).toBe(0);
+    expect(version.stdout).toContain(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+  });
+
+  it('an unknown command is exit 2', () => {
+    const r = sitec(['deploy', 'site.yaml'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unknown command "deploy"');
+  });
+
+  it('an internal failure is exit 1 without a stack trace, with one under --debug', () => {
+    // A broken installation (a blueprint missing) is not the user's input's fault.
+    const install = mkdtempSync(join(tmpdir(), 'sitec-broken-'));
+    for (const part of ['bin', 'dist', 'schemas', 'blueprints', 'package.json']) cpSync(join(root, part), join(install, part), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(install, 'node_modules'));
+    rmSync(join(install, 'blueprints/runbook.md.hbs'));
+    const run = (extra: string[]) =>
+      spawnSync(process.execPath, [join(install, 'bin/sitec.js'), 'build', 'site.yaml', '-o', 'out-internal', ...extra], { cwd: dir, encoding: 'utf8' });
+    const r = run([]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('sitec: internal error:');
+    expect(r.stderr).toContain('runbook.md.hbs');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'out-internal'))).toBe(false);
+    expect(run(['--debug']).stderr).toMatch(/\n\s+at /);
+  });
+});
