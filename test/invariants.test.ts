@@ -40,6 +40,8 @@ const cases: Case[] = [
   { name: 'duplicate gateway port name', edits: [['{ name: https, port: 443', '{ name: http2, port: 443']], code: 'duplicate-name', path: `${ports}[2].name`, at: ['http2', 2] },
   { name: 'duplicate gateway port number', edits: [['{ name: https, port: 443', '{ name: https, port: 80']], code: 'duplicate-port', path: `${ports}[2].port`, at: ['80, targetPort: 8443'] },
   { name: 'duplicate namespace', edits: [['      - { name: x2bee-stg, injection: enabled }\n', '      - { name: x2bee-stg, injection: enabled }\n      - { name: x2bee-stg }\n']], code: 'duplicate-name', path: 'clusters[0].namespaces[1].name', at: ['x2bee-stg }'] },
+  { name: 'namespace on a revision the site does not install (warning)', edits: [['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee-stg, injection: enabled, revision: canary }']], code: 'namespace-revision-not-installed', path: 'clusters[0].namespaces[0].revision', at: ['canary'], severity: 'warning' },
+  { name: 'namespace revision with injection disabled', edits: [['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee-stg, injection: disabled, revision: canary }']], code: 'namespace-revision-without-injection', path: 'clusters[0].namespaces[0].revision', at: ['canary'] },
   { name: 'reserved namespace', edits: [['{ name: x2bee-stg, injection: enabled }', '{ name: istio-system, injection: enabled }']], code: 'reserved-namespace', path: 'clusters[0].namespaces[0].name', at: ['istio-system, injection'] },
   { name: 'L2Advertisement names an unknown pool', edits: [['pools: [default-pool]', 'pools: [default-pol]']], code: 'unknown-pool', path: 'clusters[0].metallb.l2Advertisement.pools[0]', at: ['default-pol]'], hint: /did you mean "default-pool"/ },
   { name: 'gateway deployed to an unknown cluster', edits: [['    namespace: istio-system\n    hosts', '    namespace: istio-system\n    clusters: [idk]\n    hosts']], code: 'unknown-cluster', path: 'gateways[0].clusters[0]', at: ['idk]'], hint: /did you mean "idc"/ },
@@ -114,5 +116,28 @@ describe('invariants: each has its own located error', () => {
     const result = compileText(mutate(exampleText, ['    cluster: idc\n', '']));
     expect(result.ok).toBe(true);
     expect(result.files.some((f) => f.path === 'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml')).toBe(true);
+  });
+});
+
+describe('injection labels', () => {
+  const labelsOf = (text: string) =>
+    compileText(text)
+      .files.filter((f) => f.path.includes('20-namespaces/'))
+      .map((f) => f.content.split('\n').filter((l) => /^ {4}\S/.test(l)).join(','));
+  it('default control plane: istio-injection=enabled', () => {
+    expect(labelsOf(exampleText)).toEqual(['    istio-injection: enabled']);
+  });
+  it('cluster revision: istio.io/rev, never both labels', () => {
+    expect(labelsOf(mutate(exampleText, ['      profile: default\n', '      profile: default\n      revision: 1-26\n']))).toEqual(['    istio.io/rev: 1-26']);
+  });
+  it('a namespace may stay on its own revision', () => {
+    const text = mutate(exampleText, ['      profile: default\n', '      profile: default\n      revision: 1-26\n'], ['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee-stg, revision: 1-25 }']);
+    expect(labelsOf(text)).toEqual(['    istio.io/rev: 1-25']);
+  });
+  it('disabled: istio-injection=disabled', () => {
+    const text = mutate(exampleText, ['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee-stg, injection: disabled }'], ['    namespace: x2bee-stg\n    service', '    namespace: x2bee-stg\n    service']);
+    expect(compileText(text).ok).toBe(false); // the route needs injection
+    const noRoute = text.slice(0, text.indexOf('routes:'));
+    expect(labelsOf(noRoute)).toEqual(['    istio-injection: disabled']);
   });
 });

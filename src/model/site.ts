@@ -240,9 +240,10 @@ export interface GatewayPort {
 export interface Namespace {
   name: Dns1123Label;
   /**
-   * Sidecar injection: enabled labels the namespace for the cluster's Istio revision, disabled opts it out.
+   * Sidecar injection: enabled labels the namespace for an Istio revision (istio.io/rev) or the default control plane (istio-injection=enabled); disabled opts it out.
    */
   injection: 'enabled' | 'disabled';
+  revision?: Dns1123Label;
 }
 /**
  * One Istio Gateway bound to the ingress gateway pods.

@@ -79,7 +79,7 @@ export function resolve(site: Site): SiteModel {
       namespaces: c.namespaces
         .map((ns) => ({
           name: ns.name,
-          labels: injectionLabels(ns.injection, c.istio.revision),
+          labels: injectionLabels(ns.injection, ns.revision ?? c.istio.revision),
         }))
         .sort(byName),
       gateways,

@@ -23,6 +23,19 @@ export function checkNames(site: Site, ctx: CheckContext): void {
         );
       }
     });
+    cluster.namespaces.forEach((ns, i) => {
+      if (ns.revision !== undefined && ns.revision !== cluster.istio.revision) {
+        ctx.warn(
+          'namespace-revision-not-installed',
+          [...at, 'namespaces', i, 'revision'],
+          `namespace "${ns.name}" asks for Istio revision "${ns.revision}", which this site does not install in cluster "${cluster.name}"`,
+          `its pods get no sidecar unless that revision runs there; this site installs ${cluster.istio.revision ? `revision "${cluster.istio.revision}"` : 'the default revision'}`,
+        );
+      }
+      if (ns.revision !== undefined && ns.injection === 'disabled') {
+        ctx.error('namespace-revision-without-injection', [...at, 'namespaces', i, 'revision'], `namespace "${ns.name}" sets a revision but has injection disabled`, 'drop revision, or set injection: enabled');
+      }
+    });
     const ports = cluster.istio.ingressGateway.ports;
     const portsAt = (i: number) => [...at, 'istio', 'ingressGateway', 'ports', i];
     checkUnique(ctx, ports, (p) => p.name, (i) => [...portsAt(i), 'name'], 'duplicate-name', 'gateway port name');
