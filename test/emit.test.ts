@@ -67,8 +67,8 @@ describe('emit: the output directory is the user\'s', () => {
     writeFileSync(site, mutate(exampleText, ['host: hello-idc.x2bee.com', 'host: bye-idc.x2bee.com']));
     const r = build({ site, out });
     expect(r.ok).toBe(true);
-    expect(r.summary!.removed).toEqual([routeFile]);
-    expect(r.summary!.added).toEqual(['clusters/idc/resources/40-routes/virtualservice.x2bee-stg.bye-idc.x2bee.com.yaml']);
+    expect(r.summary!.removed).toEqual([routeFile, 'hosts/ive/nginx/conf.d/hello-idc.x2bee.com.conf']);
+    expect(r.summary!.added).toEqual(['clusters/idc/resources/40-routes/virtualservice.x2bee-stg.bye-idc.x2bee.com.yaml', 'hosts/ive/nginx/conf.d/bye-idc.x2bee.com.conf']);
     expect(existsSync(join(out, routeFile))).toBe(false);
     expect(readFileSync(join(out, 'clusters/idc/extra/mine.yaml'), 'utf8')).toBe('kind: Mine\n');
     expect(readFileSync(join(out, 'OWNERS'), 'utf8')).toBe('me\n');

@@ -76,8 +76,8 @@ const cases: Case[] = [
   { name: 'HTTPS redirect without an HTTPS server', edits: [['httpsRedirect: false', 'httpsRedirect: true']], code: 'https-redirect-without-https', path: 'gateways[0].http.httpsRedirect', at: ['true\n\nroutes'] },
   { name: 'HTTP and HTTPS on one port', edits: [['      httpsRedirect: false\n', '      httpsRedirect: false\n    https:\n      port: 80\n      credentialName: x2bee-tls\n']], code: 'gateway-port-conflict', path: 'gateways[0].https.port', at: ['80\n      credentialName'] },
   { name: 'Gateway in an undeclared namespace', edits: [['    namespace: istio-system\n    hosts', '    namespace: edge\n    hosts']], code: 'gateway-unknown-namespace', path: 'gateways[0].namespace', at: ['edge\n    hosts'] },
-  { name: 'route without cluster in a multi-cluster site', base: withSecondCluster, edits: [['    cluster: idc\n', '']], code: 'route-cluster-required', path: 'routes[0]', at: ['host: hello-idc'] },
-  { name: 'route to an unknown cluster', edits: [['    cluster: idc\n', '    cluster: idx\n']], code: 'route-unknown-cluster', path: 'routes[0].cluster', at: ['idx'], hint: /did you mean "idc"/ },
+  { name: 'route without cluster in a multi-cluster site', base: withSecondCluster, edits: [['    gateway: istio-gateway\n    cluster: idc\n', '    gateway: istio-gateway\n'], ['    cluster: idc\n    targetNodes', '    targetNodes']], code: 'route-cluster-required', path: 'routes[0]', at: ['host: hello-idc'] },
+  { name: 'route to an unknown cluster', edits: [['    gateway: istio-gateway\n    cluster: idc\n', '    gateway: istio-gateway\n    cluster: idx\n']], code: 'route-unknown-cluster', path: 'routes[0].cluster', at: ['idx'], hint: /did you mean "idc"/ },
   { name: 'route to an unknown gateway', edits: [['    gateway: istio-gateway\n    cluster', '    gateway: istio-gw\n    cluster']], code: 'route-unknown-gateway', path: 'routes[0].gateway', at: ['istio-gw\n'] },
   { name: 'route on a Gateway not deployed to its cluster', base: withSecondCluster, edits: [['    namespace: istio-system\n    hosts', '    namespace: istio-system\n    clusters: [dr]\n    hosts']], code: 'route-gateway-not-in-cluster', path: 'routes[0].gateway', at: ['istio-gateway\n    cluster'] },
   { name: 'route host not matched by the Gateway', edits: [['host: hello-idc.x2bee.com', 'host: hello.example.com']], code: 'route-host-not-matched', path: 'routes[0].host', at: ['hello.example.com'] },
@@ -113,7 +113,7 @@ describe('invariants: each has its own located error', () => {
   });
 
   it('a route may leave out the cluster when the site has one', () => {
-    const result = compileText(mutate(exampleText, ['    cluster: idc\n', '']));
+    const result = compileText(mutate(exampleText, ['    gateway: istio-gateway\n    cluster: idc\n', '    gateway: istio-gateway\n']));
     expect(result.ok).toBe(true);
     expect(result.files.some((f) => f.path === 'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml')).toBe(true);
   });

@@ -1,4 +1,5 @@
-import type { Cluster, GatewayPort, Gateway, Route, Site } from './site.js';
+import type { Cluster, Edge, GatewayPort, Gateway, Route, Site } from './site.js';
+import { hostMatches } from '../util/hosts.js';
 
 /**
  * Small derivations both the invariant checks and the resolver need, kept in one
@@ -18,11 +19,13 @@ export function nodePortRangeOf(cluster: Cluster): { first: number; last: number
   return { first, last };
 }
 
-/** A route may leave out its cluster when the site has exactly one. */
-export function routeClusterName(site: Site, route: Route): string | undefined {
-  if (route.cluster !== undefined) return route.cluster;
+/** Routes and edges may leave out their cluster when the site has exactly one. */
+export function clusterNameOf(site: Site, item: { cluster?: string }): string | undefined {
+  if (item.cluster !== undefined) return item.cluster;
   return site.clusters.length === 1 ? site.clusters[0].name : undefined;
 }
+
+export const routeClusterName = (site: Site, route: Route): string | undefined => clusterNameOf(site, route);
 
 export function gatewayClusterNames(site: Site, gateway: Gateway): string[] {
   return gateway.clusters ?? site.clusters.map((c) => c.name);
@@ -47,3 +50,37 @@ export function metallbLoadBalancerIPsAnnotation(metallbVersion: string): string
 
 /** Namespaces that installers own; sitec must not relabel them. */
 export const RESERVED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'istio-system', 'metallb-system'];
+
+/** The nodes an edge forwards to: the listed ones, or every worker. */
+export function edgeTargetNodes(cluster: Cluster, edge: Edge): Cluster['nodes'][number][] {
+  if (edge.targetNodes) return edge.targetNodes.map((n) => cluster.nodes.find((x) => x.name === n)).filter((n) => n !== undefined);
+  return cluster.nodes.filter((n) => n.role === 'worker');
+}
+
+/** The Gateways whose hosts an edge's nginx serves: the listed ones, or every Gateway of its cluster. */
+export function edgeGateways(site: Site, edge: Edge, clusterName: string): Gateway[] {
+  const deployed = site.gateways.filter((g) => gatewayClusterNames(site, g).includes(clusterName));
+  return edge.nginx?.gateways ? deployed.filter((g) => edge.nginx!.gateways!.includes(g.name)) : deployed;
+}
+
+/** nginx server names: the listed ones, or every route host of the cluster on the fronted Gateways (sorted, unique). */
+export function edgeServerNames(site: Site, edge: Edge, clusterName: string): string[] {
+  if (edge.nginx?.serverNames) return [...new Set(edge.nginx.serverNames)].sort();
+  const gateways = new Set(edgeGateways(site, edge, clusterName).map((g) => g.name));
+  const hosts = site.routes.filter((r) => routeClusterName(site, r) === clusterName && gateways.has(r.gateway)).map((r) => r.host);
+  return [...new Set(hosts)].sort();
+}
+
+/** The ingress port nginx proxies to: named, or the one carrying the fronted Gateways' HTTP server. */
+export function edgeUpstreamPort(site: Site, edge: Edge, cluster: Cluster): GatewayPort | undefined {
+  const ports = cluster.istio.ingressGateway.ports;
+  const name = edge.nginx?.upstreamPort;
+  if (name !== undefined) return ports.find((p) => p.name === name);
+  const httpPort = edgeGateways(site, edge, cluster.name)[0]?.http.port ?? 80;
+  return ports.find((p) => p.port === httpPort && p.protocol === 'TCP');
+}
+
+/** Whether some fronted Gateway admits the host. */
+export function admittedBy(gateways: Gateway[], host: string): boolean {
+  return gateways.some((g) => g.hosts.some((h) => hostMatches(h, host)));
+}

@@ -37,6 +37,18 @@ export type Hostname = string;
  * A URI path prefix starting with '/', made of unreserved URL characters and '%'.
  */
 export type PathPrefix = string;
+/**
+ * An absolute file path of safe characters (letters, digits, '.', '_', '-', '/'), without '.' or '..' segments.
+ */
+export type FilePath = string;
+/**
+ * An nginx size: a number with an optional k or m suffix.
+ */
+export type Size = string;
+/**
+ * An nginx time: a number with a unit ms, s, m or h.
+ */
+export type Duration = string;
 
 /**
  * One site: its Kubernetes clusters, the Istio Gateways they expose and the routes behind them. sitec compiles it into MetalLB, Istio and namespace manifests, IstioOperator files and a runbook.
@@ -74,6 +86,10 @@ export interface Site {
    * One entry per routed host: the VirtualService that sends its traffic to a Service.
    */
   routes: Route[];
+  /**
+   * Hosts in front of the cluster that own the public addresses (seed 000's hypervisor host): the iptables DNAT scripts and nginx server blocks their admins install.
+   */
+  edges: Edge[];
 }
 /**
  * One Kubernetes cluster.
@@ -297,4 +313,136 @@ export interface Route {
    * @minItems 1
    */
   paths: [PathPrefix, ...PathPrefix[]];
+}
+/**
+ * One host that owns public addresses and forwards traffic to the cluster's ingress gateway node ports.
+ */
+export interface Edge {
+  name: Dns1123Label;
+  /**
+   * Public IPv4 addresses this host owns; DNAT rules and nginx listen on these.
+   *
+   * @minItems 1
+   */
+  publicIPs: [Ipv4, ...Ipv4[]];
+  /**
+   * Interface the public traffic arrives on; DNAT then matches only there. Leave out to match any interface.
+   */
+  interface?: string;
+  cluster?: Dns1123Label;
+  /**
+   * Nodes that receive the forwarded traffic; leave out for every worker node.
+   *
+   * @minItems 1
+   */
+  targetNodes?: [Dns1123Subdomain, ...Dns1123Subdomain[]];
+  /**
+   * Whether this host is the nodes' default gateway. When it is not, replies from the nodes would bypass it and DNAT breaks, so the rules also MASQUERADE the forwarded traffic (the nodes then see this host's address, not the client's).
+   */
+  nodesDefaultGateway: boolean;
+  /**
+   * Layer-4 forwards (iptables DNAT): a public port to one ingress gateway port, named; its node port is looked up, never typed again.
+   */
+  forwards: Forward[];
+  nginx?: Nginx;
+}
+/**
+ * One DNAT forward.
+ */
+export interface Forward {
+  publicPort: Port;
+  gatewayPort: Dns1123Label;
+}
+/**
+ * nginx on the edge host.
+ */
+export interface Nginx {
+  /**
+   * nginx version on the host; from 1.25.1 HTTP/2 is switched on with `http2 on;`, before with `listen ... http2`.
+   */
+  version: string;
+  /**
+   * Gateways whose routed hosts nginx serves; leave out for every Gateway of the cluster.
+   *
+   * @minItems 1
+   */
+  gateways?: [Dns1123Label, ...Dns1123Label[]];
+  /**
+   * Host names nginx serves; leave out for every route host on the fronted Gateways.
+   *
+   * @minItems 1
+   */
+  serverNames?: [Hostname, ...Hostname[]];
+  upstreamPort?: Dns1123Label;
+  tls: Certificate;
+  /**
+   * Per-host certificates that override tls for the listed server names.
+   */
+  certificates: HostCertificate[];
+  /**
+   * Answer plain HTTP with a 301 to https; otherwise port 80 proxies too.
+   */
+  httpsRedirect: boolean;
+  /**
+   * Send Strict-Transport-Security on HTTPS responses.
+   */
+  hsts: {
+    /**
+     * Send the header.
+     */
+    enabled: boolean;
+    /**
+     * max-age in seconds.
+     */
+    maxAge: number;
+    /**
+     * Add includeSubDomains.
+     */
+    includeSubDomains: boolean;
+  };
+  clientMaxBodySize: Size;
+  /**
+   * proxy_connect_timeout, proxy_send_timeout and proxy_read_timeout.
+   */
+  timeouts: {
+    connect: Duration;
+    send: Duration;
+    read: Duration;
+  };
+  /**
+   * Pass Upgrade/Connection so websockets work through the proxy.
+   */
+  websocket: boolean;
+  /**
+   * Proxy buffers; the defaults are seed 000's, sized for large response headers.
+   */
+  buffers: {
+    bufferSize: Size;
+    /**
+     * Number of proxy_buffers.
+     */
+    count: number;
+    size: Size;
+    busyBuffersSize: Size;
+  };
+}
+/**
+ * A certificate and key on the edge host.
+ */
+export interface Certificate {
+  certificate: FilePath;
+  key: FilePath;
+}
+/**
+ * A certificate for some server names.
+ */
+export interface HostCertificate {
+  /**
+   * Server names this certificate is for.
+   *
+   * @minItems 1
+   */
+  serverNames: [Hostname, ...Hostname[]];
+  certificate: FilePath;
+  key: FilePath;
 }

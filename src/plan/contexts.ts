@@ -1,5 +1,7 @@
 import { istioDownloadCommand, metallbManifestUrl } from '../model/apis.js';
-import type { ClusterModel, SiteModel } from '../resolve/model.js';
+import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
+import type { IptablesRule } from '../objects/iptables.js';
+import { shellJoin } from '../util/quote.js';
 
 /** What the runbook blueprint reads: every command and number precomputed, no logic in the template. */
 export function runbookContext(model: SiteModel) {
@@ -8,6 +10,7 @@ export function runbookContext(model: SiteModel) {
     versions: model.versions,
     istioDownload: istioDownloadCommand(model.versions.istio),
     metallbManifest: metallbManifestUrl(model.versions.metallb),
+    edges: model.edges.map((e) => edgeRunbook(model, e)),
     clusters: model.clusters.map((c) => {
       const ingress = c.istio.ingress;
       return {
@@ -31,6 +34,36 @@ export function runbookContext(model: SiteModel) {
   };
 }
 
+function edgeRunbook(model: SiteModel, edge: EdgeModel) {
+  const cluster = model.clusters.find((c) => c.name === edge.cluster)!;
+  const firstHost = edge.nginx?.servers[0]?.name ?? cluster.virtualServices[0]?.host;
+  return {
+    name: edge.name,
+    cluster: edge.cluster,
+    dir: `hosts/${edge.name}`,
+    publicIPs: edge.publicIPs.join(', '),
+    firstIP: edge.publicIPs[0],
+    interface: edge.interface,
+    masquerade: edge.masquerade,
+    localPolicy: cluster.istio.ingress.externalTrafficPolicy === 'Local',
+    targets: edge.targets.map((t) => `${t.name} (${t.ip})`).join(', '),
+    forwards: edge.forwards.map((f) => ({ ...f, destinations: edge.targets.map((t) => `${t.ip}:${f.nodePort}`).join(', ') })),
+    firstForward: edge.forwards[0],
+    tagPrefix: `sitec:${model.site}:${edge.name}:`,
+    exampleHost: firstHost,
+    nginx: edge.nginx
+      ? {
+          version: edge.nginx.version,
+          http2: edge.nginx.http2Directive ? '`http2 on;` (nginx 1.25.1 and later)' : '`listen ... ssl http2` (nginx before 1.25.1)',
+          upstream: edge.nginx.upstream,
+          servers: edge.nginx.servers,
+          sharedFile: `00-sitec-${model.site}.conf`,
+          httpsRedirect: edge.nginx.httpsRedirect,
+        }
+      : undefined,
+  };
+}
+
 export function kubeProxyContext(model: SiteModel, cluster: ClusterModel) {
   return { site: model.site, cluster: cluster.name, mode: cluster.kubeProxy.mode, strictARP: cluster.kubeProxy.strictARP };
 }
@@ -44,4 +77,26 @@ function lbAnnotation(annotations: Record<string, string>) {
     ? 'MetalLB v0.14.9 and later read this form; older releases read metallb.universe.tf/loadBalancerIPs'
     : 'MetalLB releases before v0.14.9 read this form; v0.14.9 and later read metallb.io/loadBalancerIPs';
   return { key, value, readers };
+}
+
+const ruleView = (r: IptablesRule) => ({ table: r.table, op: r.op, chain: r.chain, spec: shellJoin(r.args), tag: r.tag });
+
+export function iptablesContext(model: SiteModel, edge: EdgeModel, rules: IptablesRule[]) {
+  const views = rules.map(ruleView);
+  return {
+    site: model.site,
+    edge: edge.name,
+    cluster: edge.cluster,
+    rules: views,
+    reversed: [...views].reverse(),
+    tables: (['nat', 'filter'] as const).map((name) => ({ name, rules: views.filter((r) => r.table === name) })).filter((t) => t.rules.length > 0),
+  };
+}
+
+/** nginx variables are identifiers: [A-Za-z0-9_]. */
+export const nginxUpgradeVar = (site: string) => `sitec_${site.replace(/-/g, '_')}_connection_upgrade`;
+
+export function nginxContext(model: SiteModel, edge: EdgeModel) {
+  const nginx = edge.nginx!;
+  return { site: model.site, edge: edge.name, cluster: edge.cluster, publicIPs: edge.publicIPs, upgradeVar: nginxUpgradeVar(model.site), ...nginx };
 }

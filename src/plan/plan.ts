@@ -4,8 +4,9 @@ import { kustomization } from '../objects/kustomization.js';
 import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
 import { namespace } from '../objects/namespace.js';
 import type { K8sObject } from '../objects/types.js';
-import type { ClusterModel, SiteModel } from '../resolve/model.js';
-import { runbookContext, kubeProxyContext } from './contexts.js';
+import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
+import { edgeRules } from '../objects/iptables.js';
+import { iptablesContext, kubeProxyContext, nginxContext, runbookContext } from './contexts.js';
 
 /** One output file: either data serialized as YAML, or a text blueprint with its context. */
 export type FilePlan =
@@ -22,6 +23,30 @@ export function plan(model: SiteModel): FilePlan[] {
     { path: 'README.md', format: 'blueprint', blueprint: 'runbook.md', context: runbookContext(model) },
   ];
   for (const cluster of model.clusters) files.push(...planCluster(model, cluster));
+  for (const edge of model.edges) files.push(...planEdge(model, edge));
+  return files;
+}
+
+/** hosts/<edge>/: what the host admins install. nginx gets one file per server name (each has its own certificate and can be enabled alone) plus one shared file. */
+function planEdge(model: SiteModel, edge: EdgeModel): FilePlan[] {
+  const dir = `hosts/${edge.name}`;
+  const files: FilePlan[] = [];
+  const rules = edgeRules(model.site, edge);
+  if (rules.length > 0) {
+    const context = iptablesContext(model, edge, rules);
+    files.push(
+      { path: `${dir}/iptables/apply.sh`, format: 'blueprint', blueprint: 'iptables-apply.sh', context, mode: 0o755 },
+      { path: `${dir}/iptables/remove.sh`, format: 'blueprint', blueprint: 'iptables-remove.sh', context, mode: 0o755 },
+      { path: `${dir}/iptables/rules.v4`, format: 'blueprint', blueprint: 'iptables-rules.v4', context },
+    );
+  }
+  if (edge.nginx) {
+    const context = nginxContext(model, edge);
+    files.push({ path: `${dir}/nginx/conf.d/00-sitec-${model.site}.conf`, format: 'blueprint', blueprint: 'nginx-shared.conf', context });
+    for (const server of edge.nginx.servers) {
+      files.push({ path: `${dir}/nginx/conf.d/${server.name}.conf`, format: 'blueprint', blueprint: 'nginx-server.conf', context: { ...context, server } });
+    }
+  }
   return files;
 }
 

@@ -3,6 +3,7 @@ export interface SiteModel {
   site: string;
   versions: { istio: string; metallb: string; istioNetworkingApi: string };
   clusters: ClusterModel[];
+  edges: EdgeModel[];
 }
 
 export interface ClusterModel {
@@ -58,4 +59,31 @@ export interface VirtualServiceModel {
   gateway: string;
   paths: string[];
   destination: { host: string; port: number };
+}
+
+export interface EdgeModel {
+  name: string;
+  cluster: string;
+  publicIPs: string[];
+  interface?: string;
+  /** The host is not the nodes' default gateway: forwarded flows need MASQUERADE. */
+  masquerade: boolean;
+  targets: { name: string; ip: string }[];
+  forwards: { publicPort: number; protocol: 'TCP' | 'UDP'; gatewayPort: string; nodePort: number }[];
+  nginx?: NginxModel;
+}
+
+export interface NginxModel {
+  version: string;
+  /** nginx >= 1.25.1 takes `http2 on;`; older versions put http2 on the listen line. */
+  http2Directive: boolean;
+  upstream: { name: string; gatewayPort: string; nodePort: number; servers: string[] };
+  servers: { name: string; certificate: string; key: string }[];
+  httpsRedirect: boolean;
+  /** The Strict-Transport-Security value, when enabled. */
+  hsts?: string;
+  clientMaxBodySize: string;
+  timeouts: { connect: string; send: string; read: string };
+  websocket: boolean;
+  buffers: { bufferSize: string; count: number; size: string; busyBuffersSize: string };
 }

@@ -7,6 +7,7 @@ import {
   targetPortOf,
 } from '../model/derive.js';
 import type { ClusterModel, GatewayModel, SiteModel } from './model.js';
+import { resolveEdge } from './edges.js';
 
 const INGRESS_SELECTOR = { istio: 'ingressgateway' };
 const byName = <T extends { name: string; namespace?: string }>(a: T, b: T) =>
@@ -99,7 +100,8 @@ export function resolve(site: Site): SiteModel {
         .sort(byName),
     };
   });
-  return { site: site.site, versions: { ...site.versions }, clusters: clusters.sort(byName) };
+  const edges = site.edges.map((e) => resolveEdge(site, e)).sort(byName);
+  return { site: site.site, versions: { ...site.versions }, clusters: clusters.sort(byName), edges };
 }
 
 /** A revision label selects that control plane; istio-injection would override it, so never both. */

@@ -3,13 +3,14 @@ import type { SiteSource } from '../../load/load.js';
 import type { Site } from '../../model/site.js';
 import { CheckContext } from '../context.js';
 import { checkAddresses } from './addresses.js';
+import { checkEdges } from './edges.js';
 import { checkIngress } from './ingress.js';
 import { checkNames } from './names.js';
 import { checkNodePorts } from './nodeports.js';
 import { checkRoutes } from './routes.js';
 
 /** The cross-field invariants, run on a schema-valid site with defaults filled. */
-export const invariantChecks = [checkNames, checkNodePorts, checkAddresses, checkIngress, checkRoutes];
+export const invariantChecks = [checkNames, checkNodePorts, checkAddresses, checkIngress, checkRoutes, checkEdges];
 
 export function checkInvariants(site: Site, source: SiteSource): Diagnostic[] {
   const ctx = new CheckContext(source);

@@ -1,0 +1,53 @@
+import type { Cluster, Edge, Site } from '../model/site.js';
+import { clusterNameOf, edgeServerNames, edgeTargetNodes, edgeUpstreamPort } from '../model/derive.js';
+import type { EdgeModel, NginxModel } from './model.js';
+
+/** nginx 1.25.1 introduced the `http2` directive and deprecated `listen ... http2`. */
+function hasHttp2Directive(version: string): boolean {
+  const [major, minor, patch] = version.split('.').map(Number) as [number, number, number];
+  return major > 1 || minor > 25 || (minor === 25 && patch >= 1);
+}
+
+export function resolveEdge(site: Site, edge: Edge): EdgeModel {
+  const cluster = site.clusters.find((c) => c.name === clusterNameOf(site, edge))!;
+  const ports = cluster.istio.ingressGateway.ports;
+  const targets = edgeTargetNodes(cluster, edge).map((n) => ({ name: n.name, ip: n.ip }));
+  return {
+    name: edge.name,
+    cluster: cluster.name,
+    publicIPs: [...edge.publicIPs],
+    ...(edge.interface ? { interface: edge.interface } : {}),
+    masquerade: !edge.nodesDefaultGateway,
+    targets,
+    forwards: edge.forwards.map((f) => {
+      const port = ports.find((p) => p.name === f.gatewayPort)!;
+      return { publicPort: f.publicPort, protocol: port.protocol, gatewayPort: port.name, nodePort: port.nodePort! };
+    }),
+    ...(edge.nginx ? { nginx: resolveNginx(site, edge, cluster, targets) } : {}),
+  };
+}
+
+function resolveNginx(site: Site, edge: Edge, cluster: Cluster, targets: EdgeModel['targets']): NginxModel {
+  const nginx = edge.nginx!;
+  const port = edgeUpstreamPort(site, edge, cluster)!;
+  const certificateOf = (host: string) => nginx.certificates.find((c) => c.serverNames.includes(host)) ?? nginx.tls;
+  const hsts = nginx.hsts.enabled ? `max-age=${nginx.hsts.maxAge}${nginx.hsts.includeSubDomains ? '; includeSubDomains' : ''}` : undefined;
+  return {
+    version: nginx.version,
+    http2Directive: hasHttp2Directive(nginx.version),
+    upstream: {
+      // nginx upstream names are identifiers; DNS labels only add '-', which nginx accepts but '_' reads better.
+      name: `sitec_${site.site}_${cluster.name}_${port.name}`.replace(/-/g, '_'),
+      gatewayPort: port.name,
+      nodePort: port.nodePort!,
+      servers: targets.map((t) => `${t.ip}:${port.nodePort}`),
+    },
+    servers: edgeServerNames(site, edge, cluster.name).map((name) => ({ name, certificate: certificateOf(name).certificate, key: certificateOf(name).key })),
+    httpsRedirect: nginx.httpsRedirect,
+    ...(hsts ? { hsts } : {}),
+    clientMaxBodySize: nginx.clientMaxBodySize,
+    timeouts: { ...nginx.timeouts },
+    websocket: nginx.websocket,
+    buffers: { ...nginx.buffers },
+  };
+}

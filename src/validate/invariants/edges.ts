@@ -1,0 +1,128 @@
+import type { Edge, Site } from '../../model/site.js';
+import type { PathSegment } from '../../diagnostics.js';
+import { admittedBy, clusterNameOf, edgeGateways, edgeServerNames, edgeTargetNodes, edgeUpstreamPort, gatewayClusterNames, nodePortRangeOf } from '../../model/derive.js';
+import { closest } from '../../util/suggest.js';
+import { checkUnique, type CheckContext } from '../context.js';
+
+/**
+ * Edge hosts: every forward and the nginx upstream resolve to a fixed node port
+ * of the gateway, public ports do not collide, and nginx serves only hosts that
+ * a fronted Gateway admits, each with a certificate.
+ */
+export function checkEdges(site: Site, ctx: CheckContext): void {
+  checkUnique(ctx, site.edges, (e) => e.name, (i) => ['edges', i, 'name'], 'duplicate-name', 'edge host name');
+  const ipOwner = new Map<string, PathSegment[]>();
+  site.edges.forEach((edge, ei) => {
+    edge.publicIPs.forEach((ip, i) => {
+      const at = ['edges', ei, 'publicIPs', i];
+      const prev = ipOwner.get(ip);
+      if (prev) ctx.error('duplicate-public-ip', at, `public IP ${ip} is already owned by ${ctx.lineOf(prev)}`, 'an address belongs to one host');
+      else ipOwner.set(ip, at);
+    });
+    checkEdge(site, edge, ei, ctx);
+  });
+}
+
+function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void {
+  const at = (...p: PathSegment[]): PathSegment[] => ['edges', ei, ...p];
+  const clusterNames = site.clusters.map((c) => c.name);
+  const clusterName = clusterNameOf(site, edge);
+  if (clusterName === undefined) {
+    ctx.error('edge-cluster-required', at(), `edge host "${edge.name}" does not say which cluster it fronts`, `add cluster: one of ${clusterNames.join(', ')}`);
+    return;
+  }
+  const cluster = site.clusters.find((c) => c.name === clusterName);
+  if (!cluster) {
+    const guess = closest(clusterName, clusterNames);
+    ctx.error('edge-unknown-cluster', at('cluster'), `no cluster named "${clusterName}"`, guess ? `did you mean "${guess}"?` : `clusters: ${clusterNames.join(', ')}`);
+    return;
+  }
+  const ci = site.clusters.indexOf(cluster);
+
+  (edge.targetNodes ?? []).forEach((name, i) => {
+    if (!cluster.nodes.some((n) => n.name === name)) {
+      const guess = closest(name, cluster.nodes.map((n) => n.name));
+      ctx.error('edge-unknown-node', at('targetNodes', i), `cluster "${cluster.name}" has no node "${name}"`, guess ? `did you mean "${guess}"?` : undefined);
+    }
+  });
+  if (edge.targetNodes) checkUnique(ctx, edge.targetNodes, (n) => n, (i) => at('targetNodes', i), 'duplicate-name', 'target node');
+  else if (edgeTargetNodes(cluster, edge).length === 0) {
+    ctx.error('edge-no-targets', at(), `cluster "${cluster.name}" has no worker nodes to forward to`, 'list targetNodes explicitly');
+  }
+
+  const gateway = cluster.istio.ingressGateway;
+  const needNodePort = (portName: string, from: PathSegment[], what: string) => {
+    const idx = gateway.ports.findIndex((p) => p.name === portName);
+    if (idx < 0) {
+      const guess = closest(portName, gateway.ports.map((p) => p.name));
+      ctx.error('edge-unknown-gateway-port', from, `the ingress gateway of cluster "${cluster.name}" has no port named "${portName}"`, guess ? `did you mean "${guess}"?` : `ports: ${gateway.ports.map((p) => p.name).join(', ')}`);
+      return;
+    }
+    if (gateway.serviceType === 'ClusterIP') {
+      ctx.error('edge-needs-nodeports', from, `${what} needs a node port, but the ingress gateway of cluster "${cluster.name}" is a ClusterIP Service`, 'use serviceType NodePort or LoadBalancer');
+      return;
+    }
+    if (gateway.ports[idx]!.nodePort === undefined) {
+      const range = nodePortRangeOf(cluster);
+      ctx.error('nodeport-missing', ['clusters', ci, 'istio', 'ingressGateway', 'ports', idx], `port "${portName}" is the target of ${what} but has no fixed nodePort`, `add nodePort: <${range.first}-${range.last}>; edge host "${edge.name}" forwards to it`);
+    }
+  };
+
+  const publicPorts = new Map<string, PathSegment[]>();
+  const claim = (key: string, path: PathSegment[], what: string) => {
+    const prev = publicPorts.get(key);
+    if (prev) ctx.error('edge-port-conflict', path, `${what} collides with ${ctx.lineOf(prev)} on edge host "${edge.name}"`, 'each public port carries one forward; nginx takes 80 and 443');
+    else publicPorts.set(key, path);
+  };
+  if (edge.nginx) {
+    claim('TCP/80', at('nginx'), 'nginx on port 80');
+    claim('TCP/443', at('nginx'), 'nginx on port 443');
+  }
+  edge.forwards.forEach((f, i) => {
+    const port = gateway.ports.find((p) => p.name === f.gatewayPort);
+    claim(`${port?.protocol ?? 'TCP'}/${f.publicPort}`, at('forwards', i, 'publicPort'), `public port ${f.publicPort}`);
+    needNodePort(f.gatewayPort, at('forwards', i, 'gatewayPort'), `the forward of public port ${f.publicPort}`);
+  });
+
+  const nginx = edge.nginx;
+  if (!nginx) return;
+  const deployedNames = site.gateways.filter((g) => gatewayClusterNames(site, g).includes(cluster.name)).map((g) => g.name);
+  (nginx.gateways ?? []).forEach((name, i) => {
+    if (!site.gateways.some((g) => g.name === name)) {
+      const guess = closest(name, site.gateways.map((g) => g.name));
+      ctx.error('edge-unknown-gateway', at('nginx', 'gateways', i), `no gateway named "${name}"`, guess ? `did you mean "${guess}"?` : undefined);
+    } else if (!deployedNames.includes(name)) {
+      ctx.error('edge-gateway-not-in-cluster', at('nginx', 'gateways', i), `Gateway "${name}" is not deployed to cluster "${cluster.name}"`);
+    }
+  });
+  if (nginx.upstreamPort !== undefined) needNodePort(nginx.upstreamPort, at('nginx', 'upstreamPort'), `nginx on edge host "${edge.name}"`);
+  else {
+    const upstream = edgeUpstreamPort(site, edge, cluster);
+    if (upstream) needNodePort(upstream.name, at('nginx'), `nginx on edge host "${edge.name}"`);
+    else ctx.error('edge-unknown-gateway-port', at('nginx'), `no ingress gateway port of cluster "${cluster.name}" carries the Gateways' HTTP server`, 'set nginx.upstreamPort to a gateway port name');
+  }
+
+  const gateways = edgeGateways(site, edge, cluster.name);
+  const names = edgeServerNames(site, edge, cluster.name);
+  if (names.length === 0) {
+    ctx.error('edge-no-server-names', at('nginx'), `nginx on edge host "${edge.name}" would serve no host: no route of cluster "${cluster.name}" uses its Gateways`, 'add routes, or list nginx.serverNames');
+  }
+  (nginx.serverNames ?? []).forEach((name, i) => {
+    if (!admittedBy(gateways, name)) {
+      ctx.error('edge-server-name-not-routed', at('nginx', 'serverNames', i), `no fronted Gateway admits host ${name}; Istio would drop what nginx forwards`, `fronted Gateways: ${gateways.map((g) => `${g.name} (${g.hosts.join(', ')})`).join('; ')}`);
+    }
+  });
+  if (nginx.serverNames) checkUnique(ctx, nginx.serverNames, (n) => n, (i) => at('nginx', 'serverNames', i), 'duplicate-name', 'server name');
+  const certified = new Map<string, PathSegment[]>();
+  nginx.certificates.forEach((c, ci2) => {
+    c.serverNames.forEach((name, i) => {
+      const path = at('nginx', 'certificates', ci2, 'serverNames', i);
+      if (!names.includes(name)) ctx.error('edge-certificate-unknown-host', path, `nginx on edge host "${edge.name}" does not serve ${name}`, `server names: ${names.join(', ')}`);
+      const prev = certified.get(name);
+      if (prev) ctx.error('edge-certificate-duplicate', path, `${name} already has a certificate at ${ctx.lineOf(prev)}`);
+      else certified.set(name, path);
+    });
+  });
+}
+
+
