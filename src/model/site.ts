@@ -34,7 +34,7 @@ export type WildcardHostname = string;
  */
 export type Hostname = string;
 /**
- * A URI path prefix starting with '/', made of unreserved URL characters and '%'.
+ * A URI path prefix starting with '/', made of unreserved URL characters and '%', without '.' or '..' segments.
  */
 export type PathPrefix = string;
 /**

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { compileText, exampleText, mutate, only, positionOf } from './helpers/site.js';
+
+interface Case {
+  name: string;
+  edits: [string, string][];
+  code: string;
+  path: string;
+  at: [string, number?];
+  hint?: RegExp;
+}
+
+const nginxBlock = '    nginx:\n      version: 1.22.1\n';
+const cases: Case[] = [
+  { name: 'two edges with one name', edits: [['\nedges:\n', '\nedges:\n  - { name: ive, publicIPs: [198.51.100.1] }\n']], code: 'duplicate-name', path: 'edges[1].name', at: ['ive\n', 1] },
+  { name: 'a public IP owned twice', edits: [['\nedges:\n', '\nedges:\n  - { name: other, publicIPs: [217.37.14.73] }\n']], code: 'duplicate-public-ip', path: 'edges[1].publicIPs[0]', at: ['217.37.14.73', 2] },
+  { name: 'unknown cluster', edits: [['    cluster: idc\n    targetNodes', '    cluster: idx\n    targetNodes']], code: 'edge-unknown-cluster', path: 'edges[0].cluster', at: ['idx'], hint: /did you mean "idc"/ },
+  { name: 'unknown target node', edits: [['targetNodes: [worker-1, worker-2]', 'targetNodes: [worker-1, worker-3]']], code: 'edge-unknown-node', path: 'edges[0].targetNodes[1]', at: ['worker-3'] },
+  { name: 'no workers to forward to', edits: [['targetNodes: [worker-1, worker-2]\n    ', ''], ['ip: 10.10.10.11, role: worker', 'ip: 10.10.10.11, role: control-plane'], ['ip: 10.10.10.12, role: worker', 'ip: 10.10.10.12, role: control-plane']], code: 'edge-no-targets', path: 'edges[0]', at: ['name: ive'] },
+  { name: 'forward to an unknown gateway port', edits: [['gatewayPort: http2 }', 'gatewayPort: http }']], code: 'edge-unknown-gateway-port', path: 'edges[0].forwards[0].gatewayPort', at: ['http }'], hint: /did you mean "http2"/ },
+  { name: 'forward to a port without node port', edits: [['gatewayPort: http2 }', 'gatewayPort: status-port }'], [', nodePort: 32134 }', ' }']], code: 'nodeport-missing', path: 'clusters[0].istio.ingressGateway.ports[0]', at: ['{ name: status-port'], hint: /edge host "ive"/ },
+  { name: 'forward on a public port nginx takes', edits: [['{ publicPort: 30347,', '{ publicPort: 443,']], code: 'edge-port-conflict', path: 'edges[0].forwards[0].publicPort', at: ['443, gatewayPort'], hint: /nginx takes 80 and 443/ },
+  { name: 'two forwards on one public port', edits: [['      - { publicPort: 30347, gatewayPort: http2 }\n', '      - { publicPort: 30347, gatewayPort: http2 }\n      - { publicPort: 30347, gatewayPort: https }\n']], code: 'edge-port-conflict', path: 'edges[0].forwards[1].publicPort', at: ['30347', 4] },
+  { name: 'nginx fronts an unknown gateway', edits: [[nginxBlock, `${nginxBlock}      gateways: [istio-gatewy]\n`]], code: 'edge-unknown-gateway', path: 'edges[0].nginx.gateways[0]', at: ['istio-gatewy]'], hint: /did you mean "istio-gateway"/ },
+  { name: 'nginx upstream port unknown', edits: [[nginxBlock, `${nginxBlock}      upstreamPort: http3\n`]], code: 'edge-unknown-gateway-port', path: 'edges[0].nginx.upstreamPort', at: ['http3'] },
+  { name: 'server name no Gateway admits', edits: [[nginxBlock, `${nginxBlock}      serverNames: [hello.example.org]\n`]], code: 'edge-server-name-not-routed', path: 'edges[0].nginx.serverNames[0]', at: ['hello.example.org'] },
+  { name: 'certificate for a host nginx does not serve', edits: [[nginxBlock, `${nginxBlock}      certificates:\n        - { serverNames: [other.x2bee.com], certificate: /etc/a.crt, key: /etc/a.key }\n`]], code: 'edge-certificate-unknown-host', path: 'edges[0].nginx.certificates[0].serverNames[0]', at: ['other.x2bee.com'] },
+  { name: 'nginx with nothing to serve', edits: [['routes:\n', 'routes: []\nunused:\n']], code: 'edge-no-server-names', path: 'edges[0].nginx', at: ['version: 1.22.1'] },
+  { name: 'edge on a ClusterIP gateway', edits: [['serviceType: LoadBalancer\n        loadBalancerIP: 10.10.10.220\n', 'serviceType: ClusterIP\n'], [', nodePort: 32134 }', ' }'], [', nodePort: 30347 }', ' }'], [', nodePort: 30377 }', ' }']], code: 'edge-needs-nodeports', path: 'edges[0].forwards[0].gatewayPort', at: ['http2 }'] },
+];
+
+describe('edge invariants: located errors', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      let text = mutate(exampleText, ...c.edits);
+      if (c.name === 'nginx with nothing to serve') text = text.slice(0, text.indexOf('unused:')) + text.slice(text.indexOf('\n# The host that owns'));
+      const result = compileText(text);
+      // Where one mistake breaks several things (a ClusterIP gateway under both DNAT and nginx), each is reported; check the one named.
+      const d = result.diagnostics.filter((x) => x.code === c.code).length > 1 ? result.diagnostics.find((x) => x.code === c.code && x.path === c.path)! : only(result, c.code);
+      expect(d.path).toBe(c.path);
+      expect(d.location).toMatchObject(positionOf(text, c.at[0], c.at[1]));
+      if (c.hint) expect(d.hint).toMatch(c.hint);
+      expect(result.ok).toBe(false);
+      expect(result.files).toEqual([]);
+    });
+  }
+});
