@@ -1,0 +1,66 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+
+/**
+ * Network namespaces for tests that need addresses that exist nowhere else.
+ * Everything is created under a per-process prefix and deleted afterwards,
+ * even when the test fails.
+ */
+export const NETNS_REQUIRED = process.env.SITEC_REQUIRE_NETNS === '1';
+
+export function netnsAvailable(): { ok: boolean; why?: string } {
+  if (process.getuid?.() !== 0) return { ok: false, why: 'not running as root' };
+  for (const tool of ['ip', 'iptables', 'iptables-save']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return { ok: false, why: `${tool} is not installed` };
+  }
+  const probe = `sitecprobe${process.pid}`;
+  const add = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
+  if (add.status !== 0) return { ok: false, why: `cannot create network namespaces: ${add.stderr.trim()}` };
+  spawnSync('ip', ['netns', 'del', probe]);
+  return { ok: true };
+}
+
+/** Runs a command, throwing with its output when it fails. */
+export function sh(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input, timeout: 60_000 });
+  if (r.status !== 0 && !opts.allowFail) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}`);
+  return r;
+}
+
+export const inNs = (ns: string, cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}) =>
+  sh('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+
+export class Namespaces {
+  private readonly created: string[] = [];
+  private counter = 0;
+  readonly prefix = `sc${process.pid % 100000}`;
+
+  add(role: string): string {
+    const name = `${this.prefix}-${role}`;
+    spawnSync('ip', ['netns', 'del', name]);
+    sh('ip', ['netns', 'add', name]);
+    this.created.push(name);
+    inNs(name, 'ip', ['link', 'set', 'lo', 'up']);
+    return name;
+  }
+
+  /** A veth pair between two namespaces, each end with an address. */
+  link(a: string, aAddr: string, b: string, bAddr: string): void {
+    const n = this.counter++;
+    const ea = `${this.prefix}a${n}`;
+    const eb = `${this.prefix}b${n}`;
+    sh('ip', ['link', 'add', ea, 'netns', a, 'type', 'veth', 'peer', 'name', eb, 'netns', b]);
+    inNs(a, 'ip', ['addr', 'add', aAddr, 'dev', ea]);
+    inNs(b, 'ip', ['addr', 'add', bAddr, 'dev', eb]);
+    inNs(a, 'ip', ['link', 'set', ea, 'up']);
+    inNs(b, 'ip', ['link', 'set', eb, 'up']);
+  }
+
+  /** Addresses the namespace owns without a peer, on its loopback (no dummy module needed). */
+  own(ns: string, addrs: string[]): void {
+    for (const a of addrs) inNs(ns, 'ip', ['addr', 'add', a, 'dev', 'lo']);
+  }
+
+  cleanup(): void {
+    for (const name of this.created.splice(0)) spawnSync('ip', ['netns', 'del', name]);
+  }
+}

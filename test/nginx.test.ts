@@ -1,0 +1,72 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../src/index.js';
+import { compileText, exampleText, mutate } from './helpers/site.js';
+import { edgeSite, installedNginxVersion, makeCertificates, nginxMainConf } from './helpers/edge-site.js';
+import { needsTool } from './helpers/tools.js';
+import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable } from './helpers/netns.js';
+import { parse } from 'yaml';
+
+const confs = (text: string) => compile(text, { file: 'site.yaml' }).files.filter((f) => f.path.includes('/nginx/conf.d/'));
+
+describe('nginx directives follow the declared version', () => {
+  it('before 1.25.1: http2 on the listen line', () => {
+    const files = confs(exampleText);
+    const server = files.find((f) => f.path.endsWith('hello-idc.x2bee.com.conf'))!.content;
+    expect(server).toContain('    listen 217.37.14.73:443 ssl http2;\n');
+    expect(server).not.toContain('http2 on;');
+  });
+  it('1.25.1 and later: the http2 directive', () => {
+    const files = confs(mutate(exampleText, ['version: 1.22.1', 'version: 1.25.1']));
+    const server = files.find((f) => f.path.endsWith('hello-idc.x2bee.com.conf'))!.content;
+    expect(server).toContain('    listen 217.37.14.73:443 ssl;\n    http2 on;\n');
+  });
+  it('redirect off: port 80 proxies instead of answering 301', () => {
+    const server = confs(mutate(exampleText, ['httpsRedirect: true', 'httpsRedirect: false'])).find((f) => f.path.endsWith('hello-idc.x2bee.com.conf'))!.content;
+    expect(server).not.toContain('return 301');
+    expect(server.match(/proxy_pass http:\/\/sitec_x2bee_idc_idc_http2;/g)).toHaveLength(2);
+  });
+});
+
+// nginx -t binds the listen addresses, so it runs in a namespace that owns the public IPs.
+const netns = netnsAvailable();
+describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS_REQUIRED)('nginx -t accepts every generated conf', () => {
+  const version = installedNginxVersion() ?? '1.22.1';
+  const variants: Record<string, (certDir: string) => string> = {
+    'edge fixture site': (certDir) => edgeSite({ certDir, nginxVersion: version }),
+    'edge fixture, no redirect, no websocket': (certDir) =>
+      mutate(edgeSite({ certDir, nginxVersion: version }), ['      hsts:', '      httpsRedirect: false\n      websocket: false\n      hsts:']),
+    'onprem example (its certificate paths moved to the test)': (certDir) =>
+      mutate(exampleText, ['/etc/nginx/tls/x2bee.com.crt', `${certDir}/wildcard.crt`], ['/etc/nginx/tls/x2bee.com.key', `${certDir}/wildcard.key`], ['version: 1.22.1', `version: ${version}`]),
+  };
+  for (const [name, siteFor] of Object.entries(variants)) {
+    it(name, () => {
+      const prefix = mkdtempSync(join(tmpdir(), 'sitec-nginx-'));
+      mkdirSync(join(prefix, 'tmp'));
+      makeCertificates(prefix);
+      const result = compileText(siteFor(prefix));
+      expect(result.diagnostics).toEqual([]);
+      const files = result.files.filter((f) => f.path.includes('/nginx/conf.d/'));
+      expect(files.length).toBeGreaterThanOrEqual(2);
+      for (const f of files) {
+        mkdirSync(dirname(join(prefix, f.path)), { recursive: true });
+        writeFileSync(join(prefix, f.path), f.content);
+      }
+      const confDir = join(prefix, dirname(files[0]!.path));
+      writeFileSync(join(prefix, 'nginx.conf'), nginxMainConf(prefix, confDir));
+      const ips = (parse(siteFor(prefix)) as { edges: { publicIPs: string[] }[] }).edges.flatMap((e) => e.publicIPs);
+      const spaces = new Namespaces();
+      try {
+        const ns = spaces.add('nginx');
+        spaces.own(ns, ips.map((ip) => `${ip}/32`));
+        const r = inNs(ns, 'nginx', ['-t', '-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf')], { allowFail: true });
+        expect(`${r.stdout}${r.stderr}`).toContain('test is successful');
+        expect(r.status).toBe(0);
+      } finally {
+        spaces.cleanup();
+      }
+    });
+  }
+});
