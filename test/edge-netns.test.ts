@@ -1,0 +1,210 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileText } from './helpers/site.js';
+import { edgeSite, installedNginxVersion, makeCertificates, nginxMainConf } from './helpers/edge-site.js';
+import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable, sh } from './helpers/netns.js';
+import { hasTool } from './helpers/tools.js';
+
+/**
+ * The host edge, end to end, with real iptables and real nginx in network
+ * namespaces this test creates:
+ *
+ *   client 198.51.100.2 ── 198.51.100.1 edge 10.77.0.1 ── 10.77.0.11 node
+ *
+ * The node runs a responder on the gateway's node port that echoes what it
+ * received. Nothing outside these namespaces is touched.
+ */
+const avail = netnsAvailable();
+const tools = ['nginx', 'curl', 'openssl', 'iptables-restore'].filter((t) => !hasTool(t));
+const runnable = avail.ok && tools.length === 0;
+if (!runnable && !NETNS_REQUIRED) {
+  console.warn(`edge end-to-end tests skipped: ${avail.why ?? `missing ${tools.join(', ')}`} (CI sets SITEC_REQUIRE_NETNS=1 and fails instead)`);
+}
+
+const responder = `import http from 'node:http';
+const [host, port] = process.argv.slice(2);
+http.createServer((req, res) => {
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ remote: req.socket.remoteAddress, url: req.url, headers: req.headers }));
+}).listen(Number(port), host, () => console.log('ready'));
+`;
+
+interface Echo {
+  remote: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namespaces)', () => {
+  const spaces = new Namespaces();
+  const work = mkdtempSync(join(tmpdir(), 'sitec-e2e-'));
+  const procs: ChildProcess[] = [];
+  let client = '';
+  let host = '';
+  let node = '';
+
+  const filesFor = (masquerade: boolean) => {
+    const result = compileText(edgeSite({ certDir: work, nginxVersion: installedNginxVersion() ?? '1.22.1', masquerade }));
+    expect(result.diagnostics).toEqual([]);
+    const dir = join(work, masquerade ? 'masq' : 'plain');
+    for (const f of result.files) {
+      mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+      writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
+    }
+    return join(dir, 'hosts/gw');
+  };
+  /** iptables-save without counters and comments: the rules as they stand. */
+  const rules = () =>
+    inNs(host, 'iptables-save', [])
+      .stdout.split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'))
+      .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
+      .join('\n');
+  const sitecRules = () => rules().split('\n').filter((l) => l.includes('sitec:edge-test:gw:'));
+  const get = (args: string[]) => inNs(client, 'curl', ['--silent', '--show-error', '--max-time', '5', ...args], { allowFail: true });
+  const background = (ns: string, cmd: string, args: string[], ready?: RegExp) =>
+    new Promise<ChildProcess>((resolve, reject) => {
+      const p = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      procs.push(p);
+      if (!ready) return resolve(p);
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`${cmd} did not start: ${out}`)), 10_000);
+      const check = (chunk: Buffer) => {
+        out += chunk.toString();
+        if (ready.test(out)) {
+          clearTimeout(timer);
+          resolve(p);
+        }
+      };
+      p.stdout!.on('data', check);
+      p.stderr!.on('data', check);
+      p.on('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${out}`)));
+    });
+
+  beforeAll(async () => {
+    if (!runnable) throw new Error(`SITEC_REQUIRE_NETNS=1 but: ${avail.why ?? `missing ${tools.join(', ')}`}`);
+    client = spaces.add('client');
+    host = spaces.add('host');
+    node = spaces.add('node');
+    spaces.link(client, '198.51.100.2/24', host, '198.51.100.1/24');
+    spaces.link(host, '10.77.0.1/24', node, '10.77.0.11/24');
+    inNs(client, 'ip', ['route', 'add', 'default', 'via', '198.51.100.1']);
+    inNs(node, 'ip', ['route', 'add', 'default', 'via', '10.77.0.1']);
+    // The host's own rules, which sitec's must coexist with and leave alone:
+    // a FORWARD that drops by default, and an unrelated NAT rule.
+    inNs(host, 'iptables', ['-A', 'FORWARD', '-i', 'lo', '-j', 'ACCEPT']);
+    inNs(host, 'iptables', ['-A', 'FORWARD', '-j', 'DROP']);
+    inNs(host, 'iptables', ['-t', 'nat', '-A', 'POSTROUTING', '-s', '192.0.2.0/24', '-j', 'MASQUERADE']);
+    makeCertificates(work);
+    writeFileSync(join(work, 'responder.mjs'), responder);
+    await background(node, process.execPath, [join(work, 'responder.mjs'), '10.77.0.11', '30080'], /ready/);
+  }, 60_000);
+
+  afterAll(() => {
+    for (const p of procs) p.kill('SIGKILL');
+    spaces.cleanup();
+  });
+
+  it('DNAT: apply.sh forwards the public port to the node port; twice adds nothing; remove.sh restores the tables', () => {
+    const dir = filesFor(false);
+    const before = rules();
+    expect(before).toContain('-A FORWARD -j DROP');
+    expect(get(['--max-time', '2', 'http://198.51.100.1:8080/']).status).not.toBe(0); // nothing listens there yet
+
+    expect(inNs(host, 'bash', [`${dir}/iptables/apply.sh`]).status).toBe(0);
+    expect(inNs(host, 'cat', ['/proc/sys/net/ipv4/ip_forward']).stdout.trim()).toBe('1');
+    const r = get(['http://198.51.100.1:8080/hello', '-H', 'Host: app.example.test']);
+    expect(r.status, r.stderr).toBe(0);
+    const echo = JSON.parse(r.stdout) as Echo;
+    expect(echo).toMatchObject({ remote: '198.51.100.2', url: '/hello', headers: { host: 'app.example.test' } });
+
+    const count = sitecRules().length;
+    expect(count).toBe(3); // one DNAT, FORWARD in and reply
+    expect(inNs(host, 'bash', [`${dir}/iptables/apply.sh`]).status).toBe(0);
+    expect(sitecRules().length).toBe(count);
+
+    expect(inNs(host, 'bash', [`${dir}/iptables/remove.sh`]).status).toBe(0);
+    expect(rules()).toBe(before);
+    expect(get(['--max-time', '2', 'http://198.51.100.1:8080/']).status).not.toBe(0);
+  });
+
+  it('rules.v4 loads the very rules apply.sh adds', () => {
+    const dir = filesFor(false);
+    const before = rules();
+    inNs(host, 'bash', [`${dir}/iptables/apply.sh`]);
+    const applied = sitecRules();
+    inNs(host, 'bash', [`${dir}/iptables/remove.sh`]);
+    inNs(host, 'iptables-restore', ['--noflush'], { input: readFileSync(`${dir}/iptables/rules.v4`, 'utf8') });
+    expect(sitecRules().sort()).toEqual([...applied].sort());
+    inNs(host, 'bash', [`${dir}/iptables/remove.sh`]);
+    expect(rules()).toBe(before);
+  });
+
+  it('--dry-run prints the commands and changes nothing', () => {
+    const dir = filesFor(false);
+    const before = rules();
+    const r = inNs(host, 'bash', [`${dir}/iptables/apply.sh`, '--dry-run']);
+    expect(r.stdout).toContain('iptables -w -t nat -C PREROUTING -d 198.51.100.1/32 -p tcp -m tcp --dport 8080');
+    expect(r.stdout).toContain('-j DNAT --to-destination 10.77.0.11:30080');
+    expect(rules()).toBe(before);
+  });
+
+  it('MASQUERADE: when the host is not the nodes\' default gateway, only the SNAT switch makes DNAT work', () => {
+    inNs(node, 'ip', ['route', 'del', 'default']);
+    try {
+      const plain = filesFor(false);
+      inNs(host, 'bash', [`${plain}/iptables/apply.sh`]);
+      expect(get(['--max-time', '2', 'http://198.51.100.1:8080/']).status).not.toBe(0); // replies have no way back
+      inNs(host, 'bash', [`${plain}/iptables/remove.sh`]);
+
+      const masq = filesFor(true);
+      inNs(host, 'bash', [`${masq}/iptables/apply.sh`]);
+      const r = get(['http://198.51.100.1:8080/']);
+      expect(r.status, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as Echo).remote).toBe('10.77.0.1');
+      inNs(host, 'bash', [`${masq}/iptables/remove.sh`]);
+      expect(sitecRules()).toEqual([]);
+    } finally {
+      inNs(node, 'ip', ['route', 'add', 'default', 'via', '10.77.0.1']);
+    }
+  });
+
+  it('nginx: HTTPS for a route host reaches the node with the right Host and X-Forwarded-* headers; HTTP redirects', async () => {
+    const dir = filesFor(false);
+    const prefix = join(work, 'nginx');
+    mkdirSync(join(prefix, 'tmp'), { recursive: true });
+    writeFileSync(join(prefix, 'nginx.conf'), nginxMainConf(prefix, `${dir}/nginx/conf.d`));
+    await background(host, 'nginx', ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;']);
+    // nginx prints nothing when it starts well: wait for it to answer instead.
+    for (let i = 0; i < 50 && get(['-o', '/dev/null', 'http://198.51.100.1/']).status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+
+    const https = get(['--insecure', '--resolve', 'app.example.test:443:198.51.100.1', '--include', 'https://app.example.test/path?q=1']);
+    expect(https.status, https.stderr).toBe(0);
+    const [head, body] = https.stdout.split('\r\n\r\n') as [string, string];
+    expect(head).toMatch(/^HTTP\/2 200/);
+    expect(head.toLowerCase()).toContain('strict-transport-security: max-age=31536000; includesubdomains');
+    const echo = JSON.parse(body) as Echo;
+    expect(echo.remote).toBe('10.77.0.1');
+    expect(echo.url).toBe('/path?q=1');
+    expect(echo.headers).toMatchObject({
+      host: 'app.example.test',
+      'x-real-ip': '198.51.100.2',
+      'x-forwarded-for': '198.51.100.2',
+      'x-forwarded-proto': 'https',
+      'x-scheme': 'https',
+    });
+
+    const api = get(['--insecure', '--resolve', 'api.example.test:443:198.51.100.1', '-w', '%{ssl_verify_result}', '-o', '/dev/null', 'https://api.example.test/v1/']);
+    expect(api.status).toBe(0);
+    const cert = inNs(client, 'sh', ['-c', 'echo | openssl s_client -connect 198.51.100.1:443 -servername api.example.test 2>/dev/null | openssl x509 -noout -subject'], { allowFail: true });
+    expect(cert.stdout).toContain('api.example.test');
+
+    const http = get(['--include', '-H', 'Host: app.example.test', 'http://198.51.100.1/x']);
+    expect(http.stdout).toMatch(/^HTTP\/1\.1 301/);
+    expect(http.stdout).toContain('Location: https://app.example.test/x');
+    sh('kill', [readFileSync(join(prefix, 'nginx.pid'), 'utf8').trim()], { allowFail: true });
+  });
+});
