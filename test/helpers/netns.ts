@@ -60,7 +60,12 @@ export class Namespaces {
     for (const a of addrs) inNs(ns, 'ip', ['addr', 'add', a, 'dev', 'lo']);
   }
 
+  /** Kills whatever still runs inside (a failed test may leave nginx behind), then deletes the namespaces. */
   cleanup(): void {
-    for (const name of this.created.splice(0)) spawnSync('ip', ['netns', 'del', name]);
+    for (const name of this.created.splice(0)) {
+      const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      if (pids.length > 0) spawnSync('kill', ['-9', ...pids]);
+      spawnSync('ip', ['netns', 'del', name]);
+    }
   }
 }

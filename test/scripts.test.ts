@@ -4,12 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { compile } from '../src/index.js';
-import { exampleText, root } from './helpers/site.js';
+import { exampleText, mutate, root } from './helpers/site.js';
+import { edgeSite } from './helpers/edge-site.js';
 import { needsTool } from './helpers/tools.js';
 
 const fixture = join(root, 'test/fixtures/kube-proxy/configmap.yaml');
 const fullText = readFileSync(join(root, 'test/fixtures/sites/full.yaml'), 'utf8');
-const scripts = [...compile(exampleText, { file: 's' }).files, ...compile(fullText, { file: 'f' }).files].filter((f) => f.path.endsWith('.sh'));
+const edgeVariant = mutate(edgeSite({ certDir: '/etc/ssl/sitec', nginxVersion: '1.26.0', masquerade: true }), ['    publicIPs: [198.51.100.1]\n', '    publicIPs: [198.51.100.1, 198.51.100.5]\n    interface: ens3\n    targetNodes: [node-1, cp]\n']);
+const scripts = [
+  ...compile(exampleText, { file: 's' }).files,
+  ...compile(fullText, { file: 'f' }).files,
+  ...compile(edgeVariant, { file: 'e' }).files.map((f) => ({ ...f, path: `variant/${f.path}` })),
+].filter((f) => f.path.endsWith('.sh'));
 
 // A stand-in kubectl that serves the ConfigMap from a file and records every call.
 const fakeKubectl = `#!/usr/bin/env bash
@@ -96,7 +102,7 @@ describe('kube-proxy.sh', () => {
 
 describe('generated scripts pass bash -n and shellcheck', () => {
   it('covers both modes', () => {
-    expect(scripts.map((s) => s.path).filter((p) => p.endsWith('kube-proxy.sh')).sort()).toEqual(['clusters/edge/kube-proxy.sh', 'clusters/idc/kube-proxy.sh', 'clusters/prod/kube-proxy.sh']);
+    expect(scripts.map((s) => s.path).filter((p) => p.startsWith('clusters/') && p.endsWith('kube-proxy.sh')).sort()).toEqual(['clusters/edge/kube-proxy.sh', 'clusters/idc/kube-proxy.sh', 'clusters/prod/kube-proxy.sh']);
     expect(scripts.find((s) => s.path === 'clusters/edge/kube-proxy.sh')!.content).toContain('mode: "iptables"');
   });
   for (const s of scripts) {
@@ -110,4 +116,41 @@ describe('generated scripts pass bash -n and shellcheck', () => {
       expect(r.status).toBe(0);
     });
   }
+});
+
+describe('edge scripts', () => {
+  const apply = scripts.find((s) => s.path === 'variant/hosts/gw/iptables/apply.sh')!;
+  const run = (script: string, args: string[], asNobody: boolean) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-edge-sh-'));
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'script.sh'), script, { mode: 0o755 });
+    const cmd = asNobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'bash', join(dir, 'script.sh'), ...args] : ['bash', join(dir, 'script.sh'), ...args];
+    return spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
+  };
+
+  it('the variant covers MASQUERADE, an interface, two public IPs and two targets', () => {
+    expect(apply.content).toContain('-i ens3 -d 198.51.100.5/32');
+    expect(apply.content).toContain('-j MASQUERADE');
+    expect(apply.content).toContain('--mode nth --every 2 --packet 0');
+  });
+
+  it.runIf(process.getuid?.() === 0 && needsTool('setpriv'))('apply.sh and remove.sh refuse to run without root, but --dry-run needs none', () => {
+    for (const name of ['apply.sh', 'remove.sh']) {
+      const script = scripts.find((s) => s.path === `variant/hosts/gw/iptables/${name}`)!.content;
+      const refused = run(script, [], true);
+      expect(refused.status, name).toBe(1);
+      expect(refused.stderr).toContain('must run as root');
+      const dry = run(script, ['--dry-run'], true);
+      expect(dry.status, dry.stderr).toBe(0);
+      expect(dry.stdout.split('\n').filter((l) => l.startsWith(name === 'apply.sh' ? 'iptables -w' : 'while iptables -w')).length).toBe(
+        (script.match(/^(ensure|drop) /gm) ?? []).length,
+      );
+    }
+  });
+
+  it('rejects unknown arguments with exit 2', () => {
+    const r = run(apply.content, ['--force'], false);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unknown argument: --force');
+  });
 });
