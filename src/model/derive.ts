@@ -84,3 +84,6 @@ export function edgeUpstreamPort(site: Site, edge: Edge, cluster: Cluster): Gate
 export function admittedBy(gateways: Gateway[], host: string): boolean {
   return gateways.some((g) => g.hosts.some((h) => hostMatches(h, host)));
 }
+
+/** The kubeconfig context the scripts use for a cluster. */
+export const contextOf = (cluster: Cluster): string => cluster.context ?? cluster.name;

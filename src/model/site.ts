@@ -6,6 +6,14 @@
  */
 export type Dns1123Label = string;
 /**
+ * A fully qualified DNS host name, lower case, like app.example.com.
+ */
+export type Hostname = string;
+/**
+ * An absolute file path of safe characters (letters, digits, '.', '_', '-', '/'), without '.' or '..' segments.
+ */
+export type FilePath = string;
+/**
  * A DNS-1123 subdomain: DNS-1123 labels joined by '.', at most 253 characters.
  */
 export type Dns1123Subdomain = string;
@@ -30,17 +38,9 @@ export type Port = number;
  */
 export type WildcardHostname = string;
 /**
- * A fully qualified DNS host name, lower case, like app.example.com.
- */
-export type Hostname = string;
-/**
  * A URI path prefix starting with '/', made of unreserved URL characters and '%', without '.' or '..' segments.
  */
 export type PathPrefix = string;
-/**
- * An absolute file path of safe characters (letters, digits, '.', '_', '-', '/'), without '.' or '..' segments.
- */
-export type FilePath = string;
 /**
  * An nginx size: a number with an optional k or m suffix.
  */
@@ -72,6 +72,7 @@ export interface Site {
      */
     istioNetworkingApi: 'v1' | 'v1beta1' | 'v1alpha3';
   };
+  mesh?: Mesh;
   /**
    * The Kubernetes clusters of the site.
    *
@@ -92,11 +93,57 @@ export interface Site {
   edges: Edge[];
 }
 /**
+ * The mesh the clusters join.
+ */
+export interface Mesh {
+  id: Dns1123Label;
+  ca: CaPlan;
+}
+/**
+ * How the admin's machine makes the mesh's certificates.
+ */
+export interface CaPlan {
+  /**
+   * openssl (what Istio's tools/certs use) or the step CLI (seed 003).
+   */
+  tool: 'openssl' | 'step';
+  rootCommonName: Hostname;
+  /**
+   * Organization (O) of the certificates.
+   */
+  organization: string;
+  /**
+   * Key algorithm and size for the root and the intermediates.
+   */
+  keyType: 'rsa-4096' | 'rsa-2048' | 'ec-p256';
+  /**
+   * Validity of the root CA in days.
+   */
+  rootValidityDays: number;
+  /**
+   * Validity of each cluster's intermediate CA in days.
+   */
+  intermediateValidityDays: number;
+  keyDir: FilePath;
+}
+/**
  * One Kubernetes cluster.
  */
 export interface Cluster {
   name: Dns1123Label;
   clusterDomain: Dns1123Subdomain;
+  network?: Dns1123Label;
+  /**
+   * kubeconfig context of the cluster, used by the generated scripts; defaults to the cluster name.
+   */
+  context?: string;
+  /**
+   * Region and zone of the cluster's nodes (topology.kubernetes.io/region and zone), for locality-aware routing.
+   */
+  locality?: {
+    region: Dns1123Label;
+    zone?: Dns1123Label;
+  };
   /**
    * The cluster's nodes. Their IPs are the targets of the host edge.
    *
@@ -110,9 +157,9 @@ export interface Cluster {
    */
   nodePortRange: string;
   /**
-   * kube-proxy settings sitec's script enforces. MetalLB in L2 mode under IPVS needs strictARP.
+   * kube-proxy settings sitec's script enforces (only mode and ipvs.strictARP change). Leave out on managed clusters: sitec then writes no kube-proxy script. MetalLB in L2 mode under IPVS needs strictARP.
    */
-  kubeProxy: {
+  kubeProxy?: {
     /**
      * kube-proxy mode written to the kube-proxy ConfigMap.
      */
@@ -195,6 +242,7 @@ export interface Istio {
    */
   egressGateway: boolean;
   ingressGateway: IngressGateway;
+  eastWestGateway?: EastWestGateway;
 }
 /**
  * The istio-ingressgateway: its Service, ports and autoscaling.
@@ -249,6 +297,20 @@ export interface GatewayPort {
    * Transport protocol.
    */
   protocol: 'TCP' | 'UDP';
+}
+/**
+ * istio-eastwestgateway settings.
+ */
+export interface EastWestGateway {
+  /**
+   * Install it; required on every cluster when the mesh spans several networks.
+   */
+  enabled: boolean;
+  /**
+   * Service type; LoadBalancer so other networks can reach it.
+   */
+  serviceType: 'LoadBalancer' | 'NodePort';
+  loadBalancerIP?: Ipv4;
 }
 /**
  * One application namespace.

@@ -3,9 +3,9 @@ import type { GatewayModel, VirtualServiceModel } from '../resolve/model.js';
 import type { K8sObject } from './types.js';
 
 interface Server {
-  port: { number: number; name: string; protocol: 'HTTP' | 'HTTPS' };
+  port: { number: number; name: string; protocol: 'HTTP' | 'HTTPS' | 'TLS' };
   hosts: string[];
-  tls?: { httpsRedirect: true } | { mode: 'SIMPLE'; credentialName: string };
+  tls?: { httpsRedirect: true } | { mode: 'SIMPLE'; credentialName: string } | { mode: 'AUTO_PASSTHROUGH' };
 }
 
 export interface Gateway extends K8sObject {
@@ -57,6 +57,19 @@ export function virtualService(vs: VirtualServiceModel, apiVersion: string): Vir
           route: [{ destination: { host: vs.destination.host, port: { number: vs.destination.port } } }],
         },
       ],
+    },
+  };
+}
+
+/** Exposes every service of this cluster to the mesh's other networks through the east-west gateway (Istio's expose-services.yaml). */
+export function crossNetworkGateway(apiVersion: string): Gateway {
+  return {
+    apiVersion: `${API.istioNetworkingGroup}/${apiVersion}`,
+    kind: 'Gateway',
+    metadata: { name: 'cross-network-gateway', namespace: 'istio-system' },
+    spec: {
+      selector: { istio: 'eastwestgateway' },
+      servers: [{ port: { number: 15443, name: 'tls', protocol: 'TLS' }, tls: { mode: 'AUTO_PASSTHROUGH' }, hosts: ['*.local'] }],
     },
   };
 }

@@ -1,5 +1,5 @@
 import { API } from '../model/apis.js';
-import type { ClusterModel } from '../resolve/model.js';
+import type { ClusterModel, MeshModel } from '../resolve/model.js';
 import type { K8sObject } from './types.js';
 
 export interface IstioOperator extends K8sObject {
@@ -10,7 +10,7 @@ export interface IstioOperator extends K8sObject {
  * The IstioOperator for `istioctl install -f`. istioctl decodes it strictly
  * (unknown fields fail the install), so only fields of its Go types appear.
  */
-export function istioOperator(cluster: ClusterModel): IstioOperator {
+export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOperator {
   const { istio } = cluster;
   const ingress = istio.ingress;
   const service: Record<string, unknown> = { type: ingress.serviceType };
@@ -53,7 +53,58 @@ export function istioOperator(cluster: ClusterModel): IstioOperator {
         egressGateways: [{ name: 'istio-egressgateway', enabled: istio.egressGateway }],
         ingressGateways: [{ name: ingress.name, enabled: true, label: { ...ingress.selector }, k8s }],
       },
-      values: { gateways: { 'istio-ingressgateway': gatewayValues } },
+      values: {
+        ...(cluster.mesh && mesh
+          ? { global: { meshID: mesh.id, multiCluster: { clusterName: cluster.name }, network: cluster.mesh.network } }
+          : {}),
+        gateways: { 'istio-ingressgateway': gatewayValues },
+      },
+    },
+  };
+}
+
+/**
+ * The east-west gateway, in the form Istio's samples/multicluster/gen-eastwest-gateway.sh
+ * prints for Istio 1.24 and later (profile empty, requested network view, ports
+ * 15021/15443/15012/15017, injection template "gateway"), plus the pinned address.
+ */
+export function eastWestOperator(cluster: ClusterModel): IstioOperator {
+  const mesh = cluster.mesh!;
+  const ew = mesh.eastWest!;
+  const k8s: Record<string, unknown> = {
+    env: [{ name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: mesh.network }],
+    service: {
+      ...(ew.serviceType !== 'LoadBalancer' ? { type: ew.serviceType } : {}),
+      ports: [
+        { name: 'status-port', port: 15021, targetPort: 15021 },
+        { name: 'tls', port: 15443, targetPort: 15443 },
+        { name: 'tls-istiod', port: 15012, targetPort: 15012 },
+        { name: 'tls-webhook', port: 15017, targetPort: 15017 },
+      ],
+    },
+  };
+  if (Object.keys(ew.serviceAnnotations).length > 0) k8s.serviceAnnotations = { ...ew.serviceAnnotations };
+  return {
+    apiVersion: API.istioOperator,
+    kind: 'IstioOperator',
+    metadata: { name: 'eastwest', namespace: 'istio-system' },
+    spec: {
+      revision: cluster.istio.revision ?? '',
+      profile: 'empty',
+      components: {
+        ingressGateways: [
+          {
+            name: ew.name,
+            label: { istio: 'eastwestgateway', app: 'istio-eastwestgateway', 'topology.istio.io/network': mesh.network },
+            enabled: true,
+            k8s,
+          },
+        ],
+      },
+      values: {
+        gateways: { 'istio-ingressgateway': { injectionTemplate: 'gateway' } },
+        global: { network: mesh.network },
+      },
     },
   };
 }

@@ -1,7 +1,7 @@
 import { istioDownloadCommand, metallbManifestUrl } from '../model/apis.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import type { IptablesRule } from '../objects/iptables.js';
-import { shellJoin } from '../util/quote.js';
+import { shellJoin, shellQuote } from '../util/quote.js';
 
 /** What the runbook blueprint reads: every command and number precomputed, no logic in the template. */
 export function runbookContext(model: SiteModel) {
@@ -65,7 +65,7 @@ function edgeRunbook(model: SiteModel, edge: EdgeModel) {
 }
 
 export function kubeProxyContext(model: SiteModel, cluster: ClusterModel) {
-  return { site: model.site, cluster: cluster.name, mode: cluster.kubeProxy.mode, strictARP: cluster.kubeProxy.strictARP };
+  return { site: model.site, cluster: cluster.name, mode: cluster.kubeProxy!.mode, strictARP: cluster.kubeProxy!.strictARP };
 }
 
 /** The MetalLB annotation in use, and which MetalLB releases read it. */
@@ -99,4 +99,49 @@ export const nginxUpgradeVar = (site: string) => `sitec_${site.replace(/-/g, '_'
 export function nginxContext(model: SiteModel, edge: EdgeModel) {
   const nginx = edge.nginx!;
   return { site: model.site, edge: edge.name, cluster: edge.cluster, publicIPs: edge.publicIPs, upgradeVar: nginxUpgradeVar(model.site), ...nginx };
+}
+
+const keyArgs = {
+  openssl: { 'rsa-4096': '-algorithm RSA -pkeyopt rsa_keygen_bits:4096', 'rsa-2048': '-algorithm RSA -pkeyopt rsa_keygen_bits:2048', 'ec-p256': '-algorithm EC -pkeyopt ec_paramgen_curve:P-256' },
+  step: { 'rsa-4096': '--kty RSA --size 4096', 'rsa-2048': '--kty RSA --size 2048', 'ec-p256': '--kty EC --curve P-256' },
+} as const;
+
+/** Every value the mesh scripts need, shell-quoted here once. */
+export function meshScriptsContext(model: SiteModel) {
+  const mesh = model.mesh!;
+  const ca = mesh.ca;
+  const clusters = model.clusters.map((c) => ({
+    name: c.name,
+    context: shellQuote(c.mesh!.context),
+    dir: `clusters/${c.name}`,
+    network: c.mesh!.network,
+    eastWest: c.mesh!.eastWest !== undefined,
+    kubeProxy: c.kubeProxy !== undefined,
+    metallb: c.metallb !== undefined,
+    istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
+    intermediateSubject: shellQuote(`/O=${ca.organization}/CN=Intermediate CA/L=${c.name}`),
+    intermediateName: `${c.name}.intermediate.${ca.rootCommonName}`,
+    locality: c.mesh!.locality ? { region: c.mesh!.locality.region, zone: c.mesh!.locality.zone ?? '' } : undefined,
+    nodes: c.nodes.map((n) => n.name),
+  }));
+  const pairs = clusters.flatMap((a) => clusters.filter((b) => b !== a).map((b) => ({ from: a, to: b })));
+  return {
+    site: model.site,
+    meshId: mesh.id,
+    istioVersion: model.versions.istio,
+    metallbManifest: metallbManifestUrl(model.versions.metallb),
+    tool: ca.tool,
+    openssl: ca.tool === 'openssl',
+    keyDir: shellQuote(ca.keyDir),
+    rootSubject: shellQuote(`/O=${ca.organization}/CN=${ca.rootCommonName}`),
+    rootCommonName: ca.rootCommonName,
+    keyArgs: keyArgs[ca.tool][ca.keyType],
+    rootDays: ca.rootValidityDays,
+    intermediateDays: ca.intermediateValidityDays,
+    rootHours: ca.rootValidityDays * 24,
+    intermediateHours: ca.intermediateValidityDays * 24,
+    clusters,
+    pairs,
+    pairCount: pairs.length,
+  };
 }

@@ -1,12 +1,12 @@
-import { gateway, virtualService } from '../objects/istio-networking.js';
-import { istioOperator } from '../objects/istio-operator.js';
+import { crossNetworkGateway, gateway, virtualService } from '../objects/istio-networking.js';
+import { eastWestOperator, istioOperator } from '../objects/istio-operator.js';
 import { kustomization } from '../objects/kustomization.js';
 import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
-import { namespace } from '../objects/namespace.js';
+import { istioSystemNamespace, namespace } from '../objects/namespace.js';
 import type { K8sObject } from '../objects/types.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { edgeRules } from '../objects/iptables.js';
-import { iptablesContext, kubeProxyContext, nginxContext, runbookContext } from './contexts.js';
+import { iptablesContext, kubeProxyContext, meshScriptsContext, nginxContext, runbookContext } from './contexts.js';
 
 /** One output file: either data serialized as YAML, or a text blueprint with its context. */
 export type FilePlan =
@@ -24,7 +24,18 @@ export function plan(model: SiteModel): FilePlan[] {
   ];
   for (const cluster of model.clusters) files.push(...planCluster(model, cluster));
   for (const edge of model.edges) files.push(...planEdge(model, edge));
+  if (model.mesh) files.push(...planMesh(model));
   return files;
+}
+
+/** scripts/: what needs live clusters, in the order the admin runs it. */
+function planMesh(model: SiteModel): FilePlan[] {
+  const context = meshScriptsContext(model);
+  return [
+    { path: 'scripts/certificates.sh', format: 'blueprint', blueprint: 'certificates.sh', context, mode: 0o755 },
+    { path: 'scripts/install.sh', format: 'blueprint', blueprint: 'install.sh', context, mode: 0o755 },
+    { path: 'scripts/remote-secrets.sh', format: 'blueprint', blueprint: 'remote-secrets.sh', context, mode: 0o755 },
+  ];
 }
 
 /** hosts/<edge>/: what the host admins install. nginx gets one file per server name (each has its own certificate and can be enabled alone) plus one shared file. */
@@ -62,13 +73,21 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
   }
   for (const ns of cluster.namespaces) add('20-namespaces', `namespace.${ns.name}`, namespace(ns));
   for (const gw of cluster.gateways) add('30-gateways', `gateway.${gw.namespace}.${gw.name}`, gateway(gw, api));
+  if (cluster.mesh?.eastWest) add('30-gateways', 'gateway.istio-system.cross-network-gateway', crossNetworkGateway(api));
   for (const vs of cluster.virtualServices) add('40-routes', `virtualservice.${vs.namespace}.${vs.name}`, virtualService(vs, api));
 
   const files: FilePlan[] = [
-    { path: `${dir}/kube-proxy.sh`, format: 'blueprint', blueprint: 'kube-proxy.sh', context: kubeProxyContext(model, cluster), mode: 0o755 },
-    { path: `${dir}/istio-operator.yaml`, format: 'yaml', object: istioOperator(cluster) },
+    ...(cluster.kubeProxy
+      ? [{ path: `${dir}/kube-proxy.sh`, format: 'blueprint' as const, blueprint: 'kube-proxy.sh', context: kubeProxyContext(model, cluster), mode: 0o755 }]
+      : []),
+    { path: `${dir}/istio-operator.yaml`, format: 'yaml', object: istioOperator(cluster, model.mesh) },
     { path: `${dir}/kustomization.yaml`, format: 'yaml', object: kustomization(resources.map((r) => r.path)) },
   ];
+  if (cluster.mesh) {
+    // Outside the kustomization: applied before istioctl install, and never deleted by `kubectl delete -k`.
+    files.push({ path: `${dir}/istio-system-namespace.yaml`, format: 'yaml', object: istioSystemNamespace(cluster.mesh.network) });
+    if (cluster.mesh.eastWest) files.push({ path: `${dir}/istio-eastwest-operator.yaml`, format: 'yaml', object: eastWestOperator(cluster) });
+  }
   for (const r of resources) files.push({ path: `${dir}/${r.path}`, format: 'yaml', object: r.object });
   return files;
 }

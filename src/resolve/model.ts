@@ -2,8 +2,35 @@
 export interface SiteModel {
   site: string;
   versions: { istio: string; metallb: string; istioNetworkingApi: string };
+  mesh?: MeshModel;
   clusters: ClusterModel[];
   edges: EdgeModel[];
+}
+
+export interface MeshModel {
+  id: string;
+  ca: {
+    tool: 'openssl' | 'step';
+    rootCommonName: string;
+    organization: string;
+    keyType: 'rsa-4096' | 'rsa-2048' | 'ec-p256';
+    rootValidityDays: number;
+    intermediateValidityDays: number;
+    keyDir: string;
+  };
+}
+
+/** A cluster's place in the mesh. */
+export interface ClusterMeshModel {
+  network: string;
+  context: string;
+  locality?: { region: string; zone?: string };
+  eastWest?: {
+    name: 'istio-eastwestgateway';
+    serviceType: 'LoadBalancer' | 'NodePort';
+    loadBalancerIP?: string;
+    serviceAnnotations: Record<string, string>;
+  };
 }
 
 export interface ClusterModel {
@@ -13,7 +40,8 @@ export interface ClusterModel {
   podCIDR: string;
   serviceCIDR: string;
   nodePortRange: string;
-  kubeProxy: { mode: 'ipvs' | 'iptables'; strictARP: boolean };
+  /** Absent: sitec leaves kube-proxy alone (managed clusters). */
+  kubeProxy?: { mode: 'ipvs' | 'iptables'; strictARP: boolean };
   metallb?: {
     pools: { name: string; addresses: string[]; autoAssign: boolean; avoidBuggyIPs: boolean }[];
     l2Advertisement: { name: string; pools?: string[] };
@@ -25,6 +53,8 @@ export interface ClusterModel {
     ingress: IngressModel;
   };
   namespaces: { name: string; labels: Record<string, string> }[];
+  /** Present when the site declares a mesh. */
+  mesh?: ClusterMeshModel;
   gateways: GatewayModel[];
   virtualServices: VirtualServiceModel[];
 }

@@ -1,12 +1,14 @@
 import type { Site } from '../model/site.js';
 import {
+  contextOf,
   gatewayClusterNames,
   gatewayNamespace,
   metallbLoadBalancerIPsAnnotation,
   routeClusterName,
   targetPortOf,
 } from '../model/derive.js';
-import type { ClusterModel, GatewayModel, SiteModel } from './model.js';
+import type { ClusterMeshModel, ClusterModel, GatewayModel, SiteModel } from './model.js';
+import type { Cluster } from '../model/site.js';
 import { resolveEdge } from './edges.js';
 
 const INGRESS_SELECTOR = { istio: 'ingressgateway' };
@@ -43,7 +45,7 @@ export function resolve(site: Site): SiteModel {
       podCIDR: c.podCIDR,
       serviceCIDR: c.serviceCIDR,
       nodePortRange: c.nodePortRange,
-      kubeProxy: { ...c.kubeProxy },
+      ...(c.kubeProxy ? { kubeProxy: { ...c.kubeProxy } } : {}),
       ...(c.metallb
         ? {
             metallb: {
@@ -77,6 +79,7 @@ export function resolve(site: Site): SiteModel {
           runAsRoot: gw.runAsRoot,
         },
       },
+      ...(site.mesh ? { mesh: meshOf(c, annotation) } : {}),
       namespaces: c.namespaces
         .map((ns) => ({
           name: ns.name,
@@ -101,11 +104,36 @@ export function resolve(site: Site): SiteModel {
     };
   });
   const edges = site.edges.map((e) => resolveEdge(site, e)).sort(byName);
-  return { site: site.site, versions: { ...site.versions }, clusters: clusters.sort(byName), edges };
+  return {
+    site: site.site,
+    versions: { ...site.versions },
+    ...(site.mesh ? { mesh: { id: site.mesh.id, ca: { ...site.mesh.ca } } } : {}),
+    clusters: clusters.sort(byName),
+    edges,
+  };
 }
 
 /** A revision label selects that control plane; istio-injection would override it, so never both. */
 function injectionLabels(injection: 'enabled' | 'disabled', revision: string | undefined): Record<string, string> {
   if (injection === 'disabled') return { 'istio-injection': 'disabled' };
   return revision ? { 'istio.io/rev': revision } : { 'istio-injection': 'enabled' };
+}
+
+function meshOf(c: Cluster, annotation: string): ClusterMeshModel {
+  const ew = c.istio.eastWestGateway;
+  return {
+    network: c.network!,
+    context: contextOf(c),
+    ...(c.locality ? { locality: { ...c.locality } } : {}),
+    ...(ew?.enabled
+      ? {
+          eastWest: {
+            name: 'istio-eastwestgateway' as const,
+            serviceType: ew.serviceType,
+            ...(ew.loadBalancerIP ? { loadBalancerIP: ew.loadBalancerIP } : {}),
+            serviceAnnotations: ew.loadBalancerIP ? { [annotation]: ew.loadBalancerIP } : {},
+          },
+        }
+      : {}),
+  };
 }

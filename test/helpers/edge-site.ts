@@ -26,6 +26,7 @@ clusters:
       - { name: node-1, ip: 10.77.0.11, role: worker }
     podCIDR: 10.244.0.0/16
     serviceCIDR: 10.96.0.0/12
+    kubeProxy: { mode: ipvs, strictARP: true }
     metallb:
       pools:
         - { name: lab, addresses: [10.77.0.200-10.77.0.210] }

@@ -39,17 +39,30 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
   });
 
   const metallb = cluster.metallb;
-  const gateway = cluster.istio.ingressGateway;
-  const pinAt = at('istio', 'ingressGateway', 'loadBalancerIP');
-  if (cluster.kubeProxy.mode === 'ipvs' && !cluster.kubeProxy.strictARP && metallb) {
+  // Every Service that pins a load-balancer address: the ingress gateway, and the east-west gateway of a mesh.
+  const ingress = cluster.istio.ingressGateway;
+  const eastWest = cluster.istio.eastWestGateway;
+  const pins = [
+    { ip: ingress.loadBalancerIP, type: ingress.serviceType, path: at('istio', 'ingressGateway', 'loadBalancerIP'), what: 'ingress gateway' },
+    { ip: eastWest?.enabled ? eastWest.loadBalancerIP : undefined, type: eastWest?.serviceType ?? 'LoadBalancer', path: at('istio', 'eastWestGateway', 'loadBalancerIP'), what: 'east-west gateway' },
+  ].filter((p): p is typeof p & { ip: string } => p.ip !== undefined);
+  if (cluster.kubeProxy && cluster.kubeProxy.mode === 'ipvs' && !cluster.kubeProxy.strictARP && metallb) {
     ctx.error('strictarp-required', at('kubeProxy', 'strictARP'), 'MetalLB in L2 mode needs strictARP when kube-proxy runs in ipvs mode', 'set kubeProxy.strictARP: true');
   }
-  if (gateway.loadBalancerIP !== undefined && gateway.serviceType !== 'LoadBalancer') {
-    ctx.error('lb-ip-needs-loadbalancer', pinAt, `a load-balancer IP is pinned but serviceType is ${gateway.serviceType}`, 'set serviceType: LoadBalancer, or drop loadBalancerIP');
+  if (!cluster.kubeProxy && metallb) {
+    ctx.warn('kube-proxy-unmanaged', at('metallb'), `cluster "${cluster.name}" uses MetalLB but leaves kube-proxy as it is`, 'if kube-proxy runs in IPVS mode, MetalLB L2 needs strictARP: declare kubeProxy: { mode: ipvs, strictARP: true } and sitec writes the script');
+  }
+  for (const pin of pins) {
+    if (pin.type !== 'LoadBalancer') {
+      ctx.error('lb-ip-needs-loadbalancer', pin.path, `a load-balancer IP is pinned on the ${pin.what} but its serviceType is ${pin.type}`, 'set serviceType: LoadBalancer, or drop loadBalancerIP');
+    }
+  }
+  if (pins.length === 2 && pins[0]!.ip === pins[1]!.ip) {
+    ctx.error('lb-ip-conflict', pins[1]!.path, `the east-west gateway pins ${pins[1]!.ip}, which the ingress gateway already uses (${ctx.lineOf(pins[0]!.path)})`, 'each LoadBalancer Service needs its own address');
   }
   if (!metallb) {
-    if (gateway.loadBalancerIP !== undefined) {
-      ctx.error('lb-ip-outside-pools', pinAt, `load-balancer IP ${gateway.loadBalancerIP} is pinned, but the cluster declares no MetalLB pools`, 'add metallb.pools with a range that contains it');
+    for (const pin of pins) {
+      ctx.error('lb-ip-outside-pools', pin.path, `load-balancer IP ${pin.ip} is pinned, but the cluster declares no MetalLB pools`, 'add metallb.pools with a range that contains it');
     }
     return;
   }
@@ -87,24 +100,24 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
     }
   });
 
-  // The pin: inside a pool that is announced; otherwise MetalLB leaves the Service pending.
+  // Each pin: inside a pool that is announced; otherwise MetalLB leaves the Service pending.
   const announced = metallb.l2Advertisement.pools;
   const poolOf = (ip: number) => metallb.pools.findIndex((p) => p.addresses.some((a) => contains(parseRange(a), ip)));
-  if (gateway.loadBalancerIP !== undefined && gateway.serviceType === 'LoadBalancer') {
-    const pi = poolOf(parseIp(gateway.loadBalancerIP));
+  for (const pin of pins.filter((p) => p.type === 'LoadBalancer')) {
+    const pi = poolOf(parseIp(pin.ip));
     if (pi < 0) {
-      ctx.error('lb-ip-outside-pools', pinAt, `load-balancer IP ${gateway.loadBalancerIP} lies in no MetalLB pool of cluster "${cluster.name}"`, `pools: ${spans.map((s) => s.label).join(', ')}`);
+      ctx.error('lb-ip-outside-pools', pin.path, `load-balancer IP ${pin.ip} lies in no MetalLB pool of cluster "${cluster.name}"`, `pools: ${spans.map((s) => s.label).join(', ')}`);
     } else if (announced && !announced.includes(metallb.pools[pi]!.name)) {
-      ctx.error('lb-ip-not-advertised', pinAt, `load-balancer IP ${gateway.loadBalancerIP} is in pool "${metallb.pools[pi]!.name}", which the L2Advertisement does not announce`, `add "${metallb.pools[pi]!.name}" to metallb.l2Advertisement.pools`);
+      ctx.error('lb-ip-not-advertised', pin.path, `load-balancer IP ${pin.ip} is in pool "${metallb.pools[pi]!.name}", which the L2Advertisement does not announce`, `add "${metallb.pools[pi]!.name}" to metallb.l2Advertisement.pools`);
     }
   }
-  if (gateway.serviceType === 'LoadBalancer' && gateway.loadBalancerIP === undefined && !metallb.pools.some((p) => p.autoAssign)) {
+  if (ingress.serviceType === 'LoadBalancer' && ingress.loadBalancerIP === undefined && !metallb.pools.some((p) => p.autoAssign)) {
     ctx.error('lb-no-assignable-pool', at('istio', 'ingressGateway', 'serviceType'), 'the gateway asks for a LoadBalancer address, but every MetalLB pool has autoAssign: false', 'pin loadBalancerIP to an address in a pool, or set autoAssign: true on one');
   }
-  const pin = gateway.loadBalancerIP !== undefined ? parseIp(gateway.loadBalancerIP) : undefined;
+  const pinned = pins.map((p) => parseIp(p.ip));
   metallb.pools.forEach((pool, pi) => {
     if (pool.autoAssign) return;
-    const used = pin !== undefined && pool.addresses.some((a) => contains(parseRange(a), pin));
+    const used = pinned.some((ip) => pool.addresses.some((a) => contains(parseRange(a), ip)));
     if (!used) {
       ctx.warn('pool-unused', at('metallb', 'pools', pi, 'autoAssign'), `pool "${pool.name}" has autoAssign: false and no pinned load-balancer IP uses it`, 'MetalLB hands out such a pool only to Services that request one of its addresses');
     }

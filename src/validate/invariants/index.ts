@@ -4,13 +4,14 @@ import type { Site } from '../../model/site.js';
 import { CheckContext } from '../context.js';
 import { checkAddresses } from './addresses.js';
 import { checkEdges } from './edges.js';
+import { checkMesh } from './mesh.js';
 import { checkIngress } from './ingress.js';
 import { checkNames } from './names.js';
 import { checkNodePorts } from './nodeports.js';
 import { checkRoutes } from './routes.js';
 
 /** The cross-field invariants, run on a schema-valid site with defaults filled. */
-export const invariantChecks = [checkNames, checkNodePorts, checkAddresses, checkIngress, checkRoutes, checkEdges];
+export const invariantChecks = [checkNames, checkNodePorts, checkAddresses, checkIngress, checkRoutes, checkEdges, checkMesh];
 
 export function checkInvariants(site: Site, source: SiteSource): Diagnostic[] {
   const ctx = new CheckContext(source);
