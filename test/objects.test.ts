@@ -7,7 +7,8 @@ import { exampleText, root } from './helpers/site.js';
 import { k8sFieldDefs, validateObject } from './helpers/validate-objects.js';
 
 const fullText = readFileSync(`${root}test/fixtures/sites/full.yaml`, 'utf8');
-const sites = { onprem: exampleText, full: fullText };
+const meshText = readFileSync(`${root}examples/multicluster/site.yaml`, 'utf8');
+const sites = { onprem: exampleText, full: fullText, multicluster: meshText };
 const yamlFiles = (text: string) => compile(text, { file: 'site.yaml' }).files.filter((f) => f.path.endsWith('.yaml'));
 
 describe('every emitted object validates against published API schemas, unknown fields rejected', () => {

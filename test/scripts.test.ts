@@ -15,6 +15,8 @@ const scripts = [
   ...compile(exampleText, { file: 's' }).files,
   ...compile(fullText, { file: 'f' }).files,
   ...compile(edgeVariant, { file: 'e' }).files.map((f) => ({ ...f, path: `variant/${f.path}` })),
+  ...compile(readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8'), { file: 'm' }).files.map((f) => ({ ...f, path: `mesh/${f.path}` })),
+  ...compile(readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8').replace('tool: openssl', 'tool: step').replace('keyType: rsa-4096', 'keyType: ec-p256'), { file: 'm' }).files.map((f) => ({ ...f, path: `mesh-step/${f.path}` })),
 ].filter((f) => f.path.endsWith('.sh'));
 
 // A stand-in kubectl that serves the ConfigMap from a file and records every call.

@@ -11,6 +11,7 @@ export function runbookContext(model: SiteModel) {
     istioDownload: istioDownloadCommand(model.versions.istio),
     metallbManifest: metallbManifestUrl(model.versions.metallb),
     edges: model.edges.map((e) => edgeRunbook(model, e)),
+    mesh: model.mesh ? meshRunbook(model) : undefined,
     clusters: model.clusters.map((c) => {
       const ingress = c.istio.ingress;
       return {
@@ -143,5 +144,27 @@ export function meshScriptsContext(model: SiteModel) {
     clusters,
     pairs,
     pairCount: pairs.length,
+  };
+}
+
+function meshRunbook(model: SiteModel) {
+  const mesh = model.mesh!;
+  const clusters = model.clusters.map((c) => ({
+    name: c.name,
+    network: c.mesh!.network,
+    context: c.mesh!.context,
+    eastWestAddress: c.mesh!.eastWest?.loadBalancerIP ?? 'the address its load balancer gets',
+    others: model.clusters.filter((o) => o !== c).map((o) => o.name).join(', '),
+  }));
+  return {
+    id: mesh.id,
+    tool: mesh.ca.tool,
+    keyDir: mesh.ca.keyDir,
+    rootCommonName: mesh.ca.rootCommonName,
+    keyType: mesh.ca.keyType,
+    rootDays: mesh.ca.rootValidityDays,
+    intermediateDays: mesh.ca.intermediateValidityDays,
+    clusters,
+    pairCount: clusters.length * (clusters.length - 1),
   };
 }
