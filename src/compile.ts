@@ -1,6 +1,6 @@
 import type { Diagnostic } from './diagnostics.js';
 import { hasErrors, sortDiagnostics } from './diagnostics.js';
-import { load } from './load/load.js';
+import { load, type SiteSource } from './load/load.js';
 import type { Site } from './model/site.js';
 import { plan } from './plan/plan.js';
 import { render, type OutputFile } from './render/render.js';
@@ -14,6 +14,9 @@ export interface CompileResult {
   ok: boolean;
   diagnostics: Diagnostic[];
   model?: SiteModel;
+  /** The site after the schema filled its defaults, and where each of its fields was written. */
+  site?: Site;
+  source?: SiteSource;
   /** The output tree, sorted by path; empty unless ok. */
   files: OutputFile[];
 }
@@ -44,7 +47,8 @@ export function compile(text: string, opts: CompileOptions): CompileResult {
   if (hasErrors(diagnostics)) return fail(diagnostics);
 
   const model = resolve(site);
-  if (opts.validateOnly) return { ok: true, diagnostics, model, files: [] };
+  const source = loaded.source;
+  if (opts.validateOnly) return { ok: true, diagnostics, model, site, source, files: [] };
   const files = render(plan(model), model.site).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { ok: true, diagnostics, model, files };
+  return { ok: true, diagnostics, model, site, source, files };
 }

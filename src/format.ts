@@ -1,3 +1,5 @@
+import type { GroupSummary } from './review/diff.js';
+import type { Explanation } from './review/explain.js';
 import type { Diagnostic } from './diagnostics.js';
 
 export interface FormatOptions {
@@ -42,4 +44,26 @@ function codeFrame(source: string, d: Diagnostic, color: boolean): string[] {
   const caret = '^'.repeat(width);
   out.push(`  ${' '.repeat(gutter)} | ${' '.repeat(loc.column - 1)}${color ? `\u001b[31m${caret}\u001b[0m` : caret}`);
   return out;
+}
+
+
+/** One line per cluster, edge host and the site's own files: what a build did or would do. */
+export function formatSummary(out: string, groups: GroupSummary[]): string {
+  const width = Math.max(...groups.map((g) => g.group.length), 4);
+  const lines = groups.map((g) => {
+    const parts = [g.added && `${g.added} added`, g.changed && `${g.changed} changed`, g.removed && `${g.removed} removed`].filter(Boolean);
+    return `  ${g.group.padEnd(width)}  ${parts.length ? parts.join(', ') : 'unchanged'}`;
+  });
+  return [`${out}:`, ...lines].join('\n');
+}
+
+export function formatExplanation(e: Explanation): string {
+  if (e.hops.length === 0) return `${e.query}: not found in the site`;
+  const title = e.kind === 'host' ? `${e.query}, hop by hop:` : `${e.query} is:`;
+  const blocks = e.hops.map((h, i) => {
+    const lines = [`${i + 1}. ${h.step}`, `   ${h.detail}`, `   from ${h.location.file}:${h.location.line} (${h.path})`];
+    if (h.files.length) lines.push(`   files: ${h.files.join(', ')}`);
+    return lines.join('\n');
+  });
+  return [title, '', blocks.join('\n\n')].join('\n');
 }

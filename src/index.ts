@@ -6,12 +6,16 @@ import { readFileSync } from 'node:fs';
 import { compile, type CompileResult } from './compile.js';
 import type { Diagnostic } from './diagnostics.js';
 import { emit, type EmitSummary } from './emit/emit.js';
+import { diffTree, type TreeDiff } from './review/diff.js';
 
 export { compile, type CompileResult, type CompileOptions } from './compile.js';
 export { emit, type EmitResult, type EmitSummary, type EmitOptions } from './emit/emit.js';
 export type { Diagnostic, Location, Severity } from './diagnostics.js';
-export { formatDiagnostic } from './format.js';
+export { formatDiagnostic, formatExplanation, formatSummary } from './format.js';
 export { siteSchema } from './validate/schema.js';
+export { diffTree, colorPatch, summarizeGroups, groupOf, type FileDiff, type TreeDiff, type GroupSummary } from './review/diff.js';
+export { explain, type Explanation, type Hop } from './review/explain.js';
+export { init, INIT_TEMPLATES, type InitResult } from './init.js';
 
 export interface SiteInput {
   file: string;
@@ -60,4 +64,26 @@ export function build(opts: BuildOptions): BuildResult {
     diagnostics: [...compiled.diagnostics, ...emitted.diagnostics],
     ...(emitted.summary ? { summary: emitted.summary } : {}),
   };
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** True when the directory holds exactly what the site compiles to. */
+  upToDate: boolean;
+  diagnostics: Diagnostic[];
+  text?: string;
+  diff?: TreeDiff;
+  files: CompileResult['files'];
+}
+
+/**
+ * Compiles a site and compares it with an output directory, writing nothing:
+ * the engine of `sitec diff` and `sitec build --check`.
+ */
+export function check(opts: { site: string; out: string; cwd?: string; patches?: boolean }): CheckResult {
+  const compiled = compileFile(opts.site);
+  if (!compiled.ok) return { ok: false, upToDate: false, diagnostics: compiled.diagnostics, text: compiled.text, files: [] };
+  const diff = diffTree(compiled.files, opts.out, { cwd: opts.cwd, patches: opts.patches });
+  const ok = diff.diagnostics.length === 0;
+  return { ok, upToDate: ok && diff.diffs.length === 0 && diff.summary.added.length + diff.summary.changed.length + diff.summary.removed.length === 0, diagnostics: [...compiled.diagnostics, ...diff.diagnostics], text: compiled.text, diff, files: compiled.files };
 }

@@ -14,11 +14,12 @@ describe('sitec CLI (spawned)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sitec-cli-'));
   writeFileSync(join(dir, 'site.yaml'), exampleText);
 
-  it('build: exit 0, writes the tree, one summary line', () => {
+  it('build: exit 0, writes the tree, a summary line per cluster and host', () => {
     const r = sitec(['build', 'site.yaml', '-o', 'out'], dir);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`out: ${compile(exampleText, { file: 's' }).files.length} added, 0 changed, 0 removed, 0 unchanged\n`);
+    const count = (prefix: string) => compile(exampleText, { file: 's' }).files.filter((f) => f.path.startsWith(prefix)).length;
+    expect(r.stdout).toBe(`out:\n  site         1 added\n  cluster idc  ${count('clusters/idc/')} added\n  host ive     ${count('hosts/ive/')} added\n`);
     expect(readFileSync(join(dir, 'out/clusters/idc/istio-operator.yaml'), 'utf8')).toBe(readFileSync(join(root, 'out/onprem/clusters/idc/istio-operator.yaml'), 'utf8'));
   });
 

@@ -2,9 +2,7 @@ import {
   existsSync,
   linkSync,
   copyFileSync,
-  lstatSync,
   mkdirSync,
-  readdirSync,
   readFileSync,
   readlinkSync,
   renameSync,
@@ -18,7 +16,8 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Diagnostic } from '../diagnostics.js';
 import type { OutputFile } from '../render/render.js';
-import { MANIFEST_NAME, manifestFor, parseManifest, sha256 } from './manifest.js';
+import { MANIFEST_NAME, manifestFor } from './manifest.js';
+import { compareTree, readOutputTree, type TreeSummary } from './tree.js';
 
 export interface EmitOptions {
   /** Take over a non-empty directory without a manifest, and overwrite files sitec does not own. */
@@ -28,12 +27,7 @@ export interface EmitOptions {
   cwd?: string;
 }
 
-export interface EmitSummary {
-  added: string[];
-  changed: string[];
-  removed: string[];
-  unchanged: number;
-}
+export type EmitSummary = TreeSummary;
 
 export interface EmitResult {
   ok: boolean;
@@ -64,42 +58,21 @@ export function emit(files: OutputFile[], outDir: string, site: string, opts: Em
   const guard = refuseUnsafeTarget(out, cwd, opts.siteFile);
   if (guard) return guard;
 
-  let owned = new Map<string, string>();
-  let exists = false;
-  if (existsSync(out) || isSymlink(out)) {
-    const st = lstatSync(out);
-    if (st.isSymbolicLink()) return refuse('output-symlink', `${outDir} is a symbolic link`, 'give the real directory path; sitec does not write through links');
-    if (!st.isDirectory()) return refuse('output-not-directory', `${outDir} exists and is not a directory`);
-    exists = true;
-    const manifestPath = join(out, MANIFEST_NAME);
-    if (existsSync(manifestPath)) {
-      const manifest = parseManifest(readFileSync(manifestPath, 'utf8'));
-      if (!manifest) return refuse('output-manifest-damaged', `${join(outDir, MANIFEST_NAME)} is not a sitec manifest`, 'restore it from version control, or delete the output directory');
-      owned = new Map(Object.entries(manifest.files));
-    } else if (readdirSync(out).length > 0 && !opts.force) {
-      return refuse('output-not-owned', `${outDir} is not empty and was not written by sitec (no ${MANIFEST_NAME})`, 'choose an empty or new directory, or pass --force to write into it anyway');
-    }
+  const read = readOutputTree(out, outDir);
+  if (!read.tree) return { ok: false, diagnostics: read.diagnostics };
+  const { exists, owned, hasManifest, entries: oldFiles } = read.tree;
+  if (exists && !hasManifest && oldFiles.size > 0 && !opts.force) {
+    return refuse('output-not-owned', `${outDir} is not empty and was not written by sitec (no ${MANIFEST_NAME})`, 'choose an empty or new directory, or pass --force to write into it anyway');
   }
-
-  const oldFiles = exists ? walk(out) : new Map<string, Entry>();
   const newPaths = new Set(files.map((f) => f.path));
   if (!opts.force) {
     for (const f of files) {
-      const old = oldFiles.get(f.path);
-      if (old && !owned.has(f.path)) {
+      if (oldFiles.has(f.path) && !owned.has(f.path)) {
         return refuse('output-conflict', `${join(outDir, f.path)} exists and sitec did not write it`, 'move it away, or pass --force to overwrite it');
       }
     }
   }
-
-  const summary: EmitSummary = { added: [], changed: [], removed: [], unchanged: 0 };
-  for (const f of files) {
-    const old = oldFiles.get(f.path);
-    if (!old || old.kind !== 'file') summary.added.push(f.path);
-    else if (sha256(readFileSync(join(out, f.path))) !== sha256(f.content) || (old.mode & 0o777) !== f.mode) summary.changed.push(f.path);
-    else summary.unchanged++;
-  }
-  for (const path of owned.keys()) if (!newPaths.has(path) && oldFiles.has(path)) summary.removed.push(path);
+  const summary = compareTree(files, read.tree, out);
   const manifest = manifestFor(site, files);
   const manifestUnchanged = exists && existsSync(join(out, MANIFEST_NAME)) && readFileSync(join(out, MANIFEST_NAME), 'utf8') === manifest;
   if (exists && manifestUnchanged && summary.added.length + summary.changed.length + summary.removed.length === 0) {
@@ -161,34 +134,3 @@ function refuseUnsafeTarget(out: string, cwd: string, siteFile: string | undefin
   return undefined;
 }
 
-interface Entry {
-  kind: 'file' | 'dir' | 'symlink';
-  mode: number;
-}
-
-/** Every entry under root, relative paths with '/', symlinks reported and never followed. */
-function walk(root: string): Map<string, Entry> {
-  const entries = new Map<string, Entry>();
-  const visit = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = join(dir, name);
-      const rel = relative(root, full).split(sep).join('/');
-      const st = lstatSync(full);
-      if (st.isSymbolicLink()) entries.set(rel, { kind: 'symlink', mode: st.mode });
-      else if (st.isDirectory()) {
-        entries.set(rel, { kind: 'dir', mode: st.mode });
-        visit(full);
-      } else entries.set(rel, { kind: 'file', mode: st.mode });
-    }
-  };
-  visit(root);
-  return entries;
-}
-
-function isSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}

@@ -1,0 +1,32 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { Diagnostic } from './diagnostics.js';
+import { packageRoot, schemaPath } from './util/paths.js';
+
+/** The starter sites are the shipped examples: the golden tests prove each one compiles. */
+export const INIT_TEMPLATES = ['onprem', 'multicluster', 'kind'] as const;
+export type InitTemplate = (typeof INIT_TEMPLATES)[number];
+
+export interface InitResult {
+  ok: boolean;
+  path?: string;
+  diagnostics: Diagnostic[];
+}
+
+/** Writes <dir>/site.yaml from a template, its modeline pointing at this sitec's schema; never overwrites. */
+export function init(opts: { template?: string; dir?: string; cwd?: string }): InitResult {
+  const template = opts.template ?? 'onprem';
+  if (!(INIT_TEMPLATES as readonly string[]).includes(template)) {
+    return { ok: false, diagnostics: [{ code: 'init-unknown-template', severity: 'error', message: `no template "${template}"`, hint: `templates: ${INIT_TEMPLATES.join(', ')}` }] };
+  }
+  const dir = resolve(opts.cwd ?? process.cwd(), opts.dir ?? '.');
+  const target = join(dir, 'site.yaml');
+  if (existsSync(target)) {
+    return { ok: false, path: target, diagnostics: [{ code: 'init-exists', severity: 'error', message: `${target} already exists`, hint: 'sitec init never overwrites; choose another directory or move the file away' }] };
+  }
+  const text = readFileSync(join(packageRoot, 'examples', template, 'site.yaml'), 'utf8');
+  const modeline = `# yaml-language-server: $schema=${relative(dir, schemaPath).split('\\').join('/')}`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(target, text.replace(/^# yaml-language-server: \$schema=\S+$/m, modeline), { flag: 'wx' });
+  return { ok: true, path: target, diagnostics: [] };
+}

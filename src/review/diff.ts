@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import type { Diagnostic } from '../diagnostics.js';
+import { compareTree, readOutputTree, type TreeSummary } from '../emit/tree.js';
+import type { OutputFile } from '../render/render.js';
+
+export interface FileDiff {
+  path: string;
+  status: 'added' | 'changed' | 'removed';
+  /** Unified diff, git-style headers (a/ and b/, /dev/null for added or removed files). */
+  patch: string;
+}
+
+export interface TreeDiff {
+  summary: TreeSummary;
+  diffs: FileDiff[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Compares a rendering held in memory with an output directory on disk, file by
+ * file, without writing anything. Files the directory's manifest owns but the
+ * rendering no longer produces count as removed; files nobody owns are ignored.
+ */
+export function diffTree(files: OutputFile[], outDir: string, opts: { cwd?: string; patches?: boolean } = {}): TreeDiff {
+  const out = resolve(opts.cwd ?? process.cwd(), outDir);
+  const read = readOutputTree(out, outDir);
+  if (!read.tree) return { summary: { added: [], changed: [], removed: [], unchanged: 0 }, diffs: [], diagnostics: read.diagnostics };
+  const summary = compareTree(files, read.tree, out);
+  if (opts.patches === false) return { summary, diffs: [], diagnostics: [] };
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const old = (path: string) => readFileSync(join(out, path), 'utf8');
+  const patch = (path: string, before: string | undefined, after: string | undefined) =>
+    createTwoFilesPatch(before === undefined ? '/dev/null' : `a/${path}`, after === undefined ? '/dev/null' : `b/${path}`, before ?? '', after ?? '', '', '', { context: 3 })
+      .split('\n')
+      .filter((line) => !line.startsWith('===='))
+      .join('\n');
+  const diffs: FileDiff[] = [
+    ...summary.added.map((path) => ({ path, status: 'added' as const, patch: patch(path, undefined, byPath.get(path)!.content) })),
+    ...summary.changed.map((path) => ({ path, status: 'changed' as const, patch: patch(path, old(path), byPath.get(path)!.content) })),
+    ...summary.removed.map((path) => ({ path, status: 'removed' as const, patch: patch(path, old(path), undefined) })),
+  ].sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { summary, diffs, diagnostics: [] };
+}
+
+/** Colours a unified diff for a terminal. */
+export function colorPatch(patch: string): string {
+  return patch
+    .split('\n')
+    .map((l) =>
+      l.startsWith('+++') || l.startsWith('---')
+        ? `\u001b[1m${l}\u001b[0m`
+        : l.startsWith('+')
+          ? `\u001b[32m${l}\u001b[0m`
+          : l.startsWith('-')
+            ? `\u001b[31m${l}\u001b[0m`
+            : l.startsWith('@@')
+              ? `\u001b[36m${l}\u001b[0m`
+              : l,
+    )
+    .join('\n');
+}
+
+/** Groups paths the way the summary reports them: per cluster, per edge host, and the site's own files. */
+export function groupOf(path: string): string {
+  const [top, name] = path.split('/');
+  if ((top === 'clusters' || top === 'hosts') && name !== undefined) return `${top === 'clusters' ? 'cluster' : 'host'} ${name}`;
+  return 'site';
+}
+
+export interface GroupSummary {
+  group: string;
+  added: number;
+  changed: number;
+  removed: number;
+  unchanged: number;
+}
+
+export function summarizeGroups(summary: TreeSummary, files: OutputFile[]): GroupSummary[] {
+  const groups = new Map<string, GroupSummary>();
+  const get = (path: string) => {
+    const g = groupOf(path);
+    if (!groups.has(g)) groups.set(g, { group: g, added: 0, changed: 0, removed: 0, unchanged: 0 });
+    return groups.get(g)!;
+  };
+  const touched = new Set([...summary.added, ...summary.changed]);
+  for (const p of summary.added) get(p).added++;
+  for (const p of summary.changed) get(p).changed++;
+  for (const p of summary.removed) get(p).removed++;
+  for (const f of files) if (!touched.has(f.path)) get(f.path).unchanged++;
+  const order = (g: string) => (g === 'site' ? '0' : g.startsWith('cluster') ? `1${g}` : `2${g}`);
+  return [...groups.values()].sort((a, b) => order(a.group).localeCompare(order(b.group)));
+}

@@ -1,0 +1,158 @@
+import type { Location, PathSegment } from '../diagnostics.js';
+import { formatPath } from '../diagnostics.js';
+import { locate, type SiteSource } from '../load/load.js';
+import { clusterNameOf, edgeServerNames, edgeUpstreamPort, gatewayNamespace, targetPortOf } from '../model/derive.js';
+import type { Site } from '../model/site.js';
+import { hostMatches } from '../util/hosts.js';
+import { contains, parseCidr, parseIp, parseRange } from '../util/ipv4.js';
+import type { OutputFile } from '../render/render.js';
+
+export interface Hop {
+  /** What this hop is, e.g. "edge nginx (ive)". */
+  step: string;
+  detail: string;
+  /** The site.yaml field that defines it. */
+  path: string;
+  location: Location;
+  /** Generated files that implement it. */
+  files: string[];
+}
+
+export interface Explanation {
+  query: string;
+  kind: 'host' | 'ip';
+  hops: Hop[];
+}
+
+const IPV4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
+
+/** The path of one host through the site, hop by hop, or what owns one IP address. */
+export function explain(site: Site, source: SiteSource, files: OutputFile[], query: string): Explanation {
+  const exists = new Set(files.map((f) => f.path));
+  const hop = (step: string, detail: string, path: PathSegment[], candidates: string[]): Hop => ({
+    step,
+    detail,
+    path: formatPath(path),
+    location: locate(source, path),
+    files: candidates.filter((f) => exists.has(f)),
+  });
+  return IPV4.test(query) ? { query, kind: 'ip', hops: explainIp(site, query, hop) } : { query, kind: 'host', hops: explainHost(site, query, hop) };
+}
+
+type HopFn = (step: string, detail: string, path: PathSegment[], files: string[]) => Hop;
+
+function explainHost(site: Site, host: string, hop: HopFn): Hop[] {
+  const hops: Hop[] = [];
+  site.routes.forEach((route, ri) => {
+    if (route.host !== host) return;
+    const clusterName = clusterNameOf(site, route)!;
+    const ci = site.clusters.findIndex((c) => c.name === clusterName);
+    const cluster = site.clusters[ci]!;
+    const gi = site.gateways.findIndex((g) => g.name === route.gateway);
+    const gw = site.gateways[gi]!;
+    const dir = `clusters/${cluster.name}`;
+    const ingress = cluster.istio.ingressGateway;
+
+    site.edges.forEach((edge, ei) => {
+      if (clusterNameOf(site, edge) !== cluster.name) return;
+      const targets = (edge.targetNodes ?? cluster.nodes.filter((n) => n.role === 'worker').map((n) => n.name)).map((n) => cluster.nodes.find((x) => x.name === n)!.ip);
+      if (edge.nginx && edgeServerNames(site, edge, cluster.name).includes(host)) {
+        const up = edgeUpstreamPort(site, edge, cluster)!;
+        hops.push(
+          hop(
+            `DNS and edge nginx (${edge.name})`,
+            `${host} resolves to ${edge.publicIPs.join(', ')}; nginx serves it on 443 (80 ${edge.nginx.httpsRedirect ? 'redirects to https' : 'proxies too'}) and proxies to ${targets.map((ip) => `${ip}:${up.nodePort}`).join(', ')}`,
+            ['edges', ei, 'nginx'],
+            [`hosts/${edge.name}/nginx/conf.d/${host}.conf`, `hosts/${edge.name}/nginx/conf.d/00-sitec-${site.site}.conf`],
+          ),
+        );
+      }
+      edge.forwards.forEach((f, fi) => {
+        const port = ingress.ports.find((p) => p.name === f.gatewayPort)!;
+        hops.push(
+          hop(
+            `edge DNAT (${edge.name})`,
+            `${edge.publicIPs.map((ip) => `${ip}:${f.publicPort}`).join(', ')} -> ${targets.map((ip) => `${ip}:${port.nodePort}`).join(', ')} (gateway port ${port.name})`,
+            ['edges', ei, 'forwards', fi],
+            [`hosts/${edge.name}/iptables/apply.sh`, `hosts/${edge.name}/iptables/remove.sh`, `hosts/${edge.name}/iptables/rules.v4`],
+          ),
+        );
+      });
+    });
+
+    const servers = [{ port: gw.http.port ?? 80, proto: 'HTTP' }, ...(gw.https ? [{ port: gw.https.port ?? 443, proto: 'HTTPS' }] : [])];
+    for (const server of servers) {
+      const pi = ingress.ports.findIndex((p) => p.port === server.port);
+      if (pi < 0) continue;
+      const port = ingress.ports[pi]!;
+      hops.push(
+        hop(
+          `nodes and node port (${server.proto})`,
+          `${cluster.nodes.map((n) => n.ip).join(', ')} port ${port.nodePort ?? '(assigned by Kubernetes)'} -> gateway port ${port.name} ${port.port}`,
+          ['clusters', ci, 'istio', 'ingressGateway', 'ports', pi],
+          [`${dir}/istio-operator.yaml`],
+        ),
+      );
+    }
+    const lb = ingress.loadBalancerIP;
+    const poolFiles = lb && cluster.metallb ? cluster.metallb.pools.filter((p) => p.addresses.some((a) => contains(parseRange(a), parseIp(lb)))).map((p) => `${dir}/resources/10-metallb/ipaddresspool.${p.name}.yaml`) : [];
+    hops.push(
+      hop(
+        'gateway Service',
+        `istio-system/istio-ingressgateway, ${ingress.serviceType}${lb ? `, load-balancer IP ${lb}` : ''}; ${ingress.ports.map((p) => `${p.port}->${targetPortOf(p)}`).join(', ')}`,
+        ['clusters', ci, 'istio', 'ingressGateway', ...(lb ? ['loadBalancerIP'] : [])],
+        [`${dir}/istio-operator.yaml`, ...poolFiles],
+      ),
+    );
+    const hi = gw.hosts.findIndex((h) => hostMatches(h, host));
+    const gwNs = gatewayNamespace(gw);
+    hops.push(
+      hop(
+        'Gateway',
+        `${gwNs}/${gw.name} admits ${host} through "${gw.hosts[hi]}" on ${servers.map((s) => `${s.port}/${s.proto}`).join(' and ')}`,
+        ['gateways', gi, 'hosts', hi],
+        [`${dir}/resources/30-gateways/gateway.${gwNs}.${gw.name}.yaml`],
+      ),
+    );
+    hops.push(
+      hop(
+        'VirtualService',
+        `${route.namespace}/${route.host} matches ${route.paths.join(', ')} on Gateway ${gwNs}/${gw.name}`,
+        ['routes', ri],
+        [`${dir}/resources/40-routes/virtualservice.${route.namespace}.${route.host}.yaml`],
+      ),
+    );
+    hops.push(hop('destination Service', `${route.service}.${route.namespace}.svc.${cluster.clusterDomain}:${route.port}`, ['routes', ri, 'service'], [`${dir}/resources/40-routes/virtualservice.${route.namespace}.${route.host}.yaml`]));
+  });
+  return hops;
+}
+
+function explainIp(site: Site, text: string, hop: HopFn): Hop[] {
+  const ip = parseIp(text);
+  const hops: Hop[] = [];
+  site.clusters.forEach((c, ci) => {
+    const dir = `clusters/${c.name}`;
+    c.nodes.forEach((n, ni) => {
+      if (n.ip === text) hops.push(hop('node', `node ${n.name} (${n.role}) of cluster ${c.name}`, ['clusters', ci, 'nodes', ni, 'ip'], []));
+    });
+    const pins: [string | undefined, string, PathSegment[], string][] = [
+      [c.istio.ingressGateway.loadBalancerIP, 'ingress gateway load-balancer IP', ['clusters', ci, 'istio', 'ingressGateway', 'loadBalancerIP'], `${dir}/istio-operator.yaml`],
+      [c.istio.eastWestGateway?.loadBalancerIP, 'east-west gateway load-balancer IP', ['clusters', ci, 'istio', 'eastWestGateway', 'loadBalancerIP'], `${dir}/istio-eastwest-operator.yaml`],
+    ];
+    for (const [pin, what, path, file] of pins) if (pin === text) hops.push(hop('pinned address', `${what} of cluster ${c.name}`, path, [file]));
+    c.metallb?.pools.forEach((p, pi) =>
+      p.addresses.forEach((a, ai) => {
+        if (contains(parseRange(a), ip)) hops.push(hop('MetalLB pool', `pool ${p.name} of cluster ${c.name} (${a}${p.autoAssign ? '' : ', autoAssign: false'})`, ['clusters', ci, 'metallb', 'pools', pi, 'addresses', ai], [`${dir}/resources/10-metallb/ipaddresspool.${p.name}.yaml`]));
+      }),
+    );
+    for (const key of ['podCIDR', 'serviceCIDR'] as const) {
+      if (contains(parseCidr(c[key]), ip)) hops.push(hop(key, `inside the ${key === 'podCIDR' ? 'pod' : 'Service'} network ${c[key]} of cluster ${c.name}`, ['clusters', ci, key], []));
+    }
+  });
+  site.edges.forEach((e, ei) =>
+    e.publicIPs.forEach((p, pi) => {
+      if (p === text) hops.push(hop('edge host', `public address of edge host ${e.name}`, ['edges', ei, 'publicIPs', pi], [`hosts/${e.name}/iptables/rules.v4`, `hosts/${e.name}/nginx/conf.d/00-sitec-${site.site}.conf`]));
+    }),
+  );
+  return hops;
+}
