@@ -8,7 +8,8 @@ import { k8sFieldDefs, validateObject } from './helpers/validate-objects.js';
 
 const fullText = readFileSync(`${root}test/fixtures/sites/full.yaml`, 'utf8');
 const meshText = readFileSync(`${root}examples/multicluster/site.yaml`, 'utf8');
-const sites = { onprem: exampleText, full: fullText, multicluster: meshText };
+const kindText = readFileSync(`${root}examples/kind/site.yaml`, 'utf8');
+const sites = { onprem: exampleText, full: fullText, multicluster: meshText, kind: kindText };
 const yamlFiles = (text: string) => compile(text, { file: 'site.yaml' }).files.filter((f) => f.path.endsWith('.yaml'));
 
 describe('every emitted object validates against published API schemas, unknown fields rejected', () => {

@@ -10,6 +10,7 @@ export const API = {
   /** networking.istio.io/<version> comes from site.versions.istioNetworkingApi. */
   istioNetworkingGroup: 'networking.istio.io',
   kustomization: 'kustomize.config.k8s.io/v1beta1',
+  kind: 'kind.x-k8s.io/v1alpha4',
 } as const;
 
 export const metallbManifestUrl = (version: string): string =>

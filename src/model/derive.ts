@@ -87,3 +87,24 @@ export function admittedBy(gateways: Gateway[], host: string): boolean {
 
 /** The kubeconfig context the scripts use for a cluster. */
 export const contextOf = (cluster: Cluster): string => cluster.context ?? cluster.name;
+
+/** Istio's samples/addons: the manifest, the Service it creates and the Service port to expose. */
+export const KIND_ADDONS = {
+  prometheus: { manifest: 'prometheus', service: 'prometheus', port: 9090 },
+  grafana: { manifest: 'grafana', service: 'grafana', port: 3000 },
+  kiali: { manifest: 'kiali', service: 'kiali', port: 20001 },
+  tracing: { manifest: 'jaeger', service: 'tracing', port: 80 },
+} as const;
+
+/** Every node port a kind cluster maps to the host: the gateway's fixed ones, then the addons'. */
+export function kindHostPorts(cluster: Cluster): ({ port: number; protocol: 'TCP' | 'UDP' } & ({ source: 'gateway'; name: string; index: number } | { source: 'addon'; name: keyof typeof KIND_ADDONS }))[] {
+  const ports: ReturnType<typeof kindHostPorts> = [];
+  cluster.istio.ingressGateway.ports.forEach((p, index) => {
+    if (p.nodePort !== undefined) ports.push({ port: p.nodePort, protocol: p.protocol, source: 'gateway', name: p.name, index });
+  });
+  for (const name of Object.keys(KIND_ADDONS) as (keyof typeof KIND_ADDONS)[]) {
+    const port = cluster.kind?.addons[name];
+    if (port !== undefined) ports.push({ port, protocol: 'TCP', source: 'addon', name });
+  }
+  return ports;
+}

@@ -175,6 +175,7 @@ export interface Cluster {
    * Application namespaces sitec creates, with their sidecar injection labels.
    */
   namespaces: Namespace[];
+  kind?: Kind;
 }
 /**
  * One cluster node.
@@ -322,6 +323,29 @@ export interface Namespace {
    */
   injection: 'enabled' | 'disabled';
   revision?: Dns1123Label;
+}
+/**
+ * kind settings.
+ */
+export interface Kind {
+  network: Cidr;
+  /**
+   * Node image, e.g. kindest/node:v1.32.2; leave out for kind's default.
+   */
+  image?: string;
+  /**
+   * Run sidecars privileged (values.global.proxy.privileged), as some kind labs need for debugging tools.
+   */
+  privilegedProxy: boolean;
+  /**
+   * Istio's sample addons (samples/addons) exposed on these node ports, mapped to the same host ports.
+   */
+  addons: {
+    prometheus?: Port;
+    grafana?: Port;
+    kiali?: Port;
+    tracing?: Port;
+  };
 }
 /**
  * One Istio Gateway bound to the ingress gateway pods.

@@ -54,9 +54,7 @@ export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOpe
         ingressGateways: [{ name: ingress.name, enabled: true, label: { ...ingress.selector }, k8s }],
       },
       values: {
-        ...(cluster.mesh && mesh
-          ? { global: { meshID: mesh.id, multiCluster: { clusterName: cluster.name }, network: cluster.mesh.network } }
-          : {}),
+        ...(globalValues(cluster, mesh) ? { global: globalValues(cluster, mesh) } : {}),
         gateways: { 'istio-ingressgateway': gatewayValues },
       },
     },
@@ -107,4 +105,12 @@ export function eastWestOperator(cluster: ClusterModel): IstioOperator {
       },
     },
   };
+}
+
+/** values.global: the mesh identity, and kind's privileged proxies. */
+function globalValues(cluster: ClusterModel, mesh: MeshModel | undefined): Record<string, unknown> | undefined {
+  const global: Record<string, unknown> = {};
+  if (cluster.mesh && mesh) Object.assign(global, { meshID: mesh.id, multiCluster: { clusterName: cluster.name }, network: cluster.mesh.network });
+  if (cluster.kind?.privilegedProxy) global.proxy = { privileged: true };
+  return Object.keys(global).length > 0 ? global : undefined;
 }

@@ -23,6 +23,7 @@ export function runbookContext(model: SiteModel) {
         ingress,
         annotation: lbAnnotation(ingress.serviceAnnotations),
         istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
+        kind: c.kind ? { network: c.kind.network, portMappings: c.kind.portMappings, addons: c.kind.addons, hasAddons: c.kind.addons.length > 0 } : undefined,
         pools: (c.metallb?.pools ?? []).map((p) => ({ name: p.name, addresses: p.addresses.join(', '), autoAssign: p.autoAssign })),
         l2: c.metallb ? { name: c.metallb.l2Advertisement.name, pools: c.metallb.l2Advertisement.pools?.join(', ') ?? 'all pools' } : undefined,
         hasNodePorts: ingress.ports.some((p) => p.nodePort !== undefined),
@@ -118,6 +119,7 @@ export function meshScriptsContext(model: SiteModel) {
     network: c.mesh!.network,
     eastWest: c.mesh!.eastWest !== undefined,
     kubeProxy: c.kubeProxy !== undefined,
+    server: c.kind ? ` --server=${c.kind.apiServer}` : '',
     metallb: c.metallb !== undefined,
     istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
     intermediateSubject: shellQuote(`/O=${ca.organization}/CN=Intermediate CA/L=${c.name}`),
@@ -167,4 +169,10 @@ function meshRunbook(model: SiteModel) {
     clusters,
     pairCount: clusters.length * (clusters.length - 1),
   };
+}
+
+export function addonsContext(model: SiteModel, cluster: ClusterModel) {
+  // The patch is JSON; built here, quoted once, so no template has to spell braces.
+  const addons = cluster.kind!.addons.map((a) => ({ ...a, patch: shellQuote(JSON.stringify({ spec: { type: 'NodePort', ports: [{ port: a.port, nodePort: a.nodePort }] } })) }));
+  return { site: model.site, cluster: cluster.name, istioVersion: model.versions.istio, addons };
 }

@@ -3,10 +3,11 @@ import { eastWestOperator, istioOperator } from '../objects/istio-operator.js';
 import { kustomization } from '../objects/kustomization.js';
 import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
 import { istioSystemNamespace, namespace } from '../objects/namespace.js';
+import { kindCluster } from '../objects/kind.js';
 import type { K8sObject } from '../objects/types.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { edgeRules } from '../objects/iptables.js';
-import { iptablesContext, kubeProxyContext, meshScriptsContext, nginxContext, runbookContext } from './contexts.js';
+import { addonsContext, iptablesContext, kubeProxyContext, meshScriptsContext, nginxContext, runbookContext } from './contexts.js';
 
 /** One output file: either data serialized as YAML, or a text blueprint with its context. */
 export type FilePlan =
@@ -83,6 +84,12 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
     { path: `${dir}/istio-operator.yaml`, format: 'yaml', object: istioOperator(cluster, model.mesh) },
     { path: `${dir}/kustomization.yaml`, format: 'yaml', object: kustomization(resources.map((r) => r.path)) },
   ];
+  if (cluster.kind) {
+    files.push({ path: `${dir}/kind-config.yaml`, format: 'yaml', object: kindCluster(cluster) });
+    if (cluster.kind.addons.length > 0) {
+      files.push({ path: `${dir}/addons.sh`, format: 'blueprint', blueprint: 'addons.sh', context: addonsContext(model, cluster), mode: 0o755 });
+    }
+  }
   if (cluster.mesh) {
     // Outside the kustomization: applied before istioctl install, and never deleted by `kubectl delete -k`.
     files.push({ path: `${dir}/istio-system-namespace.yaml`, format: 'yaml', object: istioSystemNamespace(cluster.mesh.network) });

@@ -55,6 +55,7 @@ export interface ClusterModel {
   namespaces: { name: string; labels: Record<string, string> }[];
   /** Present when the site declares a mesh. */
   mesh?: ClusterMeshModel;
+  kind?: KindModel;
   gateways: GatewayModel[];
   virtualServices: VirtualServiceModel[];
 }
@@ -116,4 +117,15 @@ export interface NginxModel {
   timeouts: { connect: string; send: string; read: string };
   websocket: boolean;
   buffers: { bufferSize: string; count: number; size: string; busyBuffersSize: string };
+}
+
+export interface KindModel {
+  network: string;
+  image?: string;
+  privilegedProxy: boolean;
+  /** containerPort = hostPort = nodePort, on the first control-plane node. */
+  portMappings: { port: number; protocol: 'TCP' | 'UDP'; purpose: string }[];
+  addons: { name: string; manifest: string; service: string; port: number; nodePort: number }[];
+  /** The API server as other kind clusters reach it (remote secrets' --server). */
+  apiServer: string;
 }

@@ -1,13 +1,15 @@
 import type { Site } from '../model/site.js';
 import {
+  KIND_ADDONS,
   contextOf,
+  kindHostPorts,
   gatewayClusterNames,
   gatewayNamespace,
   metallbLoadBalancerIPsAnnotation,
   routeClusterName,
   targetPortOf,
 } from '../model/derive.js';
-import type { ClusterMeshModel, ClusterModel, GatewayModel, SiteModel } from './model.js';
+import type { ClusterMeshModel, ClusterModel, GatewayModel, KindModel, SiteModel } from './model.js';
 import type { Cluster } from '../model/site.js';
 import { resolveEdge } from './edges.js';
 
@@ -80,6 +82,7 @@ export function resolve(site: Site): SiteModel {
         },
       },
       ...(site.mesh ? { mesh: meshOf(c, annotation) } : {}),
+      ...(c.kind ? { kind: kindOf(c) } : {}),
       namespaces: c.namespaces
         .map((ns) => ({
           name: ns.name,
@@ -135,5 +138,22 @@ function meshOf(c: Cluster, annotation: string): ClusterMeshModel {
           },
         }
       : {}),
+  };
+}
+
+function kindOf(c: Cluster): KindModel {
+  const kind = c.kind!;
+  const controlPlane = c.nodes.find((n) => n.role === 'control-plane')!;
+  return {
+    network: kind.network,
+    ...(kind.image ? { image: kind.image } : {}),
+    privilegedProxy: kind.privilegedProxy,
+    portMappings: kindHostPorts(c)
+      .map((p) => ({ port: p.port, protocol: p.protocol, purpose: p.source === 'gateway' ? `istio-ingressgateway ${p.name}` : p.name }))
+      .sort((a, b) => a.port - b.port),
+    addons: (Object.keys(KIND_ADDONS) as (keyof typeof KIND_ADDONS)[])
+      .filter((name) => kind.addons[name] !== undefined)
+      .map((name) => ({ name, ...KIND_ADDONS[name], nodePort: kind.addons[name]! })),
+    apiServer: `https://${controlPlane.ip}:6443`,
   };
 }

@@ -56,6 +56,7 @@ const HPASpec = require('kubernetes-models/autoscaling/v2/HorizontalPodAutoscale
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 const metallb = JSON.parse(readFileSync(`${root}test/fixtures/schemas/metallb.v1beta1.json`, 'utf8'));
 ajv.addSchema(metallb);
+const kindCluster = ajv.compile(JSON.parse(readFileSync(`${root}test/fixtures/schemas/kind.v1alpha4.json`, 'utf8')));
 const strictIstioOperator = ajv.compile(JSON.parse(readFileSync(`${root}schemas/istiooperator.strict.json`, 'utf8')));
 
 /** Keys present in `value` that the schema at `schemaId` does not declare, as dotted paths. */
@@ -123,6 +124,10 @@ export function validateObject(file: string, text: string): ObjectProblem[] {
     return problems;
   }
   if (obj.apiVersion === 'kustomize.config.k8s.io/v1beta1') return problems;
+  if (obj.apiVersion === 'kind.x-k8s.io/v1alpha4') {
+    if (!kindCluster(obj)) fail(`kind: ${explain(kindCluster.errors)}`);
+    return problems;
+  }
   const model = models[`${group}/${obj.kind}`];
   if (!model) return [{ file, problem: `no validator for ${obj.apiVersion} ${obj.kind}` }];
   const data = model.apiVersion ? { ...obj, apiVersion: model.apiVersion } : obj;

@@ -18,13 +18,15 @@ for arg in "$@"; do
   esac
 done
 
-# remote FROM-CONTEXT FROM-NAME TO-CONTEXT: FROM's secret, applied in TO.
+# remote FROM-CONTEXT FROM-NAME TO-CONTEXT [--server=URL]: FROM's secret, applied in TO.
+# kind clusters name their API server by an address only the host resolves, so
+# the secret carries one the other clusters reach.
 remote() {
   if [ "$dry_run" = 1 ]; then
-    echo "istioctl create-remote-secret --context=$1 --name=$2 | kubectl apply --context=$3 -f -"
+    echo "istioctl create-remote-secret --context=$1 --name=$2${4:+ $4} | kubectl apply --context=$3 -f -"
     return
   fi
-  istioctl create-remote-secret --context="$1" --name="$2" | kubectl apply --context="$3" -f -
+  istioctl create-remote-secret --context="$1" --name="$2" ${4:+"$4"} | kubectl apply --context="$3" -f -
 }
 
 remote kt-admin kt ncloud-admin

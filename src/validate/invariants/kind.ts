@@ -1,0 +1,46 @@
+import type { Site } from '../../model/site.js';
+import type { PathSegment } from '../../diagnostics.js';
+import { kindHostPorts, nodePortRangeOf } from '../../model/derive.js';
+import { parseCidr, parseRange } from '../../util/ipv4.js';
+import type { CheckContext } from '../context.js';
+
+/**
+ * kind: the MetalLB pool must be reachable inside kind's docker network, and
+ * every mapped port is a host port of the one machine all kind clusters share.
+ */
+export function checkKind(site: Site, ctx: CheckContext): void {
+  const hostPorts = new Map<number, PathSegment[]>();
+  site.clusters.forEach((c, ci) => {
+    if (!c.kind) return;
+    const at = (...p: PathSegment[]): PathSegment[] => ['clusters', ci, ...p];
+    if (!c.nodes.some((n) => n.role === 'control-plane')) {
+      ctx.error('kind-no-control-plane', at('nodes'), `kind cluster "${c.name}" lists no control-plane node`, 'kind maps host ports on the first control-plane node; declare it with role: control-plane');
+    }
+    const network = parseCidr(c.kind.network);
+    c.metallb?.pools.forEach((pool, pi) =>
+      pool.addresses.forEach((a, ai) => {
+        const r = parseRange(a);
+        if (r.first < network.first || r.last > network.last) {
+          ctx.error('kind-pool-outside-network', at('metallb', 'pools', pi, 'addresses', ai), `${a} is outside kind's docker network ${c.kind!.network}`, 'MetalLB on kind can only announce addresses of the docker network; pick a range inside it (e.g. its top .255.x)');
+        }
+      }),
+    );
+    const range = nodePortRangeOf(c);
+    const mine = new Map<number, PathSegment[]>();
+    for (const hp of kindHostPorts(c)) {
+      const path = hp.source === 'addon' ? at('kind', 'addons', hp.name) : at('istio', 'ingressGateway', 'ports', hp.index, 'nodePort');
+      if (hp.source === 'addon') {
+        if (hp.port < range.first || hp.port > range.last) {
+          ctx.error('nodeport-out-of-range', path, `node port ${hp.port} is outside the cluster's node port range ${range.first}-${range.last}`, `pick a port from ${range.first} to ${range.last}`);
+        }
+        const clash = mine.get(hp.port);
+        if (clash) ctx.error('nodeport-duplicate', path, `node port ${hp.port} is already used (${ctx.lineOf(clash)})`, 'each node port can belong to one Service port only');
+      }
+      mine.set(hp.port, path);
+      const other = hostPorts.get(hp.port);
+      if (other && other[1] !== ci) {
+        ctx.error('kind-host-port-conflict', path, `host port ${hp.port} is already mapped by another kind cluster (${ctx.lineOf(other)})`, 'kind clusters share the machine\'s ports: give each cluster its own node ports (seed 003 uses 30000-30005 and 31000-31005)');
+      } else if (!other) hostPorts.set(hp.port, path);
+    }
+  });
+}
