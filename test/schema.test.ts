@@ -29,10 +29,12 @@ describe('schemas/site.schema.json', () => {
     expect(() => ajv.compile(schema)).not.toThrow();
   });
 
-  it('closes every object (additionalProperties: false) and describes every property', () => {
+  it('closes every record (additionalProperties: false), types every map, and describes every property', () => {
     const problems: string[] = [];
     walkSchema(schema, '#', (node, path) => {
-      if (node.type === 'object' && node.additionalProperties !== false) problems.push(`${path}: object without additionalProperties: false`);
+      // Records are closed; maps (label selectors) constrain their values instead.
+      const closed = node.additionalProperties === false || (typeof node.additionalProperties === 'object' && node.properties === undefined);
+      if (node.type === 'object' && !closed) problems.push(`${path}: object without additionalProperties: false`);
       for (const [name, prop] of Object.entries((node.properties as Record<string, Record<string, unknown>>) ?? {})) {
         if (typeof prop.description !== 'string' || prop.description.length < 10) problems.push(`${path}/properties/${name}: no description`);
       }

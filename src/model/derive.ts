@@ -1,5 +1,6 @@
 import type { Cluster, Edge, GatewayPort, Gateway, Route, Site } from './site.js';
 import { hostMatches } from '../util/hosts.js';
+import { formatIp, parseCidr } from '../util/ipv4.js';
 
 /**
  * Small derivations both the invariant checks and the resolver need, kept in one
@@ -108,3 +109,11 @@ export function kindHostPorts(cluster: Cluster): ({ port: number; protocol: 'TCP
   }
   return ports;
 }
+
+/** The kube-dns Service IP: declared, or the 10th address of the Service network as kubeadm picks it. */
+export function clusterDnsIp(cluster: Cluster): string {
+  return cluster.coredns?.clusterDNS ?? formatIp(parseCidr(cluster.serviceCIDR).first + 10);
+}
+
+export const metricsServerManifestUrl = (version: string): string =>
+  `https://github.com/kubernetes-sigs/metrics-server/releases/download/${version}/components.yaml`;

@@ -34,6 +34,10 @@ export type IpRange = string;
  */
 export type Port = number;
 /**
+ * A Go duration such as 100ms, 1s or 10s.
+ */
+export type GoDuration = string;
+/**
  * A host name, or a wildcard covering one or more leading labels: '*.example.com'.
  */
 export type WildcardHostname = string;
@@ -176,6 +180,60 @@ export interface Cluster {
    */
   namespaces: Namespace[];
   kind?: Kind;
+  /**
+   * The cluster's CNI when sitec must adapt to it: cilium gets the cilium-config settings Istio needs.
+   */
+  cni: 'cilium' | 'other';
+  /**
+   * Cilium settings sitec's script enforces before Istio is installed.
+   */
+  cilium: {
+    /**
+     * Also set enable-l7-proxy: "false" (seed 002). Only needed where Cilium L7 policies would break Istio's mTLS; it turns Cilium's L7 policies off.
+     */
+    disableL7Proxy: boolean;
+  };
+  /**
+   * Install metrics-server (HPA targets stay <unknown> without it), from its release manifest.
+   */
+  metricsServer?: {
+    /**
+     * metrics-server release.
+     */
+    version: string;
+    /**
+     * Add --kubelet-insecure-tls (kubelets with self-signed serving certificates, as on the managed clouds of seed 002).
+     */
+    insecureKubeletTLS: boolean;
+  };
+  /**
+   * CoreDNS: explicit upstream resolvers for the Corefile's forward plugin.
+   */
+  coredns?: {
+    /**
+     * Resolvers CoreDNS forwards to; never the cluster DNS Service itself (that loops).
+     *
+     * @minItems 1
+     * @maxItems 15
+     */
+    upstreams:
+      | [Ipv4]
+      | [Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
+      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4];
+    clusterDNS?: Ipv4;
+  };
 }
 /**
  * One cluster node.
@@ -244,6 +302,68 @@ export interface Istio {
   egressGateway: boolean;
   ingressGateway: IngressGateway;
   eastWestGateway?: EastWestGateway;
+  /**
+   * istiod sizing and push tuning (seed 003).
+   */
+  pilot?: {
+    /**
+     * istiod replicas (components.pilot.k8s.replicaCount).
+     */
+    replicas?: number;
+    /**
+     * istiod container requests and limits.
+     */
+    resources?: {
+      requests?: ResourceList;
+      limits?: ResourceList;
+    };
+    debounceAfter?: GoDuration;
+    debounceMax?: GoDuration;
+    /**
+     * PILOT_PUSH_THROTTLE: concurrent pushes.
+     */
+    pushThrottle?: number;
+  };
+  /**
+   * meshConfig.discoverySelectors: istiod watches only namespaces with these labels. The injected namespaces sitec creates get the first selector's labels.
+   *
+   * @minItems 1
+   *
+   * Items: One selector: namespaces with all these labels.
+   */
+  discoverySelectors?: [
+    {
+      /**
+       * Label key/value pairs.
+       */
+      matchLabels: {
+        [k: string]: string;
+      };
+    },
+    ...{
+      /**
+       * Label key/value pairs.
+       */
+      matchLabels: {
+        [k: string]: string;
+      };
+    }[]
+  ];
+  /**
+   * A mesh-wide Sidecar named default in istio-system: sidecars know only these egress hosts (config dumps shrink, pushes speed up).
+   */
+  sidecarDefaults?: {
+    /**
+     * Sidecar egress hosts, namespace/dnsName, e.g. istio-system/* or ./*.
+     *
+     * @minItems 1
+     */
+    egressHosts: [string, ...string[]];
+    /**
+     * REGISTRY_ONLY blocks hosts outside the registry; ALLOW_ANY lets them through.
+     */
+    outboundTrafficPolicy: 'REGISTRY_ONLY' | 'ALLOW_ANY';
+  };
 }
 /**
  * The istio-ingressgateway: its Service, ports and autoscaling.
@@ -285,6 +405,10 @@ export interface IngressGateway {
    * Run the gateway as root; istioctl requires it for a targetPort below 1024.
    */
   runAsRoot: boolean;
+  /**
+   * The cloud's load balancer is set up by hand in its console and forwards to the node ports; the runbook lists what to register.
+   */
+  consoleLoadBalancer: boolean;
 }
 /**
  * One port of the ingress gateway Service.
@@ -312,6 +436,19 @@ export interface EastWestGateway {
    */
   serviceType: 'LoadBalancer' | 'NodePort';
   loadBalancerIP?: Ipv4;
+}
+/**
+ * cpu and memory quantities.
+ */
+export interface ResourceList {
+  /**
+   * CPU, e.g. 1000m or 2.
+   */
+  cpu?: string;
+  /**
+   * Memory, e.g. 1Gi or 512Mi.
+   */
+  memory?: string;
 }
 /**
  * One application namespace.

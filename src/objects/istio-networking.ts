@@ -73,3 +73,13 @@ export function crossNetworkGateway(apiVersion: string): Gateway {
     },
   };
 }
+
+/** The mesh-wide default Sidecar (seed 003, ch. 11): every proxy learns only these hosts. */
+export function defaultSidecar(d: { egressHosts: string[]; outboundTrafficPolicy: string }, apiVersion: string): K8sObject {
+  return {
+    apiVersion: `${API.istioNetworkingGroup}/${apiVersion}`,
+    kind: 'Sidecar',
+    metadata: { name: 'default', namespace: 'istio-system' },
+    spec: { egress: [{ hosts: [...d.egressHosts] }], outboundTrafficPolicy: { mode: d.outboundTrafficPolicy } },
+  };
+}

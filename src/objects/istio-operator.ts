@@ -49,7 +49,9 @@ export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOpe
     spec: {
       profile: istio.profile,
       ...(istio.revision ? { revision: istio.revision } : {}),
+      ...(istio.discoverySelectors ? { meshConfig: { discoverySelectors: istio.discoverySelectors } } : {}),
       components: {
+        ...(istio.pilot ? { pilot: { k8s: pilotK8s(istio.pilot) } } : {}),
         egressGateways: [{ name: 'istio-egressgateway', enabled: istio.egressGateway }],
         ingressGateways: [{ name: ingress.name, enabled: true, label: { ...ingress.selector }, k8s }],
       },
@@ -113,4 +115,12 @@ function globalValues(cluster: ClusterModel, mesh: MeshModel | undefined): Recor
   if (cluster.mesh && mesh) Object.assign(global, { meshID: mesh.id, multiCluster: { clusterName: cluster.name }, network: cluster.mesh.network });
   if (cluster.kind?.privilegedProxy) global.proxy = { privileged: true };
   return Object.keys(global).length > 0 ? global : undefined;
+}
+
+function pilotK8s(p: NonNullable<ClusterModel['istio']['pilot']>): Record<string, unknown> {
+  return {
+    ...(p.replicas !== undefined ? { replicaCount: p.replicas } : {}),
+    ...(p.resources ? { resources: p.resources } : {}),
+    ...(p.env.length > 0 ? { env: p.env } : {}),
+  };
 }

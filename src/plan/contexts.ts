@@ -23,6 +23,14 @@ export function runbookContext(model: SiteModel) {
         ingress,
         annotation: lbAnnotation(ingress.serviceAnnotations),
         istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
+        platformScripts: [
+          ...(c.cilium ? [{ name: 'cilium', why: `Cilium settings Istio needs (bpf-lb-sock-hostns-only, cni-exclusive${c.cilium.disableL7Proxy ? ', enable-l7-proxy off' : ''}); before Istio` }] : []),
+          ...(c.metricsServer ? [{ name: 'metrics-server', why: `metrics-server ${c.metricsServer.version}${c.metricsServer.insecureKubeletTLS ? ' with --kubelet-insecure-tls' : ''}, for the gateway's HPA` }] : []),
+          ...(c.coredns ? [{ name: 'coredns', why: `CoreDNS forwards to ${c.coredns.upstreams.join(', ')} (cluster DNS ${c.coredns.clusterDNS} is never an upstream)` }] : []),
+        ],
+        consoleLB: ingress.consoleLoadBalancer ? ingress.ports.filter((p) => p.nodePort !== undefined).map((p) => ({ name: p.name, port: p.port, nodePort: p.nodePort })) : undefined,
+        consoleHealth: ingress.consoleLoadBalancer ? (ingress.ports.find((p) => p.port === 15021)?.nodePort ?? '') : '',
+        pilot: c.istio.pilot ? { replicas: c.istio.pilot.replicas ?? '', env: c.istio.pilot.env.map((e) => `${e.name}=${e.value}`).join(', ') } : undefined,
         kind: c.kind ? { network: c.kind.network, portMappings: c.kind.portMappings, addons: c.kind.addons, hasAddons: c.kind.addons.length > 0 } : undefined,
         pools: (c.metallb?.pools ?? []).map((p) => ({ name: p.name, addresses: p.addresses.join(', '), autoAssign: p.autoAssign })),
         l2: c.metallb ? { name: c.metallb.l2Advertisement.name, pools: c.metallb.l2Advertisement.pools?.join(', ') ?? 'all pools' } : undefined,
@@ -119,6 +127,9 @@ export function meshScriptsContext(model: SiteModel) {
     network: c.mesh!.network,
     eastWest: c.mesh!.eastWest !== undefined,
     kubeProxy: c.kubeProxy !== undefined,
+    cilium: c.cilium !== undefined,
+    metricsServer: c.metricsServer !== undefined,
+    coredns: c.coredns !== undefined,
     server: c.kind ? ` --server=${c.kind.apiServer}` : '',
     metallb: c.metallb !== undefined,
     istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
@@ -175,4 +186,20 @@ export function addonsContext(model: SiteModel, cluster: ClusterModel) {
   // The patch is JSON; built here, quoted once, so no template has to spell braces.
   const addons = cluster.kind!.addons.map((a) => ({ ...a, patch: shellQuote(JSON.stringify({ spec: { type: 'NodePort', ports: [{ port: a.port, nodePort: a.nodePort }] } })) }));
   return { site: model.site, cluster: cluster.name, istioVersion: model.versions.istio, addons };
+}
+
+export function ciliumContext(model: SiteModel, cluster: ClusterModel) {
+  const data: Record<string, string> = { 'bpf-lb-sock-hostns-only': 'true', 'cni-exclusive': 'false' };
+  if (cluster.cilium!.disableL7Proxy) data['enable-l7-proxy'] = 'false';
+  return { site: model.site, cluster: cluster.name, disableL7Proxy: cluster.cilium!.disableL7Proxy, patch: shellQuote(JSON.stringify({ data })) };
+}
+
+export function metricsServerContext(model: SiteModel, cluster: ClusterModel) {
+  const ms = cluster.metricsServer!;
+  const argPatch = shellQuote(JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/0/args/-', value: '--kubelet-insecure-tls' }]));
+  return { site: model.site, cluster: cluster.name, version: ms.version, manifest: ms.manifest, insecureKubeletTLS: ms.insecureKubeletTLS, argPatch };
+}
+
+export function corednsContext(model: SiteModel, cluster: ClusterModel) {
+  return { site: model.site, cluster: cluster.name, upstreams: cluster.coredns!.upstreams.join(' '), clusterDNS: cluster.coredns!.clusterDNS };
 }

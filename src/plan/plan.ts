@@ -1,4 +1,4 @@
-import { crossNetworkGateway, gateway, virtualService } from '../objects/istio-networking.js';
+import { crossNetworkGateway, defaultSidecar, gateway, virtualService } from '../objects/istio-networking.js';
 import { eastWestOperator, istioOperator } from '../objects/istio-operator.js';
 import { kustomization } from '../objects/kustomization.js';
 import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
@@ -7,7 +7,7 @@ import { kindCluster } from '../objects/kind.js';
 import type { K8sObject } from '../objects/types.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { edgeRules } from '../objects/iptables.js';
-import { addonsContext, iptablesContext, kubeProxyContext, meshScriptsContext, nginxContext, runbookContext } from './contexts.js';
+import { addonsContext, ciliumContext, corednsContext, metricsServerContext, iptablesContext, kubeProxyContext, meshScriptsContext, nginxContext, runbookContext } from './contexts.js';
 
 /** One output file: either data serialized as YAML, or a text blueprint with its context. */
 export type FilePlan =
@@ -75,6 +75,7 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
   for (const ns of cluster.namespaces) add('20-namespaces', `namespace.${ns.name}`, namespace(ns));
   for (const gw of cluster.gateways) add('30-gateways', `gateway.${gw.namespace}.${gw.name}`, gateway(gw, api));
   if (cluster.mesh?.eastWest) add('30-gateways', 'gateway.istio-system.cross-network-gateway', crossNetworkGateway(api));
+  if (cluster.sidecarDefaults) add('35-sidecars', 'sidecar.istio-system.default', defaultSidecar(cluster.sidecarDefaults, api));
   for (const vs of cluster.virtualServices) add('40-routes', `virtualservice.${vs.namespace}.${vs.name}`, virtualService(vs, api));
 
   const files: FilePlan[] = [
@@ -84,6 +85,10 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
     { path: `${dir}/istio-operator.yaml`, format: 'yaml', object: istioOperator(cluster, model.mesh) },
     { path: `${dir}/kustomization.yaml`, format: 'yaml', object: kustomization(resources.map((r) => r.path)) },
   ];
+  const script = (name: string, context: object): FilePlan => ({ path: `${dir}/${name}.sh`, format: 'blueprint', blueprint: `${name}.sh`, context, mode: 0o755 });
+  if (cluster.cilium) files.push(script('cilium', ciliumContext(model, cluster)));
+  if (cluster.metricsServer) files.push(script('metrics-server', metricsServerContext(model, cluster)));
+  if (cluster.coredns) files.push(script('coredns', corednsContext(model, cluster)));
   if (cluster.kind) {
     files.push({ path: `${dir}/kind-config.yaml`, format: 'yaml', object: kindCluster(cluster) });
     if (cluster.kind.addons.length > 0) {

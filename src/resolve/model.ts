@@ -51,11 +51,22 @@ export interface ClusterModel {
     revision?: string;
     egressGateway: boolean;
     ingress: IngressModel;
+    pilot?: {
+      replicas?: number;
+      resources?: { requests?: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } };
+      env: { name: string; value: string }[];
+    };
+    discoverySelectors?: { matchLabels: Record<string, string> }[];
   };
   namespaces: { name: string; labels: Record<string, string> }[];
   /** Present when the site declares a mesh. */
   mesh?: ClusterMeshModel;
   kind?: KindModel;
+  cilium?: { disableL7Proxy: boolean };
+  metricsServer?: { version: string; manifest: string; insecureKubeletTLS: boolean };
+  coredns?: { upstreams: string[]; clusterDNS: string };
+  /** The mesh-wide Sidecar "default" in istio-system. */
+  sidecarDefaults?: { egressHosts: string[]; outboundTrafficPolicy: 'REGISTRY_ONLY' | 'ALLOW_ANY' };
   gateways: GatewayModel[];
   virtualServices: VirtualServiceModel[];
 }
@@ -71,6 +82,7 @@ export interface IngressModel {
   ports: { name: string; port: number; targetPort: number; nodePort?: number; protocol: 'TCP' | 'UDP' }[];
   hpa: { minReplicas: number; maxReplicas: number; cpuTargetPercent: number };
   runAsRoot: boolean;
+  consoleLoadBalancer: boolean;
 }
 
 export interface GatewayModel {

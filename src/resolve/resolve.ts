@@ -1,6 +1,8 @@
 import type { Site } from '../model/site.js';
 import {
   KIND_ADDONS,
+  clusterDnsIp,
+  metricsServerManifestUrl,
   contextOf,
   kindHostPorts,
   gatewayClusterNames,
@@ -79,14 +81,25 @@ export function resolve(site: Site): SiteModel {
           })),
           hpa: { ...gw.hpa },
           runAsRoot: gw.runAsRoot,
+          consoleLoadBalancer: gw.consoleLoadBalancer,
         },
+        ...(c.istio.pilot ? { pilot: pilotOf(c.istio.pilot) } : {}),
+        ...(c.istio.discoverySelectors ? { discoverySelectors: c.istio.discoverySelectors.map((s) => ({ matchLabels: { ...s.matchLabels } })) } : {}),
       },
       ...(site.mesh ? { mesh: meshOf(c, annotation) } : {}),
       ...(c.kind ? { kind: kindOf(c) } : {}),
+      ...(c.cni === 'cilium' ? { cilium: { disableL7Proxy: c.cilium.disableL7Proxy } } : {}),
+      ...(c.metricsServer ? { metricsServer: { ...c.metricsServer, manifest: metricsServerManifestUrl(c.metricsServer.version) } } : {}),
+      ...(c.coredns ? { coredns: { upstreams: [...c.coredns.upstreams], clusterDNS: clusterDnsIp(c) } } : {}),
+      ...(c.istio.sidecarDefaults ? { sidecarDefaults: { egressHosts: [...c.istio.sidecarDefaults.egressHosts], outboundTrafficPolicy: c.istio.sidecarDefaults.outboundTrafficPolicy } } : {}),
       namespaces: c.namespaces
         .map((ns) => ({
           name: ns.name,
-          labels: injectionLabels(ns.injection, ns.revision ?? c.istio.revision),
+          // With discovery selectors istiod ignores a namespace that matches none; give injected ones the first selector's labels.
+          labels: {
+            ...(ns.injection === 'enabled' && c.istio.discoverySelectors ? c.istio.discoverySelectors[0]!.matchLabels : {}),
+            ...injectionLabels(ns.injection, ns.revision ?? c.istio.revision),
+          },
         }))
         .sort(byName),
       gateways,
@@ -156,4 +169,13 @@ function kindOf(c: Cluster): KindModel {
       .map((name) => ({ name, ...KIND_ADDONS[name], nodePort: kind.addons[name]! })),
     apiServer: `https://${controlPlane.ip}:6443`,
   };
+}
+
+/** istiod: the seed 003 tuning knobs become IstioOperator fields and PILOT_* env. */
+function pilotOf(p: NonNullable<Cluster['istio']['pilot']>): NonNullable<ClusterModel['istio']['pilot']> {
+  const env: { name: string; value: string }[] = [];
+  if (p.debounceAfter) env.push({ name: 'PILOT_DEBOUNCE_AFTER', value: p.debounceAfter });
+  if (p.debounceMax) env.push({ name: 'PILOT_DEBOUNCE_MAX', value: p.debounceMax });
+  if (p.pushThrottle !== undefined) env.push({ name: 'PILOT_PUSH_THROTTLE', value: String(p.pushThrottle) });
+  return { ...(p.replicas !== undefined ? { replicas: p.replicas } : {}), ...(p.resources ? { resources: p.resources } : {}), env };
 }
