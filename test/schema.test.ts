@@ -32,8 +32,9 @@ describe('schemas/site.schema.json', () => {
   it('closes every record (additionalProperties: false), types every map, and describes every property', () => {
     const problems: string[] = [];
     walkSchema(schema, '#', (node, path) => {
-      // Records are closed; maps (label selectors) constrain their values instead.
-      const closed = node.additionalProperties === false || (typeof node.additionalProperties === 'object' && node.properties === undefined);
+      // Records are closed; maps (label selectors) constrain their values instead; pass-through
+      // blocks (Envoy patches, plugin config) say so with an explicit additionalProperties: true.
+      const closed = node.additionalProperties === false || (node.additionalProperties !== undefined && node.properties === undefined);
       if (node.type === 'object' && !closed) problems.push(`${path}: object without additionalProperties: false`);
       for (const [name, prop] of Object.entries((node.properties as Record<string, Record<string, unknown>>) ?? {})) {
         if (typeof prop.description !== 'string' || prop.description.length < 10) problems.push(`${path}/properties/${name}: no description`);

@@ -11,6 +11,8 @@ export const API = {
   istioNetworkingGroup: 'networking.istio.io',
   kustomization: 'kustomize.config.k8s.io/v1beta1',
   kind: 'kind.x-k8s.io/v1alpha4',
+  envoyFilter: 'networking.istio.io/v1alpha3',
+  wasmPlugin: 'extensions.istio.io/v1alpha1',
 } as const;
 
 export const metallbManifestUrl = (version: string): string =>

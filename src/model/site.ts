@@ -95,6 +95,14 @@ export interface Site {
    * Hosts in front of the cluster that own the public addresses (seed 000's hypervisor host): the iptables DNAT scripts and nginx server blocks their admins install.
    */
   edges: Edge[];
+  /**
+   * EnvoyFilter objects (networking.istio.io/v1alpha3) passed through, their spec checked against Istio's API.
+   */
+  envoyFilters: EnvoyFilter[];
+  /**
+   * WasmPlugin objects (extensions.istio.io/v1alpha1) passed through, their spec checked against Istio's API.
+   */
+  wasmPlugins: WasmPlugin[];
 }
 /**
  * The mesh the clusters join.
@@ -668,4 +676,386 @@ export interface HostCertificate {
   serverNames: [Hostname, ...Hostname[]];
   certificate: FilePath;
   key: FilePath;
+}
+/**
+ * One EnvoyFilter.
+ */
+export interface EnvoyFilter {
+  name: Dns1123Subdomain;
+  namespace: Dns1123Label;
+  /**
+   * Clusters that get it; leave out for every cluster.
+   *
+   * @minItems 1
+   */
+  clusters?: [Dns1123Label, ...Dns1123Label[]];
+  spec: EnvoyFilterSpec;
+}
+/**
+ * networking.istio.io/v1alpha3 EnvoyFilter spec.
+ */
+export interface EnvoyFilterSpec {
+  /**
+   * Workloads the patches apply to.
+   */
+  workloadSelector?: {
+    /**
+     * Label key/value pairs.
+     */
+    labels?: {
+      [k: string]: string;
+    };
+  };
+  /**
+   * Targets the patches apply to.
+   */
+  targetRefs?: PolicyTargetRef[];
+  /**
+   * Patches to apply, in order.
+   */
+  configPatches?: EnvoyConfigObjectPatch[];
+  /**
+   * Order among EnvoyFilters in the same context.
+   */
+  priority?: number;
+}
+/**
+ * A policy target (Gateway API style).
+ */
+export interface PolicyTargetRef {
+  /**
+   * API group of the target.
+   */
+  group?: string;
+  /**
+   * Kind of the target, e.g. Gateway or Service.
+   */
+  kind: string;
+  /**
+   * Name of the target.
+   */
+  name: string;
+  /**
+   * Namespace of the target.
+   */
+  namespace?: string;
+}
+/**
+ * One patch: what to patch, where, how.
+ */
+export interface EnvoyConfigObjectPatch {
+  /**
+   * The Envoy object the patch applies to.
+   */
+  applyTo?:
+    | 'INVALID'
+    | 'LISTENER'
+    | 'FILTER_CHAIN'
+    | 'NETWORK_FILTER'
+    | 'HTTP_FILTER'
+    | 'ROUTE_CONFIGURATION'
+    | 'VIRTUAL_HOST'
+    | 'HTTP_ROUTE'
+    | 'CLUSTER'
+    | 'EXTENSION_CONFIG'
+    | 'BOOTSTRAP'
+    | 'LISTENER_FILTER';
+  /**
+   * Where the patch applies.
+   */
+  match?: {
+    /**
+     * Traffic context.
+     */
+    context?: 'ANY' | 'SIDECAR_INBOUND' | 'SIDECAR_OUTBOUND' | 'GATEWAY';
+    /**
+     * Proxy match.
+     */
+    proxy?: {
+      /**
+       * Regex of proxy versions.
+       */
+      proxyVersion?: string;
+      /**
+       * Label key/value pairs.
+       */
+      metadata?: {
+        [k: string]: string;
+      };
+    };
+    /**
+     * Listener match.
+     */
+    listener?: {
+      /**
+       * A port number.
+       */
+      portNumber?: number;
+      /**
+       * Listener port name (deprecated upstream, still accepted).
+       */
+      portName?: string;
+      /**
+       * Listener name.
+       */
+      name?: string;
+      /**
+       * Filter chain match.
+       */
+      filterChain?: {
+        /**
+         * Filter chain name.
+         */
+        name?: string;
+        /**
+         * SNI value.
+         */
+        sni?: string;
+        /**
+         * raw_buffer or tls.
+         */
+        transportProtocol?: string;
+        /**
+         * Comma-separated ALPN values.
+         */
+        applicationProtocols?: string;
+        /**
+         * A port number.
+         */
+        destinationPort?: number;
+        /**
+         * Network filter match.
+         */
+        filter?: {
+          /**
+           * Filter name, e.g. envoy.filters.network.http_connection_manager.
+           */
+          name?: string;
+          /**
+           * HTTP filter match.
+           */
+          subFilter?: {
+            /**
+             * HTTP filter name, e.g. envoy.filters.http.router.
+             */
+            name?: string;
+          };
+        };
+      };
+      /**
+       * Listener filter name.
+       */
+      listenerFilter?: string;
+    };
+    /**
+     * Route configuration match.
+     */
+    routeConfiguration?: {
+      /**
+       * A port number.
+       */
+      portNumber?: number;
+      /**
+       * Gateway port name.
+       */
+      portName?: string;
+      /**
+       * Gateway namespace/name.
+       */
+      gateway?: string;
+      /**
+       * Route configuration name.
+       */
+      name?: string;
+      /**
+       * Virtual host match.
+       */
+      vhost?: {
+        /**
+         * Virtual host name.
+         */
+        name?: string;
+        /**
+         * Route match.
+         */
+        route?: {
+          /**
+           * Route name.
+           */
+          name?: string;
+          /**
+           * Route action.
+           */
+          action?: 'ANY' | 'ROUTE' | 'REDIRECT' | 'DIRECT_RESPONSE';
+        };
+      };
+    };
+    /**
+     * Cluster match.
+     */
+    cluster?: {
+      /**
+       * A port number.
+       */
+      portNumber?: number;
+      /**
+       * Service FQDN.
+       */
+      service?: string;
+      /**
+       * Subset name.
+       */
+      subset?: string;
+      /**
+       * Cluster name.
+       */
+      name?: string;
+    };
+  };
+  /**
+   * The patch.
+   */
+  patch?: {
+    /**
+     * How to apply it.
+     */
+    operation?: 'INVALID' | 'MERGE' | 'ADD' | 'REMOVE' | 'INSERT_BEFORE' | 'INSERT_AFTER' | 'INSERT_FIRST' | 'REPLACE';
+    /**
+     * Free-form Envoy configuration; passed through as written.
+     */
+    value?: {
+      [k: string]: unknown;
+    };
+    /**
+     * Where an ADDed filter goes among Istio's.
+     */
+    filterClass?: 'UNSPECIFIED' | 'AUTHN' | 'AUTHZ' | 'STATS';
+  };
+}
+/**
+ * One WasmPlugin.
+ */
+export interface WasmPlugin {
+  name: Dns1123Subdomain;
+  namespace: Dns1123Label;
+  /**
+   * Clusters that get it; leave out for every cluster.
+   *
+   * @minItems 1
+   */
+  clusters?: [Dns1123Label, ...Dns1123Label[]];
+  spec: WasmPluginSpec;
+}
+/**
+ * extensions.istio.io/v1alpha1 WasmPlugin spec.
+ */
+export interface WasmPluginSpec {
+  /**
+   * Workloads it applies to.
+   */
+  selector?: {
+    /**
+     * Label key/value pairs.
+     */
+    matchLabels?: {
+      [k: string]: string;
+    };
+  };
+  targetRef?: PolicyTargetRef;
+  /**
+   * Targets it applies to.
+   */
+  targetRefs?: PolicyTargetRef[];
+  /**
+   * Where the module is: oci://, https:// or file://.
+   */
+  url: string;
+  /**
+   * SHA-256 of the module.
+   */
+  sha256?: string;
+  /**
+   * When to pull an OCI module.
+   */
+  imagePullPolicy?: 'UNSPECIFIED_POLICY' | 'IfNotPresent' | 'Always';
+  /**
+   * Secret for the OCI registry.
+   */
+  imagePullSecret?: string;
+  /**
+   * Configuration handed to the plugin; passed through as written.
+   */
+  pluginConfig?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Plugin name inside the module.
+   */
+  pluginName?: string;
+  /**
+   * Where in the filter chain it runs.
+   */
+  phase?: 'UNSPECIFIED_PHASE' | 'AUTHN' | 'AUTHZ' | 'STATS';
+  /**
+   * Order within the phase.
+   */
+  priority?: number;
+  /**
+   * What a failing plugin does to traffic.
+   */
+  failStrategy?: 'FAIL_CLOSE' | 'FAIL_OPEN';
+  /**
+   * HTTP or network plugin.
+   */
+  type?: 'UNSPECIFIED_PLUGIN_TYPE' | 'HTTP' | 'NETWORK';
+  /**
+   * The Wasm VM.
+   */
+  vmConfig?: {
+    /**
+     * Environment of the VM.
+     *
+     * Items: One variable.
+     */
+    env?: {
+      /**
+       * Variable name.
+       */
+      name: string;
+      /**
+       * Inline value.
+       */
+      value?: string;
+      /**
+       * INLINE or HOST.
+       */
+      valueFrom?: 'INLINE' | 'HOST';
+    }[];
+  };
+  /**
+   * Traffic it applies to.
+   *
+   * Items: One match.
+   */
+  match?: {
+    /**
+     * Traffic direction.
+     */
+    mode?: 'UNDEFINED' | 'CLIENT' | 'SERVER' | 'CLIENT_AND_SERVER';
+    /**
+     * Ports it applies to.
+     *
+     * Items: A port.
+     */
+    ports?: {
+      /**
+       * Port number.
+       */
+      number: number;
+    }[];
+  }[];
+  /**
+   * Public key to verify an OCI module's signature (unused by Istio 1.24 itself).
+   */
+  verificationKey?: string;
 }

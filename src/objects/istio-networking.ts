@@ -83,3 +83,13 @@ export function defaultSidecar(d: { egressHosts: string[]; outboundTrafficPolicy
     spec: { egress: [{ hosts: [...d.egressHosts] }], outboundTrafficPolicy: { mode: d.outboundTrafficPolicy } },
   };
 }
+
+/** EnvoyFilter and WasmPlugin: the spec as the site wrote it (schema-checked), wrapped as an object. */
+export function extension(ext: { kind: 'EnvoyFilter' | 'WasmPlugin'; name: string; namespace: string; spec: object }): K8sObject {
+  return {
+    apiVersion: ext.kind === 'EnvoyFilter' ? API.envoyFilter : API.wasmPlugin,
+    kind: ext.kind,
+    metadata: { name: ext.name, namespace: ext.namespace },
+    spec: ext.spec,
+  };
+}

@@ -1,4 +1,4 @@
-import { crossNetworkGateway, defaultSidecar, gateway, virtualService } from '../objects/istio-networking.js';
+import { crossNetworkGateway, defaultSidecar, extension, gateway, virtualService } from '../objects/istio-networking.js';
 import { eastWestOperator, istioOperator } from '../objects/istio-operator.js';
 import { kustomization } from '../objects/kustomization.js';
 import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
@@ -76,6 +76,7 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
   for (const gw of cluster.gateways) add('30-gateways', `gateway.${gw.namespace}.${gw.name}`, gateway(gw, api));
   if (cluster.mesh?.eastWest) add('30-gateways', 'gateway.istio-system.cross-network-gateway', crossNetworkGateway(api));
   if (cluster.sidecarDefaults) add('35-sidecars', 'sidecar.istio-system.default', defaultSidecar(cluster.sidecarDefaults, api));
+  for (const ext of cluster.extensions) add('50-extensions', `${ext.kind.toLowerCase()}.${ext.namespace}.${ext.name}`, extension(ext));
   for (const vs of cluster.virtualServices) add('40-routes', `virtualservice.${vs.namespace}.${vs.name}`, virtualService(vs, api));
 
   const files: FilePlan[] = [

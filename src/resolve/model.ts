@@ -67,6 +67,8 @@ export interface ClusterModel {
   coredns?: { upstreams: string[]; clusterDNS: string };
   /** The mesh-wide Sidecar "default" in istio-system. */
   sidecarDefaults?: { egressHosts: string[]; outboundTrafficPolicy: 'REGISTRY_ONLY' | 'ALLOW_ANY' };
+  /** EnvoyFilters and WasmPlugins, sorted by kind, namespace and name. */
+  extensions: { kind: 'EnvoyFilter' | 'WasmPlugin'; name: string; namespace: string; spec: object }[];
   gateways: GatewayModel[];
   virtualServices: VirtualServiceModel[];
 }

@@ -103,6 +103,10 @@ export function resolve(site: Site): SiteModel {
         }))
         .sort(byName),
       gateways,
+      extensions: [
+        ...site.envoyFilters.filter((e) => (e.clusters ?? [c.name]).includes(c.name)).map((e) => ({ kind: 'EnvoyFilter' as const, name: e.name, namespace: e.namespace, spec: e.spec })),
+        ...site.wasmPlugins.filter((e) => (e.clusters ?? [c.name]).includes(c.name)).map((e) => ({ kind: 'WasmPlugin' as const, name: e.name, namespace: e.namespace, spec: e.spec })),
+      ].sort((a, b) => a.kind.localeCompare(b.kind) || byName(a, b)),
       virtualServices: site.routes
         .filter((r) => routeClusterName(site, r) === c.name)
         .map((r) => {

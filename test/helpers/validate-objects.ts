@@ -49,6 +49,14 @@ const models: Record<string, { cls: ModelClass; schemaId: string; apiVersion?: s
     schemaId: 'networking.istio.io.v1beta1.Sidecar',
     apiVersion: 'networking.istio.io/v1beta1',
   },
+  'networking.istio.io/EnvoyFilter': {
+    cls: require('@kubernetes-models/istio/networking.istio.io/v1alpha3/EnvoyFilter').EnvoyFilter,
+    schemaId: 'networking.istio.io.v1alpha3.EnvoyFilter',
+  },
+  'extensions.istio.io/WasmPlugin': {
+    cls: require('@kubernetes-models/istio/extensions.istio.io/v1alpha1/WasmPlugin').WasmPlugin,
+    schemaId: 'extensions.istio.io.v1alpha1.WasmPlugin',
+  },
   'install.istio.io/IstioOperator': {
     cls: require('@kubernetes-models/istio/install.istio.io/v1alpha1/IstioOperator').IstioOperator,
     schemaId: 'install.istio.io.v1alpha1.IstioOperator',
@@ -107,7 +115,8 @@ function walk(value: unknown, schemaIn: Record<string, unknown> | undefined, pat
     const child = path ? `${path}.${k}` : k;
     if (props && k in props) walk(v, props[k], child, out);
     else if (extra && typeof extra === 'object') walk(v, extra as Record<string, unknown>, child, out);
-    else if (props && extra !== true) out.push(child);
+    // An object schema that declares no properties is free-form (Envoy patch values, plugin config).
+    else if (props && Object.keys(props).length > 0 && extra !== true) out.push(child);
   }
 }
 

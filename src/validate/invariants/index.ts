@@ -7,13 +7,14 @@ import { checkEdges } from './edges.js';
 import { checkMesh } from './mesh.js';
 import { checkKind } from './kind.js';
 import { checkPlatform } from './platform.js';
+import { checkExtensions } from './extensions.js';
 import { checkIngress } from './ingress.js';
 import { checkNames } from './names.js';
 import { checkNodePorts } from './nodeports.js';
 import { checkRoutes } from './routes.js';
 
 /** The cross-field invariants, run on a schema-valid site with defaults filled. */
-export const invariantChecks = [checkNames, checkNodePorts, checkAddresses, checkIngress, checkRoutes, checkEdges, checkMesh, checkKind, checkPlatform];
+export const invariantChecks = [checkNames, checkNodePorts, checkAddresses, checkIngress, checkRoutes, checkEdges, checkMesh, checkKind, checkPlatform, checkExtensions];
 
 export function checkInvariants(site: Site, source: SiteSource): Diagnostic[] {
   const ctx = new CheckContext(source);
