@@ -68,6 +68,7 @@ describe('sitec diff', () => {
       'clusters/idc/kustomization.yaml': 'changed',
       'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml': 'removed',
       'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hi-idc.x2bee.com.yaml': 'added',
+      'clusters/idc/resources/45-smoke-tests/deployment.x2bee-stg.echo.yaml': 'changed',
       'hosts/ive/nginx/conf.d/hello-idc.x2bee.com.conf': 'removed',
       'hosts/ive/nginx/conf.d/hi-idc.x2bee.com.conf': 'added',
     });
@@ -126,6 +127,13 @@ describe('review-friendly output: no churn', () => {
   };
   it('editing one route changes only that route\'s files (its VirtualService and its runbook row)', () => {
     expect(changedBy(mutate(exampleText, ['service: echo', 'service: echo-v2']))).toEqual([
+      'README.md',
+      'clusters/idc/kustomization.yaml', // lists the renamed smoke-test objects
+      'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml',
+      'clusters/idc/resources/45-smoke-tests/deployment.x2bee-stg.echo-v2.yaml',
+      'clusters/idc/resources/45-smoke-tests/service.x2bee-stg.echo-v2.yaml',
+    ]);
+    expect(changedBy(mutate(exampleText, ['paths: [/]', 'paths: [/, /api/]']))).toEqual([
       'README.md',
       'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml',
     ]);

@@ -75,6 +75,10 @@ export interface Site {
      * API version for Gateway and VirtualService objects (networking.istio.io/<this>). v1 is current; v1beta1 and v1alpha3 are served for older tooling.
      */
     istioNetworkingApi: 'v1' | 'v1beta1' | 'v1alpha3';
+    /**
+     * Image of the smoke-test echo server (seed 000's).
+     */
+    smokeTestImage: string;
   };
   mesh?: Mesh;
   /**
@@ -544,6 +548,10 @@ export interface Route {
    * @minItems 1
    */
   paths: [PathPrefix, ...PathPrefix[]];
+  /**
+   * Deploy an echo server as this route's Service (Deployment and Service named after it) to prove the whole path before the real app exists; the runbook gets the curl commands.
+   */
+  smokeTest: boolean;
 }
 /**
  * One host that owns public addresses and forwards traffic to the cluster's ingress gateway node ports.

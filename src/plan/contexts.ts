@@ -37,6 +37,12 @@ export function runbookContext(model: SiteModel) {
         hasNodePorts: ingress.ports.some((p) => p.nodePort !== undefined),
         nodePortRange: c.nodePortRange,
         namespaces: c.namespaces.map((n) => ({ name: n.name, labels: Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(', ') })),
+        smokeTests: c.smokeTests.map((t) => {
+          const ingress = c.istio.ingress;
+          const http = ingress.ports.find((p) => p.port === 80) ?? ingress.ports[0]!;
+          const entry = ingress.loadBalancerIP ? `${ingress.loadBalancerIP}:${http.port}` : http.nodePort !== undefined ? `${c.nodes[0]!.ip}:${http.nodePort}` : undefined;
+          return { ...t, fqdn: `${t.name}.${t.namespace}.svc.${c.domain}:${t.port}`, entry: entry ?? '', expect: `sitec smoke test: ${t.host} on cluster ${c.name}` };
+        }),
         routes: c.virtualServices.map((vs) => ({ host: vs.host, gateway: vs.gateway, destination: `${vs.destination.host}:${vs.destination.port}`, paths: vs.paths.join(', ') })),
         gateways: c.gateways.map((g) => ({ ref: `${g.namespace}/${g.name}`, hosts: g.hosts.join(', '), https: g.https !== undefined })),
       };

@@ -4,6 +4,7 @@ import { kustomization } from '../objects/kustomization.js';
 import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
 import { istioSystemNamespace, namespace } from '../objects/namespace.js';
 import { kindCluster } from '../objects/kind.js';
+import { smokeTestDeployment, smokeTestService } from '../objects/smoke-test.js';
 import type { K8sObject } from '../objects/types.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { edgeRules } from '../objects/iptables.js';
@@ -76,6 +77,10 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
   for (const gw of cluster.gateways) add('30-gateways', `gateway.${gw.namespace}.${gw.name}`, gateway(gw, api));
   if (cluster.mesh?.eastWest) add('30-gateways', 'gateway.istio-system.cross-network-gateway', crossNetworkGateway(api));
   if (cluster.sidecarDefaults) add('35-sidecars', 'sidecar.istio-system.default', defaultSidecar(cluster.sidecarDefaults, api));
+  for (const t of cluster.smokeTests) {
+    add('45-smoke-tests', `deployment.${t.namespace}.${t.name}`, smokeTestDeployment(t, cluster.name));
+    add('45-smoke-tests', `service.${t.namespace}.${t.name}`, smokeTestService(t));
+  }
   for (const ext of cluster.extensions) add('50-extensions', `${ext.kind.toLowerCase()}.${ext.namespace}.${ext.name}`, extension(ext));
   for (const vs of cluster.virtualServices) add('40-routes', `virtualservice.${vs.namespace}.${vs.name}`, virtualService(vs, api));
 

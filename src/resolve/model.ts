@@ -1,7 +1,7 @@
 /** The resolved site: every default applied and every derived value computed, ready to plan. */
 export interface SiteModel {
   site: string;
-  versions: { istio: string; metallb: string; istioNetworkingApi: string };
+  versions: { istio: string; metallb: string; istioNetworkingApi: string; smokeTestImage: string };
   mesh?: MeshModel;
   clusters: ClusterModel[];
   edges: EdgeModel[];
@@ -67,6 +67,8 @@ export interface ClusterModel {
   coredns?: { upstreams: string[]; clusterDNS: string };
   /** The mesh-wide Sidecar "default" in istio-system. */
   sidecarDefaults?: { egressHosts: string[]; outboundTrafficPolicy: 'REGISTRY_ONLY' | 'ALLOW_ANY' };
+  /** Echo servers standing in for routes' Services. */
+  smokeTests: { name: string; namespace: string; port: number; host: string; image: string }[];
   /** EnvoyFilters and WasmPlugins, sorted by kind, namespace and name. */
   extensions: { kind: 'EnvoyFilter' | 'WasmPlugin'; name: string; namespace: string; spec: object }[];
   gateways: GatewayModel[];

@@ -103,6 +103,10 @@ export function resolve(site: Site): SiteModel {
         }))
         .sort(byName),
       gateways,
+      smokeTests: site.routes
+        .filter((r) => r.smokeTest && routeClusterName(site, r) === c.name)
+        .map((r) => ({ name: r.service, namespace: r.namespace, port: r.port, host: r.host, image: site.versions.smokeTestImage }))
+        .sort(byName),
       extensions: [
         ...site.envoyFilters.filter((e) => (e.clusters ?? [c.name]).includes(c.name)).map((e) => ({ kind: 'EnvoyFilter' as const, name: e.name, namespace: e.namespace, spec: e.spec })),
         ...site.wasmPlugins.filter((e) => (e.clusters ?? [c.name]).includes(c.name)).map((e) => ({ kind: 'WasmPlugin' as const, name: e.name, namespace: e.namespace, spec: e.spec })),

@@ -34,6 +34,8 @@ for (const [id, schema] of Object.entries(k8sFields.$defs)) registry.set(id, sch
 type ModelClass = new (data: object) => { validate(): void };
 const models: Record<string, { cls: ModelClass; schemaId: string; apiVersion?: string }> = {
   'v1/Namespace': { cls: require('kubernetes-models/v1/Namespace').Namespace, schemaId: 'io.k8s.api.core.v1.Namespace' },
+  'v1/Service': { cls: require('kubernetes-models/v1/Service').Service, schemaId: 'io.k8s.api.core.v1.Service' },
+  'apps/Deployment': { cls: require('kubernetes-models/apps/v1/Deployment').Deployment, schemaId: 'io.k8s.api.apps.v1.Deployment' },
   'networking.istio.io/Gateway': {
     cls: require('@kubernetes-models/istio/networking.istio.io/v1beta1/Gateway').Gateway,
     schemaId: 'networking.istio.io.v1beta1.Gateway',
