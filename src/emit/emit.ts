@@ -12,12 +12,13 @@ import {
   chmodSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Diagnostic } from '../diagnostics.js';
 import type { OutputFile } from '../render/render.js';
 import { MANIFEST_NAME, manifestFor } from './manifest.js';
 import { compareTree, readOutputTree, type TreeSummary } from './tree.js';
+import { acquireLock, recover, siblings } from './lock.js';
 
 export interface EmitOptions {
   /** Take over a non-empty directory without a manifest, and overwrite files sitec does not own. */
@@ -25,6 +26,8 @@ export interface EmitOptions {
   /** The site file, which must not lie inside the output directory. */
   siteFile?: string;
   cwd?: string;
+  /** How long to wait for another build writing the same directory. */
+  lockWaitMs?: number;
 }
 
 export type EmitSummary = TreeSummary;
@@ -58,6 +61,19 @@ export function emit(files: OutputFile[], outDir: string, site: string, opts: Em
   const guard = refuseUnsafeTarget(out, cwd, opts.siteFile);
   if (guard) return guard;
 
+  const lock = acquireLock(out, opts.lockWaitMs);
+  if ('busy' in lock) {
+    return refuse('output-locked', `another sitec build (pid ${lock.busy}) is still writing ${outDir}`, 'wait for it to finish; a lock left by a process that is gone is taken over automatically');
+  }
+  try {
+    recover(out);
+    return write(files, out, outDir, site, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+function write(files: OutputFile[], out: string, outDir: string, site: string, opts: EmitOptions): EmitResult {
   const read = readOutputTree(out, outDir);
   if (!read.tree) return { ok: false, diagnostics: read.diagnostics };
   const { exists, owned, hasManifest, entries: oldFiles } = read.tree;
@@ -79,10 +95,9 @@ export function emit(files: OutputFile[], outDir: string, site: string, opts: Em
     return { ok: true, diagnostics: [], summary };
   }
 
-  const parent = dirname(out);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const staging = join(parent, `.${basename(out)}.sitec-staging-${tag}`);
-  const retired = join(parent, `.${basename(out)}.sitec-old-${tag}`);
+  const staging = siblings(out).staging(tag);
+  const retired = siblings(out).retired(tag);
   try {
     mkdirSync(staging, { recursive: true });
     for (const f of files) {
