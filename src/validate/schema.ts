@@ -160,6 +160,12 @@ function toDiagnostic(err: ErrorObject, source: SiteSource): Diagnostic | undefi
     }
     case 'minItems':
       return base('schema-min-items', `must list at least ${(err.params as { limit: number }).limit} item(s)`, path);
+    case 'maxItems':
+      return base('schema-max-items', `must list at most ${(err.params as { limit: number }).limit} item(s)`, path);
+    case 'minProperties':
+      return base('schema-min-items', `must have at least ${(err.params as { limit: number }).limit} entry(ies)`, path);
+    case 'propertyNames':
+      return base('schema-format', `has a key that is not a valid label key`, path, 'label keys look like app or example.com/tier');
     case 'if':
     case 'anyOf':
     case 'oneOf':
@@ -168,6 +174,7 @@ function toDiagnostic(err: ErrorObject, source: SiteSource): Diagnostic | undefi
       // The branch errors that ajv reports alongside say what is wrong; this one adds nothing.
       return undefined;
     default:
-      return base(`schema-${err.keyword}`, err.message ?? 'invalid value', path, formatHint);
+      // Codes are kebab-case whatever the keyword is called.
+      return base(`schema-${err.keyword.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, err.message ?? 'invalid value', path, formatHint);
   }
 }

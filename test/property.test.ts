@@ -1,0 +1,137 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../src/index.js';
+import { root } from './helpers/site.js';
+import { validateObject } from './helpers/validate-objects.js';
+
+/**
+ * Mutated sites: keys deleted, types swapped, list items duplicated, shell and
+ * nginx metacharacters, huge numbers, look-alike unicode, deep nesting, alias
+ * bombs. The compiler must never throw; a failure is a located diagnostic; a
+ * success renders only files that pass their own validators.
+ * CI runs a fixed seed; `npm run test:property` runs a larger budget.
+ */
+const RUNS = Number(process.env.SITEC_PROPERTY_RUNS ?? 120);
+const SEED = Number(process.env.SITEC_PROPERTY_SEED ?? 20261123);
+
+const bases = readdirSync(join(root, 'examples')).sort().map((name) => readFileSync(join(root, 'examples', name, 'site.yaml'), 'utf8'));
+
+type Path = (string | number)[];
+function paths(doc: Document): Path[] {
+  const out: Path[] = [];
+  const walk = (node: unknown, path: Path) => {
+    if (path.length) out.push(path);
+    if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, String((pair.key as { value: unknown }).value)]);
+    else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+  };
+  walk(doc.contents, []);
+  return out;
+}
+
+const payloads = ['a;reboot', '$(id)', '`id`', 'x\ny', '}', '#', "'", '"', '../../etc/passwd', 'ａpp.example.com', 'аpp.example.com', '\u0000', ' ', '', '*'];
+const strange = [0, -1, 65536, 2 ** 31, 2 ** 53 + 1, 1e308, -0.5, 3.14, true, false, null, 'x', [], {}, [1, 2], { a: 1 }];
+const deep = (depth: number): unknown => (depth === 0 ? 'leaf' : depth % 2 ? [deep(depth - 1)] : { k: deep(depth - 1) });
+
+type Mutation = { kind: 'delete' | 'swap' | 'duplicate' | 'inject' | 'lookalike' | 'deep'; pick: number; value: number };
+const mutation = fc.record({
+  kind: fc.constantFrom('delete', 'swap', 'duplicate', 'inject', 'lookalike', 'deep'),
+  pick: fc.nat(),
+  value: fc.nat(),
+}) as fc.Arbitrary<Mutation>;
+
+function apply(text: string, mutations: Mutation[]): string {
+  const doc = parseDocument(text);
+  for (const m of mutations) {
+    const all = paths(doc);
+    if (all.length === 0) break;
+    const path = all[m.pick % all.length]!;
+    const node = doc.getIn(path, true);
+    switch (m.kind) {
+      case 'delete':
+        doc.deleteIn(path);
+        break;
+      case 'swap':
+        doc.setIn(path, doc.createNode(strange[m.value % strange.length]));
+        break;
+      case 'duplicate': {
+        const parent = doc.getIn(path.slice(0, -1), true);
+        if (isSeq(parent) && isSeq(parent)) parent.items.push(doc.createNode((doc.getIn(path) as unknown) ?? null));
+        break;
+      }
+      case 'inject': {
+        const current = isScalar(node) ? String(node.value) : '';
+        const p = payloads[m.value % payloads.length]!;
+        doc.setIn(path, m.value % 2 ? current + p : p);
+        break;
+      }
+      case 'lookalike':
+        if (isScalar(node) && typeof node.value === 'string' && node.value.length > 0) doc.setIn(path, node.value.replace(/a|e|o/, (c) => ({ a: 'а', e: 'е', o: 'о' })[c]!));
+        break;
+      case 'deep':
+        doc.setIn(path, doc.createNode(deep(50 + (m.value % 200))));
+        break;
+    }
+  }
+  return doc.toString();
+}
+
+function checkOutcome(text: string): void {
+  let result: ReturnType<typeof compile>;
+  try {
+    result = compile(text, { file: 'mutant.yaml' });
+  } catch (err) {
+    throw new Error(`compile threw ${(err as Error).stack}\n--- input ---\n${text.slice(0, 2000)}`);
+  }
+  if (!result.ok) {
+    expect(result.files).toEqual([]);
+    expect(result.diagnostics.length).toBeGreaterThan(0);
+    for (const d of result.diagnostics) {
+      expect(d.code).toMatch(/^[a-z0-9-]+$/);
+      expect(d.message.length).toBeGreaterThan(0);
+      expect(d.location?.file).toBe('mutant.yaml');
+      expect(d.location!.line).toBeGreaterThanOrEqual(1);
+      expect(d.location!.column).toBeGreaterThanOrEqual(1);
+    }
+    return;
+  }
+  for (const f of result.files) {
+    if (f.path.endsWith('.yaml')) expect(validateObject(f.path, f.content)).toEqual([]);
+    if (f.path.endsWith('.sh')) {
+      const r = spawnSync('bash', ['-n'], { input: f.content, encoding: 'utf8' });
+      expect(r.status, `${f.path}: ${r.stderr}`).toBe(0);
+    }
+  }
+}
+
+describe('property: mutated sites', () => {
+  it(`never throw; fail located or succeed valid (${RUNS} runs, seed ${SEED})`, () => {
+    fc.assert(
+      fc.property(fc.nat(bases.length - 1), fc.array(mutation, { minLength: 1, maxLength: 3 }), (b, ms) => checkOutcome(apply(bases[b]!, ms))),
+      { seed: SEED, numRuns: RUNS },
+    );
+  }, 600_000);
+
+  it('alias bombs and anchors at any depth', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 2, max: 12 }), (width, depth) => {
+        const lines = [`x0: &x0 [${Array(width).fill('z').join(', ')}]`];
+        for (let i = 1; i < depth; i++) lines.push(`x${i}: &x${i} [${Array(width).fill(`*x${i - 1}`).join(', ')}]`);
+        checkOutcome(`${lines.join('\n')}\n${bases[0]}`);
+      }),
+      { seed: SEED, numRuns: Math.min(RUNS, 60) },
+    );
+  });
+
+  it('arbitrary text never throws', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), (text) => {
+        checkOutcome(text);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+});
