@@ -13,6 +13,7 @@ export { emit, type EmitResult, type EmitSummary, type EmitOptions } from './emi
 export type { Diagnostic, Location, Severity } from './diagnostics.js';
 export { formatDiagnostic, formatExplanation, formatSummary } from './format.js';
 export { siteSchema } from './validate/schema.js';
+export { MAX_SITE_BYTES } from './load/load.js';
 export { diffTree, colorPatch, summarizeGroups, groupOf, type FileDiff, type TreeDiff, type GroupSummary } from './review/diff.js';
 export { explain, type Explanation, type Hop } from './review/explain.js';
 export { init, INIT_TEMPLATES, type InitResult } from './init.js';
@@ -57,6 +58,8 @@ export interface BuildResult extends CompileResult {
 export function build(opts: BuildOptions): BuildResult {
   const compiled = compileFile(opts.site);
   if (!compiled.ok || !compiled.model) return compiled;
+  // The parsed YAML (positions for explain) is not needed to write; let it go before the biggest step.
+  delete compiled.source;
   const emitted = emit(compiled.files, opts.out, compiled.model.site, { force: opts.force, siteFile: opts.site, cwd: opts.cwd });
   return {
     ...compiled,

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { build, compile, emit } from '../src/index.js';
+import { MAX_SITE_BYTES, build, compile, emit } from '../src/index.js';
 import { exampleText, mutate, root } from './helpers/site.js';
 // @ts-expect-error plain ESM script shared with the benchmark
 import { syntheticSite } from '../scripts/synthetic-site.mjs';
@@ -90,7 +90,7 @@ describe('the output directory survives crashes and races', () => {
   }, 120_000);
 
   it('refuses input over the documented size', () => {
-    const huge = `${exampleText}\n# ${'x'.repeat(1024 * 1024)}\n`;
+    const huge = `${exampleText}\n# ${'x'.repeat(MAX_SITE_BYTES)}\n`;
     const r = compile(huge, { file: 'huge.yaml' });
     expect(r.diagnostics[0]).toMatchObject({ code: 'input-too-large', location: { file: 'huge.yaml', line: 1, column: 1 } });
   });

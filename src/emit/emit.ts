@@ -100,11 +100,19 @@ function write(files: OutputFile[], out: string, outDir: string, site: string, o
   const retired = siblings(out).retired(tag);
   try {
     mkdirSync(staging, { recursive: true });
+    // One mkdir per directory and a chmod only where the umask took bits away:
+    // at tens of thousands of files, syscalls are the cost.
+    const made = new Set<string>();
+    const umask = process.umask();
     for (const f of files) {
       const target = join(staging, f.path);
-      mkdirSync(dirname(target), { recursive: true });
+      const dir = dirname(target);
+      if (!made.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
       writeFileSync(target, f.content, { mode: f.mode });
-      chmodSync(target, f.mode);
+      if ((f.mode & umask) !== 0) chmodSync(target, f.mode);
     }
     // The user's own files ride along into the new tree; links are recreated, never followed.
     for (const [path, entry] of oldFiles) {

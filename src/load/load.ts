@@ -2,8 +2,8 @@ import { LineCounter, parseAllDocuments, isAlias, isMap, isSeq, isPair, isScalar
 import type { Diagnostic, Location, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 
-/** Inputs above this size are refused before parsing. */
-export const MAX_SITE_BYTES = 1024 * 1024;
+/** Inputs above this size are refused before parsing: 16 MiB holds some 130,000 routes. */
+export const MAX_SITE_BYTES = 16 * 1024 * 1024;
 /** Aliases a site may expand; more is treated as an alias bomb. */
 export const MAX_ALIAS_COUNT = 100;
 
