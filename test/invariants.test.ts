@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileText, exampleText, mutate, only, positionOf } from './helpers/site.js';
+import { compileText, exampleText, mutate } from './helpers/site.js';
+import { itIsLocated, type LocatedCase } from './helpers/cases.js';
 
 const secondCluster = `  - name: dr
     nodes:
@@ -18,21 +19,8 @@ const secondCluster = `  - name: dr
 gateways:`;
 const withSecondCluster = (text: string) => mutate(text, ['\ngateways:', `\n${secondCluster}`]);
 
-interface Case {
-  name: string;
-  edits: [string, string][];
-  code: string;
-  path: string;
-  /** The text the diagnostic points at, and which occurrence of it. */
-  at: [string, number?];
-  severity?: 'warning';
-  message?: RegExp;
-  hint?: RegExp;
-  base?: (t: string) => string;
-}
-
 const ports = 'clusters[0].istio.ingressGateway.ports';
-const cases: Case[] = [
+const cases: LocatedCase[] = [
   // names
   { name: 'duplicate node name', edits: [['{ name: worker-2, ip', '{ name: worker-1, ip']], code: 'duplicate-name', path: 'clusters[0].nodes[2].name', at: ['worker-1', 2], message: /first at clusters\[0\]\.nodes\[1\]\.name, line \d+/ },
   { name: 'duplicate node IP', edits: [['ip: 10.10.10.12', 'ip: 10.10.10.11']], code: 'duplicate-node-ip', path: 'clusters[0].nodes[2].ip', at: ['10.10.10.11', 2] },
@@ -87,23 +75,7 @@ const cases: Case[] = [
 ];
 
 describe('invariants: each has its own located error', () => {
-  for (const c of cases) {
-    it(c.name, () => {
-      const text = mutate(c.base ? c.base(exampleText) : exampleText, ...c.edits);
-      const result = compileText(text, 'site.yaml');
-      const d = only(result, c.code);
-      expect(d.severity).toBe(c.severity ?? 'error');
-      expect(d.path).toBe(c.path);
-      expect(d.location).toMatchObject({ file: 'site.yaml', ...positionOf(text, c.at[0], c.at[1]) });
-      if (c.message) expect(d.message).toMatch(c.message);
-      if (c.hint) expect(d.hint).toMatch(c.hint);
-      if (c.severity === 'warning') expect(result.ok).toBe(true);
-      else {
-        expect(result.ok).toBe(false);
-        expect(result.files).toEqual([]);
-      }
-    });
-  }
+  for (const c of cases) itIsLocated(exampleText, c);
 
   it('the unmodified example and the two-cluster variant raise nothing', () => {
     expect(compileText(exampleText).diagnostics).toEqual([]);

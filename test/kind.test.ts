@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { compileText, mutate, only, positionOf, root } from './helpers/site.js';
+import { compileText, mutate, root } from './helpers/site.js';
+import { itIsLocated, type LocatedCase } from './helpers/cases.js';
 
 const kindText = readFileSync(join(root, 'examples/kind/site.yaml'), 'utf8');
 const file = (text: string, path: string) => compileText(text).files.find((f) => f.path === path)?.content;
@@ -37,21 +38,12 @@ describe('kind output', () => {
 });
 
 describe('kind invariants', () => {
-  const cases: { name: string; edits: [string, string][]; code: string; path: string; at: [string, number?] }[] = [
+  const cases: LocatedCase[] = [
     { name: 'MetalLB pool outside the kind network', edits: [['[172.18.255.201-172.18.255.220]', '[192.168.255.201-192.168.255.220]'], ['loadBalancerIP: 172.18.255.201', 'loadBalancerIP: 192.168.255.201']], code: 'kind-pool-outside-network', path: 'clusters[1].metallb.pools[0].addresses[0]', at: ['192.168.255.201-192.168.255.220'] },
     { name: 'two kind clusters on one host port', edits: [['nodePort: 31000 }', 'nodePort: 30000 }']], code: 'kind-host-port-conflict', path: 'clusters[1].istio.ingressGateway.ports[1].nodePort', at: ['30000 }', 2] },
     { name: 'an addon on a gateway node port', edits: [['prometheus: 31001', 'prometheus: 31000']], code: 'nodeport-duplicate', path: 'clusters[1].kind.addons.prometheus', at: ['31000,'] },
     { name: 'an addon outside the node port range', edits: [['grafana: 31002', 'grafana: 3000']], code: 'nodeport-out-of-range', path: 'clusters[1].kind.addons.grafana', at: ['3000,'] },
     { name: 'a kind cluster without control plane', edits: [['{ name: east-control-plane, ip: 172.18.0.3, role: control-plane }', '{ name: east-worker, ip: 172.18.0.3, role: worker }']], code: 'kind-no-control-plane', path: 'clusters[1].nodes', at: ['- { name: east-worker'] },
   ];
-  for (const c of cases) {
-    it(c.name, () => {
-      const text = mutate(kindText, ...c.edits);
-      const result = compileText(text);
-      const d = only(result, c.code);
-      expect(d.path).toBe(c.path);
-      expect(d.location).toMatchObject(positionOf(text, c.at[0], c.at[1]));
-      expect(result.files).toEqual([]);
-    });
-  }
+  for (const c of cases) itIsLocated(kindText, c);
 });

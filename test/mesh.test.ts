@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { compileText, mutate, only, positionOf, root } from './helpers/site.js';
+import { compileText, mutate, root } from './helpers/site.js';
+import { itIsLocated, type LocatedCase } from './helpers/cases.js';
 import { needsTool } from './helpers/tools.js';
 
 const meshText = readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8');
@@ -128,7 +129,7 @@ describe('remote secrets: exactly N x (N-1) applications', () => {
 });
 
 describe('mesh invariants', () => {
-  const cases: { name: string; edits: [string, string][]; code: string; path: string; at: [string, number?] }[] = [
+  const cases: LocatedCase[] = [
     { name: 'network without a mesh', edits: [[meshText.slice(meshText.indexOf('mesh:\n'), meshText.indexOf('clusters:\n')), '']], code: 'mesh-required', path: 'clusters[0].network', at: ['kt-net'] },
     { name: 'cluster without network in a mesh', edits: [['    network: nhn-net\n', '']], code: 'mesh-network-required', path: 'clusters[2]', at: ['name: nhn'] },
     { name: 'two clusters on one context', edits: [['context: nhn-admin', 'context: kt-admin']], code: 'duplicate-context', path: 'clusters[2].context', at: ['kt-admin', 2] },
@@ -140,17 +141,7 @@ describe('mesh invariants', () => {
     { name: 'CA key directory with metacharacters', edits: [['keyDir: /home/admin/x2bee-mesh-ca', 'keyDir: "/home/admin/$(id)"']], code: 'schema-format', path: 'mesh.ca.keyDir', at: ['"/home/admin/$(id)"'] },
     { name: 'context with a space', edits: [['context: kt-admin', 'context: "kt admin"']], code: 'schema-format', path: 'clusters[0].context', at: ['"kt admin"'] },
   ];
-  for (const c of cases) {
-    it(c.name, () => {
-      const text = mutate(meshText, ...c.edits);
-      const result = compileText(text);
-      // Removing the mesh flags every cluster's network and east-west gateway; check the one named.
-      const d = result.diagnostics.filter((x) => x.code === c.code).length > 1 ? result.diagnostics.find((x) => x.code === c.code && x.path === c.path)! : only(result, c.code);
-      expect(d.path).toBe(c.path);
-      expect(d.location).toMatchObject(positionOf(text, c.at[0], c.at[1]));
-      expect(result.files).toEqual([]);
-    });
-  }
+  for (const c of cases) itIsLocated(meshText, c);
 });
 
 describe('mesh scripts, --dry-run', () => {

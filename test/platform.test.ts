@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { compileText, mutate, only, positionOf, root } from './helpers/site.js';
+import { compileText, mutate, root } from './helpers/site.js';
+import { itIsLocated, type LocatedCase } from './helpers/cases.js';
 
 const cspText = readFileSync(join(root, 'examples/csp/site.yaml'), 'utf8');
 const file = (text: string, path: string) => compileText(text).files.find((f) => f.path === path)?.content;
@@ -108,23 +109,14 @@ describe('istiod tuning and the default Sidecar', () => {
 });
 
 describe('platform invariants', () => {
-  const cases: { name: string; edits: [string, string][]; code: string; path: string; at: [string, number?] }[] = [
+  const cases: LocatedCase[] = [
     { name: 'CoreDNS forwarding to the cluster DNS itself', edits: [['upstreams: [169.254.169.53, 1.1.1.1]', 'upstreams: [169.254.169.53, 198.19.0.10]']], code: 'coredns-upstream-loop', path: 'clusters[0].coredns.upstreams[1]', at: ['198.19.0.10'] },
     { name: 'CoreDNS loop with a declared cluster DNS', edits: [['upstreams: [169.254.169.53, 1.1.1.1]', 'upstreams: [198.19.0.53]\n      clusterDNS: 198.19.0.53']], code: 'coredns-upstream-loop', path: 'clusters[0].coredns.upstreams[0]', at: ['198.19.0.53]'] },
     { name: 'cluster DNS outside the Service network', edits: [['upstreams: [169.254.169.53, 1.1.1.1]', 'upstreams: [1.1.1.1]\n      clusterDNS: 10.96.0.10']], code: 'coredns-dns-outside-service-cidr', path: 'clusters[0].coredns.clusterDNS', at: ['10.96.0.10'] },
     { name: 'Cilium options without Cilium', edits: [['    cni: cilium\n', ''], ['disableL7Proxy: false', 'disableL7Proxy: true']], code: 'cilium-settings-without-cilium', path: 'clusters[0].cilium.disableL7Proxy', at: ['true '] },
     { name: 'console load balancer port without node port', edits: [['{ name: https, port: 443, nodePort: 30443 }', '{ name: https, port: 443 }'], ['https: { credentialName: shop-example-com-tls }', 'https: { port: 8443, credentialName: shop-example-com-tls }']], code: 'console-lb-needs-nodeports', path: 'clusters[0].istio.ingressGateway.ports[2]', at: ['{ name: https'] },
   ];
-  for (const c of cases) {
-    it(c.name, () => {
-      const text = mutate(cspText, ...c.edits);
-      const result = compileText(text);
-      const d = only(result, c.code);
-      expect(d.path).toBe(c.path);
-      expect(d.location).toMatchObject(positionOf(text, c.at[0], c.at[1]));
-      expect(result.files).toEqual([]);
-    });
-  }
+  for (const c of cases) itIsLocated(cspText, c);
 });
 
 describe('smoke test', () => {

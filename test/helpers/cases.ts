@@ -1,0 +1,44 @@
+import { expect, it } from 'vitest';
+import { compileText, mutate, only, positionOf } from './site.js';
+
+/** A failing input: edits to a valid site, and the one diagnostic they must produce, exactly located. */
+export interface LocatedCase {
+  name: string;
+  edits: [string, string][];
+  code: string;
+  /** Field path the diagnostic names. */
+  path: string;
+  /** The text the diagnostic points at, and which occurrence of it. */
+  at: [string, number?] | string;
+  severity?: 'warning';
+  message?: RegExp;
+  hint?: RegExp;
+  /** Start from a variant of the base site. */
+  base?: (text: string) => string;
+}
+
+/**
+ * One test per case. Where one mistake breaks several things (a ClusterIP
+ * gateway under DNAT and nginx, a mesh removed under three clusters), each is
+ * reported; the case checks the one at its path. Otherwise exactly one.
+ */
+export function itIsLocated(baseText: string, c: LocatedCase): void {
+  it(c.name, () => {
+    const text = mutate(c.base ? c.base(baseText) : baseText, ...c.edits);
+    const result = compileText(text, 'site.yaml');
+    const same = result.diagnostics.filter((x) => x.code === c.code);
+    const d = same.length > 1 ? same.find((x) => x.path === c.path) : only(result, c.code);
+    expect(d, JSON.stringify(result.diagnostics, null, 2)).toBeDefined();
+    expect(d!.severity).toBe(c.severity ?? 'error');
+    expect(d!.path).toBe(c.path);
+    const [needle, occurrence] = typeof c.at === 'string' ? [c.at, undefined] : c.at;
+    expect(d!.location).toMatchObject({ file: 'site.yaml', ...positionOf(text, needle, occurrence) });
+    if (c.message) expect(d!.message).toMatch(c.message);
+    if (c.hint) expect(d!.hint).toMatch(c.hint);
+    if (c.severity === 'warning') expect(result.ok).toBe(true);
+    else {
+      expect(result.ok).toBe(false);
+      expect(result.files).toEqual([]);
+    }
+  });
+}
