@@ -61,7 +61,7 @@ describe('CoreDNS', () => {
 describe('Cilium and metrics-server', () => {
   it('cilium.sh sets the two keys Istio needs, and enable-l7-proxy only when asked', () => {
     const plain = withFakeKubectl(file(cspText, 'clusters/nks/cilium.sh')!, '').run(['--dry-run']);
-    expect(plain.stdout).toContain(`kubectl --namespace kube-system patch configmap cilium-config --type merge --patch {"data":{"bpf-lb-sock-hostns-only":"true","cni-exclusive":"false"}}`);
+    expect(plain.stdout).toContain(`kubectl --namespace kube-system patch configmap cilium-config --type merge --patch '{"data":{"bpf-lb-sock-hostns-only":"true","cni-exclusive":"false"}}'`);
     expect(plain.stdout).toContain('rollout restart daemonset cilium');
     const l7 = file(mutate(cspText, ['disableL7Proxy: false', 'disableL7Proxy: true']), 'clusters/nks/cilium.sh')!;
     expect(l7).toContain('"enable-l7-proxy":"false"');

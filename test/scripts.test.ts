@@ -156,3 +156,18 @@ describe('edge scripts', () => {
     expect(r.stderr).toContain('unknown argument: --force');
   });
 });
+
+describe('--dry-run prints commands that can be pasted', () => {
+  it('JSON arguments keep their quotes, and the printout runs as the same words', () => {
+    const addons = compile(readFileSync(join(root, 'examples/kind/site.yaml'), 'utf8'), { file: 'k' }).files.find((f) => f.path === 'clusters/west/addons.sh')!;
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-show-'));
+    writeFileSync(join(dir, 'addons.sh'), addons.content);
+    const r = spawnSync('bash', [join(dir, 'addons.sh'), '--dry-run'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const line = r.stdout.split('\n').find((l) => l.includes('patch service prometheus'))!;
+    expect(line).toBe(`kubectl -n istio-system patch service prometheus -p '{"spec":{"type":"NodePort","ports":[{"port":9090,"nodePort":30001}]}}'`);
+    // Re-reading the printed line with bash gives back the exact words.
+    const words = spawnSync('bash', ['-c', `set -- ${line.replace(/^kubectl /, '')}; printf '%s\\n' "$@"`], { encoding: 'utf8' }).stdout.trim().split('\n');
+    expect(words.at(-1)).toBe('{"spec":{"type":"NodePort","ports":[{"port":9090,"nodePort":30001}]}}');
+  });
+});

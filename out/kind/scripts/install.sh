@@ -21,8 +21,16 @@ for arg in "$@"; do
 done
 cd "$(dirname "$0")/.."
 
+# show WORDS...: the command as it would have to be typed (quotes only where needed).
+show() {
+  local out='' w
+  for w in "$@"; do
+    if [[ $w =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then out+="$w "; else out+="'${w//\'/\'\\\'\'}' "; fi
+  done
+  printf '%s\n' "${out% }"
+}
 run() {
-  if [ "$dry_run" = 1 ]; then echo "$*"; else "$@"; fi
+  if [ "$dry_run" = 1 ]; then show "$@"; else "$@"; fi
 }
 
 echo "== cluster east (network east-network)"

@@ -20,14 +20,22 @@ for arg in "$@"; do
 done
 
 key_dir=/home/admin/x2bee-mesh-ca
+# show WORDS...: the command as it would have to be typed (quotes only where needed).
+show() {
+  local out='' w
+  for w in "$@"; do
+    if [[ $w =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then out+="$w "; else out+="'${w//\'/\'\\\'\'}' "; fi
+  done
+  printf '%s\n' "${out% }"
+}
 run() {
-  if [ "$dry_run" = 1 ]; then echo "$*"; else "$@"; fi
+  if [ "$dry_run" = 1 ]; then show "$@"; else "$@"; fi
 }
 # A file made by a shell redirection, printed in a dry run.
 write() {
   local target=$1
   shift
-  if [ "$dry_run" = 1 ]; then echo "$* > $target"; else "$@" > "$target"; fi
+  if [ "$dry_run" = 1 ]; then printf '%s > %s\n' "$(show "$@")" "$target"; else "$@" > "$target"; fi
 }
 
 umask 077

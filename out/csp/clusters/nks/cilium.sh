@@ -25,8 +25,16 @@ while [ "$#" -gt 0 ]; do
   shift
 done
 
+# show WORDS...: the command as it would have to be typed (quotes only where needed).
+show() {
+  local out='' w
+  for w in "$@"; do
+    if [[ $w =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then out+="$w "; else out+="'${w//\'/\'\\\'\'}' "; fi
+  done
+  printf '%s\n' "${out% }"
+}
 run() {
-  if [ "$dry_run" = 1 ]; then echo "kubectl ${kubectl_args[*]} $*"; else kubectl "${kubectl_args[@]}" "$@"; fi
+  if [ "$dry_run" = 1 ]; then show kubectl "${kubectl_args[@]}" "$@"; else kubectl "${kubectl_args[@]}" "$@"; fi
 }
 
 run patch configmap cilium-config --type merge --patch '{"data":{"bpf-lb-sock-hostns-only":"true","cni-exclusive":"false"}}'

@@ -27,8 +27,16 @@ done
 default_istio_dir=./istio-1.26.1
 istio_dir=${ISTIO_DIR:-$default_istio_dir}
 
+# show WORDS...: the command as it would have to be typed (quotes only where needed).
+show() {
+  local out='' w
+  for w in "$@"; do
+    if [[ $w =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then out+="$w "; else out+="'${w//\'/\'\\\'\'}' "; fi
+  done
+  printf '%s\n' "${out% }"
+}
 run() {
-  if [ "$dry_run" = 1 ]; then echo "$*"; else "$@"; fi
+  if [ "$dry_run" = 1 ]; then show "$@"; else "$@"; fi
 }
 
 run kubectl "${kubectl_args[@]}" apply -f "$istio_dir/samples/addons/prometheus.yaml"
