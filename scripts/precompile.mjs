@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import standalone from 'ajv/dist/standalone/index.js';
 import Handlebars from 'handlebars';
 import { newSiteAjv, schemaDigest } from '../dist/validate/schema.js';
-import { blueprintCompileOptions, blueprintDigest, blueprintSources } from '../dist/render/blueprints.js';
+import { blueprintCompileOptions, blueprintDigest, blueprintSources, partialSources } from '../dist/render/blueprints.js';
 import { precompiledBlueprintsPath, precompiledValidatorPath, schemaPath } from '../dist/util/paths.js';
 
 const standaloneCode = standalone.default ?? standalone;
@@ -18,8 +18,12 @@ const validate = ajv.compile(JSON.parse(schemaText));
 writeFileSync(precompiledValidatorPath, `${standaloneCode(ajv, validate)}\nmodule.exports.digest = ${JSON.stringify(schemaDigest(schemaText))};\n`);
 console.log(`wrote ${precompiledValidatorPath}`);
 
-const entries = Object.entries(blueprintSources()).map(
-  ([name, source]) => `  ${JSON.stringify(name)}: { digest: ${JSON.stringify(blueprintDigest(source))}, spec: ${Handlebars.precompile(source, blueprintCompileOptions)} },`,
+const entries = (sources) =>
+  Object.entries(sources)
+    .map(([name, source]) => `    ${JSON.stringify(name)}: { digest: ${JSON.stringify(blueprintDigest(source))}, spec: ${Handlebars.precompile(source, blueprintCompileOptions)} },`)
+    .join('\n');
+writeFileSync(
+  precompiledBlueprintsPath,
+  `'use strict';\nmodule.exports = {\n  templates: {\n${entries(blueprintSources())}\n  },\n  partials: {\n${entries(partialSources())}\n  },\n};\n`,
 );
-writeFileSync(precompiledBlueprintsPath, `'use strict';\nmodule.exports = {\n${entries.join('\n')}\n};\n`);
 console.log(`wrote ${precompiledBlueprintsPath}`);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../src/index.js';
 import { compileValidator, siteSchema } from '../src/validate/schema.js';
 import { precompiledBlueprintsPath, precompiledValidatorPath } from '../src/util/paths.js';
-import { blueprint, blueprintSources } from '../src/render/blueprints.js';
+import { blueprint, blueprintSources, partialSources } from '../src/render/blueprints.js';
 import { exampleText, mutate, root } from './helpers/site.js';
 
 const schema = siteSchema();
@@ -88,8 +88,9 @@ describe('precompiled artefacts in dist/ behave exactly like a fresh compile', (
     const files = compile(exampleText, { file: 's' }).files;
     expect(files.some((f) => f.path === 'README.md')).toBe(true);
     const sources = blueprintSources();
-    const pre = require(precompiledBlueprintsPath) as Record<string, unknown>;
-    expect(Object.keys(pre).sort()).toEqual(Object.keys(sources).sort());
+    const pre = require(precompiledBlueprintsPath) as { templates: Record<string, unknown>; partials: Record<string, unknown> };
+    expect(Object.keys(pre.templates).sort()).toEqual(Object.keys(sources).sort());
+    expect(Object.keys(pre.partials).sort()).toEqual(Object.keys(partialSources()).sort());
     const ctx = { header: 'h', site: 's', cluster: 'c', mode: 'ipvs', strictARP: true };
     expect(blueprint('kube-proxy.sh')(ctx)).toBe(handlebars.compile(sources['kube-proxy.sh']!, { noEscape: true, strict: true })(ctx));
   });

@@ -12,41 +12,58 @@ export const blueprintCompileOptions = { noEscape: true, strict: true } as const
 
 export const blueprintDigest = (source: string): string => createHash('sha256').update(source).digest('hex');
 
-export function blueprintSources(): Record<string, string> {
+function sourcesIn(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const file of readdirSync(blueprintDir).filter((f) => f.endsWith('.hbs')).sort()) {
-    out[file.slice(0, -'.hbs'.length)] = readFileSync(join(blueprintDir, file), 'utf8');
-  }
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort()) out[file.slice(0, -'.hbs'.length)] = readFileSync(join(dir, file), 'utf8');
   return out;
 }
 
+/** Top-level blueprints (one per kind of output file). */
+export const blueprintSources = (): Record<string, string> => sourcesIn(blueprintDir);
+/** Pieces several blueprints share, used as {{> name}}. */
+export const partialSources = (): Record<string, string> => sourcesIn(join(blueprintDir, 'partials'));
+
 interface Precompiled {
-  [name: string]: { digest: string; spec: object };
+  templates: Record<string, { digest: string; spec: object }>;
+  partials: Record<string, { digest: string; spec: object }>;
 }
 
+type Handlebars = typeof import('handlebars');
+let engine: { hb: Handlebars; precompiled?: Precompiled } | undefined;
 const cache = new Map<string, TemplateDelegate>();
 
 /**
- * A blueprint by name. The binary runs the templates `npm run build`
- * precompiled (only handlebars' small runtime loads); a blueprint whose source
- * changed since, or a run from src/, compiles it from blueprints/.
+ * The binary runs what `npm run build` precompiled (only handlebars' small
+ * runtime loads) as long as every partial's digest matches its source; otherwise,
+ * or when run from src/, everything compiles from blueprints/.
  */
+function load(): NonNullable<typeof engine> {
+  if (engine) return engine;
+  const partials = partialSources();
+  if (existsSync(precompiledBlueprintsPath)) {
+    const pre = require(precompiledBlueprintsPath) as Precompiled;
+    const current = Object.keys(partials).every((n) => pre.partials[n]?.digest === blueprintDigest(partials[n]!)) && Object.keys(pre.partials).length === Object.keys(partials).length;
+    if (current) {
+      const hb = require('handlebars/runtime') as Handlebars;
+      for (const [name, p] of Object.entries(pre.partials)) hb.registerPartial(name, hb.template(p.spec as never));
+      return (engine = { hb, precompiled: pre });
+    }
+  }
+  const hb = require('handlebars') as Handlebars;
+  for (const [name, source] of Object.entries(partials)) hb.registerPartial(name, source);
+  return (engine = { hb });
+}
+
 export function blueprint(name: string): TemplateDelegate {
   const hit = cache.get(name);
   if (hit) return hit;
   const source = readFileSync(join(blueprintDir, `${name}.hbs`), 'utf8');
-  let template: TemplateDelegate | undefined;
-  if (existsSync(precompiledBlueprintsPath)) {
-    const entry = (require(precompiledBlueprintsPath) as Precompiled)[name];
-    if (entry && entry.digest === blueprintDigest(source)) {
-      const runtime = require('handlebars/runtime') as typeof import('handlebars');
-      template = runtime.template(entry.spec as never);
-    }
-  }
-  if (!template) {
-    const handlebars = require('handlebars') as typeof import('handlebars');
-    template = handlebars.compile(source, blueprintCompileOptions);
-  }
+  const { hb, precompiled } = load();
+  const entry = precompiled?.templates[name];
+  const template =
+    entry && entry.digest === blueprintDigest(source)
+      ? hb.template(entry.spec as never)
+      : (require('handlebars') as Handlebars).compile(source, blueprintCompileOptions);
   cache.set(name, template);
   return template;
 }
