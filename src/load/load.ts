@@ -1,6 +1,5 @@
 import { LineCounter, parseAllDocuments, isAlias, isMap, isSeq, isPair, isScalar, type Document } from 'yaml';
 import type { Diagnostic, Location, PathSegment } from '../diagnostics.js';
-import { formatPath } from '../diagnostics.js';
 
 /** Inputs above this size are refused before parsing: 16 MiB holds some 130,000 routes. */
 export const MAX_SITE_BYTES = 16 * 1024 * 1024;
@@ -163,4 +162,3 @@ export function nodeAt(source: SiteSource, path: readonly PathSegment[]): unknow
   return source.doc.getIn(path, true);
 }
 
-export { formatPath };

@@ -1,7 +1,7 @@
 import type { Location, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 import { locate, type SiteSource } from '../load/load.js';
-import { clusterNameOf, edgeServerNames, edgeUpstreamPort, gatewayNamespace, targetPortOf } from '../model/derive.js';
+import { clusterNameOf, edgeServerNames, edgeTargetNodes, edgeUpstreamPort, gatewayNamespace, targetPortOf } from '../model/derive.js';
 import type { Site } from '../model/site.js';
 import { hostMatches } from '../util/hosts.js';
 import { contains, parseCidr, parseIp, parseRange } from '../util/ipv4.js';
@@ -55,7 +55,7 @@ function explainHost(site: Site, host: string, hop: HopFn): Hop[] {
 
     site.edges.forEach((edge, ei) => {
       if (clusterNameOf(site, edge) !== cluster.name) return;
-      const targets = (edge.targetNodes ?? cluster.nodes.filter((n) => n.role === 'worker').map((n) => n.name)).map((n) => cluster.nodes.find((x) => x.name === n)!.ip);
+      const targets = edgeTargetNodes(cluster, edge).map((n) => n.ip);
       if (edge.nginx && edgeServerNames(site, edge, cluster.name).includes(host)) {
         const up = edgeUpstreamPort(site, edge, cluster)!;
         hops.push(

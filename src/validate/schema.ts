@@ -47,11 +47,6 @@ export function compileValidator(schema: object): ValidateFunction {
   return newSiteAjv().compile(schema);
 }
 
-/** Drops the cached validator (tests compare both paths). */
-export function resetValidator(): void {
-  compiled = undefined;
-}
-
 /**
  * Validates the site against the schema and fills schema defaults into `data`
  * in place, so later stages see one complete model.
