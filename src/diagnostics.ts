@@ -2,6 +2,8 @@
  * Diagnostics are data: every stage returns them instead of throwing, so the
  * CLI can print all problems at once and tests can assert on fields.
  */
+import { compareStrings } from './util/order.js';
+
 export type Severity = 'error' | 'warning';
 
 export interface Location {
@@ -48,7 +50,7 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
     (a, b) =>
       (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
       (a.location?.column ?? 0) - (b.location?.column ?? 0) ||
-      a.code.localeCompare(b.code) ||
-      a.message.localeCompare(b.message),
+      compareStrings(a.code, b.code) ||
+      compareStrings(a.message, b.message),
   );
 }

@@ -14,10 +14,11 @@ import {
 import type { ClusterMeshModel, ClusterModel, GatewayModel, KindModel, SiteModel } from './model.js';
 import type { Cluster } from '../model/site.js';
 import { resolveEdge } from './edges.js';
+import { compareStrings } from '../util/order.js';
 
 const INGRESS_SELECTOR = { istio: 'ingressgateway' };
 const byName = <T extends { name: string; namespace?: string }>(a: T, b: T) =>
-  (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name);
+  compareStrings(a.namespace ?? '', b.namespace ?? '') || compareStrings(a.name, b.name);
 
 /**
  * Turns a valid site (schema defaults filled, invariants proven) into the one
@@ -110,7 +111,7 @@ export function resolve(site: Site): SiteModel {
       extensions: [
         ...site.envoyFilters.filter((e) => (e.clusters ?? [c.name]).includes(c.name)).map((e) => ({ kind: 'EnvoyFilter' as const, name: e.name, namespace: e.namespace, spec: e.spec })),
         ...site.wasmPlugins.filter((e) => (e.clusters ?? [c.name]).includes(c.name)).map((e) => ({ kind: 'WasmPlugin' as const, name: e.name, namespace: e.namespace, spec: e.spec })),
-      ].sort((a, b) => a.kind.localeCompare(b.kind) || byName(a, b)),
+      ].sort((a, b) => compareStrings(a.kind, b.kind) || byName(a, b)),
       virtualServices: site.routes
         .filter((r) => routeClusterName(site, r) === c.name)
         .map((r) => {

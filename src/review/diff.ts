@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Diagnostic } from '../diagnostics.js';
+import { compareStrings } from '../util/order.js';
 import { compareTree, readOutputTree, type TreeSummary } from '../emit/tree.js';
 import type { OutputFile } from '../render/render.js';
 
@@ -92,5 +93,5 @@ export function summarizeGroups(summary: TreeSummary, files: OutputFile[]): Grou
   for (const p of summary.removed) get(p).removed++;
   for (const f of files) if (!touched.has(f.path)) get(f.path).unchanged++;
   const order = (g: string) => (g === 'site' ? '0' : g.startsWith('cluster') ? `1${g}` : `2${g}`);
-  return [...groups.values()].sort((a, b) => order(a.group).localeCompare(order(b.group)));
+  return [...groups.values()].sort((a, b) => compareStrings(order(a.group), order(b.group)));
 }
