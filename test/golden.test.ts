@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fg from 'fast-glob';
+import { isAlias, parseDocument, visit } from 'yaml';
 import { build, compile } from '../src/index.js';
 import { exampleText, examplePath, root } from './helpers/site.js';
 
@@ -24,6 +25,24 @@ describe.each(examples)('examples/%s golden output', (name) => {
     expected.delete('.sitec-manifest.json');
     expect(result.files.map((f) => f.path)).toEqual([...expected.keys()]);
     for (const f of result.files) expect(f.content, f.path).toBe(expected.get(f.path)!.toString('utf8'));
+  });
+
+  it('writes every YAML file out in full: no anchors or aliases, and it parses back to plain data', () => {
+    const text = readFileSync(join(root, 'examples', name, 'site.yaml'), 'utf8');
+    const yamlFiles = compile(text, { file: 'site.yaml' }).files.filter((f) => f.path.endsWith('.yaml'));
+    expect(yamlFiles.length).toBeGreaterThan(0);
+    for (const f of yamlFiles) {
+      const doc = parseDocument(f.content);
+      expect(doc.errors, f.path).toEqual([]);
+      let nodes = 0;
+      visit(doc, {
+        Node(_key, node) {
+          nodes++;
+          expect(isAlias(node) || ('anchor' in node && node.anchor !== undefined), `${f.path}: ${String(node)}`).toBe(false);
+        },
+      });
+      expect(nodes, f.path).toBeGreaterThan(0);
+    }
   });
 });
 
