@@ -50,7 +50,7 @@ function run(argv: string[]): number {
       }
       const r = build({ site, out, force: flags.force === true });
       report(o, r.diagnostics, r.text);
-      const groups = r.summary ? summarizeGroups(r.summary, r.files) : [];
+      const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
       if (o.json) emitJson({ command: 'build', ok: r.ok, diagnostics: r.diagnostics, summary: groups, ...(r.summary ? { added: r.summary.added, changed: r.summary.changed, removed: r.summary.removed } : {}) });
       else if (r.ok) {
         process.stdout.write(`${formatSummary(out, groups)}\n`);

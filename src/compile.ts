@@ -2,7 +2,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { hasErrors, sortDiagnostics } from './diagnostics.js';
 import { load, type SiteSource } from './load/load.js';
 import type { Site } from './model/site.js';
-import { plan } from './plan/plan.js';
+import { plan, type FilePlan } from './plan/plan.js';
 import { render, type OutputFile } from './render/render.js';
 import type { SiteModel } from './resolve/model.js';
 import { resolve } from './resolve/resolve.js';
@@ -17,8 +17,10 @@ export interface CompileResult {
   /** The site after the schema filled its defaults, and where each of its fields was written. */
   site?: Site;
   source?: SiteSource;
-  /** The output tree, sorted by path; empty unless ok. */
+  /** The output tree, sorted by path; empty unless ok, and when compiled with `render: false`. */
   files: OutputFile[];
+  /** The planned files, sorted by path, when compiled with `render: false`. */
+  plan?: FilePlan[];
 }
 
 export interface CompileOptions {
@@ -26,6 +28,8 @@ export interface CompileOptions {
   file: string;
   /** Stop after validation: no resolve, plan or render. */
   validateOnly?: boolean;
+  /** false: return the plan and leave rendering to the caller (a build renders while it writes). */
+  render?: boolean;
 }
 
 /**
@@ -49,6 +53,7 @@ export function compile(text: string, opts: CompileOptions): CompileResult {
   const model = resolve(site);
   const source = loaded.source;
   if (opts.validateOnly) return { ok: true, diagnostics, model, site, source, files: [] };
-  const files = render(plan(model), model.site).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { ok: true, diagnostics, model, site, source, files };
+  const planned = plan(model).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (opts.render === false) return { ok: true, diagnostics, model, site, source, files: [], plan: planned };
+  return { ok: true, diagnostics, model, site, source, files: render(planned, model.site) };
 }

@@ -3,13 +3,14 @@
  * tests call them directly.
  */
 import { readFileSync } from 'node:fs';
-import { compile, type CompileResult } from './compile.js';
+import { compile, type CompileOptions, type CompileResult } from './compile.js';
 import type { Diagnostic } from './diagnostics.js';
 import { emit, type EmitSummary } from './emit/emit.js';
 import { diffTree, type TreeDiff } from './review/diff.js';
+import { renderEach } from './render/render.js';
 
 export { compile, type CompileResult, type CompileOptions } from './compile.js';
-export { emit, type EmitResult, type EmitSummary, type EmitOptions } from './emit/emit.js';
+export { emit, type EmitInput, type EmitResult, type EmitSummary, type EmitOptions } from './emit/emit.js';
 export type { Diagnostic, Location, Severity } from './diagnostics.js';
 export { formatDiagnostic, formatExplanation, formatSummary } from './format.js';
 export { siteSchema } from './validate/schema.js';
@@ -36,7 +37,7 @@ export function readSite(file: string): SiteInput {
 }
 
 /** Compiles a site file from disk. */
-export function compileFile(file: string, opts: { validateOnly?: boolean } = {}): CompileResult & { text?: string } {
+export function compileFile(file: string, opts: Omit<CompileOptions, 'file'> = {}): CompileResult & { text?: string } {
   const input = readSite(file);
   if (input.text === undefined) return { ok: false, diagnostics: input.diagnostics, files: [] };
   return { ...compile(input.text, { file, ...opts }), text: input.text };
@@ -49,20 +50,26 @@ export interface BuildOptions {
   cwd?: string;
 }
 
-export interface BuildResult extends CompileResult {
+export interface BuildResult extends Omit<CompileResult, 'files' | 'plan' | 'source'> {
   text?: string;
+  /** Every file the site compiles to, sorted (contents went to disk, not here). */
+  paths: string[];
   summary?: EmitSummary;
 }
 
-/** Compiles a site file and writes the output directory; nothing is written when anything is wrong. */
+/**
+ * Compiles a site file and writes the output directory; nothing is written when
+ * anything is wrong. Files are rendered as they are written, so memory does not
+ * grow with the size of the output.
+ */
 export function build(opts: BuildOptions): BuildResult {
-  const compiled = compileFile(opts.site);
-  if (!compiled.ok || !compiled.model) return compiled;
-  // The parsed YAML (positions for explain) is not needed to write; let it go before the biggest step.
-  delete compiled.source;
-  const emitted = emit(compiled.files, opts.out, compiled.model.site, { force: opts.force, siteFile: opts.site, cwd: opts.cwd });
+  const { files: _none, plan: planned, source: _positions, ...compiled } = compileFile(opts.site, { render: false });
+  if (!compiled.ok || !compiled.model || !planned) return { ...compiled, paths: [] };
+  const paths = planned.map((f) => f.path);
+  const emitted = emit({ paths, files: renderEach(planned, compiled.model.site) }, opts.out, compiled.model.site, { force: opts.force, siteFile: opts.site, cwd: opts.cwd });
   return {
     ...compiled,
+    paths,
     ok: emitted.ok,
     diagnostics: [...compiled.diagnostics, ...emitted.diagnostics],
     ...(emitted.summary ? { summary: emitted.summary } : {}),

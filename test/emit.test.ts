@@ -1,8 +1,9 @@
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { build, emit } from '../src/index.js';
+import { build, compile, emit } from '../src/index.js';
 import { exampleText, examplePath, mutate } from './helpers/site.js';
 
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, '.sitec-manifest.json'), 'utf8')) as { files: Record<string, string> };
@@ -35,8 +36,9 @@ describe('emit: the output directory is the user\'s', () => {
     const r = build({ site, out });
     expect(r.ok).toBe(true);
     const m = manifest(out);
-    expect(Object.keys(m.files).sort()).toEqual(r.files.map((f) => f.path).sort());
-    for (const v of Object.values(m.files)) expect(v).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(Object.keys(m.files)).toEqual(r.paths);
+    expect(r.paths).toEqual(compile(exampleText, { file: 'site.yaml' }).files.map((f) => f.path));
+    for (const [path, v] of Object.entries(m.files)) expect(v, path).toBe(`sha256:${createHash('sha256').update(readFileSync(join(out, path))).digest('hex')}`);
   });
 
   it('a failed build leaves an existing output directory untouched', () => {
@@ -154,5 +156,71 @@ describe('emit: the output directory is the user\'s', () => {
     build({ site: examplePath, out });
     expect(lstatSync(join(out, 'clusters/idc/kube-proxy.sh')).mode & 0o777).toBe(0o755);
     expect(lstatSync(join(out, 'README.md')).mode & 0o777).toBe(0o644);
+  });
+});
+
+describe('emit: files are written as they are produced', () => {
+  let base: string;
+  let out: string;
+  beforeEach(() => {
+    base = mkdtempSync(join(tmpdir(), 'sitec-stream-'));
+    out = join(base, 'out');
+  });
+  const file = (path: string, content: string, mode = 0o644) => ({ path, content, mode });
+  const staged = () => readdirSync(base).filter((n) => n.includes('.sitec-staging-'));
+
+  it('an incremental build equals a fresh build, byte for byte and mode for mode', () => {
+    const site = join(base, 'site.yaml');
+    writeFileSync(site, exampleText);
+    build({ site, out });
+    writeFileSync(site, mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6']));
+    const r = build({ site, out });
+    expect(r.summary!.changed.length).toBeGreaterThan(0);
+    expect(r.summary!.unchanged).toBeGreaterThan(0);
+    const fresh = join(base, 'fresh');
+    build({ site, out: fresh });
+    expect(snapshot(out)).toEqual(snapshot(fresh));
+    for (const path of r.paths) expect(lstatSync(join(out, path)).mode, path).toBe(lstatSync(join(fresh, path)).mode);
+  });
+
+  it('keeps files found unchanged before the first difference, and writes the rest', () => {
+    const first = [file('a.yaml', 'a\n'), file('b.sh', 'b\n', 0o755), file('c.yaml', 'c\n')];
+    emit(first, out, 't');
+    const r = emit([first[0]!, first[1]!, file('c.yaml', 'c2\n')], out, 't');
+    expect(r.summary).toEqual({ added: [], changed: ['c.yaml'], removed: [], unchanged: 2 });
+    expect(snapshot(out)).toEqual({ '.sitec-manifest.json': expect.any(String), 'a.yaml': 'a\n', 'b.sh': 'b\n', 'c.yaml': 'c2\n' });
+    expect(lstatSync(join(out, 'b.sh')).mode & 0o777).toBe(0o755);
+    expect(manifest(out).files['a.yaml']).toBe(`sha256:${createHash('sha256').update('a\n').digest('hex')}`);
+  });
+
+  it('writes each file to staging before the next one is produced', () => {
+    const seen: string[][] = [];
+    function* files() {
+      for (const name of ['a.yaml', 'b.yaml', 'c.yaml']) {
+        const [dir] = staged();
+        seen.push(dir ? readdirSync(join(base, dir)).sort() : []);
+        yield file(name, `${name}\n`);
+      }
+    }
+    expect(emit({ paths: ['a.yaml', 'b.yaml', 'c.yaml'], files: files() }, out, 't').ok).toBe(true);
+    expect(seen).toEqual([[], ['a.yaml'], ['a.yaml', 'b.yaml']]);
+  });
+
+  it('a failure to render half-way is an exception that leaves the old tree whole and nothing staged', () => {
+    emit([file('a.yaml', 'a\n'), file('b.yaml', 'b\n')], out, 't');
+    const before = snapshot(out);
+    function* files() {
+      yield file('a.yaml', 'new a\n');
+      throw new Error('blueprint exploded');
+    }
+    expect(() => emit({ paths: ['a.yaml', 'b.yaml'], files: files() }, out, 't')).toThrow('blueprint exploded');
+    expect(snapshot(out)).toEqual(before);
+    expect(readdirSync(base)).toEqual(['out']);
+  });
+
+  it('files produced out of step with the planned paths are an internal error, and nothing is written', () => {
+    expect(() => emit({ paths: ['a.yaml', 'b.yaml'], files: [file('b.yaml', 'b\n'), file('a.yaml', 'a\n')] }, out, 't')).toThrow(/internal: rendered b\.yaml where the plan has a\.yaml/);
+    expect(() => emit({ paths: ['a.yaml', 'b.yaml'], files: [file('a.yaml', 'a\n')] }, out, 't')).toThrow(/internal: rendered 1 files of the 2 planned/);
+    expect(readdirSync(base)).toEqual([]);
   });
 });

@@ -12,8 +12,9 @@ export interface Manifest {
 
 export const sha256 = (content: string | Buffer): string => `sha256:${createHash('sha256').update(content).digest('hex')}`;
 
-export function manifestFor(site: string, files: { path: string; content: string }[]): string {
-  const entries = [...files].sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => [f.path, sha256(f.content)]);
+/** The manifest text for files given as [path, sha256] pairs. */
+export function manifestFor(site: string, hashes: [string, string][]): string {
+  const entries = [...hashes].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const manifest: Manifest = { generator: 'sitec', site, files: Object.fromEntries(entries) };
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }

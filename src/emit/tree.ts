@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import type { OutputFile } from '../render/render.js';
-import { MANIFEST_NAME, parseManifest, sha256 } from './manifest.js';
+import { MANIFEST_NAME, parseManifest } from './manifest.js';
 
 export interface Entry {
   kind: 'file' | 'dir' | 'symlink';
@@ -52,16 +52,26 @@ export function readOutputTree(out: string, shown: string): { tree?: OutputTree;
 
 /** What writing `files` would do to the tree: sorted, deterministic. */
 export function compareTree(files: OutputFile[], tree: OutputTree, out: string): TreeSummary {
-  const summary: TreeSummary = { added: [], changed: [], removed: [], unchanged: 0 };
-  const produced = new Set(files.map((f) => f.path));
+  const summary: TreeSummary = { added: [], changed: [], removed: removedFrom(tree, new Set(files.map((f) => f.path))), unchanged: 0 };
   for (const f of files) {
-    const old = tree.entries.get(f.path);
-    if (!old || old.kind !== 'file') summary.added.push(f.path);
-    else if (sha256(readFileSync(join(out, f.path))) !== sha256(f.content) || (old.mode & 0o777) !== f.mode) summary.changed.push(f.path);
-    else summary.unchanged++;
+    const state = compareFile(f, tree, out);
+    if (state === 'unchanged') summary.unchanged++;
+    else summary[state].push(f.path);
   }
-  for (const path of [...tree.owned.keys()].sort()) if (!produced.has(path) && tree.entries.has(path)) summary.removed.push(path);
   return summary;
+}
+
+/** Whether writing one file adds it, changes it (bytes or mode) or leaves it as it is. */
+export function compareFile(f: OutputFile, tree: OutputTree, out: string): 'added' | 'changed' | 'unchanged' {
+  const old = tree.entries.get(f.path);
+  if (!old || old.kind !== 'file') return 'added';
+  if ((old.mode & 0o777) !== f.mode) return 'changed';
+  return readFileSync(join(out, f.path)).equals(Buffer.from(f.content)) ? 'unchanged' : 'changed';
+}
+
+/** Files the manifest owns that are still there but no longer produced, sorted. */
+export function removedFrom(tree: OutputTree, produced: ReadonlySet<string>): string[] {
+  return [...tree.owned.keys()].sort().filter((path) => !produced.has(path) && tree.entries.has(path));
 }
 
 /** Every entry under root, relative paths with '/', symlinks reported and never followed. */

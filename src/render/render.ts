@@ -23,10 +23,24 @@ export function toYaml(object: object, site: string): string {
   return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true });
 }
 
+export function renderFile(f: FilePlan, site: string): OutputFile {
+  return f.format === 'yaml'
+    ? { path: f.path, content: toYaml(f.object, site), mode: 0o644 }
+    : { path: f.path, content: blueprint(f.blueprint)({ ...f.context, header: header(site) }), mode: f.mode ?? 0o644 };
+}
+
 export function render(files: FilePlan[], site: string): OutputFile[] {
-  return files.map((f) =>
-    f.format === 'yaml'
-      ? { path: f.path, content: toYaml(f.object, site), mode: 0o644 }
-      : { path: f.path, content: blueprint(f.blueprint)({ ...f.context, header: header(site) }), mode: f.mode ?? 0o644 },
-  );
+  return files.map((f) => renderFile(f, site));
+}
+
+/**
+ * Renders planned files one at a time, letting go of each plan entry once it
+ * is rendered: a build streams a big site to disk instead of holding it whole.
+ */
+export function* renderEach(files: FilePlan[], site: string): Generator<OutputFile> {
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    (files as (FilePlan | undefined)[])[i] = undefined;
+    yield renderFile(f, site);
+  }
 }

@@ -80,7 +80,8 @@ export interface GroupSummary {
   unchanged: number;
 }
 
-export function summarizeGroups(summary: TreeSummary, files: OutputFile[]): GroupSummary[] {
+/** Counts per group (site, cluster <name>, host <name>) of what a build added, changed, removed and kept; `paths` lists every file the site compiles to. */
+export function summarizeGroups(summary: TreeSummary, paths: readonly string[]): GroupSummary[] {
   const groups = new Map<string, GroupSummary>();
   const get = (path: string) => {
     const g = groupOf(path);
@@ -91,7 +92,7 @@ export function summarizeGroups(summary: TreeSummary, files: OutputFile[]): Grou
   for (const p of summary.added) get(p).added++;
   for (const p of summary.changed) get(p).changed++;
   for (const p of summary.removed) get(p).removed++;
-  for (const f of files) if (!touched.has(f.path)) get(f.path).unchanged++;
+  for (const p of paths) if (!touched.has(p)) get(p).unchanged++;
   const order = (g: string) => (g === 'site' ? '0' : g.startsWith('cluster') ? `1${g}` : `2${g}`);
   return [...groups.values()].sort((a, b) => compareStrings(order(a.group), order(b.group)));
 }
