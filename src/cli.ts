@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import { build, check, colorPatch, compileFile, explain, formatDiagnostic, formatExplanation, formatSummary, init, summarizeGroups, type Diagnostic } from './index.js';
+import { collectAfterParse, tuneHeap } from './heap.js';
 import { schemaPath } from './util/paths.js';
 import { version } from './version.js';
 
@@ -48,7 +49,7 @@ function run(argv: string[]): number {
         code = !r.ok ? EXIT.invalid : r.upToDate ? EXIT.ok : EXIT.different;
         return;
       }
-      const r = build({ site, out, force: flags.force === true });
+      const r = build({ site, out, force: flags.force === true, onValidated: collectAfterParse });
       report(o, r.diagnostics, r.text);
       const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
       if (o.json) emitJson({ command: 'build', ok: r.ok, diagnostics: r.diagnostics, summary: groups, ...(r.summary ? { added: r.summary.added, changed: r.summary.changed, removed: r.summary.removed } : {}) });
@@ -130,6 +131,7 @@ function run(argv: string[]): number {
 }
 
 export function main(argv: string[] = process.argv): number {
+  tuneHeap();
   try {
     return run(argv);
   } catch (err) {

@@ -30,6 +30,10 @@ export interface CompileOptions {
   validateOnly?: boolean;
   /** false: return the plan and leave rendering to the caller (a build renders while it writes). */
   render?: boolean;
+  /** false: let go of the parsed document (source positions) once validation is done; it is the biggest thing a compile holds, and only diagnostics and explain need it. */
+  keepSource?: boolean;
+  /** Called once validation is done, after the parsed document is let go when keepSource is false. */
+  onValidated?: () => void;
 }
 
 /**
@@ -38,22 +42,30 @@ export interface CompileOptions {
  * Phases: load -> validate (schema, then invariants) -> resolve -> plan -> render.
  */
 export function compile(text: string, opts: CompileOptions): CompileResult {
-  const fail = (diagnostics: Diagnostic[]): CompileResult => ({ ok: false, diagnostics: sortDiagnostics(diagnostics), files: [] });
-
-  const loaded = load(text, opts.file);
-  if (!loaded.source || hasErrors(loaded.diagnostics)) return fail(loaded.diagnostics);
-
-  const schemaDiagnostics = validateSchema(loaded.data, loaded.source);
-  if (hasErrors(schemaDiagnostics)) return fail(schemaDiagnostics);
-  const site = loaded.data as Site;
-
-  const diagnostics = sortDiagnostics(checkInvariants(site, loaded.source));
-  if (hasErrors(diagnostics)) return fail(diagnostics);
+  const validated = validate(text, opts.file);
+  if (!validated.site) return { ok: false, diagnostics: sortDiagnostics(validated.diagnostics), files: [] };
+  const { site, diagnostics } = validated;
+  const source = opts.keepSource === false ? undefined : validated.source;
+  validated.source = undefined;
+  opts.onValidated?.();
 
   const model = resolve(site);
-  const source = loaded.source;
   if (opts.validateOnly) return { ok: true, diagnostics, model, site, source, files: [] };
   const planned = plan(model).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (opts.render === false) return { ok: true, diagnostics, model, site, source, files: [], plan: planned };
   return { ok: true, diagnostics, model, site, source, files: render(planned, model.site) };
+}
+
+/** load -> schema -> invariants; a site only when there are no errors. */
+function validate(text: string, file: string): { site?: Site; source?: SiteSource; diagnostics: Diagnostic[] } {
+  const loaded = load(text, file);
+  if (!loaded.source || hasErrors(loaded.diagnostics)) return { diagnostics: loaded.diagnostics };
+
+  const schemaDiagnostics = validateSchema(loaded.data, loaded.source);
+  if (hasErrors(schemaDiagnostics)) return { diagnostics: schemaDiagnostics };
+  const site = loaded.data as Site;
+
+  const diagnostics = sortDiagnostics(checkInvariants(site, loaded.source));
+  if (hasErrors(diagnostics)) return { diagnostics };
+  return { site, source: loaded.source, diagnostics };
 }

@@ -48,6 +48,8 @@ export interface BuildOptions {
   out: string;
   force?: boolean;
   cwd?: string;
+  /** Called with the site file's size once it is validated and its parse tree let go, before anything is resolved or rendered. */
+  onValidated?: (inputBytes: number) => void;
 }
 
 export interface BuildResult extends Omit<CompileResult, 'files' | 'plan' | 'source'> {
@@ -63,12 +65,16 @@ export interface BuildResult extends Omit<CompileResult, 'files' | 'plan' | 'sou
  * grow with the size of the output.
  */
 export function build(opts: BuildOptions): BuildResult {
-  const { files: _none, plan: planned, source: _positions, ...compiled } = compileFile(opts.site, { render: false });
-  if (!compiled.ok || !compiled.model || !planned) return { ...compiled, paths: [] };
+  const { file, text, diagnostics } = readSite(opts.site);
+  if (text === undefined) return { ok: false, diagnostics, paths: [] };
+  const bytes = Buffer.byteLength(text);
+  const { files: _none, plan: planned, ...compiled } = compile(text, { file, render: false, keepSource: false, onValidated: () => opts.onValidated?.(bytes) });
+  if (!compiled.ok || !compiled.model || !planned) return { ...compiled, text, paths: [] };
   const paths = planned.map((f) => f.path);
   const emitted = emit({ paths, files: renderEach(planned, compiled.model.site) }, opts.out, compiled.model.site, { force: opts.force, siteFile: opts.site, cwd: opts.cwd });
   return {
     ...compiled,
+    text,
     paths,
     ok: emitted.ok,
     diagnostics: [...compiled.diagnostics, ...emitted.diagnostics],

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exampleText, mutate, positionOf, root } from './helpers/site.js';
 import { compile } from '../src/index.js';
+import { COLLECT_FROM_BYTES } from '../src/heap.js';
 
 /** The real binary, as users run it: compiled JavaScript, no TypeScript loader. */
 const sitec = (args: string[], cwd: string) =>
@@ -21,6 +22,17 @@ describe('sitec CLI (spawned)', () => {
     const count = (prefix: string) => compile(exampleText, { file: 's' }).files.filter((f) => f.path.startsWith(prefix)).length;
     expect(r.stdout).toBe(`out:\n  site         1 added\n  cluster idc  ${count('clusters/idc/')} added\n  host ive     ${count('hosts/ive/')} added\n`);
     expect(readFileSync(join(dir, 'out/clusters/idc/istio-operator.yaml'), 'utf8')).toBe(readFileSync(join(root, 'out/onprem/clusters/idc/istio-operator.yaml'), 'utf8'));
+  });
+
+  it('build: a site above the size where the binary collects garbage after validation compiles to the same tree', () => {
+    const d = mkdtempSync(join(tmpdir(), 'sitec-cli-big-'));
+    const padding = `# ${'x'.repeat(78)}\n`.repeat(Math.ceil((COLLECT_FROM_BYTES + 1) / 81));
+    writeFileSync(join(d, 'site.yaml'), exampleText + padding);
+    expect(readFileSync(join(d, 'site.yaml')).length).toBeGreaterThan(COLLECT_FROM_BYTES);
+    const r = sitec(['build', 'site.yaml', '-o', 'out'], d);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    for (const f of compile(exampleText, { file: 's' }).files) expect(readFileSync(join(d, 'out', f.path), 'utf8'), f.path).toBe(f.content);
   });
 
   it('build defaults the output directory to out/', () => {

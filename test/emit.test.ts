@@ -224,3 +224,23 @@ describe('emit: files are written as they are produced', () => {
     expect(readdirSync(base)).toEqual([]);
   });
 });
+
+describe('build hands over between phases', () => {
+  it('calls onValidated once with the site size, after validation and before anything is written', () => {
+    const base = mkdtempSync(join(tmpdir(), 'sitec-phase-'));
+    const site = join(base, 'site.yaml');
+    writeFileSync(site, exampleText);
+    const calls: [number, boolean][] = [];
+    const r = build({ site, out: join(base, 'out'), onValidated: (bytes) => calls.push([bytes, existsSync(join(base, 'out'))]) });
+    expect(r.ok).toBe(true);
+    expect(calls).toEqual([[Buffer.byteLength(exampleText), false]]);
+    writeFileSync(site, mutate(exampleText, ['nodePort: 30347', 'nodePort: 99999']));
+    expect(build({ site, out: join(base, 'out2'), onValidated: () => calls.push([0, false]) }).ok).toBe(false);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('compile lets go of the parsed document only when asked to', () => {
+    expect(compile(exampleText, { file: 's' }).source?.doc).toBeDefined();
+    expect(compile(exampleText, { file: 's', keepSource: false }).source).toBeUndefined();
+  });
+});
