@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { TemplateDelegate } from 'handlebars';
+// Imported, not required on demand, so the binary's bundle carries it: the
+// runtime is ~20 CommonJS files that would otherwise load one by one.
+import runtime from 'handlebars/runtime.js';
 import { blueprintDir, precompiledBlueprintsPath } from '../util/paths.js';
 
 const require = createRequire(import.meta.url);
@@ -44,7 +47,7 @@ function load(): NonNullable<typeof engine> {
     const pre = require(precompiledBlueprintsPath) as Precompiled;
     const current = Object.keys(partials).every((n) => pre.partials[n]?.digest === blueprintDigest(partials[n]!)) && Object.keys(pre.partials).length === Object.keys(partials).length;
     if (current) {
-      const hb = require('handlebars/runtime') as Handlebars;
+      const hb = runtime as unknown as Handlebars;
       for (const [name, p] of Object.entries(pre.partials)) hb.registerPartial(name, hb.template(p.spec as never));
       return (engine = { hb, precompiled: pre });
     }

@@ -20,7 +20,7 @@ export function toYaml(object: object, site: string): string {
   const doc = new Document(object, { sortMapEntries: false, aliasDuplicateObjects: false });
   // On the root node (not the document) so the header sits directly above the first key.
   doc.contents!.commentBefore = ` ${header(site)}`;
-  return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true });
+  return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true, directives: false });
 }
 
 export function renderFile(f: FilePlan, site: string): OutputFile {
