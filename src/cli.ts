@@ -41,7 +41,7 @@ function run(argv: string[]): number {
       const out = String(flags.out);
       const o = io(flags);
       if (flags.check) {
-        const r = check({ site, out, patches: false });
+        const r = check({ site, out, patches: false, onValidated: collectAfterParse });
         report(o, r.diagnostics, r.text);
         const s = r.diff?.summary;
         if (o.json) emitJson({ command: 'check', ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, ...(s ? { added: s.added, changed: s.changed, removed: s.removed } : {}) });
@@ -66,7 +66,7 @@ function run(argv: string[]): number {
     .option('--json', 'Machine-readable result on stdout')
     .action((site: string, flags: { out: string; json?: boolean }) => {
       const o = io(flags);
-      const r = check({ site, out: String(flags.out) });
+      const r = check({ site, out: String(flags.out), onValidated: collectAfterParse });
       report(o, r.diagnostics, r.text);
       if (o.json) emitJson({ command: 'diff', ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, files: r.diff?.diffs ?? [] });
       else for (const d of r.diff?.diffs ?? []) process.stdout.write(`${o.color && process.stdout.isTTY ? colorPatch(d.patch) : d.patch}${d.patch.endsWith('\n') ? '' : '\n'}`);

@@ -36,11 +36,13 @@ export function readSite(file: string): SiteInput {
   }
 }
 
-/** Compiles a site file from disk. */
-export function compileFile(file: string, opts: Omit<CompileOptions, 'file'> = {}): CompileResult & { text?: string } {
+/** Compiles a site file from disk; onValidated gets the file's size. */
+export function compileFile(file: string, opts: Omit<CompileOptions, 'file' | 'onValidated'> & { onValidated?: (inputBytes: number) => void } = {}): CompileResult & { text?: string } {
   const input = readSite(file);
   if (input.text === undefined) return { ok: false, diagnostics: input.diagnostics, files: [] };
-  return { ...compile(input.text, { file, ...opts }), text: input.text };
+  const bytes = Buffer.byteLength(input.text);
+  const { onValidated, ...rest } = opts;
+  return { ...compile(input.text, { file, ...rest, ...(onValidated ? { onValidated: () => onValidated(bytes) } : {}) }), text: input.text };
 }
 
 export interface BuildOptions {
@@ -65,16 +67,13 @@ export interface BuildResult extends Omit<CompileResult, 'files' | 'plan' | 'sou
  * grow with the size of the output.
  */
 export function build(opts: BuildOptions): BuildResult {
-  const { file, text, diagnostics } = readSite(opts.site);
-  if (text === undefined) return { ok: false, diagnostics, paths: [] };
-  const bytes = Buffer.byteLength(text);
-  const { files: _none, plan: planned, ...compiled } = compile(text, { file, render: false, keepSource: false, onValidated: () => opts.onValidated?.(bytes) });
-  if (!compiled.ok || !compiled.model || !planned) return { ...compiled, text, paths: [] };
+  // Neither positions (only diagnostics need them, and those are made) nor rendered contents are held.
+  const { files: _none, source: _dropped, plan: planned, ...compiled } = compileFile(opts.site, { render: false, keepSource: false, onValidated: opts.onValidated });
+  if (!compiled.ok || !compiled.model || !planned) return { ...compiled, paths: [] };
   const paths = planned.map((f) => f.path);
   const emitted = emit({ paths, files: renderEach(planned, compiled.model.site) }, opts.out, compiled.model.site, { force: opts.force, siteFile: opts.site, cwd: opts.cwd });
   return {
     ...compiled,
-    text,
     paths,
     ok: emitted.ok,
     diagnostics: [...compiled.diagnostics, ...emitted.diagnostics],
@@ -96,10 +95,11 @@ export interface CheckResult {
  * Compiles a site and compares it with an output directory, writing nothing:
  * the engine of `sitec diff` and `sitec build --check`.
  */
-export function check(opts: { site: string; out: string; cwd?: string; patches?: boolean }): CheckResult {
-  const compiled = compileFile(opts.site);
-  if (!compiled.ok) return { ok: false, upToDate: false, diagnostics: compiled.diagnostics, text: compiled.text, files: [] };
+export function check(opts: { site: string; out: string; cwd?: string; patches?: boolean; onValidated?: BuildOptions['onValidated'] }): CheckResult {
+  const compiled = compileFile(opts.site, { keepSource: false, onValidated: opts.onValidated });
+  const text = compiled.text;
+  if (!compiled.ok) return { ok: false, upToDate: false, diagnostics: compiled.diagnostics, text, files: [] };
   const diff = diffTree(compiled.files, opts.out, { cwd: opts.cwd, patches: opts.patches });
   const ok = diff.diagnostics.length === 0;
-  return { ok, upToDate: ok && diff.diffs.length === 0 && diff.summary.added.length + diff.summary.changed.length + diff.summary.removed.length === 0, diagnostics: [...compiled.diagnostics, ...diff.diagnostics], text: compiled.text, diff, files: compiled.files };
+  return { ok, upToDate: ok && diff.diffs.length === 0 && diff.summary.added.length + diff.summary.changed.length + diff.summary.removed.length === 0, diagnostics: [...compiled.diagnostics, ...diff.diagnostics], text, diff, files: compiled.files };
 }
