@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
-import { build, check, colorPatch, compileFile, explain, formatDiagnostic, formatExplanation, formatSummary, init, summarizeGroups, type Diagnostic } from './index.js';
+import { build, check, colorPatch, compileFile, explain, formatDiagnostics, formatExplanation, formatSummary, init, summarizeGroups, type Diagnostic } from './index.js';
 import { collectAfterParse, tuneHeap } from './heap.js';
 import { schemaPath } from './util/paths.js';
 import { version } from './version.js';
@@ -11,40 +11,96 @@ import { version } from './version.js';
  */
 const EXIT = { ok: 0, internal: 1, different: 1, invalid: 2 } as const;
 
+/** Diagnostics printed on a terminal before a summary line takes over; --json always has them all. */
+export const MAX_PRINTED_DIAGNOSTICS = 50;
+
 interface Io {
   json: boolean;
   color: boolean;
 }
 
 function report(io: Io, diagnostics: Diagnostic[], text: string | undefined): void {
-  if (io.json) return;
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d, { source: text, color: io.color && process.stderr.isTTY === true })}\n\n`);
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  if (diagnostics.length) process.stderr.write(`${errors} error(s), ${diagnostics.length - errors} warning(s)\n`);
+  if (io.json || diagnostics.length === 0) return;
+  process.stderr.write(formatDiagnostics(diagnostics, { source: text, color: io.color && process.stderr.isTTY === true, max: MAX_PRINTED_DIAGNOSTICS }));
 }
 
 const emitJson = (value: object) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+/**
+ * Every value on the command line is a string: the parser would turn `-o 007`
+ * into 7 and `-o ""` into 0. Words that are not options are hidden from it and
+ * given back by `unprotect`.
+ */
+const PROTECT = '\u0000sitec-arg:';
+
+function protectStrings(argv: string[]): { argv: string[]; values: string[] } {
+  const values: string[] = [];
+  const keep = (v: string) => `${PROTECT}${values.push(v) - 1}`;
+  const [node = '', script = '', ...rest] = argv;
+  const out: string[] = [node, script];
+  let positional = false;
+  let command = true;
+  for (const a of rest) {
+    const eq = a.indexOf('=');
+    if (command && !a.startsWith('-')) {
+      // The command word is matched by the parser as it is.
+      command = false;
+      out.push(a);
+    } else if (positional || !a.startsWith('-') || a === '-') out.push(keep(a));
+    else if (a === '--') {
+      positional = true;
+      out.push(a);
+    } else if (a.startsWith('--') && eq > 2) out.push(`${a.slice(0, eq)}=${keep(a.slice(eq + 1))}`);
+    else out.push(a);
+  }
+  return { argv: out, values };
+}
+
+function unprotect(value: unknown, values: string[]): unknown {
+  if (Array.isArray(value)) return unprotect(value[value.length - 1], values);
+  return typeof value === 'string' && value.startsWith(PROTECT) ? values[Number(value.slice(PROTECT.length))] : value;
+}
+
+/** The value of a string option; an empty one is a usage error. */
+function stringOption(name: string, value: unknown, values: string[]): string {
+  const v = unprotect(value, values);
+  const s = typeof v === 'string' ? v : String(v ?? '');
+  if (s === '') throw Object.assign(new Error(`option --${name} needs a non-empty value`), { name: 'CACError' });
+  return s;
+}
+
+interface BuildFlags {
+  out: string;
+  force?: boolean;
+  check?: boolean;
+  verbose?: boolean;
+  json?: boolean;
+}
 
 function run(argv: string[]): number {
   const cli = cac('sitec');
   let code: number = EXIT.ok;
   const io = (flags: { json?: boolean }): Io => ({ json: flags.json === true, color: !process.env.NO_COLOR });
+  const protectedArgs = protectStrings(argv);
+  const str = (name: string, value: unknown) => stringOption(name, value, protectedArgs.values);
+  const arg = (value: unknown) => String(unprotect(value, protectedArgs.values));
 
   cli
     .command('build <site>', 'Compile a site.yaml into an output directory')
     .option('-o, --out <dir>', 'Output directory', { default: 'out' })
-    .option('--force', 'Write into a non-empty directory sitec does not own')
+    .option('--force', 'Write into a directory sitec does not own, or one of another site')
     .option('--check', 'Write nothing; exit 1 when the directory is not what the site compiles to')
     .option('--verbose', 'List every file added, changed or removed')
     .option('--json', 'Machine-readable result on stdout')
-    .action((site: string, flags: { out: string; force?: boolean; check?: boolean; verbose?: boolean; json?: boolean }) => {
-      const out = String(flags.out);
+    .action((siteArg: string, flags: BuildFlags) => {
+      const site = arg(siteArg);
+      const out = str('out', flags.out);
       const o = io(flags);
       if (flags.check) {
         const r = check({ site, out, patches: false, onValidated: collectAfterParse });
         report(o, r.diagnostics, r.text);
         const s = r.diff?.summary;
-        if (o.json) emitJson({ command: 'check', ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, ...(s ? { added: s.added, changed: s.changed, removed: s.removed } : {}) });
+        if (o.json) emitJson({ command: 'check', ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, added: s?.added ?? [], changed: s?.changed ?? [], removed: s?.removed ?? [] });
         else if (r.ok && !r.upToDate) process.stderr.write(`${out} is not current: ${[...s!.added.map((p) => `+${p}`), ...s!.changed.map((p) => `~${p}`), ...s!.removed.map((p) => `-${p}`)].join(' ')}\nrun: sitec build ${site} -o ${out}\n`);
         code = !r.ok ? EXIT.invalid : r.upToDate ? EXIT.ok : EXIT.different;
         return;
@@ -52,7 +108,7 @@ function run(argv: string[]): number {
       const r = build({ site, out, force: flags.force === true, onValidated: collectAfterParse });
       report(o, r.diagnostics, r.text);
       const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
-      if (o.json) emitJson({ command: 'build', ok: r.ok, diagnostics: r.diagnostics, summary: groups, ...(r.summary ? { added: r.summary.added, changed: r.summary.changed, removed: r.summary.removed } : {}) });
+      if (o.json) emitJson({ command: 'build', ok: r.ok, diagnostics: r.diagnostics, summary: groups, added: r.summary?.added ?? [], changed: r.summary?.changed ?? [], removed: r.summary?.removed ?? [] });
       else if (r.ok) {
         process.stdout.write(`${formatSummary(out, groups)}\n`);
         if (flags.verbose) for (const [mark, list] of [['+', r.summary!.added], ['~', r.summary!.changed], ['-', r.summary!.removed]] as const) for (const p of list) process.stdout.write(`  ${mark} ${p}\n`);
@@ -64,9 +120,10 @@ function run(argv: string[]): number {
     .command('diff <site>', 'Show what a build would change in the output directory, as a unified diff')
     .option('-o, --out <dir>', 'Output directory', { default: 'out' })
     .option('--json', 'Machine-readable result on stdout')
-    .action((site: string, flags: { out: string; json?: boolean }) => {
+    .action((siteArg: string, flags: { out: string; json?: boolean }) => {
+      const site = arg(siteArg);
       const o = io(flags);
-      const r = check({ site, out: String(flags.out), onValidated: collectAfterParse });
+      const r = check({ site, out: str('out', flags.out), onValidated: collectAfterParse });
       report(o, r.diagnostics, r.text);
       if (o.json) emitJson({ command: 'diff', ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, files: r.diff?.diffs ?? [] });
       else for (const d of r.diff?.diffs ?? []) process.stdout.write(`${o.color && process.stdout.isTTY ? colorPatch(d.patch) : d.patch}${d.patch.endsWith('\n') ? '' : '\n'}`);
@@ -76,7 +133,8 @@ function run(argv: string[]): number {
   cli
     .command('validate <site>', 'Check a site.yaml without writing anything')
     .option('--json', 'Machine-readable result on stdout')
-    .action((site: string, flags: { json?: boolean }) => {
+    .action((siteArg: string, flags: { json?: boolean }) => {
+      const site = arg(siteArg);
       const o = io(flags);
       const r = compileFile(site, { validateOnly: true });
       report(o, r.diagnostics, r.text);
@@ -88,17 +146,19 @@ function run(argv: string[]): number {
   cli
     .command('explain <query> <site>', 'Follow a host name through every hop, or say what owns an IP address')
     .option('--json', 'Machine-readable result on stdout')
-    .action((query: string, site: string, flags: { json?: boolean }) => {
+    .action((queryArg: string, siteArg: string, flags: { json?: boolean }) => {
+      const query = arg(queryArg);
+      const site = arg(siteArg);
       const o = io(flags);
       const r = compileFile(site);
       report(o, r.diagnostics, r.text);
       if (!r.ok) {
-        if (o.json) emitJson({ command: 'explain', ok: false, diagnostics: r.diagnostics });
+        if (o.json) emitJson({ command: 'explain', ok: false, found: false, query, kind: null, hops: [], diagnostics: r.diagnostics });
         code = EXIT.invalid;
         return;
       }
-      const e = explain(r.site!, r.source!, r.files, String(query));
-      if (o.json) emitJson({ command: 'explain', ok: true, found: e.hops.length > 0, ...e });
+      const e = explain(r.site!, r.source!, r.files, query);
+      if (o.json) emitJson({ command: 'explain', ok: true, found: e.hops.length > 0, ...e, diagnostics: r.diagnostics });
       else process.stdout.write(`${formatExplanation(e)}\n`);
       code = e.hops.length > 0 ? EXIT.ok : EXIT.different;
     });
@@ -106,10 +166,13 @@ function run(argv: string[]): number {
   cli
     .command('init [dir]', 'Write a commented starter site.yaml (never overwrites)')
     .option('--template <name>', 'onprem, multicluster or kind', { default: 'onprem' })
-    .action((dir: string | undefined, flags: { template: string }) => {
-      const r = init({ template: String(flags.template), dir });
-      report({ json: false, color: true }, r.diagnostics, undefined);
-      if (r.ok) process.stdout.write(`wrote ${r.path}\nnext: sitec validate ${r.path}\n`);
+    .option('--json', 'Machine-readable result on stdout')
+    .action((dir: string | undefined, flags: { template: string; json?: boolean }) => {
+      const o = io(flags);
+      const r = init({ template: str('template', flags.template), dir: dir === undefined ? undefined : arg(dir) });
+      report(o, r.diagnostics, undefined);
+      if (o.json) emitJson({ command: 'init', ok: r.ok, path: r.path ?? null, diagnostics: r.diagnostics });
+      else if (r.ok) process.stdout.write(`wrote ${r.path}\nnext: sitec validate ${r.path}\n`);
       code = r.ok ? EXIT.ok : EXIT.invalid;
     });
 
@@ -120,9 +183,9 @@ function run(argv: string[]): number {
   cli.option('--debug', 'Print stack traces of internal failures');
   cli.help();
   cli.version(version);
-  cli.parse(argv, { run: false });
+  cli.parse(protectedArgs.argv, { run: false });
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
-    if (cli.args.length > 0) process.stderr.write(`sitec: unknown command "${cli.args[0]}"\n`);
+    if (cli.args.length > 0) process.stderr.write(`sitec: unknown command "${arg(cli.args[0])}"\n`);
     cli.outputHelp();
     return cli.args.length > 0 ? EXIT.invalid : EXIT.ok;
   }
@@ -130,8 +193,19 @@ function run(argv: string[]): number {
   return code;
 }
 
+/** A reader that went away (`sitec diff | head`) ends the output, not the program with a stack trace. */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+}
+
 export function main(argv: string[] = process.argv): number {
   tuneHeap();
+  quietOnClosedPipe();
   try {
     return run(argv);
   } catch (err) {

@@ -10,6 +10,29 @@ export interface FormatOptions {
 
 const paint = (on: boolean, code: string) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
 
+/** Characters shown in a frame around the caret; a longer line is cut with an ellipsis on the cut side. */
+const FRAME_WIDTH = 120;
+
+/**
+ * Text from the site file made safe for a terminal: control characters (ESC,
+ * BEL, CR, …), DEL, C1 controls and bidirectional overrides become visible
+ * escapes, so a site file cannot recolour, retitle or reorder the screen.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Splitting the source once per text, not once per diagnostic: printing N diagnostics stays linear. */
+let linesOf: { source: string; lines: string[] } | undefined;
+function sourceLines(source: string): string[] {
+  if (linesOf?.source !== source) linesOf = { source, lines: source.split(/\r?\n/) };
+  return linesOf.lines;
+}
+
 /**
  * `file:line:col  path  message`, then a code frame with a caret under the
  * offending token (as tsc and vite print), then the hint.
@@ -20,32 +43,57 @@ export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): strin
   const yellow = paint(color, '33');
   const cyan = paint(color, '36');
   const dim = paint(color, '2');
-  const where = d.location ? `${d.location.file}:${d.location.line}:${d.location.column}` : '(site)';
   const sev = d.severity === 'error' ? red('error') : yellow('warning');
-  const head = [cyan(where), d.path, d.message].filter((s) => s !== undefined && s !== '').join('  ');
+  // Without a place in the site file (the output directory, the file itself): one line and the hint.
+  if (!d.location) return [`${sev} ${dim(d.code)}: ${printable(d.message)}`, ...(d.hint ? [`  hint: ${printable(d.hint)}`] : [])].join('\n');
+  const where = `${printable(d.location.file)}:${d.location.line}:${d.location.column}`;
+  const head = [cyan(where), d.path && printable(d.path), printable(d.message)].filter((s) => s !== undefined && s !== '').join('  ');
   const lines = [head, `  ${sev} ${dim(d.code)}`];
-  if (d.location && opts.source !== undefined) lines.push(...codeFrame(opts.source, d, color));
-  if (d.hint) lines.push(`  hint: ${d.hint}`);
+  if (opts.source !== undefined) lines.push(...codeFrame(opts.source, d, color));
+  if (d.hint) lines.push(`  hint: ${printable(d.hint)}`);
   return lines.join('\n');
+}
+
+/**
+ * Every diagnostic, or the first `max` and a line saying how many more there
+ * are, then the error and warning counts.
+ */
+export function formatDiagnostics(diagnostics: readonly Diagnostic[], opts: FormatOptions & { max?: number } = {}): string {
+  const max = opts.max ?? Infinity;
+  const parts: string[] = [];
+  for (let i = 0; i < diagnostics.length && i < max; i++) parts.push(`${formatDiagnostic(diagnostics[i]!, opts)}\n\n`);
+  if (diagnostics.length > max) parts.push(`… and ${diagnostics.length - max} more (--json lists them all)\n`);
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  parts.push(`${errors} error(s), ${diagnostics.length - errors} warning(s)\n`);
+  return parts.join('');
 }
 
 function codeFrame(source: string, d: Diagnostic, color: boolean): string[] {
   const loc = d.location!;
-  const all = source.split(/\r?\n/);
+  const all = sourceLines(source);
   const text = all[loc.line - 1];
   if (text === undefined) return [];
   const gutter = String(loc.line + 1).length;
   const num = (n: number) => String(n).padStart(gutter);
-  const out: string[] = [];
-  if (loc.line > 1) out.push(`  ${num(loc.line - 1)} | ${all[loc.line - 2]}`);
-  out.push(`> ${num(loc.line)} | ${text}`);
   const end = loc.endLine === loc.line && loc.endColumn && loc.endColumn > loc.column ? loc.endColumn : loc.column + 1;
-  const width = Math.max(1, Math.min(end, text.length + 1) - loc.column);
+  // The window of the line shown: the whole line when short, else FRAME_WIDTH characters around the caret.
+  const from = text.length <= FRAME_WIDTH ? 0 : Math.max(0, Math.min(loc.column - 1 - 20, text.length - FRAME_WIDTH));
+  const clip = (line: string, start: number) => {
+    if (line.length <= FRAME_WIDTH && start === 0) return printable(line);
+    const cut = line.slice(start, start + FRAME_WIDTH);
+    return `${start > 0 ? '…' : ''}${printable(cut)}${start + FRAME_WIDTH < line.length ? '…' : ''}`;
+  };
+  const out: string[] = [];
+  if (loc.line > 1) out.push(`  ${num(loc.line - 1)} | ${clip(all[loc.line - 2]!, 0)}`);
+  out.push(`> ${num(loc.line)} | ${clip(text, from)}`);
+  // Columns count escaped characters as they are printed, so the caret stays under its token.
+  const lead = (from > 0 ? 1 : 0) + printable(text.slice(from, Math.max(from, loc.column - 1))).length;
+  const last = Math.min(end - 1, text.length, from + FRAME_WIDTH);
+  const width = Math.max(1, printable(text.slice(Math.max(from, loc.column - 1), last)).length);
   const caret = '^'.repeat(width);
-  out.push(`  ${' '.repeat(gutter)} | ${' '.repeat(loc.column - 1)}${color ? `\u001b[31m${caret}\u001b[0m` : caret}`);
+  out.push(`  ${' '.repeat(gutter)} | ${' '.repeat(lead)}${color ? `\u001b[31m${caret}\u001b[0m` : caret}`);
   return out;
 }
-
 
 /** One line per cluster, edge host and the site's own files: what a build did or would do. */
 export function formatSummary(out: string, groups: GroupSummary[]): string {

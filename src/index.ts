@@ -2,38 +2,33 @@
  * sitec's library API. The CLI is a thin shell over these functions, and the
  * tests call them directly.
  */
-import { readFileSync } from 'node:fs';
 import { compile, type CompileOptions, type CompileResult } from './compile.js';
 import type { Diagnostic } from './diagnostics.js';
 import { emit, type EmitSummary } from './emit/emit.js';
 import { diffTree, type TreeDiff } from './review/diff.js';
 import { renderEach } from './render/render.js';
+import { hasErrors } from './diagnostics.js';
+import { describeFsError, isFsError } from './util/fs.js';
+import { readSiteFile, type SiteInput } from './load/read.js';
+
+export type { SiteInput } from './load/read.js';
 
 export { compile, type CompileResult, type CompileOptions } from './compile.js';
 export { emit, type EmitInput, type EmitResult, type EmitSummary, type EmitOptions } from './emit/emit.js';
 export type { Diagnostic, Location, Severity } from './diagnostics.js';
-export { formatDiagnostic, formatExplanation, formatSummary } from './format.js';
+export { formatDiagnostic, formatDiagnostics, formatExplanation, formatSummary, printable } from './format.js';
 export { siteSchema } from './validate/schema.js';
 export { MAX_SITE_BYTES } from './load/load.js';
 export { diffTree, colorPatch, summarizeGroups, groupOf, type FileDiff, type TreeDiff, type GroupSummary } from './review/diff.js';
 export { explain, type Explanation, type Hop } from './review/explain.js';
 export { init, INIT_TEMPLATES, type InitResult } from './init.js';
 
-export interface SiteInput {
-  file: string;
-  text?: string;
-  diagnostics: Diagnostic[];
-}
-
-/** Reads a site file; a missing or unreadable file is a diagnostic, not an exception. */
+/**
+ * Reads a site file; a missing or unreadable file, one that is not a regular
+ * file, or one over the size limit is a diagnostic, not an exception.
+ */
 export function readSite(file: string): SiteInput {
-  try {
-    return { file, text: readFileSync(file, 'utf8'), diagnostics: [] };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message;
-    return { file, diagnostics: [{ code: 'input-unreadable', severity: 'error', message: `cannot read ${file}: ${why}` }] };
-  }
+  return readSiteFile(file);
 }
 
 /** Compiles a site file from disk; onValidated gets the file's size. */
@@ -83,8 +78,8 @@ export function build(opts: BuildOptions): BuildResult {
 
 export interface CheckResult {
   ok: boolean;
-  /** True when the directory holds exactly what the site compiles to. */
-  upToDate: boolean;
+  /** True when the directory holds exactly what the site compiles to; null when that could not be decided (invalid site, unreadable directory). */
+  upToDate: boolean | null;
   diagnostics: Diagnostic[];
   text?: string;
   diff?: TreeDiff;
@@ -98,8 +93,15 @@ export interface CheckResult {
 export function check(opts: { site: string; out: string; cwd?: string; patches?: boolean; onValidated?: BuildOptions['onValidated'] }): CheckResult {
   const compiled = compileFile(opts.site, { keepSource: false, onValidated: opts.onValidated });
   const text = compiled.text;
-  if (!compiled.ok) return { ok: false, upToDate: false, diagnostics: compiled.diagnostics, text, files: [] };
-  const diff = diffTree(compiled.files, opts.out, { cwd: opts.cwd, patches: opts.patches });
-  const ok = diff.diagnostics.length === 0;
-  return { ok, upToDate: ok && diff.diffs.length === 0 && diff.summary.added.length + diff.summary.changed.length + diff.summary.removed.length === 0, diagnostics: [...compiled.diagnostics, ...diff.diagnostics], text, diff, files: compiled.files };
+  if (!compiled.ok) return { ok: false, upToDate: null, diagnostics: compiled.diagnostics, text, files: [] };
+  let diff: TreeDiff;
+  try {
+    diff = diffTree(compiled.files, opts.out, { cwd: opts.cwd, patches: opts.patches });
+  } catch (err) {
+    if (!isFsError(err)) throw err;
+    return { ok: false, upToDate: null, diagnostics: [...compiled.diagnostics, { code: 'output-unreadable', severity: 'error', message: `could not read ${opts.out}: ${describeFsError(err)}` }], text, files: compiled.files };
+  }
+  const ok = !hasErrors(diff.diagnostics);
+  const current = diff.summary.added.length + diff.summary.changed.length + diff.summary.removed.length === 0 && diff.diagnostics.length === 0;
+  return { ok, upToDate: ok ? current : null, diagnostics: [...compiled.diagnostics, ...diff.diagnostics], text, diff, files: compiled.files };
 }

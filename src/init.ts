@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
+import { describeFsError, isFsError, makeDirs } from './util/fs.js';
 import { packageRoot, schemaPath } from './util/paths.js';
 
 /** The starter sites are the shipped examples: the golden tests prove each one compiles. */
@@ -21,12 +22,28 @@ export function init(opts: { template?: string; dir?: string; cwd?: string }): I
   }
   const dir = resolve(opts.cwd ?? process.cwd(), opts.dir ?? '.');
   const target = join(dir, 'site.yaml');
-  if (existsSync(target)) {
-    return { ok: false, path: target, diagnostics: [{ code: 'init-exists', severity: 'error', message: `${target} already exists`, hint: 'sitec init never overwrites; choose another directory or move the file away' }] };
-  }
+  const exists = { ok: false, path: target, diagnostics: [{ code: 'init-exists', severity: 'error' as const, message: `${target} already exists`, hint: 'sitec init never overwrites; choose another directory or move the file away' }] };
+  if (present(target)) return exists;
   const text = readFileSync(join(packageRoot, 'examples', template, 'site.yaml'), 'utf8');
   const modeline = `# yaml-language-server: $schema=${relative(dir, schemaPath).split('\\').join('/')}`;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(target, text.replace(/^# yaml-language-server: \$schema=\S+$/m, modeline), { flag: 'wx' });
+  try {
+    makeDirs(dir);
+    // wx: a file (or a dangling link) that appeared meanwhile is never overwritten.
+    writeFileSync(target, text.replace(/^# yaml-language-server: \$schema=\S+$/m, modeline), { flag: 'wx' });
+  } catch (err) {
+    if (!isFsError(err)) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (err as NodeJS.ErrnoException).path === target) return exists;
+    return { ok: false, path: target, diagnostics: [{ code: 'init-write-failed', severity: 'error', message: describeFsError(err as NodeJS.ErrnoException), hint: 'choose a directory you can write to' }] };
+  }
   return { ok: true, path: target, diagnostics: [] };
+}
+
+/** Anything at the path, a dangling link included. */
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -137,11 +137,12 @@ describe('emit: the output directory is the user\'s', () => {
     expect(emit(files, base, 's', { force: true, siteFile: site, cwd: tmpdir() }).diagnostics[0]!.message).toContain('site file');
   });
 
-  it('leaves no staging or retired directories behind', () => {
+  it('leaves no lock, staging or retired directories behind, beside the tree or in it', () => {
     build({ site, out });
     writeFileSync(site, mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6']));
     build({ site, out });
     expect(readdirSync(base).sort()).toEqual(['out', 'site.yaml']);
+    expect(readdirSync(out).filter((n) => n.startsWith('.sitec-')).sort()).toEqual(['.sitec-manifest.json']);
   });
 
   it('does not touch an up-to-date tree (no rewrite, same inode)', () => {
@@ -167,7 +168,7 @@ describe('emit: files are written as they are produced', () => {
     out = join(base, 'out');
   });
   const file = (path: string, content: string, mode = 0o644) => ({ path, content, mode });
-  const staged = () => readdirSync(base).filter((n) => n.includes('.sitec-staging-'));
+  const staged = () => (existsSync(out) ? readdirSync(out).filter((n) => n.startsWith('.sitec-staging-')).map((n) => join(out, n, 'files')) : []);
 
   it('an incremental build equals a fresh build, byte for byte and mode for mode', () => {
     const site = join(base, 'site.yaml');
@@ -198,7 +199,7 @@ describe('emit: files are written as they are produced', () => {
     function* files() {
       for (const name of ['a.yaml', 'b.yaml', 'c.yaml']) {
         const [dir] = staged();
-        seen.push(dir ? readdirSync(join(base, dir)).sort() : []);
+        seen.push(dir ? readdirSync(dir).sort() : []);
         yield file(name, `${name}\n`);
       }
     }
@@ -216,6 +217,7 @@ describe('emit: files are written as they are produced', () => {
     expect(() => emit({ paths: ['a.yaml', 'b.yaml'], files: files() }, out, 't')).toThrow('blueprint exploded');
     expect(snapshot(out)).toEqual(before);
     expect(readdirSync(base)).toEqual(['out']);
+    expect(staged()).toEqual([]);
   });
 
   it('files produced out of step with the planned paths are an internal error, and nothing is written', () => {

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_SITE_BYTES, build, compile, emit } from '../src/index.js';
+import { recoverOutput } from '../src/emit/journal.js';
+import { walk } from '../src/emit/tree.js';
 import { exampleText, mutate, root } from './helpers/site.js';
 // @ts-expect-error plain ESM script shared with the benchmark
 import { syntheticSite } from '../scripts/synthetic-site.mjs';
@@ -20,10 +22,19 @@ function consistentSite(dir: string): string {
   }
   return manifest.site;
 }
-const leftovers = (parent: string) => readdirSync(parent).filter((n) => n.includes('.sitec-'));
+/** sitec's working files beside the tree and inside it: none once a build is over. */
+/** Every file in the tree is one the manifest lists: nothing of the other site is left. */
+function onlyManifestFiles(dir: string): boolean {
+  const manifest = JSON.parse(readFileSync(join(dir, '.sitec-manifest.json'), 'utf8')) as { files: Record<string, string> };
+  return [...walk(dir)].filter(([, e]) => e.kind === 'file').every(([p]) => p === '.sitec-manifest.json' || p in manifest.files);
+}
+const leftovers = (parent: string) => [
+  ...readdirSync(parent).filter((n) => n.includes('.sitec-')),
+  ...(existsSync(join(parent, 'out')) ? readdirSync(join(parent, 'out')).filter((n) => n.startsWith('.sitec-') && n !== '.sitec-manifest.json') : []),
+];
 
 describe('the output directory survives crashes and races', () => {
-  it('a build killed between its two renames is repaired by the next one', () => {
+  it('a tree left by an older sitec killed between its two renames is repaired by the next build', () => {
     const base = mkdtempSync(join(tmpdir(), 'sitec-recover-'));
     const site = join(base, 'site.yaml');
     writeFileSync(site, exampleText);
@@ -43,11 +54,11 @@ describe('the output directory survives crashes and races', () => {
     const base = mkdtempSync(join(tmpdir(), 'sitec-lock-'));
     const site = join(base, 'site.yaml');
     writeFileSync(site, exampleText);
-    mkdirSync(join(base, '.out.sitec-lock'));
-    writeFileSync(join(base, '.out.sitec-lock', 'pid'), '999999');
+    mkdirSync(join(base, 'out/.sitec-lock'), { recursive: true });
+    writeFileSync(join(base, 'out/.sitec-lock', 'pid'), '999999');
     expect(build({ site, out: join(base, 'out') }).ok).toBe(true);
-    mkdirSync(join(base, '.out.sitec-lock'));
-    writeFileSync(join(base, '.out.sitec-lock', 'pid'), String(process.pid));
+    mkdirSync(join(base, 'out/.sitec-lock'));
+    writeFileSync(join(base, 'out/.sitec-lock', 'pid'), String(process.pid));
     const files = compile(exampleText, { file: 's' }).files;
     const started = Date.now();
     const busy = emit(files, join(base, 'out'), 'x2bee-idc', { lockWaitMs: 300 });
@@ -69,7 +80,7 @@ describe('the output directory survives crashes and races', () => {
     }
   }, 120_000);
 
-  it('a build killed at any moment leaves the previous tree or the new one, complete', async () => {
+  it('a build killed at any moment leaves the previous tree, the new one, or a committed journal the next build finishes', async () => {
     const base = mkdtempSync(join(tmpdir(), 'sitec-kill-'));
     writeFileSync(join(base, 'small.yaml'), exampleText);
     writeFileSync(join(base, 'big.yaml'), synth({ routes: 1500, clusters: 4, name: 'big' }));
@@ -80,11 +91,19 @@ describe('the output directory survives crashes and races', () => {
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
       await new Promise((r) => child.on('exit', r));
-      if (existsSync(join(base, 'out'))) expect(['x2bee-idc', 'big']).toContain(consistentSite(join(base, 'out')));
-      else expect(readdirSync(base).some((n) => n.startsWith('.out.sitec-old-'))).toBe(true); // the rename window: repaired below
+      const target = before === 'big' ? 'x2bee-idc' : 'big';
+      const journals = readdirSync(join(base, 'out')).filter((n) => n.startsWith('.sitec-staging-') && existsSync(join(base, 'out', n, 'journal.json')));
+      if (journals.length === 0) expect([before, target]).toContain(consistentSite(join(base, 'out')));
+      else {
+        // Killed while carrying out its journal: finishing it yields exactly the build that was killed.
+        recoverOutput(join(base, 'out'));
+        expect(consistentSite(join(base, 'out'))).toBe(target);
+        expect(onlyManifestFiles(join(base, 'out'))).toBe(true);
+      }
       // The next run repairs whatever the kill left.
       expect(spawnSync(process.execPath, [bin, 'build', 'small.yaml', '-o', 'out', '--force'], { cwd: base }).status).toBe(0);
       expect(consistentSite(join(base, 'out'))).toBe('x2bee-idc');
+      expect(onlyManifestFiles(join(base, 'out'))).toBe(true);
       expect(leftovers(base)).toEqual([]);
     }
   }, 120_000);

@@ -1,33 +1,25 @@
-import {
-  existsSync,
-  linkSync,
-  copyFileSync,
-  mkdirSync,
-  readFileSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-  chmodSync,
-} from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import type { OutputFile } from '../render/render.js';
+import { describeFsError, isFsError, makeDirs } from '../util/fs.js';
+import { refuseUnsafeTarget } from './guard.js';
+import { Staging, applyJournal, recoverOutput } from './journal.js';
+import { acquireLock, recoverLegacy } from './lock.js';
 import { MANIFEST_NAME, manifestFor, sha256 } from './manifest.js';
-import { compareFile, readOutputTree, removedFrom, type TreeSummary } from './tree.js';
-import { acquireLock, recover, siblings } from './lock.js';
+import { compareFile, neededDirectories, prunedDirectories, readOutputTree, removedFrom, sitecDirectories, type OutputTree, type TreeSummary } from './tree.js';
+import { compareStrings } from '../util/order.js';
 
 export interface EmitOptions {
-  /** Take over a non-empty directory without a manifest, and overwrite files sitec does not own. */
+  /** Take over a directory sitec does not own, or one written for another site, and overwrite files sitec does not own. */
   force?: boolean;
   /** The site file, which must not lie inside the output directory. */
   siteFile?: string;
   cwd?: string;
   /** How long to wait for another build writing the same directory. */
   lockWaitMs?: number;
+  /** Called between the journal's commit and carrying it out: crash tests stop a build there. */
+  onCommit?: () => void;
 }
 
 export type EmitSummary = TreeSummary;
@@ -43,11 +35,6 @@ const refuse = (code: string, message: string, hint?: string): EmitResult => ({
   diagnostics: [{ code, severity: 'error', message, ...(hint ? { hint } : {}) }],
 });
 
-const isInside = (child: string, parent: string) => {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
-};
-
 /**
  * What to write: files held in memory, or their paths up front (sorted) with
  * the contents produced one at a time, so a big site is written as it renders
@@ -56,100 +43,134 @@ const isInside = (child: string, parent: string) => {
 export type EmitInput = readonly OutputFile[] | { paths: readonly string[]; files: Iterable<OutputFile> };
 
 /**
- * Writes the output tree atomically: everything goes to a temporary sibling
- * first, then replaces the directory with two renames, so an interrupted build
- * leaves the previous output whole. Files the previous manifest does not list
- * (the user's own) are carried over untouched; owned files that are no longer
- * produced disappear. When nothing would change, nothing is written.
+ * Writes the output tree in place (see journal.ts): only files that change are
+ * written, owned files no longer produced and the directories they leave empty
+ * are removed, and nothing sitec does not own is moved, recreated or changed.
+ * When nothing would change, nothing is written.
  */
 export function emit(input: EmitInput, outDir: string, site: string, opts: EmitOptions = {}): EmitResult {
-  const out = resolve(opts.cwd ?? process.cwd(), outDir);
   const cwd = resolve(opts.cwd ?? process.cwd());
-  const guard = refuseUnsafeTarget(out, cwd, opts.siteFile);
-  if (guard) return guard;
-
-  const lock = acquireLock(out, opts.lockWaitMs);
-  if ('busy' in lock) {
-    return refuse('output-locked', `another sitec build (pid ${lock.busy}) is still writing ${outDir}`, 'wait for it to finish; a lock left by a process that is gone is taken over automatically');
-  }
+  const out = resolve(cwd, outDir);
+  const unsafe = refuseUnsafeTarget(out, cwd, opts.siteFile);
+  if (unsafe) return { ok: false, diagnostics: unsafe };
+  const { paths, files } = isFileList(input) ? { paths: input.map((f) => f.path), files: input } : input;
+  let created: string[] = [];
   try {
-    recover(out);
-    const { paths, files } = isFileList(input) ? { paths: input.map((f) => f.path), files: input } : input;
-    return write(paths, files, out, outDir, site, opts);
+    recoverLegacy(out);
+    // Refusals that need no lock come first, so a directory that is not ours is not even locked.
+    const early = readOutputTree(out, outDir);
+    if (!early.tree) return { ok: false, diagnostics: early.diagnostics };
+    const refused = refuseOwnership(early.tree, paths, outDir, site, opts.force === true);
+    if (refused) return refused;
+
+    created = makeDirs(out);
+    const lock = acquireLock(out, opts.lockWaitMs);
+    if ('busy' in lock) {
+      return refuse('output-locked', `another sitec build (pid ${lock.busy}) is still writing ${outDir}`, 'wait for it to finish; a lock left by a process that is gone is taken over automatically');
+    }
+    try {
+      recoverOutput(out);
+      return write(paths, files, out, outDir, site, opts);
+    } finally {
+      lock.release();
+    }
+  } catch (err) {
+    if (err instanceof ProducerFailure) throw err.cause;
+    // Failures of the file system are the user's to fix; anything else is a bug and stays an exception.
+    if (!isFsError(err)) throw err;
+    return refuse('output-write-failed', `could not write ${outDir}: ${describeFsError(err)}`);
   } finally {
-    lock.release();
+    // A directory this build created and left empty (it failed) goes again.
+    for (const dir of created.reverse()) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        break;
+      }
+    }
   }
 }
 
 const isFileList = (input: EmitInput): input is readonly OutputFile[] => Array.isArray(input);
 
+/** A directory that is not this site's, or a generated path taken by something sitec did not write. */
+function refuseOwnership(tree: OutputTree, paths: readonly string[], outDir: string, site: string, force: boolean): EmitResult | undefined {
+  if (!tree.exists) return undefined;
+  if (!force) {
+    if (!tree.manifest && tree.entries.size > 0) {
+      return refuse('output-not-owned', `${outDir} is not empty and was not written by sitec (no ${MANIFEST_NAME})`, 'choose an empty or new directory, or pass --force to add sitec\'s files to it (nothing already there is moved or removed)');
+    }
+    if (tree.manifest && tree.manifest.site !== site) {
+      return refuse('output-other-site', `${outDir} holds the output of site "${tree.manifest.site}", not "${site}"`, `build each site into its own directory; --force replaces site "${tree.manifest.site}"'s files with this site's`);
+    }
+  }
+  for (const path of paths) {
+    const entry = tree.entries.get(path);
+    if (entry && entry.kind === 'dir') return refuse('output-conflict', `${join(outDir, path)} is a directory; sitec writes a file there`, 'move it away');
+    if (entry && !force && !tree.owned.has(path)) return refuse('output-conflict', `${join(outDir, path)} exists and sitec did not write it`, 'move it away, or pass --force to overwrite it');
+  }
+  for (const dir of neededDirectories(paths)) {
+    const entry = tree.entries.get(dir);
+    if (entry && entry.kind !== 'dir') {
+      return refuse('output-conflict', `${join(outDir, dir)} is ${entry.kind === 'symlink' ? 'a symbolic link' : 'not a directory'}; sitec writes files under it`, entry.kind === 'symlink' ? 'sitec never writes through links: replace it with a directory' : 'move it away');
+    }
+  }
+  return undefined;
+}
+
 function write(paths: readonly string[], files: Iterable<OutputFile>, out: string, outDir: string, site: string, opts: EmitOptions): EmitResult {
+  const force = opts.force === true;
+  // Read again under the lock: another build may have written since the first look.
   const read = readOutputTree(out, outDir);
   if (!read.tree) return { ok: false, diagnostics: read.diagnostics };
   const tree = read.tree;
-  const { exists, owned, hasManifest, entries: oldFiles } = tree;
-  if (exists && !hasManifest && oldFiles.size > 0 && !opts.force) {
-    return refuse('output-not-owned', `${outDir} is not empty and was not written by sitec (no ${MANIFEST_NAME})`, 'choose an empty or new directory, or pass --force to write into it anyway');
-  }
-  const newPaths = new Set(paths);
-  if (!opts.force) {
-    for (const path of paths) {
-      if (oldFiles.has(path) && !owned.has(path)) {
-        return refuse('output-conflict', `${join(outDir, path)} exists and sitec did not write it`, 'move it away, or pass --force to overwrite it');
-      }
-    }
-  }
+  const refused = refuseOwnership(tree, paths, outDir, site, force);
+  if (refused) return refused;
 
-  const summary: TreeSummary = { added: [], changed: [], removed: removedFrom(tree, newPaths), unchanged: 0 };
+  const removed = removedFrom(tree, new Set(paths));
+  const pruned = prunedDirectories(tree, paths, removed);
+  const summary: TreeSummary = { added: [], changed: [], removed: [...removed, ...pruned.map((d) => `${d}/`)].sort(compareStrings), unchanged: 0 };
   const hashes: [string, string][] = [];
-  // Staging starts at the first difference; files found unchanged before it are
-  // linked over from the current tree, so a build that changes nothing writes nothing.
+  const moves: string[] = [];
   let staging: Staging | undefined;
-  const unchangedSoFar: string[] = [];
-  const startStaging = () => {
-    const s = new Staging(out);
-    for (const path of unchangedSoFar) s.carry(join(out, path), path);
-    return s;
-  };
   try {
     let i = 0;
     for (const f of producedBy(files)) {
       if (f.path !== paths[i++]) throw new Error(`internal: rendered ${f.path} where the plan has ${paths[i - 1] ?? 'nothing'}`);
       const state = compareFile(f, tree, out);
-      if (state === 'unchanged') summary.unchanged++;
-      else summary[state].push(f.path);
       hashes.push([f.path, sha256(f.content)]);
-      if (state === 'unchanged' && !staging) unchangedSoFar.push(f.path);
-      else (staging ??= startStaging()).write(f);
+      if (state === 'unchanged') {
+        summary.unchanged++;
+        continue;
+      }
+      summary[state].push(f.path);
+      (staging ??= new Staging(out)).write(f);
+      moves.push(f.path);
     }
     if (i !== paths.length) throw new Error(`internal: rendered ${i} files of the ${paths.length} planned`);
 
-    const manifest = manifestFor(site, hashes);
-    if (!staging && exists && summary.removed.length === 0 && existsSync(join(out, MANIFEST_NAME)) && readFileSync(join(out, MANIFEST_NAME), 'utf8') === manifest) {
+    const mine = sitecDirectories(tree);
+    // sitec's directories: those the files need that it made (or makes now), and those it made that still hold something of the user's.
+    const needed = neededDirectories(paths);
+    const gone = new Set(pruned);
+    const directories = new Set([
+      ...needed.filter((d) => mine.has(d) || !tree.entries.has(d) || (tree.manifest && !tree.manifest.directories)),
+      ...[...mine].filter((d) => tree.entries.get(d)?.kind === 'dir' && !gone.has(d)),
+    ]);
+    const manifest = manifestFor(site, hashes, directories);
+    const manifestPath = join(out, MANIFEST_NAME);
+    if (!staging && summary.removed.length === 0 && existsSync(manifestPath) && readFileSync(manifestPath, 'utf8') === manifest) {
       return { ok: true, diagnostics: [], summary };
     }
-    staging ??= startStaging();
-    // The user's own files ride along into the new tree; links are recreated, never followed.
-    for (const [path, entry] of oldFiles) {
-      if (owned.has(path) || path === MANIFEST_NAME || newPaths.has(path)) continue;
-      if (entry.kind === 'dir') {
-        staging.dir(path);
-        continue;
-      }
-      if (paths.some((p) => p.startsWith(`${path}/`))) continue;
-      if (entry.kind === 'symlink') staging.symlink(readlinkSync(join(out, path)), path);
-      else staging.carry(join(out, path), path);
-    }
-    writeFileSync(join(staging.root, MANIFEST_NAME), manifest);
-    staging.replace(out, exists);
+    staging ??= new Staging(out);
+    staging.write({ path: MANIFEST_NAME, content: manifest, mode: 0o644 });
+    staging.commit({ moves: [...moves, MANIFEST_NAME], removes: removed, prune: pruned });
   } catch (err) {
     staging?.discard();
-    // Failures to write are the user's to fix; a failure to render, or anything
-    // else, is a bug and stays an exception.
-    if (err instanceof ProducerFailure) throw err.cause;
-    if (typeof (err as NodeJS.ErrnoException).syscall !== 'string') throw err;
-    return refuse('output-write-failed', `could not write ${outDir}: ${(err as Error).message}`);
+    throw err;
   }
+  opts.onCommit?.();
+  applyJournal(out, staging.root);
   return { ok: true, diagnostics: [], summary };
 }
 
@@ -171,79 +192,3 @@ function* producedBy(files: Iterable<OutputFile>): Generator<OutputFile> {
     yield next.value;
   }
 }
-
-/** The temporary sibling a build writes into before it becomes the output directory. */
-class Staging {
-  readonly root: string;
-  private readonly tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  // One mkdir per directory and a chmod only where the umask took bits away:
-  // at tens of thousands of files, syscalls are the cost.
-  private readonly made = new Set<string>();
-  private readonly umask = process.umask();
-
-  constructor(out: string) {
-    this.root = siblings(out).staging(this.tag);
-    mkdirSync(this.root, { recursive: true });
-  }
-
-  private target(path: string): string {
-    const target = join(this.root, path);
-    const dir = dirname(target);
-    if (!this.made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.made.add(dir);
-    }
-    return target;
-  }
-
-  write(f: OutputFile): void {
-    const target = this.target(f.path);
-    writeFileSync(target, f.content, { mode: f.mode });
-    if ((f.mode & this.umask) !== 0) chmodSync(target, f.mode);
-  }
-
-  /** A file kept as it is: a hard link where the filesystem allows, else a copy. */
-  carry(from: string, path: string): void {
-    const target = this.target(path);
-    try {
-      linkSync(from, target);
-    } catch {
-      copyFileSync(from, target);
-    }
-  }
-
-  symlink(link: string, path: string): void {
-    symlinkSync(link, this.target(path));
-  }
-
-  dir(path: string): void {
-    mkdirSync(join(this.root, path), { recursive: true });
-  }
-
-  /** Two renames: the old tree steps aside, the new one takes its name, the old one goes. */
-  replace(out: string, exists: boolean): void {
-    const retired = siblings(out).retired(this.tag);
-    if (exists) renameSync(out, retired);
-    try {
-      renameSync(this.root, out);
-    } catch (err) {
-      if (exists) renameSync(retired, out);
-      throw err;
-    }
-    if (exists) rmSync(retired, { recursive: true, force: true });
-  }
-
-  discard(): void {
-    rmSync(this.root, { recursive: true, force: true });
-  }
-}
-
-function refuseUnsafeTarget(out: string, cwd: string, siteFile: string | undefined): EmitResult | undefined {
-  if (out === resolve('/')) return refuse('output-unsafe', 'refusing to write the output into /');
-  if (out === resolve(homedir())) return refuse('output-unsafe', 'refusing to write the output into the home directory', 'use a subdirectory such as out/');
-  if (existsSync(join(out, '.git'))) return refuse('output-unsafe', `refusing to write the output into the repository root ${out}`, 'use a subdirectory such as out/');
-  if (isInside(cwd, out)) return refuse('output-unsafe', `refusing to replace ${out}: it is the current directory or one of its parents`, 'use a subdirectory such as out/');
-  if (siteFile && isInside(resolve(cwd, siteFile), out)) return refuse('output-unsafe', `refusing to write the output into ${out}: the site file lives there`, 'keep site.yaml outside the output directory');
-  return undefined;
-}
-

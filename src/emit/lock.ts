@@ -3,10 +3,12 @@ import { basename, dirname, join } from 'node:path';
 
 /** How long a build waits for another build writing the same directory. */
 export const LOCK_WAIT_MS = 60_000;
+/** The lock directory, inside the output directory: its parent may be read-only (a mount point). */
+const LOCK = '.sitec-lock';
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -15,28 +17,13 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Names of the emitter's siblings of an output directory. */
-export function siblings(out: string) {
-  const parent = dirname(out);
-  const base = basename(out);
-  return {
-    parent,
-    lock: join(parent, `.${base}.sitec-lock`),
-    staging: (tag: string) => join(parent, `.${base}.sitec-staging-${tag}`),
-    retired: (tag: string) => join(parent, `.${base}.sitec-old-${tag}`),
-    stagingPrefix: `.${base}.sitec-staging-`,
-    retiredPrefix: `.${base}.sitec-old-`,
-  };
-}
-
 /**
- * One writer per output directory: a lock directory beside it (mkdir is atomic),
- * holding the writer's pid. A second build waits; a lock whose process is gone
- * is taken over.
+ * One writer per output directory: a lock directory inside it (mkdir is
+ * atomic) holding the writer's pid. A second build waits; a lock whose process
+ * is gone is taken over. The output directory must exist.
  */
 export function acquireLock(out: string, waitMs = LOCK_WAIT_MS): { release: () => void } | { busy: number } {
-  const { lock, parent } = siblings(out);
-  mkdirSync(parent, { recursive: true });
+  const lock = join(out, LOCK);
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
@@ -52,7 +39,7 @@ export function acquireLock(out: string, waitMs = LOCK_WAIT_MS): { release: () =
     } catch {
       // Between the holder's mkdir and its pid write; give it a moment.
     }
-    const stale = Number.isInteger(holder) ? !alive(holder) : Date.now() - safeMtime(lock) > 5_000;
+    const stale = Number.isInteger(holder) && holder > 0 ? !alive(holder) : Date.now() - safeMtime(lock) > 5_000;
     if (stale) {
       rmSync(lock, { recursive: true, force: true });
       continue;
@@ -71,24 +58,29 @@ function safeMtime(path: string): number {
 }
 
 /**
- * Repairs what a killed build can leave behind. Killed between its two renames,
- * the previous tree sits under a retired name and the directory is missing: put
- * it back. Staging trees of dead builds, and retired trees whose swap completed,
- * are removed. Runs under the lock.
+ * Repairs what builds of sitec before the in-place writer could leave beside an
+ * output directory: killed between the two renames of its swap, the previous
+ * tree sat under `.<name>.sitec-old-*` and the directory was missing, so it is
+ * put back; staging trees of dead builds are removed. A parent that cannot be
+ * read has nothing of ours to repair.
  */
-export function recover(out: string): void {
-  const s = siblings(out);
+export function recoverLegacy(out: string): void {
+  const parent = dirname(out);
+  const base = basename(out);
+  const retiredPrefix = `.${base}.sitec-old-`;
+  const stagingPrefix = `.${base}.sitec-staging-`;
   let names: string[];
   try {
-    names = readdirSync(s.parent);
+    names = readdirSync(parent);
   } catch {
     return;
   }
-  const retired = names.filter((n) => n.startsWith(s.retiredPrefix)).sort();
-  if (!existsSync(out) && retired.length > 0) renameSync(join(s.parent, retired.pop()!), out);
-  for (const name of retired) rmSync(join(s.parent, name), { recursive: true, force: true });
-  for (const name of names.filter((n) => n.startsWith(s.stagingPrefix))) {
-    const pid = Number(name.slice(s.stagingPrefix.length).split('-')[0]);
-    if (!Number.isInteger(pid) || !alive(pid) || pid === process.pid) rmSync(join(s.parent, name), { recursive: true, force: true });
+  if (!names.some((n) => n.startsWith(retiredPrefix) || n.startsWith(stagingPrefix))) return;
+  const retired = names.filter((n) => n.startsWith(retiredPrefix)).sort();
+  if (!existsSync(out) && retired.length > 0) renameSync(join(parent, retired.pop()!), out);
+  for (const name of retired) rmSync(join(parent, name), { recursive: true, force: true });
+  for (const name of names.filter((n) => n.startsWith(stagingPrefix))) {
+    const pid = Number(name.slice(stagingPrefix.length).split('-')[0]);
+    if (!Number.isInteger(pid) || !alive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
   }
 }

@@ -1,0 +1,162 @@
+import { chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { OutputFile } from '../render/render.js';
+import { compareStrings } from '../util/order.js';
+import { makeDirs } from '../util/fs.js';
+import { alive } from './lock.js';
+
+/**
+ * sitec writes an output directory in place. Every file that changes is first
+ * written to a staging directory inside the output directory (the same file
+ * system, so a rename moves it), then a journal listing every move, removal
+ * and emptied directory is committed with one rename, then the journal is
+ * carried out: each file replaced by a rename (a reader sees the old bytes or
+ * the new, never part of a file), the manifest last. A build killed before the
+ * commit leaves the tree as it was; killed after, the next sitec build on the
+ * directory finishes the journal before doing anything else.
+ *
+ * In place rather than swapping the whole tree: a swap must recreate every
+ * directory and file it does not own (losing modes, owners, ACLs) and cannot
+ * rename a mount point.
+ */
+export const LOCK_NAME = '.sitec-lock';
+export const STAGING_PREFIX = '.sitec-staging-';
+const JOURNAL = 'journal.json';
+
+/** sitec's working files inside an output directory, which no tree walk reports. */
+export const isInternal = (name: string): boolean => name === LOCK_NAME || name.startsWith(STAGING_PREFIX);
+
+export interface Journal {
+  /** Paths to move from staging into place, the manifest last. */
+  moves: string[];
+  /** Owned files to delete. */
+  removes: string[];
+  /** Directories sitec made to remove when empty, deepest first. */
+  prune: string[];
+}
+
+const asRoot = process.getuid?.() === 0;
+
+/** The staging directory of one build. */
+export class Staging {
+  readonly root: string;
+  private readonly files: string;
+  private readonly made = new Set<string>();
+  private readonly umask = process.umask();
+
+  constructor(out: string) {
+    this.root = join(out, `${STAGING_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+    this.files = join(this.root, 'files');
+    mkdirSync(this.root);
+    mkdirSync(this.files);
+  }
+
+  write(f: OutputFile | { path: string; content: string; mode: number }): void {
+    const target = join(this.files, f.path);
+    const dir = dirname(target);
+    if (!this.made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.made.add(dir);
+    }
+    writeFileSync(target, f.content, { mode: f.mode });
+    if ((f.mode & this.umask) !== 0) chmodSync(target, f.mode);
+  }
+
+  /** The commit point: after this rename the build happens, whatever stops this process. */
+  commit(journal: Journal): void {
+    const tmp = join(this.root, `${JOURNAL}.tmp`);
+    writeFileSync(tmp, JSON.stringify(journal));
+    renameSync(tmp, join(this.root, JOURNAL));
+  }
+
+  discard(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Carries out a committed journal; every step can run again after a crash. */
+export function applyJournal(out: string, root: string): void {
+  const journal = JSON.parse(readFileSync(join(root, JOURNAL), 'utf8')) as Journal;
+  for (const path of journal.moves) {
+    const from = join(root, 'files', path);
+    const to = join(out, path);
+    if (!exists(from)) continue; // moved before a crash
+    for (const dir of makeDirs(dirname(to))) inheritOwner(dir);
+    keepOwner(from, to);
+    renameSync(from, to);
+  }
+  for (const path of journal.removes) ignore(['ENOENT'], () => unlinkSync(join(out, path)));
+  for (const dir of journal.prune) ignore(['ENOENT', 'ENOTEMPTY', 'EEXIST'], () => rmdirSync(join(out, dir)));
+  rmSync(root, { recursive: true, force: true });
+}
+
+/** Staging directories holding a committed journal, oldest name first. */
+export function pendingJournals(out: string): string[] {
+  return stagingDirs(out).filter((name) => exists(join(out, name, JOURNAL)));
+}
+
+/**
+ * Repairs what an interrupted build left in the directory: committed journals
+ * are finished, staging directories of builds that died before committing are
+ * removed. Runs under the lock.
+ */
+export function recoverOutput(out: string): void {
+  for (const name of stagingDirs(out)) {
+    const root = join(out, name);
+    if (exists(join(root, JOURNAL))) applyJournal(out, root);
+    else {
+      const pid = Number(name.slice(STAGING_PREFIX.length).split('-')[0]);
+      if (!Number.isInteger(pid) || pid === process.pid || !alive(pid)) rmSync(root, { recursive: true, force: true });
+    }
+  }
+}
+
+function stagingDirs(out: string): string[] {
+  try {
+    return readdirSync(out).filter((n) => n.startsWith(STAGING_PREFIX)).sort(compareStrings);
+  } catch {
+    return [];
+  }
+}
+
+/** A replaced file keeps its owner and group: a build run as root does not take a user's tree away from them. */
+function keepOwner(from: string, to: string): void {
+  let old;
+  try {
+    old = lstatSync(to);
+  } catch {
+    return inheritOwner(from, dirname(to));
+  }
+  const now = lstatSync(from);
+  if (old.isFile() && (old.uid !== now.uid || old.gid !== now.gid)) ignore(['EPERM', 'EINVAL'], () => chownSync(from, old.uid, old.gid));
+}
+
+/**
+ * A new file or directory belongs where it lands: the group of a setgid
+ * directory, and, when root builds into a user's directory, that user.
+ */
+function inheritOwner(path: string, parent = dirname(path)): void {
+  const p = statSync(parent);
+  const now = lstatSync(path);
+  const uid = asRoot ? p.uid : now.uid;
+  const gid = asRoot || (p.mode & 0o2000) !== 0 ? p.gid : now.gid;
+  if (uid !== now.uid || gid !== now.gid) ignore(['EPERM', 'EINVAL'], () => chownSync(path, uid, gid));
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function ignore(codes: string[], fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if (!codes.includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  }
+}
