@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileText } from './helpers/site.js';
+import { compileText, root } from './helpers/site.js';
 import { edgeSite, installedNginxVersion, makeCertificates, nginxMainConf } from './helpers/edge-site.js';
 import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable, sh } from './helpers/netns.js';
 import { hasTool } from './helpers/tools.js';
@@ -12,10 +12,11 @@ import { hasTool } from './helpers/tools.js';
  * The host edge, end to end, with real iptables and real nginx in network
  * namespaces this test creates:
  *
- *   client 198.51.100.2 ── 198.51.100.1 edge 10.77.0.1 ── 10.77.0.11 node
+ *   client 198.51.100.2 ── 198.51.100.1 edge 10.77.0.1 ─┬─ 10.77.0.11 node
+ *                                                      └─ 10.77.0.12 node2
  *
- * The node runs a responder on the gateway's node port that echoes what it
- * received. Nothing outside these namespaces is touched.
+ * Each node runs a responder on the gateway's node port that echoes what it
+ * received and which node it is. Nothing outside these namespaces is touched.
  */
 const avail = netnsAvailable();
 const tools = ['nginx', 'curl', 'openssl', 'iptables-restore'].filter((t) => !hasTool(t));
@@ -28,11 +29,13 @@ const responder = `import http from 'node:http';
 const [host, port] = process.argv.slice(2);
 http.createServer((req, res) => {
   res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify({ remote: req.socket.remoteAddress, url: req.url, headers: req.headers }));
+  res.setHeader('connection', 'close');
+  res.end(JSON.stringify({ node: host, remote: req.socket.remoteAddress, url: req.url, headers: req.headers }));
 }).listen(Number(port), host, () => console.log('ready'));
 `;
 
 interface Echo {
+  node: string;
   remote: string;
   url: string;
   headers: Record<string, string>;
@@ -45,11 +48,12 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
   let client = '';
   let host = '';
   let node = '';
+  let node2 = '';
 
-  const filesFor = (masquerade: boolean) => {
-    const result = compileText(edgeSite({ certDir: work, nginxVersion: installedNginxVersion() ?? '1.22.1', masquerade }));
+  const filesFor = (masquerade: boolean, targetNodes?: string[]) => {
+    const result = compileText(edgeSite({ certDir: work, nginxVersion: installedNginxVersion() ?? '1.22.1', masquerade, targetNodes }));
     expect(result.diagnostics).toEqual([]);
-    const dir = join(work, masquerade ? 'masq' : 'plain');
+    const dir = join(work, `${masquerade ? 'masq' : 'plain'}-${(targetNodes ?? ['node-1']).join('-')}`);
     for (const f of result.files) {
       mkdirSync(dirname(join(dir, f.path)), { recursive: true });
       writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
@@ -91,6 +95,12 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     node = spaces.add('node');
     spaces.link(client, '198.51.100.2/24', host, '198.51.100.1/24');
     spaces.link(host, '10.77.0.1/24', node, '10.77.0.11/24');
+    // node2 hangs off its own link, routed by the host as part of 10.77.0.0/24.
+    node2 = spaces.add('node2');
+    const [hostSide, nodeSide] = spaces.link(host, undefined, node2, '10.77.0.12/32');
+    inNs(host, 'ip', ['route', 'add', '10.77.0.12/32', 'dev', hostSide]);
+    inNs(node2, 'ip', ['route', 'add', '10.77.0.1/32', 'dev', nodeSide]);
+    inNs(node2, 'ip', ['route', 'add', 'default', 'via', '10.77.0.1']);
     inNs(client, 'ip', ['route', 'add', 'default', 'via', '198.51.100.1']);
     inNs(node, 'ip', ['route', 'add', 'default', 'via', '10.77.0.1']);
     // The host's own rules, which sitec's must coexist with and leave alone:
@@ -101,6 +111,7 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     makeCertificates(work);
     writeFileSync(join(work, 'responder.mjs'), responder);
     await background(node, process.execPath, [join(work, 'responder.mjs'), '10.77.0.11', '30080'], /ready/);
+    await background(node2, process.execPath, [join(work, 'responder.mjs'), '10.77.0.12', '30080'], /ready/);
   }, 60_000);
 
   afterAll(() => {
@@ -122,7 +133,7 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     expect(echo).toMatchObject({ remote: '198.51.100.2', url: '/hello', headers: { host: 'app.example.test' } });
 
     const count = sitecRules().length;
-    expect(count).toBe(3); // one DNAT, FORWARD in and reply
+    expect(count).toBe(5); // one DNAT, FORWARD in and reply, and the jumps into the two chains
     expect(inNs(host, 'bash', [`${dir}/iptables/apply.sh`]).status).toBe(0);
     expect(sitecRules().length).toBe(count);
 
@@ -147,8 +158,65 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     const dir = filesFor(false);
     const before = rules();
     const r = inNs(host, 'bash', [`${dir}/iptables/apply.sh`, '--dry-run']);
-    expect(r.stdout).toContain('iptables -w -t nat -C PREROUTING -d 198.51.100.1/32 -p tcp -m tcp --dport 8080');
-    expect(r.stdout).toContain('-j DNAT --to-destination 10.77.0.11:30080');
+    expect(r.stdout).toContain('iptables-restore -w --noflush <<\'RULES\'');
+    expect(r.stdout).toMatch(/-A SITEC-[0-9A-F]{8}-DNAT -d 198\.51\.100\.1\/32 -p tcp -m tcp --dport 8080 .*-j DNAT --to-destination 10\.77\.0\.11:30080/);
+    expect(r.stdout).toMatch(/iptables -w -t nat -C PREROUTING -m comment --comment sitec:edge-test:gw:jump:prerouting -j SITEC-[0-9A-F]{8}-DNAT/);
+    expect(rules()).toBe(before);
+  });
+
+  /** Which nodes answer n new connections to the public port. */
+  const spread = (n: number) => {
+    const seen: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = get(['http://198.51.100.1:8080/']);
+      expect(r.status, r.stderr).toBe(0);
+      seen.push((JSON.parse(r.stdout) as Echo).node);
+    }
+    return [...new Set(seen)].sort();
+  };
+  /** The host's own rules, as the host had them before sitec ever ran. */
+  const foreign = (lines: string) => lines.split('\n').filter((l) => !l.includes('sitec:') && !/SITEC-/.test(l)).join('\n');
+
+  it('update: last month\'s rules (an earlier sitec, rules in the built-in chains, two nodes) are replaced by this month\'s (one node), remove.sh restores the host exactly', () => {
+    const legacy = join(root, 'test/fixtures/legacy-iptables');
+    const before = rules();
+    expect(inNs(host, 'bash', [`${legacy}/apply.sh`]).status).toBe(0);
+    expect(spread(6)).toEqual(['10.77.0.11', '10.77.0.12']);
+    const v1 = sitecRules();
+    expect(v1.some((l) => l.startsWith('-A PREROUTING -d 198.51.100.1/32'))).toBe(true);
+
+    const v2 = filesFor(false, ['node-1']);
+    const applied = inNs(host, 'bash', [`${v2}/iptables/apply.sh`]);
+    expect(applied.status, applied.stderr).toBe(0);
+    const now = sitecRules();
+    // Only v2's rules: nothing of v1 survives in a built-in chain, and nothing points at node-2.
+    expect(now.filter((l) => /^-A (PREROUTING|FORWARD|POSTROUTING) /.test(l)).map((l) => l.replace(/SITEC-[0-9A-F]{8}/, 'CHAIN').replace(/"/g, '')).sort()).toEqual([
+      '-A FORWARD -m comment --comment sitec:edge-test:gw:jump:forward -j CHAIN-FWD',
+      '-A PREROUTING -m comment --comment sitec:edge-test:gw:jump:prerouting -j CHAIN-DNAT',
+    ]);
+    expect(now.join('\n')).not.toContain('10.77.0.12');
+    expect(spread(6)).toEqual(['10.77.0.11']);
+    // Running it again changes nothing.
+    inNs(host, 'bash', [`${v2}/iptables/apply.sh`]);
+    expect(sitecRules()).toEqual(now);
+
+    expect(inNs(host, 'bash', [`${v2}/iptables/remove.sh`]).status).toBe(0);
+    expect(rules()).toBe(before);
+  });
+
+  it('update: v1 (two nodes, MASQUERADE) to v2 (one node, none): v2 alone remains, traffic reaches only v2\'s node; v2\'s remove restores the state before v1', () => {
+    const before = rules();
+    const v1 = filesFor(true, ['node-1', 'node-2']);
+    const v2 = filesFor(false, ['node-2']);
+    expect(inNs(host, 'bash', [`${v1}/iptables/apply.sh`]).status).toBe(0);
+    expect(spread(6)).toEqual(['10.77.0.11', '10.77.0.12']);
+    expect(rules()).toMatch(/-A POSTROUTING .*-j SITEC-[0-9A-F]{8}-SNAT/);
+    expect(inNs(host, 'bash', [`${v2}/iptables/apply.sh`]).status).toBe(0);
+    expect(rules()).not.toMatch(/SNAT|MASQUERADE.*sitec|10\.77\.0\.11/);
+    expect(spread(6)).toEqual(['10.77.0.12']);
+    expect(foreign(rules())).toBe(foreign(before));
+    // v1's remove.sh is not needed: v2's takes out everything this edge ever had.
+    expect(inNs(host, 'bash', [`${v2}/iptables/remove.sh`]).status).toBe(0);
     expect(rules()).toBe(before);
   });
 

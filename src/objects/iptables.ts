@@ -1,17 +1,47 @@
+import { createHash } from 'node:crypto';
 import type { EdgeModel } from '../resolve/model.js';
 
-/**
- * One iptables rule as data. apply.sh, remove.sh and rules.v4 all render the
- * same list, so what is added, what is removed and what is persisted agree.
- */
+export type Table = 'nat' | 'filter';
+export type Hook = 'PREROUTING' | 'POSTROUTING' | 'FORWARD';
+
+/** One rule as data: match and target arguments, the comment tag included; every token is a validated value. */
 export interface IptablesRule {
-  table: 'nat' | 'filter';
-  chain: 'PREROUTING' | 'POSTROUTING' | 'FORWARD';
-  /** A appends (order matters: DNAT spreading); I inserts (an ACCEPT must precede the host's own DROPs). */
-  op: 'A' | 'I';
-  /** Match and target arguments, the comment tag included; every token is a validated value. */
   args: string[];
   tag: string;
+}
+
+/**
+ * A chain of sitec's own, entered from a built-in chain by one jump rule.
+ * apply.sh replaces a chain's contents in one iptables-restore commit, so a
+ * host moves from last month's rules to this month's without a moment in
+ * between, and rules of a dropped node cannot survive an update.
+ */
+export interface IptablesChain {
+  table: Table;
+  name: string;
+  hook: Hook;
+  /** A appends (DNAT after the host's own PREROUTING rules); I inserts (ACCEPT before the host's FORWARD DROPs). */
+  op: 'A' | 'I';
+  /** The jump from the built-in chain, as iptables-save prints it (less the -A/-I and chain). */
+  jump: string[];
+  rules: IptablesRule[];
+}
+
+export interface EdgeIptables {
+  /** Every sitec rule of this edge carries a comment starting with this. */
+  tagPrefix: string;
+  /** The chains in use, in table order (nat, then filter); empty chains left out. */
+  chains: IptablesChain[];
+  /** Every chain name this edge can use, in use or not: apply.sh deletes the unused ones. */
+  allChains: { table: Table; name: string; hook: Hook }[];
+}
+
+/**
+ * Chain names are at most 28 characters, site and edge names up to 63 each:
+ * the names carry a digest of site and edge, the comments carry the names.
+ */
+export function chainBase(site: string, edge: string): string {
+  return `SITEC-${createHash('sha256').update(`${site}:${edge}`).digest('hex').slice(0, 8).toUpperCase()}`;
 }
 
 /**
@@ -20,12 +50,23 @@ export interface IptablesRule {
  * the rest); FORWARD accepts for the flows and their replies; MASQUERADE when
  * the host is not the nodes' default gateway.
  */
-export function edgeRules(site: string, edge: EdgeModel): IptablesRule[] {
-  const rules: IptablesRule[] = [];
-  const tag = (...parts: (string | number)[]) => ['sitec', site, edge.name, ...parts].join(':');
+export function edgeIptables(site: string, edge: EdgeModel): EdgeIptables {
+  const tagPrefix = `sitec:${site}:${edge.name}:`;
+  const tag = (...parts: (string | number)[]) => `${tagPrefix}${parts.join(':')}`;
+  const base = chainBase(site, edge.name);
+  const chain = (table: Table, suffix: string, hook: Hook, op: 'A' | 'I'): IptablesChain => ({
+    table,
+    name: `${base}-${suffix}`,
+    hook,
+    op,
+    jump: ['-m', 'comment', '--comment', tag('jump', hook.toLowerCase()), '-j', `${base}-${suffix}`],
+    rules: [],
+  });
+  const dnat = chain('nat', 'DNAT', 'PREROUTING', 'A');
+  const snat = chain('nat', 'SNAT', 'POSTROUTING', 'A');
+  const fwd = chain('filter', 'FWD', 'FORWARD', 'I');
   // The comment goes before the target, where iptables-save prints it.
-  const add = (table: IptablesRule['table'], chain: IptablesRule['chain'], op: IptablesRule['op'], t: string, matches: string[], target: string[]) =>
-    rules.push({ table, chain, op, tag: t, args: [...matches, '-m', 'comment', '--comment', t, ...target] });
+  const add = (c: IptablesChain, t: string, matches: string[], target: string[]) => c.rules.push({ tag: t, args: [...matches, '-m', 'comment', '--comment', t, ...target] });
   for (const f of edge.forwards) {
     const proto = f.protocol.toLowerCase();
     const flow = `${proto}-${f.publicPort}`;
@@ -33,7 +74,7 @@ export function edgeRules(site: string, edge: EdgeModel): IptablesRule[] {
       const n = edge.targets.length;
       edge.targets.forEach((target, i) => {
         const spread = i < n - 1 ? ['-m', 'statistic', '--mode', 'nth', '--every', String(n - i), '--packet', '0'] : [];
-        add('nat', 'PREROUTING', 'A', tag(flow, 'dnat', ip, target.name), [
+        add(dnat, tag(flow, 'dnat', ip, target.name), [
           ...(edge.interface ? ['-i', edge.interface] : []),
           '-d', `${ip}/32`, '-p', proto, '-m', proto, '--dport', String(f.publicPort),
           ...spread,
@@ -42,12 +83,17 @@ export function edgeRules(site: string, edge: EdgeModel): IptablesRule[] {
     }
     for (const target of edge.targets) {
       const node = `${target.ip}/32`;
-      add('filter', 'FORWARD', 'I', tag(flow, 'forward', target.name), ['-d', node, '-p', proto, '-m', proto, '--dport', String(f.nodePort), '-m', 'conntrack', '--ctstate', 'NEW,ESTABLISHED,RELATED'], ['-j', 'ACCEPT']);
-      add('filter', 'FORWARD', 'I', tag(flow, 'reply', target.name), ['-s', node, '-p', proto, '-m', proto, '--sport', String(f.nodePort), '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED'], ['-j', 'ACCEPT']);
+      add(fwd, tag(flow, 'forward', target.name), ['-d', node, '-p', proto, '-m', proto, '--dport', String(f.nodePort), '-m', 'conntrack', '--ctstate', 'NEW,ESTABLISHED,RELATED'], ['-j', 'ACCEPT']);
+      add(fwd, tag(flow, 'reply', target.name), ['-s', node, '-p', proto, '-m', proto, '--sport', String(f.nodePort), '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED'], ['-j', 'ACCEPT']);
       if (edge.masquerade) {
-        add('nat', 'POSTROUTING', 'A', tag(flow, 'masquerade', target.name), ['-d', node, '-p', proto, '-m', proto, '--dport', String(f.nodePort), '-m', 'conntrack', '--ctstate', 'DNAT'], ['-j', 'MASQUERADE']);
+        add(snat, tag(flow, 'masquerade', target.name), ['-d', node, '-p', proto, '-m', proto, '--dport', String(f.nodePort), '-m', 'conntrack', '--ctstate', 'DNAT'], ['-j', 'MASQUERADE']);
       }
     }
   }
-  return rules;
+  const all = [dnat, snat, fwd];
+  return {
+    tagPrefix,
+    chains: all.filter((c) => c.rules.length > 0),
+    allChains: all.map((c) => ({ table: c.table, name: c.name, hook: c.hook })),
+  };
 }

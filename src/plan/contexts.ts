@@ -1,6 +1,6 @@
 import { istioDownloadCommand, metallbManifestUrl } from '../model/apis.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
-import type { IptablesRule } from '../objects/iptables.js';
+import type { EdgeIptables } from '../objects/iptables.js';
 import { shellJoin, shellQuote } from '../util/quote.js';
 
 /** What the runbook blueprint reads: every command and number precomputed, no logic in the template. */
@@ -95,17 +95,30 @@ function lbAnnotation(annotations: Record<string, string>) {
   return { key, value, readers };
 }
 
-const ruleView = (r: IptablesRule) => ({ table: r.table, op: r.op, chain: r.chain, spec: shellJoin(r.args), tag: r.tag });
-
-export function iptablesContext(model: SiteModel, edge: EdgeModel, rules: IptablesRule[]) {
-  const views = rules.map(ruleView);
+/**
+ * What the iptables blueprints need. Specs are written twice: shell-quoted for
+ * the scripts' commands, and as iptables-save prints them for iptables-restore
+ * and for recognising the jumps among a host's rules (no token needs quotes).
+ */
+export function iptablesContext(model: SiteModel, edge: EdgeModel, ipt: EdgeIptables) {
+  const tables = (['nat', 'filter'] as const)
+    .map((name) => ({
+      name,
+      chains: ipt.chains.filter((c) => c.table === name).map((c) => ({ name: c.name, rules: c.rules.map((r) => r.args.join(' ')) })),
+      jumps: ipt.chains.filter((c) => c.table === name).map((c) => ({ hook: c.hook, op: c.op, spec: shellJoin(c.jump), saved: `-A ${c.hook} ${c.jump.join(' ')}`, chain: c.name })),
+    }))
+    .filter((t) => t.chains.length > 0);
+  const used = new Set(ipt.chains.map((c) => c.name));
   return {
     site: model.site,
     edge: edge.name,
     cluster: edge.cluster,
-    rules: views,
-    reversed: [...views].reverse(),
-    tables: (['nat', 'filter'] as const).map((name) => ({ name, rules: views.filter((r) => r.table === name) })).filter((t) => t.rules.length > 0),
+    tagPrefix: ipt.tagPrefix,
+    tables,
+    /** Every jump in use, as iptables-save prints it: apply.sh keeps these and removes every other rule with the tag. */
+    keep: tables.flatMap((t) => t.jumps.map((j) => j.saved)),
+    unused: ipt.allChains.filter((c) => !used.has(c.name)),
+    allChains: ipt.allChains,
   };
 }
 

@@ -7,7 +7,7 @@ import { kindCluster } from '../objects/kind.js';
 import { smokeTestDeployment, smokeTestService } from '../objects/smoke-test.js';
 import type { K8sObject } from '../objects/types.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
-import { edgeRules } from '../objects/iptables.js';
+import { edgeIptables } from '../objects/iptables.js';
 import { addonsContext, ciliumContext, corednsContext, metricsServerContext, iptablesContext, kubeProxyContext, meshScriptsContext, nginxContext, runbookContext } from './contexts.js';
 
 /** One output file: either data serialized as YAML, or a text blueprint with its context. */
@@ -44,9 +44,9 @@ function planMesh(model: SiteModel): FilePlan[] {
 function planEdge(model: SiteModel, edge: EdgeModel): FilePlan[] {
   const dir = `hosts/${edge.name}`;
   const files: FilePlan[] = [];
-  const rules = edgeRules(model.site, edge);
-  if (rules.length > 0) {
-    const context = iptablesContext(model, edge, rules);
+  const ipt = edgeIptables(model.site, edge);
+  if (ipt.chains.length > 0) {
+    const context = iptablesContext(model, edge, ipt);
     files.push(
       { path: `${dir}/iptables/apply.sh`, format: 'blueprint', blueprint: 'iptables-apply.sh', context, mode: 0o755 },
       { path: `${dir}/iptables/remove.sh`, format: 'blueprint', blueprint: 'iptables-remove.sh', context, mode: 0o755 },

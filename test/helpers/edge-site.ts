@@ -11,11 +11,13 @@ export interface EdgeSiteOptions {
   nginxVersion: string;
   masquerade?: boolean;
   httpNodePort?: number;
+  /** The workers the edge forwards to; default node-1 only. */
+  targetNodes?: string[];
 }
 
 /**
  * A small site whose addresses the end-to-end test recreates in network
- * namespaces: client 198.51.100.2 -> edge 198.51.100.1 | 10.77.0.1 -> node 10.77.0.11.
+ * namespaces: client 198.51.100.2 -> edge 198.51.100.1 | 10.77.0.1 -> node 10.77.0.11 (and node-2 10.77.0.12).
  */
 export function edgeSite(o: EdgeSiteOptions): string {
   return `site: edge-test
@@ -24,6 +26,7 @@ clusters:
     nodes:
       - { name: cp, ip: 10.77.0.10, role: control-plane }
       - { name: node-1, ip: 10.77.0.11, role: worker }
+      - { name: node-2, ip: 10.77.0.12, role: worker }
     podCIDR: 10.244.0.0/16
     serviceCIDR: 10.96.0.0/12
     kubeProxy: { mode: ipvs, strictARP: true }
@@ -48,6 +51,7 @@ routes:
 edges:
   - name: gw
     publicIPs: [198.51.100.1]
+    targetNodes: [${(o.targetNodes ?? ['node-1']).join(', ')}]
     nodesDefaultGateway: ${o.masquerade ? 'false' : 'true'}
     forwards:
       - { publicPort: 8080, gatewayPort: http2 }

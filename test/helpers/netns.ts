@@ -43,16 +43,17 @@ export class Namespaces {
     return name;
   }
 
-  /** A veth pair between two namespaces, each end with an address. */
-  link(a: string, aAddr: string, b: string, bAddr: string): void {
+  /** A veth pair between two namespaces, each end with an address when one is given; returns the two device names. */
+  link(a: string, aAddr: string | undefined, b: string, bAddr: string | undefined): [string, string] {
     const n = this.counter++;
     const ea = `${this.prefix}a${n}`;
     const eb = `${this.prefix}b${n}`;
     sh('ip', ['link', 'add', ea, 'netns', a, 'type', 'veth', 'peer', 'name', eb, 'netns', b]);
-    inNs(a, 'ip', ['addr', 'add', aAddr, 'dev', ea]);
-    inNs(b, 'ip', ['addr', 'add', bAddr, 'dev', eb]);
+    if (aAddr) inNs(a, 'ip', ['addr', 'add', aAddr, 'dev', ea]);
+    if (bAddr) inNs(b, 'ip', ['addr', 'add', bAddr, 'dev', eb]);
     inNs(a, 'ip', ['link', 'set', ea, 'up']);
     inNs(b, 'ip', ['link', 'set', eb, 'up']);
+    return [ea, eb];
   }
 
   /** Addresses the namespace owns without a peer, on its loopback (no dummy module needed). */
