@@ -11,6 +11,7 @@ describe('one port number per purpose', () => {
     expect(changed.sort()).toEqual([
       'README.md',
       'clusters/idc/istio-operator.yaml',
+      'hosts/ive/README.md',
       'hosts/ive/iptables/apply.sh',
       'hosts/ive/iptables/rules.v4',
       'hosts/ive/nginx/conf.d/00-sitec-x2bee-idc.conf',
@@ -31,6 +32,6 @@ describe('one port number per purpose', () => {
     const old = new Map(before.files.map((f) => [f.path, f.content]));
     const changed = after.files.filter((f) => old.get(f.path) !== f.content).map((f) => f.path);
     // remove.sh names only the edge's tag and chains: it removes any version's rules, so it does not change.
-    expect(changed.sort()).toEqual(['README.md', 'hosts/ive/iptables/apply.sh', 'hosts/ive/iptables/rules.v4']);
+    expect(changed.sort()).toEqual(['README.md', 'hosts/ive/README.md', 'hosts/ive/iptables/apply.sh', 'hosts/ive/iptables/rules.v4']);
   });
 });

@@ -26,7 +26,7 @@ describe('nginx directives follow the declared version', () => {
   it('redirect off: port 80 proxies instead of answering 301', () => {
     const server = confs(mutate(exampleText, ['httpsRedirect: true', 'httpsRedirect: false'])).find((f) => f.path.endsWith('hello-idc.x2bee.com.conf'))!.content;
     expect(server).not.toContain('return 301');
-    expect(server.match(/proxy_pass http:\/\/sitec_x2bee_idc_idc_http2;/g)).toHaveLength(2);
+    expect(server.match(/proxy_pass http:\/\/sitec_x2bee-idc_idc_http2;/g)).toHaveLength(2);
   });
 });
 

@@ -69,6 +69,7 @@ describe('sitec diff', () => {
       'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml': 'removed',
       'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hi-idc.x2bee.com.yaml': 'added',
       'clusters/idc/resources/45-smoke-tests/deployment.x2bee-stg.echo.yaml': 'changed',
+      'hosts/ive/README.md': 'changed',
       'hosts/ive/nginx/conf.d/hello-idc.x2bee.com.conf': 'removed',
       'hosts/ive/nginx/conf.d/hi-idc.x2bee.com.conf': 'added',
     });

@@ -1,6 +1,6 @@
 import { istioDownloadCommand, metallbManifestUrl } from '../model/apis.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
-import type { EdgeIptables } from '../objects/iptables.js';
+import { edgeIptables, type EdgeIptables } from '../objects/iptables.js';
 import { shellJoin, shellQuote } from '../util/quote.js';
 
 /** What the runbook blueprint reads: every command and number precomputed, no logic in the template. */
@@ -50,9 +50,10 @@ export function runbookContext(model: SiteModel) {
   };
 }
 
-function edgeRunbook(model: SiteModel, edge: EdgeModel) {
+export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
   const cluster = model.clusters.find((c) => c.name === edge.cluster)!;
   const firstHost = edge.nginx?.servers[0]?.name ?? cluster.virtualServices[0]?.host;
+  const ipt = edgeIptables(model.site, edge);
   return {
     name: edge.name,
     cluster: edge.cluster,
@@ -66,6 +67,9 @@ function edgeRunbook(model: SiteModel, edge: EdgeModel) {
     forwards: edge.forwards.map((f) => ({ ...f, destinations: edge.targets.map((t) => `${t.ip}:${f.nodePort}`).join(', ') })),
     firstForward: edge.forwards[0],
     tagPrefix: `sitec:${model.site}:${edge.name}:`,
+    site: model.site,
+    chains: ipt.chains.map((c) => `\`${c.name}\``).join(', '),
+    chainList: ipt.chains.map((c) => ({ table: c.table, name: c.name })),
     exampleHost: firstHost,
     nginx: edge.nginx
       ? {

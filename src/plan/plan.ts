@@ -8,7 +8,7 @@ import { smokeTestDeployment, smokeTestService } from '../objects/smoke-test.js'
 import type { K8sObject } from '../objects/types.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { edgeIptables } from '../objects/iptables.js';
-import { addonsContext, ciliumContext, corednsContext, metricsServerContext, iptablesContext, kubeProxyContext, meshScriptsContext, nginxContext, runbookContext } from './contexts.js';
+import { edgeRunbook, addonsContext, ciliumContext, corednsContext, metricsServerContext, iptablesContext, kubeProxyContext, meshScriptsContext, nginxContext, runbookContext } from './contexts.js';
 
 /** One output file: either data serialized as YAML, or a text blueprint with its context. */
 export type FilePlan =
@@ -43,7 +43,7 @@ function planMesh(model: SiteModel): FilePlan[] {
 /** hosts/<edge>/: what the host admins install. nginx gets one file per server name (each has its own certificate and can be enabled alone) plus one shared file. */
 function planEdge(model: SiteModel, edge: EdgeModel): FilePlan[] {
   const dir = `hosts/${edge.name}`;
-  const files: FilePlan[] = [];
+  const files: FilePlan[] = [{ path: `${dir}/README.md`, format: 'blueprint', blueprint: 'host-runbook.md', context: edgeRunbook(model, edge) }];
   const ipt = edgeIptables(model.site, edge);
   if (ipt.chains.length > 0) {
     const context = iptablesContext(model, edge, ipt);
@@ -55,7 +55,9 @@ function planEdge(model: SiteModel, edge: EdgeModel): FilePlan[] {
   }
   if (edge.nginx) {
     const context = nginxContext(model, edge);
-    files.push({ path: `${dir}/nginx/conf.d/00-sitec-${model.site}.conf`, format: 'blueprint', blueprint: 'nginx-shared.conf', context });
+    const shared = `00-sitec-${model.site}.conf`;
+    files.push({ path: `${dir}/nginx/install.sh`, format: 'blueprint', blueprint: 'nginx-install.sh', context: { site: model.site, edge: edge.name }, mode: 0o755 });
+    files.push({ path: `${dir}/nginx/conf.d/${shared}`, format: 'blueprint', blueprint: 'nginx-shared.conf', context });
     for (const server of edge.nginx.servers) {
       files.push({ path: `${dir}/nginx/conf.d/${server.name}.conf`, format: 'blueprint', blueprint: 'nginx-server.conf', context: { ...context, server } });
     }

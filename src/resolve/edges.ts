@@ -36,8 +36,9 @@ function resolveNginx(site: Site, edge: Edge, cluster: Cluster, targets: EdgeMod
     version: nginx.version,
     http2Directive: hasHttp2Directive(nginx.version),
     upstream: {
-      // nginx upstream names are identifiers; DNS labels only add '-', which nginx accepts but '_' reads better.
-      name: `sitec_${site.site}_${cluster.name}_${port.name}`.replace(/-/g, '_'),
+      // Site, cluster and port names never hold '_', so '_' between them keeps every name distinct
+      // (x2bee-idc/idc and x2bee/idc-idc once both became sitec_x2bee_idc_idc); nginx accepts '-' in upstream names.
+      name: upstreamName(site.site, cluster.name, port.name),
       gatewayPort: port.name,
       nodePort: port.nodePort!,
       servers: targets.map((t) => `${t.ip}:${port.nodePort}`),
@@ -51,3 +52,6 @@ function resolveNginx(site: Site, edge: Edge, cluster: Cluster, targets: EdgeMod
     buffers: { ...nginx.buffers },
   };
 }
+
+/** An nginx upstream name that no other site, cluster or port can produce. */
+export const upstreamName = (site: string, cluster: string, port: string): string => `sitec_${site}_${cluster}_${port}`;
