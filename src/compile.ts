@@ -7,7 +7,8 @@ import { render, type OutputFile } from './render/render.js';
 import type { SiteModel } from './resolve/model.js';
 import { resolve } from './resolve/resolve.js';
 import { checkInvariants } from './validate/invariants/index.js';
-import { validateSchema } from './validate/schema.js';
+import { checkSchema, validateSchema, type SchemaFault } from './validate/schema.js';
+import { keepAfterPruning, pruneInvalid } from './validate/partial.js';
 
 export interface CompileResult {
   /** True when there are no error diagnostics (warnings allowed). */
@@ -61,11 +62,25 @@ function validate(text: string, file: string): { site?: Site; source?: SiteSourc
   const loaded = load(text, file);
   if (!loaded.source || hasErrors(loaded.diagnostics)) return { diagnostics: loaded.diagnostics };
 
-  const schemaDiagnostics = validateSchema(loaded.data, loaded.source);
-  if (hasErrors(schemaDiagnostics)) return { diagnostics: schemaDiagnostics };
+  const schema = checkSchema(loaded.data, loaded.source);
+  if (hasErrors(schema.diagnostics)) return { diagnostics: [...schema.diagnostics, ...partialInvariants(loaded.data, schema.faults, loaded.source)] };
   const site = loaded.data as Site;
 
   const diagnostics = sortDiagnostics(checkInvariants(site, loaded.source));
   if (hasErrors(diagnostics)) return { diagnostics };
   return { site, source: loaded.source, diagnostics };
+}
+
+/**
+ * Schema errors do not hide the cross-field errors of the parts that did
+ * validate: the invariants run on what is left once the faulty parts are taken out.
+ */
+function partialInvariants(data: unknown, faults: SchemaFault[], source: SiteSource): Diagnostic[] {
+  // The least taken out first: the faulty fields alone, then the list entries holding them.
+  for (const by of ['fields', 'entries'] as const) {
+    const partial = pruneInvalid(data, faults, by);
+    if (!partial || hasErrors(validateSchema(partial.data, source))) continue;
+    return checkInvariants(partial.data as Site, source, partial.toOriginal).filter((d) => keepAfterPruning(d, partial));
+  }
+  return [];
 }

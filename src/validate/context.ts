@@ -6,7 +6,11 @@ import { locate, type SiteSource } from '../load/load.js';
 export class CheckContext {
   readonly diagnostics: Diagnostic[] = [];
   private readonly reported = new Set<string>();
-  constructor(readonly source: SiteSource) {}
+  /** Maps a path of the checked data to the file's: the identity, unless the schema left entries out (partial.ts). */
+  constructor(
+    readonly source: SiteSource,
+    private readonly toOriginal: (path: readonly PathSegment[]) => PathSegment[] = (p) => [...p],
+  ) {}
 
   error(code: string, path: PathSegment[], message: string, hint?: string): void {
     this.report('error', code, path, message, hint);
@@ -18,10 +22,12 @@ export class CheckContext {
 
   /** "line N" of a path, to point from one diagnostic at the other half of a conflict. */
   lineOf(path: PathSegment[]): string {
-    return `${formatPath(path)}, line ${locate(this.source, path).line}`;
+    const at = this.toOriginal(path);
+    return `${formatPath(at)}, line ${locate(this.source, at).line}`;
   }
 
-  private report(severity: Severity, code: string, path: PathSegment[], message: string, hint?: string): void {
+  private report(severity: Severity, code: string, checked: PathSegment[], message: string, hint?: string): void {
+    const path = this.toOriginal(checked);
     // One problem, one diagnostic: checks that walk a field from several sides report it once.
     const key = `${code}|${formatPath(path)}`;
     if (this.reported.has(key)) return;

@@ -52,11 +52,23 @@ export function compileValidator(schema: object): ValidateFunction {
  * in place, so later stages see one complete model.
  */
 export function validateSchema(data: unknown, source: SiteSource): Diagnostic[] {
+  return checkSchema(data, source).diagnostics;
+}
+
+/** Where a schema error sits: an unknown field (the key can go) or a value (its entry is invalid). */
+export type SchemaFault = { kind: 'unknown-field'; path: PathSegment[] } | { kind: 'value'; path: PathSegment[] };
+
+/** validateSchema, plus the place of every error, for checking the parts that did validate. */
+export function checkSchema(data: unknown, source: SiteSource): { diagnostics: Diagnostic[]; faults: SchemaFault[] } {
   const validate = validator();
-  if (validate(data)) return [];
+  if (validate(data)) return { diagnostics: [], faults: [] };
   const seen = new Set<string>();
   const diagnostics: Diagnostic[] = [];
+  const faults: SchemaFault[] = [];
   for (const err of validate.errors ?? []) {
+    const path = pathOf(err.instancePath);
+    if (err.keyword === 'additionalProperties') faults.push({ kind: 'unknown-field', path: [...path, String((err.params as { additionalProperty: string }).additionalProperty)] });
+    else faults.push({ kind: 'value', path });
     const d = toDiagnostic(err, source);
     if (!d) continue;
     const key = `${d.path}|${d.code}`;
@@ -64,7 +76,7 @@ export function validateSchema(data: unknown, source: SiteSource): Diagnostic[] 
     seen.add(key);
     diagnostics.push(d);
   }
-  return diagnostics;
+  return { diagnostics, faults };
 }
 
 function pathOf(instancePath: string): PathSegment[] {
@@ -123,11 +135,14 @@ function toDiagnostic(err: ErrorObject, source: SiteSource): Diagnostic | undefi
       const expected = String((err.params as { type: string }).type);
       const node = nodeAt(source, path);
       const quoted = expected === 'string' && isScalar(node) && typeof node.value !== 'string';
+      // The hint quotes what the user typed (1e3, ~, 010), not what YAML made of it (1000, null, 8).
+      const written = quoted && node.range ? source.text.slice(node.range[0], node.range[1]) : '';
+      const readAs = node && isScalar(node) ? (node.value === null ? 'null' : `a ${typeof node.value}`) : '';
       return base(
         'schema-type',
         `must be ${typeNames[expected] ?? expected}, got ${shown}`,
         path,
-        quoted ? `YAML reads ${shown} as a ${typeof (node as { value: unknown }).value}; quote it: "${String((node as { value: unknown }).value)}"` : formatHint,
+        quoted ? `YAML reads ${written} as ${readAs}${node.value === null || written === shown ? '' : ` (${shown})`}; quote it: ${JSON.stringify(written)}` : formatHint,
       );
     }
     case 'pattern':

@@ -116,6 +116,9 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
   }
   const pinned = pins.map((p) => parseIp(p.ip));
   metallb.pools.forEach((pool, pi) => {
+    if (pool.autoAssign && announced && !announced.includes(pool.name)) {
+      ctx.warn('pool-not-advertised', at('metallb', 'pools', pi, 'name'), `pool "${pool.name}" hands out addresses automatically, but the L2Advertisement "${metallb.l2Advertisement.name}" does not announce it: a Service given one of its addresses is unreachable`, `add "${pool.name}" to metallb.l2Advertisement.pools, or set autoAssign: false on it`);
+    }
     if (pool.autoAssign) return;
     const used = pinned.some((ip) => pool.addresses.some((a) => contains(parseRange(a), ip)));
     if (!used) {

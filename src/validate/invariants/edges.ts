@@ -4,6 +4,9 @@ import { admittedBy, clusterNameOf, edgeGateways, edgeServerNames, edgeTargetNod
 import { closest } from '../../util/suggest.js';
 import { checkUnique, type CheckContext } from '../context.js';
 
+
+/** The host's own SSH port, which a forward must never take. */
+const SSH_PORT = 22;
 /**
  * Edge hosts: every forward and the nginx upstream resolve to a fixed node port
  * of the gateway, public ports do not collide, and nginx serves only hosts that
@@ -71,7 +74,7 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
   const publicPorts = new Map<string, PathSegment[]>();
   const claim = (key: string, path: PathSegment[], what: string) => {
     const prev = publicPorts.get(key);
-    if (prev) ctx.error('edge-port-conflict', path, `${what} collides with ${ctx.lineOf(prev)} on edge host "${edge.name}"`, 'each public port carries one forward; nginx takes 80 and 443');
+    if (prev) ctx.error('edge-port-conflict', path, `${what} collides with ${ctx.lineOf(prev)} on edge host "${edge.name}"`, 'each public port carries one forward; the edge\'s own nginx takes 80 and 443: forward another public port, or leave those to nginx');
     else publicPorts.set(key, path);
   };
   if (edge.nginx) {
@@ -80,7 +83,11 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
   }
   edge.forwards.forEach((f, i) => {
     const port = gateway.ports.find((p) => p.name === f.gatewayPort);
-    claim(`${port?.protocol ?? 'TCP'}/${f.publicPort}`, at('forwards', i, 'publicPort'), `public port ${f.publicPort}`);
+    const proto = port?.protocol ?? 'TCP';
+    if (proto === 'TCP' && f.publicPort === SSH_PORT) {
+      ctx.error('edge-port-reserved', at('forwards', i, 'publicPort'), `public port 22 is the host's own SSH: DNAT would send every SSH connection to ${edge.publicIPs.join(', ')} into the cluster`, 'choose another public port; administer the host on 22');
+    }
+    claim(`${proto}/${f.publicPort}`, at('forwards', i, 'publicPort'), `public port ${f.publicPort}`);
     needNodePort(f.gatewayPort, at('forwards', i, 'gatewayPort'), `the forward of public port ${f.publicPort}`);
   });
 

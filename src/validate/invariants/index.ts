@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../../diagnostics.js';
+import type { Diagnostic, PathSegment } from '../../diagnostics.js';
 import type { SiteSource } from '../../load/load.js';
 import type { Site } from '../../model/site.js';
 import { CheckContext } from '../context.js';
@@ -16,8 +16,8 @@ import { checkRoutes } from './routes.js';
 /** The cross-field invariants, run on a schema-valid site with defaults filled. */
 export const invariantChecks = [checkNames, checkNodePorts, checkAddresses, checkIngress, checkRoutes, checkEdges, checkMesh, checkKind, checkPlatform, checkExtensions];
 
-export function checkInvariants(site: Site, source: SiteSource): Diagnostic[] {
-  const ctx = new CheckContext(source);
+export function checkInvariants(site: Site, source: SiteSource, toOriginal?: (path: readonly PathSegment[]) => PathSegment[]): Diagnostic[] {
+  const ctx = new CheckContext(source, toOriginal);
   for (const check of invariantChecks) check(site, ctx);
   return ctx.diagnostics;
 }
