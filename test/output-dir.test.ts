@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { build, check, compile, emit } from '../src/index.js';
 import { SYSTEM_DIRECTORIES } from '../src/emit/guard.js';
-import { pendingJournals } from '../src/emit/journal.js';
+import { LOCK_NAME, STAGING_PREFIX, pendingJournals } from '../src/emit/journal.js';
 import { exampleText, mutate, root } from './helpers/site.js';
 import { needsTool } from './helpers/tools.js';
 
@@ -295,5 +295,21 @@ umount out
     expect(full).toContain('no space left on the device (ENOSPC)');
     expect(full).not.toMatch(/\n\s+at /);
     expect(readFileSync(join(base, 'full-listing.txt'), 'utf8')).toBe('');
+  });
+});
+
+describe('.gitignore matches the working files sitec really makes', () => {
+  it.runIf(existsSync(join(root, '.git')) && needsTool('git'))('lock and staging inside the tree, and the older layout beside it; never the manifest', () => {
+    const names = (paths: string[]) => spawnSync('git', ['check-ignore', '--no-index', ...paths], { cwd: root, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const working = [
+      `out/onprem/${LOCK_NAME}/pid`,
+      `out/onprem/${STAGING_PREFIX}1234-abcd0123/files/README.md`,
+      `out/onprem/${STAGING_PREFIX}1234-abcd0123/journal.json`,
+      'out/.onprem.sitec-lock/pid',
+      'out/.onprem.sitec-staging-1234-abcd0123/README.md',
+      'out/.onprem.sitec-old-1234-abcd0123/README.md',
+    ];
+    expect(names(working)).toEqual(working);
+    expect(names(['out/onprem/.sitec-manifest.json', 'out/onprem/README.md'])).toEqual([]);
   });
 });

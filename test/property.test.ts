@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { compile } from '../src/index.js';
-import { root } from './helpers/site.js';
+import { mkdtempSync, writeFileSync, lstatSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { build, compile, compileFile, formatDiagnostics, type Diagnostic } from '../src/index.js';
+import { walk } from '../src/emit/tree.js';
+import { exampleText, mutate, root } from './helpers/site.js';
 import { validateObject } from './helpers/validate-objects.js';
 
 /**
@@ -79,6 +82,13 @@ function apply(text: string, mutations: Mutation[]): string {
   return doc.toString();
 }
 
+/** What a terminal is shown never carries a raw control character from the input. */
+function printsSafely(diagnostics: Diagnostic[], text: string): void {
+  const shown = formatDiagnostics(diagnostics, { source: text, max: 50 });
+  // eslint-disable-next-line no-control-regex
+  expect(shown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+}
+
 function checkOutcome(text: string): void {
   let result: ReturnType<typeof compile>;
   try {
@@ -86,6 +96,7 @@ function checkOutcome(text: string): void {
   } catch (err) {
     throw new Error(`compile threw ${(err as Error).stack}\n--- input ---\n${text.slice(0, 2000)}`);
   }
+  printsSafely(result.diagnostics, text);
   if (!result.ok) {
     expect(result.files).toEqual([]);
     expect(result.diagnostics.length).toBeGreaterThan(0);
@@ -134,4 +145,46 @@ describe('property: mutated sites', () => {
       { seed: SEED, numRuns: RUNS },
     );
   });
+});
+
+describe('property: bytes and trees', () => {
+  it('arbitrary bytes as a site file: never throw, one diagnostic or a compile, printed safely', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-bytes-'));
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(Buffer.from(exampleText, 'utf16le'), Buffer.from('\u001b[2J\u0007site: x\n'))), (bytes) => {
+        const file = join(dir, 'site.yaml');
+        writeFileSync(file, bytes);
+        const r = compileFile(file);
+        if (!r.ok) expect(r.diagnostics.length).toBeGreaterThan(0);
+        printsSafely(r.diagnostics, r.text ?? '');
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it('any sequence of builds into one directory leaves exactly what a fresh build of the last site writes, and no empty directory', () => {
+    const variants = [
+      exampleText,
+      mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6']),
+      mutate(exampleText, ['host: hello-idc.x2bee.com', 'host: bye-idc.x2bee.com']),
+      exampleText.slice(0, exampleText.indexOf('\nedges:') + 1),
+      mutate(exampleText, ['site: x2bee-idc', 'site: other-site']),
+    ];
+    const shape = (dir: string) =>
+      [...walk(dir)].map(([p, e]) => `${p} ${e.kind}`).join('\n');
+    fc.assert(
+      fc.property(fc.array(fc.nat(variants.length - 1), { minLength: 1, maxLength: 5 }), (seq) => {
+        const base = mkdtempSync(join(tmpdir(), 'sitec-seq-'));
+        const site = join(base, 'site.yaml');
+        for (const v of seq) {
+          writeFileSync(site, variants[v]!);
+          expect(build({ site, out: join(base, 'out'), force: true }).ok).toBe(true);
+        }
+        build({ site, out: join(base, 'fresh') });
+        expect(shape(join(base, 'out'))).toBe(shape(join(base, 'fresh')));
+        for (const [p, e] of walk(join(base, 'out'))) if (e.kind === 'file') expect(lstatSync(join(base, 'out', p)).size, p).toBe(lstatSync(join(base, 'fresh', p)).size);
+      }),
+      { seed: SEED, numRuns: Math.min(RUNS, 25) },
+    );
+  }, 120_000);
 });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { OutputFile } from '../render/render.js';
 import { compareStrings } from '../util/order.js';
 import { makeDirs } from '../util/fs.js';
-import { alive } from './lock.js';
+import { LOCK_NAME, alive } from './lock.js';
 
 /**
  * sitec writes an output directory in place. Every file that changes is first
@@ -20,7 +20,7 @@ import { alive } from './lock.js';
  * directory and file it does not own (losing modes, owners, ACLs) and cannot
  * rename a mount point.
  */
-export const LOCK_NAME = '.sitec-lock';
+export { LOCK_NAME };
 export const STAGING_PREFIX = '.sitec-staging-';
 const JOURNAL = 'journal.json';
 

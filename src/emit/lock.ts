@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 /** How long a build waits for another build writing the same directory. */
 export const LOCK_WAIT_MS = 60_000;
 /** The lock directory, inside the output directory: its parent may be read-only (a mount point). */
-const LOCK = '.sitec-lock';
+export const LOCK_NAME = '.sitec-lock';
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
@@ -23,7 +23,7 @@ export function alive(pid: number): boolean {
  * is gone is taken over. The output directory must exist.
  */
 export function acquireLock(out: string, waitMs = LOCK_WAIT_MS): { release: () => void } | { busy: number } {
-  const lock = join(out, LOCK);
+  const lock = join(out, LOCK_NAME);
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
