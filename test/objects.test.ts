@@ -78,13 +78,16 @@ describe.runIf(existsSync(upstream))('against upstream CRD schemas', () => {
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   // CRD schemas describe spec (apiVersion, kind and metadata are the API server's); check spec.
   const load = (rel: string) => ajv.compile(strictify((JSON.parse(readFileSync(`${upstream}/${rel}`, 'utf8')) as { properties: { spec: object } }).properties.spec) as object);
-  const validators: Record<string, ReturnType<typeof load>> = {
-    'metallb.io/v1beta1/IPAddressPool': load('metallb/ipaddresspool.v1beta1.json'),
-    'metallb.io/v1beta1/L2Advertisement': load('metallb/l2advertisement.v1beta1.json'),
-    'networking.istio.io/v1/Gateway': load('istio-crds/networking.istio.io.Gateway.v1.json'),
-    'networking.istio.io/v1/VirtualService': load('istio-crds/networking.istio.io.VirtualService.v1.json'),
-    'networking.istio.io/v1/Sidecar': load('istio-crds/networking.istio.io.Sidecar.v1.json'),
-  };
+  // Read inside the tests, never while vitest collects them: a bare clone has no ../shared.
+  let cached: Record<string, ReturnType<typeof load>> | undefined;
+  const validators = () =>
+    (cached ??= {
+      'metallb.io/v1beta1/IPAddressPool': load('metallb/ipaddresspool.v1beta1.json'),
+      'metallb.io/v1beta1/L2Advertisement': load('metallb/l2advertisement.v1beta1.json'),
+      'networking.istio.io/v1/Gateway': load('istio-crds/networking.istio.io.Gateway.v1.json'),
+      'networking.istio.io/v1/VirtualService': load('istio-crds/networking.istio.io.VirtualService.v1.json'),
+      'networking.istio.io/v1/Sidecar': load('istio-crds/networking.istio.io.Sidecar.v1.json'),
+    });
   it('the Kubernetes field-name fixture matches the Kubernetes 1.32 OpenAPI definitions', () => {
     const defs = (JSON.parse(readFileSync(`${upstream}/k8s/definitions.json`, 'utf8')) as { definitions: Record<string, { properties: object }> }).definitions;
     for (const [id, schema] of Object.entries(k8sFieldDefs)) {
@@ -97,7 +100,7 @@ describe.runIf(existsSync(upstream))('against upstream CRD schemas', () => {
       let checked = 0;
       for (const f of yamlFiles(text)) {
         const obj = parse(f.content) as { apiVersion: string; kind: string; spec: unknown };
-        const v = validators[`${obj.apiVersion}/${obj.kind}`];
+        const v = validators()[`${obj.apiVersion}/${obj.kind}`];
         if (!v) continue;
         checked++;
         const ok = v(obj.spec ?? {});
