@@ -22,6 +22,9 @@ export function syntheticSite({ routes, clusters, name = 'synthetic' }) {
       '    istio:',
       '      ingressGateway:',
       `        loadBalancerIP: 10.${a}.${b}.200`,
+      // nginx and DNAT both reach http2; the HPA keeps a pod on each of the two workers the edge targets.
+      '        trustedProxies: 1',
+      '        hpa: { minReplicas: 2 }',
       '        ports:',
       '          - { name: status-port, port: 15021 }',
       '          - { name: http2, port: 80, nodePort: 30080 }',

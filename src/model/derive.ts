@@ -117,3 +117,40 @@ export function clusterDnsIp(cluster: Cluster): string {
 
 export const metricsServerManifestUrl = (version: string): string =>
   `https://github.com/kubernetes-sigs/metrics-server/releases/download/${version}/components.yaml`;
+
+/** Gateway ports Envoy speaks HTTP on (Istio reads the protocol from the name's prefix), where X-Forwarded-* apply. */
+export const isHttpPortName = (name: string): boolean => /^(http|http2|https|grpc|grpc-web)(-|$)/.test(name);
+
+/** How the edge hosts reach a cluster's ingress gateway. */
+export interface EdgeTopology {
+  /** Indexes of the edges whose nginx proxies to the gateway. */
+  nginx: number[];
+  /** DNAT forwards that hand clients straight to an HTTP port of the gateway. */
+  httpForwards: { edge: number; forward: number }[];
+  /** Every node an edge sends traffic to, sorted by name. */
+  targetNodes: string[];
+}
+
+export function edgeTopology(site: Site, cluster: Cluster): EdgeTopology {
+  const topology: EdgeTopology = { nginx: [], httpForwards: [], targetNodes: [] };
+  const targets = new Set<string>();
+  (site.edges ?? []).forEach((edge, e) => {
+    if (clusterNameOf(site, edge) !== cluster.name) return;
+    if (edge.nginx) topology.nginx.push(e);
+    edge.forwards.forEach((f, i) => {
+      if (isHttpPortName(f.gatewayPort) && cluster.istio.ingressGateway.ports.some((p) => p.name === f.gatewayPort)) topology.httpForwards.push({ edge: e, forward: i });
+    });
+    if (edge.nginx || edge.forwards.length > 0) for (const n of edgeTargetNodes(cluster, edge)) targets.add(n.name);
+  });
+  topology.targetNodes = [...targets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return topology;
+}
+
+/**
+ * The proxies Envoy trusts in front of the gateway: as set, else one when an
+ * edge nginx fronts it (nginx's X-Forwarded-For and -Proto are then believed),
+ * else none (the client connects to Envoy itself).
+ */
+export function trustedProxiesOf(site: Site, cluster: Cluster): number {
+  return cluster.istio.ingressGateway.trustedProxies ?? (edgeTopology(site, cluster).nginx.length > 0 ? 1 : 0);
+}

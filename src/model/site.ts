@@ -391,6 +391,10 @@ export interface IngressGateway {
    */
   externalTrafficPolicy: 'Local' | 'Cluster';
   /**
+   * How many proxies in front of the gateway Envoy trusts for X-Forwarded-For and X-Forwarded-Proto (gatewayTopology.numTrustedProxies). Default: 1 when an edge host's nginx fronts this gateway, else 0. Set it when the same gateway is also reached by plain DNAT on an HTTP port: 1 lets a direct client forge X-Forwarded-For, 0 makes the application see the edge host as client and http as scheme.
+   */
+  trustedProxies?: number;
+  /**
    * The gateway Service's ports. They replace istioctl's default list, so list status-port 15021, http2 80->8080 and https 443->8443 again.
    *
    * @minItems 1

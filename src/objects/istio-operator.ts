@@ -33,6 +33,11 @@ export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOpe
     service,
   };
   if (Object.keys(ingress.serviceAnnotations).length > 0) k8s.serviceAnnotations = { ...ingress.serviceAnnotations };
+  if (ingress.trustedProxies > 0) {
+    // Per gateway, not mesh-wide: the east-west gateway and sidecars keep trusting nobody.
+    k8s.podAnnotations = { 'proxy.istio.io/config': JSON.stringify({ gatewayTopology: { numTrustedProxies: ingress.trustedProxies } }) };
+  }
+  if (ingress.edgeNodes) Object.assign(k8s, onEdgeNodes(ingress.edgeNodes, ingress.selector));
   const gatewayValues: Record<string, unknown> = {
     // hpaSpec patches the HPA only while autoscaling is on; the chart's own
     // min/max are set to the same numbers so both paths agree.
@@ -122,5 +127,37 @@ function pilotK8s(p: NonNullable<ClusterModel['istio']['pilot']>): Record<string
     ...(p.replicas !== undefined ? { replicaCount: p.replicas } : {}),
     ...(p.resources ? { resources: p.resources } : {}),
     ...(p.env.length > 0 ? { env: p.env } : {}),
+  };
+}
+
+/**
+ * With externalTrafficPolicy Local a node without a gateway pod drops the
+ * node-port traffic the edge hosts send it. The gateway runs only on those nodes
+ * (kubernetes.io/hostname is the node name), spread with a skew of at most one,
+ * so with at least as many replicas as nodes (an invariant) every one holds a pod.
+ * IstioOperator has no field for topology spread: an overlay patches the Deployment.
+ */
+function onEdgeNodes(nodes: string[], selector: Record<string, string>): Record<string, unknown> {
+  return {
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [...nodes] }] }],
+        },
+      },
+    },
+    overlays: [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'istio-ingressgateway',
+        patches: [
+          {
+            path: 'spec.template.spec.topologySpreadConstraints',
+            value: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { ...selector } } }],
+          },
+        ],
+      },
+    ],
   };
 }

@@ -87,6 +87,13 @@ export interface IngressModel {
   hpa: { minReplicas: number; maxReplicas: number; cpuTargetPercent: number };
   runAsRoot: boolean;
   consoleLoadBalancer: boolean;
+  /** gatewayTopology.numTrustedProxies: the proxies in front of Envoy whose X-Forwarded-* it believes. */
+  trustedProxies: number;
+  /**
+   * With externalTrafficPolicy Local, the nodes edge hosts send traffic to: the
+   * gateway runs only there, spread so each holds a pod (a node without one drops node-port traffic).
+   */
+  edgeNodes?: string[];
 }
 
 export interface GatewayModel {

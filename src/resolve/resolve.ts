@@ -10,6 +10,8 @@ import {
   metallbLoadBalancerIPsAnnotation,
   routeClusterName,
   targetPortOf,
+  edgeTopology,
+  trustedProxiesOf,
 } from '../model/derive.js';
 import type { ClusterMeshModel, ClusterModel, GatewayModel, KindModel, SiteModel } from './model.js';
 import type { Cluster } from '../model/site.js';
@@ -83,6 +85,8 @@ export function resolve(site: Site): SiteModel {
           hpa: { ...gw.hpa },
           runAsRoot: gw.runAsRoot,
           consoleLoadBalancer: gw.consoleLoadBalancer,
+          trustedProxies: trustedProxiesOf(site, c),
+          ...(exposesNodes && gw.externalTrafficPolicy === 'Local' && edgeTopology(site, c).targetNodes.length > 0 ? { edgeNodes: edgeTopology(site, c).targetNodes } : {}),
         },
         ...(c.istio.pilot ? { pilot: pilotOf(c.istio.pilot) } : {}),
         ...(c.istio.discoverySelectors ? { discoverySelectors: c.istio.discoverySelectors.map((s) => ({ matchLabels: { ...s.matchLabels } })) } : {}),

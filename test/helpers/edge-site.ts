@@ -35,6 +35,8 @@ clusters:
         - { name: lab, addresses: [10.77.0.200-10.77.0.210] }
     istio:
       ingressGateway:
+        trustedProxies: 1
+        hpa: { minReplicas: 2 }
         ports:
           - { name: status-port, port: 15021, nodePort: 30021 }
           - { name: http2, port: 80, nodePort: ${o.httpNodePort ?? 30080} }

@@ -4,6 +4,7 @@ import type { Site } from '../../model/site.js';
 import { CheckContext } from '../context.js';
 import { checkAddresses } from './addresses.js';
 import { checkEdges } from './edges.js';
+import { checkEdgeGateway } from './edge-gateway.js';
 import { checkMesh } from './mesh.js';
 import { checkKind } from './kind.js';
 import { checkPlatform } from './platform.js';
@@ -14,7 +15,7 @@ import { checkNodePorts } from './nodeports.js';
 import { checkRoutes } from './routes.js';
 
 /** The cross-field invariants, run on a schema-valid site with defaults filled. */
-export const invariantChecks = [checkNames, checkNodePorts, checkAddresses, checkIngress, checkRoutes, checkEdges, checkMesh, checkKind, checkPlatform, checkExtensions];
+export const invariantChecks = [checkNames, checkNodePorts, checkAddresses, checkIngress, checkRoutes, checkEdges, checkEdgeGateway, checkMesh, checkKind, checkPlatform, checkExtensions];
 
 export function checkInvariants(site: Site, source: SiteSource, toOriginal?: (path: readonly PathSegment[]) => PathSegment[]): Diagnostic[] {
   const ctx = new CheckContext(source, toOriginal);
