@@ -1,6 +1,7 @@
 import { istioDownloadCommand, metallbManifestUrl } from '../model/apis.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { edgeIptables, type EdgeIptables } from '../objects/iptables.js';
+import { rollbackLayers } from './resources.js';
 import { shellJoin, shellQuote } from '../util/quote.js';
 
 /** What the runbook blueprint reads: every command and number precomputed, no logic in the template. */
@@ -17,6 +18,7 @@ export function runbookContext(model: SiteModel) {
       return {
         name: c.name,
         dir: `clusters/${c.name}`,
+        rollback: rollbackLayers(model, c, `clusters/${c.name}`),
         metallb: c.metallb !== undefined,
         kubeProxy: c.kubeProxy,
         nodes: c.nodes,

@@ -1,11 +1,9 @@
-import { crossNetworkGateway, defaultSidecar, extension, gateway, virtualService } from '../objects/istio-networking.js';
 import { eastWestOperator, istioOperator } from '../objects/istio-operator.js';
 import { kustomization } from '../objects/kustomization.js';
-import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
-import { istioSystemNamespace, namespace } from '../objects/namespace.js';
-import { kindCluster } from '../objects/kind.js';
-import { smokeTestDeployment, smokeTestService } from '../objects/smoke-test.js';
+import { istioSystemNamespace } from '../objects/namespace.js';
+import { clusterResources } from './resources.js';
 import type { K8sObject } from '../objects/types.js';
+import { kindCluster } from '../objects/kind.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { edgeIptables } from '../objects/iptables.js';
 import { edgeRunbook, addonsContext, ciliumContext, corednsContext, metricsServerContext, iptablesContext, kubeProxyContext, meshScriptsContext, nginxContext, runbookContext } from './contexts.js';
@@ -67,24 +65,7 @@ function planEdge(model: SiteModel, edge: EdgeModel): FilePlan[] {
 
 function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
   const dir = `clusters/${cluster.name}`;
-  const api = model.versions.istioNetworkingApi;
-  const resources: { path: string; object: K8sObject }[] = [];
-  const add = (group: string, file: string, object: K8sObject) => resources.push({ path: `resources/${group}/${file}.yaml`, object });
-  if (cluster.metallb) {
-    for (const pool of cluster.metallb.pools) add('10-metallb', `ipaddresspool.${pool.name}`, ipAddressPool(pool));
-    const l2 = cluster.metallb.l2Advertisement;
-    add('10-metallb', `l2advertisement.${l2.name}`, l2Advertisement(l2));
-  }
-  for (const ns of cluster.namespaces) add('20-namespaces', `namespace.${ns.name}`, namespace(ns));
-  for (const gw of cluster.gateways) add('30-gateways', `gateway.${gw.namespace}.${gw.name}`, gateway(gw, api));
-  if (cluster.mesh?.eastWest) add('30-gateways', 'gateway.istio-system.cross-network-gateway', crossNetworkGateway(api));
-  if (cluster.sidecarDefaults) add('35-sidecars', 'sidecar.istio-system.default', defaultSidecar(cluster.sidecarDefaults, api));
-  for (const t of cluster.smokeTests) {
-    add('45-smoke-tests', `deployment.${t.namespace}.${t.name}`, smokeTestDeployment(t, cluster.name));
-    add('45-smoke-tests', `service.${t.namespace}.${t.name}`, smokeTestService(t));
-  }
-  for (const ext of cluster.extensions) add('50-extensions', `${ext.kind.toLowerCase()}.${ext.namespace}.${ext.name}`, extension(ext));
-  for (const vs of cluster.virtualServices) add('40-routes', `virtualservice.${vs.namespace}.${vs.name}`, virtualService(vs, api));
+  const resources = clusterResources(model, cluster);
 
   const files: FilePlan[] = [
     ...(cluster.kubeProxy

@@ -1,0 +1,64 @@
+import { crossNetworkGateway, defaultSidecar, extension, gateway, virtualService } from '../objects/istio-networking.js';
+import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
+import { namespace } from '../objects/namespace.js';
+import { smokeTestDeployment, smokeTestService } from '../objects/smoke-test.js';
+import type { K8sObject } from '../objects/types.js';
+import type { ClusterModel, SiteModel } from '../resolve/model.js';
+
+/** The apply layers of a cluster's kustomization, in apply order: what each holds and how it is rolled back. */
+export const LAYERS = [
+  { group: '10-metallb', holds: 'the MetalLB address pools and L2 advertisement', rollback: 'delete' as const, caution: 'only once no Service holds an address from them (after `istioctl uninstall`): a Service whose pool goes loses its address' },
+  { group: '20-namespaces', holds: 'the application namespaces', rollback: 'never' as const, caution: 'they stay: a namespace may hold workloads sitec did not create. Delete one by hand once `kubectl get all -n <namespace>` shows it empty' },
+  { group: '30-gateways', holds: 'the Istio Gateways', rollback: 'delete' as const, caution: 'traffic for their hosts stops at the ingress gateway' },
+  { group: '35-sidecars', holds: 'the mesh-wide default Sidecar', rollback: 'delete' as const, caution: 'sidecars go back to seeing every service' },
+  { group: '40-routes', holds: 'the VirtualServices', rollback: 'delete' as const, caution: 'their hosts answer 404 at the gateway' },
+  { group: '45-smoke-tests', holds: 'the smoke-test echo Deployments and Services', rollback: 'delete' as const, caution: '' },
+  { group: '50-extensions', holds: 'the EnvoyFilters and WasmPlugins', rollback: 'delete' as const, caution: '' },
+] as const;
+export type Layer = (typeof LAYERS)[number]['group'];
+
+export interface ClusterResource {
+  group: Layer;
+  /** resources/<group>/<file>.yaml */
+  path: string;
+  object: K8sObject;
+}
+
+/**
+ * A cluster's Kubernetes objects, one per file, named
+ * `<kind>.[<namespace>.]<name>` under the numbered directory of their layer.
+ */
+export function clusterResources(model: SiteModel, cluster: ClusterModel): ClusterResource[] {
+  const api = model.versions.istioNetworkingApi;
+  const resources: ClusterResource[] = [];
+  const add = (group: Layer, file: string, object: K8sObject) => resources.push({ group, path: `resources/${group}/${file}.yaml`, object });
+  if (cluster.metallb) {
+    for (const pool of cluster.metallb.pools) add('10-metallb', `ipaddresspool.${pool.name}`, ipAddressPool(pool));
+    const l2 = cluster.metallb.l2Advertisement;
+    add('10-metallb', `l2advertisement.${l2.name}`, l2Advertisement(l2));
+  }
+  for (const ns of cluster.namespaces) add('20-namespaces', `namespace.${ns.name}`, namespace(ns));
+  for (const gw of cluster.gateways) add('30-gateways', `gateway.${gw.namespace}.${gw.name}`, gateway(gw, api));
+  if (cluster.mesh?.eastWest) add('30-gateways', 'gateway.istio-system.cross-network-gateway', crossNetworkGateway(api));
+  if (cluster.sidecarDefaults) add('35-sidecars', 'sidecar.istio-system.default', defaultSidecar(cluster.sidecarDefaults, api));
+  for (const t of cluster.smokeTests) {
+    add('45-smoke-tests', `deployment.${t.namespace}.${t.name}`, smokeTestDeployment(t, cluster.name));
+    add('45-smoke-tests', `service.${t.namespace}.${t.name}`, smokeTestService(t));
+  }
+  for (const ext of cluster.extensions) add('50-extensions', `${ext.kind.toLowerCase()}.${ext.namespace}.${ext.name}`, extension(ext));
+  for (const vs of cluster.virtualServices) add('40-routes', `virtualservice.${vs.namespace}.${vs.name}`, virtualService(vs, api));
+  return resources;
+}
+
+/** The layers a cluster has, last applied first: the order to roll them back in. */
+export function rollbackLayers(model: SiteModel, cluster: ClusterModel, dir: string) {
+  const present = new Set(clusterResources(model, cluster).map((r) => r.group));
+  return LAYERS.filter((l) => present.has(l.group))
+    .reverse()
+    .map((l) => ({
+      group: l.group,
+      holds: l.holds,
+      command: l.rollback === 'delete' ? `kubectl delete --ignore-not-found -f ${dir}/resources/${l.group}/` : '',
+      caution: l.caution,
+    }));
+}
