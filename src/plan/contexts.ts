@@ -19,6 +19,8 @@ export function runbookContext(model: SiteModel) {
         name: c.name,
         dir: `clusters/${c.name}`,
         rollback: rollbackLayers(model, c, `clusters/${c.name}`),
+        meshMember: c.mesh !== undefined,
+        eastWest: c.mesh?.eastWest !== undefined,
         metallb: c.metallb !== undefined,
         kubeProxy: c.kubeProxy,
         nodes: c.nodes,
