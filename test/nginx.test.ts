@@ -70,3 +70,18 @@ describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS
     });
   }
 });
+
+describe('nginx versions from 1.18 (Ubuntu 22.04) on', () => {
+  it('1.18.0 is accepted and gets the directives 1.18 knows (http2 on the listen line)', () => {
+    const files = confs(mutate(exampleText, ['version: 1.22.1', 'version: 1.18.0']));
+    const server = files.find((f) => f.path.endsWith('hello-idc.x2bee.com.conf'))!.content;
+    expect(server).toContain('    listen 217.37.14.73:443 ssl http2;\n');
+    expect(server).not.toContain('http2 on;');
+  });
+  it('1.17 is refused, located, with the oldest supported version in the hint', () => {
+    const text = mutate(exampleText, ['version: 1.22.1', 'version: 1.17.10']);
+    const r = compileText(text);
+    expect(r.diagnostics.map((d) => [d.code, d.path])).toEqual([['schema-format', 'edges[0].nginx.version']]);
+    expect(r.diagnostics[0]!.message).toContain('an nginx version 1.18 or later');
+  });
+});

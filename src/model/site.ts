@@ -601,7 +601,7 @@ export interface Forward {
  */
 export interface Nginx {
   /**
-   * nginx version on the host; from 1.25.1 HTTP/2 is switched on with `http2 on;`, before with `listen ... http2`.
+   * nginx version on the host, 1.18 (Ubuntu 22.04's package) or later; from 1.25.1 HTTP/2 is switched on with `http2 on;`, before with `listen ... http2`. Every directive sitec writes exists in 1.18.
    */
   version: string;
   /**
