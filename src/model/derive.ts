@@ -68,7 +68,8 @@ export function edgeGateways(site: Site, edge: Edge, clusterName: string): Gatew
 export function edgeServerNames(site: Site, edge: Edge, clusterName: string): string[] {
   if (edge.nginx?.serverNames) return [...new Set(edge.nginx.serverNames)].sort();
   const gateways = new Set(edgeGateways(site, edge, clusterName).map((g) => g.name));
-  const hosts = site.routes.filter((r) => routeClusterName(site, r) === clusterName && gateways.has(r.gateway)).map((r) => r.host);
+  // nginx has no server_name for "every host": a catch-all route needs serverNames listed.
+  const hosts = site.routes.filter((r) => routeClusterName(site, r) === clusterName && gateways.has(r.gateway) && r.host !== '*').map((r) => r.host);
   return [...new Set(hosts)].sort();
 }
 
@@ -154,3 +155,6 @@ export function edgeTopology(site: Site, cluster: Cluster): EdgeTopology {
 export function trustedProxiesOf(site: Site, cluster: Cluster): number {
   return cluster.istio.ingressGateway.trustedProxies ?? (edgeTopology(site, cluster).nginx.length > 0 ? 1 : 0);
 }
+
+/** A route's VirtualService is named after its host; the catch-all "*" gets a name no host name can have (host names hold a dot). */
+export const virtualServiceName = (host: string): string => (host === '*' ? 'all-hosts' : host);

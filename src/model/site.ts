@@ -38,9 +38,13 @@ export type Port = number;
  */
 export type GoDuration = string;
 /**
- * A host name, or a wildcard covering one or more leading labels: '*.example.com'.
+ * A host a Gateway accepts: a host name, a wildcard covering one or more leading labels ('*.example.com'), or '*' for every host.
  */
-export type WildcardHostname = string;
+export type GatewayHost = string;
+/**
+ * The host clients use, or '*' for every host the route's Gateway accepts (one catch-all VirtualService).
+ */
+export type RouteHost = string;
 /**
  * A URI path prefix starting with '/', made of unreserved URL characters and '%', without '.' or '..' segments.
  */
@@ -513,11 +517,11 @@ export interface Gateway {
    */
   clusters?: [Dns1123Label, ...Dns1123Label[]];
   /**
-   * Hosts the Gateway accepts; wildcards like *.example.com cover one or more leading labels.
+   * Hosts the Gateway accepts; wildcards like *.example.com cover one or more leading labels, "*" covers every host (quote it in YAML).
    *
    * @minItems 1
    */
-  hosts: [WildcardHostname, ...WildcardHostname[]];
+  hosts: [GatewayHost, ...GatewayHost[]];
   /**
    * The plain-HTTP server.
    */
@@ -540,7 +544,7 @@ export interface Gateway {
  * One routed host: a VirtualService on a Gateway, forwarding path prefixes to a Service.
  */
 export interface Route {
-  host: Hostname;
+  host: RouteHost;
   gateway: Dns1123Label;
   cluster?: Dns1123Label;
   namespace: Dns1123Label;

@@ -11,6 +11,7 @@ import {
   routeClusterName,
   targetPortOf,
   edgeTopology,
+  virtualServiceName,
   trustedProxiesOf,
 } from '../model/derive.js';
 import type { ClusterMeshModel, ClusterModel, GatewayModel, KindModel, SiteModel } from './model.js';
@@ -110,7 +111,8 @@ export function resolve(site: Site): SiteModel {
       gateways,
       smokeTests: site.routes
         .filter((r) => r.smokeTest && routeClusterName(site, r) === c.name)
-        .map((r) => ({ name: r.service, namespace: r.namespace, port: r.port, host: r.host, image: site.versions.smokeTestImage }))
+        // A catch-all route answers any Host: the smoke test sends one that can never be a real site (RFC 2606 .invalid).
+        .map((r) => ({ name: r.service, namespace: r.namespace, port: r.port, host: r.host === '*' ? 'sitec-smoke-test.invalid' : r.host, image: site.versions.smokeTestImage }))
         .sort(byName),
       extensions: [
         ...site.envoyFilters.filter((e) => (e.clusters ?? [c.name]).includes(c.name)).map((e) => ({ kind: 'EnvoyFilter' as const, name: e.name, namespace: e.namespace, spec: e.spec })),
@@ -121,7 +123,7 @@ export function resolve(site: Site): SiteModel {
         .map((r) => {
           const g = gateways.find((x) => x.name === r.gateway)!;
           return {
-            name: r.host,
+            name: virtualServiceName(r.host),
             namespace: r.namespace,
             host: r.host,
             gateway: `${g.namespace}/${g.name}`,

@@ -1,7 +1,7 @@
 import type { Location, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 import { locate, type SiteSource } from '../load/load.js';
-import { clusterNameOf, edgeServerNames, edgeTargetNodes, edgeUpstreamPort, gatewayNamespace, targetPortOf } from '../model/derive.js';
+import { clusterNameOf, edgeServerNames, edgeTargetNodes, edgeUpstreamPort, gatewayNamespace, targetPortOf, virtualServiceName } from '../model/derive.js';
 import type { Site } from '../model/site.js';
 import { hostMatches } from '../util/hosts.js';
 import { contains, parseCidr, parseIp, parseRange } from '../util/ipv4.js';
@@ -119,10 +119,10 @@ function explainHost(site: Site, host: string, hop: HopFn): Hop[] {
         'VirtualService',
         `${route.namespace}/${route.host} matches ${route.paths.join(', ')} on Gateway ${gwNs}/${gw.name}`,
         ['routes', ri],
-        [`${dir}/resources/40-routes/virtualservice.${route.namespace}.${route.host}.yaml`],
+        [`${dir}/resources/40-routes/virtualservice.${route.namespace}.${virtualServiceName(route.host)}.yaml`],
       ),
     );
-    hops.push(hop('destination Service', `${route.service}.${route.namespace}.svc.${cluster.clusterDomain}:${route.port}`, ['routes', ri, 'service'], [`${dir}/resources/40-routes/virtualservice.${route.namespace}.${route.host}.yaml`]));
+    hops.push(hop('destination Service', `${route.service}.${route.namespace}.svc.${cluster.clusterDomain}:${route.port}`, ['routes', ri, 'service'], [`${dir}/resources/40-routes/virtualservice.${route.namespace}.${virtualServiceName(route.host)}.yaml`]));
   });
   return hops;
 }
