@@ -12,7 +12,7 @@ describe('extensions are checked against Istio\'s API when sitec builds', () => 
     { name: 'an unknown applyTo', edits: [['applyTo: HTTP_FILTER', 'applyTo: HTTP_FILTR']], code: 'schema-enum', path: 'envoyFilters[0].spec.configPatches[0].applyTo', at: 'HTTP_FILTR', hint: /did you mean "HTTP_FILTER"/ },
     { name: 'a WasmPlugin phase that does not exist', edits: [['phase: AUTHN', 'phase: AUTH']], code: 'schema-enum', path: 'wasmPlugins[0].spec.phase', at: 'AUTH\n' },
     { name: 'a WasmPlugin without url', edits: [['      url: oci://ghcr.io/istio-ecosystem/wasm-extensions/basic_auth:1.12.0\n', '']], code: 'schema-missing-field', path: 'wasmPlugins[0].spec.url', at: 'selector:\n        matchLabels: { app: httpbin }' },
-    { name: 'an extension in an undeclared namespace', edits: [['    namespace: istioinaction\n    clusters: [west]\n    spec:\n      workloadSelector', '    namespace: webapps\n    clusters: [west]\n    spec:\n      workloadSelector']], code: 'extension-unknown-namespace', path: 'envoyFilters[0].namespace', at: 'webapps' },
+    { name: 'an extension in an undeclared namespace', edits: [['    namespace: istioinaction\n    clusters: [west-cluster]\n    spec:\n      workloadSelector', '    namespace: webapps\n    clusters: [west-cluster]\n    spec:\n      workloadSelector']], code: 'extension-unknown-namespace', path: 'envoyFilters[0].namespace', at: 'webapps' },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -30,7 +30,7 @@ describe('extensions are checked against Istio\'s API when sitec builds', () => 
   it('free-form blocks pass through byte for byte (Lua code, plugin config)', () => {
     const out = compileText(kindText).files.find((f) => f.path.endsWith('envoyfilter.istioinaction.webapp-lua-extension.yaml'))!.content;
     expect(out).toContain('            inlineCode: |\n              function envoy_on_request(request_handle)\n                request_handle:headers():add("x-istioinaction", "lua")\n              end\n');
-    expect(compileText(kindText).files.some((f) => f.path === 'clusters/east/resources/50-extensions/envoyfilter.istioinaction.webapp-lua-extension.yaml')).toBe(false);
+    expect(compileText(kindText).files.some((f) => f.path === 'clusters/east-cluster/resources/50-extensions/envoyfilter.istioinaction.webapp-lua-extension.yaml')).toBe(false);
   });
 });
 

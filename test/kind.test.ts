@@ -10,7 +10,7 @@ const file = (text: string, path: string) => compileText(text).files.find((f) =>
 
 describe('kind output', () => {
   it('maps every fixed node port to the same host port on the control-plane node', () => {
-    const cfg = parse(file(kindText, 'clusters/west/kind-config.yaml')!) as { networking: unknown; nodes: { role: string; extraPortMappings: { containerPort: number; hostPort: number }[] }[] };
+    const cfg = parse(file(kindText, 'clusters/west-cluster/kind-config.yaml')!) as { networking: unknown; nodes: { role: string; extraPortMappings: { containerPort: number; hostPort: number }[] }[] };
     expect(cfg.networking).toEqual({ podSubnet: '10.10.0.0/16', serviceSubnet: '10.100.0.0/24' });
     const ports = cfg.nodes[0]!.extraPortMappings;
     expect(ports.map((p) => p.containerPort)).toEqual([30000, 30001, 30002, 30003, 30004, 30005]);
@@ -18,20 +18,20 @@ describe('kind output', () => {
   });
   it('changing the gateway node port moves the Service and the kind port mapping together', () => {
     const text = mutate(kindText, ['nodePort: 30005 }', 'nodePort: 30443 }']);
-    const cfg = file(text, 'clusters/west/kind-config.yaml')!;
+    const cfg = file(text, 'clusters/west-cluster/kind-config.yaml')!;
     expect(cfg).toContain('containerPort: 30443\n        hostPort: 30443');
     expect(cfg).not.toContain('30005');
-    expect(file(text, 'clusters/west/istio-operator.yaml')).toContain('nodePort: 30443');
+    expect(file(text, 'clusters/west-cluster/istio-operator.yaml')).toContain('nodePort: 30443');
   });
   it('privileged proxies where asked, and only there', () => {
-    expect((parse(file(kindText, 'clusters/west/istio-operator.yaml')!) as { spec: { values: { global: { proxy?: unknown } } } }).spec.values.global.proxy).toEqual({ privileged: true });
-    expect((parse(file(kindText, 'clusters/east/istio-operator.yaml')!) as { spec: { values: { global: { proxy?: unknown } } } }).spec.values.global.proxy).toBeUndefined();
+    expect((parse(file(kindText, 'clusters/west-cluster/istio-operator.yaml')!) as { spec: { values: { global: { proxy?: unknown } } } }).spec.values.global.proxy).toEqual({ privileged: true });
+    expect((parse(file(kindText, 'clusters/east-cluster/istio-operator.yaml')!) as { spec: { values: { global: { proxy?: unknown } } } }).spec.values.global.proxy).toBeUndefined();
   });
   it('remote secrets name an API server the other kind cluster reaches', () => {
-    expect(file(kindText, 'scripts/remote-secrets.sh')).toContain('remote kind-west west kind-east --server=https://172.18.0.2:6443');
+    expect(file(kindText, 'scripts/remote-secrets.sh')).toContain('remote kind-west west-cluster kind-east --server=https://172.18.0.2:6443');
   });
   it('addons: manifests from the Istio release, Services patched onto their node ports', () => {
-    const script = file(kindText, 'clusters/east/addons.sh')!;
+    const script = file(kindText, 'clusters/east-cluster/addons.sh')!;
     expect(script).toContain('"$istio_dir/samples/addons/jaeger.yaml"');
     expect(script).toContain(`patch service tracing -p '{"spec":{"type":"NodePort","ports":[{"port":80,"nodePort":31004}]}}'`);
   });

@@ -163,7 +163,7 @@ describe('edge scripts', () => {
 
 describe('--dry-run prints commands that can be pasted', () => {
   it('JSON arguments keep their quotes, and the printout runs as the same words', () => {
-    const addons = compile(readFileSync(join(root, 'examples/kind/site.yaml'), 'utf8'), { file: 'k' }).files.find((f) => f.path === 'clusters/west/addons.sh')!;
+    const addons = compile(readFileSync(join(root, 'examples/kind/site.yaml'), 'utf8'), { file: 'k' }).files.find((f) => f.path === 'clusters/west-cluster/addons.sh')!;
     const dir = mkdtempSync(join(tmpdir(), 'sitec-show-'));
     writeFileSync(join(dir, 'addons.sh'), addons.content);
     const r = spawnSync('bash', [join(dir, 'addons.sh'), '--dry-run'], { encoding: 'utf8' });

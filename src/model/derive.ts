@@ -87,8 +87,24 @@ export function admittedBy(gateways: Gateway[], host: string): boolean {
   return gateways.some((g) => g.hosts.some((h) => hostMatches(h, host)));
 }
 
-/** The kubeconfig context the scripts use for a cluster. */
-export const contextOf = (cluster: Cluster): string => cluster.context ?? cluster.name;
+/** The name kind knows a kind cluster by: its own, or the cluster's. */
+export const kindClusterName = (cluster: Cluster): string => cluster.kind?.name ?? cluster.name;
+
+/** The kubeconfig context the scripts use for a cluster: as given, kind's kind-<name>, or the cluster's name. */
+export const contextOf = (cluster: Cluster): string => cluster.context ?? (cluster.kind ? `kind-${kindClusterName(cluster)}` : cluster.name);
+
+/**
+ * The names kind gives a cluster's nodes, in the order they are declared:
+ * <name>-control-plane, <name>-control-plane2, ... and <name>-worker, <name>-worker2, ...
+ */
+export function kindNodeNames(cluster: Cluster): string[] {
+  const k = kindClusterName(cluster);
+  const seen = { 'control-plane': 0, worker: 0 };
+  return cluster.nodes.map((n) => {
+    const i = ++seen[n.role];
+    return `${k}-${n.role}${i > 1 ? i : ''}`;
+  });
+}
 
 /** Istio's samples/addons: the manifest, the Service it creates and the Service port to expose. */
 export const KIND_ADDONS = {

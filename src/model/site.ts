@@ -485,6 +485,7 @@ export interface Namespace {
  * kind settings.
  */
 export interface Kind {
+  name?: Dns1123Label;
   network: Cidr;
   /**
    * Node image, e.g. kindest/node:v1.32.2; leave out for kind's default.

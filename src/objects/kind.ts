@@ -20,7 +20,7 @@ export function kindCluster(cluster: ClusterModel): KindCluster {
   return {
     kind: 'Cluster',
     apiVersion: API.kind,
-    name: cluster.name,
+    name: kind.name,
     networking: { podSubnet: cluster.podCIDR, serviceSubnet: cluster.serviceCIDR },
     nodes: cluster.nodes.map((n, i) => ({
       role: n.role,

@@ -143,6 +143,8 @@ export interface NginxModel {
 }
 
 export interface KindModel {
+  /** The name kind knows the cluster by (kind-<name> context, <name>-... nodes). */
+  name: string;
   network: string;
   image?: string;
   privilegedProxy: boolean;

@@ -4,6 +4,7 @@ import {
   clusterDnsIp,
   metricsServerManifestUrl,
   contextOf,
+  kindClusterName,
   kindHostPorts,
   gatewayClusterNames,
   gatewayNamespace,
@@ -173,6 +174,7 @@ function kindOf(c: Cluster): KindModel {
   const kind = c.kind!;
   const controlPlane = c.nodes.find((n) => n.role === 'control-plane')!;
   return {
+    name: kindClusterName(c),
     network: kind.network,
     ...(kind.image ? { image: kind.image } : {}),
     privilegedProxy: kind.privilegedProxy,

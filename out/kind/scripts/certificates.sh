@@ -78,7 +78,7 @@ cacerts() {
     --dry-run=client -o yaml | kubectl --context "$2" apply -f -
 }
 
-intermediate east '/O=Istio/CN=Intermediate CA/L=east' east.intermediate.root.istio.kind.example.com
-intermediate west '/O=Istio/CN=Intermediate CA/L=west' west.intermediate.root.istio.kind.example.com
-cacerts east kind-east
-cacerts west kind-west
+intermediate east-cluster '/O=Istio/CN=Intermediate CA/L=east-cluster' east-cluster.intermediate.root.istio.kind.example.com
+intermediate west-cluster '/O=Istio/CN=Intermediate CA/L=west-cluster' west-cluster.intermediate.root.istio.kind.example.com
+cacerts east-cluster kind-east
+cacerts west-cluster kind-west

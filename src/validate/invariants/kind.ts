@@ -1,6 +1,6 @@
 import type { Site } from '../../model/site.js';
 import type { PathSegment } from '../../diagnostics.js';
-import { kindHostPorts, nodePortRangeOf } from '../../model/derive.js';
+import { kindClusterName, kindHostPorts, kindNodeNames, nodePortRangeOf } from '../../model/derive.js';
 import { parseCidr, parseRange } from '../../util/ipv4.js';
 import type { CheckContext } from '../context.js';
 
@@ -16,6 +16,15 @@ export function checkKind(site: Site, ctx: CheckContext): void {
     if (!c.nodes.some((n) => n.role === 'control-plane')) {
       ctx.error('kind-no-control-plane', at('nodes'), `kind cluster "${c.name}" lists no control-plane node`, 'kind maps host ports on the first control-plane node; declare it with role: control-plane');
     }
+    // kind names the context and the nodes itself; the scripts use those names, so the site must too.
+    const kindName = kindClusterName(c);
+    if (c.context !== undefined && c.context !== `kind-${kindName}`) {
+      ctx.error('kind-context-mismatch', at('context'), `kind names the context of cluster "${kindName}" kind-${kindName}, not ${c.context}`, c.kind.name ? `remove context (it is derived), or set kind.name to the name kind knows the cluster by` : `remove context (it is derived), or set kind.name: ${c.context.replace(/^kind-/, '')} if kind knows the cluster by that name`);
+    }
+    const expected = kindNodeNames(c);
+    c.nodes.forEach((n, ni) => {
+      if (n.name !== expected[ni]) ctx.error('kind-node-name', at('nodes', ni, 'name'), `kind names this ${n.role} node ${expected[ni]}, not ${n.name}`, `kind derives node names from the cluster name "${kindName}" and the order of the nodes: use ${expected[ni]}`);
+    });
     const network = parseCidr(c.kind.network);
     c.metallb?.pools.forEach((pool, pi) =>
       pool.addresses.forEach((a, ai) => {
