@@ -177,6 +177,10 @@ export interface Cluster {
    */
   nodePortRange: string;
   /**
+   * The cluster's Kubernetes version (kubectl version: Server Version), e.g. 1.32 or v1.32.2. Checked against Istio's published support table for versions.istio: outside the supported versions a warning, outside the tested ones an error.
+   */
+  kubernetesVersion?: string;
+  /**
    * kube-proxy settings sitec's script enforces (only mode and ipvs.strictARP change). Leave out on managed clusters: sitec then writes no kube-proxy script. MetalLB in L2 mode under IPVS needs strictARP.
    */
   kubeProxy?: {

@@ -7,6 +7,7 @@ import { checkEdges } from './edges.js';
 import { checkEdgeGateway } from './edge-gateway.js';
 import { checkMesh } from './mesh.js';
 import { checkKind } from './kind.js';
+import { checkKubernetesVersions } from './kubernetes-version.js';
 import { checkPlatform } from './platform.js';
 import { checkExtensions } from './extensions.js';
 import { checkIngress } from './ingress.js';
@@ -15,7 +16,7 @@ import { checkNodePorts } from './nodeports.js';
 import { checkRoutes } from './routes.js';
 
 /** The cross-field invariants, run on a schema-valid site with defaults filled. */
-export const invariantChecks = [checkNames, checkNodePorts, checkAddresses, checkIngress, checkRoutes, checkEdges, checkEdgeGateway, checkMesh, checkKind, checkPlatform, checkExtensions];
+export const invariantChecks = [checkNames, checkNodePorts, checkAddresses, checkIngress, checkRoutes, checkEdges, checkEdgeGateway, checkMesh, checkKind, checkKubernetesVersions, checkPlatform, checkExtensions];
 
 export function checkInvariants(site: Site, source: SiteSource, toOriginal?: (path: readonly PathSegment[]) => PathSegment[]): Diagnostic[] {
   const ctx = new CheckContext(source, toOriginal);
