@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { compile } from '../src/index.js';
 import { root } from './helpers/site.js';
 
-const sites = Object.fromEntries([
+const sites: Record<string, string> = Object.fromEntries([
   ...readdirSync(join(root, 'examples')).sort().map((n) => [n, readFileSync(join(root, 'examples', n, 'site.yaml'), 'utf8')]),
   ['full fixture', readFileSync(join(root, 'test/fixtures/sites/full.yaml'), 'utf8')],
 ]);
