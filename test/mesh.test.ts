@@ -8,7 +8,14 @@ import { compileText, mutate, root } from './helpers/site.js';
 import { itIsLocated, type LocatedCase } from './helpers/cases.js';
 import { needsTool } from './helpers/tools.js';
 
-const meshText = readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8');
+/** The example as it stands: KT's ingress gateway also carries the east-west listeners. */
+const combinedText = readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8');
+/** The same mesh with KT running a separate east-west gateway on a second MetalLB /32, as the generator makes it. */
+const meshText = mutate(
+  combinedText,
+  ['        - { name: ingress-public, addresses: [203.0.113.20/32], autoAssign: false }\n', '        - { name: ingress-public, addresses: [203.0.113.20/32], autoAssign: false }\n        - { name: eastwest-public, addresses: [203.0.113.21/32], autoAssign: false }\n'],
+  ['        combined: true          # 15443, 15012 and 15017 on the ingress gateway\'s 203.0.113.20\n        nodePorts: { tls: 31543, istiod: 31512, webhook: 31517 }\n', '        loadBalancerIP: 203.0.113.21\n'],
+);
 const file = (text: string, path: string) => compileText(text).files.find((f) => f.path === path)!.content;
 
 /**

@@ -174,3 +174,20 @@ export function trustedProxiesOf(site: Site, cluster: Cluster): number {
 
 /** A route's VirtualService is named after its host; the catch-all "*" gets a name no host name can have (host names hold a dot). */
 export const virtualServiceName = (host: string): string => (host === '*' ? 'all-hosts' : host);
+
+/**
+ * The east-west gateway's listeners, as Istio's gen-eastwest-gateway.sh names
+ * them, with the node ports the site fixes. A combined gateway adds all but the
+ * status port (the ingress gateway has its own) to the ingress gateway.
+ */
+export function eastWestPorts(cluster: Cluster): { name: 'status-port' | 'tls' | 'tls-istiod' | 'tls-webhook'; port: number; key: 'status' | 'tls' | 'istiod' | 'webhook'; nodePort?: number }[] {
+  const np = cluster.istio.eastWestGateway?.nodePorts ?? {};
+  const all = [
+    { name: 'status-port' as const, port: 15021, key: 'status' as const },
+    { name: 'tls' as const, port: 15443, key: 'tls' as const },
+    { name: 'tls-istiod' as const, port: 15012, key: 'istiod' as const },
+    { name: 'tls-webhook' as const, port: 15017, key: 'webhook' as const },
+  ];
+  const ports = cluster.istio.eastWestGateway?.combined ? all.filter((p) => p.key !== 'status') : all;
+  return ports.map((p) => (np[p.key] !== undefined ? { ...p, nodePort: np[p.key] } : p));
+}

@@ -460,6 +460,35 @@ export interface EastWestGateway {
    */
   serviceType: 'LoadBalancer' | 'NodePort';
   loadBalancerIP?: Ipv4;
+  /**
+   * Serve east-west traffic on the ingress gateway instead of a gateway of its own, under the ingress gateway's one address (seed 002's KT cluster): its Service gains tls 15443, tls-istiod 15012 and tls-webhook 15017, it carries the network label, and the cross-network Gateway selects it.
+   */
+  combined: boolean;
+  /**
+   * Fixed node ports of the east-west listeners (NodePort or LoadBalancer Service), so a load balancer set up by hand can be registered for them; unset ones Kubernetes picks.
+   */
+  nodePorts?: {
+    /**
+     * Node port of status-port 15021 (health checks).
+     */
+    status?: number;
+    /**
+     * Node port of tls 15443 (service traffic between networks).
+     */
+    tls?: number;
+    /**
+     * Node port of tls-istiod 15012.
+     */
+    istiod?: number;
+    /**
+     * Node port of tls-webhook 15017.
+     */
+    webhook?: number;
+  };
+  /**
+   * The east-west gateway sits behind a load balancer set up by hand in a cloud console: the runbook lists its listeners and their node ports (all four nodePorts must be fixed). With combined, the ingress gateway's consoleLoadBalancer covers them.
+   */
+  consoleLoadBalancer: boolean;
 }
 /**
  * cpu and memory quantities.

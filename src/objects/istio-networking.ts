@@ -62,13 +62,13 @@ export function virtualService(vs: VirtualServiceModel, apiVersion: string): Vir
 }
 
 /** Exposes every service of this cluster to the mesh's other networks through the east-west gateway (Istio's expose-services.yaml). */
-export function crossNetworkGateway(apiVersion: string): Gateway {
+export function crossNetworkGateway(apiVersion: string, selector: Record<string, string> = { istio: 'eastwestgateway' }): Gateway {
   return {
     apiVersion: `${API.istioNetworkingGroup}/${apiVersion}`,
     kind: 'Gateway',
     metadata: { name: 'cross-network-gateway', namespace: 'istio-system' },
     spec: {
-      selector: { istio: 'eastwestgateway' },
+      selector: { ...selector },
       servers: [{ port: { number: 15443, name: 'tls', protocol: 'TLS' }, tls: { mode: 'AUTO_PASSTHROUGH' }, hosts: ['*.local'] }],
     },
   };

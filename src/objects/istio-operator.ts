@@ -22,6 +22,11 @@ export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOpe
     targetPort: p.targetPort,
     ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
   }));
+  // A combined gateway also carries the east-west listeners (seed 002's one address per cluster).
+  const combined = cluster.mesh?.eastWest?.combined === true;
+  if (combined) {
+    for (const p of cluster.mesh!.eastWest!.ports) (service.ports as object[]).push({ name: p.name, protocol: 'TCP', port: p.port, targetPort: p.port, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) });
+  }
   const k8s: Record<string, unknown> = {
     hpaSpec: {
       minReplicas: ingress.hpa.minReplicas,
@@ -58,7 +63,7 @@ export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOpe
       components: {
         ...(istio.pilot ? { pilot: { k8s: pilotK8s(istio.pilot) } } : {}),
         egressGateways: [{ name: 'istio-egressgateway', enabled: istio.egressGateway }],
-        ingressGateways: [{ name: ingress.name, enabled: true, label: { ...ingress.selector }, k8s }],
+        ingressGateways: [{ name: ingress.name, enabled: true, label: { ...ingress.selector, ...(combined ? { 'topology.istio.io/network': cluster.mesh!.network } : {}) }, k8s }],
       },
       values: {
         ...(globalValues(cluster, mesh) ? { global: globalValues(cluster, mesh) } : {}),
@@ -80,12 +85,7 @@ export function eastWestOperator(cluster: ClusterModel): IstioOperator {
     env: [{ name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: mesh.network }],
     service: {
       ...(ew.serviceType !== 'LoadBalancer' ? { type: ew.serviceType } : {}),
-      ports: [
-        { name: 'status-port', port: 15021, targetPort: 15021 },
-        { name: 'tls', port: 15443, targetPort: 15443 },
-        { name: 'tls-istiod', port: 15012, targetPort: 15012 },
-        { name: 'tls-webhook', port: 15017, targetPort: 15017 },
-      ],
+      ports: ew.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) })),
     },
   };
   if (Object.keys(ew.serviceAnnotations).length > 0) k8s.serviceAnnotations = { ...ew.serviceAnnotations };

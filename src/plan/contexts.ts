@@ -2,6 +2,7 @@ import { istioDownloadCommand, metallbManifestUrl } from '../model/apis.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { edgeIptables, type EdgeIptables } from '../objects/iptables.js';
 import { rollbackLayers } from './resources.js';
+import { eastWestListeners, firewallRows } from './firewall.js';
 import { shellJoin, shellQuote } from '../util/quote.js';
 
 /** What the runbook blueprint reads: every command and number precomputed, no logic in the template. */
@@ -21,7 +22,7 @@ export function runbookContext(model: SiteModel) {
         rollback: rollbackLayers(model, c, `clusters/${c.name}`),
         meshMember: c.mesh !== undefined,
         context: c.mesh?.context ?? (c.kind ? `kind-${c.kind.name}` : undefined),
-        eastWest: c.mesh?.eastWest !== undefined,
+        eastWest: c.mesh?.eastWest !== undefined && !c.mesh.eastWest.combined,
         metallb: c.metallb !== undefined,
         kubeProxy: c.kubeProxy,
         nodes: c.nodes,
@@ -33,7 +34,15 @@ export function runbookContext(model: SiteModel) {
           ...(c.metricsServer ? [{ name: 'metrics-server', why: `metrics-server ${c.metricsServer.version}${c.metricsServer.insecureKubeletTLS ? ' with --kubelet-insecure-tls' : ''}, for the gateway's HPA` }] : []),
           ...(c.coredns ? [{ name: 'coredns', why: `CoreDNS forwards to ${c.coredns.upstreams.join(', ')} (cluster DNS ${c.coredns.clusterDNS} is never an upstream)` }] : []),
         ],
-        consoleLB: ingress.consoleLoadBalancer ? ingress.ports.filter((p) => p.nodePort !== undefined).map((p) => ({ name: p.name, port: p.port, nodePort: p.nodePort })) : undefined,
+        consoleLB: ingress.consoleLoadBalancer
+          ? [
+              ...ingress.ports.filter((p) => p.nodePort !== undefined).map((p) => ({ name: p.name, port: p.port, nodePort: p.nodePort })),
+              ...(c.mesh?.eastWest?.combined ? eastWestListeners(c) : []),
+            ]
+          : undefined,
+        eastWestConsoleLB: c.mesh?.eastWest && !c.mesh.eastWest.combined && c.mesh.eastWest.consoleLoadBalancer ? eastWestListeners(c) : undefined,
+        eastWestHealth: c.mesh?.eastWest?.ports.find((p) => p.name === 'status-port')?.nodePort ?? '',
+        firewall: firewallRows(model, c),
         consoleHealth: ingress.consoleLoadBalancer ? (ingress.ports.find((p) => p.port === 15021)?.nodePort ?? '') : '',
         pilot: c.istio.pilot ? { replicas: c.istio.pilot.replicas ?? '', env: c.istio.pilot.env.map((e) => `${e.name}=${e.value}`).join(', ') } : undefined,
         kind: c.kind ? { network: c.kind.network, portMappings: c.kind.portMappings, addons: c.kind.addons, hasAddons: c.kind.addons.length > 0 } : undefined,
@@ -153,7 +162,7 @@ export function meshScriptsContext(model: SiteModel) {
     context: shellQuote(c.mesh!.context),
     dir: `clusters/${c.name}`,
     network: c.mesh!.network,
-    eastWest: c.mesh!.eastWest !== undefined,
+    eastWest: c.mesh!.eastWest !== undefined && !c.mesh!.eastWest.combined,
     kubeProxy: c.kubeProxy !== undefined,
     cilium: c.cilium !== undefined,
     metricsServer: c.metricsServer !== undefined,
@@ -194,7 +203,9 @@ function meshRunbook(model: SiteModel) {
     name: c.name,
     network: c.mesh!.network,
     context: c.mesh!.context,
-    eastWestAddress: c.mesh!.eastWest?.loadBalancerIP ?? 'the address its load balancer gets',
+    eastWestAddress: c.mesh!.eastWest?.combined
+      ? `the ingress gateway's, ${c.istio.ingress.loadBalancerIP ?? 'as its load balancer assigns it'}`
+      : (c.mesh!.eastWest?.loadBalancerIP ?? 'the address its load balancer gets'),
     others: model.clusters.filter((o) => o !== c).map((o) => o.name).join(', '),
   }));
   return {

@@ -87,7 +87,7 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
   if (cluster.mesh) {
     // Outside the kustomization: applied before istioctl install, and never deleted by `kubectl delete -k`.
     files.push({ path: `${dir}/istio-system-namespace.yaml`, format: 'yaml', object: istioSystemNamespace(cluster.mesh.network) });
-    if (cluster.mesh.eastWest) files.push({ path: `${dir}/istio-eastwest-operator.yaml`, format: 'yaml', object: eastWestOperator(cluster) });
+    if (cluster.mesh.eastWest && !cluster.mesh.eastWest.combined) files.push({ path: `${dir}/istio-eastwest-operator.yaml`, format: 'yaml', object: eastWestOperator(cluster) });
   }
   for (const r of resources) files.push({ path: `${dir}/${r.path}`, format: 'yaml', object: r.object });
   return files;

@@ -39,7 +39,11 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
   }
   for (const ns of cluster.namespaces) add('20-namespaces', `namespace.${ns.name}`, namespace(ns));
   for (const gw of cluster.gateways) add('30-gateways', `gateway.${gw.namespace}.${gw.name}`, gateway(gw, api));
-  if (cluster.mesh?.eastWest) add('30-gateways', 'gateway.istio-system.cross-network-gateway', crossNetworkGateway(api));
+  if (cluster.mesh?.eastWest) {
+    // A combined gateway is the ingress gateway itself.
+    const selector = cluster.mesh.eastWest.combined ? { ...cluster.istio.ingress.selector } : { istio: 'eastwestgateway' };
+    add('30-gateways', 'gateway.istio-system.cross-network-gateway', crossNetworkGateway(api, selector));
+  }
   if (cluster.sidecarDefaults) add('35-sidecars', 'sidecar.istio-system.default', defaultSidecar(cluster.sidecarDefaults, api));
   for (const t of cluster.smokeTests) {
     add('45-smoke-tests', `deployment.${t.namespace}.${t.name}`, smokeTestDeployment(t, cluster.name));

@@ -20,6 +20,12 @@ export interface MeshModel {
   };
 }
 
+export interface EastWestPort {
+  name: 'status-port' | 'tls' | 'tls-istiod' | 'tls-webhook';
+  port: number;
+  nodePort?: number;
+}
+
 /** A cluster's place in the mesh. */
 export interface ClusterMeshModel {
   network: string;
@@ -30,6 +36,11 @@ export interface ClusterMeshModel {
     serviceType: 'LoadBalancer' | 'NodePort';
     loadBalancerIP?: string;
     serviceAnnotations: Record<string, string>;
+    /** East-west traffic rides on the ingress gateway: no gateway of its own. */
+    combined: boolean;
+    /** The east-west listeners, with their node ports where fixed. */
+    ports: EastWestPort[];
+    consoleLoadBalancer: boolean;
   };
 }
 

@@ -4,6 +4,7 @@ import {
   clusterDnsIp,
   metricsServerManifestUrl,
   contextOf,
+  eastWestPorts,
   kindClusterName,
   kindHostPorts,
   gatewayClusterNames,
@@ -164,6 +165,9 @@ function meshOf(c: Cluster, annotation: string): ClusterMeshModel {
             serviceType: ew.serviceType,
             ...(ew.loadBalancerIP ? { loadBalancerIP: ew.loadBalancerIP } : {}),
             serviceAnnotations: ew.loadBalancerIP ? { [annotation]: ew.loadBalancerIP } : {},
+            combined: ew.combined,
+            ports: eastWestPorts(c).map(({ key: _key, ...p }) => p),
+            consoleLoadBalancer: ew.consoleLoadBalancer,
           },
         }
       : {}),

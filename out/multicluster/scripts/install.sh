@@ -46,7 +46,6 @@ run kubectl --context kt-admin label node kt-cp-1 --overwrite topology.kubernete
 run kubectl --context kt-admin label node kt-worker-1 --overwrite topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a
 run kubectl --context kt-admin label node kt-worker-2 --overwrite topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a
 run istioctl install --context kt-admin -y -f clusters/kt/istio-operator.yaml
-run istioctl install --context kt-admin -y -f clusters/kt/istio-eastwest-operator.yaml
 run kubectl --context kt-admin apply -k clusters/kt
 
 echo "== cluster ncloud (network ncloud-net)"
@@ -78,7 +77,6 @@ if [ "$dry_run" = 1 ]; then bash scripts/remote-secrets.sh --dry-run; else bash 
 
 echo "== checks"
 run istioctl remote-clusters --context kt-admin
-run kubectl --context kt-admin -n istio-system get service istio-eastwestgateway
 run istioctl remote-clusters --context ncloud-admin
 run kubectl --context ncloud-admin -n istio-system get service istio-eastwestgateway
 run istioctl remote-clusters --context nhn-admin

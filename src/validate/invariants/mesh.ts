@@ -36,6 +36,31 @@ export function checkMesh(site: Site, ctx: CheckContext): void {
       }
     }
   }
+  site.clusters.forEach((c, ci) => {
+    const ew = c.istio.eastWestGateway;
+    if (!ew?.enabled) return;
+    const at = ['clusters', ci, 'istio', 'eastWestGateway'];
+    const ingress = c.istio.ingressGateway;
+    const np = ew.nodePorts ?? {};
+    if (ew.combined) {
+      if (ew.loadBalancerIP !== undefined) ctx.error('eastwest-combined-address', [...at, 'loadBalancerIP'], `a combined east-west gateway is the ingress gateway and answers on its address, not ${ew.loadBalancerIP}`, 'drop eastWestGateway.loadBalancerIP; pin istio.ingressGateway.loadBalancerIP instead');
+      if (ingress.serviceType === 'ClusterIP') ctx.error('eastwest-combined-clusterip', [...at, 'combined'], `the ingress gateway of cluster "${c.name}" is a ClusterIP Service: other networks cannot reach east-west traffic on it`, 'use serviceType LoadBalancer (or NodePort) for the ingress gateway, or a separate east-west gateway');
+      if (np.status !== undefined) ctx.error('eastwest-combined-status-port', [...at, 'nodePorts', 'status'], 'a combined gateway has the ingress gateway\'s status port', 'pin it in istio.ingressGateway.ports (status-port) instead');
+      ingress.ports.forEach((p, pi) => {
+        if ([15443, 15012, 15017].includes(p.port)) {
+          ctx.error('eastwest-port-conflict', ['clusters', ci, 'istio', 'ingressGateway', 'ports', pi, 'port'], `port ${p.port} is one the combined east-west gateway adds to the ingress gateway (tls 15443, tls-istiod 15012, tls-webhook 15017)`, 'remove it from ingressGateway.ports; pin its node port with eastWestGateway.nodePorts');
+        }
+      });
+      if (ew.consoleLoadBalancer) ctx.error('console-lb-combined', [...at, 'consoleLoadBalancer'], 'a combined east-west gateway sits behind the ingress gateway\'s load balancer', 'set istio.ingressGateway.consoleLoadBalancer: its table then lists the east-west listeners too');
+    }
+    const consoleLB = ew.combined ? ingress.consoleLoadBalancer : ew.consoleLoadBalancer;
+    if (consoleLB) {
+      const missing = (ew.combined ? ['tls', 'istiod', 'webhook'] : ['status', 'tls', 'istiod', 'webhook']).filter((k) => np[k as keyof typeof np] === undefined);
+      if (missing.length > 0) {
+        ctx.error('console-lb-needs-nodeports', [...at, ...(ew.nodePorts ? ['nodePorts'] : [])], `the east-west listeners sit behind a load balancer set up by hand, but nodePorts ${missing.join(', ')} are not fixed`, 'fix every east-west node port (eastWestGateway.nodePorts) so the load balancer\'s targets do not change on reinstall');
+      }
+    }
+  });
   if (byNetwork.size > 1) {
     site.clusters.forEach((c, ci) => {
       if (!c.istio.eastWestGateway?.enabled) {

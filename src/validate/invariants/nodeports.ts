@@ -1,5 +1,5 @@
 import type { Site } from '../../model/site.js';
-import { gatewayClusterNames, gatewayServerPorts, nodePortRangeOf } from '../../model/derive.js';
+import { eastWestPorts, gatewayClusterNames, gatewayServerPorts, nodePortRangeOf } from '../../model/derive.js';
 import type { CheckContext } from '../context.js';
 
 /**
@@ -33,6 +33,19 @@ export function checkNodePorts(site: Site, ctx: CheckContext): void {
         ctx.error('nodeport-duplicate', at, `node port ${port.nodePort} is already used by port "${gateway.ports[prev]!.name}" (${ctx.lineOf([...portsAt(prev), 'nodePort'])})`, 'each node port can belong to one Service port only');
       } else seen.set(port.nodePort, i);
     });
+    // The east-west gateway's fixed node ports share the cluster's node port space.
+    const ewAt = ['clusters', ci, 'istio', 'eastWestGateway', 'nodePorts'];
+    const taken = new Map<number, (string | number)[]>([...seen].map(([np, i]) => [np, [...portsAt(i), 'nodePort']]));
+    for (const p of cluster.istio.eastWestGateway?.enabled ? eastWestPorts(cluster) : []) {
+      if (p.nodePort === undefined) continue;
+      const at = [...ewAt, p.key];
+      if (p.nodePort < range.first || p.nodePort > range.last) {
+        ctx.error('nodeport-out-of-range', at, `node port ${p.nodePort} is outside the cluster's node port range ${range.first}-${range.last}`, `pick a port from ${range.first} to ${range.last}`);
+      }
+      const prev = taken.get(p.nodePort);
+      if (prev) ctx.error('nodeport-duplicate', at, `node port ${p.nodePort} is already used (${ctx.lineOf(prev)})`, 'each node port can belong to one Service port only');
+      else taken.set(p.nodePort, at);
+    }
   });
 
   // Every port a Gateway server listens on must be a port of the gateway Service,
