@@ -59,6 +59,10 @@ describe('every generated file is reachable from the runbook', () => {
       const r = compile(text, { file: 'site.yaml' });
       expect(r.ok).toBe(true);
       expect(unreachable(new Map(r.files.map((f) => [f.path, f.content])))).toEqual([]);
+      // What the admin applies by hand to a cluster is named in the site runbook itself, not only inside a script.
+      const readme = r.files.find((f) => f.path === 'README.md')!.content;
+      const applied = r.files.filter((f) => /^clusters\/[^/]+\/[^/]+$/.test(f.path) && f.path !== 'kustomization.yaml' && !f.path.endsWith('/kustomization.yaml'));
+      for (const f of applied) expect(readme.includes(f.path), f.path).toBe(true);
     });
   }
 });
