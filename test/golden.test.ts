@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fg from 'fast-glob';
-import { isAlias, parseDocument, visit } from 'yaml';
+import { isAlias, parse, parseDocument, visit } from 'yaml';
 import { build, compile } from '../src/index.js';
 import { exampleText, examplePath, root } from './helpers/site.js';
 
@@ -83,10 +83,13 @@ describe('examples/onprem build', () => {
     }
   });
 
-  it('keeps the shipped example files listed (no stray outputs in out/)', () => {
+  it('keeps the shipped example files listed (no stray outputs in out/), each out/<name> owned by its example\'s site', () => {
     const examples = readdirSync(join(root, 'examples'));
     const outs = readdirSync(join(root, 'out'));
     expect(outs.sort()).toEqual(examples.sort());
-    expect(relative(root, committed)).toBe('out/onprem');
+    for (const name of examples) {
+      const site = (parse(readFileSync(join(root, 'examples', name, 'site.yaml'), 'utf8')) as { site: string }).site;
+      expect((JSON.parse(readFileSync(join(root, 'out', name, '.sitec-manifest.json'), 'utf8')) as { site: string }).site, name).toBe(site);
+    }
   });
 });

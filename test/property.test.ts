@@ -62,7 +62,7 @@ function apply(text: string, mutations: Mutation[]): string {
         break;
       case 'duplicate': {
         const parent = doc.getIn(path.slice(0, -1), true);
-        if (isSeq(parent) && isSeq(parent)) parent.items.push(doc.createNode((doc.getIn(path) as unknown) ?? null));
+        if (isSeq(parent) && typeof path[path.length - 1] === 'number') parent.items.push(doc.createNode((doc.getIn(path) as unknown) ?? null));
         break;
       }
       case 'inject': {
