@@ -6,10 +6,15 @@ import { schemaPath } from './util/paths.js';
 import { version } from './version.js';
 
 /**
- * Exit codes: 0 success; 1 an internal failure, or a difference found (diff,
- * build --check) or nothing found (explain); 2 invalid input or a refused output.
+ * Exit codes, an interface CI scripts rely on: 0 success; 1 only a difference
+ * found (diff, build --check) or nothing found (explain); 2 invalid input, a
+ * refused output or a usage error; 3 an internal failure (a bug or a broken
+ * installation).
  */
-const EXIT = { ok: 0, internal: 1, different: 1, invalid: 2 } as const;
+export const EXIT = { ok: 0, different: 1, invalid: 2, internal: 3 } as const;
+
+/** The version of the --json shapes (schemas/cli-output.schema.json); raised when a shape changes incompatibly. */
+export const JSON_SCHEMA_VERSION = 1;
 
 /** Diagnostics printed on a terminal before a summary line takes over; --json always has them all. */
 export const MAX_PRINTED_DIAGNOSTICS = 50;
@@ -24,7 +29,7 @@ function report(io: Io, diagnostics: Diagnostic[], text: string | undefined): vo
   process.stderr.write(formatDiagnostics(diagnostics, { source: text, color: io.color && process.stderr.isTTY === true, max: MAX_PRINTED_DIAGNOSTICS }));
 }
 
-const emitJson = (value: object) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+const emitJson = (value: { command: string; ok: boolean; [field: string]: unknown }) => process.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, null, 2)}\n`);
 
 /**
  * Every value on the command line is a string: the parser would turn `-o 007`

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDiagnostics, readSite, MAX_SITE_BYTES, type Diagnostic } from '../src/index.js';
 import { MAX_PRINTED_DIAGNOSTICS } from '../src/cli.js';
 import { exampleText, mutate, root } from './helpers/site.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 
 const bin = join(root, 'bin/sitec.js');
 const sitec = (args: string[], cwd: string) => spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
@@ -144,9 +145,15 @@ describe('output streams and arguments', () => {
       [['explain', 'hello-idc.x2bee.com', 'good.yaml'], ['explain', 'hello-idc.x2bee.com', 'bad.yaml']],
       [['init', 'fresh'], ['init', 'fresh']],
     ];
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    const validOutput = ajv.compile(JSON.parse(readFileSync(join(root, 'schemas/cli-output.schema.json'), 'utf8')) as object);
+    const conforms = (out: Record<string, unknown>, args: string[]) => expect(validOutput(out) ? '' : `${args.join(' ')}: ${ajv.errorsText(validOutput.errors)}`).toBe('');
     for (const [good, bad] of pairs) {
       const g = shape(good);
       const b = shape(bad);
+      conforms(g, good);
+      conforms(b, bad);
+      expect(g.schemaVersion).toBe(1);
       expect(Object.keys(b).sort(), bad.join(' ')).toEqual(Object.keys(g).sort());
       expect(b.ok, bad.join(' ')).toBe(false);
       for (const [k, v] of Object.entries(g)) if (Array.isArray(v)) expect(Array.isArray(b[k]), `${bad.join(' ')} ${k}`).toBe(true);

@@ -108,7 +108,7 @@ describe('sitec CLI (spawned)', () => {
     expect(r.stderr).toContain('unknown command "deploy"');
   });
 
-  it('an internal failure is exit 1 without a stack trace, with one under --debug', () => {
+  it('an internal failure is exit 3 without a stack trace, with one under --debug', () => {
     // A broken installation (a blueprint missing) is not the user's input's fault.
     const install = mkdtempSync(join(tmpdir(), 'sitec-broken-'));
     for (const part of ['bin', 'dist', 'schemas', 'blueprints', 'package.json']) cpSync(join(root, part), join(install, part), { recursive: true });
@@ -117,7 +117,7 @@ describe('sitec CLI (spawned)', () => {
     const run = (extra: string[]) =>
       spawnSync(process.execPath, [join(install, 'bin/sitec.js'), 'build', 'site.yaml', '-o', 'out-internal', ...extra], { cwd: dir, encoding: 'utf8' });
     const r = run([]);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(3);
     expect(r.stderr).toContain('sitec: internal error:');
     expect(r.stderr).toContain('runbook.md.hbs');
     expect(r.stderr).not.toMatch(/\n\s+at /);

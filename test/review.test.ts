@@ -235,7 +235,7 @@ describe('sitec schema and --json', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sitec-json-'));
     cpSync(join(root, 'examples/onprem/site.yaml'), join(dir, 'site.yaml'));
     const ok = JSON.parse(sitec(['build', '--json', 'site.yaml', '-o', 'out'], dir).stdout);
-    expect(Object.keys(ok).sort()).toEqual(['added', 'changed', 'command', 'diagnostics', 'ok', 'removed', 'summary']);
+    expect(Object.keys(ok).sort()).toEqual(['added', 'changed', 'command', 'diagnostics', 'ok', 'removed', 'schemaVersion', 'summary']);
     expect(ok.summary).toEqual([
       { group: 'site', added: 1, changed: 0, removed: 0, unchanged: 0 },
       expect.objectContaining({ group: 'cluster idc', changed: 0 }),
