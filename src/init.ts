@@ -1,8 +1,9 @@
 import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import { describeFsError, isFsError, makeDirs } from './util/fs.js';
-import { packageRoot, schemaPath } from './util/paths.js';
+import { packageRoot } from './util/paths.js';
+import { version } from './version.js';
 
 /** The starter sites are the shipped examples: the golden tests prove each one compiles. */
 export const INIT_TEMPLATES = ['onprem', 'multicluster', 'kind'] as const;
@@ -13,6 +14,9 @@ export interface InitResult {
   path?: string;
   diagnostics: Diagnostic[];
 }
+
+/** Where the npm registry's CDN serves a release's site schema (its files: schemas/ ships in the package). */
+export const schemaUrl = (v: string): string => `https://cdn.jsdelivr.net/npm/sitec@${v}/schemas/site.schema.json`;
 
 /** Writes <dir>/site.yaml from a template, its modeline pointing at this sitec's schema; never overwrites. */
 export function init(opts: { template?: string; dir?: string; cwd?: string }): InitResult {
@@ -25,7 +29,9 @@ export function init(opts: { template?: string; dir?: string; cwd?: string }): I
   const exists = { ok: false, path: target, diagnostics: [{ code: 'init-exists', severity: 'error' as const, message: `${target} already exists`, hint: 'sitec init never overwrites; choose another directory or move the file away' }] };
   if (present(target)) return exists;
   const text = readFileSync(join(packageRoot, 'examples', template, 'site.yaml'), 'utf8');
-  const modeline = `# yaml-language-server: $schema=${relative(dir, schemaPath).split('\\').join('/')}`;
+  // The published schema of this very version: it resolves wherever the site file goes, and
+  // after the npx cache that ran init is cleared (a path into node_modules would not).
+  const modeline = `# yaml-language-server: $schema=${schemaUrl(version)}`;
   try {
     makeDirs(dir);
     // wx: a file (or a dangling link) that appeared meanwhile is never overwritten.

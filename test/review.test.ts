@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build, check, compile, compileFile, diffTree, explain, init } from '../src/index.js';
 import { exampleText, mutate, root } from './helpers/site.js';
@@ -195,13 +195,17 @@ describe('sitec explain', () => {
 
 describe('sitec init', () => {
   for (const template of ['onprem', 'multicluster', 'kind']) {
-    it(`${template}: writes a site that compiles as written, with a modeline that finds the schema`, () => {
+    it(`${template}: writes a site that compiles as written, with a modeline naming this version's published schema`, () => {
       const dir = join(mkdtempSync(join(tmpdir(), 'sitec-init-')), 'new-site');
       const r = init({ template, dir });
       expect(r.ok).toBe(true);
       const text = readFileSync(join(dir, 'site.yaml'), 'utf8');
       const modeline = /^# yaml-language-server: \$schema=(\S+)$/m.exec(text)![1]!;
-      expect(resolve(dirname(join(dir, 'site.yaml')), modeline)).toBe(join(root, 'schemas/site.schema.json'));
+      const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; files: string[] });
+      expect(modeline).toBe(`https://cdn.jsdelivr.net/npm/sitec@${version.version}/schemas/site.schema.json`);
+      // What the URL serves is the file this package ships.
+      expect(version.files).toContain('schemas');
+      expect(existsSync(join(root, new URL(modeline).pathname.replace(/^\/npm\/sitec@[^/]+\//, '')))).toBe(true);
       expect(compile(text, { file: 'site.yaml' }).diagnostics).toEqual([]);
       expect(text).toContain('#'); // commented
     });
