@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Bundles the CLI into one ES module, dist/bin/sitec.mjs, which bin/sitec.js runs.
-// Start-up counts: Node resolves, reads and compiles each module separately, and
-// the ~45 dist files plus yaml's ~70 CommonJS files cost ~100 ms before any work;
-// one file costs a fraction of that. dist/index.js and its siblings stay as tsc
-// wrote them, for the library API and its type declarations.
+// Bundles the CLI into one ES module, dist/bin/sitec.mjs, which bin/sitec.js runs,
+// and the library API into dist/lib/sitec.mjs, which the package exports (its
+// types are tsc's dist/**/*.d.ts). Start-up counts: Node resolves, reads and
+// compiles each module separately, and the ~45 dist files plus yaml's ~70
+// CommonJS files cost ~100 ms before any work; one file costs a fraction of that.
+// tsc's other output (dist/*.js and their maps) is for the tests, not shipped.
 //
 // Left out of the bundle, on purpose, by being loaded through createRequire at
 // run time: the precompiled validator and blueprints (dist/*.cjs, digest-checked
@@ -17,10 +18,9 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outfile = `${root}dist/bin/sitec.mjs`;
-await build({
-  entryPoints: [`${root}dist/cli.js`],
-  outfile,
+const bundle = (entry, outfile) => build({
+  entryPoints: [`${root}dist/${entry}`],
+  outfile: `${root}dist/${outfile}`,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -39,9 +39,13 @@ await build({
       },
     },
   ],
-  // dist/bin/ is as deep as dist/util/, so util/paths.js finds the package root the same way.
-  sourcemap: 'linked',
+  // dist/bin/ and dist/lib/ are as deep as dist/util/, so util/paths.js finds the package root the same way.
+  // No source maps: they would point at sources the package does not ship.
+  sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
 });
-console.log(`wrote ${outfile}`);
+for (const [entry, outfile] of [['cli.js', 'bin/sitec.mjs'], ['index.js', 'lib/sitec.mjs']]) {
+  await bundle(entry, outfile);
+  console.log(`wrote dist/${outfile}`);
+}

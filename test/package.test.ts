@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../src/index.js';
+import { exampleText, root } from './helpers/site.js';
+
+const run = (cmd: string, args: string[], cwd: string) => {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 240_000, env: { ...process.env, NO_COLOR: '1', npm_config_update_notifier: 'false' } });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+};
+
+/**
+ * The package as users get it: packed (dist/ as `npm test` just built it),
+ * installed from the tarball into an empty project, run through npx and imported.
+ */
+describe('the npm package', () => {
+  it('ships what runs and nothing else, installs into an empty directory, and works there as a CLI and a library', () => {
+    const work = mkdtempSync(join(tmpdir(), 'sitec-pack-'));
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root)) as { filename: string; files: { path: string }[] }[];
+    const files = packed[0]!.files.map((f) => f.path).sort();
+    for (const needed of ['bin/sitec.js', 'dist/bin/sitec.mjs', 'dist/lib/sitec.mjs', 'dist/index.d.ts', 'dist/site-validator.cjs', 'dist/blueprints.cjs', 'schemas/site.schema.json', 'schemas/cli-output.schema.json', 'blueprints/runbook.md.hbs', 'examples/onprem/site.yaml', 'LICENSE', 'README.md', 'package.json']) {
+      expect(files, needed).toContain(needed);
+    }
+    expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map') || /^dist\/(?!bin\/sitec\.mjs|lib\/sitec\.mjs|site-validator\.cjs|blueprints\.cjs).*\.js$/.test(f))).toEqual([]);
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { private?: boolean; license?: string; scripts: Record<string, string> };
+    expect(pkg.private).toBeUndefined();
+    expect(pkg.license).toBe('MIT');
+    expect(pkg.scripts.prepare ?? pkg.scripts.postinstall).toBeUndefined(); // nothing builds on the user's install
+
+    const app = join(work, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), '{ "name": "app", "private": true, "type": "module" }\n');
+    run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', join(work, packed[0]!.filename)], app);
+    run('npx', ['sitec', 'init', '--template', 'onprem', 'lab'], app);
+    expect(readFileSync(join(app, 'lab/site.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=https:\/\/cdn\.jsdelivr\.net\/npm\/sitec@[\d.]+\/schemas\/site\.schema\.json$/m);
+    expect(run('npx', ['sitec', 'validate', 'lab/site.yaml'], app)).toBe('lab/site.yaml: valid\n');
+    run('npx', ['sitec', 'build', 'lab/site.yaml', '-o', 'lab/out'], app);
+    const expected = compile(exampleText, { file: 's' }).files;
+    for (const f of expected) expect(readFileSync(join(app, 'lab/out', f.path), 'utf8'), f.path).toBe(f.content);
+    // The library API, by its package name.
+    const imported = run('node', ['--input-type=module', '-e', "import { compile, MAX_SITE_BYTES } from 'sitec'; import { readFileSync } from 'node:fs'; const r = compile(readFileSync('lab/site.yaml', 'utf8'), { file: 'lab/site.yaml' }); console.log(JSON.stringify({ ok: r.ok, files: r.files.length, max: MAX_SITE_BYTES }));"], app);
+    expect(JSON.parse(imported)).toEqual({ ok: true, files: expected.length, max: 16 * 1024 * 1024 });
+    expect(readdirSync(join(app, 'node_modules/sitec/dist')).sort()).toContain('lib');
+  }, 300_000);
+});
