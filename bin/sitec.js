@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the bundled CLI; `npm run build` (run by `npm install`'s prepare step) produces dist/bin/sitec.mjs.
+// Runs the bundled CLI, dist/bin/sitec.mjs, which `npm run build` makes (in a checkout; `npm pack` runs it too).
 import { main } from '../dist/bin/sitec.mjs';
 
 process.exitCode = main(process.argv);
