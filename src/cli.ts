@@ -4,6 +4,7 @@ import { build, check, colorPatch, compileFile, explain, formatDiagnostics, form
 import { collectAfterParse, tuneHeap } from './heap.js';
 import { schemaPath } from './util/paths.js';
 import { version } from './version.js';
+import { resolveSites, type SiteTarget } from './sites.js';
 
 /**
  * Exit codes, an interface CI scripts rely on: 0 success; 1 only a difference
@@ -90,35 +91,83 @@ function run(argv: string[]): number {
   const str = (name: string, value: unknown) => stringOption(name, value, protectedArgs.values);
   const arg = (value: unknown) => String(unprotect(value, protectedArgs.values));
 
+  /** The site files and output directories the arguments name, or the usage problems with them. */
+  const targets = (siteArgs: unknown[], out: string, o: Io) => {
+    const r = resolveSites(siteArgs.map(arg), out);
+    if (r.diagnostics.length > 0 || r.sites.length === 0) {
+      report(o, r.diagnostics, undefined);
+      return undefined;
+    }
+    return r.sites;
+  };
+  /**
+   * Runs one command per site. One site keeps the single-site --json object; several
+   * give { command, ok, sites: [{ file, out, ...that object }] } and a header per site.
+   * Sites are independent: an invalid one is reported and the others still run.
+   */
+  const perSite = (command: string, sites: SiteTarget[], o: Io, one: (s: SiteTarget) => { code: number; json: Record<string, unknown> }) => {
+    const many = sites.length > 1;
+    const results: Record<string, unknown>[] = [];
+    let worst: number = EXIT.ok;
+    for (const s of sites) {
+      if (many && !o.json) process.stdout.write(`== ${s.file}${s.out ? ` -> ${s.out}` : ''}\n`);
+      const r = one(s);
+      worst = Math.max(worst, r.code);
+      if (!many && o.json) emitJson({ command, ok: r.json.ok === true, ...r.json });
+      results.push({ file: s.file, ...(s.out ? { out: s.out } : {}), ...r.json });
+    }
+    if (many && o.json) emitJson({ command, ok: results.every((r) => r.ok === true), sites: results });
+    code = worst;
+  };
+  const noSites = (command: string, o: Io, shape: Record<string, unknown>) => {
+    if (o.json) emitJson({ command, ok: false, ...shape, diagnostics: [] });
+    code = EXIT.invalid;
+  };
+
+  const checkOne = (s: SiteTarget, o: Io) => {
+    const r = check({ site: s.file, out: s.out, patches: false, onValidated: collectAfterParse });
+    report(o, r.diagnostics, r.text);
+    const sum = r.diff?.summary;
+    if (!o.json && r.ok && !r.upToDate) process.stderr.write(`${s.out} is not current: ${[...sum!.added.map((p) => `+${p}`), ...sum!.changed.map((p) => `~${p}`), ...sum!.removed.map((p) => `-${p}`)].join(' ')}\nrun: sitec build ${s.file} -o ${s.out}\n`);
+    return { code: !r.ok ? EXIT.invalid : r.upToDate ? EXIT.ok : EXIT.different, json: { ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, added: sum?.added ?? [], changed: sum?.changed ?? [], removed: sum?.removed ?? [] } };
+  };
+  const CHECK_SHAPE = { upToDate: null, added: [], changed: [], removed: [] };
+
   cli
-    .command('build <site>', 'Compile a site.yaml into an output directory')
-    .option('-o, --out <dir>', 'Output directory', { default: 'out' })
+    .command('build <...sites>', 'Compile site files (paths or quoted glob patterns) into output directories')
+    .option('-o, --out <dir>', 'Output directory; with several sites, each goes to <dir>/<its directory\'s name>', { default: 'out' })
     .option('--force', 'Write into a directory sitec does not own, or one of another site')
-    .option('--check', 'Write nothing; exit 1 when the directory is not what the site compiles to')
+    .option('--check', 'Write nothing; exit 1 when a directory is not what its site compiles to')
     .option('--verbose', 'List every file added, changed or removed')
     .option('--json', 'Machine-readable result on stdout')
-    .action((siteArg: string, flags: BuildFlags) => {
-      const site = arg(siteArg);
+    .action((siteArgs: unknown[], flags: BuildFlags) => {
       const out = str('out', flags.out);
       const o = io(flags);
-      if (flags.check) {
-        const r = check({ site, out, patches: false, onValidated: collectAfterParse });
+      const command = flags.check ? 'check' : 'build';
+      const sites = targets(siteArgs, out, o);
+      if (!sites) return noSites(command, o, flags.check ? CHECK_SHAPE : { summary: [], added: [], changed: [], removed: [] });
+      if (flags.check) return perSite('check', sites, o, (s) => checkOne(s, o));
+      perSite('build', sites, o, (s) => {
+        const r = build({ site: s.file, out: s.out, force: flags.force === true, onValidated: collectAfterParse });
         report(o, r.diagnostics, r.text);
-        const s = r.diff?.summary;
-        if (o.json) emitJson({ command: 'check', ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, added: s?.added ?? [], changed: s?.changed ?? [], removed: s?.removed ?? [] });
-        else if (r.ok && !r.upToDate) process.stderr.write(`${out} is not current: ${[...s!.added.map((p) => `+${p}`), ...s!.changed.map((p) => `~${p}`), ...s!.removed.map((p) => `-${p}`)].join(' ')}\nrun: sitec build ${site} -o ${out}\n`);
-        code = !r.ok ? EXIT.invalid : r.upToDate ? EXIT.ok : EXIT.different;
-        return;
-      }
-      const r = build({ site, out, force: flags.force === true, onValidated: collectAfterParse });
-      report(o, r.diagnostics, r.text);
-      const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
-      if (o.json) emitJson({ command: 'build', ok: r.ok, diagnostics: r.diagnostics, summary: groups, added: r.summary?.added ?? [], changed: r.summary?.changed ?? [], removed: r.summary?.removed ?? [] });
-      else if (r.ok) {
-        process.stdout.write(`${formatSummary(out, groups)}\n`);
-        if (flags.verbose) for (const [mark, list] of [['+', r.summary!.added], ['~', r.summary!.changed], ['-', r.summary!.removed]] as const) for (const p of list) process.stdout.write(`  ${mark} ${p}\n`);
-      }
-      code = r.ok ? EXIT.ok : EXIT.invalid;
+        const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
+        if (!o.json && r.ok) {
+          process.stdout.write(`${formatSummary(s.out, groups)}\n`);
+          if (flags.verbose) for (const [mark, list] of [['+', r.summary!.added], ['~', r.summary!.changed], ['-', r.summary!.removed]] as const) for (const p of list) process.stdout.write(`  ${mark} ${p}\n`);
+        }
+        return { code: r.ok ? EXIT.ok : EXIT.invalid, json: { ok: r.ok, diagnostics: r.diagnostics, summary: groups, added: r.summary?.added ?? [], changed: r.summary?.changed ?? [], removed: r.summary?.removed ?? [] } };
+      });
+    });
+
+  cli
+    .command('check <...sites>', 'Write nothing; exit 1 when an output directory is not what its site compiles to (build --check)')
+    .option('-o, --out <dir>', 'Output directory; with several sites, each is <dir>/<its directory\'s name>', { default: 'out' })
+    .option('--json', 'Machine-readable result on stdout')
+    .action((siteArgs: unknown[], flags: { out: string; json?: boolean }) => {
+      const o = io(flags);
+      const sites = targets(siteArgs, str('out', flags.out), o);
+      if (!sites) return noSites('check', o, CHECK_SHAPE);
+      perSite('check', sites, o, (s) => checkOne(s, o));
     });
 
   cli
@@ -136,16 +185,18 @@ function run(argv: string[]): number {
     });
 
   cli
-    .command('validate <site>', 'Check a site.yaml without writing anything')
+    .command('validate <...sites>', 'Check site files (paths or quoted glob patterns) without writing anything')
     .option('--json', 'Machine-readable result on stdout')
-    .action((siteArg: string, flags: { json?: boolean }) => {
-      const site = arg(siteArg);
+    .action((siteArgs: unknown[], flags: { json?: boolean }) => {
       const o = io(flags);
-      const r = compileFile(site, { validateOnly: true });
-      report(o, r.diagnostics, r.text);
-      if (o.json) emitJson({ command: 'validate', ok: r.ok, diagnostics: r.diagnostics });
-      else if (r.ok) process.stdout.write(`${site}: valid\n`);
-      code = r.ok ? EXIT.ok : EXIT.invalid;
+      const sites = targets(siteArgs, '.', o);
+      if (!sites) return noSites('validate', o, {});
+      perSite('validate', sites.map((s) => ({ file: s.file, out: '' })), o, (s) => {
+        const r = compileFile(s.file, { validateOnly: true });
+        report(o, r.diagnostics, r.text);
+        if (!o.json && r.ok) process.stdout.write(`${s.file}: valid\n`);
+        return { code: r.ok ? EXIT.ok : EXIT.invalid, json: { ok: r.ok, diagnostics: r.diagnostics } };
+      });
     });
 
   cli

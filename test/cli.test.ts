@@ -95,8 +95,9 @@ describe('sitec CLI (spawned)', () => {
   it('--help and --version', () => {
     const help = sitec(['--help'], dir);
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain('build <site>');
-    expect(help.stdout).toContain('validate <site>');
+    expect(help.stdout).toContain('build <...sites>');
+    expect(help.stdout).toContain('check <...sites>');
+    expect(help.stdout).toContain('validate <...sites>');
     const version = sitec(['--version'], dir);
     expect(version.status).toBe(0);
     expect(version.stdout).toContain(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);

@@ -1,0 +1,43 @@
+import { basename, dirname, join, resolve } from 'node:path';
+import fg from 'fast-glob';
+import type { Diagnostic } from './diagnostics.js';
+import { compareStrings } from './util/order.js';
+
+export interface SiteTarget {
+  /** The site file, as given or as the pattern matched it (relative to cwd). */
+  file: string;
+  /** Its output directory. */
+  out: string;
+}
+
+/**
+ * The site files a command line names: literal paths as given, glob patterns
+ * (fast-glob) expanded, all sorted by code point so the order never depends on
+ * the file system. With one site the output directory is -o itself; with
+ * several each site renders into <out>/<name of the directory holding it>
+ * (examples/onprem/site.yaml -> out/onprem), so one command can build or check
+ * a whole repository of sites.
+ */
+export function resolveSites(patterns: readonly string[], out: string, cwd = process.cwd()): { sites: SiteTarget[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const files = new Set<string>();
+  for (const p of patterns) {
+    if (!fg.isDynamicPattern(p)) {
+      files.add(p);
+      continue;
+    }
+    const matched = fg.sync(p, { cwd, onlyFiles: true, dot: false, followSymbolicLinks: false });
+    if (matched.length === 0) diagnostics.push({ code: 'input-no-match', severity: 'error', message: `no site file matches ${p}`, hint: 'quote the pattern so the shell passes it to sitec, e.g. \'sites/*/site.yaml\'' });
+    for (const m of matched) files.add(m);
+  }
+  const sorted = [...files].sort(compareStrings);
+  if (sorted.length <= 1) return { sites: sorted.map((file) => ({ file, out })), diagnostics };
+  const sites = sorted.map((file) => ({ file, out: join(out, basename(dirname(resolve(cwd, file)))) }));
+  const byOut = new Map<string, string>();
+  for (const s of sites) {
+    const prev = byOut.get(s.out);
+    if (prev !== undefined) diagnostics.push({ code: 'output-name-clash', severity: 'error', message: `${prev} and ${s.file} would both render into ${s.out}`, hint: 'several sites render into <out>/<directory of the site file>: give each site a directory of its own name' });
+    else byOut.set(s.out, s.file);
+  }
+  return { sites, diagnostics };
+}
