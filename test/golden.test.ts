@@ -93,3 +93,19 @@ describe('examples/onprem build', () => {
     }
   });
 });
+
+describe('every Kubernetes object sitec writes is labelled as sitec\'s, with its site', () => {
+  it.each(readdirSync(join(root, 'examples')))('%s', (name) => {
+    const text = readFileSync(join(root, 'examples', name, 'site.yaml'), 'utf8');
+    const site = (parse(text) as { site: string }).site;
+    let objects = 0;
+    for (const f of compile(text, { file: 'site.yaml' }).files.filter((x) => x.path.endsWith('.yaml'))) {
+      const o = parse(f.content) as { apiVersion: string; kind: string; metadata?: { labels?: Record<string, string> } };
+      // kustomize's and kind's own config files are not objects in a cluster.
+      if (o.kind === 'Kustomization' || o.apiVersion.startsWith('kind.x-k8s.io/')) continue;
+      objects++;
+      expect(o.metadata?.labels, f.path).toMatchObject({ 'app.kubernetes.io/managed-by': 'sitec', 'app.kubernetes.io/part-of': site });
+    }
+    expect(objects).toBeGreaterThan(3);
+  });
+});

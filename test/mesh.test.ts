@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { compileText, mutate, root } from './helpers/site.js';
 import { itIsLocated, type LocatedCase } from './helpers/cases.js';
+import { withoutOwnership } from './helpers/owned.js';
 import { needsTool } from './helpers/tools.js';
 
 /** The example as it stands: KT's ingress gateway also carries the east-west listeners. */
@@ -59,13 +60,13 @@ function upstreamEastWest(network: string, revision = '') {
 describe('east-west gateway matches what Istio\'s generator prints', () => {
   for (const cluster of ['ncloud', 'nhn']) {
     it(`${cluster} (cloud load balancer): identical once parsed`, () => {
-      const ours = parse(file(meshText, `clusters/${cluster}/istio-eastwest-operator.yaml`)) as { metadata: Record<string, unknown> };
+      const ours = withoutOwnership(parse(file(meshText, `clusters/${cluster}/istio-eastwest-operator.yaml`)), 'x2bee-multi') as { metadata: Record<string, unknown> };
       delete ours.metadata.namespace; // istioctl's default, written out for review
       expect(ours).toEqual(upstreamEastWest(`${cluster}-net`));
     });
   }
   it('kt (MetalLB): the generator\'s output plus only the pinned-address annotation', () => {
-    const ours = parse(file(meshText, 'clusters/kt/istio-eastwest-operator.yaml')) as ReturnType<typeof upstreamEastWest> & { metadata: Record<string, unknown> };
+    const ours = withoutOwnership(parse(file(meshText, 'clusters/kt/istio-eastwest-operator.yaml')), 'x2bee-multi') as ReturnType<typeof upstreamEastWest> & { metadata: Record<string, unknown> };
     delete ours.metadata.namespace;
     const k8s = ours.spec.components.ingressGateways[0]!.k8s as Record<string, unknown>;
     expect(k8s.serviceAnnotations).toEqual({ 'metallb.io/loadBalancerIPs': '203.0.113.21' });
@@ -74,7 +75,7 @@ describe('east-west gateway matches what Istio\'s generator prints', () => {
   });
   it('carries the cluster\'s revision, as the generator\'s --revision does', () => {
     const text = mutate(meshText, ['      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn', '      revision: 1-26\n      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn']);
-    const ours = parse(file(text, 'clusters/ncloud/istio-eastwest-operator.yaml')) as { metadata: Record<string, unknown> };
+    const ours = withoutOwnership(parse(file(text, 'clusters/ncloud/istio-eastwest-operator.yaml')), 'x2bee-multi') as { metadata: Record<string, unknown> };
     delete ours.metadata.namespace;
     expect(ours).toEqual(upstreamEastWest('ncloud-net', '1-26'));
   });
@@ -83,17 +84,17 @@ describe('east-west gateway matches what Istio\'s generator prints', () => {
 describe('mesh values and objects', () => {
   it('every cluster\'s IstioOperator carries meshID, clusterName and network', () => {
     for (const c of ['kt', 'ncloud', 'nhn']) {
-      const io = parse(file(meshText, `clusters/${c}/istio-operator.yaml`)) as { spec: { values: { global: unknown } } };
+      const io = withoutOwnership(parse(file(meshText, `clusters/${c}/istio-operator.yaml`)), 'x2bee-multi') as { spec: { values: { global: unknown } } };
       expect(io.spec.values.global).toEqual({ meshID: 'x2bee-mesh', multiCluster: { clusterName: c }, network: `${c}-net` });
     }
   });
   it('istio-system is labelled with the network, outside the kustomization', () => {
-    const ns = parse(file(meshText, 'clusters/nhn/istio-system-namespace.yaml'));
+    const ns = withoutOwnership(parse(file(meshText, 'clusters/nhn/istio-system-namespace.yaml')), 'x2bee-multi');
     expect(ns).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system', labels: { 'topology.istio.io/network': 'nhn-net' } } });
     expect(file(meshText, 'clusters/nhn/kustomization.yaml')).not.toContain('istio-system-namespace');
   });
   it('the cross-network Gateway is Istio\'s expose-services.yaml', () => {
-    const gw = parse(file(meshText, 'clusters/kt/resources/30-gateways/gateway.istio-system.cross-network-gateway.yaml'));
+    const gw = withoutOwnership(parse(file(meshText, 'clusters/kt/resources/30-gateways/gateway.istio-system.cross-network-gateway.yaml')), 'x2bee-multi');
     expect(gw).toEqual({
       apiVersion: 'networking.istio.io/v1',
       kind: 'Gateway',

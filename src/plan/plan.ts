@@ -71,7 +71,7 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
     ...(cluster.kubeProxy
       ? [{ path: `${dir}/kube-proxy.sh`, format: 'blueprint' as const, blueprint: 'kube-proxy.sh', context: kubeProxyContext(model, cluster), mode: 0o755 }]
       : []),
-    { path: `${dir}/istio-operator.yaml`, format: 'yaml', object: istioOperator(cluster, model.mesh) },
+    { path: `${dir}/istio-operator.yaml`, format: 'yaml', object: owned(istioOperator(cluster, model.mesh), model.site) },
     { path: `${dir}/kustomization.yaml`, format: 'yaml', object: kustomization(resources.map((r) => r.path)) },
   ];
   const script = (name: string, context: object): FilePlan => ({ path: `${dir}/${name}.sh`, format: 'blueprint', blueprint: `${name}.sh`, context, mode: 0o755 });
@@ -86,9 +86,19 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
   }
   if (cluster.mesh) {
     // Outside the kustomization: applied before istioctl install, and never deleted by `kubectl delete -k`.
-    files.push({ path: `${dir}/istio-system-namespace.yaml`, format: 'yaml', object: istioSystemNamespace(cluster.mesh.network) });
-    if (cluster.mesh.eastWest && !cluster.mesh.eastWest.combined) files.push({ path: `${dir}/istio-eastwest-operator.yaml`, format: 'yaml', object: eastWestOperator(cluster) });
+    files.push({ path: `${dir}/istio-system-namespace.yaml`, format: 'yaml', object: owned(istioSystemNamespace(cluster.mesh.network), model.site) });
+    if (cluster.mesh.eastWest && !cluster.mesh.eastWest.combined) files.push({ path: `${dir}/istio-eastwest-operator.yaml`, format: 'yaml', object: owned(eastWestOperator(cluster), model.site) });
   }
-  for (const r of resources) files.push({ path: `${dir}/${r.path}`, format: 'yaml', object: r.object });
+  for (const r of resources) files.push({ path: `${dir}/${r.path}`, format: 'yaml', object: owned(r.object, model.site) });
   return files;
+}
+
+/**
+ * Every Kubernetes object sitec writes says so, and which site it belongs to
+ * (the recommended labels), so `kubectl get -l app.kubernetes.io/managed-by=sitec`
+ * finds them all. The labels lead metadata.labels; the object's own follow.
+ */
+export function owned<T extends K8sObject>(object: T, site: string): T {
+  const labels = { 'app.kubernetes.io/managed-by': 'sitec', 'app.kubernetes.io/part-of': site, ...(object.metadata.labels ?? {}) };
+  return { ...object, metadata: { ...object.metadata, labels } };
 }
