@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
-import { build, check, colorPatch, compileFile, explain, formatDiagnostics, formatExplanation, formatSummary, init, summarizeGroups, type Diagnostic } from './index.js';
+import { build, check, clusterStream, colorPatch, compileFile, explain, formatDiagnostics, formatExplanation, formatSummary, githubAnnotations, init, summarizeGroups, type Diagnostic } from './index.js';
 import { collectAfterParse, tuneHeap } from './heap.js';
 import { schemaPath } from './util/paths.js';
 import { version } from './version.js';
@@ -23,10 +23,13 @@ export const MAX_PRINTED_DIAGNOSTICS = 50;
 interface Io {
   json: boolean;
   color: boolean;
+  /** `github`: diagnostics also as GitHub Actions annotations on stdout. */
+  format: 'text' | 'github';
 }
 
 function report(io: Io, diagnostics: Diagnostic[], text: string | undefined): void {
   if (io.json || diagnostics.length === 0) return;
+  if (io.format === 'github') process.stdout.write(githubAnnotations(diagnostics));
   process.stderr.write(formatDiagnostics(diagnostics, { source: text, color: io.color && process.stderr.isTTY === true, max: MAX_PRINTED_DIAGNOSTICS }));
 }
 
@@ -86,27 +89,33 @@ interface BuildFlags {
 function run(argv: string[]): number {
   const cli = cac('sitec');
   let code: number = EXIT.ok;
-  const io = (flags: { json?: boolean }): Io => ({ json: flags.json === true, color: !process.env.NO_COLOR });
+  const io = (flags: { json?: boolean }): Io => ({ json: flags.json === true, color: !process.env.NO_COLOR, format: formatOf(cli.options.format) });
+  const formatOf = (value: unknown): Io['format'] => {
+    const f = value === undefined ? 'text' : str('format', value);
+    if (f !== 'text' && f !== 'github') throw Object.assign(new Error(`--format is text or github, not "${f}"`), { name: 'CACError' });
+    return f;
+  };
   const protectedArgs = protectStrings(argv);
   const str = (name: string, value: unknown) => stringOption(name, value, protectedArgs.values);
   const arg = (value: unknown) => String(unprotect(value, protectedArgs.values));
 
   /** The site files and output directories the arguments name, or the usage problems with them. */
   const targets = (siteArgs: unknown[], out: string, o: Io) => {
-    const r = resolveSites(siteArgs.map(arg), out);
+    const patterns = siteArgs.map(arg);
+    const r = resolveSites(patterns, out);
     if (r.diagnostics.length > 0 || r.sites.length === 0) {
       report(o, r.diagnostics, undefined);
       return undefined;
     }
-    return r.sites;
+    // Patterns and lists give one entry per site, whatever they matched; one literal file keeps the single-site shape.
+    return Object.assign(r.sites, { many: r.sites.length > 1 || patterns.length > 1 || r.sites[0]!.out !== out });
   };
   /**
    * Runs one command per site. One site keeps the single-site --json object; several
    * give { command, ok, sites: [{ file, out, ...that object }] } and a header per site.
    * Sites are independent: an invalid one is reported and the others still run.
    */
-  const perSite = (command: string, sites: SiteTarget[], o: Io, one: (s: SiteTarget) => { code: number; json: Record<string, unknown> }) => {
-    const many = sites.length > 1;
+  const perSite = (command: string, sites: SiteTarget[], o: Io, one: (s: SiteTarget) => { code: number; json: Record<string, unknown> }, many: boolean) => {
     const results: Record<string, unknown>[] = [];
     let worst: number = EXIT.ok;
     for (const s of sites) {
@@ -146,7 +155,7 @@ function run(argv: string[]): number {
       const command = flags.check ? 'check' : 'build';
       const sites = targets(siteArgs, out, o);
       if (!sites) return noSites(command, o, flags.check ? CHECK_SHAPE : { summary: [], added: [], changed: [], removed: [] });
-      if (flags.check) return perSite('check', sites, o, (s) => checkOne(s, o));
+      if (flags.check) return perSite('check', sites, o, (s) => checkOne(s, o), sites.many);
       perSite('build', sites, o, (s) => {
         const r = build({ site: s.file, out: s.out, force: flags.force === true, onValidated: collectAfterParse });
         report(o, r.diagnostics, r.text);
@@ -156,7 +165,7 @@ function run(argv: string[]): number {
           if (flags.verbose) for (const [mark, list] of [['+', r.summary!.added], ['~', r.summary!.changed], ['-', r.summary!.removed]] as const) for (const p of list) process.stdout.write(`  ${mark} ${p}\n`);
         }
         return { code: r.ok ? EXIT.ok : EXIT.invalid, json: { ok: r.ok, diagnostics: r.diagnostics, summary: groups, added: r.summary?.added ?? [], changed: r.summary?.changed ?? [], removed: r.summary?.removed ?? [] } };
-      });
+      }, sites.many);
     });
 
   cli
@@ -167,7 +176,7 @@ function run(argv: string[]): number {
       const o = io(flags);
       const sites = targets(siteArgs, str('out', flags.out), o);
       if (!sites) return noSites('check', o, CHECK_SHAPE);
-      perSite('check', sites, o, (s) => checkOne(s, o));
+      perSite('check', sites, o, (s) => checkOne(s, o), sites.many);
     });
 
   cli
@@ -196,7 +205,7 @@ function run(argv: string[]): number {
         report(o, r.diagnostics, r.text);
         if (!o.json && r.ok) process.stdout.write(`${s.file}: valid\n`);
         return { code: r.ok ? EXIT.ok : EXIT.invalid, json: { ok: r.ok, diagnostics: r.diagnostics } };
-      });
+      }, sites.many);
     });
 
   cli
@@ -232,11 +241,29 @@ function run(argv: string[]): number {
       code = r.ok ? EXIT.ok : EXIT.invalid;
     });
 
+  cli
+    .command('render <site>', 'Print one cluster\'s Kubernetes resources as one multi-document YAML stream (for kubectl apply -f - and GitOps plugins)')
+    .option('--cluster <name>', 'The cluster (needed when the site has several)')
+    .action((siteArg: string, flags: { cluster?: unknown }) => {
+      const o = io({});
+      const r = compileFile(arg(siteArg), { keepSource: true });
+      report(o, r.diagnostics, r.text);
+      if (!r.ok) {
+        code = EXIT.invalid;
+        return;
+      }
+      const out = clusterStream(r.files, flags.cluster === undefined ? undefined : str('cluster', flags.cluster));
+      report(o, out.diagnostics, undefined);
+      if (out.stream !== undefined) process.stdout.write(out.stream);
+      code = out.stream !== undefined ? EXIT.ok : EXIT.invalid;
+    });
+
   cli.command('schema', 'Print the site.yaml JSON Schema').action(() => {
     process.stdout.write(readFileSync(schemaPath, 'utf8'));
   });
 
   cli.option('--debug', 'Print stack traces of internal failures');
+  cli.option('--format <format>', 'Diagnostics as text (default), or github: also GitHub Actions annotations on stdout');
   cli.help();
   cli.version(version);
   cli.parse(protectedArgs.argv, { run: false });

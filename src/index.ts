@@ -21,6 +21,9 @@ export { siteSchema } from './validate/schema.js';
 export { MAX_SITE_BYTES } from './load/load.js';
 export { diffTree, colorPatch, summarizeGroups, groupOf, type FileDiff, type TreeDiff, type GroupSummary } from './review/diff.js';
 export { explain, type Explanation, type Hop } from './review/explain.js';
+export { clusterStream } from './review/render-cluster.js';
+export { githubAnnotations } from './format-github.js';
+export { resolveSites, type SiteTarget } from './sites.js';
 export { init, INIT_TEMPLATES, type InitResult } from './init.js';
 
 /**

@@ -31,7 +31,8 @@ export function resolveSites(patterns: readonly string[], out: string, cwd = pro
     for (const m of matched) files.add(m);
   }
   const sorted = [...files].sort(compareStrings);
-  if (sorted.length <= 1) return { sites: sorted.map((file) => ({ file, out })), diagnostics };
+  const single = patterns.length === 1 && !fg.isDynamicPattern(patterns[0]!);
+  if (single) return { sites: sorted.map((file) => ({ file, out })), diagnostics };
   const sites = sorted.map((file) => ({ file, out: join(out, basename(dirname(resolve(cwd, file)))) }));
   const byOut = new Map<string, string>();
   for (const s of sites) {
