@@ -22,7 +22,8 @@ export const MAX_PRINTED_DIAGNOSTICS = 50;
 
 interface Io {
   json: boolean;
-  color: boolean;
+  /** true or false when the user decided (flag or environment); undefined: colour on a terminal. */
+  color: boolean | undefined;
   /** `github`: diagnostics also as GitHub Actions annotations on stdout. */
   format: 'text' | 'github';
 }
@@ -30,7 +31,7 @@ interface Io {
 function report(io: Io, diagnostics: Diagnostic[], text: string | undefined): void {
   if (io.json || diagnostics.length === 0) return;
   if (io.format === 'github') process.stdout.write(githubAnnotations(diagnostics));
-  process.stderr.write(formatDiagnostics(diagnostics, { source: text, color: io.color && process.stderr.isTTY === true, max: MAX_PRINTED_DIAGNOSTICS }));
+  process.stderr.write(formatDiagnostics(diagnostics, { source: text, color: io.color ?? process.stderr.isTTY === true, max: MAX_PRINTED_DIAGNOSTICS }));
 }
 
 const emitJson = (value: { command: string; ok: boolean; [field: string]: unknown }) => process.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, null, 2)}\n`);
@@ -89,7 +90,7 @@ interface BuildFlags {
 function run(argv: string[]): number {
   const cli = cac('sitec');
   let code: number = EXIT.ok;
-  const io = (flags: { json?: boolean }): Io => ({ json: flags.json === true, color: !process.env.NO_COLOR, format: formatOf(cli.options.format) });
+  const io = (flags: { json?: boolean }): Io => ({ json: flags.json === true, color: colorWanted(cli.options.color), format: formatOf(cli.options.format) });
   const formatOf = (value: unknown): Io['format'] => {
     const f = value === undefined ? 'text' : str('format', value);
     if (f !== 'text' && f !== 'github') throw Object.assign(new Error(`--format is text or github, not "${f}"`), { name: 'CACError' });
@@ -189,7 +190,7 @@ function run(argv: string[]): number {
       const r = check({ site, out: str('out', flags.out), onValidated: collectAfterParse });
       report(o, r.diagnostics, r.text);
       if (o.json) emitJson({ command: 'diff', ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, files: r.diff?.diffs ?? [] });
-      else for (const d of r.diff?.diffs ?? []) process.stdout.write(`${o.color && process.stdout.isTTY ? colorPatch(d.patch) : d.patch}${d.patch.endsWith('\n') ? '' : '\n'}`);
+      else for (const d of r.diff?.diffs ?? []) process.stdout.write(`${(o.color ?? process.stdout.isTTY === true) ? colorPatch(d.patch) : d.patch}${d.patch.endsWith('\n') ? '' : '\n'}`);
       code = !r.ok ? EXIT.invalid : r.upToDate ? EXIT.ok : EXIT.different;
     });
 
@@ -263,6 +264,7 @@ function run(argv: string[]): number {
   });
 
   cli.option('--debug', 'Print stack traces of internal failures');
+  cli.option('--color', 'Colour the output even off a terminal (--no-color: never; default: on a terminal, unless NO_COLOR is set)');
   cli.option('--format <format>', 'Diagnostics as text (default), or github: also GitHub Actions annotations on stdout');
   cli.help();
   cli.version(version);
@@ -274,6 +276,18 @@ function run(argv: string[]): number {
   }
   cli.runMatchedCommand();
   return code;
+}
+
+/**
+ * Whether to colour: --color / --no-color first, then NO_COLOR (any value) and
+ * FORCE_COLOR (not 0), then whether the stream is a terminal (decided where it is written).
+ */
+function colorWanted(flag: unknown): boolean | undefined {
+  if (flag === true) return true;
+  if (flag === false) return false;
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  return undefined;
 }
 
 /** A reader that went away (`sitec diff | head`) ends the output, not the program with a stack trace. */

@@ -1,3 +1,4 @@
+import { createColors } from 'picocolors';
 import type { GroupSummary } from './review/diff.js';
 import type { Explanation } from './review/explain.js';
 import type { Diagnostic } from './diagnostics.js';
@@ -8,7 +9,7 @@ export interface FormatOptions {
   color?: boolean;
 }
 
-const paint = (on: boolean, code: string) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
+const palette = (on: boolean) => createColors(on);
 
 /** Characters shown in a frame around the caret; a longer line is cut with an ellipsis on the cut side. */
 const FRAME_WIDTH = 120;
@@ -39,10 +40,7 @@ function sourceLines(source: string): string[] {
  */
 export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): string {
   const color = opts.color ?? false;
-  const red = paint(color, '31');
-  const yellow = paint(color, '33');
-  const cyan = paint(color, '36');
-  const dim = paint(color, '2');
+  const { red, yellow, cyan, dim } = palette(color);
   const sev = d.severity === 'error' ? red('error') : yellow('warning');
   // Without a place in the site file (the output directory, the file itself): one line and the hint.
   if (!d.location) return [`${sev} ${dim(d.code)}: ${printable(d.message)}`, ...(d.hint ? [`  hint: ${printable(d.hint)}`] : [])].join('\n');
@@ -91,7 +89,7 @@ function codeFrame(source: string, d: Diagnostic, color: boolean): string[] {
   const last = Math.min(end - 1, text.length, from + FRAME_WIDTH);
   const width = Math.max(1, printable(text.slice(Math.max(from, loc.column - 1), last)).length);
   const caret = '^'.repeat(width);
-  out.push(`  ${' '.repeat(gutter)} | ${' '.repeat(lead)}${color ? `\u001b[31m${caret}\u001b[0m` : caret}`);
+  out.push(`  ${' '.repeat(gutter)} | ${' '.repeat(lead)}${palette(color).red(caret)}`);
   return out;
 }
 

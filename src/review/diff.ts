@@ -1,3 +1,4 @@
+import { createColors } from 'picocolors';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -53,19 +54,10 @@ export function diffTree(files: OutputFile[], outDir: string, opts: { cwd?: stri
 
 /** Colours a unified diff for a terminal. */
 export function colorPatch(patch: string): string {
+  const c = createColors(true);
   return patch
     .split('\n')
-    .map((l) =>
-      l.startsWith('+++') || l.startsWith('---')
-        ? `\u001b[1m${l}\u001b[0m`
-        : l.startsWith('+')
-          ? `\u001b[32m${l}\u001b[0m`
-          : l.startsWith('-')
-            ? `\u001b[31m${l}\u001b[0m`
-            : l.startsWith('@@')
-              ? `\u001b[36m${l}\u001b[0m`
-              : l,
-    )
+    .map((l) => (l.startsWith('+++') || l.startsWith('---') ? c.bold(l) : l.startsWith('+') ? c.green(l) : l.startsWith('-') ? c.red(l) : l.startsWith('@@') ? c.cyan(l) : l))
     .join('\n');
 }
 
