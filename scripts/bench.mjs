@@ -60,10 +60,14 @@ for (const size of sizes) {
 }
 
 const pad = (s, n) => String(s).padStart(n);
-console.log(`example (examples/onprem): ${(results.example.wall * 1000).toFixed(0)} ms, ${results.example.rssMiB.toFixed(0)} MiB  (target < 300 ms; node -e 0: ${(results.nodeStartup.wall * 1000).toFixed(0)} ms)`);
+console.log(
+  `example (examples/onprem): ${(results.example.wall * 1000).toFixed(0)} ms, ${results.example.rssMiB.toFixed(0)} MiB  (target < 300 ms; node -e 0: ${(results.nodeStartup.wall * 1000).toFixed(0)} ms)`,
+);
 console.log(`${pad('routes', 7)} ${pad('clusters', 8)} ${pad('files', 7)} ${pad('build s', 8)} ${pad('floor s', 8)} ${pad('ratio', 6)} ${pad('RSS MiB', 8)} ${pad('parse-only RSS', 15)}`);
 for (const s of results.sizes) {
-  console.log(`${pad(s.routes, 7)} ${pad(s.clusters, 8)} ${pad(s.files, 7)} ${pad(s.build.wall.toFixed(2), 8)} ${pad(s.floor.wall.toFixed(2), 8)} ${pad(s.ratio.toFixed(2), 6)} ${pad(s.build.rssMiB.toFixed(0), 8)} ${pad(s.parseOnly.rssMiB.toFixed(0), 15)}`);
+  console.log(
+    `${pad(s.routes, 7)} ${pad(s.clusters, 8)} ${pad(s.files, 7)} ${pad(s.build.wall.toFixed(2), 8)} ${pad(s.floor.wall.toFixed(2), 8)} ${pad(s.ratio.toFixed(2), 6)} ${pad(s.build.rssMiB.toFixed(0), 8)} ${pad(s.parseOnly.rssMiB.toFixed(0), 15)}`,
+  );
 }
 const [, mid, big] = results.sizes;
 results.targets = {

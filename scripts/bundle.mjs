@@ -18,34 +18,38 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bundle = (entry, outfile) => build({
-  entryPoints: [`${root}dist/${entry}`],
-  outfile: `${root}dist/${outfile}`,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  // Bundled CommonJS packages (yaml) require Node built-ins; an ES module has no
-  // `require`, so give the bundle one.
-  banner: { js: "import { createRequire as __sitecCreateRequire } from 'node:module';\nconst require = __sitecCreateRequire(import.meta.url);" },
-  // yaml's ES module build is the same code as its CommonJS one minus two debug
-  // hooks that read process.env for every token parsed (LOG_TOKENS, LOG_STREAM):
-  // ~15% of parse time on a big site.
-  plugins: [
-    {
-      name: 'yaml-esm',
-      setup(b) {
-        b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(dirname(require.resolve('yaml/package.json')), 'browser/index.js') }));
+const bundle = (entry, outfile) =>
+  build({
+    entryPoints: [`${root}dist/${entry}`],
+    outfile: `${root}dist/${outfile}`,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Bundled CommonJS packages (yaml) require Node built-ins; an ES module has no
+    // `require`, so give the bundle one.
+    banner: { js: "import { createRequire as __sitecCreateRequire } from 'node:module';\nconst require = __sitecCreateRequire(import.meta.url);" },
+    // yaml's ES module build is the same code as its CommonJS one minus two debug
+    // hooks that read process.env for every token parsed (LOG_TOKENS, LOG_STREAM):
+    // ~15% of parse time on a big site.
+    plugins: [
+      {
+        name: 'yaml-esm',
+        setup(b) {
+          b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(dirname(require.resolve('yaml/package.json')), 'browser/index.js') }));
+        },
       },
-    },
-  ],
-  // dist/bin/ and dist/lib/ are as deep as dist/util/, so util/paths.js finds the package root the same way.
-  // No source maps: they would point at sources the package does not ship.
-  sourcemap: false,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-for (const [entry, outfile] of [['cli.js', 'bin/sitec.mjs'], ['index.js', 'lib/sitec.mjs']]) {
+    ],
+    // dist/bin/ and dist/lib/ are as deep as dist/util/, so util/paths.js finds the package root the same way.
+    // No source maps: they would point at sources the package does not ship.
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+for (const [entry, outfile] of [
+  ['cli.js', 'bin/sitec.mjs'],
+  ['index.js', 'lib/sitec.mjs'],
+]) {
   await bundle(entry, outfile);
   console.log(`wrote dist/${outfile}`);
 }

@@ -22,8 +22,5 @@ const entries = (sources) =>
   Object.entries(sources)
     .map(([name, source]) => `    ${JSON.stringify(name)}: { digest: ${JSON.stringify(blueprintDigest(source))}, spec: ${Handlebars.precompile(source, blueprintCompileOptions)} },`)
     .join('\n');
-writeFileSync(
-  precompiledBlueprintsPath,
-  `'use strict';\nmodule.exports = {\n  templates: {\n${entries(blueprintSources())}\n  },\n  partials: {\n${entries(partialSources())}\n  },\n};\n`,
-);
+writeFileSync(precompiledBlueprintsPath, `'use strict';\nmodule.exports = {\n  templates: {\n${entries(blueprintSources())}\n  },\n  partials: {\n${entries(partialSources())}\n  },\n};\n`);
 console.log(`wrote ${precompiledBlueprintsPath}`);

@@ -1,6 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
-import { build, check, clusterStream, colorPatch, compileFile, explain, formatDiagnostics, formatExplanation, formatSummary, githubAnnotations, init, summarizeGroups, type Diagnostic } from './index.js';
+import {
+  build,
+  check,
+  clusterStream,
+  colorPatch,
+  compileFile,
+  explain,
+  formatDiagnostics,
+  formatExplanation,
+  formatSummary,
+  githubAnnotations,
+  init,
+  summarizeGroups,
+  type Diagnostic,
+} from './index.js';
 import { collectAfterParse, tuneHeap } from './heap.js';
 import { schemaPath } from './util/paths.js';
 import { version } from './version.js';
@@ -138,14 +152,20 @@ function run(argv: string[]): number {
     const r = check({ site: s.file, out: s.out, patches: false, onValidated: collectAfterParse });
     report(o, r.diagnostics, r.text);
     const sum = r.diff?.summary;
-    if (!o.json && r.ok && !r.upToDate) process.stderr.write(`${s.out} is not current: ${[...sum!.added.map((p) => `+${p}`), ...sum!.changed.map((p) => `~${p}`), ...sum!.removed.map((p) => `-${p}`)].join(' ')}\nrun: sitec build ${s.file} -o ${s.out}\n`);
-    return { code: !r.ok ? EXIT.invalid : r.upToDate ? EXIT.ok : EXIT.different, json: { ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, added: sum?.added ?? [], changed: sum?.changed ?? [], removed: sum?.removed ?? [] } };
+    if (!o.json && r.ok && !r.upToDate)
+      process.stderr.write(
+        `${s.out} is not current: ${[...sum!.added.map((p) => `+${p}`), ...sum!.changed.map((p) => `~${p}`), ...sum!.removed.map((p) => `-${p}`)].join(' ')}\nrun: sitec build ${s.file} -o ${s.out}\n`,
+      );
+    return {
+      code: !r.ok ? EXIT.invalid : r.upToDate ? EXIT.ok : EXIT.different,
+      json: { ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, added: sum?.added ?? [], changed: sum?.changed ?? [], removed: sum?.removed ?? [] },
+    };
   };
   const CHECK_SHAPE = { upToDate: null, added: [], changed: [], removed: [] };
 
   cli
     .command('build <...sites>', 'Compile site files (paths or quoted glob patterns) into output directories')
-    .option('-o, --out <dir>', 'Output directory; with several sites, each goes to <dir>/<its directory\'s name>', { default: 'out' })
+    .option('-o, --out <dir>', "Output directory; with several sites, each goes to <dir>/<its directory's name>", { default: 'out' })
     .option('--force', 'Write into a directory sitec does not own, or one of another site')
     .option('--check', 'Write nothing; exit 1 when a directory is not what its site compiles to')
     .option('--verbose', 'List every file added, changed or removed')
@@ -157,21 +177,36 @@ function run(argv: string[]): number {
       const sites = targets(siteArgs, out, o);
       if (!sites) return noSites(command, o, flags.check ? CHECK_SHAPE : { summary: [], added: [], changed: [], removed: [] });
       if (flags.check) return perSite('check', sites, o, (s) => checkOne(s, o), sites.many);
-      perSite('build', sites, o, (s) => {
-        const r = build({ site: s.file, out: s.out, force: flags.force === true, onValidated: collectAfterParse });
-        report(o, r.diagnostics, r.text);
-        const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
-        if (!o.json && r.ok) {
-          process.stdout.write(`${formatSummary(s.out, groups)}\n`);
-          if (flags.verbose) for (const [mark, list] of [['+', r.summary!.added], ['~', r.summary!.changed], ['-', r.summary!.removed]] as const) for (const p of list) process.stdout.write(`  ${mark} ${p}\n`);
-        }
-        return { code: r.ok ? EXIT.ok : EXIT.invalid, json: { ok: r.ok, diagnostics: r.diagnostics, summary: groups, added: r.summary?.added ?? [], changed: r.summary?.changed ?? [], removed: r.summary?.removed ?? [] } };
-      }, sites.many);
+      perSite(
+        'build',
+        sites,
+        o,
+        (s) => {
+          const r = build({ site: s.file, out: s.out, force: flags.force === true, onValidated: collectAfterParse });
+          report(o, r.diagnostics, r.text);
+          const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
+          if (!o.json && r.ok) {
+            process.stdout.write(`${formatSummary(s.out, groups)}\n`);
+            if (flags.verbose)
+              for (const [mark, list] of [
+                ['+', r.summary!.added],
+                ['~', r.summary!.changed],
+                ['-', r.summary!.removed],
+              ] as const)
+                for (const p of list) process.stdout.write(`  ${mark} ${p}\n`);
+          }
+          return {
+            code: r.ok ? EXIT.ok : EXIT.invalid,
+            json: { ok: r.ok, diagnostics: r.diagnostics, summary: groups, added: r.summary?.added ?? [], changed: r.summary?.changed ?? [], removed: r.summary?.removed ?? [] },
+          };
+        },
+        sites.many,
+      );
     });
 
   cli
     .command('check <...sites>', 'Write nothing; exit 1 when an output directory is not what its site compiles to (build --check)')
-    .option('-o, --out <dir>', 'Output directory; with several sites, each is <dir>/<its directory\'s name>', { default: 'out' })
+    .option('-o, --out <dir>', "Output directory; with several sites, each is <dir>/<its directory's name>", { default: 'out' })
     .option('--json', 'Machine-readable result on stdout')
     .action((siteArgs: unknown[], flags: { out: string; json?: boolean }) => {
       const o = io(flags);
@@ -201,12 +236,18 @@ function run(argv: string[]): number {
       const o = io(flags);
       const sites = targets(siteArgs, '.', o);
       if (!sites) return noSites('validate', o, {});
-      perSite('validate', sites.map((s) => ({ file: s.file, out: '' })), o, (s) => {
-        const r = compileFile(s.file, { validateOnly: true });
-        report(o, r.diagnostics, r.text);
-        if (!o.json && r.ok) process.stdout.write(`${s.file}: valid\n`);
-        return { code: r.ok ? EXIT.ok : EXIT.invalid, json: { ok: r.ok, diagnostics: r.diagnostics } };
-      }, sites.many);
+      perSite(
+        'validate',
+        sites.map((s) => ({ file: s.file, out: '' })),
+        o,
+        (s) => {
+          const r = compileFile(s.file, { validateOnly: true });
+          report(o, r.diagnostics, r.text);
+          if (!o.json && r.ok) process.stdout.write(`${s.file}: valid\n`);
+          return { code: r.ok ? EXIT.ok : EXIT.invalid, json: { ok: r.ok, diagnostics: r.diagnostics } };
+        },
+        sites.many,
+      );
     });
 
   cli
@@ -243,7 +284,7 @@ function run(argv: string[]): number {
     });
 
   cli
-    .command('render <site>', 'Print one cluster\'s Kubernetes resources as one multi-document YAML stream (for kubectl apply -f - and GitOps plugins)')
+    .command('render <site>', "Print one cluster's Kubernetes resources as one multi-document YAML stream (for kubectl apply -f - and GitOps plugins)")
     .option('--cluster <name>', 'The cluster (needed when the site has several)')
     .action((siteArg: string, flags: { cluster?: unknown }) => {
       const o = io({});

@@ -47,10 +47,6 @@ export function formatPath(path: readonly PathSegment[]): string {
 /** Stable order: by file position, then code, so output never depends on check order. */
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   return diagnostics.sort(
-    (a, b) =>
-      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
-      (a.location?.column ?? 0) - (b.location?.column ?? 0) ||
-      compareStrings(a.code, b.code) ||
-      compareStrings(a.message, b.message),
+    (a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0) || compareStrings(a.code, b.code) || compareStrings(a.message, b.message),
   );
 }

@@ -102,7 +102,13 @@ export function check(opts: { site: string; out: string; cwd?: string; patches?:
     diff = diffTree(compiled.files, opts.out, { cwd: opts.cwd, patches: opts.patches });
   } catch (err) {
     if (!isFsError(err)) throw err;
-    return { ok: false, upToDate: null, diagnostics: [...compiled.diagnostics, { code: 'output-unreadable', severity: 'error', message: `could not read ${opts.out}: ${describeFsError(err)}` }], text, files: compiled.files };
+    return {
+      ok: false,
+      upToDate: null,
+      diagnostics: [...compiled.diagnostics, { code: 'output-unreadable', severity: 'error', message: `could not read ${opts.out}: ${describeFsError(err)}` }],
+      text,
+      files: compiled.files,
+    };
   }
   const ok = !hasErrors(diff.diagnostics);
   const current = diff.summary.added.length + diff.summary.changed.length + diff.summary.removed.length === 0 && diff.diagnostics.length === 0;

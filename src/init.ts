@@ -26,7 +26,11 @@ export function init(opts: { template?: string; dir?: string; cwd?: string }): I
   }
   const dir = resolve(opts.cwd ?? process.cwd(), opts.dir ?? '.');
   const target = join(dir, 'site.yaml');
-  const exists = { ok: false, path: target, diagnostics: [{ code: 'init-exists', severity: 'error' as const, message: `${target} already exists`, hint: 'sitec init never overwrites; choose another directory or move the file away' }] };
+  const exists = {
+    ok: false,
+    path: target,
+    diagnostics: [{ code: 'init-exists', severity: 'error' as const, message: `${target} already exists`, hint: 'sitec init never overwrites; choose another directory or move the file away' }],
+  };
   if (present(target)) return exists;
   const text = readFileSync(join(packageRoot, 'examples', template, 'site.yaml'), 'utf8');
   // The published schema of this very version: it resolves wherever the site file goes, and
@@ -39,7 +43,11 @@ export function init(opts: { template?: string; dir?: string; cwd?: string }): I
   } catch (err) {
     if (!isFsError(err)) throw err;
     if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (err as NodeJS.ErrnoException).path === target) return exists;
-    return { ok: false, path: target, diagnostics: [{ code: 'init-write-failed', severity: 'error', message: describeFsError(err as NodeJS.ErrnoException), hint: 'choose a directory you can write to' }] };
+    return {
+      ok: false,
+      path: target,
+      diagnostics: [{ code: 'init-write-failed', severity: 'error', message: describeFsError(err as NodeJS.ErrnoException), hint: 'choose a directory you can write to' }],
+    };
   }
   return { ok: true, path: target, diagnostics: [] };
 }

@@ -27,7 +27,8 @@ export function resolveSites(patterns: readonly string[], out: string, cwd = pro
       continue;
     }
     const matched = fg.sync(p, { cwd, onlyFiles: true, dot: false, followSymbolicLinks: false });
-    if (matched.length === 0) diagnostics.push({ code: 'input-no-match', severity: 'error', message: `no site file matches ${p}`, hint: 'quote the pattern so the shell passes it to sitec, e.g. \'sites/*/site.yaml\'' });
+    if (matched.length === 0)
+      diagnostics.push({ code: 'input-no-match', severity: 'error', message: `no site file matches ${p}`, hint: "quote the pattern so the shell passes it to sitec, e.g. 'sites/*/site.yaml'" });
     for (const m of matched) files.add(m);
   }
   const sorted = [...files].sort(compareStrings);
@@ -37,7 +38,13 @@ export function resolveSites(patterns: readonly string[], out: string, cwd = pro
   const byOut = new Map<string, string>();
   for (const s of sites) {
     const prev = byOut.get(s.out);
-    if (prev !== undefined) diagnostics.push({ code: 'output-name-clash', severity: 'error', message: `${prev} and ${s.file} would both render into ${s.out}`, hint: 'several sites render into <out>/<directory of the site file>: give each site a directory of its own name' });
+    if (prev !== undefined)
+      diagnostics.push({
+        code: 'output-name-clash',
+        severity: 'error',
+        message: `${prev} and ${s.file} would both render into ${s.out}`,
+        hint: 'several sites render into <out>/<directory of the site file>: give each site a directory of its own name',
+      });
     else byOut.set(s.out, s.file);
   }
   return { sites, diagnostics };

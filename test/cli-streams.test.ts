@@ -9,7 +9,8 @@ import { exampleText, mutate, root } from './helpers/site.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 
 const bin = join(root, 'bin/sitec.js');
-const sitec = (args: string[], cwd: string) => spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
+const sitec = (args: string[], cwd: string) =>
+  spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
 const dir = () => mkdtempSync(join(tmpdir(), 'sitec-streams-'));
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at /);
 
@@ -48,7 +49,12 @@ describe('input streams', () => {
     writeFileSync(join(d, 'u16.yaml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(exampleText, 'utf16le')]));
     writeFileSync(join(d, 'u16-nobom.yaml'), Buffer.from(exampleText, 'utf16le'));
     writeFileSync(join(d, 'latin1.yaml'), Buffer.from('site: caf\xe9\n', 'latin1'));
-    for (const [file, code] of [['bin.yaml', 'input-binary'], ['u16.yaml', 'input-encoding'], ['u16-nobom.yaml', 'input-encoding'], ['latin1.yaml', 'input-encoding']]) {
+    for (const [file, code] of [
+      ['bin.yaml', 'input-binary'],
+      ['u16.yaml', 'input-encoding'],
+      ['u16-nobom.yaml', 'input-encoding'],
+      ['latin1.yaml', 'input-encoding'],
+    ]) {
       const r = sitec(['validate', file!], d);
       expect(r.status, file).toBe(2);
       expect(r.stderr, file).toContain(code!);
@@ -98,7 +104,10 @@ describe('input streams', () => {
     expect(j.diagnostics).toHaveLength(20_000);
     // The library formats all of them in one pass over the source.
     const text = readFileSync(join(d, 'many.yaml'), 'utf8');
-    const all = formatDiagnostics(j.diagnostics.map((x) => ({ ...x, location: { ...x.location!, file: 'many.yaml' } })), { source: text });
+    const all = formatDiagnostics(
+      j.diagnostics.map((x) => ({ ...x, location: { ...x.location!, file: 'many.yaml' } })),
+      { source: text },
+    );
     expect(all.match(/\n> +\d+ \| /g)).toHaveLength(20_000);
   });
 });
@@ -138,12 +147,30 @@ describe('output streams and arguments', () => {
       return JSON.parse(r.stdout) as Record<string, unknown>;
     };
     const pairs: [string[], string[]][] = [
-      [['build', 'good.yaml', '-o', 'o1'], ['build', 'bad.yaml', '-o', 'o2']],
-      [['build', '--check', 'good.yaml', '-o', 'o1'], ['build', '--check', 'bad.yaml', '-o', 'o1']],
-      [['diff', 'good.yaml', '-o', 'o1'], ['diff', 'bad.yaml', '-o', 'o1']],
-      [['validate', 'good.yaml'], ['validate', 'bad.yaml']],
-      [['explain', 'hello-idc.x2bee.com', 'good.yaml'], ['explain', 'hello-idc.x2bee.com', 'bad.yaml']],
-      [['init', 'fresh'], ['init', 'fresh']],
+      [
+        ['build', 'good.yaml', '-o', 'o1'],
+        ['build', 'bad.yaml', '-o', 'o2'],
+      ],
+      [
+        ['build', '--check', 'good.yaml', '-o', 'o1'],
+        ['build', '--check', 'bad.yaml', '-o', 'o1'],
+      ],
+      [
+        ['diff', 'good.yaml', '-o', 'o1'],
+        ['diff', 'bad.yaml', '-o', 'o1'],
+      ],
+      [
+        ['validate', 'good.yaml'],
+        ['validate', 'bad.yaml'],
+      ],
+      [
+        ['explain', 'hello-idc.x2bee.com', 'good.yaml'],
+        ['explain', 'hello-idc.x2bee.com', 'bad.yaml'],
+      ],
+      [
+        ['init', 'fresh'],
+        ['init', 'fresh'],
+      ],
     ];
     const ajv = new Ajv2020({ strict: true, allErrors: true });
     const validOutput = ajv.compile(JSON.parse(readFileSync(join(root, 'schemas/cli-output.schema.json'), 'utf8')) as object);
@@ -166,7 +193,11 @@ describe('output streams and arguments', () => {
 describe('no stack traces on bad input', () => {
   it('every refusal above is exit 2 without a trace', () => {
     const d = dir();
-    for (const args of [['validate', '/dev/zero'], ['build', 'missing.yaml'], ['init', '/proc/x']]) {
+    for (const args of [
+      ['validate', '/dev/zero'],
+      ['build', 'missing.yaml'],
+      ['init', '/proc/x'],
+    ]) {
       const r = sitec(args, d);
       expect(r.status, args.join(' ')).toBe(2);
       noStack(r.stderr);

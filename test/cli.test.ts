@@ -8,8 +8,7 @@ import { compile } from '../src/index.js';
 import { COLLECT_FROM_BYTES } from '../src/heap.js';
 
 /** The real binary, as users run it: compiled JavaScript, no TypeScript loader. */
-const sitec = (args: string[], cwd: string) =>
-  spawnSync(process.execPath, [join(root, 'bin/sitec.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const sitec = (args: string[], cwd: string) => spawnSync(process.execPath, [join(root, 'bin/sitec.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 
 describe('sitec CLI (spawned)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sitec-cli-'));
@@ -115,8 +114,7 @@ describe('sitec CLI (spawned)', () => {
     for (const part of ['bin', 'dist', 'schemas', 'blueprints', 'package.json']) cpSync(join(root, part), join(install, part), { recursive: true });
     symlinkSync(join(root, 'node_modules'), join(install, 'node_modules'));
     rmSync(join(install, 'blueprints/runbook.md.hbs'));
-    const run = (extra: string[]) =>
-      spawnSync(process.execPath, [join(install, 'bin/sitec.js'), 'build', 'site.yaml', '-o', 'out-internal', ...extra], { cwd: dir, encoding: 'utf8' });
+    const run = (extra: string[]) => spawnSync(process.execPath, [join(install, 'bin/sitec.js'), 'build', 'site.yaml', '-o', 'out-internal', ...extra], { cwd: dir, encoding: 'utf8' });
     const r = run([]);
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('sitec: internal error:');

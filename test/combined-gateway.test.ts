@@ -12,7 +12,7 @@ interface Operator {
   spec: { components: { ingressGateways: { label: Record<string, string>; k8s: { service: { ports: { name: string; port: number; nodePort?: number }[] } } }[] } };
 }
 
-describe('one address for ingress and east-west traffic (seed 002\'s KT cluster)', () => {
+describe("one address for ingress and east-west traffic (seed 002's KT cluster)", () => {
   it('the ingress gateway carries the east-west listeners and the network label; no separate gateway is installed', () => {
     const r = compileText(meshText);
     expect(r.diagnostics).toEqual([]);
@@ -23,7 +23,12 @@ describe('one address for ingress and east-west traffic (seed 002\'s KT cluster)
     const gw = io.spec.components.ingressGateways[0]!;
     expect(gw.label).toEqual({ istio: 'ingressgateway', 'topology.istio.io/network': 'kt-net' });
     expect(gw.k8s.service.ports.map((p) => `${p.name} ${p.port} ${p.nodePort}`)).toEqual([
-      'status-port 15021 31021', 'http2 80 31080', 'https 443 31443', 'tls 15443 31543', 'tls-istiod 15012 31512', 'tls-webhook 15017 31517',
+      'status-port 15021 31021',
+      'http2 80 31080',
+      'https 443 31443',
+      'tls 15443 31543',
+      'tls-istiod 15012 31512',
+      'tls-webhook 15017 31517',
     ]);
     const cross = parse(file(meshText, 'clusters/kt/resources/30-gateways/gateway.istio-system.cross-network-gateway.yaml')!) as { spec: { selector: Record<string, string> } };
     expect(cross.spec.selector).toEqual({ istio: 'ingressgateway' });
@@ -36,8 +41,18 @@ describe('one address for ingress and east-west traffic (seed 002\'s KT cluster)
   });
 
   for (const c of [
-    { name: 'an address of its own', edit: ['        combined: true ', '        loadBalancerIP: 203.0.113.20\n        combined: true '], code: 'eastwest-combined-address', path: 'clusters[0].istio.eastWestGateway.loadBalancerIP' },
-    { name: 'an east-west port already in the ingress list', edit: ['          - { name: https, port: 443, nodePort: 31443 }\n        hpa', '          - { name: https, port: 443, nodePort: 31443 }\n          - { name: tls, port: 15443 }\n        hpa'], code: 'eastwest-port-conflict', path: 'clusters[0].istio.ingressGateway.ports[3].port' },
+    {
+      name: 'an address of its own',
+      edit: ['        combined: true ', '        loadBalancerIP: 203.0.113.20\n        combined: true '],
+      code: 'eastwest-combined-address',
+      path: 'clusters[0].istio.eastWestGateway.loadBalancerIP',
+    },
+    {
+      name: 'an east-west port already in the ingress list',
+      edit: ['          - { name: https, port: 443, nodePort: 31443 }\n        hpa', '          - { name: https, port: 443, nodePort: 31443 }\n          - { name: tls, port: 15443 }\n        hpa'],
+      code: 'eastwest-port-conflict',
+      path: 'clusters[0].istio.ingressGateway.ports[3].port',
+    },
     { name: 'a node port taken twice', edit: ['istiod: 31512', 'istiod: 31443'], code: 'nodeport-duplicate', path: 'clusters[0].istio.eastWestGateway.nodePorts.istiod' },
     { name: 'a node port outside the range', edit: ['webhook: 31517', 'webhook: 29999'], code: 'nodeport-out-of-range', path: 'clusters[0].istio.eastWestGateway.nodePorts.webhook' },
   ] as const) {
@@ -51,13 +66,26 @@ describe('one address for ingress and east-west traffic (seed 002\'s KT cluster)
 });
 
 describe('console load balancers list the east-west listeners', () => {
-  it('combined: the ingress gateway\'s table gains 15443, 15012 and 15017 on their pinned node ports', () => {
-    const text = mutate(meshText, ['        hpa: { minReplicas: 2, maxReplicas: 10 }\n      eastWestGateway:', '        hpa: { minReplicas: 2, maxReplicas: 10 }\n        consoleLoadBalancer: true\n      eastWestGateway:']);
+  it("combined: the ingress gateway's table gains 15443, 15012 and 15017 on their pinned node ports", () => {
+    const text = mutate(meshText, [
+      '        hpa: { minReplicas: 2, maxReplicas: 10 }\n      eastWestGateway:',
+      '        hpa: { minReplicas: 2, maxReplicas: 10 }\n        consoleLoadBalancer: true\n      eastWestGateway:',
+    ]);
     const readme = file(text, 'README.md')!;
     for (const row of ['| 15443/TCP | 31543 | tls |', '| 15012/TCP | 31512 | tls-istiod |', '| 15017/TCP | 31517 | tls-webhook |', '| 80/TCP | 31080 | http2 |']) expect(readme).toContain(row);
   });
   it('separate: its own table, and every node port must be pinned for it', () => {
-    const base = mutate(meshText, ['        combined: true          # 15443, 15012 and 15017 on the ingress gateway\'s 203.0.113.20\n        nodePorts: { tls: 31543, istiod: 31512, webhook: 31517 }\n', '        loadBalancerIP: 203.0.113.21\n        consoleLoadBalancer: true\n        nodePorts: { status: 31521, tls: 31543, istiod: 31512, webhook: 31517 }\n'], ['        - { name: ingress-public, addresses: [203.0.113.20/32], autoAssign: false }\n', '        - { name: ingress-public, addresses: [203.0.113.20/32], autoAssign: false }\n        - { name: eastwest-public, addresses: [203.0.113.21/32], autoAssign: false }\n']);
+    const base = mutate(
+      meshText,
+      [
+        "        combined: true          # 15443, 15012 and 15017 on the ingress gateway's 203.0.113.20\n        nodePorts: { tls: 31543, istiod: 31512, webhook: 31517 }\n",
+        '        loadBalancerIP: 203.0.113.21\n        consoleLoadBalancer: true\n        nodePorts: { status: 31521, tls: 31543, istiod: 31512, webhook: 31517 }\n',
+      ],
+      [
+        '        - { name: ingress-public, addresses: [203.0.113.20/32], autoAssign: false }\n',
+        '        - { name: ingress-public, addresses: [203.0.113.20/32], autoAssign: false }\n        - { name: eastwest-public, addresses: [203.0.113.21/32], autoAssign: false }\n',
+      ],
+    );
     const r = compileText(base);
     expect(r.diagnostics).toEqual([]);
     const readme = r.files.find((f) => f.path === 'README.md')!.content;
@@ -74,7 +102,7 @@ describe('console load balancers list the east-west listeners', () => {
 
 describe('the firewall table lists, per cluster, every port the ingress and the mesh need, and from where', () => {
   const sites = Object.fromEntries(readdirSync(join(root, 'examples')).map((n) => [n, readFileSync(join(root, 'examples', n, 'site.yaml'), 'utf8')]));
-  it('seed 002\'s ports on every cluster of the mesh: 15021, 80, 443, 15443, 15012, 15017, and the API server', () => {
+  it("seed 002's ports on every cluster of the mesh: 15021, 80, 443, 15443, 15012, 15017, and the API server", () => {
     const readme = file(sites.multicluster!, 'README.md')!;
     for (const cluster of ['kt', 'ncloud', 'nhn']) {
       const section = readme.slice(readme.indexOf(`## Cluster ${cluster}`), readme.indexOf('### 4.', readme.indexOf(`## Cluster ${cluster}`)));

@@ -52,7 +52,7 @@ const trustedHops = (text: string) => {
 };
 
 describe('trusted proxies follow the edge topology', () => {
-  it('nginx only: one hop (nginx\'s X-Forwarded-For and -Proto are believed)', () => expect(trustedHops(site({ workers: 2, edge: NGINX }))).toBe(1));
+  it("nginx only: one hop (nginx's X-Forwarded-For and -Proto are believed)", () => expect(trustedHops(site({ workers: 2, edge: NGINX }))).toBe(1));
   it('DNAT only: none (the client connects to Envoy itself)', () => expect(trustedHops(site({ workers: 2, edge: DNAT_HTTP }))).toBe(0));
   it('nginx, and DNAT to a TLS port: one hop, nothing to forge on the TLS path', () => expect(trustedHops(site({ workers: 2, edge: NGINX + DNAT_TLS }))).toBe(1));
   it('nginx and DNAT to the same HTTP port: a located error naming both, until the site decides', () => {
@@ -80,7 +80,12 @@ describe('every node an edge targets holds a gateway pod (externalTrafficPolicy 
           apiVersion: 'apps/v1',
           kind: 'Deployment',
           name: 'istio-ingressgateway',
-          patches: [{ path: 'spec.template.spec.topologySpreadConstraints', value: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { istio: 'ingressgateway' } } }] }],
+          patches: [
+            {
+              path: 'spec.template.spec.topologySpreadConstraints',
+              value: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { istio: 'ingressgateway' } } }],
+            },
+          ],
         },
       ]);
       if (n > 1) {

@@ -67,7 +67,10 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
       .filter((l) => l !== '' && !l.startsWith('#'))
       .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
       .join('\n');
-  const sitecRules = () => rules().split('\n').filter((l) => l.includes('sitec:edge-test:gw:'));
+  const sitecRules = () =>
+    rules()
+      .split('\n')
+      .filter((l) => l.includes('sitec:edge-test:gw:'));
   const get = (args: string[]) => inNs(client, 'curl', ['--silent', '--show-error', '--max-time', '5', ...args], { allowFail: true });
   const background = (ns: string, cmd: string, args: string[], ready?: RegExp) =>
     new Promise<ChildProcess>((resolve, reject) => {
@@ -163,7 +166,7 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     const dir = filesFor(false);
     const before = rules();
     const r = inNs(host, 'bash', [`${dir}/iptables/apply.sh`, '--dry-run']);
-    expect(r.stdout).toContain('iptables-restore -w --noflush <<\'RULES\'');
+    expect(r.stdout).toContain("iptables-restore -w --noflush <<'RULES'");
     expect(r.stdout).toMatch(/-A SITEC-[0-9A-F]{8}-DNAT -d 198\.51\.100\.1\/32 -p tcp -m tcp --dport 8080 .*-j DNAT --to-destination 10\.77\.0\.11:30080/);
     expect(r.stdout).toMatch(/iptables -w -t nat -C PREROUTING -m comment --comment sitec:edge-test:gw:jump:prerouting -j SITEC-[0-9A-F]{8}-DNAT/);
     expect(rules()).toBe(before);
@@ -187,9 +190,13 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     return [...new Set(seen)].sort();
   };
   /** The host's own rules, as the host had them before sitec ever ran. */
-  const foreign = (lines: string) => lines.split('\n').filter((l) => !l.includes('sitec:') && !/SITEC-/.test(l)).join('\n');
+  const foreign = (lines: string) =>
+    lines
+      .split('\n')
+      .filter((l) => !l.includes('sitec:') && !/SITEC-/.test(l))
+      .join('\n');
 
-  it('update: last month\'s rules (an earlier sitec, rules in the built-in chains, two nodes) are replaced by this month\'s (one node), remove.sh restores the host exactly', () => {
+  it("update: last month's rules (an earlier sitec, rules in the built-in chains, two nodes) are replaced by this month's (one node), remove.sh restores the host exactly", () => {
     const legacy = join(root, 'test/fixtures/legacy-iptables');
     const before = rules();
     expect(inNs(host, 'bash', [`${legacy}/apply.sh`]).status).toBe(0);
@@ -202,10 +209,12 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     expect(applied.status, applied.stderr).toBe(0);
     const now = sitecRules();
     // Only v2's rules: nothing of v1 survives in a built-in chain, and nothing points at node-2.
-    expect(now.filter((l) => /^-A (PREROUTING|FORWARD|POSTROUTING) /.test(l)).map((l) => l.replace(/SITEC-[0-9A-F]{8}/, 'CHAIN').replace(/"/g, '')).sort()).toEqual([
-      '-A FORWARD -m comment --comment sitec:edge-test:gw:jump:forward -j CHAIN-FWD',
-      '-A PREROUTING -m comment --comment sitec:edge-test:gw:jump:prerouting -j CHAIN-DNAT',
-    ]);
+    expect(
+      now
+        .filter((l) => /^-A (PREROUTING|FORWARD|POSTROUTING) /.test(l))
+        .map((l) => l.replace(/SITEC-[0-9A-F]{8}/, 'CHAIN').replace(/"/g, ''))
+        .sort(),
+    ).toEqual(['-A FORWARD -m comment --comment sitec:edge-test:gw:jump:forward -j CHAIN-FWD', '-A PREROUTING -m comment --comment sitec:edge-test:gw:jump:prerouting -j CHAIN-DNAT']);
     expect(now.join('\n')).not.toContain('10.77.0.12');
     expect(spread(6)).toEqual(['10.77.0.11']);
     // Running it again changes nothing.
@@ -216,7 +225,7 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     expect(rules()).toBe(before);
   });
 
-  it('update: v1 (two nodes, MASQUERADE) to v2 (one node, none): v2 alone remains, traffic reaches only v2\'s node; v2\'s remove restores the state before v1', () => {
+  it("update: v1 (two nodes, MASQUERADE) to v2 (one node, none): v2 alone remains, traffic reaches only v2's node; v2's remove restores the state before v1", () => {
     const before = rules();
     const v1 = filesFor(true, ['node-1', 'node-2']);
     const v2 = filesFor(false, ['node-2']);
@@ -232,7 +241,7 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     expect(rules()).toBe(before);
   });
 
-  it('MASQUERADE: when the host is not the nodes\' default gateway, only the SNAT switch makes DNAT work', () => {
+  it("MASQUERADE: when the host is not the nodes' default gateway, only the SNAT switch makes DNAT work", () => {
     inNs(node, 'ip', ['route', 'del', 'default']);
     try {
       const plain = filesFor(false);
@@ -252,12 +261,9 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     }
   });
 
-  it('nginx install.sh: syncs conf.d (a dropped host\'s file goes), reloads, and puts every file back when nginx -t fails', async () => {
+  it("nginx install.sh: syncs conf.d (a dropped host's file goes), reloads, and puts every file back when nginx -t fails", async () => {
     const v1 = filesFor(false);
-    const dropApi = (site: string) =>
-      site
-        .replace(/  - \{ host: api\.example\.test.*\n/, '')
-        .replace(/      certificates:\n        - \{ serverNames: \[api\.example\.test\].*\n/, '');
+    const dropApi = (site: string) => site.replace(/  - \{ host: api\.example\.test.*\n/, '').replace(/      certificates:\n        - \{ serverNames: \[api\.example\.test\].*\n/, '');
     const v2 = filesFor(false, undefined, dropApi, '-v2');
     const v3 = filesFor(false, undefined, (site) => dropApi(site).replace(`${work}/wildcard.crt`, `${work}/missing.crt`), '-v3');
     const prefix = join(work, 'nginx-install');
@@ -296,7 +302,7 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
       inARow = subject('api.example.test').includes('*.example.test') ? inARow + 1 : 0;
       if (inARow === 0) await new Promise((r) => setTimeout(r, 200));
     }
-    expect(inARow, 'reloaded: the dropped host\'s own block is gone').toBe(5);
+    expect(inARow, "reloaded: the dropped host's own block is gone").toBe(5);
 
     const before = Object.fromEntries(listing().map((f) => [f, readFileSync(join(conf, f), 'utf8')]));
     const third = install(v3);

@@ -21,7 +21,7 @@ const snapshot = (dir: string): Record<string, string> => {
   return out;
 };
 
-describe('emit: the output directory is the user\'s', () => {
+describe("emit: the output directory is the user's", () => {
   let base: string;
   let out: string;
   let site: string;
@@ -38,7 +38,12 @@ describe('emit: the output directory is the user\'s', () => {
     const m = manifest(out);
     expect(Object.keys(m.files)).toEqual(r.paths);
     expect(r.paths).toEqual(compile(exampleText, { file: 'site.yaml' }).files.map((f) => f.path));
-    for (const [path, v] of Object.entries(m.files)) expect(v, path).toBe(`sha256:${createHash('sha256').update(readFileSync(join(out, path))).digest('hex')}`);
+    for (const [path, v] of Object.entries(m.files))
+      expect(v, path).toBe(
+        `sha256:${createHash('sha256')
+          .update(readFileSync(join(out, path)))
+          .digest('hex')}`,
+      );
   });
 
   it('a failed build leaves an existing output directory untouched', () => {
@@ -126,7 +131,7 @@ describe('emit: the output directory is the user\'s', () => {
     expect(build({ site, out }).diagnostics[0]!.code).toBe('output-symlink');
   });
 
-  it('refuses /, the home directory, a repository root, the current directory and the site\'s own directory', () => {
+  it("refuses /, the home directory, a repository root, the current directory and the site's own directory", () => {
     const files = [{ path: 'a.txt', content: 'a', mode: 0o644 }];
     expect(emit(files, '/', 's', { force: true }).diagnostics[0]!.code).toBe('output-unsafe');
     expect(emit(files, homedir(), 's', { force: true }).diagnostics[0]!.code).toBe('output-unsafe');
@@ -142,7 +147,11 @@ describe('emit: the output directory is the user\'s', () => {
     writeFileSync(site, mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6']));
     build({ site, out });
     expect(readdirSync(base).sort()).toEqual(['out', 'site.yaml']);
-    expect(readdirSync(out).filter((n) => n.startsWith('.sitec-')).sort()).toEqual(['.sitec-manifest.json']);
+    expect(
+      readdirSync(out)
+        .filter((n) => n.startsWith('.sitec-'))
+        .sort(),
+    ).toEqual(['.sitec-manifest.json']);
   });
 
   it('does not touch an up-to-date tree (no rewrite, same inode)', () => {
@@ -168,7 +177,12 @@ describe('emit: files are written as they are produced', () => {
     out = join(base, 'out');
   });
   const file = (path: string, content: string, mode = 0o644) => ({ path, content, mode });
-  const staged = () => (existsSync(out) ? readdirSync(out).filter((n) => n.startsWith('.sitec-staging-')).map((n) => join(out, n, 'files')) : []);
+  const staged = () =>
+    existsSync(out)
+      ? readdirSync(out)
+          .filter((n) => n.startsWith('.sitec-staging-'))
+          .map((n) => join(out, n, 'files'))
+      : [];
 
   it('an incremental build equals a fresh build, byte for byte and mode for mode', () => {
     const site = join(base, 'site.yaml');

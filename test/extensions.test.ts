@@ -6,13 +6,41 @@ import { compileText, mutate, only, positionOf, root } from './helpers/site.js';
 
 const kindText = readFileSync(join(root, 'examples/kind/site.yaml'), 'utf8');
 
-describe('extensions are checked against Istio\'s API when sitec builds', () => {
+describe("extensions are checked against Istio's API when sitec builds", () => {
   const cases: { name: string; edits: [string, string][]; code: string; path: string; at: string; hint?: RegExp }[] = [
-    { name: 'a misspelt EnvoyFilter field', edits: [['            operation: INSERT_BEFORE', '            operaton: INSERT_BEFORE']], code: 'schema-unknown-field', path: 'envoyFilters[0].spec.configPatches[0].patch.operaton', at: 'operaton', hint: /did you mean "operation"/ },
-    { name: 'an unknown applyTo', edits: [['applyTo: HTTP_FILTER', 'applyTo: HTTP_FILTR']], code: 'schema-enum', path: 'envoyFilters[0].spec.configPatches[0].applyTo', at: 'HTTP_FILTR', hint: /did you mean "HTTP_FILTER"/ },
+    {
+      name: 'a misspelt EnvoyFilter field',
+      edits: [['            operation: INSERT_BEFORE', '            operaton: INSERT_BEFORE']],
+      code: 'schema-unknown-field',
+      path: 'envoyFilters[0].spec.configPatches[0].patch.operaton',
+      at: 'operaton',
+      hint: /did you mean "operation"/,
+    },
+    {
+      name: 'an unknown applyTo',
+      edits: [['applyTo: HTTP_FILTER', 'applyTo: HTTP_FILTR']],
+      code: 'schema-enum',
+      path: 'envoyFilters[0].spec.configPatches[0].applyTo',
+      at: 'HTTP_FILTR',
+      hint: /did you mean "HTTP_FILTER"/,
+    },
     { name: 'a WasmPlugin phase that does not exist', edits: [['phase: AUTHN', 'phase: AUTH']], code: 'schema-enum', path: 'wasmPlugins[0].spec.phase', at: 'AUTH\n' },
-    { name: 'a WasmPlugin without url', edits: [['      url: oci://ghcr.io/istio-ecosystem/wasm-extensions/basic_auth:1.12.0\n', '']], code: 'schema-missing-field', path: 'wasmPlugins[0].spec.url', at: 'selector:\n        matchLabels: { app: httpbin }' },
-    { name: 'an extension in an undeclared namespace', edits: [['    namespace: istioinaction\n    clusters: [west-cluster]\n    spec:\n      workloadSelector', '    namespace: webapps\n    clusters: [west-cluster]\n    spec:\n      workloadSelector']], code: 'extension-unknown-namespace', path: 'envoyFilters[0].namespace', at: 'webapps' },
+    {
+      name: 'a WasmPlugin without url',
+      edits: [['      url: oci://ghcr.io/istio-ecosystem/wasm-extensions/basic_auth:1.12.0\n', '']],
+      code: 'schema-missing-field',
+      path: 'wasmPlugins[0].spec.url',
+      at: 'selector:\n        matchLabels: { app: httpbin }',
+    },
+    {
+      name: 'an extension in an undeclared namespace',
+      edits: [
+        ['    namespace: istioinaction\n    clusters: [west-cluster]\n    spec:\n      workloadSelector', '    namespace: webapps\n    clusters: [west-cluster]\n    spec:\n      workloadSelector'],
+      ],
+      code: 'extension-unknown-namespace',
+      path: 'envoyFilters[0].namespace',
+      at: 'webapps',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -29,7 +57,9 @@ describe('extensions are checked against Istio\'s API when sitec builds', () => 
 
   it('free-form blocks pass through byte for byte (Lua code, plugin config)', () => {
     const out = compileText(kindText).files.find((f) => f.path.endsWith('envoyfilter.istioinaction.webapp-lua-extension.yaml'))!.content;
-    expect(out).toContain('            inlineCode: |\n              function envoy_on_request(request_handle)\n                request_handle:headers():add("x-istioinaction", "lua")\n              end\n');
+    expect(out).toContain(
+      '            inlineCode: |\n              function envoy_on_request(request_handle)\n                request_handle:headers():add("x-istioinaction", "lua")\n              end\n',
+    );
     expect(compileText(kindText).files.some((f) => f.path === 'clusters/east-cluster/resources/50-extensions/envoyfilter.istioinaction.webapp-lua-extension.yaml')).toBe(false);
   });
 });

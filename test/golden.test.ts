@@ -83,7 +83,7 @@ describe('examples/onprem build', () => {
     }
   });
 
-  it('keeps the shipped example files listed (no stray outputs in out/), each out/<name> owned by its example\'s site', () => {
+  it("keeps the shipped example files listed (no stray outputs in out/), each out/<name> owned by its example's site", () => {
     const examples = readdirSync(join(root, 'examples'));
     const outs = readdirSync(join(root, 'out'));
     expect(outs.sort()).toEqual(examples.sort());
@@ -94,7 +94,7 @@ describe('examples/onprem build', () => {
   });
 });
 
-describe('every Kubernetes object sitec writes is labelled as sitec\'s, with its site', () => {
+describe("every Kubernetes object sitec writes is labelled as sitec's, with its site", () => {
   it.each(readdirSync(join(root, 'examples')))('%s', (name) => {
     const text = readFileSync(join(root, 'examples', name, 'site.yaml'), 'utf8');
     const site = (parse(text) as { site: string }).site;

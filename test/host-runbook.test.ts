@@ -29,7 +29,9 @@ describe('the host admin gets only hosts/<name>/: its runbook is there', () => {
         // Files a named script installs or documents: nginx's conf.d via install.sh, rules.v4 beside apply.sh.
         for (const f of r.files.filter((x) => x.path.startsWith(dir) && !x.path.endsWith('.sh') && !x.path.endsWith('README.md'))) {
           const rel = f.path.slice(dir.length);
-          const covered = rel.startsWith('nginx/conf.d/') ? scripts.includes('nginx/install.sh') && readme!.includes(rel.split('/').pop()!.startsWith('00-sitec-') ? rel.split('/').pop()! : 'one file per server name') : readme!.includes(rel);
+          const covered = rel.startsWith('nginx/conf.d/')
+            ? scripts.includes('nginx/install.sh') && readme!.includes(rel.split('/').pop()!.startsWith('00-sitec-') ? rel.split('/').pop()! : 'one file per server name')
+            : readme!.includes(rel);
           expect(covered, rel).toBe(true);
         }
         for (const section of ['## 1. Copy', '## 2. Apply, in this order', '## 3. Verify', '## 5. Update to a new version', '## 6. Roll back']) expect(readme, section).toContain(section);
@@ -47,7 +49,10 @@ describe('the host admin gets only hosts/<name>/: its runbook is there', () => {
 
 describe('nginx names from two sites on one host never clash', () => {
   const a = exampleText; // site x2bee-idc, cluster idc
-  const b = mutate(exampleText, ['site: x2bee-idc', 'site: x2bee'], ['- name: idc\n', '- name: idc-idc\n'], ['publicIPs: [217.37.14.73]', 'publicIPs: [217.37.14.74]']).replace(/cluster: idc\b/g, 'cluster: idc-idc');
+  const b = mutate(exampleText, ['site: x2bee-idc', 'site: x2bee'], ['- name: idc\n', '- name: idc-idc\n'], ['publicIPs: [217.37.14.73]', 'publicIPs: [217.37.14.74]']).replace(
+    /cluster: idc\b/g,
+    'cluster: idc-idc',
+  );
   const upstreams = (text: string) => {
     const r = compileText(text);
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
@@ -67,7 +72,8 @@ describe('nginx names from two sites on one host never clash', () => {
     mkdirSync(join(prefix, 'conf.d'));
     makeCertificates(prefix);
     const version = installedNginxVersion() ?? '1.22.1';
-    const withCerts = (t: string) => mutate(t, ['/etc/nginx/tls/x2bee.com.crt', `${prefix}/wildcard.crt`], ['/etc/nginx/tls/x2bee.com.key', `${prefix}/wildcard.key`], ['version: 1.22.1', `version: ${version}`]);
+    const withCerts = (t: string) =>
+      mutate(t, ['/etc/nginx/tls/x2bee.com.crt', `${prefix}/wildcard.crt`], ['/etc/nginx/tls/x2bee.com.key', `${prefix}/wildcard.key`], ['version: 1.22.1', `version: ${version}`]);
     for (const site of [withCerts(a), withCerts(b.replace('host: hello-idc.x2bee.com', 'host: hello-b.x2bee.com'))]) {
       for (const f of upstreams(site).files) writeFileSync(join(prefix, 'conf.d', f.path.split('/').pop()!), f.content);
     }

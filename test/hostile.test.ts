@@ -49,7 +49,10 @@ describe('hostile values never reach a rendered file', () => {
         expect(d, `${label}: ${JSON.stringify(result.diagnostics.map((x) => [x.code, x.path]))}`).toBeDefined();
         expect(d!.code, label).toMatch(/^schema-/);
         // A value YAML writes as a block scalar starts on the line after its indicator.
-        const lines = text.split('\n').slice(d!.location!.line - 1, d!.location!.line + 1).join('\n');
+        const lines = text
+          .split('\n')
+          .slice(d!.location!.line - 1, d!.location!.line + 1)
+          .join('\n');
         expect(lines, label).toContain('zz');
       }
     });

@@ -50,7 +50,12 @@ describe('GitHub Actions: the composite action', () => {
     const bad = runStep(repo, {});
     expect(bad.status).toBe(2);
     const line = exampleText.split('\n').findIndex((l) => l.includes('nodePort: 30347')) + 1;
-    expect(bad.stdout).toMatch(new RegExp(`^::error file=sites/lab/site\\.yaml,line=${line},col=\\d+,endLine=${line},endColumn=\\d+,title=sitec schema-unknown-field at clusters\\[0\\]\\.istio\\.ingressGateway\\.ports\\[1\\]\\.nodeport::unknown field "nodeport"%0Ahint: did you mean "nodePort"\\?$`, 'm'));
+    expect(bad.stdout).toMatch(
+      new RegExp(
+        `^::error file=sites/lab/site\\.yaml,line=${line},col=\\d+,endLine=${line},endColumn=\\d+,title=sitec schema-unknown-field at clusters\\[0\\]\\.istio\\.ingressGateway\\.ports\\[1\\]\\.nodeport::unknown field "nodeport"%0Ahint: did you mean "nodePort"\\?$`,
+        'm',
+      ),
+    );
   });
 });
 
@@ -59,33 +64,40 @@ describe('pre-commit: the hooks', () => {
   it('declares sitec-check and sitec-validate', () => {
     expect(hooks.map((h) => h.id)).toEqual(['sitec-check', 'sitec-validate']);
   });
-  it.runIf(needsTool('pre-commit') && hasTool('git'))('the real pre-commit runs sitec-check from this repository: a stale tree fails the commit', () => {
-    const repo = sitesRepo();
-    const git = (...args: string[]) => spawnSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: repo, encoding: 'utf8', env: env() });
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-qm', 'sites');
-    // try-repo runs the hooks of a repository path against this one, as a config naming it would.
-    const hookRepo = mkdtempSync(join(tmpdir(), 'sitec-hookrepo-'));
-    cpSync(join(root, '.pre-commit-hooks.yaml'), join(hookRepo, '.pre-commit-hooks.yaml'));
-    spawnSync('git', ['init', '-q'], { cwd: hookRepo });
-    spawnSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'add', '.'], { cwd: hookRepo });
-    spawnSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'hooks'], { cwd: hookRepo });
-    const tryRepo = () => spawnSync('pre-commit', ['try-repo', hookRepo, 'sitec-check', '--all-files'], { cwd: repo, encoding: 'utf8', env: env({ PRE_COMMIT_HOME: join(repo, '.cache') }) });
-    const ok = tryRepo();
-    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/sitec check.*Passed/);
-    writeFileSync(join(repo, 'sites/lab/site.yaml'), mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6']));
-    const stale = tryRepo();
-    expect(stale.status).toBe(1);
-    expect(stale.stdout).toMatch(/sitec check.*Failed/);
-    expect(stale.stdout).toContain('out/lab is not current');
-  }, 120_000);
+  it.runIf(needsTool('pre-commit') && hasTool('git'))(
+    'the real pre-commit runs sitec-check from this repository: a stale tree fails the commit',
+    () => {
+      const repo = sitesRepo();
+      const git = (...args: string[]) => spawnSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: repo, encoding: 'utf8', env: env() });
+      git('init', '-q');
+      git('add', '.');
+      git('commit', '-qm', 'sites');
+      // try-repo runs the hooks of a repository path against this one, as a config naming it would.
+      const hookRepo = mkdtempSync(join(tmpdir(), 'sitec-hookrepo-'));
+      cpSync(join(root, '.pre-commit-hooks.yaml'), join(hookRepo, '.pre-commit-hooks.yaml'));
+      spawnSync('git', ['init', '-q'], { cwd: hookRepo });
+      spawnSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'add', '.'], { cwd: hookRepo });
+      spawnSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'hooks'], { cwd: hookRepo });
+      const tryRepo = () => spawnSync('pre-commit', ['try-repo', hookRepo, 'sitec-check', '--all-files'], { cwd: repo, encoding: 'utf8', env: env({ PRE_COMMIT_HOME: join(repo, '.cache') }) });
+      const ok = tryRepo();
+      expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/sitec check.*Passed/);
+      writeFileSync(join(repo, 'sites/lab/site.yaml'), mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6']));
+      const stale = tryRepo();
+      expect(stale.status).toBe(1);
+      expect(stale.stdout).toMatch(/sitec check.*Failed/);
+      expect(stale.stdout).toContain('out/lab is not current');
+    },
+    120_000,
+  );
 });
 
 describe('Argo CD: the config management plugin', () => {
-  const plugin = parse(readFileSync(join(root, 'integrations/argocd/plugin.yaml'), 'utf8')) as { kind: string; spec: { discover: { fileName: string }; generate: { command: string[]; args: string[] } } };
-  it('generates one cluster\'s resources as a YAML stream kubectl can apply', () => {
+  const plugin = parse(readFileSync(join(root, 'integrations/argocd/plugin.yaml'), 'utf8')) as {
+    kind: string;
+    spec: { discover: { fileName: string }; generate: { command: string[]; args: string[] } };
+  };
+  it("generates one cluster's resources as a YAML stream kubectl can apply", () => {
     expect(plugin.kind).toBe('ConfigManagementPlugin');
     const app = mkdtempSync(join(tmpdir(), 'sitec-argo-'));
     writeFileSync(join(app, plugin.spec.discover.fileName), exampleText);
@@ -94,7 +106,12 @@ describe('Argo CD: the config management plugin', () => {
     expect(r.status, r.stderr).toBe(0);
     const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string } });
     const expected = compile(exampleText, { file: 's' }).files.filter((f) => f.path.startsWith('clusters/idc/resources/'));
-    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(expected.map((f) => { const o = parse(f.content) as { kind: string; metadata: { name: string } }; return `${o.kind}/${o.metadata.name}`; }));
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(
+      expected.map((f) => {
+        const o = parse(f.content) as { kind: string; metadata: { name: string } };
+        return `${o.kind}/${o.metadata.name}`;
+      }),
+    );
     expect(docs.map((d) => d.kind)).not.toContain('IstioOperator');
   });
   it('a site with several clusters needs the cluster named', () => {

@@ -23,7 +23,10 @@ describe('kind names: what kind creates is what every file uses', () => {
     // Node names as kind makes them: <kind name>-control-plane.
     expect([...install.matchAll(/label node (\S+)/g)].map((m) => m[1]!).sort()).toEqual(['east-control-plane', 'west-control-plane']);
     // The kind config carries kind's name; Istio's clusterName and the remote secrets' --name carry the cluster's.
-    for (const [cluster, kind] of [['west-cluster', 'west'], ['east-cluster', 'east']]) {
+    for (const [cluster, kind] of [
+      ['west-cluster', 'west'],
+      ['east-cluster', 'east'],
+    ]) {
       expect((parse(file(`clusters/${cluster}/kind-config.yaml`)) as { name: string }).name).toBe(kind);
       const io = parse(file(`clusters/${cluster}/istio-operator.yaml`)) as { spec: { values: { global: { multiCluster: { clusterName: string } } } } };
       expect(io.spec.values.global.multiCluster.clusterName).toBe(cluster);
@@ -48,7 +51,10 @@ describe('kind names: what kind creates is what every file uses', () => {
   });
 
   it('workers are numbered as kind numbers them', () => {
-    const text = mutate(kindText, ['      - { name: west-control-plane, ip: 172.18.0.2, role: control-plane }\n', '      - { name: west-control-plane, ip: 172.18.0.2, role: control-plane }\n      - { name: west-worker, ip: 172.18.0.4, role: worker }\n      - { name: west-worker2, ip: 172.18.0.5, role: worker }\n']);
+    const text = mutate(kindText, [
+      '      - { name: west-control-plane, ip: 172.18.0.2, role: control-plane }\n',
+      '      - { name: west-control-plane, ip: 172.18.0.2, role: control-plane }\n      - { name: west-worker, ip: 172.18.0.4, role: worker }\n      - { name: west-worker2, ip: 172.18.0.5, role: worker }\n',
+    ]);
     expect(compileText(text).diagnostics.filter((d) => d.code === 'kind-node-name')).toEqual([]);
     const wrong = mutate(text, ['west-worker2,', 'west-worker-2,']);
     expect(only(compileText(wrong), 'kind-node-name').hint).toContain('use west-worker2');

@@ -10,7 +10,10 @@ const file = (text: string, path: string) => compileText(text).files.find((f) =>
 
 describe('kind output', () => {
   it('maps every fixed node port to the same host port on the control-plane node', () => {
-    const cfg = parse(file(kindText, 'clusters/west-cluster/kind-config.yaml')!) as { networking: unknown; nodes: { role: string; extraPortMappings: { containerPort: number; hostPort: number }[] }[] };
+    const cfg = parse(file(kindText, 'clusters/west-cluster/kind-config.yaml')!) as {
+      networking: unknown;
+      nodes: { role: string; extraPortMappings: { containerPort: number; hostPort: number }[] }[];
+    };
     expect(cfg.networking).toEqual({ podSubnet: '10.10.0.0/16', serviceSubnet: '10.100.0.0/24' });
     const ports = cfg.nodes[0]!.extraPortMappings;
     expect(ports.map((p) => p.containerPort)).toEqual([30000, 30001, 30002, 30003, 30004, 30005]);
@@ -39,11 +42,32 @@ describe('kind output', () => {
 
 describe('kind invariants', () => {
   const cases: LocatedCase[] = [
-    { name: 'MetalLB pool outside the kind network', edits: [['[172.18.255.201-172.18.255.220]', '[192.168.255.201-192.168.255.220]'], ['loadBalancerIP: 172.18.255.201', 'loadBalancerIP: 192.168.255.201']], code: 'kind-pool-outside-network', path: 'clusters[1].metallb.pools[0].addresses[0]', at: ['192.168.255.201-192.168.255.220'] },
-    { name: 'two kind clusters on one host port', edits: [['nodePort: 31000 }', 'nodePort: 30000 }']], code: 'kind-host-port-conflict', path: 'clusters[1].istio.ingressGateway.ports[1].nodePort', at: ['30000 }', 2] },
+    {
+      name: 'MetalLB pool outside the kind network',
+      edits: [
+        ['[172.18.255.201-172.18.255.220]', '[192.168.255.201-192.168.255.220]'],
+        ['loadBalancerIP: 172.18.255.201', 'loadBalancerIP: 192.168.255.201'],
+      ],
+      code: 'kind-pool-outside-network',
+      path: 'clusters[1].metallb.pools[0].addresses[0]',
+      at: ['192.168.255.201-192.168.255.220'],
+    },
+    {
+      name: 'two kind clusters on one host port',
+      edits: [['nodePort: 31000 }', 'nodePort: 30000 }']],
+      code: 'kind-host-port-conflict',
+      path: 'clusters[1].istio.ingressGateway.ports[1].nodePort',
+      at: ['30000 }', 2],
+    },
     { name: 'an addon on a gateway node port', edits: [['prometheus: 31001', 'prometheus: 31000']], code: 'nodeport-duplicate', path: 'clusters[1].kind.addons.prometheus', at: ['31000,'] },
     { name: 'an addon outside the node port range', edits: [['grafana: 31002', 'grafana: 3000']], code: 'nodeport-out-of-range', path: 'clusters[1].kind.addons.grafana', at: ['3000,'] },
-    { name: 'a kind cluster without control plane', edits: [['{ name: east-control-plane, ip: 172.18.0.3, role: control-plane }', '{ name: east-worker, ip: 172.18.0.3, role: worker }']], code: 'kind-no-control-plane', path: 'clusters[1].nodes', at: ['- { name: east-worker'] },
+    {
+      name: 'a kind cluster without control plane',
+      edits: [['{ name: east-control-plane, ip: 172.18.0.3, role: control-plane }', '{ name: east-worker, ip: 172.18.0.3, role: worker }']],
+      code: 'kind-no-control-plane',
+      path: 'clusters[1].nodes',
+      at: ['- { name: east-worker'],
+    },
   ];
   for (const c of cases) itIsLocated(kindText, c);
 });

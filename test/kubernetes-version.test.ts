@@ -5,9 +5,10 @@ import { parse } from 'yaml';
 import { ISTIO_KUBERNETES_SUPPORT } from '../src/data/istio-support.js';
 import { compileText, exampleText, mutate, only, positionOf, root } from './helpers/site.js';
 
-const withVersion = (v: string, istio = '1.26.1') => mutate(exampleText, ['    nodePortRange: 30000-32767\n', `    nodePortRange: 30000-32767\n    kubernetesVersion: ${v}\n`], ['istio: 1.26.1', `istio: ${istio}`]);
+const withVersion = (v: string, istio = '1.26.1') =>
+  mutate(exampleText, ['    nodePortRange: 30000-32767\n', `    nodePortRange: 30000-32767\n    kubernetesVersion: ${v}\n`], ['istio: 1.26.1', `istio: ${istio}`]);
 
-describe('kubernetesVersion against Istio\'s support table', () => {
+describe("kubernetesVersion against Istio's support table", () => {
   it('a supported version: nothing to say', () => {
     expect(compileText(withVersion('v1.32.2')).diagnostics).toEqual([]);
     expect(compileText(withVersion('"1.29"')).diagnostics).toEqual([]);
@@ -26,7 +27,7 @@ describe('kubernetesVersion against Istio\'s support table', () => {
     expect(d.message).toContain('Istio 1.26 supports Kubernetes 1.29-1.33');
     expect(only(compileText(withVersion('v1.36.1', '1.24.0')), 'kubernetes-version-untested').hint).toContain('Istio 1.30 supports Kubernetes 1.36');
   });
-  it('the kind node image counts as the cluster\'s version (seed 003: kindest/node:v1.23.17)', () => {
+  it("the kind node image counts as the cluster's version (seed 003: kindest/node:v1.23.17)", () => {
     const kind = readFileSync(join(root, 'examples/kind/site.yaml'), 'utf8');
     const text = mutate(kind, ['      name: west\n', '      name: west\n      image: kindest/node:v1.23.17\n']);
     const d = only(compileText(text), 'kubernetes-version-untested');
@@ -40,7 +41,7 @@ describe('kubernetesVersion against Istio\'s support table', () => {
 
 // The table is sitec's own data; where the workspace has istio.io's file, they must agree.
 const upstream = join(root, '../shared/upstream-data/istio-support-status.yml');
-describe.runIf(existsSync(upstream))('the support table agrees with istio.io\'s', () => {
+describe.runIf(existsSync(upstream))("the support table agrees with istio.io's", () => {
   it('every release sitec accepts (1.24 on), supported and tested versions alike', () => {
     const rows = parse(readFileSync(upstream, 'utf8')) as { version: string; k8sVersions: string[]; testedK8sVersions: string[] }[];
     const theirs = Object.fromEntries(rows.filter((r) => Number(r.version.split('.')[1]) >= 24).map((r) => [r.version, { k8s: r.k8sVersions, tested: r.testedK8sVersions }]));

@@ -8,7 +8,13 @@ import { build } from '../src/index.js';
 import { examplePath, root } from './helpers/site.js';
 import { needsTool } from './helpers/tools.js';
 
-const sites = { onprem: examplePath, full: join(root, 'test/fixtures/sites/full.yaml'), multicluster: join(root, 'examples/multicluster/site.yaml'), kind: join(root, 'examples/kind/site.yaml'), csp: join(root, 'examples/csp/site.yaml') };
+const sites = {
+  onprem: examplePath,
+  full: join(root, 'test/fixtures/sites/full.yaml'),
+  multicluster: join(root, 'examples/multicluster/site.yaml'),
+  kind: join(root, 'examples/kind/site.yaml'),
+  csp: join(root, 'examples/csp/site.yaml'),
+};
 
 describe.runIf(needsTool('kubectl'))('kubectl kustomize builds every cluster directory', () => {
   for (const [name, site] of Object.entries(sites)) {

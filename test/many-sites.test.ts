@@ -14,7 +14,7 @@ const conforms = ajv.compile(JSON.parse(readFileSync(join(root, 'schemas/cli-out
 type Many = { command: string; ok: boolean; sites: { file: string; out: string; ok: boolean; upToDate?: boolean | null; diagnostics: { code: string }[] }[] };
 
 describe('many sites per repository', () => {
-  it('`sitec check \'examples/*/site.yaml\' -o out` checks this repository\'s own committed output, in a fixed order', () => {
+  it("`sitec check 'examples/*/site.yaml' -o out` checks this repository's own committed output, in a fixed order", () => {
     const r = sitec(['check', 'examples/*/site.yaml', '-o', 'out', '--json'], root);
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as Many;
@@ -25,7 +25,11 @@ describe('many sites per repository', () => {
 
   it('sites are independent: an invalid one fails the command, the others are still built and reported', () => {
     const d = mkdtempSync(join(tmpdir(), 'sitec-many-'));
-    for (const [name, text] of [['a', exampleText], ['b', mutate(exampleText, ['nodePort: 30347', 'nodePort: 99999'])], ['c', mutate(exampleText, ['site: x2bee-idc', 'site: site-c'])]] as const) {
+    for (const [name, text] of [
+      ['a', exampleText],
+      ['b', mutate(exampleText, ['nodePort: 30347', 'nodePort: 99999'])],
+      ['c', mutate(exampleText, ['site: x2bee-idc', 'site: site-c'])],
+    ] as const) {
       mkdirSync(join(d, 'sites', name), { recursive: true });
       writeFileSync(join(d, 'sites', name, 'site.yaml'), text);
     }
@@ -34,7 +38,11 @@ describe('many sites per repository', () => {
     const j = JSON.parse(r.stdout) as Many;
     expect(conforms(j), ajv.errorsText(conforms.errors)).toBe(true);
     expect(j.ok).toBe(false);
-    expect(j.sites.map((s) => [s.file, s.ok])).toEqual([['sites/a/site.yaml', true], ['sites/b/site.yaml', false], ['sites/c/site.yaml', true]]);
+    expect(j.sites.map((s) => [s.file, s.ok])).toEqual([
+      ['sites/a/site.yaml', true],
+      ['sites/b/site.yaml', false],
+      ['sites/c/site.yaml', true],
+    ]);
     expect(j.sites[1]!.diagnostics.map((x) => x.code)).toContain('schema-range');
     expect(existsSync(join(d, 'out/a/README.md'))).toBe(true);
     expect(existsSync(join(d, 'out/b'))).toBe(false);

@@ -14,8 +14,14 @@ const combinedText = readFileSync(join(root, 'examples/multicluster/site.yaml'),
 /** The same mesh with KT running a separate east-west gateway on a second MetalLB /32, as the generator makes it. */
 const meshText = mutate(
   combinedText,
-  ['        - { name: ingress-public, addresses: [203.0.113.20/32], autoAssign: false }\n', '        - { name: ingress-public, addresses: [203.0.113.20/32], autoAssign: false }\n        - { name: eastwest-public, addresses: [203.0.113.21/32], autoAssign: false }\n'],
-  ['        combined: true          # 15443, 15012 and 15017 on the ingress gateway\'s 203.0.113.20\n        nodePorts: { tls: 31543, istiod: 31512, webhook: 31517 }\n', '        loadBalancerIP: 203.0.113.21\n'],
+  [
+    '        - { name: ingress-public, addresses: [203.0.113.20/32], autoAssign: false }\n',
+    '        - { name: ingress-public, addresses: [203.0.113.20/32], autoAssign: false }\n        - { name: eastwest-public, addresses: [203.0.113.21/32], autoAssign: false }\n',
+  ],
+  [
+    "        combined: true          # 15443, 15012 and 15017 on the ingress gateway's 203.0.113.20\n        nodePorts: { tls: 31543, istiod: 31512, webhook: 31517 }\n",
+    '        loadBalancerIP: 203.0.113.21\n',
+  ],
 );
 const file = (text: string, path: string) => compileText(text).files.find((f) => f.path === path)!.content;
 
@@ -57,7 +63,7 @@ function upstreamEastWest(network: string, revision = '') {
   };
 }
 
-describe('east-west gateway matches what Istio\'s generator prints', () => {
+describe("east-west gateway matches what Istio's generator prints", () => {
   for (const cluster of ['ncloud', 'nhn']) {
     it(`${cluster} (cloud load balancer): identical once parsed`, () => {
       const ours = withoutOwnership(parse(file(meshText, `clusters/${cluster}/istio-eastwest-operator.yaml`)), 'x2bee-multi') as { metadata: Record<string, unknown> };
@@ -65,7 +71,7 @@ describe('east-west gateway matches what Istio\'s generator prints', () => {
       expect(ours).toEqual(upstreamEastWest(`${cluster}-net`));
     });
   }
-  it('kt (MetalLB): the generator\'s output plus only the pinned-address annotation', () => {
+  it("kt (MetalLB): the generator's output plus only the pinned-address annotation", () => {
     const ours = withoutOwnership(parse(file(meshText, 'clusters/kt/istio-eastwest-operator.yaml')), 'x2bee-multi') as ReturnType<typeof upstreamEastWest> & { metadata: Record<string, unknown> };
     delete ours.metadata.namespace;
     const k8s = ours.spec.components.ingressGateways[0]!.k8s as Record<string, unknown>;
@@ -73,8 +79,11 @@ describe('east-west gateway matches what Istio\'s generator prints', () => {
     delete k8s.serviceAnnotations;
     expect(ours).toEqual(upstreamEastWest('kt-net'));
   });
-  it('carries the cluster\'s revision, as the generator\'s --revision does', () => {
-    const text = mutate(meshText, ['      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn', '      revision: 1-26\n      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn']);
+  it("carries the cluster's revision, as the generator's --revision does", () => {
+    const text = mutate(meshText, [
+      '      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn',
+      '      revision: 1-26\n      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn',
+    ]);
     const ours = withoutOwnership(parse(file(text, 'clusters/ncloud/istio-eastwest-operator.yaml')), 'x2bee-multi') as { metadata: Record<string, unknown> };
     delete ours.metadata.namespace;
     expect(ours).toEqual(upstreamEastWest('ncloud-net', '1-26'));
@@ -82,7 +91,7 @@ describe('east-west gateway matches what Istio\'s generator prints', () => {
 });
 
 describe('mesh values and objects', () => {
-  it('every cluster\'s IstioOperator carries meshID, clusterName and network', () => {
+  it("every cluster's IstioOperator carries meshID, clusterName and network", () => {
     for (const c of ['kt', 'ncloud', 'nhn']) {
       const io = withoutOwnership(parse(file(meshText, `clusters/${c}/istio-operator.yaml`)), 'x2bee-multi') as { spec: { values: { global: unknown } } };
       expect(io.spec.values.global).toEqual({ meshID: 'x2bee-mesh', multiCluster: { clusterName: c }, network: `${c}-net` });
@@ -93,7 +102,7 @@ describe('mesh values and objects', () => {
     expect(ns).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system', labels: { 'topology.istio.io/network': 'nhn-net' } } });
     expect(file(meshText, 'clusters/nhn/kustomization.yaml')).not.toContain('istio-system-namespace');
   });
-  it('the cross-network Gateway is Istio\'s expose-services.yaml', () => {
+  it("the cross-network Gateway is Istio's expose-services.yaml", () => {
     const gw = withoutOwnership(parse(file(meshText, 'clusters/kt/resources/30-gateways/gateway.istio-system.cross-network-gateway.yaml')), 'x2bee-multi');
     expect(gw).toEqual({
       apiVersion: 'networking.istio.io/v1',
@@ -111,7 +120,9 @@ describe('mesh values and objects', () => {
 
 /** A mesh of n clusters, each on its own network. */
 function meshOf(n: number): string {
-  const clusters = Array.from({ length: n }, (_, i) => `  - name: c${i}
+  const clusters = Array.from(
+    { length: n },
+    (_, i) => `  - name: c${i}
     network: net${i}
     nodes: [{ name: n${i}, ip: 10.${i}.0.10 }]
     podCIDR: 10.${100 + i}.0.0/16
@@ -120,7 +131,8 @@ function meshOf(n: number): string {
       ingressGateway:
         ports: [{ name: status-port, port: 15021 }, { name: http2, port: 80, nodePort: 30080 }]
       eastWestGateway: {}
-`).join('');
+`,
+  ).join('');
   return `site: m${n}\nmesh: { id: m, ca: { rootCommonName: root.example.com, keyDir: /srv/ca } }\nclusters:\n${clusters}`;
 }
 
@@ -141,12 +153,56 @@ describe('mesh invariants', () => {
     { name: 'network without a mesh', edits: [[meshText.slice(meshText.indexOf('mesh:\n'), meshText.indexOf('clusters:\n')), '']], code: 'mesh-required', path: 'clusters[0].network', at: ['kt-net'] },
     { name: 'cluster without network in a mesh', edits: [['    network: nhn-net\n', '']], code: 'mesh-network-required', path: 'clusters[2]', at: ['name: nhn'] },
     { name: 'two clusters on one context', edits: [['context: nhn-admin', 'context: kt-admin']], code: 'duplicate-context', path: 'clusters[2].context', at: ['kt-admin', 2] },
-    { name: 'clusters sharing a network with overlapping pod CIDRs', edits: [['network: nhn-net', 'network: ncloud-net'], ['podCIDR: 10.30.0.0/16', 'podCIDR: 10.20.128.0/17']], code: 'mesh-pod-cidr-overlap', path: 'clusters[2].podCIDR', at: ['10.20.128.0/17'] },
-    { name: 'a network without east-west gateway', edits: [['      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\ngateways', '    namespaces:\n      - { name: shop }\n\ngateways']], code: 'mesh-eastwest-required', path: 'clusters[2].istio', at: ['ingressGateway:', 3] },
-    { name: 'east-west address outside the pools', edits: [['loadBalancerIP: 203.0.113.21', 'loadBalancerIP: 203.0.113.22']], code: 'lb-ip-outside-pools', path: 'clusters[0].istio.eastWestGateway.loadBalancerIP', at: ['203.0.113.22'] },
-    { name: 'east-west on the ingress address', edits: [['loadBalancerIP: 203.0.113.21', 'loadBalancerIP: 203.0.113.20']], code: 'lb-ip-conflict', path: 'clusters[0].istio.eastWestGateway.loadBalancerIP', at: ['203.0.113.20', 3] },
-    { name: 'east-west pinned where no MetalLB runs', edits: [['      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn', '      eastWestGateway: { loadBalancerIP: 198.51.100.7 }\n    namespaces:\n      - { name: shop }\n\n  - name: nhn']], code: 'lb-ip-outside-pools', path: 'clusters[1].istio.eastWestGateway.loadBalancerIP', at: ['198.51.100.7'] },
-    { name: 'CA key directory with metacharacters', edits: [['keyDir: /home/admin/x2bee-mesh-ca', 'keyDir: "/home/admin/$(id)"']], code: 'schema-format', path: 'mesh.ca.keyDir', at: ['"/home/admin/$(id)"'] },
+    {
+      name: 'clusters sharing a network with overlapping pod CIDRs',
+      edits: [
+        ['network: nhn-net', 'network: ncloud-net'],
+        ['podCIDR: 10.30.0.0/16', 'podCIDR: 10.20.128.0/17'],
+      ],
+      code: 'mesh-pod-cidr-overlap',
+      path: 'clusters[2].podCIDR',
+      at: ['10.20.128.0/17'],
+    },
+    {
+      name: 'a network without east-west gateway',
+      edits: [['      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\ngateways', '    namespaces:\n      - { name: shop }\n\ngateways']],
+      code: 'mesh-eastwest-required',
+      path: 'clusters[2].istio',
+      at: ['ingressGateway:', 3],
+    },
+    {
+      name: 'east-west address outside the pools',
+      edits: [['loadBalancerIP: 203.0.113.21', 'loadBalancerIP: 203.0.113.22']],
+      code: 'lb-ip-outside-pools',
+      path: 'clusters[0].istio.eastWestGateway.loadBalancerIP',
+      at: ['203.0.113.22'],
+    },
+    {
+      name: 'east-west on the ingress address',
+      edits: [['loadBalancerIP: 203.0.113.21', 'loadBalancerIP: 203.0.113.20']],
+      code: 'lb-ip-conflict',
+      path: 'clusters[0].istio.eastWestGateway.loadBalancerIP',
+      at: ['203.0.113.20', 3],
+    },
+    {
+      name: 'east-west pinned where no MetalLB runs',
+      edits: [
+        [
+          '      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn',
+          '      eastWestGateway: { loadBalancerIP: 198.51.100.7 }\n    namespaces:\n      - { name: shop }\n\n  - name: nhn',
+        ],
+      ],
+      code: 'lb-ip-outside-pools',
+      path: 'clusters[1].istio.eastWestGateway.loadBalancerIP',
+      at: ['198.51.100.7'],
+    },
+    {
+      name: 'CA key directory with metacharacters',
+      edits: [['keyDir: /home/admin/x2bee-mesh-ca', 'keyDir: "/home/admin/$(id)"']],
+      code: 'schema-format',
+      path: 'mesh.ca.keyDir',
+      at: ['"/home/admin/$(id)"'],
+    },
     { name: 'context with a space', edits: [['context: kt-admin', 'context: "kt admin"']], code: 'schema-format', path: 'clusters[0].context', at: ['"kt admin"'] },
   ];
   for (const c of cases) itIsLocated(meshText, c);
@@ -207,7 +263,7 @@ describe('mesh scripts, --dry-run', () => {
     const r = run('certificates.sh');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.match(/^openssl genpkey /gm)).toHaveLength(4);
-    expect(r.stdout).toContain("-subj /O=x2bee/CN=root.mesh.x2bee.com");
+    expect(r.stdout).toContain('-subj /O=x2bee/CN=root.mesh.x2bee.com');
     expect(r.stdout).toContain('openssl x509 -req -in /home/admin/x2bee-mesh-ca/nhn/ca.csr -sha256 -days 730');
     expect(r.stdout.match(/create secret generic cacerts/g)).toHaveLength(3);
     expect(r.stdout).toContain('kubectl --context ncloud-admin -n istio-system create secret generic cacerts --from-file=/home/admin/x2bee-mesh-ca/ncloud/ca-cert.pem');
@@ -223,7 +279,10 @@ describe.runIf(needsTool('openssl'))('certificates.sh with real openssl', () => 
     writeFileSync(script, file(text, 'scripts/certificates.sh'));
     // kubectl stand-in: records what it is asked to apply.
     mkdirSync(join(work, 'bin'));
-    writeFileSync(join(work, 'bin/kubectl'), '#!/usr/bin/env bash\necho "$*" >> "$STATE/calls"\ncase " $* " in *" apply -f - "*) cat >> "$STATE/applied" ;; *" create secret "*) echo "kind: Secret" ;; *) echo "kind: Namespace" ;; esac\n');
+    writeFileSync(
+      join(work, 'bin/kubectl'),
+      '#!/usr/bin/env bash\necho "$*" >> "$STATE/calls"\ncase " $* " in *" apply -f - "*) cat >> "$STATE/applied" ;; *" create secret "*) echo "kind: Secret" ;; *) echo "kind: Namespace" ;; esac\n',
+    );
     chmodSync(join(work, 'bin/kubectl'), 0o755);
     const env = { ...process.env, PATH: `${work}/bin:${process.env.PATH}`, STATE: work };
     const first = spawnSync('bash', [script], { encoding: 'utf8', env });
@@ -240,7 +299,9 @@ describe.runIf(needsTool('openssl'))('certificates.sh with real openssl', () => 
     }
     const calls = readFileSync(join(work, 'calls'), 'utf8');
     expect(calls.match(/-n istio-system create secret generic cacerts/g)).toHaveLength(3);
-    expect(calls).toContain(`--context nhn-admin -n istio-system create secret generic cacerts --from-file=${keyDir}/nhn/ca-cert.pem --from-file=${keyDir}/nhn/ca-key.pem --from-file=${keyDir}/nhn/root-cert.pem --from-file=${keyDir}/nhn/cert-chain.pem`);
+    expect(calls).toContain(
+      `--context nhn-admin -n istio-system create secret generic cacerts --from-file=${keyDir}/nhn/ca-cert.pem --from-file=${keyDir}/nhn/ca-key.pem --from-file=${keyDir}/nhn/root-cert.pem --from-file=${keyDir}/nhn/cert-chain.pem`,
+    );
 
     const rootKey = readFileSync(join(keyDir, 'root-key.pem'));
     const ktKey = readFileSync(join(keyDir, 'kt', 'ca-key.pem'));

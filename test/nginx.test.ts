@@ -36,8 +36,7 @@ describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS
   const version = installedNginxVersion() ?? '1.22.1';
   const variants: Record<string, (certDir: string) => string> = {
     'edge fixture site': (certDir) => edgeSite({ certDir, nginxVersion: version }),
-    'edge fixture, no redirect, no websocket': (certDir) =>
-      mutate(edgeSite({ certDir, nginxVersion: version }), ['      hsts:', '      httpsRedirect: false\n      websocket: false\n      hsts:']),
+    'edge fixture, no redirect, no websocket': (certDir) => mutate(edgeSite({ certDir, nginxVersion: version }), ['      hsts:', '      httpsRedirect: false\n      websocket: false\n      hsts:']),
     'onprem example (its certificate paths moved to the test)': (certDir) =>
       mutate(exampleText, ['/etc/nginx/tls/x2bee.com.crt', `${certDir}/wildcard.crt`], ['/etc/nginx/tls/x2bee.com.key', `${certDir}/wildcard.key`], ['version: 1.22.1', `version: ${version}`]),
   };
@@ -60,7 +59,10 @@ describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS
       const spaces = new Namespaces();
       try {
         const ns = spaces.add('nginx');
-        spaces.own(ns, ips.map((ip) => `${ip}/32`));
+        spaces.own(
+          ns,
+          ips.map((ip) => `${ip}/32`),
+        );
         const r = inNs(ns, 'nginx', ['-t', '-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf')], { allowFail: true });
         expect(`${r.stdout}${r.stderr}`).toContain('test is successful');
         expect(r.status).toBe(0);

@@ -33,13 +33,21 @@ describe('every emitted object validates against published API schemas, unknown 
   it('rejects a misspelt IstioOperator key (hpaspec)', () => {
     const io = yamlFiles(exampleText).find((f) => f.path.endsWith('istio-operator.yaml'))!;
     const bad = io.content.replace('hpaSpec:', 'hpaspec:');
-    expect(validateObject('io', bad).map((p) => p.problem).join('\n')).toMatch(/hpaspec/);
+    expect(
+      validateObject('io', bad)
+        .map((p) => p.problem)
+        .join('\n'),
+    ).toMatch(/hpaspec/);
   });
 
   it('rejects an unknown field in a Kubernetes sub-object of the IstioOperator', () => {
     const io = yamlFiles(exampleText).find((f) => f.path.endsWith('istio-operator.yaml'))!;
     const bad = io.content.replace('externalTrafficPolicy: Local', 'externalTraficPolicy: Local');
-    expect(validateObject('io', bad).map((p) => p.problem).join('\n')).toMatch(/externalTraficPolicy/);
+    expect(
+      validateObject('io', bad)
+        .map((p) => p.problem)
+        .join('\n'),
+    ).toMatch(/externalTraficPolicy/);
   });
 
   it('rejects unknown fields in Istio and core objects', () => {

@@ -12,7 +12,12 @@ import { needsTool } from './helpers/tools.js';
 const asRoot = process.getuid?.() === 0;
 const bin = join(root, 'bin/sitec.js');
 const sitec = (args: string[], cwd: string, wrap: string[] = []) =>
-  spawnSync(wrap[0] ?? process.execPath, [...wrap.slice(1), ...(wrap.length ? [process.execPath] : []), bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 20_000 });
+  spawnSync(wrap[0] ?? process.execPath, [...wrap.slice(1), ...(wrap.length ? [process.execPath] : []), bin, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 20_000,
+  });
 const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 
 /** Inode, mode, owner and bytes of every entry: what "untouched" means. */
@@ -76,14 +81,16 @@ describe('day two: the output directory', () => {
     expect(r.ok).toBe(true);
     const after = fingerprint(out);
     for (const [path, print] of Object.entries(before)) expect(after[path], path).toBe(print);
-    const added = Object.keys(after).filter((p) => !(p in before)).filter((p) => lstatSync(join(out, p)).isFile());
+    const added = Object.keys(after)
+      .filter((p) => !(p in before))
+      .filter((p) => lstatSync(join(out, p)).isFile());
     expect(added.sort()).toEqual([...r.paths, '.sitec-manifest.json'].sort());
     // Directories that were there are not sitec's, and a later build never removes them.
     expect(manifestOf(out).directories).not.toContain('clusters');
     expect(manifestOf(out).directories).toContain('clusters/idc/resources');
   });
 
-  it('rebuilds keep the modes, owners and groups of directories, the output directory\'s own included', () => {
+  it("rebuilds keep the modes, owners and groups of directories, the output directory's own included", () => {
     build({ site, out });
     chmodSync(out, 0o2750);
     chmodSync(join(out, 'hosts'), 0o700);
@@ -92,10 +99,13 @@ describe('day two: the output directory', () => {
       chownSync(out, 0, 4242);
       chownSync(join(out, 'clusters/idc'), 1000, 4343);
     }
-    const dirs = () => Object.fromEntries(['', 'hosts', 'clusters/idc', 'clusters/idc/resources'].map((d) => {
-      const st = statSync(join(out, d));
-      return [d, `${st.ino} ${st.mode.toString(8)} ${st.uid}:${st.gid}`];
-    }));
+    const dirs = () =>
+      Object.fromEntries(
+        ['', 'hosts', 'clusters/idc', 'clusters/idc/resources'].map((d) => {
+          const st = statSync(join(out, d));
+          return [d, `${st.ino} ${st.mode.toString(8)} ${st.uid}:${st.gid}`];
+        }),
+      );
     const before = dirs();
     writeFileSync(site, mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6'], ['host: hello-idc.x2bee.com', 'host: bye-idc.x2bee.com']));
     const r = build({ site, out });
@@ -103,7 +113,7 @@ describe('day two: the output directory', () => {
     expect(dirs()).toEqual(before);
   });
 
-  it.runIf(asRoot)('a build run as root leaves a user\'s tree the user\'s; new files take a setgid directory\'s group', () => {
+  it.runIf(asRoot)("a build run as root leaves a user's tree the user's; new files take a setgid directory's group", () => {
     build({ site, out });
     spawnSync('chown', ['-R', '1000:1000', out]);
     chmodSync(join(out, 'hosts/ive/nginx/conf.d'), 0o2775);
@@ -118,7 +128,7 @@ describe('day two: the output directory', () => {
     expect(statSync(join(out, '.sitec-manifest.json')).uid).toBe(1000);
   });
 
-  it('refuses to build site B into site A\'s tree unless --force, naming the owner', () => {
+  it("refuses to build site B into site A's tree unless --force, naming the owner", () => {
     build({ site, out });
     const other = join(base, 'other.yaml');
     writeFileSync(other, mutate(exampleText, ['site: x2bee-idc', 'site: x2bee-stg']));
@@ -176,7 +186,13 @@ describe('day two: the output directory', () => {
     build({ site, out });
     writeFileSync(site, mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6'], ['host: hello-idc.x2bee.com', 'host: bye-idc.x2bee.com']));
     const files = compile(readFileSync(site, 'utf8'), { file: site }).files;
-    expect(() => emit(files, out, 'x2bee-idc', { onCommit: () => { throw new Error('killed'); } })).toThrow('killed');
+    expect(() =>
+      emit(files, out, 'x2bee-idc', {
+        onCommit: () => {
+          throw new Error('killed');
+        },
+      }),
+    ).toThrow('killed');
     expect(pendingJournals(out)).toHaveLength(1);
     const c = check({ site, out, patches: false });
     expect(c.upToDate).toBe(false);
@@ -252,7 +268,11 @@ describe('day two: file-system errors are one line and exit 2', () => {
 
   it('-o /proc, -o onto a file and -o onto a dangling link are refused with exit 2', () => {
     writeFileSync(join(base, 'notes.txt'), 'x');
-    for (const [o, code] of [['/proc', 'output-unsafe'], ['notes.txt', 'output-not-directory'], ['dangling', 'output-symlink']] as const) {
+    for (const [o, code] of [
+      ['/proc', 'output-unsafe'],
+      ['notes.txt', 'output-not-directory'],
+      ['dangling', 'output-symlink'],
+    ] as const) {
       if (o === 'dangling') symlinkSync(join(base, 'nowhere'), join(base, 'dangling'));
       const r = sitec(['build', 'site.yaml', '-o', o], base);
       expect(r.status, o).toBe(2);
@@ -283,7 +303,12 @@ ls -A out > full-listing.txt
 umount out
 `;
     mkdirSync(join(base, 'out'));
-    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', script], { cwd: base, encoding: 'utf8', env: { ...process.env, NODE: process.execPath, BIN: bin, NO_COLOR: '1' }, timeout: 60_000 });
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', script], {
+      cwd: base,
+      encoding: 'utf8',
+      env: { ...process.env, NODE: process.execPath, BIN: bin, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(base, 'second.txt'), 'utf8')).toContain('1 changed');
     expect(readFileSync(join(base, 'mode.txt'), 'utf8').trim()).toBe('2750');
@@ -300,7 +325,10 @@ umount out
 
 describe('.gitignore matches the working files sitec really makes', () => {
   it.runIf(existsSync(join(root, '.git')) && needsTool('git'))('lock and staging inside the tree, and the older layout beside it; never the manifest', () => {
-    const names = (paths: string[]) => spawnSync('git', ['check-ignore', '--no-index', ...paths], { cwd: root, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const names = (paths: string[]) =>
+      spawnSync('git', ['check-ignore', '--no-index', ...paths], { cwd: root, encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean);
     const working = [
       `out/onprem/${LOCK_NAME}/pid`,
       `out/onprem/${STAGING_PREFIX}1234-abcd0123/files/README.md`,

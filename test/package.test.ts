@@ -21,10 +21,26 @@ describe('the npm package', () => {
     const work = mkdtempSync(join(tmpdir(), 'sitec-pack-'));
     const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root)) as { filename: string; files: { path: string }[] }[];
     const files = packed[0]!.files.map((f) => f.path).sort();
-    for (const needed of ['bin/sitec.js', 'dist/bin/sitec.mjs', 'dist/lib/sitec.mjs', 'dist/index.d.ts', 'dist/site-validator.cjs', 'dist/blueprints.cjs', 'schemas/site.schema.json', 'schemas/cli-output.schema.json', 'blueprints/runbook.md.hbs', 'examples/onprem/site.yaml', 'LICENSE', 'README.md', 'package.json']) {
+    for (const needed of [
+      'bin/sitec.js',
+      'dist/bin/sitec.mjs',
+      'dist/lib/sitec.mjs',
+      'dist/index.d.ts',
+      'dist/site-validator.cjs',
+      'dist/blueprints.cjs',
+      'schemas/site.schema.json',
+      'schemas/cli-output.schema.json',
+      'blueprints/runbook.md.hbs',
+      'examples/onprem/site.yaml',
+      'LICENSE',
+      'README.md',
+      'package.json',
+    ]) {
       expect(files, needed).toContain(needed);
     }
-    expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map') || /^dist\/(?!bin\/sitec\.mjs|lib\/sitec\.mjs|site-validator\.cjs|blueprints\.cjs).*\.js$/.test(f))).toEqual([]);
+    expect(
+      files.filter((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map') || /^dist\/(?!bin\/sitec\.mjs|lib\/sitec\.mjs|site-validator\.cjs|blueprints\.cjs).*\.js$/.test(f)),
+    ).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { private?: boolean; license?: string; scripts: Record<string, string> };
     expect(pkg.private).toBeUndefined();
     expect(pkg.license).toBe('MIT');
@@ -41,7 +57,15 @@ describe('the npm package', () => {
     const expected = compile(exampleText, { file: 's' }).files;
     for (const f of expected) expect(readFileSync(join(app, 'lab/out', f.path), 'utf8'), f.path).toBe(f.content);
     // The library API, by its package name.
-    const imported = run('node', ['--input-type=module', '-e', "import { compile, MAX_SITE_BYTES } from 'sitec'; import { readFileSync } from 'node:fs'; const r = compile(readFileSync('lab/site.yaml', 'utf8'), { file: 'lab/site.yaml' }); console.log(JSON.stringify({ ok: r.ok, files: r.files.length, max: MAX_SITE_BYTES }));"], app);
+    const imported = run(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        "import { compile, MAX_SITE_BYTES } from 'sitec'; import { readFileSync } from 'node:fs'; const r = compile(readFileSync('lab/site.yaml', 'utf8'), { file: 'lab/site.yaml' }); console.log(JSON.stringify({ ok: r.ok, files: r.files.length, max: MAX_SITE_BYTES }));",
+      ],
+      app,
+    );
     expect(JSON.parse(imported)).toEqual({ ok: true, files: expected.length, max: 16 * 1024 * 1024 });
     expect(readdirSync(join(app, 'node_modules/sitec/dist')).sort()).toContain('lib');
   }, 300_000);

@@ -30,7 +30,8 @@ esac
   );
   chmodSync(join(dir, 'bin/kubectl'), 0o755);
   writeFileSync(join(dir, 'script.sh'), script);
-  const run = (extra: string[] = []) => spawnSync('bash', [join(dir, 'script.sh'), ...args, ...extra], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, STATE: dir } });
+  const run = (extra: string[] = []) =>
+    spawnSync('bash', [join(dir, 'script.sh'), ...args, ...extra], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, STATE: dir } });
   return { dir, run, calls: () => readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').filter(Boolean), served: () => readFileSync(join(dir, 'served.yaml'), 'utf8') };
 }
 
@@ -110,18 +111,54 @@ describe('istiod tuning and the default Sidecar', () => {
 
 describe('platform invariants', () => {
   const cases: LocatedCase[] = [
-    { name: 'CoreDNS forwarding to the cluster DNS itself', edits: [['upstreams: [169.254.169.53, 1.1.1.1]', 'upstreams: [169.254.169.53, 198.19.0.10]']], code: 'coredns-upstream-loop', path: 'clusters[0].coredns.upstreams[1]', at: ['198.19.0.10'] },
-    { name: 'CoreDNS loop with a declared cluster DNS', edits: [['upstreams: [169.254.169.53, 1.1.1.1]', 'upstreams: [198.19.0.53]\n      clusterDNS: 198.19.0.53']], code: 'coredns-upstream-loop', path: 'clusters[0].coredns.upstreams[0]', at: ['198.19.0.53]'] },
-    { name: 'cluster DNS outside the Service network', edits: [['upstreams: [169.254.169.53, 1.1.1.1]', 'upstreams: [1.1.1.1]\n      clusterDNS: 10.96.0.10']], code: 'coredns-dns-outside-service-cidr', path: 'clusters[0].coredns.clusterDNS', at: ['10.96.0.10'] },
-    { name: 'Cilium options without Cilium', edits: [['    cni: cilium\n', ''], ['disableL7Proxy: false', 'disableL7Proxy: true']], code: 'cilium-settings-without-cilium', path: 'clusters[0].cilium.disableL7Proxy', at: ['true '] },
-    { name: 'console load balancer port without node port', edits: [['{ name: https, port: 443, nodePort: 30443 }', '{ name: https, port: 443 }'], ['https: { credentialName: shop-example-com-tls }', 'https: { port: 8443, credentialName: shop-example-com-tls }']], code: 'console-lb-needs-nodeports', path: 'clusters[0].istio.ingressGateway.ports[2]', at: ['{ name: https'] },
+    {
+      name: 'CoreDNS forwarding to the cluster DNS itself',
+      edits: [['upstreams: [169.254.169.53, 1.1.1.1]', 'upstreams: [169.254.169.53, 198.19.0.10]']],
+      code: 'coredns-upstream-loop',
+      path: 'clusters[0].coredns.upstreams[1]',
+      at: ['198.19.0.10'],
+    },
+    {
+      name: 'CoreDNS loop with a declared cluster DNS',
+      edits: [['upstreams: [169.254.169.53, 1.1.1.1]', 'upstreams: [198.19.0.53]\n      clusterDNS: 198.19.0.53']],
+      code: 'coredns-upstream-loop',
+      path: 'clusters[0].coredns.upstreams[0]',
+      at: ['198.19.0.53]'],
+    },
+    {
+      name: 'cluster DNS outside the Service network',
+      edits: [['upstreams: [169.254.169.53, 1.1.1.1]', 'upstreams: [1.1.1.1]\n      clusterDNS: 10.96.0.10']],
+      code: 'coredns-dns-outside-service-cidr',
+      path: 'clusters[0].coredns.clusterDNS',
+      at: ['10.96.0.10'],
+    },
+    {
+      name: 'Cilium options without Cilium',
+      edits: [
+        ['    cni: cilium\n', ''],
+        ['disableL7Proxy: false', 'disableL7Proxy: true'],
+      ],
+      code: 'cilium-settings-without-cilium',
+      path: 'clusters[0].cilium.disableL7Proxy',
+      at: ['true '],
+    },
+    {
+      name: 'console load balancer port without node port',
+      edits: [
+        ['{ name: https, port: 443, nodePort: 30443 }', '{ name: https, port: 443 }'],
+        ['https: { credentialName: shop-example-com-tls }', 'https: { port: 8443, credentialName: shop-example-com-tls }'],
+      ],
+      code: 'console-lb-needs-nodeports',
+      path: 'clusters[0].istio.ingressGateway.ports[2]',
+      at: ['{ name: https'],
+    },
   ];
   for (const c of cases) itIsLocated(cspText, c);
 });
 
 describe('smoke test', () => {
   const onprem = readFileSync(join(root, 'examples/onprem/site.yaml'), 'utf8');
-  it('an echo server stands in for the route\'s Service, on the route\'s port', () => {
+  it("an echo server stands in for the route's Service, on the route's port", () => {
     const dep = parse(file(onprem, 'clusters/idc/resources/45-smoke-tests/deployment.x2bee-stg.echo.yaml')!) as any;
     expect(dep.spec.template.spec.containers[0]).toMatchObject({ image: 'hashicorp/http-echo:0.2.3', args: ['-text=sitec smoke test: hello-idc.x2bee.com on cluster idc', '-listen=:5678'] });
     const svc = parse(file(onprem, 'clusters/idc/resources/45-smoke-tests/service.x2bee-stg.echo.yaml')!) as any;

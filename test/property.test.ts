@@ -21,7 +21,9 @@ import { validateObject } from './helpers/validate-objects.js';
 const RUNS = Number(process.env.SITEC_PROPERTY_RUNS ?? 120);
 const SEED = Number(process.env.SITEC_PROPERTY_SEED ?? 20261123);
 
-const bases = readdirSync(join(root, 'examples')).sort().map((name) => readFileSync(join(root, 'examples', name, 'site.yaml'), 'utf8'));
+const bases = readdirSync(join(root, 'examples'))
+  .sort()
+  .map((name) => readFileSync(join(root, 'examples', name, 'site.yaml'), 'utf8'));
 
 type Path = (string | number)[];
 function paths(doc: Document): Path[] {
@@ -72,7 +74,11 @@ function apply(text: string, mutations: Mutation[]): string {
         break;
       }
       case 'lookalike':
-        if (isScalar(node) && typeof node.value === 'string' && node.value.length > 0) doc.setIn(path, node.value.replace(/a|e|o/, (c) => ({ a: 'а', e: 'е', o: 'о' })[c]!));
+        if (isScalar(node) && typeof node.value === 'string' && node.value.length > 0)
+          doc.setIn(
+            path,
+            node.value.replace(/a|e|o/, (c) => ({ a: 'а', e: 'е', o: 'о' })[c]!),
+          );
         break;
       case 'deep':
         doc.setIn(path, doc.createNode(deep(50 + (m.value % 200))));
@@ -130,7 +136,12 @@ describe('property: mutated sites', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 2, max: 12 }), (width, depth) => {
         const lines = [`x0: &x0 [${Array(width).fill('z').join(', ')}]`];
-        for (let i = 1; i < depth; i++) lines.push(`x${i}: &x${i} [${Array(width).fill(`*x${i - 1}`).join(', ')}]`);
+        for (let i = 1; i < depth; i++)
+          lines.push(
+            `x${i}: &x${i} [${Array(width)
+              .fill(`*x${i - 1}`)
+              .join(', ')}]`,
+          );
         checkOutcome(`${lines.join('\n')}\n${bases[0]}`);
       }),
       { seed: SEED, numRuns: Math.min(RUNS, 60) },
@@ -170,8 +181,7 @@ describe('property: bytes and trees', () => {
       exampleText.slice(0, exampleText.indexOf('\nedges:') + 1),
       mutate(exampleText, ['site: x2bee-idc', 'site: other-site']),
     ];
-    const shape = (dir: string) =>
-      [...walk(dir)].map(([p, e]) => `${p} ${e.kind}`).join('\n');
+    const shape = (dir: string) => [...walk(dir)].map(([p, e]) => `${p} ${e.kind}`).join('\n');
     fc.assert(
       fc.property(fc.array(fc.nat(variants.length - 1), { minLength: 1, maxLength: 5 }), (seq) => {
         const base = mkdtempSync(join(tmpdir(), 'sitec-seq-'));

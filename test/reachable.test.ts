@@ -6,7 +6,9 @@ import { compile } from '../src/index.js';
 import { root } from './helpers/site.js';
 
 const sites: Record<string, string> = Object.fromEntries([
-  ...readdirSync(join(root, 'examples')).sort().map((n) => [n, readFileSync(join(root, 'examples', n, 'site.yaml'), 'utf8')]),
+  ...readdirSync(join(root, 'examples'))
+    .sort()
+    .map((n) => [n, readFileSync(join(root, 'examples', n, 'site.yaml'), 'utf8')]),
   ['full fixture', readFileSync(join(root, 'test/fixtures/sites/full.yaml'), 'utf8')],
 ]);
 
@@ -25,8 +27,15 @@ function unreachable(files: Map<string, string>): string[] {
       const rel = p.startsWith(dir) ? p.slice(dir.length) : undefined;
       const parentDir = p.slice(0, p.lastIndexOf('/') + 1);
       // Named by its path, by its path from the naming file's directory, or as a directory handed over whole.
-      const hit = text.includes(p) || (rel !== undefined && dir !== '' && text.includes(rel)) || (p.startsWith('hosts/') && text.includes(`\`${p.split('/').slice(0, 2).join('/')}/\``) && p.endsWith('README.md'));
-      const viaKustomization = p.includes('/resources/') && files.has(`${p.slice(0, p.indexOf('/resources/'))}/kustomization.yaml`) && reached.has(`${p.slice(0, p.indexOf('/resources/'))}/kustomization.yaml`) && ((parse(files.get(`${p.slice(0, p.indexOf('/resources/'))}/kustomization.yaml`)!) as { resources: string[] }).resources.includes(p.slice(p.indexOf('/resources/') + 1)));
+      const hit =
+        text.includes(p) ||
+        (rel !== undefined && dir !== '' && text.includes(rel)) ||
+        (p.startsWith('hosts/') && text.includes(`\`${p.split('/').slice(0, 2).join('/')}/\``) && p.endsWith('README.md'));
+      const viaKustomization =
+        p.includes('/resources/') &&
+        files.has(`${p.slice(0, p.indexOf('/resources/'))}/kustomization.yaml`) &&
+        reached.has(`${p.slice(0, p.indexOf('/resources/'))}/kustomization.yaml`) &&
+        (parse(files.get(`${p.slice(0, p.indexOf('/resources/'))}/kustomization.yaml`)!) as { resources: string[] }).resources.includes(p.slice(p.indexOf('/resources/') + 1));
       const installedConf = p.includes('/nginx/conf.d/') && reached.has(`${parentDir.replace(/conf\.d\/$/, '')}install.sh`);
       if (hit || viaKustomization || installedConf) {
         reached.add(p);
@@ -38,10 +47,11 @@ function unreachable(files: Map<string, string>): string[] {
     const p = queue.shift()!;
     names(files.get(p)!, p);
     // A kustomization reached via `kubectl apply -k <dir>` is reached with its directory.
-    for (const k of files.keys()) if (k.endsWith('/kustomization.yaml') && !reached.has(k) && files.get(p)!.includes(`-k ${k.replace(/\/kustomization\.yaml$/, '')}`)) {
-      reached.add(k);
-      queue.push(k);
-    }
+    for (const k of files.keys())
+      if (k.endsWith('/kustomization.yaml') && !reached.has(k) && files.get(p)!.includes(`-k ${k.replace(/\/kustomization\.yaml$/, '')}`)) {
+        reached.add(k);
+        queue.push(k);
+      }
   }
   return [...files.keys()].filter((p) => !reached.has(p)).sort();
 }

@@ -6,8 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { build, check, compile, compileFile, diffTree, explain, init } from '../src/index.js';
 import { exampleText, mutate, root } from './helpers/site.js';
 
-const sitec = (args: string[], cwd: string) =>
-  spawnSync(process.execPath, [join(root, 'bin/sitec.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const sitec = (args: string[], cwd: string) => spawnSync(process.execPath, [join(root, 'bin/sitec.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 const examples = readdirSync(join(root, 'examples')).sort();
 
 /** A scratch copy of the onprem example built into out/. */
@@ -124,9 +123,12 @@ describe('review-friendly output: no churn', () => {
   const changedBy = (text: string) => {
     const before = new Map(compile(exampleText, { file: 's' }).files.map((f) => [f.path, f.content]));
     const after = compile(text, { file: 's' }).files;
-    return after.filter((f) => before.get(f.path) !== f.content).map((f) => f.path).sort();
+    return after
+      .filter((f) => before.get(f.path) !== f.content)
+      .map((f) => f.path)
+      .sort();
   };
-  it('editing one route changes only that route\'s files (its VirtualService and its runbook row)', () => {
+  it("editing one route changes only that route's files (its VirtualService and its runbook row)", () => {
     expect(changedBy(mutate(exampleText, ['service: echo', 'service: echo-v2']))).toEqual([
       'README.md',
       'clusters/idc/kustomization.yaml', // lists the renamed smoke-test objects
@@ -134,16 +136,13 @@ describe('review-friendly output: no churn', () => {
       'clusters/idc/resources/45-smoke-tests/deployment.x2bee-stg.echo-v2.yaml',
       'clusters/idc/resources/45-smoke-tests/service.x2bee-stg.echo-v2.yaml',
     ]);
-    expect(changedBy(mutate(exampleText, ['paths: [/]', 'paths: [/, /api/]']))).toEqual([
-      'README.md',
-      'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml',
-    ]);
+    expect(changedBy(mutate(exampleText, ['paths: [/]', 'paths: [/, /api/]']))).toEqual(['README.md', 'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml']);
   });
   it('reordering list entries in site.yaml changes nothing', () => {
-    const reordered = mutate(
-      exampleText,
-      ['      - { name: worker-1, ip: 10.10.10.11, role: worker }\n      - { name: worker-2, ip: 10.10.10.12, role: worker }\n', '      - { name: worker-2, ip: 10.10.10.12, role: worker }\n      - { name: worker-1, ip: 10.10.10.11, role: worker }\n'],
-    );
+    const reordered = mutate(exampleText, [
+      '      - { name: worker-1, ip: 10.10.10.11, role: worker }\n      - { name: worker-2, ip: 10.10.10.12, role: worker }\n',
+      '      - { name: worker-2, ip: 10.10.10.12, role: worker }\n      - { name: worker-1, ip: 10.10.10.11, role: worker }\n',
+    ]);
     // Node order is meaningful for nothing sitec renders except the tables that list nodes.
     expect(changedBy(reordered).filter((p) => !p.startsWith('hosts/') && p !== 'README.md')).toEqual([]);
   });
@@ -154,15 +153,7 @@ describe('sitec explain', () => {
   it('library: a host, hop by hop, each with its site.yaml line and generated files', () => {
     const e = explain(compiled.site!, compiled.source!, compiled.files, 'hello-idc.x2bee.com');
     expect(e.kind).toBe('host');
-    expect(e.hops.map((h) => h.step)).toEqual([
-      'DNS and edge nginx (ive)',
-      'edge DNAT (ive)',
-      'nodes and node port (HTTP)',
-      'gateway Service',
-      'Gateway',
-      'VirtualService',
-      'destination Service',
-    ]);
+    expect(e.hops.map((h) => h.step)).toEqual(['DNS and edge nginx (ive)', 'edge DNAT (ive)', 'nodes and node port (HTTP)', 'gateway Service', 'Gateway', 'VirtualService', 'destination Service']);
     const text = readFileSync(join(root, 'examples/onprem/site.yaml'), 'utf8').split('\n');
     const vs = e.hops.find((h) => h.step === 'VirtualService')!;
     expect(text[vs.location.line - 1]).toContain('host: hello-idc.x2bee.com');
@@ -201,7 +192,7 @@ describe('sitec init', () => {
       expect(r.ok).toBe(true);
       const text = readFileSync(join(dir, 'site.yaml'), 'utf8');
       const modeline = /^# yaml-language-server: \$schema=(\S+)$/m.exec(text)![1]!;
-      const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; files: string[] });
+      const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; files: string[] };
       expect(modeline).toBe(`https://cdn.jsdelivr.net/npm/sitec@${version.version}/schemas/site.schema.json`);
       // What the URL serves is the file this package ships.
       expect(version.files).toContain('schemas');
@@ -251,6 +242,12 @@ describe('sitec schema and --json', () => {
     expect(bad.stderr).toBe('');
     const j = JSON.parse(bad.stdout);
     expect(j.ok).toBe(false);
-    expect(j.diagnostics[0]).toMatchObject({ code: 'schema-unknown-field', severity: 'error', path: 'clusters[0].istio.ingressGateway.ports[1].nodeport', location: { file: 'site.yaml' }, hint: 'did you mean "nodePort"?' });
+    expect(j.diagnostics[0]).toMatchObject({
+      code: 'schema-unknown-field',
+      severity: 'error',
+      path: 'clusters[0].istio.ingressGateway.ports[1].nodeport',
+      location: { file: 'site.yaml' },
+      hint: 'did you mean "nodePort"?',
+    });
   });
 });

@@ -18,7 +18,12 @@ const bin = join(root, 'bin/sitec.js');
 function consistentSite(dir: string): string {
   const manifest = JSON.parse(readFileSync(join(dir, '.sitec-manifest.json'), 'utf8')) as { site: string; files: Record<string, string> };
   for (const [path, hash] of Object.entries(manifest.files)) {
-    expect(`sha256:${createHash('sha256').update(readFileSync(join(dir, path))).digest('hex')}`, path).toBe(hash);
+    expect(
+      `sha256:${createHash('sha256')
+        .update(readFileSync(join(dir, path)))
+        .digest('hex')}`,
+      path,
+    ).toBe(hash);
   }
   return manifest.site;
 }

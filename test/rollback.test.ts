@@ -6,7 +6,9 @@ import { compile } from '../src/index.js';
 import { root } from './helpers/site.js';
 
 const sites: Record<string, string> = Object.fromEntries([
-  ...readdirSync(join(root, 'examples')).sort().map((n) => [n, readFileSync(join(root, 'examples', n, 'site.yaml'), 'utf8')]),
+  ...readdirSync(join(root, 'examples'))
+    .sort()
+    .map((n) => [n, readFileSync(join(root, 'examples', n, 'site.yaml'), 'utf8')]),
   ['full fixture', readFileSync(join(root, 'test/fixtures/sites/full.yaml'), 'utf8')],
 ]);
 
@@ -29,7 +31,10 @@ describe('rollback never deletes what sitec did not create', () => {
         const shown = words.join(' ');
         // -k takes the whole kustomization, namespaces included; "delete ns/namespace" is one by name.
         expect(words, shown).not.toContain('-k');
-        expect(words.some((w) => /^(ns|namespaces?)(\/|$)/.test(w)), shown).toBe(false);
+        expect(
+          words.some((w) => /^(ns|namespaces?)(\/|$)/.test(w)),
+          shown,
+        ).toBe(false);
         const fi = words.indexOf('-f');
         if (fi < 0) continue;
         const target = words[fi + 1]!.replace(/\/$/, '');

@@ -11,22 +11,53 @@ const cases: { name: string; edit: [string, string]; needle: string; code: strin
   { name: 'IPv4 with shell metacharacters', edit: ['ip: 10.10.10.12', 'ip: "10.10.10.12;reboot"'], needle: '"10.10.10.12;reboot"', code: 'schema-format', path: 'clusters[0].nodes[2].ip' },
   { name: 'CIDR prefix > 32', edit: ['podCIDR: 192.168.0.0/16', 'podCIDR: 192.168.0.0/33'], needle: '192.168.0.0/33', code: 'schema-format', path: 'clusters[0].podCIDR' },
   { name: 'CIDR without prefix', edit: ['serviceCIDR: 10.96.0.0/12', 'serviceCIDR: 10.96.0.0'], needle: '10.96.0.0\n', code: 'schema-format', path: 'clusters[0].serviceCIDR' },
-  { name: 'IP range with spaces', edit: ['[10.10.10.220-10.10.10.250]', '["10.10.10.220 - 10.10.10.250"]'], needle: '"10.10.10.220 - 10.10.10.250"', code: 'schema-format', path: 'clusters[0].metallb.pools[0].addresses[0]' },
-  { name: 'wildcard in the middle of a gateway host', edit: ['hosts: ["*.x2bee.com"]', 'hosts: ["app.*.x2bee.com"]'], needle: '"app.*.x2bee.com"', code: 'schema-format', path: 'gateways[0].hosts[0]' },
+  {
+    name: 'IP range with spaces',
+    edit: ['[10.10.10.220-10.10.10.250]', '["10.10.10.220 - 10.10.10.250"]'],
+    needle: '"10.10.10.220 - 10.10.10.250"',
+    code: 'schema-format',
+    path: 'clusters[0].metallb.pools[0].addresses[0]',
+  },
+  {
+    name: 'wildcard in the middle of a gateway host',
+    edit: ['hosts: ["*.x2bee.com"]', 'hosts: ["app.*.x2bee.com"]'],
+    needle: '"app.*.x2bee.com"',
+    code: 'schema-format',
+    path: 'gateways[0].hosts[0]',
+  },
   { name: 'route host with a wildcard', edit: ['host: hello-idc.x2bee.com', 'host: "*.x2bee.com"'], needle: '"*.x2bee.com"\n', code: 'schema-format', path: 'routes[0].host' },
   { name: 'upper-case host name', edit: ['host: hello-idc.x2bee.com', 'host: Hello.x2bee.com'], needle: 'Hello.x2bee.com', code: 'schema-format', path: 'routes[0].host' },
-  { name: 'namespace name with underscore', edit: ['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee_stg, injection: enabled }'], needle: 'x2bee_stg', code: 'schema-format', path: 'clusters[0].namespaces[0].name' },
+  {
+    name: 'namespace name with underscore',
+    edit: ['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee_stg, injection: enabled }'],
+    needle: 'x2bee_stg',
+    code: 'schema-format',
+    path: 'clusters[0].namespaces[0].name',
+  },
   { name: 'DNS label longer than 63', edit: ['service: echo', `service: ${'a'.repeat(64)}`], needle: 'a'.repeat(64), code: 'schema-format', path: 'routes[0].service' },
   { name: 'port 0', edit: ['port: 80\n    paths', 'port: 0\n    paths'], needle: '0\n    paths', code: 'schema-range', path: 'routes[0].port', hint: /1 to 65535/ },
   { name: 'port above 65535', edit: ['nodePort: 30347', 'nodePort: 70000'], needle: '70000', code: 'schema-range', path: 'clusters[0].istio.ingressGateway.ports[1].nodePort', hint: /1 to 65535/ },
   { name: 'port as a string', edit: ['port: 80\n    paths', 'port: "80"\n    paths'], needle: '"80"', code: 'schema-type', path: 'routes[0].port' },
   { name: 'path prefix without leading slash', edit: ['paths: [/]', 'paths: [api]'], needle: 'api]', code: 'schema-format', path: 'routes[0].paths[0]' },
   { name: 'path prefix with a brace', edit: ['paths: [/]', 'paths: ["/a}b"]'], needle: '"/a}b"', code: 'schema-format', path: 'routes[0].paths[0]' },
-  { name: 'node port range malformed', edit: ['nodePortRange: 30000-32767', 'nodePortRange: 30000:32767'], needle: '30000:32767', code: 'schema-format', path: 'clusters[0].nodePortRange', hint: /30000-32767/ },
+  {
+    name: 'node port range malformed',
+    edit: ['nodePortRange: 30000-32767', 'nodePortRange: 30000:32767'],
+    needle: '30000:32767',
+    code: 'schema-format',
+    path: 'clusters[0].nodePortRange',
+    hint: /30000-32767/,
+  },
   { name: 'Istio version too old', edit: ['istio: 1.26.1', 'istio: 1.17.2'], needle: '1.17.2', code: 'schema-format', path: 'versions.istio', hint: undefined },
   { name: 'MetalLB version without v', edit: ['metallb: v0.14.9', 'metallb: 0.14.9'], needle: '0.14.9', code: 'schema-format', path: 'versions.metallb' },
   { name: 'enum value', edit: ['mode: ipvs', 'mode: ipsv'], needle: 'ipsv', code: 'schema-enum', path: 'clusters[0].kubeProxy.mode', hint: /did you mean "ipvs"\?/ },
-  { name: 'credentialName with a slash', edit: ['      httpsRedirect: false\n', '      httpsRedirect: false\n    https:\n      credentialName: "tls/x2bee"\n'], needle: '"tls/x2bee"', code: 'schema-format', path: 'gateways[0].https.credentialName' },
+  {
+    name: 'credentialName with a slash',
+    edit: ['      httpsRedirect: false\n', '      httpsRedirect: false\n    https:\n      credentialName: "tls/x2bee"\n'],
+    needle: '"tls/x2bee"',
+    code: 'schema-format',
+    path: 'gateways[0].https.credentialName',
+  },
 ];
 
 describe('schema formats are enforced with located errors', () => {
@@ -67,11 +98,7 @@ describe('schema formats are enforced with located errors', () => {
   it('reports every problem at once', () => {
     const text = mutate(exampleText, ['ip: 10.10.10.11', 'ip: 10.10.10.311'], ['mode: ipvs', 'mode: ipsv'], ['nodePort: 30347', 'nodeport: 30347']);
     const codes = compileText(text).diagnostics.map((d) => `${d.code}@${d.location!.line}`);
-    expect(codes).toEqual([
-      `schema-format@${positionOf(text, '10.10.10.311').line}`,
-      `schema-enum@${positionOf(text, 'ipsv').line}`,
-      `schema-unknown-field@${positionOf(text, 'nodeport').line}`,
-    ]);
+    expect(codes).toEqual([`schema-format@${positionOf(text, '10.10.10.311').line}`, `schema-enum@${positionOf(text, 'ipsv').line}`, `schema-unknown-field@${positionOf(text, 'nodeport').line}`]);
   });
 });
 
@@ -94,7 +121,12 @@ describe('YAML-level errors are located', () => {
 
   it('alias bomb', () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
     const text = `${lines.join('\n')}\nsite: bomb\n`;
     const d = only(compileText(text), 'yaml-alias-limit');
     expect(d.location).toMatchObject(positionOf(text, '*a0'));

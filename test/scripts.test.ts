@@ -10,13 +10,18 @@ import { needsTool } from './helpers/tools.js';
 
 const fixture = join(root, 'test/fixtures/kube-proxy/configmap.yaml');
 const fullText = readFileSync(join(root, 'test/fixtures/sites/full.yaml'), 'utf8');
-const edgeVariant = mutate(edgeSite({ certDir: '/etc/ssl/sitec', nginxVersion: '1.26.0', masquerade: true, targetNodes: ['node-1', 'cp'] }), ['    publicIPs: [198.51.100.1]\n', '    publicIPs: [198.51.100.1, 198.51.100.5]\n    interface: ens3\n']);
+const edgeVariant = mutate(edgeSite({ certDir: '/etc/ssl/sitec', nginxVersion: '1.26.0', masquerade: true, targetNodes: ['node-1', 'cp'] }), [
+  '    publicIPs: [198.51.100.1]\n',
+  '    publicIPs: [198.51.100.1, 198.51.100.5]\n    interface: ens3\n',
+]);
 const scripts = [
   ...compile(exampleText, { file: 's' }).files,
   ...compile(fullText, { file: 'f' }).files,
   ...compile(edgeVariant, { file: 'e' }).files.map((f) => ({ ...f, path: `variant/${f.path}` })),
   ...compile(readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8'), { file: 'm' }).files.map((f) => ({ ...f, path: `mesh/${f.path}` })),
-  ...compile(readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8').replace('tool: openssl', 'tool: step').replace('keyType: rsa-4096', 'keyType: ec-p256'), { file: 'm' }).files.map((f) => ({ ...f, path: `mesh-step/${f.path}` })),
+  ...compile(readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8').replace('tool: openssl', 'tool: step').replace('keyType: rsa-4096', 'keyType: ec-p256'), { file: 'm' }).files.map(
+    (f) => ({ ...f, path: `mesh-step/${f.path}` }),
+  ),
 ].filter((f) => f.path.endsWith('.sh'));
 
 // A stand-in kubectl that serves the ConfigMap from a file and records every call.
@@ -35,8 +40,7 @@ esac
 describe('kube-proxy.sh', () => {
   let state: string;
   let script: string;
-  const run = (...args: string[]) =>
-    spawnSync('bash', [script, ...args], { encoding: 'utf8', env: { ...process.env, PATH: `${state}/bin:${process.env.PATH}`, STATE: state } });
+  const run = (...args: string[]) => spawnSync('bash', [script, ...args], { encoding: 'utf8', env: { ...process.env, PATH: `${state}/bin:${process.env.PATH}`, STATE: state } });
   const calls = () => readFileSync(join(state, 'calls'), 'utf8').trim().split('\n');
 
   beforeEach(() => {
@@ -104,7 +108,12 @@ describe('kube-proxy.sh', () => {
 
 describe('generated scripts pass bash -n and shellcheck', () => {
   it('covers both modes', () => {
-    expect(scripts.map((s) => s.path).filter((p) => p.startsWith('clusters/') && p.endsWith('kube-proxy.sh')).sort()).toEqual(['clusters/edge/kube-proxy.sh', 'clusters/idc/kube-proxy.sh', 'clusters/prod/kube-proxy.sh']);
+    expect(
+      scripts
+        .map((s) => s.path)
+        .filter((p) => p.startsWith('clusters/') && p.endsWith('kube-proxy.sh'))
+        .sort(),
+    ).toEqual(['clusters/edge/kube-proxy.sh', 'clusters/idc/kube-proxy.sh', 'clusters/prod/kube-proxy.sh']);
     expect(scripts.find((s) => s.path === 'clusters/edge/kube-proxy.sh')!.content).toContain('mode: "iptables"');
   });
   for (const s of scripts) {
@@ -171,7 +180,9 @@ describe('--dry-run prints commands that can be pasted', () => {
     const line = r.stdout.split('\n').find((l) => l.includes('patch service prometheus'))!;
     expect(line).toBe(`kubectl -n istio-system patch service prometheus -p '{"spec":{"type":"NodePort","ports":[{"port":9090,"nodePort":30001}]}}'`);
     // Re-reading the printed line with bash gives back the exact words.
-    const words = spawnSync('bash', ['-c', `set -- ${line.replace(/^kubectl /, '')}; printf '%s\\n' "$@"`], { encoding: 'utf8' }).stdout.trim().split('\n');
+    const words = spawnSync('bash', ['-c', `set -- ${line.replace(/^kubectl /, '')}; printf '%s\\n' "$@"`], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
     expect(words.at(-1)).toBe('{"spec":{"type":"NodePort","ports":[{"port":9090,"nodePort":30001}]}}');
   });
 });

@@ -5,7 +5,12 @@ import { itIsLocated } from './helpers/cases.js';
 describe('validation gaps of day two', () => {
   itIsLocated(exampleText, {
     name: 'a pool that hands out addresses but is announced by no advertisement: warning',
-    edits: [['        - name: default-pool\n          addresses: [10.10.10.220-10.10.10.250]\n', '        - name: default-pool\n          addresses: [10.10.10.220-10.10.10.250]\n        - name: spare\n          addresses: [10.10.10.200-10.10.10.210]\n']],
+    edits: [
+      [
+        '        - name: default-pool\n          addresses: [10.10.10.220-10.10.10.250]\n',
+        '        - name: default-pool\n          addresses: [10.10.10.220-10.10.10.250]\n        - name: spare\n          addresses: [10.10.10.200-10.10.10.210]\n',
+      ],
+    ],
     code: 'pool-not-advertised',
     severity: 'warning',
     path: 'clusters[0].metallb.pools[1].name',
@@ -14,7 +19,7 @@ describe('validation gaps of day two', () => {
   });
 
   itIsLocated(exampleText, {
-    name: 'a forward of public port 22 takes the host\'s SSH: error',
+    name: "a forward of public port 22 takes the host's SSH: error",
     edits: [['{ publicPort: 30347,', '{ publicPort: 22,']],
     code: 'edge-port-reserved',
     path: 'edges[0].forwards[0].publicPort',
@@ -22,7 +27,7 @@ describe('validation gaps of day two', () => {
     hint: /administer the host on 22/,
   });
 
-  it('a forward on the edge nginx\'s own 443: error pointing at both, with the fix', () => {
+  it("a forward on the edge nginx's own 443: error pointing at both, with the fix", () => {
     const text = mutate(exampleText, ['{ publicPort: 30347,', '{ publicPort: 443,']);
     const d = only(compileText(text), 'edge-port-conflict');
     expect(d.location).toMatchObject(positionOf(text, '443, gatewayPort'));
@@ -41,12 +46,15 @@ describe('schema errors do not hide the cross-field errors of the parts that val
 
   it('a faulty entry is left out, and later entries are still located by their own index', () => {
     // routes[0]'s port is out of range; routes[1] and routes[2] name the same host.
-    const text = exampleText.replace(/\nroutes:\n[\s\S]*?(\nedges:)/, `
+    const text = exampleText.replace(
+      /\nroutes:\n[\s\S]*?(\nedges:)/,
+      `
 routes:
   - { host: a.x2bee.com, gateway: istio-gateway, cluster: idc, namespace: x2bee-stg, service: echo, port: 99999 }
   - { host: b.x2bee.com, gateway: istio-gateway, cluster: idc, namespace: x2bee-stg, service: echo, port: 80 }
   - { host: b.x2bee.com, gateway: istio-gateway, cluster: idc, namespace: x2bee-stg, service: echo, port: 80 }
-$1`);
+$1`,
+    );
     const r = compileText(text);
     expect(r.diagnostics.map((d) => d.code).sort()).toEqual(['duplicate-route-host', 'schema-range']);
     const dup = only(r, 'duplicate-route-host');
@@ -63,7 +71,12 @@ $1`);
 });
 
 describe('type hints quote what the user wrote', () => {
-  for (const [written, readAs] of [['1e3', 'a number (1000)'], ['~', 'null'], ['0x1A', 'a number (26)'], ['true', 'a boolean']] as const) {
+  for (const [written, readAs] of [
+    ['1e3', 'a number (1000)'],
+    ['~', 'null'],
+    ['0x1A', 'a number (26)'],
+    ['true', 'a boolean'],
+  ] as const) {
     it(`${written}`, () => {
       const text = mutate(exampleText, ['istio: 1.26.1', `istio: ${written}`]);
       const d = only(compileText(text), 'schema-type');

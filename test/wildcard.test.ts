@@ -4,11 +4,7 @@ import { compileText, exampleText, mutate, only, positionOf } from './helpers/si
 import { validateObject } from './helpers/validate-objects.js';
 
 /** Seed 004: one Gateway for every host, one catch-all route, on a kind node port. */
-const catchAll = mutate(
-  exampleText,
-  ['hosts: ["*.x2bee.com"]', 'hosts: ["*"]'],
-  ['  - host: hello-idc.x2bee.com\n', '  - host: "*"\n'],
-);
+const catchAll = mutate(exampleText, ['hosts: ["*.x2bee.com"]', 'hosts: ["*"]'], ['  - host: hello-idc.x2bee.com\n', '  - host: "*"\n']);
 
 describe('"*" as a Gateway host and a route host (seed 004)', () => {
   it('renders a Gateway for every host and one catch-all VirtualService that pass their validators', () => {
@@ -40,7 +36,10 @@ describe('"*" as a Gateway host and a route host (seed 004)', () => {
   });
 
   it('"*" stays what it is elsewhere: not a name, a node or an nginx server name', () => {
-    for (const [from, to] of [['- { name: x2bee-stg, injection: enabled }', '- { name: "*", injection: enabled }'], ['      version: 1.22.1', '      version: 1.22.1\n      serverNames: ["*"]']] as const) {
+    for (const [from, to] of [
+      ['- { name: x2bee-stg, injection: enabled }', '- { name: "*", injection: enabled }'],
+      ['      version: 1.22.1', '      version: 1.22.1\n      serverNames: ["*"]'],
+    ] as const) {
       expect(compileText(mutate(catchAll, [from, to])).diagnostics.map((x) => x.code)).toContain('schema-format');
     }
   });

@@ -98,10 +98,18 @@ function refuseOwnership(tree: OutputTree, paths: readonly string[], outDir: str
   if (!tree.exists) return undefined;
   if (!force) {
     if (!tree.manifest && tree.entries.size > 0) {
-      return refuse('output-not-owned', `${outDir} is not empty and was not written by sitec (no ${MANIFEST_NAME})`, 'choose an empty or new directory, or pass --force to add sitec\'s files to it (nothing already there is moved or removed)');
+      return refuse(
+        'output-not-owned',
+        `${outDir} is not empty and was not written by sitec (no ${MANIFEST_NAME})`,
+        "choose an empty or new directory, or pass --force to add sitec's files to it (nothing already there is moved or removed)",
+      );
     }
     if (tree.manifest && tree.manifest.site !== site) {
-      return refuse('output-other-site', `${outDir} holds the output of site "${tree.manifest.site}", not "${site}"`, `build each site into its own directory; --force replaces site "${tree.manifest.site}"'s files with this site's`);
+      return refuse(
+        'output-other-site',
+        `${outDir} holds the output of site "${tree.manifest.site}", not "${site}"`,
+        `build each site into its own directory; --force replaces site "${tree.manifest.site}"'s files with this site's`,
+      );
     }
   }
   for (const path of paths) {
@@ -112,7 +120,11 @@ function refuseOwnership(tree: OutputTree, paths: readonly string[], outDir: str
   for (const dir of neededDirectories(paths)) {
     const entry = tree.entries.get(dir);
     if (entry && entry.kind !== 'dir') {
-      return refuse('output-conflict', `${join(outDir, dir)} is ${entry.kind === 'symlink' ? 'a symbolic link' : 'not a directory'}; sitec writes files under it`, entry.kind === 'symlink' ? 'sitec never writes through links: replace it with a directory' : 'move it away');
+      return refuse(
+        'output-conflict',
+        `${join(outDir, dir)} is ${entry.kind === 'symlink' ? 'a symbolic link' : 'not a directory'}; sitec writes files under it`,
+        entry.kind === 'symlink' ? 'sitec never writes through links: replace it with a directory' : 'move it away',
+      );
     }
   }
   return undefined;

@@ -114,7 +114,9 @@ export function recoverOutput(out: string): void {
 
 function stagingDirs(out: string): string[] {
   try {
-    return readdirSync(out).filter((n) => n.startsWith(STAGING_PREFIX)).sort(compareStrings);
+    return readdirSync(out)
+      .filter((n) => n.startsWith(STAGING_PREFIX))
+      .sort(compareStrings);
   } catch {
     return [];
   }

@@ -122,7 +122,8 @@ export function prunedDirectories(tree: OutputTree, paths: readonly string[], re
   const memo = new Map<string, boolean>();
   const prunable = (dir: string): boolean => {
     if (memo.has(dir)) return memo.get(dir)!;
-    const ok = mine.has(dir) && !needed.has(dir) && tree.entries.get(dir)?.kind === 'dir' && (children.get(dir) ?? []).every((c) => gone.has(c) || (tree.entries.get(c)?.kind === 'dir' && prunable(c)));
+    const ok =
+      mine.has(dir) && !needed.has(dir) && tree.entries.get(dir)?.kind === 'dir' && (children.get(dir) ?? []).every((c) => gone.has(c) || (tree.entries.get(c)?.kind === 'dir' && prunable(c)));
     memo.set(dir, ok);
     return ok;
   };

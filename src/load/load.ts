@@ -161,4 +161,3 @@ function rangeOf(node: unknown): [number, number] | undefined {
 export function nodeAt(source: SiteSource, path: readonly PathSegment[]): unknown {
   return source.doc.getIn(path, true);
 }
-

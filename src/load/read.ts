@@ -56,7 +56,10 @@ export function readSiteFile(file: string): SiteInput {
     return decode(file, buf.subarray(0, n));
   } catch (err) {
     if (!isFsError(err)) throw err;
-    return { file, diagnostics: [{ code: 'input-unreadable', severity: 'error', message: `cannot read ${file}: ${describeFsError(err as NodeJS.ErrnoException, 'read').replace(/^cannot read \S+: /, '')}` }] };
+    return {
+      file,
+      diagnostics: [{ code: 'input-unreadable', severity: 'error', message: `cannot read ${file}: ${describeFsError(err as NodeJS.ErrnoException, 'read').replace(/^cannot read \S+: /, '')}` }],
+    };
   } finally {
     closeSync(fd);
   }

@@ -15,8 +15,6 @@ export const API = {
   wasmPlugin: 'extensions.istio.io/v1alpha1',
 } as const;
 
-export const metallbManifestUrl = (version: string): string =>
-  `https://raw.githubusercontent.com/metallb/metallb/${version}/config/manifests/metallb-native.yaml`;
+export const metallbManifestUrl = (version: string): string => `https://raw.githubusercontent.com/metallb/metallb/${version}/config/manifests/metallb-native.yaml`;
 
-export const istioDownloadCommand = (version: string): string =>
-  `curl -L https://istio.io/downloadIstio | ISTIO_VERSION=${version} sh -`;
+export const istioDownloadCommand = (version: string): string => `curl -L https://istio.io/downloadIstio | ISTIO_VERSION=${version} sh -`;

@@ -115,7 +115,9 @@ export const KIND_ADDONS = {
 } as const;
 
 /** Every node port a kind cluster maps to the host: the gateway's fixed ones, then the addons'. */
-export function kindHostPorts(cluster: Cluster): ({ port: number; protocol: 'TCP' | 'UDP' } & ({ source: 'gateway'; name: string; index: number } | { source: 'addon'; name: keyof typeof KIND_ADDONS }))[] {
+export function kindHostPorts(
+  cluster: Cluster,
+): ({ port: number; protocol: 'TCP' | 'UDP' } & ({ source: 'gateway'; name: string; index: number } | { source: 'addon'; name: keyof typeof KIND_ADDONS }))[] {
   const ports: ReturnType<typeof kindHostPorts> = [];
   cluster.istio.ingressGateway.ports.forEach((p, index) => {
     if (p.nodePort !== undefined) ports.push({ port: p.nodePort, protocol: p.protocol, source: 'gateway', name: p.name, index });
@@ -132,8 +134,7 @@ export function clusterDnsIp(cluster: Cluster): string {
   return cluster.coredns?.clusterDNS ?? formatIp(parseCidr(cluster.serviceCIDR).first + 10);
 }
 
-export const metricsServerManifestUrl = (version: string): string =>
-  `https://github.com/kubernetes-sigs/metrics-server/releases/download/${version}/components.yaml`;
+export const metricsServerManifestUrl = (version: string): string => `https://github.com/kubernetes-sigs/metrics-server/releases/download/${version}/components.yaml`;
 
 /** Gateway ports Envoy speaks HTTP on (Istio reads the protocol from the name's prefix), where X-Forwarded-* apply. */
 export const isHttpPortName = (name: string): boolean => /^(http|http2|https|grpc|grpc-web)(-|$)/.test(name);

@@ -74,11 +74,12 @@ export function edgeIptables(site: string, edge: EdgeModel): EdgeIptables {
       const n = edge.targets.length;
       edge.targets.forEach((target, i) => {
         const spread = i < n - 1 ? ['-m', 'statistic', '--mode', 'nth', '--every', String(n - i), '--packet', '0'] : [];
-        add(dnat, tag(flow, 'dnat', ip, target.name), [
-          ...(edge.interface ? ['-i', edge.interface] : []),
-          '-d', `${ip}/32`, '-p', proto, '-m', proto, '--dport', String(f.publicPort),
-          ...spread,
-        ], ['-j', 'DNAT', '--to-destination', `${target.ip}:${f.nodePort}`]);
+        add(
+          dnat,
+          tag(flow, 'dnat', ip, target.name),
+          [...(edge.interface ? ['-i', edge.interface] : []), '-d', `${ip}/32`, '-p', proto, '-m', proto, '--dport', String(f.publicPort), ...spread],
+          ['-j', 'DNAT', '--to-destination', `${target.ip}:${f.nodePort}`],
+        );
       });
     }
     for (const target of edge.targets) {

@@ -25,15 +25,14 @@ export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOpe
   // A combined gateway also carries the east-west listeners (seed 002's one address per cluster).
   const combined = cluster.mesh?.eastWest?.combined === true;
   if (combined) {
-    for (const p of cluster.mesh!.eastWest!.ports) (service.ports as object[]).push({ name: p.name, protocol: 'TCP', port: p.port, targetPort: p.port, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) });
+    for (const p of cluster.mesh!.eastWest!.ports)
+      (service.ports as object[]).push({ name: p.name, protocol: 'TCP', port: p.port, targetPort: p.port, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) });
   }
   const k8s: Record<string, unknown> = {
     hpaSpec: {
       minReplicas: ingress.hpa.minReplicas,
       maxReplicas: ingress.hpa.maxReplicas,
-      metrics: [
-        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: ingress.hpa.cpuTargetPercent } } },
-      ],
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: ingress.hpa.cpuTargetPercent } } }],
     },
     service,
   };

@@ -25,9 +25,7 @@ export function kindCluster(cluster: ClusterModel): KindCluster {
     nodes: cluster.nodes.map((n, i) => ({
       role: n.role,
       ...(kind.image ? { image: kind.image } : {}),
-      ...(i === first && kind.portMappings.length > 0
-        ? { extraPortMappings: kind.portMappings.map((p) => ({ containerPort: p.port, hostPort: p.port, protocol: p.protocol })) }
-        : {}),
+      ...(i === first && kind.portMappings.length > 0 ? { extraPortMappings: kind.portMappings.map((p) => ({ containerPort: p.port, hostPort: p.port, protocol: p.protocol })) } : {}),
     })),
   };
 }

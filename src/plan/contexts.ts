@@ -31,14 +31,13 @@ export function runbookContext(model: SiteModel) {
         istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
         platformScripts: [
           ...(c.cilium ? [{ name: 'cilium', why: `Cilium settings Istio needs (bpf-lb-sock-hostns-only, cni-exclusive${c.cilium.disableL7Proxy ? ', enable-l7-proxy off' : ''}); before Istio` }] : []),
-          ...(c.metricsServer ? [{ name: 'metrics-server', why: `metrics-server ${c.metricsServer.version}${c.metricsServer.insecureKubeletTLS ? ' with --kubelet-insecure-tls' : ''}, for the gateway's HPA` }] : []),
+          ...(c.metricsServer
+            ? [{ name: 'metrics-server', why: `metrics-server ${c.metricsServer.version}${c.metricsServer.insecureKubeletTLS ? ' with --kubelet-insecure-tls' : ''}, for the gateway's HPA` }]
+            : []),
           ...(c.coredns ? [{ name: 'coredns', why: `CoreDNS forwards to ${c.coredns.upstreams.join(', ')} (cluster DNS ${c.coredns.clusterDNS} is never an upstream)` }] : []),
         ],
         consoleLB: ingress.consoleLoadBalancer
-          ? [
-              ...ingress.ports.filter((p) => p.nodePort !== undefined).map((p) => ({ name: p.name, port: p.port, nodePort: p.nodePort })),
-              ...(c.mesh?.eastWest?.combined ? eastWestListeners(c) : []),
-            ]
+          ? [...ingress.ports.filter((p) => p.nodePort !== undefined).map((p) => ({ name: p.name, port: p.port, nodePort: p.nodePort })), ...(c.mesh?.eastWest?.combined ? eastWestListeners(c) : [])]
           : undefined,
         eastWestConsoleLB: c.mesh?.eastWest && !c.mesh.eastWest.combined && c.mesh.eastWest.consoleLoadBalancer ? eastWestListeners(c) : undefined,
         eastWestHealth: c.mesh?.eastWest?.ports.find((p) => p.name === 'status-port')?.nodePort ?? '',
@@ -50,7 +49,12 @@ export function runbookContext(model: SiteModel) {
         l2: c.metallb ? { name: c.metallb.l2Advertisement.name, pools: c.metallb.l2Advertisement.pools?.join(', ') ?? 'all pools' } : undefined,
         hasNodePorts: ingress.ports.some((p) => p.nodePort !== undefined),
         nodePortRange: c.nodePortRange,
-        namespaces: c.namespaces.map((n) => ({ name: n.name, labels: Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(', ') })),
+        namespaces: c.namespaces.map((n) => ({
+          name: n.name,
+          labels: Object.entries(n.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', '),
+        })),
         smokeTests: c.smokeTests.map((t) => {
           const ingress = c.istio.ingress;
           const http = ingress.ports.find((p) => p.port === 80) ?? ingress.ports[0]!;
@@ -206,7 +210,10 @@ function meshRunbook(model: SiteModel) {
     eastWestAddress: c.mesh!.eastWest?.combined
       ? `the ingress gateway's, ${c.istio.ingress.loadBalancerIP ?? 'as its load balancer assigns it'}`
       : (c.mesh!.eastWest?.loadBalancerIP ?? 'the address its load balancer gets'),
-    others: model.clusters.filter((o) => o !== c).map((o) => o.name).join(', '),
+    others: model.clusters
+      .filter((o) => o !== c)
+      .map((o) => o.name)
+      .join(', '),
   }));
   return {
     id: mesh.id,

@@ -37,17 +37,28 @@ export function firewallRows(model: SiteModel, c: ClusterModel): FirewallRow[] {
     for (const p of ingress.ports) {
       const edges = edgesOn(p.name);
       const from = p.name === 'status-port' ? 'the load balancer (health checks)' : ['clients', ...(edges.length ? [`edge hosts ${edges.join(', ')} (to the node port)`] : [])].join('; ');
-      const at = [address, p.nodePort !== undefined ? `every node, node port ${p.nodePort}` : ingress.serviceType !== 'ClusterIP' ? 'every node, on the node port Kubernetes picks' : undefined].filter(Boolean).join('; ');
+      const at = [address, p.nodePort !== undefined ? `every node, node port ${p.nodePort}` : ingress.serviceType !== 'ClusterIP' ? 'every node, on the node port Kubernetes picks' : undefined]
+        .filter(Boolean)
+        .join('; ');
       rows.push({ to: 'ingress gateway', port: `${p.port}/${p.protocol.toLowerCase()}`, at, from, purpose: purposeOf(p.name) });
     }
   }
   const ew = c.mesh?.eastWest;
   if (ew) {
-    const others = model.clusters.filter((o) => o !== c).map((o) => o.name).join(', ') || 'the other clusters';
-    const ewAddress = ew.combined ? address : ew.loadBalancerIP ?? 'its load-balancer address';
+    const others =
+      model.clusters
+        .filter((o) => o !== c)
+        .map((o) => o.name)
+        .join(', ') || 'the other clusters';
+    const ewAddress = ew.combined ? address : (ew.loadBalancerIP ?? 'its load-balancer address');
     for (const p of ew.ports) {
       const at = [ewAddress, p.nodePort !== undefined ? `every node, node port ${p.nodePort}` : undefined].filter(Boolean).join('; ');
-      const purpose = { 'status-port': 'health checks of the east-west gateway', tls: 'service traffic between networks (mTLS, SNI passthrough)', 'tls-istiod': 'istiod (xDS, certificates), exposed by the gateway', 'tls-webhook': 'istiod webhook, exposed by the gateway' }[p.name];
+      const purpose = {
+        'status-port': 'health checks of the east-west gateway',
+        tls: 'service traffic between networks (mTLS, SNI passthrough)',
+        'tls-istiod': 'istiod (xDS, certificates), exposed by the gateway',
+        'tls-webhook': 'istiod webhook, exposed by the gateway',
+      }[p.name];
       rows.push({ to: ew.combined ? 'ingress gateway (east-west)' : 'east-west gateway', port: `${p.port}/tcp`, at, from: p.name === 'status-port' ? 'its load balancer' : others, purpose });
     }
     rows.push({ to: 'Kubernetes API server', port: '6443/tcp', at: 'the address in its kubeconfig', from: `istiod of ${others}`, purpose: 'remote secrets: endpoint discovery' });

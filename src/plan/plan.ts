@@ -9,9 +9,7 @@ import { edgeIptables } from '../objects/iptables.js';
 import { edgeRunbook, addonsContext, ciliumContext, corednsContext, metricsServerContext, iptablesContext, kubeProxyContext, meshScriptsContext, nginxContext, runbookContext } from './contexts.js';
 
 /** One output file: either data serialized as YAML, or a text blueprint with its context. */
-export type FilePlan =
-  | { path: string; format: 'yaml'; object: K8sObject | object }
-  | { path: string; format: 'blueprint'; blueprint: string; context: object; mode?: number };
+export type FilePlan = { path: string; format: 'yaml'; object: K8sObject | object } | { path: string; format: 'blueprint'; blueprint: string; context: object; mode?: number };
 
 /**
  * The list of files, in the order a reader meets them. Kubernetes resources
@@ -19,9 +17,7 @@ export type FilePlan =
  * one object per file so a review diff names what changed.
  */
 export function plan(model: SiteModel): FilePlan[] {
-  const files: FilePlan[] = [
-    { path: 'README.md', format: 'blueprint', blueprint: 'runbook.md', context: runbookContext(model) },
-  ];
+  const files: FilePlan[] = [{ path: 'README.md', format: 'blueprint', blueprint: 'runbook.md', context: runbookContext(model) }];
   for (const cluster of model.clusters) files.push(...planCluster(model, cluster));
   for (const edge of model.edges) files.push(...planEdge(model, edge));
   if (model.mesh) files.push(...planMesh(model));
@@ -68,9 +64,7 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
   const resources = clusterResources(model, cluster);
 
   const files: FilePlan[] = [
-    ...(cluster.kubeProxy
-      ? [{ path: `${dir}/kube-proxy.sh`, format: 'blueprint' as const, blueprint: 'kube-proxy.sh', context: kubeProxyContext(model, cluster), mode: 0o755 }]
-      : []),
+    ...(cluster.kubeProxy ? [{ path: `${dir}/kube-proxy.sh`, format: 'blueprint' as const, blueprint: 'kube-proxy.sh', context: kubeProxyContext(model, cluster), mode: 0o755 }] : []),
     { path: `${dir}/istio-operator.yaml`, format: 'yaml', object: owned(istioOperator(cluster, model.mesh), model.site) },
     { path: `${dir}/kustomization.yaml`, format: 'yaml', object: kustomization(resources.map((r) => r.path)) },
   ];

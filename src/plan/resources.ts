@@ -7,8 +7,18 @@ import type { ClusterModel, SiteModel } from '../resolve/model.js';
 
 /** The apply layers of a cluster's kustomization, in apply order: what each holds and how it is rolled back. */
 export const LAYERS = [
-  { group: '10-metallb', holds: 'the MetalLB address pools and L2 advertisement', rollback: 'delete' as const, caution: 'only once no Service holds an address from them (after `istioctl uninstall`): a Service whose pool goes loses its address' },
-  { group: '20-namespaces', holds: 'the application namespaces', rollback: 'never' as const, caution: 'they stay: a namespace may hold workloads sitec did not create. Delete one by hand once `kubectl get all -n <namespace>` shows it empty' },
+  {
+    group: '10-metallb',
+    holds: 'the MetalLB address pools and L2 advertisement',
+    rollback: 'delete' as const,
+    caution: 'only once no Service holds an address from them (after `istioctl uninstall`): a Service whose pool goes loses its address',
+  },
+  {
+    group: '20-namespaces',
+    holds: 'the application namespaces',
+    rollback: 'never' as const,
+    caution: 'they stay: a namespace may hold workloads sitec did not create. Delete one by hand once `kubectl get all -n <namespace>` shows it empty',
+  },
   { group: '30-gateways', holds: 'the Istio Gateways', rollback: 'delete' as const, caution: 'traffic for their hosts stops at the ingress gateway' },
   { group: '35-sidecars', holds: 'the mesh-wide default Sidecar', rollback: 'delete' as const, caution: 'sidecars go back to seeing every service' },
   { group: '40-routes', holds: 'the VirtualServices', rollback: 'delete' as const, caution: 'their hosts answer 404 at the gateway' },

@@ -17,7 +17,10 @@ export const blueprintDigest = (source: string): string => createHash('sha256').
 
 function sourcesIn(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort()) out[file.slice(0, -'.hbs'.length)] = readFileSync(join(dir, file), 'utf8');
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.hbs'))
+    .sort())
+    out[file.slice(0, -'.hbs'.length)] = readFileSync(join(dir, file), 'utf8');
   return out;
 }
 
@@ -63,10 +66,7 @@ export function blueprint(name: string): TemplateDelegate {
   const source = readFileSync(join(blueprintDir, `${name}.hbs`), 'utf8');
   const { hb, precompiled } = load();
   const entry = precompiled?.templates[name];
-  const template =
-    entry && entry.digest === blueprintDigest(source)
-      ? hb.template(entry.spec as never)
-      : (require('handlebars') as Handlebars).compile(source, blueprintCompileOptions);
+  const template = entry && entry.digest === blueprintDigest(source) ? hb.template(entry.spec as never) : (require('handlebars') as Handlebars).compile(source, blueprintCompileOptions);
   cache.set(name, template);
   return template;
 }

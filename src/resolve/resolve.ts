@@ -22,8 +22,7 @@ import { resolveEdge } from './edges.js';
 import { compareStrings } from '../util/order.js';
 
 const INGRESS_SELECTOR = { istio: 'ingressgateway' };
-const byName = <T extends { name: string; namespace?: string }>(a: T, b: T) =>
-  compareStrings(a.namespace ?? '', b.namespace ?? '') || compareStrings(a.name, b.name);
+const byName = <T extends { name: string; namespace?: string }>(a: T, b: T) => compareStrings(a.namespace ?? '', b.namespace ?? '') || compareStrings(a.name, b.name);
 
 /**
  * Turns a valid site (schema defaults filled, invariants proven) into the one
@@ -185,9 +184,7 @@ function kindOf(c: Cluster): KindModel {
     portMappings: kindHostPorts(c)
       .map((p) => ({ port: p.port, protocol: p.protocol, purpose: p.source === 'gateway' ? `istio-ingressgateway ${p.name}` : p.name }))
       .sort((a, b) => a.port - b.port),
-    addons: (Object.keys(KIND_ADDONS) as (keyof typeof KIND_ADDONS)[])
-      .filter((name) => kind.addons[name] !== undefined)
-      .map((name) => ({ name, ...KIND_ADDONS[name], nodePort: kind.addons[name]! })),
+    addons: (Object.keys(KIND_ADDONS) as (keyof typeof KIND_ADDONS)[]).filter((name) => kind.addons[name] !== undefined).map((name) => ({ name, ...KIND_ADDONS[name], nodePort: kind.addons[name]! })),
     apiServer: `https://${controlPlane.ip}:6443`,
   };
 }

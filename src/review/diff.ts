@@ -32,7 +32,14 @@ export function diffTree(files: OutputFile[], outDir: string, opts: { cwd?: stri
   const summary = compareTree(files, read.tree, out);
   // A build stopped after it decided what to write: the tree is part old, part new until the next build finishes it.
   const diagnostics: Diagnostic[] = read.tree.interrupted
-    ? [{ code: 'output-interrupted', severity: 'warning', message: `a build of ${outDir} was interrupted; the next sitec build finishes it before anything else`, hint: `run: sitec build <site> -o ${outDir}` }]
+    ? [
+        {
+          code: 'output-interrupted',
+          severity: 'warning',
+          message: `a build of ${outDir} was interrupted; the next sitec build finishes it before anything else`,
+          hint: `run: sitec build <site> -o ${outDir}`,
+        },
+      ]
     : [];
   if (opts.patches === false) return { summary, diffs: [], diagnostics };
   // Loaded here, not at start-up: only `sitec diff` needs it, and it costs every other command ~40 ms.
@@ -47,7 +54,11 @@ export function diffTree(files: OutputFile[], outDir: string, opts: { cwd?: stri
   const diffs: FileDiff[] = [
     ...summary.added.map((path) => ({ path, status: 'added' as const, patch: patch(path, undefined, byPath.get(path)!.content) })),
     ...summary.changed.map((path) => ({ path, status: 'changed' as const, patch: patch(path, old(path), byPath.get(path)!.content) })),
-    ...summary.removed.map((path) => ({ path, status: 'removed' as const, patch: path.endsWith('/') ? `Only in ${outDir}: ${path} (an empty directory sitec made)\n` : patch(path, old(path), undefined) })),
+    ...summary.removed.map((path) => ({
+      path,
+      status: 'removed' as const,
+      patch: path.endsWith('/') ? `Only in ${outDir}: ${path} (an empty directory sitec made)\n` : patch(path, old(path), undefined),
+    })),
   ].sort((a, b) => compareStrings(a.path, b.path));
   return { summary, diffs, diagnostics };
 }

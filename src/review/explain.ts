@@ -95,7 +95,10 @@ function explainHost(site: Site, host: string, hop: HopFn): Hop[] {
       );
     }
     const lb = ingress.loadBalancerIP;
-    const poolFiles = lb && cluster.metallb ? cluster.metallb.pools.filter((p) => p.addresses.some((a) => contains(parseRange(a), parseIp(lb)))).map((p) => `${dir}/resources/10-metallb/ipaddresspool.${p.name}.yaml`) : [];
+    const poolFiles =
+      lb && cluster.metallb
+        ? cluster.metallb.pools.filter((p) => p.addresses.some((a) => contains(parseRange(a), parseIp(lb)))).map((p) => `${dir}/resources/10-metallb/ipaddresspool.${p.name}.yaml`)
+        : [];
     hops.push(
       hop(
         'gateway Service',
@@ -122,7 +125,14 @@ function explainHost(site: Site, host: string, hop: HopFn): Hop[] {
         [`${dir}/resources/40-routes/virtualservice.${route.namespace}.${virtualServiceName(route.host)}.yaml`],
       ),
     );
-    hops.push(hop('destination Service', `${route.service}.${route.namespace}.svc.${cluster.clusterDomain}:${route.port}`, ['routes', ri, 'service'], [`${dir}/resources/40-routes/virtualservice.${route.namespace}.${virtualServiceName(route.host)}.yaml`]));
+    hops.push(
+      hop(
+        'destination Service',
+        `${route.service}.${route.namespace}.svc.${cluster.clusterDomain}:${route.port}`,
+        ['routes', ri, 'service'],
+        [`${dir}/resources/40-routes/virtualservice.${route.namespace}.${virtualServiceName(route.host)}.yaml`],
+      ),
+    );
   });
   return hops;
 }
@@ -142,7 +152,15 @@ function explainIp(site: Site, text: string, hop: HopFn): Hop[] {
     for (const [pin, what, path, file] of pins) if (pin === text) hops.push(hop('pinned address', `${what} of cluster ${c.name}`, path, [file]));
     c.metallb?.pools.forEach((p, pi) =>
       p.addresses.forEach((a, ai) => {
-        if (contains(parseRange(a), ip)) hops.push(hop('MetalLB pool', `pool ${p.name} of cluster ${c.name} (${a}${p.autoAssign ? '' : ', autoAssign: false'})`, ['clusters', ci, 'metallb', 'pools', pi, 'addresses', ai], [`${dir}/resources/10-metallb/ipaddresspool.${p.name}.yaml`]));
+        if (contains(parseRange(a), ip))
+          hops.push(
+            hop(
+              'MetalLB pool',
+              `pool ${p.name} of cluster ${c.name} (${a}${p.autoAssign ? '' : ', autoAssign: false'})`,
+              ['clusters', ci, 'metallb', 'pools', pi, 'addresses', ai],
+              [`${dir}/resources/10-metallb/ipaddresspool.${p.name}.yaml`],
+            ),
+          );
       }),
     );
     for (const key of ['podCIDR', 'serviceCIDR'] as const) {
@@ -151,7 +169,10 @@ function explainIp(site: Site, text: string, hop: HopFn): Hop[] {
   });
   site.edges.forEach((e, ei) =>
     e.publicIPs.forEach((p, pi) => {
-      if (p === text) hops.push(hop('edge host', `public address of edge host ${e.name}`, ['edges', ei, 'publicIPs', pi], [`hosts/${e.name}/iptables/rules.v4`, `hosts/${e.name}/nginx/conf.d/00-sitec-${site.site}.conf`]));
+      if (p === text)
+        hops.push(
+          hop('edge host', `public address of edge host ${e.name}`, ['edges', ei, 'publicIPs', pi], [`hosts/${e.name}/iptables/rules.v4`, `hosts/${e.name}/nginx/conf.d/00-sitec-${site.site}.conf`]),
+        );
     }),
   );
   return hops;

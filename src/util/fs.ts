@@ -3,7 +3,9 @@ import { basename, dirname, join } from 'node:path';
 
 /** An error from a file-system call: the user's to fix (permissions, space, a path), never a bug in sitec. */
 export function isFsError(err: unknown): err is NodeJS.ErrnoException {
-  return typeof (err as NodeJS.ErrnoException | null)?.syscall === 'string' || (typeof (err as NodeJS.ErrnoException | null)?.code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!));
+  return (
+    typeof (err as NodeJS.ErrnoException | null)?.syscall === 'string' || (typeof (err as NodeJS.ErrnoException | null)?.code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!))
+  );
 }
 
 const WHY: Record<string, string> = {

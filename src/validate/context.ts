@@ -46,14 +46,7 @@ export class CheckContext {
 /**
  * Reports every entry whose key was already seen. Linear: one Map, no pairwise scan.
  */
-export function checkUnique<T>(
-  ctx: CheckContext,
-  items: readonly T[],
-  keyOf: (item: T) => string,
-  pathOf: (index: number) => PathSegment[],
-  code: string,
-  what: string,
-): void {
+export function checkUnique<T>(ctx: CheckContext, items: readonly T[], keyOf: (item: T) => string, pathOf: (index: number) => PathSegment[], code: string, what: string): void {
   const first = new Map<string, number>();
   items.forEach((item, i) => {
     const key = keyOf(item);

@@ -115,13 +115,7 @@ function toDiagnostic(err: ErrorObject, source: SiteSource): Diagnostic | undefi
       const extra = String((err.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys((parent.properties as Record<string, unknown>) ?? {});
       const guess = closest(extra, allowed);
-      return base(
-        'schema-unknown-field',
-        `unknown field "${extra}"`,
-        [...path, extra],
-        guess ? `did you mean "${guess}"?` : `allowed fields here: ${allowed.join(', ')}`,
-        true,
-      );
+      return base('schema-unknown-field', `unknown field "${extra}"`, [...path, extra], guess ? `did you mean "${guess}"?` : `allowed fields here: ${allowed.join(', ')}`, true);
     }
     case 'required': {
       const missing = String((err.params as { missingProperty: string }).missingProperty);
@@ -155,12 +149,7 @@ function toDiagnostic(err: ErrorObject, source: SiteSource): Diagnostic | undefi
     case 'enum': {
       const allowed = ((err.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
       const guess = typeof err.data === 'string' ? closest(err.data, allowed) : undefined;
-      return base(
-        'schema-enum',
-        `${shown} is not one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`,
-        path,
-        guess ? `did you mean "${guess}"?` : undefined,
-      );
+      return base('schema-enum', `${shown} is not one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, path, guess ? `did you mean "${guess}"?` : undefined);
     }
     case 'minimum':
     case 'maximum': {

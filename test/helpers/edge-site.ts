@@ -68,8 +68,13 @@ edges:
 
 /** Self-signed certificates for the site above. */
 export function makeCertificates(dir: string): void {
-  for (const [name, cn] of [['wildcard', '*.example.test'], ['api', 'api.example.test']] as const) {
-    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${cn}`, '-keyout', `${dir}/${name}.key`, '-out', `${dir}/${name}.crt`], { encoding: 'utf8' });
+  for (const [name, cn] of [
+    ['wildcard', '*.example.test'],
+    ['api', 'api.example.test'],
+  ] as const) {
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${cn}`, '-keyout', `${dir}/${name}.key`, '-out', `${dir}/${name}.crt`], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   }
 }

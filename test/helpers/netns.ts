@@ -26,8 +26,7 @@ export function sh(cmd: string, args: string[], opts: { input?: string; allowFai
   return r;
 }
 
-export const inNs = (ns: string, cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}) =>
-  sh('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+export const inNs = (ns: string, cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}) => sh('ip', ['netns', 'exec', ns, cmd, ...args], opts);
 
 export class Namespaces {
   private readonly created: string[] = [];

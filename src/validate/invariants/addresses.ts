@@ -50,7 +50,12 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
     ctx.error('strictarp-required', at('kubeProxy', 'strictARP'), 'MetalLB in L2 mode needs strictARP when kube-proxy runs in ipvs mode', 'set kubeProxy.strictARP: true');
   }
   if (!cluster.kubeProxy && metallb) {
-    ctx.warn('kube-proxy-unmanaged', at('metallb'), `cluster "${cluster.name}" uses MetalLB but leaves kube-proxy as it is`, 'if kube-proxy runs in IPVS mode, MetalLB L2 needs strictARP: declare kubeProxy: { mode: ipvs, strictARP: true } and sitec writes the script');
+    ctx.warn(
+      'kube-proxy-unmanaged',
+      at('metallb'),
+      `cluster "${cluster.name}" uses MetalLB but leaves kube-proxy as it is`,
+      'if kube-proxy runs in IPVS mode, MetalLB L2 needs strictARP: declare kubeProxy: { mode: ipvs, strictARP: true } and sitec writes the script',
+    );
   }
   for (const pin of pins) {
     if (pin.type !== 'LoadBalancer') {
@@ -58,7 +63,12 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
     }
   }
   if (pins.length === 2 && pins[0]!.ip === pins[1]!.ip) {
-    ctx.error('lb-ip-conflict', pins[1]!.path, `the east-west gateway pins ${pins[1]!.ip}, which the ingress gateway already uses (${ctx.lineOf(pins[0]!.path)})`, 'each LoadBalancer Service needs its own address');
+    ctx.error(
+      'lb-ip-conflict',
+      pins[1]!.path,
+      `the east-west gateway pins ${pins[1]!.ip}, which the ingress gateway already uses (${ctx.lineOf(pins[0]!.path)})`,
+      'each LoadBalancer Service needs its own address',
+    );
   }
   if (!metallb) {
     for (const pin of pins) {
@@ -108,21 +118,41 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
     if (pi < 0) {
       ctx.error('lb-ip-outside-pools', pin.path, `load-balancer IP ${pin.ip} lies in no MetalLB pool of cluster "${cluster.name}"`, `pools: ${spans.map((s) => s.label).join(', ')}`);
     } else if (announced && !announced.includes(metallb.pools[pi]!.name)) {
-      ctx.error('lb-ip-not-advertised', pin.path, `load-balancer IP ${pin.ip} is in pool "${metallb.pools[pi]!.name}", which the L2Advertisement does not announce`, `add "${metallb.pools[pi]!.name}" to metallb.l2Advertisement.pools`);
+      ctx.error(
+        'lb-ip-not-advertised',
+        pin.path,
+        `load-balancer IP ${pin.ip} is in pool "${metallb.pools[pi]!.name}", which the L2Advertisement does not announce`,
+        `add "${metallb.pools[pi]!.name}" to metallb.l2Advertisement.pools`,
+      );
     }
   }
   if (ingress.serviceType === 'LoadBalancer' && ingress.loadBalancerIP === undefined && !metallb.pools.some((p) => p.autoAssign)) {
-    ctx.error('lb-no-assignable-pool', at('istio', 'ingressGateway', 'serviceType'), 'the gateway asks for a LoadBalancer address, but every MetalLB pool has autoAssign: false', 'pin loadBalancerIP to an address in a pool, or set autoAssign: true on one');
+    ctx.error(
+      'lb-no-assignable-pool',
+      at('istio', 'ingressGateway', 'serviceType'),
+      'the gateway asks for a LoadBalancer address, but every MetalLB pool has autoAssign: false',
+      'pin loadBalancerIP to an address in a pool, or set autoAssign: true on one',
+    );
   }
   const pinned = pins.map((p) => parseIp(p.ip));
   metallb.pools.forEach((pool, pi) => {
     if (pool.autoAssign && announced && !announced.includes(pool.name)) {
-      ctx.warn('pool-not-advertised', at('metallb', 'pools', pi, 'name'), `pool "${pool.name}" hands out addresses automatically, but the L2Advertisement "${metallb.l2Advertisement.name}" does not announce it: a Service given one of its addresses is unreachable`, `add "${pool.name}" to metallb.l2Advertisement.pools, or set autoAssign: false on it`);
+      ctx.warn(
+        'pool-not-advertised',
+        at('metallb', 'pools', pi, 'name'),
+        `pool "${pool.name}" hands out addresses automatically, but the L2Advertisement "${metallb.l2Advertisement.name}" does not announce it: a Service given one of its addresses is unreachable`,
+        `add "${pool.name}" to metallb.l2Advertisement.pools, or set autoAssign: false on it`,
+      );
     }
     if (pool.autoAssign) return;
     const used = pinned.some((ip) => pool.addresses.some((a) => contains(parseRange(a), ip)));
     if (!used) {
-      ctx.warn('pool-unused', at('metallb', 'pools', pi, 'autoAssign'), `pool "${pool.name}" has autoAssign: false and no pinned load-balancer IP uses it`, 'MetalLB hands out such a pool only to Services that request one of its addresses');
+      ctx.warn(
+        'pool-unused',
+        at('metallb', 'pools', pi, 'autoAssign'),
+        `pool "${pool.name}" has autoAssign: false and no pinned load-balancer IP uses it`,
+        'MetalLB hands out such a pool only to Services that request one of its addresses',
+      );
     }
   });
 }

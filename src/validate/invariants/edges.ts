@@ -4,7 +4,6 @@ import { admittedBy, clusterNameOf, edgeGateways, edgeServerNames, edgeTargetNod
 import { closest } from '../../util/suggest.js';
 import { checkUnique, type CheckContext } from '../context.js';
 
-
 /** The host's own SSH port, which a forward must never take. */
 const SSH_PORT = 22;
 /**
@@ -13,7 +12,14 @@ const SSH_PORT = 22;
  * a fronted Gateway admits, each with a certificate.
  */
 export function checkEdges(site: Site, ctx: CheckContext): void {
-  checkUnique(ctx, site.edges, (e) => e.name, (i) => ['edges', i, 'name'], 'duplicate-name', 'edge host name');
+  checkUnique(
+    ctx,
+    site.edges,
+    (e) => e.name,
+    (i) => ['edges', i, 'name'],
+    'duplicate-name',
+    'edge host name',
+  );
   const ipOwner = new Map<string, PathSegment[]>();
   site.edges.forEach((edge, ei) => {
     edge.publicIPs.forEach((ip, i) => {
@@ -44,11 +50,22 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
 
   (edge.targetNodes ?? []).forEach((name, i) => {
     if (!cluster.nodes.some((n) => n.name === name)) {
-      const guess = closest(name, cluster.nodes.map((n) => n.name));
+      const guess = closest(
+        name,
+        cluster.nodes.map((n) => n.name),
+      );
       ctx.error('edge-unknown-node', at('targetNodes', i), `cluster "${cluster.name}" has no node "${name}"`, guess ? `did you mean "${guess}"?` : undefined);
     }
   });
-  if (edge.targetNodes) checkUnique(ctx, edge.targetNodes, (n) => n, (i) => at('targetNodes', i), 'duplicate-name', 'target node');
+  if (edge.targetNodes)
+    checkUnique(
+      ctx,
+      edge.targetNodes,
+      (n) => n,
+      (i) => at('targetNodes', i),
+      'duplicate-name',
+      'target node',
+    );
   else if (edgeTargetNodes(cluster, edge).length === 0) {
     ctx.error('edge-no-targets', at(), `cluster "${cluster.name}" has no worker nodes to forward to`, 'list targetNodes explicitly');
   }
@@ -57,8 +74,16 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
   const needNodePort = (portName: string, from: PathSegment[], what: string) => {
     const idx = gateway.ports.findIndex((p) => p.name === portName);
     if (idx < 0) {
-      const guess = closest(portName, gateway.ports.map((p) => p.name));
-      ctx.error('edge-unknown-gateway-port', from, `the ingress gateway of cluster "${cluster.name}" has no port named "${portName}"`, guess ? `did you mean "${guess}"?` : `ports: ${gateway.ports.map((p) => p.name).join(', ')}`);
+      const guess = closest(
+        portName,
+        gateway.ports.map((p) => p.name),
+      );
+      ctx.error(
+        'edge-unknown-gateway-port',
+        from,
+        `the ingress gateway of cluster "${cluster.name}" has no port named "${portName}"`,
+        guess ? `did you mean "${guess}"?` : `ports: ${gateway.ports.map((p) => p.name).join(', ')}`,
+      );
       return;
     }
     if (gateway.serviceType === 'ClusterIP') {
@@ -67,14 +92,25 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
     }
     if (gateway.ports[idx]!.nodePort === undefined) {
       const range = nodePortRangeOf(cluster);
-      ctx.error('nodeport-missing', ['clusters', ci, 'istio', 'ingressGateway', 'ports', idx], `port "${portName}" is the target of ${what} but has no fixed nodePort`, `add nodePort: <${range.first}-${range.last}>; edge host "${edge.name}" forwards to it`);
+      ctx.error(
+        'nodeport-missing',
+        ['clusters', ci, 'istio', 'ingressGateway', 'ports', idx],
+        `port "${portName}" is the target of ${what} but has no fixed nodePort`,
+        `add nodePort: <${range.first}-${range.last}>; edge host "${edge.name}" forwards to it`,
+      );
     }
   };
 
   const publicPorts = new Map<string, PathSegment[]>();
   const claim = (key: string, path: PathSegment[], what: string) => {
     const prev = publicPorts.get(key);
-    if (prev) ctx.error('edge-port-conflict', path, `${what} collides with ${ctx.lineOf(prev)} on edge host "${edge.name}"`, 'each public port carries one forward; the edge\'s own nginx takes 80 and 443: forward another public port, or leave those to nginx');
+    if (prev)
+      ctx.error(
+        'edge-port-conflict',
+        path,
+        `${what} collides with ${ctx.lineOf(prev)} on edge host "${edge.name}"`,
+        "each public port carries one forward; the edge's own nginx takes 80 and 443: forward another public port, or leave those to nginx",
+      );
     else publicPorts.set(key, path);
   };
   if (edge.nginx) {
@@ -85,7 +121,12 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
     const port = gateway.ports.find((p) => p.name === f.gatewayPort);
     const proto = port?.protocol ?? 'TCP';
     if (proto === 'TCP' && f.publicPort === SSH_PORT) {
-      ctx.error('edge-port-reserved', at('forwards', i, 'publicPort'), `public port 22 is the host's own SSH: DNAT would send every SSH connection to ${edge.publicIPs.join(', ')} into the cluster`, 'choose another public port; administer the host on 22');
+      ctx.error(
+        'edge-port-reserved',
+        at('forwards', i, 'publicPort'),
+        `public port 22 is the host's own SSH: DNAT would send every SSH connection to ${edge.publicIPs.join(', ')} into the cluster`,
+        'choose another public port; administer the host on 22',
+      );
     }
     claim(`${proto}/${f.publicPort}`, at('forwards', i, 'publicPort'), `public port ${f.publicPort}`);
     needNodePort(f.gatewayPort, at('forwards', i, 'gatewayPort'), `the forward of public port ${f.publicPort}`);
@@ -96,7 +137,10 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
   const deployedNames = site.gateways.filter((g) => gatewayClusterNames(site, g).includes(cluster.name)).map((g) => g.name);
   (nginx.gateways ?? []).forEach((name, i) => {
     if (!site.gateways.some((g) => g.name === name)) {
-      const guess = closest(name, site.gateways.map((g) => g.name));
+      const guess = closest(
+        name,
+        site.gateways.map((g) => g.name),
+      );
       ctx.error('edge-unknown-gateway', at('nginx', 'gateways', i), `no gateway named "${name}"`, guess ? `did you mean "${guess}"?` : undefined);
     } else if (!deployedNames.includes(name)) {
       ctx.error('edge-gateway-not-in-cluster', at('nginx', 'gateways', i), `Gateway "${name}" is not deployed to cluster "${cluster.name}"`);
@@ -112,14 +156,32 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
   const gateways = edgeGateways(site, edge, cluster.name);
   const names = edgeServerNames(site, edge, cluster.name);
   if (names.length === 0) {
-    ctx.error('edge-no-server-names', at('nginx'), `nginx on edge host "${edge.name}" would serve no host: no route of cluster "${cluster.name}" uses its Gateways`, 'add routes, or list nginx.serverNames');
+    ctx.error(
+      'edge-no-server-names',
+      at('nginx'),
+      `nginx on edge host "${edge.name}" would serve no host: no route of cluster "${cluster.name}" uses its Gateways`,
+      'add routes, or list nginx.serverNames',
+    );
   }
   (nginx.serverNames ?? []).forEach((name, i) => {
     if (!admittedBy(gateways, name)) {
-      ctx.error('edge-server-name-not-routed', at('nginx', 'serverNames', i), `no fronted Gateway admits host ${name}; Istio would drop what nginx forwards`, `fronted Gateways: ${gateways.map((g) => `${g.name} (${g.hosts.join(', ')})`).join('; ')}`);
+      ctx.error(
+        'edge-server-name-not-routed',
+        at('nginx', 'serverNames', i),
+        `no fronted Gateway admits host ${name}; Istio would drop what nginx forwards`,
+        `fronted Gateways: ${gateways.map((g) => `${g.name} (${g.hosts.join(', ')})`).join('; ')}`,
+      );
     }
   });
-  if (nginx.serverNames) checkUnique(ctx, nginx.serverNames, (n) => n, (i) => at('nginx', 'serverNames', i), 'duplicate-name', 'server name');
+  if (nginx.serverNames)
+    checkUnique(
+      ctx,
+      nginx.serverNames,
+      (n) => n,
+      (i) => at('nginx', 'serverNames', i),
+      'duplicate-name',
+      'server name',
+    );
   const certified = new Map<string, PathSegment[]>();
   nginx.certificates.forEach((c, ci2) => {
     c.serverNames.forEach((name, i) => {
@@ -131,5 +193,3 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
     });
   });
 }
-
-

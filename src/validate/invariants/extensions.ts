@@ -7,7 +7,14 @@ export function checkExtensions(site: Site, ctx: CheckContext): void {
   const clusterNames = site.clusters.map((c) => c.name);
   for (const key of ['envoyFilters', 'wasmPlugins'] as const) {
     const list = site[key];
-    checkUnique(ctx, list, (e) => `${e.namespace}/${e.name}`, (i) => [key, i, 'name'], 'duplicate-name', key === 'envoyFilters' ? 'EnvoyFilter' : 'WasmPlugin');
+    checkUnique(
+      ctx,
+      list,
+      (e) => `${e.namespace}/${e.name}`,
+      (i) => [key, i, 'name'],
+      'duplicate-name',
+      key === 'envoyFilters' ? 'EnvoyFilter' : 'WasmPlugin',
+    );
     list.forEach((ext, i) => {
       (ext.clusters ?? []).forEach((name, j) => {
         if (!clusterNames.includes(name)) {
@@ -19,7 +26,12 @@ export function checkExtensions(site: Site, ctx: CheckContext): void {
       for (const name of ext.clusters ?? clusterNames) {
         const cluster = site.clusters.find((c) => c.name === name);
         if (cluster && !cluster.namespaces.some((n) => n.name === ext.namespace)) {
-          ctx.error('extension-unknown-namespace', [key, i, 'namespace'], `namespace "${ext.namespace}" is not declared in cluster "${name}"`, "declare it under the cluster's namespaces, or use istio-system for the whole mesh");
+          ctx.error(
+            'extension-unknown-namespace',
+            [key, i, 'namespace'],
+            `namespace "${ext.namespace}" is not declared in cluster "${name}"`,
+            "declare it under the cluster's namespaces, or use istio-system for the whole mesh",
+          );
         }
       }
     });

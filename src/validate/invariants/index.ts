@@ -16,7 +16,20 @@ import { checkNodePorts } from './nodeports.js';
 import { checkRoutes } from './routes.js';
 
 /** The cross-field invariants, run on a schema-valid site with defaults filled. */
-export const invariantChecks = [checkNames, checkNodePorts, checkAddresses, checkIngress, checkRoutes, checkEdges, checkEdgeGateway, checkMesh, checkKind, checkKubernetesVersions, checkPlatform, checkExtensions];
+export const invariantChecks = [
+  checkNames,
+  checkNodePorts,
+  checkAddresses,
+  checkIngress,
+  checkRoutes,
+  checkEdges,
+  checkEdgeGateway,
+  checkMesh,
+  checkKind,
+  checkKubernetesVersions,
+  checkPlatform,
+  checkExtensions,
+];
 
 export function checkInvariants(site: Site, source: SiteSource, toOriginal?: (path: readonly PathSegment[]) => PathSegment[]): Diagnostic[] {
   const ctx = new CheckContext(source, toOriginal);

@@ -23,7 +23,12 @@ export function checkIngress(site: Site, ctx: CheckContext): void {
       }
     });
     if (!gateway.ports.some((p) => p.port === 15021)) {
-      ctx.warn('status-port-missing', [...at, 'ports'], 'no status-port 15021: the list replaces istioctl\'s defaults, so load balancers lose the gateway\'s health check', 'add { name: status-port, port: 15021, targetPort: 15021 }');
+      ctx.warn(
+        'status-port-missing',
+        [...at, 'ports'],
+        "no status-port 15021: the list replaces istioctl's defaults, so load balancers lose the gateway's health check",
+        'add { name: status-port, port: 15021, targetPort: 15021 }',
+      );
     }
   });
 }

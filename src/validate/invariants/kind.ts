@@ -14,23 +14,46 @@ export function checkKind(site: Site, ctx: CheckContext): void {
     if (!c.kind) return;
     const at = (...p: PathSegment[]): PathSegment[] => ['clusters', ci, ...p];
     if (!c.nodes.some((n) => n.role === 'control-plane')) {
-      ctx.error('kind-no-control-plane', at('nodes'), `kind cluster "${c.name}" lists no control-plane node`, 'kind maps host ports on the first control-plane node; declare it with role: control-plane');
+      ctx.error(
+        'kind-no-control-plane',
+        at('nodes'),
+        `kind cluster "${c.name}" lists no control-plane node`,
+        'kind maps host ports on the first control-plane node; declare it with role: control-plane',
+      );
     }
     // kind names the context and the nodes itself; the scripts use those names, so the site must too.
     const kindName = kindClusterName(c);
     if (c.context !== undefined && c.context !== `kind-${kindName}`) {
-      ctx.error('kind-context-mismatch', at('context'), `kind names the context of cluster "${kindName}" kind-${kindName}, not ${c.context}`, c.kind.name ? `remove context (it is derived), or set kind.name to the name kind knows the cluster by` : `remove context (it is derived), or set kind.name: ${c.context.replace(/^kind-/, '')} if kind knows the cluster by that name`);
+      ctx.error(
+        'kind-context-mismatch',
+        at('context'),
+        `kind names the context of cluster "${kindName}" kind-${kindName}, not ${c.context}`,
+        c.kind.name
+          ? `remove context (it is derived), or set kind.name to the name kind knows the cluster by`
+          : `remove context (it is derived), or set kind.name: ${c.context.replace(/^kind-/, '')} if kind knows the cluster by that name`,
+      );
     }
     const expected = kindNodeNames(c);
     c.nodes.forEach((n, ni) => {
-      if (n.name !== expected[ni]) ctx.error('kind-node-name', at('nodes', ni, 'name'), `kind names this ${n.role} node ${expected[ni]}, not ${n.name}`, `kind derives node names from the cluster name "${kindName}" and the order of the nodes: use ${expected[ni]}`);
+      if (n.name !== expected[ni])
+        ctx.error(
+          'kind-node-name',
+          at('nodes', ni, 'name'),
+          `kind names this ${n.role} node ${expected[ni]}, not ${n.name}`,
+          `kind derives node names from the cluster name "${kindName}" and the order of the nodes: use ${expected[ni]}`,
+        );
     });
     const network = parseCidr(c.kind.network);
     c.metallb?.pools.forEach((pool, pi) =>
       pool.addresses.forEach((a, ai) => {
         const r = parseRange(a);
         if (r.first < network.first || r.last > network.last) {
-          ctx.error('kind-pool-outside-network', at('metallb', 'pools', pi, 'addresses', ai), `${a} is outside kind's docker network ${c.kind!.network}`, 'MetalLB on kind can only announce addresses of the docker network; pick a range inside it (e.g. its top .255.x)');
+          ctx.error(
+            'kind-pool-outside-network',
+            at('metallb', 'pools', pi, 'addresses', ai),
+            `${a} is outside kind's docker network ${c.kind!.network}`,
+            'MetalLB on kind can only announce addresses of the docker network; pick a range inside it (e.g. its top .255.x)',
+          );
         }
       }),
     );
@@ -48,7 +71,12 @@ export function checkKind(site: Site, ctx: CheckContext): void {
       mine.set(hp.port, path);
       const other = hostPorts.get(hp.port);
       if (other && other[1] !== ci) {
-        ctx.error('kind-host-port-conflict', path, `host port ${hp.port} is already mapped by another kind cluster (${ctx.lineOf(other)})`, 'kind clusters share the machine\'s ports: give each cluster its own node ports (seed 003 uses 30000-30005 and 31000-31005)');
+        ctx.error(
+          'kind-host-port-conflict',
+          path,
+          `host port ${hp.port} is already mapped by another kind cluster (${ctx.lineOf(other)})`,
+          "kind clusters share the machine's ports: give each cluster its own node ports (seed 003 uses 30000-30005 and 31000-31005)",
+        );
       } else if (!other) hostPorts.set(hp.port, path);
     }
   });

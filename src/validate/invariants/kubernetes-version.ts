@@ -22,17 +22,35 @@ export function checkKubernetesVersions(site: Site, ctx: CheckContext): void {
     for (const [version, path] of declared) {
       const k8s = minorOf(version);
       if (!support) {
-        ctx.warn('kubernetes-version-unknown-istio', path, `sitec has no support table for Istio ${istio}, so Kubernetes ${k8s} is not checked`, 'a newer sitec knows it; see istio.io/latest/docs/releases/supported-releases/');
+        ctx.warn(
+          'kubernetes-version-unknown-istio',
+          path,
+          `sitec has no support table for Istio ${istio}, so Kubernetes ${k8s} is not checked`,
+          'a newer sitec knows it; see istio.io/latest/docs/releases/supported-releases/',
+        );
         continue;
       }
       const range = `Istio ${istio} supports Kubernetes ${support.k8s[0]}-${support.k8s[support.k8s.length - 1]}`;
       if (support.k8s.includes(k8s)) continue;
       const releases = Object.keys(ISTIO_KUBERNETES_SUPPORT).filter((r) => ISTIO_KUBERNETES_SUPPORT[r]!.k8s.includes(k8s));
-      const other = releases.length > 0 ? `Istio ${releases.join(', ')} ${releases.length > 1 ? 'support' : 'supports'} Kubernetes ${k8s} (versions.istio)` : `no Istio release sitec knows supports Kubernetes ${k8s}`;
+      const other =
+        releases.length > 0
+          ? `Istio ${releases.join(', ')} ${releases.length > 1 ? 'support' : 'supports'} Kubernetes ${k8s} (versions.istio)`
+          : `no Istio release sitec knows supports Kubernetes ${k8s}`;
       if (support.tested.includes(k8s)) {
-        ctx.warn('kubernetes-version-unsupported', path, `Kubernetes ${k8s} was tested with Istio ${istio} but is not supported: ${range}`, `upgrade the cluster to ${support.k8s[0]} or later; ${other}`);
+        ctx.warn(
+          'kubernetes-version-unsupported',
+          path,
+          `Kubernetes ${k8s} was tested with Istio ${istio} but is not supported: ${range}`,
+          `upgrade the cluster to ${support.k8s[0]} or later; ${other}`,
+        );
       } else {
-        ctx.error('kubernetes-version-untested', path, `Kubernetes ${k8s} was never tested with Istio ${istio}: ${range} (tested from ${support.tested[0]})`, `${other}; or run Kubernetes ${support.k8s[0]}-${support.k8s[support.k8s.length - 1]}`);
+        ctx.error(
+          'kubernetes-version-untested',
+          path,
+          `Kubernetes ${k8s} was never tested with Istio ${istio}: ${range} (tested from ${support.tested[0]})`,
+          `${other}; or run Kubernetes ${support.k8s[0]}-${support.k8s[support.k8s.length - 1]}`,
+        );
       }
     }
   });

@@ -11,15 +11,35 @@ import { checkUnique, type CheckContext } from '../context.js';
 export function checkMesh(site: Site, ctx: CheckContext): void {
   if (!site.mesh) {
     site.clusters.forEach((c, ci) => {
-      if (c.network !== undefined) ctx.error('mesh-required', ['clusters', ci, 'network'], `cluster "${c.name}" names a network, but the site declares no mesh`, 'add mesh: { id, ca } or drop network');
-      if (c.istio.eastWestGateway?.enabled) ctx.error('mesh-required', ['clusters', ci, 'istio', 'eastWestGateway'], `cluster "${c.name}" has an east-west gateway, but the site declares no mesh`, 'add mesh: { id, ca } or drop eastWestGateway');
+      if (c.network !== undefined)
+        ctx.error('mesh-required', ['clusters', ci, 'network'], `cluster "${c.name}" names a network, but the site declares no mesh`, 'add mesh: { id, ca } or drop network');
+      if (c.istio.eastWestGateway?.enabled)
+        ctx.error(
+          'mesh-required',
+          ['clusters', ci, 'istio', 'eastWestGateway'],
+          `cluster "${c.name}" has an east-west gateway, but the site declares no mesh`,
+          'add mesh: { id, ca } or drop eastWestGateway',
+        );
     });
     return;
   }
   site.clusters.forEach((c, ci) => {
-    if (c.network === undefined) ctx.error('mesh-network-required', ['clusters', ci], `cluster "${c.name}" joins mesh "${site.mesh!.id}" but names no network`, 'add network: <name>; clusters that can reach each other\'s pods directly share one');
+    if (c.network === undefined)
+      ctx.error(
+        'mesh-network-required',
+        ['clusters', ci],
+        `cluster "${c.name}" joins mesh "${site.mesh!.id}" but names no network`,
+        "add network: <name>; clusters that can reach each other's pods directly share one",
+      );
   });
-  checkUnique(ctx, site.clusters, (c) => contextOf(c), (i) => ['clusters', i, site.clusters[i]!.context !== undefined ? 'context' : 'name'], 'duplicate-context', 'kubeconfig context');
+  checkUnique(
+    ctx,
+    site.clusters,
+    (c) => contextOf(c),
+    (i) => ['clusters', i, site.clusters[i]!.context !== undefined ? 'context' : 'name'],
+    'duplicate-context',
+    'kubeconfig context',
+  );
 
   const byNetwork = new Map<string, number[]>();
   site.clusters.forEach((c, ci) => {
@@ -31,7 +51,12 @@ export function checkMesh(site: Site, ctx: CheckContext): void {
         const a = site.clusters[members[i]!]!;
         const b = site.clusters[members[j]!]!;
         if (overlaps(parseCidr(a.podCIDR), parseCidr(b.podCIDR))) {
-          ctx.error('mesh-pod-cidr-overlap', ['clusters', members[j]!, 'podCIDR'], `clusters "${a.name}" and "${b.name}" share network "${b.network}" but their pod CIDRs overlap (${a.podCIDR}, ${b.podCIDR})`, 'pods on one network are reached directly: give each cluster its own pod CIDR, or put them on different networks');
+          ctx.error(
+            'mesh-pod-cidr-overlap',
+            ['clusters', members[j]!, 'podCIDR'],
+            `clusters "${a.name}" and "${b.name}" share network "${b.network}" but their pod CIDRs overlap (${a.podCIDR}, ${b.podCIDR})`,
+            'pods on one network are reached directly: give each cluster its own pod CIDR, or put them on different networks',
+          );
         }
       }
     }
@@ -43,28 +68,67 @@ export function checkMesh(site: Site, ctx: CheckContext): void {
     const ingress = c.istio.ingressGateway;
     const np = ew.nodePorts ?? {};
     if (ew.combined) {
-      if (ew.loadBalancerIP !== undefined) ctx.error('eastwest-combined-address', [...at, 'loadBalancerIP'], `a combined east-west gateway is the ingress gateway and answers on its address, not ${ew.loadBalancerIP}`, 'drop eastWestGateway.loadBalancerIP; pin istio.ingressGateway.loadBalancerIP instead');
-      if (ingress.serviceType === 'ClusterIP') ctx.error('eastwest-combined-clusterip', [...at, 'combined'], `the ingress gateway of cluster "${c.name}" is a ClusterIP Service: other networks cannot reach east-west traffic on it`, 'use serviceType LoadBalancer (or NodePort) for the ingress gateway, or a separate east-west gateway');
-      if (np.status !== undefined) ctx.error('eastwest-combined-status-port', [...at, 'nodePorts', 'status'], 'a combined gateway has the ingress gateway\'s status port', 'pin it in istio.ingressGateway.ports (status-port) instead');
+      if (ew.loadBalancerIP !== undefined)
+        ctx.error(
+          'eastwest-combined-address',
+          [...at, 'loadBalancerIP'],
+          `a combined east-west gateway is the ingress gateway and answers on its address, not ${ew.loadBalancerIP}`,
+          'drop eastWestGateway.loadBalancerIP; pin istio.ingressGateway.loadBalancerIP instead',
+        );
+      if (ingress.serviceType === 'ClusterIP')
+        ctx.error(
+          'eastwest-combined-clusterip',
+          [...at, 'combined'],
+          `the ingress gateway of cluster "${c.name}" is a ClusterIP Service: other networks cannot reach east-west traffic on it`,
+          'use serviceType LoadBalancer (or NodePort) for the ingress gateway, or a separate east-west gateway',
+        );
+      if (np.status !== undefined)
+        ctx.error(
+          'eastwest-combined-status-port',
+          [...at, 'nodePorts', 'status'],
+          "a combined gateway has the ingress gateway's status port",
+          'pin it in istio.ingressGateway.ports (status-port) instead',
+        );
       ingress.ports.forEach((p, pi) => {
         if ([15443, 15012, 15017].includes(p.port)) {
-          ctx.error('eastwest-port-conflict', ['clusters', ci, 'istio', 'ingressGateway', 'ports', pi, 'port'], `port ${p.port} is one the combined east-west gateway adds to the ingress gateway (tls 15443, tls-istiod 15012, tls-webhook 15017)`, 'remove it from ingressGateway.ports; pin its node port with eastWestGateway.nodePorts');
+          ctx.error(
+            'eastwest-port-conflict',
+            ['clusters', ci, 'istio', 'ingressGateway', 'ports', pi, 'port'],
+            `port ${p.port} is one the combined east-west gateway adds to the ingress gateway (tls 15443, tls-istiod 15012, tls-webhook 15017)`,
+            'remove it from ingressGateway.ports; pin its node port with eastWestGateway.nodePorts',
+          );
         }
       });
-      if (ew.consoleLoadBalancer) ctx.error('console-lb-combined', [...at, 'consoleLoadBalancer'], 'a combined east-west gateway sits behind the ingress gateway\'s load balancer', 'set istio.ingressGateway.consoleLoadBalancer: its table then lists the east-west listeners too');
+      if (ew.consoleLoadBalancer)
+        ctx.error(
+          'console-lb-combined',
+          [...at, 'consoleLoadBalancer'],
+          "a combined east-west gateway sits behind the ingress gateway's load balancer",
+          'set istio.ingressGateway.consoleLoadBalancer: its table then lists the east-west listeners too',
+        );
     }
     const consoleLB = ew.combined ? ingress.consoleLoadBalancer : ew.consoleLoadBalancer;
     if (consoleLB) {
       const missing = (ew.combined ? ['tls', 'istiod', 'webhook'] : ['status', 'tls', 'istiod', 'webhook']).filter((k) => np[k as keyof typeof np] === undefined);
       if (missing.length > 0) {
-        ctx.error('console-lb-needs-nodeports', [...at, ...(ew.nodePorts ? ['nodePorts'] : [])], `the east-west listeners sit behind a load balancer set up by hand, but nodePorts ${missing.join(', ')} are not fixed`, 'fix every east-west node port (eastWestGateway.nodePorts) so the load balancer\'s targets do not change on reinstall');
+        ctx.error(
+          'console-lb-needs-nodeports',
+          [...at, ...(ew.nodePorts ? ['nodePorts'] : [])],
+          `the east-west listeners sit behind a load balancer set up by hand, but nodePorts ${missing.join(', ')} are not fixed`,
+          "fix every east-west node port (eastWestGateway.nodePorts) so the load balancer's targets do not change on reinstall",
+        );
       }
     }
   });
   if (byNetwork.size > 1) {
     site.clusters.forEach((c, ci) => {
       if (!c.istio.eastWestGateway?.enabled) {
-        ctx.error('mesh-eastwest-required', ['clusters', ci, 'istio'], `cluster "${c.name}" is on network "${c.network}" of a ${byNetwork.size}-network mesh but runs no east-west gateway`, 'add istio.eastWestGateway: {} (with loadBalancerIP where MetalLB assigns it)');
+        ctx.error(
+          'mesh-eastwest-required',
+          ['clusters', ci, 'istio'],
+          `cluster "${c.name}" is on network "${c.network}" of a ${byNetwork.size}-network mesh but runs no east-west gateway`,
+          'add istio.eastWestGateway: {} (with loadBalancerIP where MetalLB assigns it)',
+        );
       }
     });
   }

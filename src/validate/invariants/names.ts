@@ -5,14 +5,42 @@ import { checkUnique, type CheckContext } from '../context.js';
 
 /** Names Kubernetes (or the output layout) needs unique, and references between named things. */
 export function checkNames(site: Site, ctx: CheckContext): void {
-  checkUnique(ctx, site.clusters, (c) => c.name, (i) => ['clusters', i, 'name'], 'duplicate-name', 'cluster name');
+  checkUnique(
+    ctx,
+    site.clusters,
+    (c) => c.name,
+    (i) => ['clusters', i, 'name'],
+    'duplicate-name',
+    'cluster name',
+  );
   const clusterNames = site.clusters.map((c) => c.name);
 
   site.clusters.forEach((cluster, ci) => {
     const at = ['clusters', ci] as const;
-    checkUnique(ctx, cluster.nodes, (n) => n.name, (i) => [...at, 'nodes', i, 'name'], 'duplicate-name', 'node name');
-    checkUnique(ctx, cluster.nodes, (n) => n.ip, (i) => [...at, 'nodes', i, 'ip'], 'duplicate-node-ip', 'node IP');
-    checkUnique(ctx, cluster.namespaces, (n) => n.name, (i) => [...at, 'namespaces', i, 'name'], 'duplicate-name', 'namespace');
+    checkUnique(
+      ctx,
+      cluster.nodes,
+      (n) => n.name,
+      (i) => [...at, 'nodes', i, 'name'],
+      'duplicate-name',
+      'node name',
+    );
+    checkUnique(
+      ctx,
+      cluster.nodes,
+      (n) => n.ip,
+      (i) => [...at, 'nodes', i, 'ip'],
+      'duplicate-node-ip',
+      'node IP',
+    );
+    checkUnique(
+      ctx,
+      cluster.namespaces,
+      (n) => n.name,
+      (i) => [...at, 'namespaces', i, 'name'],
+      'duplicate-name',
+      'namespace',
+    );
     cluster.namespaces.forEach((ns, i) => {
       if (RESERVED_NAMESPACES.includes(ns.name)) {
         ctx.error(
@@ -33,18 +61,44 @@ export function checkNames(site: Site, ctx: CheckContext): void {
         );
       }
       if (ns.revision !== undefined && ns.injection === 'disabled') {
-        ctx.error('namespace-revision-without-injection', [...at, 'namespaces', i, 'revision'], `namespace "${ns.name}" sets a revision but has injection disabled`, 'drop revision, or set injection: enabled');
+        ctx.error(
+          'namespace-revision-without-injection',
+          [...at, 'namespaces', i, 'revision'],
+          `namespace "${ns.name}" sets a revision but has injection disabled`,
+          'drop revision, or set injection: enabled',
+        );
       }
     });
     const ports = cluster.istio.ingressGateway.ports;
     const portsAt = (i: number) => [...at, 'istio', 'ingressGateway', 'ports', i];
-    checkUnique(ctx, ports, (p) => p.name, (i) => [...portsAt(i), 'name'], 'duplicate-name', 'gateway port name');
-    checkUnique(ctx, ports, (p) => `${p.port}/${p.protocol}`, (i) => [...portsAt(i), 'port'], 'duplicate-port', 'gateway port');
+    checkUnique(
+      ctx,
+      ports,
+      (p) => p.name,
+      (i) => [...portsAt(i), 'name'],
+      'duplicate-name',
+      'gateway port name',
+    );
+    checkUnique(
+      ctx,
+      ports,
+      (p) => `${p.port}/${p.protocol}`,
+      (i) => [...portsAt(i), 'port'],
+      'duplicate-port',
+      'gateway port',
+    );
 
     const metallb = cluster.metallb;
     if (metallb) {
       const poolNames = metallb.pools.map((p) => p.name);
-      checkUnique(ctx, metallb.pools, (p) => p.name, (i) => [...at, 'metallb', 'pools', i, 'name'], 'duplicate-name', 'pool name');
+      checkUnique(
+        ctx,
+        metallb.pools,
+        (p) => p.name,
+        (i) => [...at, 'metallb', 'pools', i, 'name'],
+        'duplicate-name',
+        'pool name',
+      );
       (metallb.l2Advertisement.pools ?? []).forEach((name, i) => {
         if (!poolNames.includes(name)) {
           const guess = closest(name, poolNames);
@@ -59,7 +113,14 @@ export function checkNames(site: Site, ctx: CheckContext): void {
     }
   });
 
-  checkUnique(ctx, site.gateways, (g) => g.name, (i) => ['gateways', i, 'name'], 'duplicate-name', 'gateway name');
+  checkUnique(
+    ctx,
+    site.gateways,
+    (g) => g.name,
+    (i) => ['gateways', i, 'name'],
+    'duplicate-name',
+    'gateway name',
+  );
   site.gateways.forEach((gw, gi) => {
     (gw.clusters ?? []).forEach((name, i) => {
       if (!clusterNames.includes(name)) {

@@ -22,15 +22,30 @@ export function checkNodePorts(site: Site, ctx: CheckContext): void {
       if (port.nodePort === undefined) return;
       const at = [...portsAt(i), 'nodePort'];
       if (!exposesNodePorts) {
-        ctx.error('nodeport-on-clusterip', at, `a ClusterIP Service has no node ports, but port "${port.name}" sets nodePort ${port.nodePort}`, 'use serviceType NodePort or LoadBalancer, or drop nodePort');
+        ctx.error(
+          'nodeport-on-clusterip',
+          at,
+          `a ClusterIP Service has no node ports, but port "${port.name}" sets nodePort ${port.nodePort}`,
+          'use serviceType NodePort or LoadBalancer, or drop nodePort',
+        );
         return;
       }
       if (port.nodePort < range.first || port.nodePort > range.last) {
-        ctx.error('nodeport-out-of-range', at, `node port ${port.nodePort} is outside the cluster's node port range ${range.first}-${range.last}`, `pick a port from ${range.first} to ${range.last}, or widen nodePortRange to match the API server's --service-node-port-range`);
+        ctx.error(
+          'nodeport-out-of-range',
+          at,
+          `node port ${port.nodePort} is outside the cluster's node port range ${range.first}-${range.last}`,
+          `pick a port from ${range.first} to ${range.last}, or widen nodePortRange to match the API server's --service-node-port-range`,
+        );
       }
       const prev = seen.get(port.nodePort);
       if (prev !== undefined) {
-        ctx.error('nodeport-duplicate', at, `node port ${port.nodePort} is already used by port "${gateway.ports[prev]!.name}" (${ctx.lineOf([...portsAt(prev), 'nodePort'])})`, 'each node port can belong to one Service port only');
+        ctx.error(
+          'nodeport-duplicate',
+          at,
+          `node port ${port.nodePort} is already used by port "${gateway.ports[prev]!.name}" (${ctx.lineOf([...portsAt(prev), 'nodePort'])})`,
+          'each node port can belong to one Service port only',
+        );
       } else seen.set(port.nodePort, i);
     });
     // The east-west gateway's fixed node ports share the cluster's node port space.
@@ -62,7 +77,12 @@ export function checkNodePorts(site: Site, ctx: CheckContext): void {
         const at = ['gateways', gi, ...server.path];
         const idx = ingress.ports.findIndex((p) => p.port === server.port && p.protocol === 'TCP');
         if (idx < 0) {
-          ctx.error('gateway-port-unknown', at, `port ${server.port} is not a port of the ingress gateway Service in cluster "${clusterName}"`, `ingress gateway ports there: ${ingress.ports.map((p) => p.port).join(', ')}`);
+          ctx.error(
+            'gateway-port-unknown',
+            at,
+            `port ${server.port} is not a port of the ingress gateway Service in cluster "${clusterName}"`,
+            `ingress gateway ports there: ${ingress.ports.map((p) => p.port).join(', ')}`,
+          );
         } else if (ingress.serviceType !== 'ClusterIP' && ingress.ports[idx]!.nodePort === undefined) {
           ctx.error(
             'nodeport-missing',

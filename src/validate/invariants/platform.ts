@@ -10,25 +10,50 @@ export function checkPlatform(site: Site, ctx: CheckContext): void {
     if (c.coredns) {
       const dns = clusterDnsIp(c);
       if (c.coredns.clusterDNS !== undefined && !contains(parseCidr(c.serviceCIDR), parseIp(c.coredns.clusterDNS))) {
-        ctx.error('coredns-dns-outside-service-cidr', [...at, 'coredns', 'clusterDNS'], `cluster DNS ${c.coredns.clusterDNS} is outside serviceCIDR ${c.serviceCIDR}`, 'the kube-dns Service takes an address of the Service network');
+        ctx.error(
+          'coredns-dns-outside-service-cidr',
+          [...at, 'coredns', 'clusterDNS'],
+          `cluster DNS ${c.coredns.clusterDNS} is outside serviceCIDR ${c.serviceCIDR}`,
+          'the kube-dns Service takes an address of the Service network',
+        );
       }
       c.coredns.upstreams.forEach((u, i) => {
         if (u === dns) {
-          ctx.error('coredns-upstream-loop', [...at, 'coredns', 'upstreams', i], `upstream ${u} is the cluster DNS Service itself: CoreDNS would forward to itself`, 'use the resolvers of the nodes\' network or public ones, e.g. 1.1.1.1');
+          ctx.error(
+            'coredns-upstream-loop',
+            [...at, 'coredns', 'upstreams', i],
+            `upstream ${u} is the cluster DNS Service itself: CoreDNS would forward to itself`,
+            "use the resolvers of the nodes' network or public ones, e.g. 1.1.1.1",
+          );
         }
       });
     }
     if (c.cilium.disableL7Proxy && c.cni !== 'cilium') {
-      ctx.error('cilium-settings-without-cilium', [...at, 'cilium', 'disableL7Proxy'], `cluster "${c.name}" sets Cilium options but its cni is "${c.cni}"`, 'set cni: cilium, or drop the cilium block');
+      ctx.error(
+        'cilium-settings-without-cilium',
+        [...at, 'cilium', 'disableL7Proxy'],
+        `cluster "${c.name}" sets Cilium options but its cni is "${c.cni}"`,
+        'set cni: cilium, or drop the cilium block',
+      );
     }
     const ingress = c.istio.ingressGateway;
     if (ingress.consoleLoadBalancer) {
       if (ingress.serviceType === 'ClusterIP') {
-        ctx.error('console-lb-needs-nodeports', [...at, 'istio', 'ingressGateway', 'serviceType'], 'a console load balancer forwards to node ports, but the gateway is a ClusterIP Service', 'use serviceType: NodePort');
+        ctx.error(
+          'console-lb-needs-nodeports',
+          [...at, 'istio', 'ingressGateway', 'serviceType'],
+          'a console load balancer forwards to node ports, but the gateway is a ClusterIP Service',
+          'use serviceType: NodePort',
+        );
       }
       ingress.ports.forEach((p, pi) => {
         if (p.port !== 15021 && p.nodePort === undefined) {
-          ctx.error('console-lb-needs-nodeports', [...at, 'istio', 'ingressGateway', 'ports', pi], `port "${p.name}" has no fixed nodePort to register on the console load balancer`, 'add nodePort: every port the load balancer forwards must be fixed');
+          ctx.error(
+            'console-lb-needs-nodeports',
+            [...at, 'istio', 'ingressGateway', 'ports', pi],
+            `port "${p.name}" has no fixed nodePort to register on the console load balancer`,
+            'add nodePort: every port the load balancer forwards must be fixed',
+          );
         }
       });
     }
