@@ -263,7 +263,7 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
 
   it("nginx install.sh: syncs conf.d (a dropped host's file goes), reloads, and puts every file back when nginx -t fails", async () => {
     const v1 = filesFor(false);
-    const dropApi = (site: string) => site.replace(/  - \{ host: api\.example\.test.*\n/, '').replace(/      certificates:\n        - \{ serverNames: \[api\.example\.test\].*\n/, '');
+    const dropApi = (site: string) => site.replace(/ {2}- \{ host: api\.example\.test.*\n/, '').replace(/ {6}certificates:\n {8}- \{ serverNames: \[api\.example\.test\].*\n/, '');
     const v2 = filesFor(false, undefined, dropApi, '-v2');
     const v3 = filesFor(false, undefined, (site) => dropApi(site).replace(`${work}/wildcard.crt`, `${work}/missing.crt`), '-v3');
     const prefix = join(work, 'nginx-install');

@@ -10,7 +10,7 @@ import { needsTool } from './helpers/tools.js';
 const sites: Record<string, string> = {
   onprem: exampleText,
   'edge fixture': edgeSite({ certDir: '/etc/ssl/sitec', nginxVersion: '1.26.0', targetNodes: ['node-1', 'node-2'] }),
-  'DNAT only': mutate(exampleText, ['    nginx:\n', '    nginxOff:\n']).replace(/    nginxOff:\n(      .*\n)*/, ''),
+  'DNAT only': mutate(exampleText, ['    nginx:\n', '    nginxOff:\n']).replace(/ {4}nginxOff:\n( {6}.*\n)*/, ''),
 };
 
 describe('the host admin gets only hosts/<name>/: its runbook is there', () => {

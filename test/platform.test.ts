@@ -86,7 +86,7 @@ describe('Cilium and metrics-server', () => {
 
 describe('istiod tuning and the default Sidecar', () => {
   it('IstioOperator: replicas, resources, PILOT_* env and discovery selectors', () => {
-    const io = parse(file(cspText, 'clusters/nks/istio-operator.yaml')!) as { spec: Record<string, any> };
+    const io = parse(file(cspText, 'clusters/nks/istio-operator.yaml')!) as { spec: { meshConfig: unknown; components: { pilot: { k8s: unknown } } } };
     expect(io.spec.meshConfig).toEqual({ discoverySelectors: [{ matchLabels: { 'istio-discovery': 'enabled' } }] });
     expect(io.spec.components.pilot.k8s).toEqual({
       replicaCount: 2,
@@ -159,9 +159,9 @@ describe('platform invariants', () => {
 describe('smoke test', () => {
   const onprem = readFileSync(join(root, 'examples/onprem/site.yaml'), 'utf8');
   it("an echo server stands in for the route's Service, on the route's port", () => {
-    const dep = parse(file(onprem, 'clusters/idc/resources/45-smoke-tests/deployment.x2bee-stg.echo.yaml')!) as any;
+    const dep = parse(file(onprem, 'clusters/idc/resources/45-smoke-tests/deployment.x2bee-stg.echo.yaml')!) as { spec: { template: { spec: { containers: object[] } } } };
     expect(dep.spec.template.spec.containers[0]).toMatchObject({ image: 'hashicorp/http-echo:0.2.3', args: ['-text=sitec smoke test: hello-idc.x2bee.com on cluster idc', '-listen=:5678'] });
-    const svc = parse(file(onprem, 'clusters/idc/resources/45-smoke-tests/service.x2bee-stg.echo.yaml')!) as any;
+    const svc = parse(file(onprem, 'clusters/idc/resources/45-smoke-tests/service.x2bee-stg.echo.yaml')!) as { spec: Record<string, unknown> };
     expect(svc.spec).toEqual({ selector: { app: 'echo' }, ports: [{ name: 'http', port: 80, targetPort: 5678 }] });
   });
   it('the runbook proves the path in-cluster and through the gateway address', () => {

@@ -31,7 +31,11 @@ function paths(doc: Document): Path[] {
   const walk = (node: unknown, path: Path) => {
     if (path.length) out.push(path);
     if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, String((pair.key as { value: unknown }).value)]);
-    else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+    else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
+    }
   };
   walk(doc.contents, []);
   return out;

@@ -15,7 +15,12 @@ const schema = siteSchema();
 
 function walkSchema(node: unknown, path: string, visit: (node: Record<string, unknown>, path: string) => void): void {
   if (!node || typeof node !== 'object') return;
-  if (Array.isArray(node)) return node.forEach((n, i) => walkSchema(n, `${path}[${i}]`, visit));
+  if (Array.isArray(node)) {
+    node.forEach((n, i) => {
+      walkSchema(n, `${path}[${i}]`, visit);
+    });
+    return;
+  }
   visit(node as Record<string, unknown>, path);
   for (const [k, v] of Object.entries(node)) if (k !== 'default' && k !== 'enum' && k !== 'const') walkSchema(v, `${path}/${k}`, visit);
 }

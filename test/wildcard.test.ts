@@ -8,7 +8,7 @@ const catchAll = mutate(exampleText, ['hosts: ["*.x2bee.com"]', 'hosts: ["*"]'],
 
 describe('"*" as a Gateway host and a route host (seed 004)', () => {
   it('renders a Gateway for every host and one catch-all VirtualService that pass their validators', () => {
-    const text = catchAll.replace(/\n    nginx:\n(      .*\n)*/, '\n');
+    const text = catchAll.replace(/\n {4}nginx:\n( {6}.*\n)*/, '\n');
     const r = compileText(text);
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const gw = r.files.find((f) => f.path === 'clusters/idc/resources/30-gateways/gateway.istio-system.istio-gateway.yaml')!;
@@ -21,7 +21,7 @@ describe('"*" as a Gateway host and a route host (seed 004)', () => {
   });
 
   it('a catch-all route needs a Gateway that accepts every host', () => {
-    const text = mutate(exampleText, ['  - host: hello-idc.x2bee.com\n', '  - host: "*"\n']).replace(/\n    nginx:\n(      .*\n)*/, '\n');
+    const text = mutate(exampleText, ['  - host: hello-idc.x2bee.com\n', '  - host: "*"\n']).replace(/\n {4}nginx:\n( {6}.*\n)*/, '\n');
     const d = only(compileText(text), 'route-host-not-matched');
     expect(d.location).toMatchObject(positionOf(text, '"*"'));
   });
@@ -47,7 +47,7 @@ describe('"*" as a Gateway host and a route host (seed 004)', () => {
 
 describe('a smoke test on the catch-all route', () => {
   it('sends a Host that no real site has', () => {
-    const r = compileText(catchAll.replace(/\n    nginx:\n(      .*\n)*/, '\n'));
+    const r = compileText(catchAll.replace(/\n {4}nginx:\n( {6}.*\n)*/, '\n'));
     const readme = r.files.find((f) => f.path === 'README.md')!.content;
     expect(readme).toContain("curl -s -H 'Host: sitec-smoke-test.invalid' http://10.10.10.220:80/");
     expect(readme).not.toContain("Host: *'");

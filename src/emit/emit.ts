@@ -156,7 +156,8 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
         continue;
       }
       summary[state].push(f.path);
-      (staging ??= new Staging(out)).write(f);
+      staging ??= new Staging(out);
+      staging.write(f);
       moves.push(f.path);
     }
     if (i !== paths.length) throw new Error(`internal: rendered ${i} files of the ${paths.length} planned`);

@@ -1,4 +1,4 @@
-import { chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { type Stats, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { OutputFile } from '../render/render.js';
@@ -124,11 +124,12 @@ function stagingDirs(out: string): string[] {
 
 /** A replaced file keeps its owner and group: a build run as root does not take a user's tree away from them. */
 function keepOwner(from: string, to: string): void {
-  let old;
+  let old: Stats;
   try {
     old = lstatSync(to);
   } catch {
-    return inheritOwner(from, dirname(to));
+    inheritOwner(from, dirname(to));
+    return;
   }
   const now = lstatSync(from);
   if (old.isFile() && (old.uid !== now.uid || old.gid !== now.gid)) ignore(['EPERM', 'EINVAL'], () => chownSync(from, old.uid, old.gid));

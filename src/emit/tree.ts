@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { type Stats, existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import type { OutputFile } from '../render/render.js';
@@ -37,7 +37,7 @@ const refuse = (code: string, message: string, hint?: string): { diagnostics: Di
 
 /** Reads an output directory without following links; a missing directory is an empty tree. */
 export function readOutputTree(out: string, shown: string): { tree?: OutputTree; diagnostics: Diagnostic[] } {
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(out);
   } catch (err) {

@@ -52,12 +52,14 @@ function load(): NonNullable<typeof engine> {
     if (current) {
       const hb = runtime as unknown as Handlebars;
       for (const [name, p] of Object.entries(pre.partials)) hb.registerPartial(name, hb.template(p.spec as never));
-      return (engine = { hb, precompiled: pre });
+      engine = { hb, precompiled: pre };
+      return engine;
     }
   }
   const hb = require('handlebars') as Handlebars;
   for (const [name, source] of Object.entries(partials)) hb.registerPartial(name, source);
-  return (engine = { hb });
+  engine = { hb };
+  return engine;
 }
 
 export function blueprint(name: string): TemplateDelegate {

@@ -150,7 +150,7 @@ function explainIp(site: Site, text: string, hop: HopFn): Hop[] {
       [c.istio.eastWestGateway?.loadBalancerIP, 'east-west gateway load-balancer IP', ['clusters', ci, 'istio', 'eastWestGateway', 'loadBalancerIP'], `${dir}/istio-eastwest-operator.yaml`],
     ];
     for (const [pin, what, path, file] of pins) if (pin === text) hops.push(hop('pinned address', `${what} of cluster ${c.name}`, path, [file]));
-    c.metallb?.pools.forEach((p, pi) =>
+    c.metallb?.pools.forEach((p, pi) => {
       p.addresses.forEach((a, ai) => {
         if (contains(parseRange(a), ip))
           hops.push(
@@ -161,19 +161,19 @@ function explainIp(site: Site, text: string, hop: HopFn): Hop[] {
               [`${dir}/resources/10-metallb/ipaddresspool.${p.name}.yaml`],
             ),
           );
-      }),
-    );
+      });
+    });
     for (const key of ['podCIDR', 'serviceCIDR'] as const) {
       if (contains(parseCidr(c[key]), ip)) hops.push(hop(key, `inside the ${key === 'podCIDR' ? 'pod' : 'Service'} network ${c[key]} of cluster ${c.name}`, ['clusters', ci, key], []));
     }
   });
-  site.edges.forEach((e, ei) =>
+  site.edges.forEach((e, ei) => {
     e.publicIPs.forEach((p, pi) => {
       if (p === text)
         hops.push(
           hop('edge host', `public address of edge host ${e.name}`, ['edges', ei, 'publicIPs', pi], [`hosts/${e.name}/iptables/rules.v4`, `hosts/${e.name}/nginx/conf.d/00-sitec-${site.site}.conf`]),
         );
-    }),
-  );
+    });
+  });
   return hops;
 }

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
+import { type Stats, lstatSync, mkdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** An error from a file-system call: the user's to fix (permissions, space, a path), never a bug in sitec. */
@@ -57,7 +57,7 @@ export function makeDirs(path: string): string[] {
   const missing: string[] = [];
   let at = path;
   for (;;) {
-    let st;
+    let st: Stats;
     try {
       st = lstatSync(at);
     } catch (err) {

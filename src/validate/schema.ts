@@ -30,9 +30,13 @@ export function validator(opts: { precompiled?: boolean } = {}): ValidateFunctio
   if (opts.precompiled !== false && existsSync(precompiledValidatorPath)) {
     // ajv's standalone module exports the validate function itself.
     const precompiled = createRequire(import.meta.url)(precompiledValidatorPath) as ValidateFunction & { digest: string };
-    if (precompiled.digest === schemaDigest(schemaText)) return (compiled = precompiled);
+    if (precompiled.digest === schemaDigest(schemaText)) {
+      compiled = precompiled;
+      return compiled;
+    }
   }
-  return (compiled = compileValidator(JSON.parse(schemaText) as object));
+  compiled = compileValidator(JSON.parse(schemaText) as object);
+  return compiled;
 }
 
 export function newSiteAjv(code?: Options['code']): Ajv2020 {
@@ -121,7 +125,7 @@ function toDiagnostic(err: ErrorObject, source: SiteSource): Diagnostic | undefi
       const missing = String((err.params as { missingProperty: string }).missingProperty);
       const d = base('schema-missing-field', `missing required field "${missing}"`, [...path, missing]);
       d.location = locate(source, path, { key: true });
-      const desc = ((parent.properties as Record<string, { description?: string }>) ?? {})[missing]?.description;
+      const desc = (parent.properties as Record<string, { description?: string }> | undefined)?.[missing]?.description;
       if (desc) d.hint = `${missing}: ${desc}`;
       return d;
     }

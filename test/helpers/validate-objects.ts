@@ -107,7 +107,9 @@ function walk(value: unknown, schemaIn: Record<string, unknown> | undefined, pat
   const schema = deref(schemaIn);
   if (!schema || value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
-    value.forEach((v, i) => walk(v, schema.items as Record<string, unknown>, `${path}[${i}]`, out));
+    value.forEach((v, i) => {
+      walk(v, schema.items as Record<string, unknown>, `${path}[${i}]`, out);
+    });
     return;
   }
   const props = schema.properties as Record<string, Record<string, unknown>> | undefined;

@@ -14,7 +14,9 @@ interface Span extends IpRange {
  * and a pinned load-balancer IP is one MetalLB can actually give.
  */
 export function checkAddresses(site: Site, ctx: CheckContext): void {
-  site.clusters.forEach((cluster, ci) => checkCluster(cluster, ci, ctx));
+  site.clusters.forEach((cluster, ci) => {
+    checkCluster(cluster, ci, ctx);
+  });
 }
 
 function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {

@@ -44,7 +44,7 @@ export function checkKind(site: Site, ctx: CheckContext): void {
         );
     });
     const network = parseCidr(c.kind.network);
-    c.metallb?.pools.forEach((pool, pi) =>
+    c.metallb?.pools.forEach((pool, pi) => {
       pool.addresses.forEach((a, ai) => {
         const r = parseRange(a);
         if (r.first < network.first || r.last > network.last) {
@@ -55,8 +55,8 @@ export function checkKind(site: Site, ctx: CheckContext): void {
             'MetalLB on kind can only announce addresses of the docker network; pick a range inside it (e.g. its top .255.x)',
           );
         }
-      }),
-    );
+      });
+    });
     const range = nodePortRangeOf(c);
     const mine = new Map<number, PathSegment[]>();
     for (const hp of kindHostPorts(c)) {
