@@ -20,7 +20,7 @@ const FRAME_WIDTH = 120;
  * escapes, so a site file cannot recolour, retitle or reorder the screen.
  */
 export function printable(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: it matches control characters on purpose
+  // eslint-disable-next-line no-control-regex -- it matches control characters on purpose
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
     const code = c.charCodeAt(0);
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;

@@ -73,7 +73,7 @@ describe('input streams', () => {
       writeFileSync(join(d, name!), text!);
       const r = sitec(['validate', name!], d);
       expect(r.status, name).toBe(2);
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: it matches control characters on purpose
+      // eslint-disable-next-line no-control-regex -- it matches control characters on purpose
       expect(r.stderr, name).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
       expect(r.stderr, name).toMatch(/\\(x1b|u001b)\[31mred/);
     }

@@ -11,7 +11,7 @@ function sitec(args: string[], cwd: string, envColor: Record<string, string> = {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
   return spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...env, ...envColor } });
 }
-// biome-ignore lint/suspicious/noControlCharactersInRegex: it matches control characters on purpose
+// eslint-disable-next-line no-control-regex -- it matches control characters on purpose
 const coloured = (s: string) => /\u001b\[\d+m/.test(s);
 
 describe('colour: --color/--no-color, then NO_COLOR and FORCE_COLOR, then a terminal', () => {

@@ -36,7 +36,6 @@ describe('GitHub Actions: the composite action', () => {
 
   it('is a composite action whose script gets the inputs through the environment', () => {
     expect(action.runs.using).toBe('composite');
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub's expression syntax, not a template literal
     expect(step.env).toEqual({ SITES: '${{ inputs.sites }}', OUT: '${{ inputs.out }}', SITEC_VERSION: '${{ inputs.version }}' });
     expect(step.run).not.toContain('${{');
   });

@@ -95,7 +95,7 @@ function apply(text: string, mutations: Mutation[]): string {
 /** What a terminal is shown never carries a raw control character from the input. */
 function printsSafely(diagnostics: Diagnostic[], text: string): void {
   const shown = formatDiagnostics(diagnostics, { source: text, max: 50 });
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: it matches control characters on purpose
+  // eslint-disable-next-line no-control-regex -- it matches control characters on purpose
   expect(shown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
 }
 
