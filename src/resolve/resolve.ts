@@ -36,16 +36,14 @@ export function resolve(site: Site): SiteModel {
     const exposesNodes = gw.serviceType !== 'ClusterIP';
     const gateways = site.gateways
       .filter((g) => gatewayClusterNames(site, g).includes(c.name))
-      .map(
-        (g): GatewayModel => ({
-          name: g.name,
-          namespace: gatewayNamespace(g),
-          selector: { ...INGRESS_SELECTOR },
-          hosts: [...g.hosts],
-          http: { port: g.http.port ?? 80, httpsRedirect: g.http.httpsRedirect },
-          ...(g.https ? { https: { port: g.https.port ?? 443, credentialName: g.https.credentialName } } : {}),
-        }),
-      )
+      .map((g): GatewayModel => ({
+        name: g.name,
+        namespace: gatewayNamespace(g),
+        selector: { ...INGRESS_SELECTOR },
+        hosts: [...g.hosts],
+        http: { port: g.http.port ?? 80, httpsRedirect: g.http.httpsRedirect },
+        ...(g.https ? { https: { port: g.https.port ?? 443, credentialName: g.https.credentialName } } : {}),
+      }))
       .sort(byName);
     return {
       name: c.name,
