@@ -10,6 +10,9 @@ import { renderEach } from './render/render.js';
 import { hasErrors } from './diagnostics.js';
 import { describeFsError, isFsError } from './util/fs.js';
 import { readSiteFile, type SiteInput } from './load/read.js';
+import { inputRecord, unchangedTree } from './emit/unchanged.js';
+import { version } from './version.js';
+import { resolve } from 'node:path';
 
 export type { SiteInput } from './load/read.js';
 
@@ -36,11 +39,26 @@ export function readSite(file: string): SiteInput {
 
 /** Compiles a site file from disk; onValidated gets the file's size. */
 export function compileFile(file: string, opts: Omit<CompileOptions, 'file' | 'onValidated'> & { onValidated?: (inputBytes: number) => void } = {}): CompileResult & { text?: string } {
-  const input = readSite(file);
+  return compileInput(readSite(file), opts);
+}
+
+function compileInput(input: SiteInput, opts: Omit<CompileOptions, 'file' | 'onValidated'> & { onValidated?: (inputBytes: number) => void } = {}): CompileResult & { text?: string } {
   if (input.text === undefined) return { ok: false, diagnostics: input.diagnostics, files: [] };
   const bytes = Buffer.byteLength(input.text);
   const { onValidated, ...rest } = opts;
-  return { ...compile(input.text, { file, ...rest, ...(onValidated ? { onValidated: () => onValidated(bytes) } : {}) }), text: input.text };
+  return { ...compile(input.text, { file: input.file, ...rest, ...(onValidated ? { onValidated: () => onValidated(bytes) } : {}) }), text: input.text };
+}
+
+/** A tree this site text already compiled to, untouched since: nothing to parse, render or write. */
+function alreadyBuilt(input: SiteInput, out: string, cwd: string | undefined) {
+  if (input.text === undefined) return undefined;
+  const record = inputRecord(input.text, version);
+  try {
+    const hit = unchangedTree(resolve(cwd ?? process.cwd(), out), record, input.file);
+    return { record, hit };
+  } catch {
+    return { record, hit: undefined };
+  }
 }
 
 export interface BuildOptions {
@@ -65,11 +83,20 @@ export interface BuildResult extends Omit<CompileResult, 'files' | 'plan' | 'sou
  * grow with the size of the output.
  */
 export function build(opts: BuildOptions): BuildResult {
+  const input = readSite(opts.site);
+  const fast = alreadyBuilt(input, opts.out, opts.cwd);
+  if (fast?.hit) {
+    const { paths, warnings } = fast.hit;
+    return { ok: true, diagnostics: warnings, text: input.text, paths, summary: { added: [], changed: [], removed: [], unchanged: paths.length } };
+  }
   // Neither positions (only diagnostics need them, and those are made) nor rendered contents are held.
-  const { files: _none, source: _dropped, plan: planned, ...compiled } = compileFile(opts.site, { render: false, keepSource: false, onValidated: opts.onValidated });
+  const { files: _none, source: _dropped, plan: planned, ...compiled } = compileInput(input, { render: false, keepSource: false, onValidated: opts.onValidated });
   if (!compiled.ok || !compiled.model || !planned) return { ...compiled, paths: [] };
   const paths = planned.map((f) => f.path);
-  const emitted = emit({ paths, files: renderEach(planned, compiled.model.site) }, opts.out, compiled.model.site, { force: opts.force, siteFile: opts.site, cwd: opts.cwd });
+  // Recorded without the site file's path, which depends on how it was named on the command line: the manifest must not.
+  const warnings = compiled.diagnostics.filter((d) => d.severity === 'warning').map((d) => (d.location ? { ...d, location: { ...d.location, file: '' } } : d));
+  const made = fast ? { input: fast.record, warnings } : undefined;
+  const emitted = emit({ paths, files: renderEach(planned, compiled.model.site) }, opts.out, compiled.model.site, { force: opts.force, siteFile: opts.site, cwd: opts.cwd, ...(made ? { made } : {}) });
   return {
     ...compiled,
     paths,
@@ -94,7 +121,13 @@ export interface CheckResult {
  * the engine of `sitec diff` and `sitec build --check`.
  */
 export function check(opts: { site: string; out: string; cwd?: string; patches?: boolean; onValidated?: BuildOptions['onValidated'] }): CheckResult {
-  const compiled = compileFile(opts.site, { keepSource: false, onValidated: opts.onValidated });
+  const input = readSite(opts.site);
+  const fast = alreadyBuilt(input, opts.out, opts.cwd);
+  if (fast?.hit) {
+    // Current by its record: no files are compiled, so `files` is empty.
+    return { ok: true, upToDate: true, diagnostics: fast.hit.warnings, text: input.text, diff: { summary: { added: [], changed: [], removed: [], unchanged: fast.hit.paths.length }, diffs: [], diagnostics: [] }, files: [] };
+  }
+  const compiled = compileInput(input, { keepSource: false, onValidated: opts.onValidated });
   const text = compiled.text;
   if (!compiled.ok) return { ok: false, upToDate: null, diagnostics: compiled.diagnostics, text, files: [] };
   let diff: TreeDiff;

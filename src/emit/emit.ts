@@ -6,7 +6,7 @@ import { describeFsError, isFsError, makeDirs } from '../util/fs.js';
 import { refuseUnsafeTarget } from './guard.js';
 import { Staging, applyJournal, recoverOutput } from './journal.js';
 import { acquireLock, recoverLegacy } from './lock.js';
-import { MANIFEST_NAME, manifestFor, sha256 } from './manifest.js';
+import { MANIFEST_NAME, manifestFor, pathsDigest, sha256, type InputRecord } from './manifest.js';
 import { compareFile, neededDirectories, prunedDirectories, readOutputTree, removedFrom, sitecDirectories, type OutputTree, type TreeSummary } from './tree.js';
 import { compareStrings } from '../util/order.js';
 
@@ -20,6 +20,8 @@ export interface EmitOptions {
   lockWaitMs?: number;
   /** Called between the journal's commit and carrying it out: crash tests stop a build there. */
   onCommit?: () => void;
+  /** What the files are compiled from, and the compile's warnings, recorded in the manifest so an unchanged rebuild can skip the work. */
+  made?: { input: InputRecord; warnings: Diagnostic[] };
 }
 
 export type EmitSummary = TreeSummary;
@@ -143,6 +145,7 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
   const pruned = prunedDirectories(tree, paths, removed);
   const summary: TreeSummary = { added: [], changed: [], removed: [...removed, ...pruned.map((d) => `${d}/`)].sort(compareStrings), unchanged: 0 };
   const hashes: [string, string][] = [];
+  const executables: string[] = [];
   const moves: string[] = [];
   let staging: Staging | undefined;
   try {
@@ -151,6 +154,7 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
       if (f.path !== paths[i++]) throw new Error(`internal: rendered ${f.path} where the plan has ${paths[i - 1] ?? 'nothing'}`);
       const state = compareFile(f, tree, out);
       hashes.push([f.path, sha256(f.content)]);
+      if (f.mode !== 0o644) executables.push(f.path);
       if (state === 'unchanged') {
         summary.unchanged++;
         continue;
@@ -170,7 +174,7 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
       ...needed.filter((d) => mine.has(d) || !tree.entries.has(d) || (tree.manifest && !tree.manifest.directories)),
       ...[...mine].filter((d) => tree.entries.get(d)?.kind === 'dir' && !gone.has(d)),
     ]);
-    const manifest = manifestFor(site, hashes, directories);
+    const manifest = manifestFor(site, hashes, directories, opts.made ? { ...opts.made, input: { ...opts.made.input, paths: pathsDigest(paths) }, executables } : undefined);
     const manifestPath = join(out, MANIFEST_NAME);
     if (!staging && summary.removed.length === 0 && existsSync(manifestPath) && readFileSync(manifestPath, 'utf8') === manifest) {
       return { ok: true, diagnostics: [], summary };

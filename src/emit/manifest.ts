@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Diagnostic } from '../diagnostics.js';
 import { compareStrings } from '../util/order.js';
 
 /** The emitter's record of what it owns in an output directory. */
@@ -14,14 +15,37 @@ export interface Manifest {
    * written before sitec recorded them; see legacyDirectories in tree.ts.
    */
   directories?: string[];
+  /** What the files were compiled from: the site text's digest and sitec's version. A build finding both unchanged, and the files as listed, has nothing to do. */
+  input?: InputRecord;
+  /** The warnings of the build that wrote the tree, shown again when a later build has nothing to do. */
+  warnings?: Diagnostic[];
+  /** Files written executable (0755); the others are 0644. */
+  executables?: string[];
 }
+
+export interface InputRecord {
+  sha256: string;
+  sitec: string;
+  /** Digest of the listed paths: a manifest edited by hand no longer vouches for the tree. */
+  paths?: string;
+}
+
+/** The digest of a list of paths (sorted), for InputRecord.paths. */
+export const pathsDigest = (paths: Iterable<string>): string => sha256([...paths].sort(compareStrings).join('\n'));
 
 export const sha256 = (content: string | Buffer): string => `sha256:${createHash('sha256').update(content).digest('hex')}`;
 
-/** The manifest text for files given as [path, sha256] pairs and the directories sitec owns. */
-export function manifestFor(site: string, hashes: [string, string][], directories: Iterable<string>): string {
+/** The manifest text for files given as [path, sha256] pairs, the directories sitec owns, and what they were made from. */
+export function manifestFor(site: string, hashes: [string, string][], directories: Iterable<string>, made?: { input: InputRecord; warnings: Diagnostic[]; executables: Iterable<string> }): string {
   const entries = [...hashes].sort((a, b) => compareStrings(a[0], b[0]));
-  const manifest: Manifest = { generator: 'sitec', site, files: Object.fromEntries(entries), directories: [...directories].sort(compareStrings) };
+  const manifest: Manifest = {
+    generator: 'sitec',
+    site,
+    ...(made ? { input: made.input } : {}),
+    files: Object.fromEntries(entries),
+    directories: [...directories].sort(compareStrings),
+    ...(made ? { executables: [...made.executables].sort(compareStrings), warnings: made.warnings } : {}),
+  };
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
