@@ -125,7 +125,14 @@ export function check(opts: { site: string; out: string; cwd?: string; patches?:
   const fast = alreadyBuilt(input, opts.out, opts.cwd);
   if (fast?.hit) {
     // Current by its record: no files are compiled, so `files` is empty.
-    return { ok: true, upToDate: true, diagnostics: fast.hit.warnings, text: input.text, diff: { summary: { added: [], changed: [], removed: [], unchanged: fast.hit.paths.length }, diffs: [], diagnostics: [] }, files: [] };
+    return {
+      ok: true,
+      upToDate: true,
+      diagnostics: fast.hit.warnings,
+      text: input.text,
+      diff: { summary: { added: [], changed: [], removed: [], unchanged: fast.hit.paths.length }, diffs: [], diagnostics: [] },
+      files: [],
+    };
   }
   const compiled = compileInput(input, { keepSource: false, onValidated: opts.onValidated });
   const text = compiled.text;

@@ -35,11 +35,20 @@ describe('a rebuild with nothing to do compiles nothing', () => {
     expect(c.calls).toEqual([]);
   });
 
-  it('the last build\'s warnings are shown again, located in the site file as named now', () => {
-    const text = mutate(exampleText, ['        - name: default-pool\n          addresses: [10.10.10.220-10.10.10.250]\n', '        - name: default-pool\n          addresses: [10.10.10.220-10.10.10.250]\n        - name: spare\n          addresses: [10.10.10.200-10.10.10.210]\n']);
+  it("the last build's warnings are shown again, located in the site file as named now", () => {
+    const text = mutate(exampleText, [
+      '        - name: default-pool\n          addresses: [10.10.10.220-10.10.10.250]\n',
+      '        - name: default-pool\n          addresses: [10.10.10.220-10.10.10.250]\n        - name: spare\n          addresses: [10.10.10.200-10.10.10.210]\n',
+    ]);
     const { site, out } = setup(text);
     const first = build({ site, out });
-    const again = build({ site, out, onValidated: () => { throw new Error('compiled'); } });
+    const again = build({
+      site,
+      out,
+      onValidated: () => {
+        throw new Error('compiled');
+      },
+    });
     expect(again.diagnostics).toEqual(first.diagnostics);
     expect(again.diagnostics.map((d) => [d.code, d.location!.file])).toEqual([['pool-not-advertised', site]]);
   });
@@ -49,11 +58,14 @@ describe('a rebuild with nothing to do compiles nothing', () => {
     ['a file made executable', (out: string) => chmodSync(join(out, 'README.md'), 0o755)],
     ['the site text changed by one byte', (_out: string, site: string) => writeFileSync(site, `${exampleText}\n`)],
     ['another sitec wrote it', (out: string) => writeFileSync(manifestPath(out), readFileSync(manifestPath(out), 'utf8').replace(/"sitec": "[^"]+"/, '"sitec": "0.0.1"'))],
-    ['the manifest edited by hand', (out: string) => {
-      const m = JSON.parse(readFileSync(manifestPath(out), 'utf8'));
-      delete m.files['README.md'];
-      writeFileSync(manifestPath(out), JSON.stringify(m));
-    }],
+    [
+      'the manifest edited by hand',
+      (out: string) => {
+        const m = JSON.parse(readFileSync(manifestPath(out), 'utf8'));
+        delete m.files['README.md'];
+        writeFileSync(manifestPath(out), JSON.stringify(m));
+      },
+    ],
   ] as const) {
     it(`${name}: the full build runs`, () => {
       const { site, out } = setup();
