@@ -1,7 +1,7 @@
-import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
-import { describeFsError, isFsError, makeDirs } from './util/fs.js';
+import { describeFsError, exists as pathExists, isFsError, makeDirs } from './util/fs.js';
 import { packageRoot } from './util/paths.js';
 import { version } from './version.js';
 
@@ -31,7 +31,7 @@ export function init(opts: { template?: string; dir?: string; cwd?: string }): I
     path: target,
     diagnostics: [{ code: 'init-exists', severity: 'error' as const, message: `${target} already exists`, hint: 'sitec init never overwrites; choose another directory or move the file away' }],
   };
-  if (present(target)) return exists;
+  if (pathExists(target)) return exists;
   const text = readFileSync(join(packageRoot, 'examples', template, 'site.yaml'), 'utf8');
   // The published schema of this very version: it resolves wherever the site file goes, and
   // after the npx cache that ran init is cleared (a path into node_modules would not).
@@ -50,14 +50,4 @@ export function init(opts: { template?: string; dir?: string; cwd?: string }): I
     };
   }
   return { ok: true, path: target, diagnostics: [] };
-}
-
-/** Anything at the path, a dangling link included. */
-function present(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { OutputFile } from '../render/render.js';
 import { compareStrings } from '../util/order.js';
-import { makeDirs } from '../util/fs.js';
+import { exists, makeDirs } from '../util/fs.js';
 import { LOCK_NAME, alive } from './lock.js';
 
 /**
@@ -145,15 +145,6 @@ function inheritOwner(path: string, parent = dirname(path)): void {
   const uid = asRoot ? p.uid : now.uid;
   const gid = asRoot || (p.mode & 0o2000) !== 0 ? p.gid : now.gid;
   if (uid !== now.uid || gid !== now.gid) ignore(['EPERM', 'EINVAL'], () => chownSync(path, uid, gid));
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function ignore(codes: string[], fn: () => void): void {

@@ -107,3 +107,13 @@ export function realPathOf(path: string): string {
     }
   }
 }
+
+/** Anything at the path, a dangling link included (lstat, never followed). */
+export function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
