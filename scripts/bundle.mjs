@@ -53,3 +53,30 @@ for (const [entry, outfile] of [
   await bundle(entry, outfile);
   console.log(`wrote dist/${outfile}`);
 }
+
+// The build's identity: a digest of everything that decides what sitec writes (its
+// sources, blueprints, schemas, the locked dependency versions). The manifest records
+// it, so a rebuild with a different sitec never takes the no-op path. Computed from
+// the checkout, not from the bundles, so every machine gets the same id.
+{
+  const { createHash } = await import('node:crypto');
+  const { readFileSync, readdirSync, writeFileSync, statSync } = await import('node:fs');
+  const files = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(`${root}${dir}`).sort()) {
+      const rel = `${dir}/${name}`;
+      if (statSync(`${root}${rel}`).isDirectory()) walk(rel);
+      else files.push(rel);
+    }
+  };
+  for (const dir of ['src', 'blueprints', 'schemas']) walk(dir);
+  files.push('package-lock.json', 'package.json');
+  const hash = createHash('sha256');
+  for (const f of files)
+    hash
+      .update(`${f}\0`)
+      .update(readFileSync(`${root}${f}`))
+      .update('\0');
+  writeFileSync(`${root}dist/build-id.txt`, `${hash.digest('hex').slice(0, 16)}\n`);
+  console.log('wrote dist/build-id.txt');
+}

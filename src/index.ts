@@ -11,7 +11,7 @@ import { hasErrors } from './diagnostics.js';
 import { describeFsError, isFsError } from './util/fs.js';
 import { readSiteFile, type SiteInput } from './load/read.js';
 import { inputRecord, unchangedTree } from './emit/unchanged.js';
-import { version } from './version.js';
+import { buildIdentity } from './version.js';
 import { resolve } from 'node:path';
 
 export type { SiteInput } from './load/read.js';
@@ -52,7 +52,7 @@ function compileInput(input: SiteInput, opts: Omit<CompileOptions, 'file' | 'onV
 /** A tree this site text already compiled to, untouched since: nothing to parse, render or write. */
 function alreadyBuilt(input: SiteInput, out: string, cwd: string | undefined) {
   if (input.text === undefined) return undefined;
-  const record = inputRecord(input.text, version);
+  const record = inputRecord(input.text, buildIdentity());
   try {
     const hit = unchangedTree(resolve(cwd ?? process.cwd(), out), record, input.file);
     return { record, hit };

@@ -57,7 +57,7 @@ describe('a rebuild with nothing to do compiles nothing', () => {
     ['a file edited', (out: string) => writeFileSync(join(out, 'README.md'), 'edited\n')],
     ['a file made executable', (out: string) => chmodSync(join(out, 'README.md'), 0o755)],
     ['the site text changed by one byte', (_out: string, site: string) => writeFileSync(site, `${exampleText}\n`)],
-    ['another sitec wrote it', (out: string) => writeFileSync(manifestPath(out), readFileSync(manifestPath(out), 'utf8').replace(/"sitec": "[^"]+"/, '"sitec": "0.0.1"'))],
+    ['another sitec wrote it', (out: string) => writeFileSync(manifestPath(out), readFileSync(manifestPath(out), 'utf8').replace(/"sitec": "[^"]+"/, '"sitec": "0.2.0+0000000000000000"'))],
     [
       'the manifest edited by hand',
       (out: string) => {
