@@ -114,12 +114,15 @@ function run(argv: string[]): number {
   const str = (name: string, value: unknown) => stringOption(name, value, protectedArgs.values);
   const arg = (value: unknown) => String(unprotect(value, protectedArgs.values));
 
+  /** What was wrong with the site arguments, for the --json object of a command that never got to a site. */
+  let argumentProblems: Diagnostic[] = [];
   /** The site files and output directories the arguments name, or the usage problems with them. */
   const targets = (siteArgs: unknown[], out: string, o: Io) => {
     const patterns = siteArgs.map(arg);
     const r = resolveSites(patterns, out);
     if (r.diagnostics.length > 0 || r.sites.length === 0) {
       report(o, r.diagnostics, undefined);
+      argumentProblems = r.diagnostics;
       return undefined;
     }
     // Patterns and lists give one entry per site, whatever they matched; one literal file keeps the single-site shape.
@@ -144,7 +147,7 @@ function run(argv: string[]): number {
     code = worst;
   };
   const noSites = (command: string, o: Io, shape: Record<string, unknown>) => {
-    if (o.json) emitJson({ command, ok: false, ...shape, diagnostics: [] });
+    if (o.json) emitJson({ command, ok: false, ...shape, diagnostics: argumentProblems });
     code = EXIT.invalid;
   };
 

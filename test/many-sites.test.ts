@@ -59,7 +59,7 @@ describe('many sites per repository', () => {
     const d = mkdtempSync(join(tmpdir(), 'sitec-many-'));
     const none = sitec(['validate', 'nothing/*/site.yaml', '--json'], d);
     expect(none.status).toBe(2);
-    expect(JSON.parse(none.stdout)).toMatchObject({ command: 'validate', ok: false });
+    expect(JSON.parse(none.stdout)).toMatchObject({ command: 'validate', ok: false, diagnostics: [{ code: 'input-no-match' }] });
     expect(sitec(['validate', 'nothing/*/site.yaml'], d).stderr).toContain('input-no-match');
     for (const p of ['x/lab', 'y/lab']) {
       mkdirSync(join(d, p), { recursive: true });
