@@ -7,8 +7,7 @@ import { refuseUnsafeTarget } from './guard.js';
 import { Staging, applyJournal, recoverOutput } from './journal.js';
 import { acquireLock, recoverLegacy } from './lock.js';
 import { MANIFEST_NAME, manifestFor, pathsDigest, sha256, type InputRecord } from './manifest.js';
-import { compareFile, neededDirectories, prunedDirectories, readOutputTree, removedFrom, sitecDirectories, type OutputTree, type TreeSummary } from './tree.js';
-import { compareStrings } from '../util/order.js';
+import { compareFile, neededDirectories, readOutputTree, removals, sitecDirectories, type OutputTree, type TreeSummary } from './tree.js';
 
 export interface EmitOptions {
   /** Take over a directory sitec does not own, or one written for another site, and overwrite files sitec does not own. */
@@ -141,9 +140,8 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
   const refused = refuseOwnership(tree, paths, outDir, site, force);
   if (refused) return refused;
 
-  const removed = removedFrom(tree, new Set(paths));
-  const pruned = prunedDirectories(tree, paths, removed);
-  const summary: TreeSummary = { added: [], changed: [], removed: [...removed, ...pruned.map((d) => `${d}/`)].sort(compareStrings), unchanged: 0 };
+  const { files: removed, dirs: pruned, listed } = removals(tree, paths);
+  const summary: TreeSummary = { added: [], changed: [], removed: listed, unchanged: 0 };
   const hashes: [string, string][] = [];
   const executables: string[] = [];
   const moves: string[] = [];
@@ -170,10 +168,7 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
     // sitec's directories: those the files need that it made (or makes now), and those it made that still hold something of the user's.
     const needed = neededDirectories(paths);
     const gone = new Set(pruned);
-    const directories = new Set([
-      ...needed.filter((d) => mine.has(d) || !tree.entries.has(d) || (tree.manifest && !tree.manifest.directories)),
-      ...[...mine].filter((d) => tree.entries.get(d)?.kind === 'dir' && !gone.has(d)),
-    ]);
+    const directories = new Set([...needed.filter((d) => mine.has(d) || !tree.entries.has(d)), ...[...mine].filter((d) => tree.entries.get(d)?.kind === 'dir' && !gone.has(d))]);
     const manifest = manifestFor(site, hashes, directories, opts.made ? { ...opts.made, input: { ...opts.made.input, paths: pathsDigest(paths) }, executables } : undefined);
     const manifestPath = join(out, MANIFEST_NAME);
     if (!staging && summary.removed.length === 0 && existsSync(manifestPath) && readFileSync(manifestPath, 'utf8') === manifest) {

@@ -58,10 +58,15 @@ export function readOutputTree(out: string, shown: string): { tree?: OutputTree;
 
 /** What writing `files` would do to the tree: sorted, deterministic. */
 export function compareTree(files: OutputFile[], tree: OutputTree, out: string): TreeSummary {
-  const paths = files.map((f) => f.path);
-  const produced = new Set(paths);
-  const removedFiles = removedFrom(tree, produced);
-  const summary: TreeSummary = { added: [], changed: [], removed: [...removedFiles, ...prunedDirectories(tree, paths, removedFiles).map((d) => `${d}/`)].sort(compareStrings), unchanged: 0 };
+  const summary: TreeSummary = {
+    added: [],
+    changed: [],
+    removed: removals(
+      tree,
+      files.map((f) => f.path),
+    ).listed,
+    unchanged: 0,
+  };
   for (const f of files) {
     const state = compareFile(f, tree, out);
     if (state === 'unchanged') summary.unchanged++;
@@ -76,6 +81,17 @@ export function compareFile(f: OutputFile, tree: OutputTree, out: string): 'adde
   if (!old) return 'added';
   if (old.kind !== 'file' || (old.mode & 0o7777) !== f.mode) return 'changed';
   return readFileSync(join(out, f.path)).equals(Buffer.from(f.content)) ? 'unchanged' : 'changed';
+}
+
+/**
+ * What a build of `paths` takes away: owned files no longer produced, the
+ * directories of sitec's they leave empty (deepest first), and both as a
+ * summary lists them (directories with a trailing /).
+ */
+export function removals(tree: OutputTree, paths: readonly string[]): { files: string[]; dirs: string[]; listed: string[] } {
+  const files = removedFrom(tree, new Set(paths));
+  const dirs = prunedDirectories(tree, paths, files);
+  return { files, dirs, listed: [...files, ...dirs.map((d) => `${d}/`)].sort(compareStrings) };
 }
 
 /** Files the manifest owns that are still there but no longer produced, sorted. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { compareStrings } from '../util/order.js';
 import { isInternal } from './journal.js';
+import { neededDirectories } from './tree.js';
 import { MANIFEST_NAME, parseManifest, pathsDigest, sha256, type InputRecord } from './manifest.js';
 
 /** The input record of a site text: its digest, and the sitec that compiles it. */
@@ -27,14 +28,7 @@ export function unchangedTree(out: string, input: InputRecord, siteFile: string)
   // Working files of another build, running or dead: the full path waits for it or cleans up after it.
   if (readdirSync(out).some(isInternal)) return undefined;
   // A directory of sitec's kept only for something of the user's may have emptied since: let a full build decide.
-  const parents = new Set(
-    Object.keys(manifest.files).flatMap((p) =>
-      p
-        .split('/')
-        .slice(0, -1)
-        .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
-    ),
-  );
+  const parents = new Set(neededDirectories(Object.keys(manifest.files)));
   if (manifest.directories.some((d) => !parents.has(d))) return undefined;
   const executables = new Set(manifest.executables);
   for (const [path, hash] of Object.entries(manifest.files)) {

@@ -169,8 +169,8 @@ export function edgeTopology(site: Site, cluster: Cluster): EdgeTopology {
  * edge nginx fronts it (nginx's X-Forwarded-For and -Proto are then believed),
  * else none (the client connects to Envoy itself).
  */
-export function trustedProxiesOf(site: Site, cluster: Cluster): number {
-  return cluster.istio.ingressGateway.trustedProxies ?? (edgeTopology(site, cluster).nginx.length > 0 ? 1 : 0);
+export function trustedProxiesOf(cluster: Cluster, topology: EdgeTopology): number {
+  return cluster.istio.ingressGateway.trustedProxies ?? (topology.nginx.length > 0 ? 1 : 0);
 }
 
 /** A route's VirtualService is named after its host; the catch-all "*" gets a name no host name can have (host names hold a dot). */

@@ -7,7 +7,6 @@ export type Hook = 'PREROUTING' | 'POSTROUTING' | 'FORWARD';
 /** One rule as data: match and target arguments, the comment tag included; every token is a validated value. */
 export interface IptablesRule {
   args: string[];
-  tag: string;
 }
 
 /**
@@ -66,7 +65,7 @@ export function edgeIptables(site: string, edge: EdgeModel): EdgeIptables {
   const snat = chain('nat', 'SNAT', 'POSTROUTING', 'A');
   const fwd = chain('filter', 'FWD', 'FORWARD', 'I');
   // The comment goes before the target, where iptables-save prints it.
-  const add = (c: IptablesChain, t: string, matches: string[], target: string[]) => c.rules.push({ tag: t, args: [...matches, '-m', 'comment', '--comment', t, ...target] });
+  const add = (c: IptablesChain, t: string, matches: string[], target: string[]) => c.rules.push({ args: [...matches, '-m', 'comment', '--comment', t, ...target] });
   for (const f of edge.forwards) {
     const proto = f.protocol.toLowerCase();
     const flow = `${proto}-${f.publicPort}`;

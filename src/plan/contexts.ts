@@ -21,7 +21,7 @@ export function runbookContext(model: SiteModel) {
         dir: `clusters/${c.name}`,
         rollback: rollbackLayers(model, c, `clusters/${c.name}`),
         meshMember: c.mesh !== undefined,
-        context: c.mesh?.context ?? (c.kind ? `kind-${c.kind.name}` : undefined),
+        context: c.kubeContext,
         eastWest: c.mesh?.eastWest !== undefined && !c.mesh.eastWest.combined,
         metallb: c.metallb !== undefined,
         kubeProxy: c.kubeProxy,

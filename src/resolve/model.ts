@@ -46,6 +46,8 @@ export interface ClusterMeshModel {
 
 export interface ClusterModel {
   name: string;
+  /** The kubeconfig context, where sitec knows it (a mesh names it, kind derives it). */
+  kubeContext?: string;
   domain: string;
   nodes: { name: string; ip: string; role: 'control-plane' | 'worker' }[];
   podCIDR: string;

@@ -34,6 +34,7 @@ export function resolve(site: Site): SiteModel {
   const clusters = site.clusters.map((c): ClusterModel => {
     const gw = c.istio.ingressGateway;
     const exposesNodes = gw.serviceType !== 'ClusterIP';
+    const topology = edgeTopology(site, c);
     const gateways = site.gateways
       .filter((g) => gatewayClusterNames(site, g).includes(c.name))
       .map((g): GatewayModel => ({
@@ -47,6 +48,7 @@ export function resolve(site: Site): SiteModel {
       .sort(byName);
     return {
       name: c.name,
+      ...(site.mesh || c.kind ? { kubeContext: contextOf(c) } : {}),
       domain: c.clusterDomain,
       nodes: c.nodes.map((n) => ({ ...n })),
       podCIDR: c.podCIDR,
@@ -85,8 +87,8 @@ export function resolve(site: Site): SiteModel {
           hpa: { ...gw.hpa },
           runAsRoot: gw.runAsRoot,
           consoleLoadBalancer: gw.consoleLoadBalancer,
-          trustedProxies: trustedProxiesOf(site, c),
-          ...(exposesNodes && gw.externalTrafficPolicy === 'Local' && edgeTopology(site, c).targetNodes.length > 0 ? { edgeNodes: edgeTopology(site, c).targetNodes } : {}),
+          trustedProxies: trustedProxiesOf(c, topology),
+          ...(exposesNodes && gw.externalTrafficPolicy === 'Local' && topology.targetNodes.length > 0 ? { edgeNodes: topology.targetNodes } : {}),
         },
         ...(c.istio.pilot ? { pilot: pilotOf(c.istio.pilot) } : {}),
         ...(c.istio.discoverySelectors ? { discoverySelectors: c.istio.discoverySelectors.map((s) => ({ matchLabels: { ...s.matchLabels } })) } : {}),

@@ -1,5 +1,5 @@
 import type { Site } from '../../model/site.js';
-import { contextOf } from '../../model/derive.js';
+import { contextOf, eastWestPorts } from '../../model/derive.js';
 import { overlaps, parseCidr } from '../../util/ipv4.js';
 import { checkUnique, type CheckContext } from '../context.js';
 
@@ -89,12 +89,14 @@ export function checkMesh(site: Site, ctx: CheckContext): void {
           "a combined gateway has the ingress gateway's status port",
           'pin it in istio.ingressGateway.ports (status-port) instead',
         );
+      // The listeners the combined gateway adds, as the IstioOperator writes them.
+      const added = eastWestPorts(c);
       ingress.ports.forEach((p, pi) => {
-        if ([15443, 15012, 15017].includes(p.port)) {
+        if (added.some((a) => a.port === p.port)) {
           ctx.error(
             'eastwest-port-conflict',
             ['clusters', ci, 'istio', 'ingressGateway', 'ports', pi, 'port'],
-            `port ${p.port} is one the combined east-west gateway adds to the ingress gateway (tls 15443, tls-istiod 15012, tls-webhook 15017)`,
+            `port ${p.port} is one the combined east-west gateway adds to the ingress gateway (${added.map((a) => `${a.name} ${a.port}`).join(', ')})`,
             'remove it from ingressGateway.ports; pin its node port with eastWestGateway.nodePorts',
           );
         }
