@@ -10,6 +10,8 @@ import { build, compile, compileFile, formatDiagnostics, type Diagnostic } from 
 import { walk } from '../src/emit/tree.js';
 import { exampleText, mutate, root } from './helpers/site.js';
 import { validateObject } from './helpers/validate-objects.js';
+import { libraryYaml } from '../src/render/yaml-writer.js';
+import { header } from '../src/render/render.js';
 
 /**
  * Mutated sites: keys deleted, types swapped, list items duplicated, shell and
@@ -119,6 +121,10 @@ function checkOutcome(text: string): void {
     }
     return;
   }
+  // The direct YAML writer wrote what the library's Document writes.
+  const planned = compile(text, { file: 'mutant.yaml', render: false }).plan!;
+  const byPath = new Map(result.files.map((f) => [f.path, f.content]));
+  for (const f of planned) if (f.format === 'yaml') expect(byPath.get(f.path), f.path).toBe(libraryYaml(f.object, ` ${header(result.model!.site)}`));
   for (const f of result.files) {
     if (f.path.endsWith('.yaml')) expect(validateObject(f.path, f.content)).toEqual([]);
     if (f.path.endsWith('.sh')) {

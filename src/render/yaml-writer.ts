@@ -1,0 +1,135 @@
+import { Document, stringify } from 'yaml';
+
+/**
+ * The one YAML style sitec writes, produced directly: block maps and sequences,
+ * two-space indent, sequences indented under their key, no line folding, no
+ * anchors, one header comment. The `yaml` package's Document builds a node
+ * tree for every object before printing it; for the few shapes sitec emits
+ * that is most of a big build's time, so this writer walks the plain data
+ * instead.
+ *
+ * It decides only the layout. Every scalar (key or value) is still quoted by
+ * the library, once per distinct value: quoting rules are the subtle part and
+ * stay the library's. What the layout rules do not cover (multi-line strings,
+ * which the library writes as block scalars indented by context, document
+ * markers, very long keys, non-plain objects) makes the whole document fall
+ * back to the library. test/yaml-writer.test.ts proves the two agree byte for
+ * byte on every example, fixture and generated object.
+ */
+export const STYLE = { lineWidth: 0, indent: 2, indentSeq: true, directives: false } as const;
+
+/** Writes `object` as a YAML document under a `# comment` line, exactly as the library's Document would. */
+export function writeYaml(object: object, comment: string): string {
+  return directYaml(object, comment) ?? libraryYaml(object, comment);
+}
+
+/** The writer's own rendering, or null when the document needs the library. */
+export function directYaml(object: object, comment: string): string | null {
+  const out: string[] = [commentLines(comment)];
+  const written = isPlainObject(object) && Object.values(object).some((v) => v !== undefined) && writeMap(object as Record<string, unknown>, '', out);
+  return written ? out.join('') : null;
+}
+
+/** The reference rendering: what writeYaml reproduces, and its fallback. */
+export function libraryYaml(object: object, comment: string): string {
+  const doc = new Document(object, { sortMapEntries: false, aliasDuplicateObjects: false });
+  // On the root node (not the document) so the comment sits directly above the first key.
+  doc.contents!.commentBefore = comment;
+  return doc.toString(STYLE);
+}
+
+const UNSAFE = /[\n\r]|^(?:%|---|\.\.\.)/;
+const values = new Map<unknown, string | null>();
+const keys = new Map<string, string | null>();
+
+/** A scalar as the library writes it as a block value, or null when it needs context the writer does not track. */
+function scalar(value: unknown): string | null {
+  // A Map takes -0 for 0 (SameValueZero); the library writes them differently.
+  if (Object.is(value, -0)) return stringify({ v: value }, STYLE).slice(3, -1);
+  let text = values.get(value);
+  if (text === undefined) {
+    text = typeof value === 'string' && UNSAFE.test(value) ? null : stringify({ v: value }, STYLE).slice(3, -1);
+    values.set(value, text);
+  }
+  return text;
+}
+
+function key(name: string): string | null {
+  let text = keys.get(name);
+  if (text === undefined) {
+    // Past 1024 characters a key is no longer implicit and the library writes `? key`.
+    text = name.length > 1000 || UNSAFE.test(name) ? null : stringify({ [name]: 0 }, STYLE).slice(0, -4);
+    keys.set(name, text);
+  }
+  return text;
+}
+
+let lastComment: [string, string] | undefined;
+/** The comment as the library writes it above a root map (it trims, splits lines and marks blank ones its own way). */
+function commentLines(comment: string): string {
+  if (lastComment?.[0] !== comment) lastComment = [comment, libraryYaml({ a: 0 }, comment).slice(0, -'a: 0\n'.length)];
+  return lastComment[1];
+}
+
+const isPlainObject = (v: object): boolean => {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
+/** Appends a non-empty block map whose first line continues the current one; false when the library must write it. */
+function writeMap(map: Record<string, unknown>, indent: string, out: string[], first = true): boolean {
+  if (!isPlainObject(map)) return false;
+  for (const name of Object.keys(map)) {
+    const v = map[name];
+    if (v === undefined) continue;
+    const k = key(name);
+    if (k === null) return false;
+    out.push(first ? k : `${indent}${k}`);
+    first = false;
+    if (!writeValue(v, indent, out)) return false;
+  }
+  return true;
+}
+
+/** Appends `: value` after a key (or the value after `- `), ending the line or the nested block. */
+function writeValue(v: unknown, indent: string, out: string[], sep = ': '): boolean {
+  const child = `${indent}  `;
+  if (v === null || typeof v !== 'object') {
+    const s = scalar(v === undefined ? null : v);
+    if (s === null) return false;
+    out.push(`${sep}${s}\n`);
+    return true;
+  }
+  if (Array.isArray(v)) {
+    if (v.length === 0) {
+      out.push(`${sep}[]\n`);
+      return true;
+    }
+    if (sep === ': ') {
+      out.push(':\n');
+      return writeSeq(v, child, out, false);
+    }
+    out.push(sep);
+    return writeSeq(v, child, out, true);
+  }
+  if (!isPlainObject(v)) return false;
+  if (!Object.values(v).some((x) => x !== undefined)) {
+    out.push(`${sep}{}\n`);
+    return true;
+  }
+  if (sep === ': ') {
+    out.push(':\n');
+    return writeMap(v as Record<string, unknown>, child, out, false);
+  }
+  out.push(sep);
+  return writeMap(v as Record<string, unknown>, child, out, true);
+}
+
+/** Appends a non-empty block sequence at `indent`; `first` when its first `- ` continues the current line. */
+function writeSeq(seq: readonly unknown[], indent: string, out: string[], first: boolean): boolean {
+  for (let i = 0; i < seq.length; i++) {
+    out.push(first && i === 0 ? '-' : `${indent}-`);
+    if (!writeValue(seq[i], indent, out, ' ')) return false;
+  }
+  return true;
+}
