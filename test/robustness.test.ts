@@ -93,9 +93,11 @@ describe('the output directory survives crashes and races', () => {
     for (const delay of [150, 250, 350, 450, 600, 800]) {
       const before = consistentSite(join(base, 'out'));
       const child = spawn(process.execPath, [bin, 'build', before === 'big' ? 'small.yaml' : 'big.yaml', '-o', 'out', '--force'], { cwd: base, stdio: 'ignore' });
+      // Listening from the start: a build that finishes before the kill has already exited.
+      const exited = new Promise((r) => child.on('exit', r));
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('exit', r));
+      await exited;
       const target = before === 'big' ? 'x2bee-idc' : 'big';
       const journals = readdirSync(join(base, 'out')).filter((n) => n.startsWith('.sitec-staging-') && existsSync(join(base, 'out', n, 'journal.json')));
       if (journals.length === 0) expect([before, target]).toContain(consistentSite(join(base, 'out')));

@@ -1,5 +1,6 @@
 import { LineCounter, parseAllDocuments, isAlias, isMap, isSeq, isPair, isScalar, type Document } from 'yaml';
 import type { Diagnostic, Location, PathSegment } from '../diagnostics.js';
+import { fastLoad } from './fast.js';
 
 /** Inputs above this size are refused before parsing: 16 MiB holds some 130,000 routes. */
 export const MAX_SITE_BYTES = 16 * 1024 * 1024;
@@ -8,11 +9,42 @@ export const MAX_ALIAS_COUNT = 100;
 
 /** The parsed site file, kept for locating model paths in the original text. */
 export interface SiteSource {
-  file: string;
-  text: string;
-  doc: Document.Parsed;
-  lineCounter: LineCounter;
+  readonly file: string;
+  readonly text: string;
+  readonly doc: Document.Parsed;
+  readonly lineCounter: LineCounter;
 }
+
+/**
+ * A site the fast parser read: the positioned Document is parsed only when
+ * something asks where a path was written (a diagnostic, explain). A valid site
+ * without warnings never builds it.
+ */
+class LazySource implements SiteSource {
+  private parsed?: { doc: Document.Parsed; lineCounter: LineCounter };
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {}
+  get doc(): Document.Parsed {
+    return this.positioned().doc;
+  }
+  get lineCounter(): LineCounter {
+    return this.positioned().lineCounter;
+  }
+  private positioned() {
+    if (!this.parsed) {
+      const lineCounter = new LineCounter();
+      this.parsed = { doc: parseDocuments(this.text, lineCounter)[0]!, lineCounter };
+    }
+    return this.parsed;
+  }
+}
+
+const parseDocuments = (text: string, lineCounter: LineCounter): Document.Parsed[] => {
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+  return Array.isArray(docs) ? docs : [];
+};
 
 export interface LoadResult {
   source?: SiteSource;
@@ -20,8 +52,13 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
-/** Parses site text with YAML 1.2 core rules; duplicate keys, syntax errors and alias bombs are diagnostics. */
-export function load(text: string, file: string): LoadResult {
+/**
+ * Parses site text with YAML 1.2 core rules; duplicate keys, syntax errors and
+ * alias bombs are diagnostics. A site the fast parser vouches for skips the
+ * positioned parse (fast.ts); everything else, and every diagnostic, comes from
+ * the `yaml` package.
+ */
+export function load(text: string, file: string, opts: { fast?: boolean } = {}): LoadResult {
   const lineCounter = new LineCounter();
   const at = (offset: number): Location => {
     const { line, col } = lineCounter.linePos(offset);
@@ -40,8 +77,9 @@ export function load(text: string, file: string): LoadResult {
       ],
     };
   }
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
-  const list = Array.isArray(docs) ? docs : [];
+  const fast = opts.fast === false ? undefined : fastLoad(text);
+  if (fast) return { source: new LazySource(file, text), data: fast.data, diagnostics: [] };
+  const list = parseDocuments(text, lineCounter);
   const diagnostics: Diagnostic[] = [];
   for (const doc of list) {
     for (const err of [...doc.errors, ...doc.warnings]) {

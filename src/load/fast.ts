@@ -1,0 +1,116 @@
+import { FAILSAFE_SCHEMA, Type, load as jsYamlLoad } from 'js-yaml';
+
+/**
+ * The fast path of load: js-yaml, with the plain-scalar types of YAML 1.2's
+ * core schema exactly as the `yaml` package resolves them, reads a valid site
+ * in a fraction of the time and memory of the `yaml` package's positioned
+ * Document. It is only ever trusted to say "this is the data": anything it
+ * refuses, and any text using a feature whose rules the two parsers could read
+ * differently (anchors and aliases, tags, directives, explicit keys, merge
+ * keys), goes to the `yaml` package, which makes every diagnostic.
+ * test/fast-load.test.ts proves the two agree on generated and mutated sites.
+ */
+
+type Rule = [test: RegExp, value: (s: string) => unknown];
+
+/** One js-yaml type per tag (js-yaml keeps only the last of several with one tag), trying its rules in order. */
+function scalarType(tag: string, rules: Rule[]): Type {
+  const match = (s: string | null) => (s === null ? undefined : rules.find(([test]) => test.test(s)));
+  return new Type(tag, { kind: 'scalar', resolve: (s: string | null) => match(s) !== undefined, construct: (s: string) => match(s)![1](s) });
+}
+
+// The tests and values of the yaml package's YAML 1.2 core schema (dist/schema/core), in its order.
+const core = FAILSAFE_SCHEMA.extend({
+  implicit: [
+    scalarType('tag:yaml.org,2002:null', [[/^(?:~|[Nn]ull|NULL)?$/, () => null]]),
+    scalarType('tag:yaml.org,2002:bool', [[/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T']]),
+    scalarType('tag:yaml.org,2002:int', [
+      [/^0o[0-7]+$/, (s) => parseInt(s.slice(2), 8)],
+      [/^[-+]?[0-9]+$/, (s) => parseInt(s, 10)],
+      [/^0x[0-9a-fA-F]+$/, (s) => parseInt(s.slice(2), 16)],
+    ]),
+    scalarType('tag:yaml.org,2002:float', [
+      [/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/, (s) => (s.slice(-3).toLowerCase() === 'nan' ? NaN : s[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY)],
+      [/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, parseFloat],
+      [/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, parseFloat],
+    ]),
+  ],
+});
+
+/**
+ * Features left to the `yaml` package: an anchor or alias (`&a`, `*a`), a tag
+ * (`!x`, `!!int`), a directive or document marker at a line start, an explicit
+ * key (`? `), a merge key (`<<`), a key the two turn into text differently
+ * (null: `~:`, `null:`, an empty key; a flow collection: `[a]:`), a line
+ * break other than LF and CRLF (js-yaml breaks lines at a lone CR), a comment
+ * glued to a closing bracket or quote (`}#`, which js-yaml allows). The patterns look at the raw text, so they
+ * also match inside quoted strings and comments: that only
+ * costs the slow path, never a wrong answer.
+ */
+const SLOW = /(?:^|[\s[{,])[&*!]|^(?:%|---|\.\.\.)|(?:^|[\s[{,])\?(?:\s|$)|<<|(?:^|[\s[{,])(?:~|[Nn]ull|NULL)?:(?:\s|$)|[\]}]:(?:\s|$)|\r(?!\n)|[\u0085\u2028\u2029]|[\]}"']#/m;
+
+/**
+ * True when every flow collection (`[...]`, `{...}`) and quoted string closes
+ * on the line it opens. The two parsers differ in how far a continuation line
+ * of either must be indented (js-yaml is lax), so those go to the `yaml` package.
+ * Lines of a block scalar (`|`, `>`) are skipped. Conservative: a bracket inside
+ * a plain scalar counts too.
+ */
+export function singleLineFlows(text: string): boolean {
+  let blockParent = -1;
+  for (const raw of text.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const indent = line.length - line.trimStart().length;
+    if (blockParent >= 0) {
+      if (line.trim() === '' || indent > blockParent) continue;
+      blockParent = -1;
+    }
+    let depth = 0;
+    let end = line.length;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      const tokenStart = i === 0 || ' \t[{,:-?'.includes(line[i - 1]!);
+      if (c === '#' && (i === 0 || line[i - 1] === ' ' || line[i - 1] === '\t')) {
+        end = i;
+        break;
+      }
+      if ((c === '"' || c === "'") && tokenStart) {
+        i = closingQuote(line, i);
+        if (i < 0) return false;
+      } else if (c === '[' || c === '{') depth++;
+      else if (c === ']' || c === '}') depth--;
+      if (depth < 0) return false;
+    }
+    if (depth !== 0) return false;
+    if (/(?:^|[\s:-])[|>][-+0-9]*\s*$/.test(line.slice(0, end))) blockParent = indent;
+  }
+  return true;
+}
+
+/** The index of the quote closing the one at `start` on this line, or -1. */
+function closingQuote(line: string, start: number): number {
+  const q = line[start];
+  for (let i = start + 1; i < line.length; i++) {
+    if (q === '"' && line[i] === '\\') i++;
+    else if (line[i] === q) {
+      if (q === "'" && line[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return -1;
+}
+
+/** The site's data when the fast parser can vouch for it, else undefined. */
+export function fastLoad(text: string): { data: unknown } | undefined {
+  // A byte-order mark anywhere but first is an error for the `yaml` package only.
+  if (SLOW.test(text) || text.indexOf('\ufeff', 1) >= 0 || !singleLineFlows(text)) return undefined;
+  let data: unknown;
+  try {
+    data = jsYamlLoad(text, { schema: core });
+  } catch {
+    return undefined;
+  }
+  // The empty document and a top-level scalar have diagnostics of their own.
+  if (data === null || typeof data !== 'object') return undefined;
+  return { data };
+}
