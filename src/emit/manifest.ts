@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Diagnostic } from '../diagnostics.js';
 import { compareStrings } from '../util/order.js';
 
@@ -33,7 +33,10 @@ export interface InputRecord {
 /** The digest of a list of paths (sorted), for InputRecord.paths. */
 export const pathsDigest = (paths: Iterable<string>): string => sha256([...paths].sort(compareStrings).join('\n'));
 
-export const sha256 = (content: string | Buffer): string => `sha256:${createHash('sha256').update(content).digest('hex')}`;
+/** One-shot crypto.hash where Node has it (20.12+): a quarter of createHash's cost on thousands of small files. */
+const digestHex: (content: string | Buffer) => string = typeof hash === 'function' ? (content) => hash('sha256', content, 'hex') : (content) => createHash('sha256').update(content).digest('hex');
+
+export const sha256 = (content: string | Buffer): string => `sha256:${digestHex(content)}`;
 
 /** The manifest text for files given as [path, sha256] pairs, the directories sitec owns, and what they were made from. */
 export function manifestFor(site: string, hashes: [string, string][], directories: Iterable<string>, made?: { input: InputRecord; warnings: Diagnostic[]; executables: Iterable<string> }): string {

@@ -39,6 +39,17 @@ export function libraryYaml(object: object, comment: string): string {
 }
 
 const UNSAFE = /[\n\r]|^(?:%|---|\.\.\.)/;
+
+/**
+ * Text the library writes as is, as a key or a block value: a word of letters,
+ * digits and `_ . / : -`, not starting with an indicator, not ending with `:`,
+ * and not read back as another type by the core schema (the tests of yaml's
+ * dist/schema/core: null, bool, int, float). Most of sitec's scalars (names,
+ * hosts, paths, addresses) are; the rest ask the library.
+ */
+const PLAIN = /^[A-Za-z0-9_/.](?:[\w./:-]*[\w./-])?$/;
+const TYPED = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)$/;
+const plain = (s: string): boolean => PLAIN.test(s) && !TYPED.test(s) && !s.startsWith('...');
 const values = new Map<unknown, string | null>();
 const keys = new Map<string, string | null>();
 
@@ -46,6 +57,7 @@ const keys = new Map<string, string | null>();
 function scalar(value: unknown): string | null {
   // A Map takes -0 for 0 (SameValueZero); the library writes them differently.
   if (Object.is(value, -0)) return stringify({ v: value }, STYLE).slice(3, -1);
+  if (typeof value === 'string' && plain(value)) return value;
   let text = values.get(value);
   if (text === undefined) {
     text = typeof value === 'string' && UNSAFE.test(value) ? null : stringify({ v: value }, STYLE).slice(3, -1);
@@ -55,6 +67,7 @@ function scalar(value: unknown): string | null {
 }
 
 function key(name: string): string | null {
+  if (name.length <= 1000 && plain(name)) return name;
   let text = keys.get(name);
   if (text === undefined) {
     // Past 1024 characters a key is no longer implicit and the library writes `? key`.
