@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { build, check, compile, emit } from '../src/index.js';
 import { SYSTEM_DIRECTORIES } from '../src/emit/guard.js';
+import { walk } from '../src/emit/tree.js';
 import { LOCK_NAME, STAGING_PREFIX, pendingJournals } from '../src/emit/journal.js';
 import { exampleText, mutate, root } from './helpers/site.js';
 import { needsTool } from './helpers/tools.js';
@@ -127,6 +128,21 @@ describe('day two: the output directory', () => {
     const added = join(out, 'hosts/ive/nginx/conf.d/bye-idc.x2bee.com.conf');
     expect([statSync(added).uid, statSync(added).gid]).toEqual([1000, 4545]);
     expect(statSync(join(out, '.sitec-manifest.json')).uid).toBe(1000);
+  });
+
+  it.runIf(asRoot)("a fresh build run as root into a user's empty directory: every new directory and file is the user's, with a setgid directory's group", () => {
+    mkdirSync(out);
+    chownSync(out, 1000, 4646);
+    chmodSync(out, 0o2775);
+    const r = build({ site, out });
+    expect(r.ok).toBe(true);
+    const entries = [...walk(out).keys()];
+    expect(entries.length).toBeGreaterThan(10);
+    for (const p of entries) {
+      const st = lstatSync(join(out, p));
+      expect([p, st.uid, st.gid]).toEqual([p, 1000, 4646]);
+      if (st.isDirectory()) expect([p, st.mode & 0o2000]).toEqual([p, 0o2000]);
+    }
   });
 
   it("refuses to build site B into site A's tree unless --force, naming the owner", () => {

@@ -176,7 +176,7 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
     }
     staging ??= new Staging(out);
     staging.write({ path: MANIFEST_NAME, content: manifest, mode: 0o644 });
-    staging.commit({ moves: [...moves, MANIFEST_NAME], removes: removed, prune: pruned });
+    staging.commit({ moves: [...wholeDirectories(moves, tree), MANIFEST_NAME], removes: removed, prune: pruned });
   } catch (err) {
     staging?.discard();
     throw err;
@@ -184,6 +184,32 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
   opts.onCommit?.();
   applyJournal(out, staging.root);
   return { ok: true, diagnostics: [], summary };
+}
+
+/**
+ * The moves as the journal lists them: a file whose directory is new to the
+ * tree goes with its topmost new directory (`dir/`), everything else by itself.
+ * Every file under a new directory is new, so all of them are staged.
+ */
+function wholeDirectories(moves: readonly string[], tree: OutputTree): string[] {
+  const out: string[] = [];
+  const dirs = new Set<string>();
+  for (const path of moves) {
+    let newDir: string | undefined;
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+      const dir = path.slice(0, i);
+      if (!tree.entries.has(dir)) {
+        newDir = dir;
+        break;
+      }
+    }
+    if (newDir === undefined) out.push(path);
+    else if (!dirs.has(newDir)) {
+      dirs.add(newDir);
+      out.push(`${newDir}/`);
+    }
+  }
+  return out;
 }
 
 class ProducerFailure {

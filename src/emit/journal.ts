@@ -28,7 +28,11 @@ const JOURNAL = 'journal.json';
 export const isInternal = (name: string): boolean => name === LOCK_NAME || name.startsWith(STAGING_PREFIX);
 
 export interface Journal {
-  /** Paths to move from staging into place, the manifest last. */
+  /**
+   * Paths to move from staging into place, the manifest last. A path ending in
+   * `/` is a directory new to the tree, moved whole with everything staged
+   * under it: a fresh build of thousands of files is a handful of renames.
+   */
   moves: string[];
   /** Owned files to delete. */
   removes: string[];
@@ -78,12 +82,15 @@ export class Staging {
 /** Carries out a committed journal; every step can run again after a crash. */
 export function applyJournal(out: string, root: string): void {
   const journal = JSON.parse(readFileSync(join(root, JOURNAL), 'utf8')) as Journal;
-  for (const path of journal.moves) {
+  for (const move of journal.moves) {
+    const isDir = move.endsWith('/');
+    const path = isDir ? move.slice(0, -1) : move;
     const from = join(root, 'files', path);
     const to = join(out, path);
     if (!exists(from)) continue; // moved before a crash
     for (const dir of makeDirs(dirname(to))) inheritOwner(dir);
-    keepOwner(from, to);
+    if (isDir) inheritOwnerBelow(from, dirname(to));
+    else keepOwner(from, to);
     renameSync(from, to);
   }
   for (const path of journal.removes) ignore(['ENOENT'], () => unlinkSync(join(out, path)));
@@ -145,6 +152,19 @@ function inheritOwner(path: string, parent = dirname(path)): void {
   const uid = asRoot ? p.uid : now.uid;
   const gid = asRoot || (p.mode & 0o2000) !== 0 ? p.gid : now.gid;
   if (uid !== now.uid || gid !== now.gid) ignore(['EPERM', 'EINVAL'], () => chownSync(path, uid, gid));
+}
+
+/** inheritOwner for a staged directory and, when that changes its owner, everything in it. */
+function inheritOwnerBelow(dir: string, parent: string): void {
+  const before = lstatSync(dir);
+  inheritOwner(dir, parent);
+  const after = lstatSync(dir);
+  if (before.uid === after.uid && before.gid === after.gid) return;
+  for (const name of readdirSync(dir)) {
+    const child = join(dir, name);
+    if (lstatSync(child).isDirectory()) inheritOwnerBelow(child, dir);
+    else inheritOwner(child, dir);
+  }
 }
 
 function ignore(codes: string[], fn: () => void): void {
