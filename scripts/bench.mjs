@@ -1,81 +1,132 @@
 #!/usr/bin/env node
-// npm run bench: sitec build as a whole process on synthetic sites of three sizes,
-// against a floor that only serializes and writes the same number of YAML
-// documents. Prints wall time, peak RSS and the ratio to the floor, and writes
-// the figures to bench-results.json. Not part of npm test: timings belong here,
-// not in assertions.
+// npm run bench: `sitec build` as whole processes on synthetic sites of three sizes
+// and on the example, against
+//   - the physical floor: node's start-up plus writing the same bytes to the same
+//     number of files (scripts/bench-floor.mjs PACK), measured in the same round;
+//   - helm template on ../shared/peer-bench's chart, when a helm binary is found
+//     ($HELM or helm on PATH) and the chart is there ($SITEC_PEER_BENCH or
+//     ../shared/peer-bench);
+//   - a no-op rebuild and `build --check` of the unchanged tree.
+// Medians over BENCH_REPEAT rounds (BENCH_EXAMPLE_REPEAT for the example); ratios
+// are taken per round, then the median. TMPDIR=/dev/shm keeps the disk out of it.
+// Writes bench-results.json. Not part of npm test: timings belong here, not in assertions.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticSite } from './synthetic-site.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sitec = join(root, 'bin/sitec.js');
 const floor = join(root, 'scripts/bench-floor.mjs');
-const parseOnly = join(root, 'scripts/bench-parse.mjs');
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
-// Start-up is short and noisy: more runs for the same confidence.
-const EXAMPLE_REPEAT = Number(process.env.BENCH_EXAMPLE_REPEAT ?? 11);
-const sizes = [
-  { routes: 200, clusters: 1 },
-  { routes: 2000, clusters: 10 },
-  { routes: 20000, clusters: 50 },
-];
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
+const EXAMPLE_REPEAT = Number(process.env.BENCH_EXAMPLE_REPEAT ?? 21);
+const SIZES = (process.env.BENCH_SIZES ?? '200 2000 20000').split(/\s+/).map(Number);
+const clustersFor = (routes) => ({ 200: 1, 2000: 10, 20000: 50 })[routes] ?? Math.ceil(routes / 400);
+
+const helm =
+  process.env.HELM ??
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((d) => join(d, 'helm'))
+    .find((p) => existsSync(p));
+const peer = resolve(process.env.SITEC_PEER_BENCH ?? join(root, '../shared/peer-bench'));
+const withHelm = Boolean(helm && existsSync(join(peer, 'chart/Chart.yaml')));
 
 /** Wall seconds and peak RSS (MiB) of one process, by GNU time. */
-function measure(args, cwd) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, ...args], { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
-  const [wall, rss] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-  return { wall, rssMiB: rss / 1024 };
+function measure(cmd, args, cwd) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { cwd, encoding: 'utf8' });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return { wall, rssMiB: Number(r.stderr.trim().split('\n').pop()) / 1024 };
+}
+const node = (args, cwd) => measure(process.execPath, args, cwd);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+/** Runs every measurement of a round in turn, `times` rounds; medians of wall, max of RSS, median of the per-round ratios. */
+function rounds(times, round) {
+  const all = Array.from({ length: times }, (_, i) => round(i));
+  const out = {};
+  for (const key of Object.keys(all[0])) out[key] = { wall: median(all.map((r) => r[key].wall)), rssMiB: Math.max(...all.map((r) => r[key].rssMiB)) };
+  out.ratio = (a, b) => median(all.map((r) => r[a].wall / r[b].wall));
+  return out;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function best(run, times = REPEAT) {
-  const runs = Array.from({ length: times }, run);
-  return { wall: median(runs.map((r) => r.wall)), rssMiB: Math.max(...runs.map((r) => r.rssMiB)) };
+/** One line per file of a built tree: the floor's input. */
+function pack(dir, file) {
+  const manifest = JSON.parse(readFileSync(join(dir, '.sitec-manifest.json'), 'utf8'));
+  const paths = [...Object.keys(manifest.files), '.sitec-manifest.json'];
+  writeFileSync(file, paths.map((p) => JSON.stringify([p, readFileSync(join(dir, p), 'utf8')])).join('\n'));
+  return paths.length;
 }
 
-const results = { node: process.version, repeat: REPEAT, example: null, sizes: [] };
+const results = { node: process.version, repeat: REPEAT, helm: withHelm ? helm : null, sizes: [] };
 {
   const dir = mkdtempSync(join(tmpdir(), 'sitec-bench-'));
-  let i = 0;
-  results.example = best(() => measure([sitec, 'build', join(root, 'examples/onprem/site.yaml'), '-o', join(dir, `out${i++}`)], dir), EXAMPLE_REPEAT);
-  results.nodeStartup = best(() => measure(['-e', '0'], dir), EXAMPLE_REPEAT);
+  const site = join(root, 'examples/onprem/site.yaml');
+  node([sitec, 'build', site, '-o', 'warm'], dir);
+  const files = pack(join(dir, 'warm'), join(dir, 'pack'));
+  const r = rounds(EXAMPLE_REPEAT, (i) => ({ build: node([sitec, 'build', site, '-o', `o${i}`], dir), nodeStartup: node(['-e', '0'], dir), floor: node([floor, 'pack', `f${i}`], dir) }));
+  results.example = { files, build: r.build, nodeStartup: r.nodeStartup, floor: r.floor, overNodeMs: (r.build.wall - r.nodeStartup.wall) * 1000 };
   rmSync(dir, { recursive: true, force: true });
 }
-for (const size of sizes) {
+for (const routes of SIZES) {
+  const clusters = clustersFor(routes);
   const dir = mkdtempSync(join(tmpdir(), 'sitec-bench-'));
-  writeFileSync(join(dir, 'site.yaml'), syntheticSite(size));
-  let i = 0;
-  const build = best(() => measure([sitec, 'build', 'site.yaml', '-o', `out${i++}`], dir));
-  const files = Object.keys(JSON.parse(readFileSync(join(dir, 'out0/.sitec-manifest.json'), 'utf8')).files).length;
-  let j = 0;
-  const fl = best(() => measure([floor, String(files), `floor${j++}`], dir));
-  const parse = best(() => measure([parseOnly, 'site.yaml'], dir));
-  results.sizes.push({ ...size, siteBytes: statSync(join(dir, 'site.yaml')).size, files, build, floor: fl, ratio: build.wall / fl.wall, parseOnly: parse });
+  writeFileSync(join(dir, 'site.yaml'), syntheticSite({ routes, clusters }));
+  node([sitec, 'build', 'site.yaml', '-o', 'warm'], dir);
+  const files = pack(join(dir, 'warm'), join(dir, 'pack'));
+  if (withHelm) spawnSync(process.execPath, [join(peer, 'site-to-values.mjs'), root, 'site.yaml', 'values.yaml'], { cwd: dir });
+  const times = routes >= 20000 ? Math.max(3, Math.ceil(REPEAT / 2)) : REPEAT;
+  const r = rounds(times, (i) => ({
+    build: node([sitec, 'build', 'site.yaml', '-o', `o${i}`], dir),
+    floor: node([floor, 'pack', `f${i}`], dir),
+    ...(withHelm ? { helm: measure(helm, ['template', 'sitec-peer', join(peer, 'chart'), '-f', 'values.yaml', '--output-dir', `h${i}`], dir) } : {}),
+    noop: node([sitec, 'build', 'site.yaml', '-o', 'warm'], dir),
+    check: node([sitec, 'build', '--check', 'site.yaml', '-o', 'warm'], dir),
+  }));
+  results.sizes.push({
+    routes,
+    clusters,
+    siteBytes: statSync(join(dir, 'site.yaml')).size,
+    files,
+    build: r.build,
+    floor: r.floor,
+    ratioToFloor: r.ratio('build', 'floor'),
+    ...(withHelm ? { helm: r.helm, ratioToHelm: r.ratio('build', 'helm') } : {}),
+    noopBuild: r.noop,
+    check: r.check,
+  });
   rmSync(dir, { recursive: true, force: true });
 }
 
-const pad = (s, n) => String(s).padStart(n);
+const f = (x, d = 2) => x.toFixed(d).padStart(8);
+const ex = results.example;
 console.log(
-  `example (examples/onprem): ${(results.example.wall * 1000).toFixed(0)} ms, ${results.example.rssMiB.toFixed(0)} MiB  (target < 300 ms; node -e 0: ${(results.nodeStartup.wall * 1000).toFixed(0)} ms)`,
+  `example (examples/onprem, ${ex.files} files): ${(ex.build.wall * 1000).toFixed(0)} ms, ${ex.build.rssMiB.toFixed(0)} MiB; node -e 0 ${(ex.nodeStartup.wall * 1000).toFixed(0)} ms (+${ex.overNodeMs.toFixed(0)} ms); floor ${(ex.floor.wall * 1000).toFixed(0)} ms`,
 );
-console.log(`${pad('routes', 7)} ${pad('clusters', 8)} ${pad('files', 7)} ${pad('build s', 8)} ${pad('floor s', 8)} ${pad('ratio', 6)} ${pad('RSS MiB', 8)} ${pad('parse-only RSS', 15)}`);
+console.log(`  routes    files  build s  floor s  /floor   helm s   /helm  RSS MiB helm MiB  no-op s  check s`);
 for (const s of results.sizes) {
   console.log(
-    `${pad(s.routes, 7)} ${pad(s.clusters, 8)} ${pad(s.files, 7)} ${pad(s.build.wall.toFixed(2), 8)} ${pad(s.floor.wall.toFixed(2), 8)} ${pad(s.ratio.toFixed(2), 6)} ${pad(s.build.rssMiB.toFixed(0), 8)} ${pad(s.parseOnly.rssMiB.toFixed(0), 15)}`,
+    `${String(s.routes).padStart(8)} ${String(s.files).padStart(8)} ${f(s.build.wall)} ${f(s.floor.wall)} ${f(s.ratioToFloor)} ${s.helm ? f(s.helm.wall) : '       -'} ${s.helm ? f(s.ratioToHelm) : '       -'} ${f(s.build.rssMiB, 0)} ${s.helm ? f(s.helm.rssMiB, 0) : '       -'} ${f(s.noopBuild.wall)} ${f(s.check.wall)}`,
   );
 }
-const [, mid, big] = results.sizes;
+const at = (n) => results.sizes.find((s) => s.routes === n);
+const mid = at(2000);
+const big = at(20000);
 results.targets = {
-  exampleUnder300ms: results.example.wall < 0.3,
-  ratioAt2000AtMost1_5: mid.ratio <= 1.5,
-  linear20000AtMost12x2000: big.build.wall <= 12 * mid.build.wall,
-  rssAt20000Under250MiB: big.build.rssMiB < 250,
+  exampleWithin50msOfNode: ex.overNodeMs <= 50,
+  ...(mid ? { floorRatioAt2000AtMost2: mid.ratioToFloor <= 2, noopAt2000AtMost0_3s: mid.noopBuild.wall <= 0.3 && mid.check.wall <= 0.3 } : {}),
+  ...(mid?.helm ? { helmRatioAt2000AtMost1: mid.ratioToHelm <= 1 } : {}),
+  ...(big ? { rssAt20000Under150MiB: big.build.rssMiB < 150 } : {}),
+  ...(big?.helm ? { wallAt20000AtMostHelm: big.ratioToHelm <= 1 } : {}),
 };
+if (withHelm) console.log(`helm: ${helm}; chart: ${peer}/chart (renders the same object count; check it with ${peer}/compare-objects.mjs)`);
+else console.log('helm: not found (set HELM=/path/to/helm; see ../shared/peer-bench/README.md)');
 console.log('targets:', JSON.stringify(results.targets));
 writeFileSync(join(process.cwd(), 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log('wrote bench-results.json');
