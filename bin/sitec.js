@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the bundled CLI, dist/bin/sitec.mjs, which `npm run build` makes (in a checkout; `npm pack` runs it too).
-import { main } from '../dist/bin/sitec.mjs';
+// Runs the bundled CLI that `npm run build` makes (in a checkout; `npm pack` runs it too).
+import { loadCli } from './load.js';
 
-process.exitCode = main(process.argv);
+process.exitCode = loadCli().cli.main(process.argv);

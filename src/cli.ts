@@ -15,7 +15,7 @@ import {
   summarizeGroups,
   type Diagnostic,
 } from './index.js';
-import { collectAfterParse, tuneHeap } from './heap.js';
+import { collectAfterParse } from './heap.js';
 import { schemaPath } from './util/paths.js';
 import { version } from './version.js';
 import { resolveSites, type SiteTarget } from './sites.js';
@@ -345,7 +345,6 @@ function quietOnClosedPipe(): void {
 }
 
 export function main(argv: string[] = process.argv): number {
-  tuneHeap();
   quietOnClosedPipe();
   try {
     return run(argv);

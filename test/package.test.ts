@@ -23,7 +23,9 @@ describe('the npm package', () => {
     const files = packed[0]!.files.map((f) => f.path).sort();
     for (const needed of [
       'bin/sitec.js',
-      'dist/bin/sitec.mjs',
+      'bin/load.js',
+      'dist/bin/sitec.cjs',
+      'dist/bin/sitec.cache',
       'dist/lib/sitec.mjs',
       'dist/index.d.ts',
       'dist/site-validator.cjs',

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Writes dist/bin/sitec.cache: V8's code cache for dist/bin/sitec.cjs, taken after
+// the CLI has built and checked the example site in this process, so the functions
+// a build runs are in it compiled, not only the top level. bin/sitec.js hands it to
+// vm.Script; a Node or V8 that does not match rejects it and compiles as usual.
+// Run by scripts/bundle.mjs, in a process of its own: V8 rejects a cache made
+// under other flags than the reader's.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCli } from '../bin/load.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { script, cli } = loadCli({ cache: false });
+const work = mkdtempSync(join(tmpdir(), 'sitec-code-cache-'));
+const example = join(root, 'examples/onprem/site.yaml');
+// The CLI writes its report to stdout; this process is only warming it up.
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = () => true;
+try {
+  for (const args of [
+    ['build', example, '-o', join(work, 'out')],
+    ['build', '--check', example, '-o', join(work, 'out')],
+    ['validate', example],
+  ]) {
+    const code = cli.main([process.execPath, 'sitec', ...args]);
+    if (code !== 0) throw new Error(`sitec ${args.join(' ')} exited ${code}`);
+  }
+} finally {
+  process.stdout.write = write;
+  rmSync(work, { recursive: true, force: true });
+}
+writeFileSync(join(root, 'dist/bin/sitec.cache'), script.createCachedData());
+console.log('wrote dist/bin/sitec.cache');
