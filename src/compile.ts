@@ -3,6 +3,7 @@ import { hasErrors, sortDiagnostics } from './diagnostics.js';
 import { load, type SiteSource } from './load/load.js';
 import type { Site } from './model/site.js';
 import { plan, type FilePlan } from './plan/plan.js';
+import { applyOverrides } from './plan/overrides.js';
 import { render, type OutputFile } from './render/render.js';
 import type { SiteModel } from './resolve/model.js';
 import { resolve } from './resolve/resolve.js';
@@ -46,13 +47,20 @@ export function compile(text: string, opts: CompileOptions): CompileResult {
   const validated = validate(text, opts.file);
   if (!validated.site) return { ok: false, diagnostics: sortDiagnostics(validated.diagnostics), files: [] };
   const { site, diagnostics } = validated;
+  // Overrides are checked after planning and located in the site file, so a site with any keeps its source that long.
+  const overrides = (site.overrides?.length ?? 0) > 0;
+  const locator = overrides ? validated.source : undefined;
   const source = opts.keepSource === false ? undefined : validated.source;
   validated.source = undefined;
   opts.onValidated?.();
 
   const model = resolve(site);
-  if (opts.validateOnly) return { ok: true, diagnostics, model, site, source, files: [] };
+  if (opts.validateOnly && !overrides) return { ok: true, diagnostics, model, site, source, files: [] };
   const planned = plan(model).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const patched = applyOverrides(site, planned, locator);
+  if (hasErrors(patched.diagnostics)) return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...patched.diagnostics]), files: [] };
+  model.overridden = patched.overridden;
+  if (opts.validateOnly) return { ok: true, diagnostics, model, site, source, files: [] };
   if (opts.render === false) return { ok: true, diagnostics, model, site, source, files: [], plan: planned };
   return { ok: true, diagnostics, model, site, source, files: render(planned, model.site) };
 }

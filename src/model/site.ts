@@ -57,6 +57,10 @@ export type Size = string;
  * An nginx time: a number with a unit ms, s, m or h.
  */
 export type Duration = string;
+/**
+ * One RFC 6902 operation. add, replace and test take a value; copy and move take from.
+ */
+export type JsonPatchOperation = JsonPatchOperation1 & JsonPatchOperation1;
 
 /**
  * One site: its Kubernetes clusters, the Istio Gateways they expose and the routes behind them. sitec compiles it into MetalLB, Istio and namespace manifests, IstioOperator files and a runbook.
@@ -111,6 +115,10 @@ export interface Site {
    * WasmPlugin objects (extensions.istio.io/v1alpha1) passed through, their spec checked against Istio's API.
    */
   wasmPlugins: WasmPlugin[];
+  /**
+   * Changes to generated Kubernetes objects that sitec does not model (a meshConfig field, a pod annotation, a toleration). Each names one object sitec writes and gives an RFC 6902 JSON Patch (`patch`) or an RFC 7386 merge patch (`merge`). Applied in order after sitec builds the object; the result is validated again, and a change to a value another artefact depends on (a gateway node port, a load-balancer address, a network label) is refused. Scripts and nginx files are not patchable.
+   */
+  overrides: Override[];
 }
 /**
  * The mesh the clusters join.
@@ -1108,4 +1116,54 @@ export interface WasmPluginSpec {
    * Public key to verify an OCI module's signature (unused by Istio 1.24 itself).
    */
   verificationKey?: string;
+}
+/**
+ * One override: the generated object it changes, and either a JSON Patch or a merge patch.
+ */
+export interface Override {
+  target: OverrideTarget;
+  /**
+   * RFC 6902 JSON Patch operations, applied in order.
+   *
+   * @minItems 1
+   */
+  patch?: [JsonPatchOperation, ...JsonPatchOperation[]];
+  /**
+   * An RFC 7386 merge patch: objects merge key by key, null removes a key, anything else replaces.
+   */
+  merge?: {
+    [k: string]: unknown;
+  };
+}
+/**
+ * The identity of a generated object: the cluster whose output holds it, its kind, its namespace (for namespaced objects) and its name, as written in out/clusters/<cluster>/.
+ */
+export interface OverrideTarget {
+  cluster: Dns1123Label;
+  /**
+   * The object's kind.
+   */
+  kind: string;
+  namespace?: Dns1123Label;
+  name: Dns1123Subdomain;
+}
+export interface JsonPatchOperation1 {
+  /**
+   * The operation.
+   */
+  op: 'add' | 'remove' | 'replace' | 'test' | 'copy' | 'move';
+  /**
+   * Where it applies, as a JSON Pointer. add creates missing objects on the way (sitec's one departure from RFC 6902: generated objects leave empty sections out).
+   */
+  path: string;
+  /**
+   * The source of copy and move, as a JSON Pointer.
+   */
+  from?: string;
+  /**
+   * The value add and replace write, and test compares.
+   */
+  value?: {
+    [k: string]: unknown;
+  };
 }

@@ -5,6 +5,8 @@ export interface SiteModel {
   mesh?: MeshModel;
   clusters: ClusterModel[];
   edges: EdgeModel[];
+  /** Files an override changed (path -> indexes into site.overrides), set once overrides are applied. */
+  overridden?: Map<string, number[]>;
 }
 
 export interface MeshModel {

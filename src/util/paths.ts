@@ -9,3 +9,6 @@ export const blueprintDir = resolve(packageRoot, 'blueprints');
 export const precompiledValidatorPath = resolve(packageRoot, 'dist', 'site-validator.cjs');
 /** Blueprints precompiled by scripts/precompile.mjs during `npm run build`. */
 export const precompiledBlueprintsPath = resolve(packageRoot, 'dist', 'blueprints.cjs');
+/** Strict schemas for generated objects an override changed (plan/validate-objects.ts). */
+export const istioOperatorSchemaPath = resolve(packageRoot, 'schemas', 'istiooperator.strict.json');
+export const metallbSchemaPath = resolve(packageRoot, 'schemas', 'metallb.v1beta1.json');

@@ -69,7 +69,7 @@ const ServiceSpec = require('kubernetes-models/v1/ServiceSpec').ServiceSpec as M
 const HPASpec = require('kubernetes-models/autoscaling/v2/HorizontalPodAutoscalerSpec').HorizontalPodAutoscalerSpec as ModelClass;
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });
-const metallb = JSON.parse(readFileSync(`${root}test/fixtures/schemas/metallb.v1beta1.json`, 'utf8'));
+const metallb = JSON.parse(readFileSync(`${root}schemas/metallb.v1beta1.json`, 'utf8'));
 ajv.addSchema(metallb);
 const kindCluster = ajv.compile(JSON.parse(readFileSync(`${root}test/fixtures/schemas/kind.v1alpha4.json`, 'utf8')));
 const strictIstioOperator = ajv.compile(JSON.parse(readFileSync(`${root}schemas/istiooperator.strict.json`, 'utf8')));
@@ -136,7 +136,7 @@ export function validateObject(file: string, text: string): ObjectProblem[] {
   const fail = (problem: string) => problems.push({ file, problem });
   const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : obj.apiVersion;
   if (obj.apiVersion === 'metallb.io/v1beta1') {
-    const v = ajv.getSchema(`urn:sitec:test:metallb-v1beta1#/$defs/${obj.kind}`);
+    const v = ajv.getSchema(`urn:sitec:metallb-v1beta1#/$defs/${obj.kind}`);
     if (!v) return [{ file, problem: `no MetalLB schema for ${obj.kind}` }];
     if (!v(obj)) fail(explain(v.errors));
     return problems;
