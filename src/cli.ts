@@ -190,6 +190,8 @@ function run(argv: string[]): number {
           const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
           if (!o.json && r.ok) {
             process.stdout.write(`${formatSummary(s.out, groups)}\n`);
+            const overridden = r.model?.overridden;
+            if (overridden && overridden.size > 0) process.stdout.write(`  ${overridden.size} object(s) changed by site.yaml's overrides: ${[...overridden.keys()].join(', ')}\n`);
             if (flags.verbose)
               for (const [mark, list] of [
                 ['+', r.summary!.added],

@@ -12,7 +12,7 @@ import { describeFsError, isFsError } from './util/fs.js';
 import { readSiteFile, type SiteInput } from './load/read.js';
 import { inputRecord, unchangedTree } from './emit/unchanged.js';
 import { buildIdentity } from './version.js';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 export type { SiteInput } from './load/read.js';
 
@@ -46,7 +46,7 @@ function compileInput(input: SiteInput, opts: Omit<CompileOptions, 'file' | 'onV
   if (input.text === undefined) return { ok: false, diagnostics: input.diagnostics, files: [] };
   const bytes = Buffer.byteLength(input.text);
   const { onValidated, ...rest } = opts;
-  return { ...compile(input.text, { file: input.file, ...rest, ...(onValidated ? { onValidated: () => onValidated(bytes) } : {}) }), text: input.text };
+  return { ...compile(input.text, { file: input.file, baseDir: dirname(resolve(input.file)), ...rest, ...(onValidated ? { onValidated: () => onValidated(bytes) } : {}) }), text: input.text };
 }
 
 /** A tree this site text already compiled to, untouched since: nothing to parse, render or write. */
@@ -95,7 +95,9 @@ export function build(opts: BuildOptions): BuildResult {
   const paths = planned.map((f) => f.path);
   // Recorded without the site file's path, which depends on how it was named on the command line: the manifest must not.
   const warnings = compiled.diagnostics.filter((d) => d.severity === 'warning').map((d) => (d.location ? { ...d, location: { ...d.location, file: '' } } : d));
-  const made = fast ? { input: fast.record, warnings } : undefined;
+  // A tree built from extra resource files is never taken as current from the site text alone: they may have changed.
+  const usesExtra = compiled.model.clusters.some((c) => (c.extra?.length ?? 0) > 0);
+  const made = fast ? { input: usesExtra ? { ...fast.record, extra: true } : fast.record, warnings } : undefined;
   const emitted = emit({ paths, files: renderEach(planned, compiled.model.site) }, opts.out, compiled.model.site, { force: opts.force, siteFile: opts.site, cwd: opts.cwd, ...(made ? { made } : {}) });
   return {
     ...compiled,

@@ -100,6 +100,14 @@ describe('overrides: operations', () => {
     expect(r.model!.overridden!.get(OPERATOR)).toEqual([0]);
   });
 
+  it('sitec build says which objects overrides changed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-override-'));
+    writeFileSync(join(dir, 'site.yaml'), withOverrides('  - target: { cluster: idc, kind: IstioOperator, name: idc }\n    merge: { spec: { meshConfig: { accessLogFile: /dev/stdout } } }\n'));
+    const r = spawnSync(process.execPath, [join(root, 'bin/sitec.js'), 'build', 'site.yaml', '-o', 'out'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("1 object(s) changed by site.yaml's overrides: clusters/idc/istio-operator.yaml");
+  });
+
   it('a site with an empty overrides list renders byte-identical to one without', () => {
     expect(build(`${exampleText}\noverrides: []\n`).files).toEqual(build(exampleText).files);
   });

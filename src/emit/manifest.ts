@@ -28,6 +28,8 @@ export interface InputRecord {
   sitec: string;
   /** Digest of the listed paths: a manifest edited by hand no longer vouches for the tree. */
   paths?: string;
+  /** The build read extra resource files, which the site text's digest does not cover: never a no-op. */
+  extra?: boolean;
 }
 
 /** The digest of a list of paths (sorted), for InputRecord.paths. */

@@ -23,7 +23,7 @@ export function unchangedTree(out: string, input: InputRecord, siteFile: string)
   } catch {
     return undefined;
   }
-  if (!manifest?.input || manifest.input.sha256 !== input.sha256 || manifest.input.sitec !== input.sitec || !manifest.executables || !manifest.directories) return undefined;
+  if (!manifest?.input || manifest.input.extra || manifest.input.sha256 !== input.sha256 || manifest.input.sitec !== input.sitec || !manifest.executables || !manifest.directories) return undefined;
   if (manifest.input.paths !== pathsDigest(Object.keys(manifest.files))) return undefined;
   // Working files of another build, running or dead: the full path waits for it or cleans up after it.
   if (readdirSync(out).some(isInternal)) return undefined;

@@ -262,6 +262,10 @@ export interface Cluster {
       | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4];
     clusterDNS?: Ipv4;
   };
+  /**
+   * YAML files of Kubernetes objects sitec does not generate (a Secret, a ConfigMap, a CRD and its objects), as paths or fast-glob patterns relative to site.yaml. Each object is validated, written one per file into this cluster's resources in its apply layer (CustomResourceDefinitions in 05-crds, Namespaces in 20-namespaces, everything else in 60-extra) and listed in the kustomization and the runbook.
+   */
+  extraResources: string[];
 }
 /**
  * One cluster node.

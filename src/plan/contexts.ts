@@ -1,7 +1,7 @@
 import { istioDownloadCommand, metallbManifestUrl } from '../model/apis.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { edgeIptables, type EdgeIptables } from '../objects/iptables.js';
-import { rollbackLayers } from './resources.js';
+import { extraFileName, extraLayer, rollbackLayers } from './resources.js';
 import { eastWestListeners, firewallRows } from './firewall.js';
 import { shellJoin, shellQuote } from '../util/quote.js';
 
@@ -20,6 +20,7 @@ export function runbookContext(model: SiteModel) {
         name: c.name,
         dir: `clusters/${c.name}`,
         rollback: rollbackLayers(model, c, `clusters/${c.name}`),
+        extra: (c.extra ?? []).map((x) => ({ file: x.file, path: `clusters/${c.name}/resources/${extraLayer(x.object.kind)}/${extraFileName(x.object)}.yaml` })),
         meshMember: c.mesh !== undefined,
         context: c.kubeContext,
         eastWest: c.mesh?.eastWest !== undefined && !c.mesh.eastWest.combined,

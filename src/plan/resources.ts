@@ -8,6 +8,12 @@ import type { ClusterModel, SiteModel } from '../resolve/model.js';
 /** The apply layers of a cluster's kustomization, in apply order: what each holds and how it is rolled back. */
 export const LAYERS = [
   {
+    group: '05-crds',
+    holds: 'the CustomResourceDefinitions among the extra resources',
+    rollback: 'never' as const,
+    caution: 'they stay: deleting a CRD deletes every object of its kind in the cluster, sitec’s or not',
+  },
+  {
     group: '10-metallb',
     holds: 'the MetalLB address pools and L2 advertisement',
     rollback: 'delete' as const,
@@ -24,6 +30,7 @@ export const LAYERS = [
   { group: '40-routes', holds: 'the VirtualServices', rollback: 'delete' as const, caution: 'their hosts answer 404 at the gateway' },
   { group: '45-smoke-tests', holds: 'the smoke-test echo Deployments and Services', rollback: 'delete' as const, caution: '' },
   { group: '50-extensions', holds: 'the EnvoyFilters and WasmPlugins', rollback: 'delete' as const, caution: '' },
+  { group: '60-extra', holds: 'the extra resources named in site.yaml', rollback: 'delete' as const, caution: 'what depends on them (a Secret a Gateway names) stops working' },
 ] as const;
 export type Layer = (typeof LAYERS)[number]['group'];
 
@@ -61,7 +68,21 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
   }
   for (const ext of cluster.extensions) add('50-extensions', `${ext.kind.toLowerCase()}.${ext.namespace}.${ext.name}`, extension(ext));
   for (const vs of cluster.virtualServices) add('40-routes', `virtualservice.${vs.namespace}.${vs.name}`, virtualService(vs, api));
-  return resources;
+  // Extra resources go where their layer is applied: CRDs first, namespaces after sitec's, the rest last.
+  const crds: ClusterResource[] = [];
+  for (const { object } of cluster.extra ?? []) {
+    const group = extraLayer(object.kind);
+    const r = { group, path: `resources/${group}/${extraFileName(object)}.yaml`, object: object as K8sObject };
+    if (group === '05-crds') crds.push(r);
+    else if (group === '20-namespaces') {
+      let after = -1;
+      resources.forEach((x, i) => {
+        if (x.group <= group) after = i;
+      });
+      resources.splice(after + 1, 0, r);
+    } else resources.push(r);
+  }
+  return [...crds, ...resources];
 }
 
 /** The layers a cluster has, last applied first: the order to roll them back in. */
@@ -76,3 +97,9 @@ export function rollbackLayers(model: SiteModel, cluster: ClusterModel, dir: str
       caution: l.caution,
     }));
 }
+
+/** Where an extra resource is applied: CRDs before anything, namespaces before what lives in them, the rest last. */
+export const extraLayer = (kind: string): Layer => (kind === 'CustomResourceDefinition' ? '05-crds' : kind === 'Namespace' ? '20-namespaces' : '60-extra');
+
+export const extraFileName = (o: { kind: string; metadata: { name: string; namespace?: string } }): string =>
+  `${o.kind.toLowerCase()}.${o.metadata.namespace ? `${o.metadata.namespace}.` : ''}${o.metadata.name}`;

@@ -1,3 +1,4 @@
+import type { ExtraObject } from '../load/extra.js';
 /** The resolved site: every default applied and every derived value computed, ready to plan. */
 export interface SiteModel {
   site: string;
@@ -48,6 +49,8 @@ export interface ClusterMeshModel {
 
 export interface ClusterModel {
   name: string;
+  /** Objects from the site's extraResources files, set by compile (reading them is I/O, which resolve does not do). */
+  extra?: ExtraObject[];
   /** The kubeconfig context, where sitec knows it (a mesh names it, kind derives it). */
   kubeContext?: string;
   domain: string;
