@@ -230,7 +230,11 @@ function run(argv: string[]): number {
       const r = check({ site, out: str('out', flags.out), onValidated: collectAfterParse });
       report(o, r.diagnostics, r.text);
       if (o.json) emitJson({ command: 'diff', ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, files: r.diff?.diffs ?? [] });
-      else for (const d of r.diff?.diffs ?? []) process.stdout.write(`${(o.color ?? process.stdout.isTTY === true) ? colorPatch(d.patch) : d.patch}${d.patch.endsWith('\n') ? '' : '\n'}`);
+      else {
+        for (const d of r.diff?.diffs ?? []) process.stdout.write(`${(o.color ?? process.stdout.isTTY === true) ? colorPatch(d.patch) : d.patch}${d.patch.endsWith('\n') ? '' : '\n'}`);
+        // On stderr: stdout stays a patch a tool can apply.
+        if (r.overridden) process.stderr.write(`sitec: ${r.overridden.length} object(s) of this site are changed by its overrides: ${r.overridden.join(', ')}\n`);
+      }
       code = !r.ok ? EXIT.invalid : r.upToDate ? EXIT.ok : EXIT.different;
     });
 
@@ -269,7 +273,7 @@ function run(argv: string[]): number {
         code = EXIT.invalid;
         return;
       }
-      const e = explain(r.site!, r.source!, r.files, query);
+      const e = explain(r.site!, r.source!, r.files, query, r.model?.overridden);
       if (o.json) emitJson({ command: 'explain', ok: true, found: e.hops.length > 0, ...e, diagnostics: r.diagnostics });
       else process.stdout.write(`${formatExplanation(e)}\n`);
       code = e.hops.length > 0 ? EXIT.ok : EXIT.different;

@@ -109,6 +109,7 @@ export function formatExplanation(e: Explanation): string {
   const blocks = e.hops.map((h, i) => {
     const lines = [`${i + 1}. ${h.step}`, `   ${h.detail}`, `   from ${h.location.file}:${h.location.line} (${h.path})`];
     if (h.files.length) lines.push(`   files: ${h.files.join(', ')}`);
+    if (h.overrides) lines.push(`   changed by: ${h.overrides.join(', ')} in site.yaml`);
     return lines.join('\n');
   });
   return [title, '', blocks.join('\n\n')].join('\n');

@@ -116,6 +116,8 @@ export interface CheckResult {
   text?: string;
   diff?: TreeDiff;
   files: CompileResult['files'];
+  /** Files site.yaml's overrides changed, sorted; absent when the site has none. */
+  overridden?: string[];
 }
 
 /**
@@ -154,5 +156,6 @@ export function check(opts: { site: string; out: string; cwd?: string; patches?:
   }
   const ok = !hasErrors(diff.diagnostics);
   const current = diff.summary.added.length + diff.summary.changed.length + diff.summary.removed.length === 0 && diff.diagnostics.length === 0;
-  return { ok, upToDate: ok ? current : null, diagnostics: [...compiled.diagnostics, ...diff.diagnostics], text, diff, files: compiled.files };
+  const overridden = compiled.model?.overridden?.size ? [...compiled.model.overridden.keys()].sort() : undefined;
+  return { ok, upToDate: ok ? current : null, diagnostics: [...compiled.diagnostics, ...diff.diagnostics], text, diff, files: compiled.files, ...(overridden ? { overridden } : {}) };
 }

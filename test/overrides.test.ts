@@ -108,6 +108,20 @@ describe('overrides: operations', () => {
     expect(r.stdout).toContain("1 object(s) changed by site.yaml's overrides: clusters/idc/istio-operator.yaml");
   });
 
+  it('explain names the override on the hop whose files it changed; diff says which objects overrides change', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-override-'));
+    writeFileSync(join(dir, 'site.yaml'), withOverrides('  - target: { cluster: idc, kind: IstioOperator, name: idc }\n    merge: { spec: { meshConfig: { accessLogFile: /dev/stdout } } }\n'));
+    const sitec = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/sitec.js'), ...args], { cwd: dir, encoding: 'utf8' });
+    const e = JSON.parse(sitec('explain', 'hello-idc.x2bee.com', 'site.yaml', '--json').stdout) as { hops: { files: string[]; overrides?: string[] }[] };
+    const touched = e.hops.filter((h) => h.files.includes(OPERATOR));
+    expect(touched.length).toBeGreaterThan(0);
+    for (const h of e.hops) expect(h.overrides).toEqual(h.files.includes(OPERATOR) ? ['overrides[0]'] : undefined);
+    expect(sitec('explain', 'hello-idc.x2bee.com', 'site.yaml').stdout).toContain('changed by: overrides[0] in site.yaml');
+    const d = sitec('diff', 'site.yaml', '-o', 'out');
+    expect(d.status).toBe(1);
+    expect(d.stderr).toContain('1 object(s) of this site are changed by its overrides: clusters/idc/istio-operator.yaml');
+  });
+
   it('a site with an empty overrides list renders byte-identical to one without', () => {
     expect(build(`${exampleText}\noverrides: []\n`).files).toEqual(build(exampleText).files);
   });

@@ -16,6 +16,8 @@ export interface Hop {
   location: Location;
   /** Generated files that implement it. */
   files: string[];
+  /** The site's overrides that changed any of those files, as paths (overrides[0]); absent when none did. */
+  overrides?: string[];
 }
 
 export interface Explanation {
@@ -27,15 +29,13 @@ export interface Explanation {
 const IPV4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
 
 /** The path of one host through the site, hop by hop, or what owns one IP address. */
-export function explain(site: Site, source: SiteSource, files: OutputFile[], query: string): Explanation {
+export function explain(site: Site, source: SiteSource, files: OutputFile[], query: string, overridden?: ReadonlyMap<string, number[]>): Explanation {
   const exists = new Set(files.map((f) => f.path));
-  const hop = (step: string, detail: string, path: PathSegment[], candidates: string[]): Hop => ({
-    step,
-    detail,
-    path: formatPath(path),
-    location: locate(source, path),
-    files: candidates.filter((f) => exists.has(f)),
-  });
+  const hop = (step: string, detail: string, path: PathSegment[], candidates: string[]): Hop => {
+    const present = candidates.filter((f) => exists.has(f));
+    const by = [...new Set(present.flatMap((f) => overridden?.get(f) ?? []))].sort((a, b) => a - b);
+    return { step, detail, path: formatPath(path), location: locate(source, path), files: present, ...(by.length > 0 ? { overrides: by.map((i) => `overrides[${i}]`) } : {}) };
+  };
   return IPV4.test(query) ? { query, kind: 'ip', hops: explainIp(site, query, hop) } : { query, kind: 'host', hops: explainHost(site, query, hop) };
 }
 
