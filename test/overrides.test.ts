@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/index.js';
 import { applyJsonPatch, mergePatch } from '../src/plan/patch.js';
+import { validateOverridden } from '../src/plan/validate-objects.js';
 import { exampleText, only, positionOf, root } from './helpers/site.js';
 import { validateObject } from './helpers/validate-objects.js';
 
@@ -186,6 +187,23 @@ describe('overrides: refusals, located at the override', () => {
     ).toContain('clusters[0].metallb.pools');
   });
 
+  it('Istio networking kinds are validated strictly too: an unknown field in a Gateway server and in a VirtualService route', () => {
+    const gw = refused(
+      '  - target: { cluster: idc, kind: Gateway, name: istio-gateway }\n    patch:\n      - { op: add, path: /spec/servers/0/tlsMode, value: SIMPLE }\n',
+      'override-invalid',
+      '{ op: add, path: /spec/servers/0/tlsMode, value: SIMPLE }',
+    );
+    expect(gw.message).toContain('tlsMode');
+    refused(
+      '  - target: { cluster: idc, kind: VirtualService, name: hello-idc.x2bee.com }\n    merge: { spec: { http: [{ route: [{ destination: { host: a, port: { numbr: 80 } } }] }] } }\n',
+      'override-invalid',
+      '{ spec: { http: [{ route: [{ destination: { host: a, port: { numbr: 80 } } }] }] } }',
+    );
+    // A valid change to the same kinds goes through.
+    const ok = build(withOverrides('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.x2bee.com }\n    patch:\n      - { op: add, path: /spec/http/0/timeout, value: 30s }\n'));
+    expect(ok.ok).toBe(true);
+  });
+
   it('renaming the object', () => {
     refused(
       '  - target: { cluster: idc, kind: IstioOperator, name: idc }\n    patch:\n      - { op: replace, path: /metadata/name, value: other }\n',
@@ -210,6 +228,21 @@ describe('overrides: refusals, located at the override', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('override-invalid');
     expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+});
+
+describe('build-time object validators', () => {
+  it('accept every object sitec itself generates for every example (they are no stricter than the truth)', () => {
+    let checked = 0;
+    for (const name of readdirSync(join(root, 'examples'))) {
+      const r = compile(readFileSync(join(root, 'examples', name, 'site.yaml'), 'utf8'), { file: 'site.yaml', render: false });
+      for (const f of r.plan!) {
+        if (f.format !== 'yaml') continue;
+        expect([f.path, validateOverridden(f.object)]).toEqual([f.path, undefined]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
   });
 });
 

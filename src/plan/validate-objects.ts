@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
-import { istioOperatorSchemaPath, metallbSchemaPath } from '../util/paths.js';
+import { existsSync } from 'node:fs';
+import { istioOperatorSchemaPath, metallbSchemaPath, precompiledObjectValidatorsPath } from '../util/paths.js';
 
 /**
- * Validation of an object an override changed, at build time: the strict
- * IstioOperator schema and MetalLB's (both shipped in schemas/, unknown fields
- * rejected), and for every kind the metadata rules the API server enforces
- * (string labels and annotations). Compiled on first use, so a site without
- * overrides never loads ajv's compiler.
+ * Validation of an object an override changed or an extra resource brought,
+ * at build time: the strict IstioOperator schema and MetalLB's (both shipped in
+ * schemas/), the Istio networking and extension kinds (precompiled from
+ * @kubernetes-models/istio's schemas by `npm run build`, made strict), all with
+ * unknown fields rejected, and for every kind the metadata rules the API server
+ * enforces (string labels and annotations). Loaded on first use, so a site
+ * without overrides or extra resources never loads any of it.
  */
 export interface ObjectProblem {
   /** JSON Pointer of the offending value in the object. */
@@ -17,6 +20,8 @@ export interface ObjectProblem {
 }
 
 let validators: Record<string, ValidateFunction> | undefined;
+/** The apiVersion each precompiled schema pins: a networking.istio.io/v1 object is checked against v1beta1's identical fields. */
+let apiVersions: Record<string, string> = {};
 
 function load(): Record<string, ValidateFunction> {
   if (validators) return validators;
@@ -24,7 +29,12 @@ function load(): Record<string, ValidateFunction> {
   const ajv = new Ajv2020({ allErrors: false, strict: false });
   const metallb = JSON.parse(readFileSync(metallbSchemaPath, 'utf8')) as { $id: string };
   ajv.addSchema(metallb);
+  const istio = existsSync(precompiledObjectValidatorsPath)
+    ? (createRequire(import.meta.url)(precompiledObjectValidatorsPath) as Record<string, ValidateFunction> & { apiVersions: Record<string, string> })
+    : undefined;
+  if (istio) apiVersions = istio.apiVersions;
   validators = {
+    ...Object.fromEntries(Object.entries(istio ?? {}).filter(([k]) => k !== 'apiVersions')),
     'install.istio.io/IstioOperator': ajv.compile(JSON.parse(readFileSync(istioOperatorSchemaPath, 'utf8')) as object),
     'metallb.io/IPAddressPool': ajv.getSchema(`${metallb.$id}#/$defs/IPAddressPool`)!,
     'metallb.io/L2Advertisement': ajv.getSchema(`${metallb.$id}#/$defs/L2Advertisement`)!,
@@ -42,8 +52,9 @@ export function validateOverridden(object: unknown): ObjectProblem | undefined {
       if (typeof v !== 'string') return { pointer: `/metadata/${field}/${escape(k)}`, message: `metadata.${field}.${k} must be a string (quote it in site.yaml), not ${JSON.stringify(v)}` };
   }
   const group = typeof o.apiVersion === 'string' ? o.apiVersion.split('/')[0] : '';
-  const validate = load()[`${group}/${String(o.kind)}`];
-  if (!validate || validate(object)) return undefined;
+  const key = `${group}/${String(o.kind)}`;
+  const validate = load()[key];
+  if (!validate || validate(apiVersions[key] ? { ...o, apiVersion: apiVersions[key] } : object)) return undefined;
   const err = validate.errors![0]!;
   const where = err.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : '(the object)';
   const detail = err.keyword === 'additionalProperties' ? `unknown field "${(err.params as { additionalProperty: string }).additionalProperty}"` : err.message;

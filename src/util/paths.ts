@@ -12,3 +12,5 @@ export const precompiledBlueprintsPath = resolve(packageRoot, 'dist', 'blueprint
 /** Strict schemas for generated objects an override changed (plan/validate-objects.ts). */
 export const istioOperatorSchemaPath = resolve(packageRoot, 'schemas', 'istiooperator.strict.json');
 export const metallbSchemaPath = resolve(packageRoot, 'schemas', 'metallb.v1beta1.json');
+/** Strict validators for Istio kinds, precompiled by scripts/precompile-objects.mjs during `npm run build`. */
+export const precompiledObjectValidatorsPath = resolve(packageRoot, 'dist', 'object-validators.cjs');

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Precompiles dist/object-validators.cjs: strict validators for the Istio
+// networking and extension kinds sitec writes, used at build time on objects an
+// override changed or an extra resource brought (src/plan/validate-objects.ts).
+// The schemas are the ones @kubernetes-models/istio (a dev dependency, so only
+// here at build time) registers, taken as it registers them and made strict:
+// every object that declares its properties gets additionalProperties: false,
+// as `kubectl apply --validate=strict` rejects unknown fields; free-form blocks
+// (no properties, or x-kubernetes-preserve-unknown-fields) stay open.
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import Ajv from 'ajv';
+import standalone from 'ajv/dist/standalone/index.js';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const standaloneCode = standalone.default ?? standalone;
+
+const registry = new Map();
+const validate = createRequire(require.resolve('@kubernetes-models/istio/package.json'))('@kubernetes-models/validate');
+const register = validate.register;
+validate.register = (id, schema) => {
+  registry.set(id, schema);
+  register(id, schema);
+};
+// kind key (group/Kind, as validate-objects.ts asks) -> model module and the schema id it registers.
+const kinds = {
+  'networking.istio.io/Gateway': ['networking.istio.io/v1beta1/Gateway', 'networking.istio.io.v1beta1.Gateway'],
+  'networking.istio.io/VirtualService': ['networking.istio.io/v1beta1/VirtualService', 'networking.istio.io.v1beta1.VirtualService'],
+  'networking.istio.io/Sidecar': ['networking.istio.io/v1beta1/Sidecar', 'networking.istio.io.v1beta1.Sidecar'],
+  'networking.istio.io/DestinationRule': ['networking.istio.io/v1beta1/DestinationRule', 'networking.istio.io.v1beta1.DestinationRule'],
+  'networking.istio.io/ServiceEntry': ['networking.istio.io/v1beta1/ServiceEntry', 'networking.istio.io.v1beta1.ServiceEntry'],
+  'networking.istio.io/EnvoyFilter': ['networking.istio.io/v1alpha3/EnvoyFilter', 'networking.istio.io.v1alpha3.EnvoyFilter'],
+  'extensions.istio.io/WasmPlugin': ['extensions.istio.io/v1alpha1/WasmPlugin', 'extensions.istio.io.v1alpha1.WasmPlugin'],
+};
+for (const [module] of Object.values(kinds)) {
+  const cls = Object.values(require(`@kubernetes-models/istio/${module}`))[0];
+  // The models register their schemas on first validation.
+  try {
+    new cls({ metadata: { name: 'x' } }).validate();
+  } catch {
+    // an empty object may not validate; registration is what is wanted here
+  }
+}
+
+function strict(node) {
+  if (Array.isArray(node)) return node.map(strict);
+  if (node === null || typeof node !== 'object') return node;
+  const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, k === 'enum' || k === 'required' ? v : strict(v)]));
+  const declares = out.properties && typeof out.properties === 'object' && Object.keys(out.properties).length > 0;
+  if (declares && out.additionalProperties === undefined && out['x-kubernetes-preserve-unknown-fields'] !== true) out.additionalProperties = false;
+  return out;
+}
+
+// Formats (int32, date-time) are the API server's to check; the models do not validate them either.
+const ajv = new Ajv({ code: { source: true }, strict: false, allErrors: false, validateFormats: false });
+for (const [id, schema] of registry) ajv.addSchema(strict(schema), id);
+const ids = Object.fromEntries(Object.entries(kinds).map(([key, [, id]]) => [key, id]));
+for (const id of Object.values(ids)) if (!registry.has(id)) throw new Error(`@kubernetes-models/istio did not register ${id}`);
+// The apiVersion each schema pins, so a v1 object is checked against the v1beta1 schema of the same fields.
+const apiVersions = Object.fromEntries(Object.entries(kinds).map(([key, [module]]) => [key, module.split('/').slice(0, 2).join('/')]));
+const out = `${root}dist/object-validators.cjs`;
+writeFileSync(out, `${standaloneCode(ajv, ids)}\nmodule.exports.apiVersions = ${JSON.stringify(apiVersions)};\n`);
+console.log(`wrote ${out}`);
