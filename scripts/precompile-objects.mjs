@@ -63,3 +63,36 @@ const apiVersions = Object.fromEntries(Object.entries(kinds).map(([key, [module]
 const out = `${root}dist/object-validators.cjs`;
 writeFileSync(out, `${standaloneCode(ajv, ids)}\nmodule.exports.apiVersions = ${JSON.stringify(apiVersions)};\n`);
 console.log(`wrote ${out}`);
+
+// Kubernetes built-in kinds: kubernetes-models' own validators (types, enums,
+// required fields; they ship as code, not schemas), bundled into one file so the
+// package needs no kubernetes-models at run time.
+{
+  const { build } = await import('esbuild');
+  const builtins = {
+    'v1/Namespace': 'v1/Namespace',
+    'v1/Service': 'v1/Service',
+    'v1/Secret': 'v1/Secret',
+    'v1/ConfigMap': 'v1/ConfigMap',
+    'v1/ServiceAccount': 'v1/ServiceAccount',
+    'apps/Deployment': 'apps/v1/Deployment',
+    'policy/PodDisruptionBudget': 'policy/v1/PodDisruptionBudget',
+    'networking.k8s.io/NetworkPolicy': 'networking.k8s.io/v1/NetworkPolicy',
+    'rbac.authorization.k8s.io/Role': 'rbac.authorization.k8s.io/v1/Role',
+    'rbac.authorization.k8s.io/RoleBinding': 'rbac.authorization.k8s.io/v1/RoleBinding',
+  };
+  const entry = `module.exports = {\n${Object.entries(builtins)
+    .map(([key, module]) => `  ${JSON.stringify(key)}: require(${JSON.stringify(`kubernetes-models/${module}`)}).${module.split('/').pop()},`)
+    .join('\n')}\n};\n`;
+  await build({
+    stdin: { contents: entry, resolveDir: root, loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: `${root}dist/k8s-validators.cjs`,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  console.log(`wrote ${root}dist/k8s-validators.cjs`);
+}

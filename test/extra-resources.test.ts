@@ -68,6 +68,16 @@ describe('extra resources', () => {
     const r3 = compileFile(clash.file);
     expect(r3.diagnostics).toEqual([expect.objectContaining({ code: 'extra-resource-conflict', location: { file: 'extra/ns.yaml', line: 1, column: 1 } })]);
 
+    const deployment = site({
+      'extra/d.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: x2bee-stg\nspec:\n  replicas: two\n  selector: { matchLabels: { app: web } }\n  template: { metadata: { labels: { app: web } }, spec: { containers: [{ name: web, image: nginx }] } }\n',
+    });
+    expect(compileFile(deployment.file).diagnostics[0]).toMatchObject({
+      code: 'extra-resource-invalid',
+      message: expect.stringContaining('spec.replicas: must be integer'),
+      location: { file: 'extra/d.yaml', line: 1 },
+    });
+
     const invalid = site({
       'extra/pool.yaml': 'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: more\n  namespace: metallb-system\nspec:\n  addresses: [10.0.0.1/32]\n  bogus: 1\n',
     });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import { existsSync } from 'node:fs';
-import { istioOperatorSchemaPath, metallbSchemaPath, precompiledObjectValidatorsPath } from '../util/paths.js';
+import { istioOperatorSchemaPath, metallbSchemaPath, precompiledK8sValidatorsPath, precompiledObjectValidatorsPath } from '../util/paths.js';
 
 /**
  * Validation of an object an override changed or an extra resource brought,
@@ -10,7 +10,9 @@ import { istioOperatorSchemaPath, metallbSchemaPath, precompiledObjectValidators
  * schemas/), the Istio networking and extension kinds (precompiled from
  * @kubernetes-models/istio's schemas by `npm run build`, made strict), all with
  * unknown fields rejected, and for every kind the metadata rules the API server
- * enforces (string labels and annotations). Loaded on first use, so a site
+ * enforces (string labels and annotations); common Kubernetes built-in kinds
+ * through kubernetes-models' validators (dist/k8s-validators.cjs; types and
+ * required fields, not unknown fields). Loaded on first use, so a site
  * without overrides or extra resources never loads any of it.
  */
 export interface ObjectProblem {
@@ -53,6 +55,8 @@ export function validateOverridden(object: unknown): ObjectProblem | undefined {
   }
   const group = typeof o.apiVersion === 'string' ? o.apiVersion.split('/')[0] : '';
   const key = `${group}/${String(o.kind)}`;
+  const builtin = builtinProblem(key, object);
+  if (builtin) return builtin;
   const validate = load()[key];
   if (!validate || validate(apiVersions[key] ? { ...o, apiVersion: apiVersions[key] } : object)) return undefined;
   const err = validate.errors![0]!;
@@ -62,6 +66,30 @@ export function validateOverridden(object: unknown): ObjectProblem | undefined {
     pointer: err.keyword === 'additionalProperties' ? `${err.instancePath}/${escape((err.params as { additionalProperty: string }).additionalProperty)}` : err.instancePath,
     message: `${where}: ${detail}`,
   };
+}
+
+type Model = new (data: unknown) => { validate(): void };
+let builtins: Record<string, Model> | undefined;
+
+/**
+ * Kubernetes built-in kinds through kubernetes-models' own validators (types,
+ * enums, required fields; not unknown fields, which they do not check). The
+ * group of the core API is "v1" here, as apiVersion has no group.
+ */
+function builtinProblem(key: string, object: unknown): ObjectProblem | undefined {
+  builtins ??= existsSync(precompiledK8sValidatorsPath) ? (createRequire(import.meta.url)(precompiledK8sValidatorsPath) as Record<string, Model>) : {};
+  const Model = builtins[key];
+  if (!Model) return undefined;
+  try {
+    new Model(object).validate();
+    return undefined;
+  } catch (err) {
+    // "data/spec/replicas must be integer, data/spec must have required property selector"
+    const first = (err as Error).message.split(', ')[0]!;
+    const m = /^data(\/\S*)? (.*)$/.exec(first);
+    const pointer = m?.[1] ?? '';
+    return { pointer, message: `${pointer ? pointer.slice(1).replace(/\//g, '.') : '(the object)'}: ${m?.[2] ?? first}` };
+  }
 }
 
 const escape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -14,3 +14,5 @@ export const istioOperatorSchemaPath = resolve(packageRoot, 'schemas', 'istioope
 export const metallbSchemaPath = resolve(packageRoot, 'schemas', 'metallb.v1beta1.json');
 /** Strict validators for Istio kinds, precompiled by scripts/precompile-objects.mjs during `npm run build`. */
 export const precompiledObjectValidatorsPath = resolve(packageRoot, 'dist', 'object-validators.cjs');
+/** kubernetes-models' validators for common built-in kinds, bundled by scripts/precompile-objects.mjs. */
+export const precompiledK8sValidatorsPath = resolve(packageRoot, 'dist', 'k8s-validators.cjs');
