@@ -96,3 +96,27 @@ console.log(`wrote ${out}`);
   });
   console.log(`wrote ${root}dist/k8s-validators.cjs`);
 }
+
+// The IstioOperator and MetalLB schemas shipped in schemas/, as standalone code
+// with a digest of each schema's text: validate-objects.ts compiles the schema
+// itself when the digest does not match (a stale dist/ is slower, never wrong).
+{
+  const { readFileSync } = await import('node:fs');
+  const { createHash } = await import('node:crypto');
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const text = (name) => readFileSync(`${root}schemas/${name}`, 'utf8');
+  const operator = text('istiooperator.strict.json');
+  const metallb = text('metallb.v1beta1.json');
+  const ajv2020 = new Ajv2020({ code: { source: true }, strict: false, allErrors: false });
+  const metallbSchema = JSON.parse(metallb);
+  ajv2020.addSchema(metallbSchema);
+  ajv2020.addSchema(JSON.parse(operator), 'urn:sitec:istiooperator-strict');
+  const code = standaloneCode(ajv2020, {
+    'install.istio.io/IstioOperator': 'urn:sitec:istiooperator-strict',
+    'metallb.io/IPAddressPool': `${metallbSchema.$id}#/$defs/IPAddressPool`,
+    'metallb.io/L2Advertisement': `${metallbSchema.$id}#/$defs/L2Advertisement`,
+  });
+  const digest = createHash('sha256').update(operator).update('\0').update(metallb).digest('hex');
+  writeFileSync(`${root}dist/schema-validators.cjs`, `${code}\nmodule.exports.digest = ${JSON.stringify(digest)};\n`);
+  console.log(`wrote ${root}dist/schema-validators.cjs`);
+}

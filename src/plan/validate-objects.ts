@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import { existsSync } from 'node:fs';
-import { istioOperatorSchemaPath, metallbSchemaPath, precompiledK8sValidatorsPath, precompiledObjectValidatorsPath } from '../util/paths.js';
+import { createHash } from 'node:crypto';
+import { istioOperatorSchemaPath, metallbSchemaPath, precompiledK8sValidatorsPath, precompiledObjectValidatorsPath, precompiledSchemaValidatorsPath } from '../util/paths.js';
 
 /**
  * Validation of an object an override changed or an extra resource brought,
@@ -27,21 +28,35 @@ let apiVersions: Record<string, string> = {};
 
 function load(): Record<string, ValidateFunction> {
   if (validators) return validators;
-  const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
-  const ajv = new Ajv2020({ allErrors: false, strict: false });
-  const metallb = JSON.parse(readFileSync(metallbSchemaPath, 'utf8')) as { $id: string };
-  ajv.addSchema(metallb);
-  const istio = existsSync(precompiledObjectValidatorsPath)
-    ? (createRequire(import.meta.url)(precompiledObjectValidatorsPath) as Record<string, ValidateFunction> & { apiVersions: Record<string, string> })
-    : undefined;
+  const require = createRequire(import.meta.url);
+  const istio = existsSync(precompiledObjectValidatorsPath) ? (require(precompiledObjectValidatorsPath) as Record<string, ValidateFunction> & { apiVersions: Record<string, string> }) : undefined;
   if (istio) apiVersions = istio.apiVersions;
-  validators = {
-    ...Object.fromEntries(Object.entries(istio ?? {}).filter(([k]) => k !== 'apiVersions')),
-    'install.istio.io/IstioOperator': ajv.compile(JSON.parse(readFileSync(istioOperatorSchemaPath, 'utf8')) as object),
+  const precompiled = Object.entries(istio ?? {}).filter((e): e is [string, ValidateFunction] => e[0] !== 'apiVersions');
+  validators = { ...Object.fromEntries(precompiled), ...schemaValidators() };
+  return validators;
+}
+
+/** The shipped IstioOperator and MetalLB schemas: precompiled when dist/ was built from these very files, else compiled here. */
+function schemaValidators(): Record<string, ValidateFunction> {
+  const require = createRequire(import.meta.url);
+  const operator = readFileSync(istioOperatorSchemaPath, 'utf8');
+  const metallbText = readFileSync(metallbSchemaPath, 'utf8');
+  if (existsSync(precompiledSchemaValidatorsPath)) {
+    const pre = require(precompiledSchemaValidatorsPath) as Record<string, ValidateFunction> & { digest: string };
+    if (pre.digest === createHash('sha256').update(operator).update('\0').update(metallbText).digest('hex')) {
+      const { digest: _digest, ...fns } = pre;
+      return fns;
+    }
+  }
+  const { Ajv2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const ajv = new Ajv2020({ allErrors: false, strict: false });
+  const metallb = JSON.parse(metallbText) as { $id: string };
+  ajv.addSchema(metallb);
+  return {
+    'install.istio.io/IstioOperator': ajv.compile(JSON.parse(operator) as object),
     'metallb.io/IPAddressPool': ajv.getSchema(`${metallb.$id}#/$defs/IPAddressPool`)!,
     'metallb.io/L2Advertisement': ajv.getSchema(`${metallb.$id}#/$defs/L2Advertisement`)!,
   };
-  return validators;
 }
 
 export function validateOverridden(object: unknown): ObjectProblem | undefined {

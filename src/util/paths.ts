@@ -16,3 +16,5 @@ export const metallbSchemaPath = resolve(packageRoot, 'schemas', 'metallb.v1beta
 export const precompiledObjectValidatorsPath = resolve(packageRoot, 'dist', 'object-validators.cjs');
 /** kubernetes-models' validators for common built-in kinds, bundled by scripts/precompile-objects.mjs. */
 export const precompiledK8sValidatorsPath = resolve(packageRoot, 'dist', 'k8s-validators.cjs');
+/** The IstioOperator and MetalLB schemas as standalone validators, by scripts/precompile-objects.mjs. */
+export const precompiledSchemaValidatorsPath = resolve(packageRoot, 'dist', 'schema-validators.cjs');
