@@ -78,6 +78,11 @@ describe('extra resources', () => {
       location: { file: 'extra/d.yaml', line: 1 },
     });
 
+    const service = site({
+      'extra/s.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: x2bee-stg\nspec:\n  selector: { app: web }\n  ports: [{ port: 80, targetPrt: 8080 }]\n',
+    });
+    expect(compileFile(service.file).diagnostics[0]).toMatchObject({ code: 'extra-resource-invalid', message: expect.stringContaining('targetPrt') });
+
     const invalid = site({
       'extra/pool.yaml': 'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: more\n  namespace: metallb-system\nspec:\n  addresses: [10.0.0.1/32]\n  bogus: 1\n',
     });

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { istioOperatorSchemaPath, metallbSchemaPath, precompiledK8sValidatorsPath, precompiledObjectValidatorsPath, precompiledSchemaValidatorsPath } from '../util/paths.js';
+import { istioOperatorSchemaPath, k8sFieldsSchemaPath, metallbSchemaPath, precompiledK8sValidatorsPath, precompiledObjectValidatorsPath, precompiledSchemaValidatorsPath } from '../util/paths.js';
 
 /**
  * Validation of an object an override changed or an extra resource brought,
@@ -36,14 +36,18 @@ function load(): Record<string, ValidateFunction> {
   return validators;
 }
 
-/** The shipped IstioOperator and MetalLB schemas: precompiled when dist/ was built from these very files, else compiled here. */
+/** The built-in kinds whose every field schemas/k8s-fields.json declares: unknown fields in them are refused. */
+const K8S_FIELDS: Record<string, string> = { 'v1/Namespace': 'io.k8s.api.core.v1.Namespace', 'v1/Service': 'io.k8s.api.core.v1.Service', 'apps/Deployment': 'io.k8s.api.apps.v1.Deployment' };
+
+/** The shipped IstioOperator, MetalLB and Kubernetes field schemas: precompiled when dist/ was built from these very files, else compiled here. */
 function schemaValidators(): Record<string, ValidateFunction> {
   const require = createRequire(import.meta.url);
   const operator = readFileSync(istioOperatorSchemaPath, 'utf8');
   const metallbText = readFileSync(metallbSchemaPath, 'utf8');
+  const fieldsText = readFileSync(k8sFieldsSchemaPath, 'utf8');
   if (existsSync(precompiledSchemaValidatorsPath)) {
     const pre = require(precompiledSchemaValidatorsPath) as Record<string, ValidateFunction> & { digest: string };
-    if (pre.digest === createHash('sha256').update(operator).update('\0').update(metallbText).digest('hex')) {
+    if (pre.digest === createHash('sha256').update(operator).update('\0').update(metallbText).update('\0').update(fieldsText).digest('hex')) {
       const { digest: _digest, ...fns } = pre;
       return fns;
     }
@@ -52,7 +56,10 @@ function schemaValidators(): Record<string, ValidateFunction> {
   const ajv = new Ajv2020({ allErrors: false, strict: false });
   const metallb = JSON.parse(metallbText) as { $id: string };
   ajv.addSchema(metallb);
+  const fields = JSON.parse(fieldsText) as { $id: string };
+  ajv.addSchema(fields);
   return {
+    ...Object.fromEntries(Object.entries(K8S_FIELDS).map(([key, def]) => [key, ajv.getSchema(`${fields.$id}#/$defs/${def}`)!])),
     'install.istio.io/IstioOperator': ajv.compile(JSON.parse(operator) as object),
     'metallb.io/IPAddressPool': ajv.getSchema(`${metallb.$id}#/$defs/IPAddressPool`)!,
     'metallb.io/L2Advertisement': ajv.getSchema(`${metallb.$id}#/$defs/L2Advertisement`)!,

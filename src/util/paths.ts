@@ -18,3 +18,5 @@ export const precompiledObjectValidatorsPath = resolve(packageRoot, 'dist', 'obj
 export const precompiledK8sValidatorsPath = resolve(packageRoot, 'dist', 'k8s-validators.cjs');
 /** The IstioOperator and MetalLB schemas as standalone validators, by scripts/precompile-objects.mjs. */
 export const precompiledSchemaValidatorsPath = resolve(packageRoot, 'dist', 'schema-validators.cjs');
+/** Field names of the Kubernetes built-in types sitec emits (Namespace, Service, Deployment), for unknown-field checks. */
+export const k8sFieldsSchemaPath = resolve(packageRoot, 'schemas', 'k8s-fields.json');

@@ -27,7 +27,7 @@ for (const owner of ['kubernetes-models/package.json', '@kubernetes-models/istio
 
 // Built-in kinds: kubernetes-models 4.x validates types with precompiled code and
 // exposes no schema to walk, so their field names come from a fixture.
-const k8sFields = JSON.parse(readFileSync(`${root}test/fixtures/schemas/k8s-fields.json`, 'utf8')) as { $defs: Record<string, Record<string, unknown>> };
+const k8sFields = JSON.parse(readFileSync(`${root}schemas/k8s-fields.json`, 'utf8')) as { $defs: Record<string, Record<string, unknown>> };
 export const k8sFieldDefs = k8sFields.$defs;
 for (const [id, schema] of Object.entries(k8sFields.$defs)) registry.set(id, schema);
 
