@@ -204,6 +204,14 @@ describe('overrides: refusals, located at the override', () => {
     expect(ok.ok).toBe(true);
   });
 
+  it('the east-west gateway: a port change names istio.eastWestGateway, not the ingress gateway', () => {
+    const multi = readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8');
+    const text = `${multi}\noverrides:\n  - target: { cluster: ncloud, kind: IstioOperator, name: eastwest }\n    patch:\n      - { op: replace, path: /spec/components/ingressGateways/0/k8s/service/ports/1/port, value: 15444 }\n`;
+    const d = only(build(text), 'override-protected');
+    expect(d.location).toMatchObject(positionOf(text, '{ op: replace, path: /spec/components/ingressGateways/0/k8s/service/ports/1/port, value: 15444 }'));
+    expect(d.hint).toContain('clusters[1].istio.eastWestGateway.nodePorts');
+  });
+
   it('renaming the object', () => {
     refused(
       '  - target: { cluster: idc, kind: IstioOperator, name: idc }\n    patch:\n      - { op: replace, path: /metadata/name, value: other }\n',

@@ -159,14 +159,17 @@ function protectedValues(o: Obj, c: number): Protected[] {
   switch (o.kind) {
     case 'IstioOperator': {
       const gateways = (at(o, '/spec/components/ingressGateways') as unknown[] | undefined) ?? [];
-      const out: Protected[] = gateways.flatMap((_, g) => {
+      const out: Protected[] = gateways.flatMap((gw, g) => {
         const k8s = `/spec/components/ingressGateways/${g}/k8s`;
+        // The east-west gateway's ports, type and address come from istio.eastWestGateway, the ingress gateway's from istio.ingressGateway.
+        const eastWest = (gw as { label?: Record<string, string> }).label?.istio === 'eastwestgateway';
+        const field = eastWest ? `${cluster}.istio.eastWestGateway` : `${cluster}.istio.ingressGateway`;
         return [
           {
             what: 'the gateway Service ports (port, target port, node port)',
             pointer: `${k8s}/service/ports`,
             usedBy: 'the edge hosts’ DNAT rules and nginx upstreams',
-            siteField: `${cluster}.istio.ingressGateway.ports`,
+            siteField: eastWest ? `${field}.nodePorts` : `${field}.ports`,
             read: (x: Obj) =>
               ((at(x, `${k8s}/service/ports`) as { port?: number; targetPort?: number; nodePort?: number; name?: string }[] | undefined) ?? []).map((p) => [p.name, p.port, p.targetPort, p.nodePort]),
           },
@@ -174,21 +177,21 @@ function protectedValues(o: Obj, c: number): Protected[] {
             what: 'the gateway Service type',
             pointer: `${k8s}/service/type`,
             usedBy: 'the edge hosts and the runbook',
-            siteField: `${cluster}.istio.ingressGateway.serviceType`,
+            siteField: `${field}.serviceType`,
             read: (x: Obj) => at(x, `${k8s}/service/type`),
           },
           {
             what: 'the gateway load-balancer IP',
             pointer: `${k8s}/serviceAnnotations`,
             usedBy: 'the MetalLB pool and the edge hosts',
-            siteField: `${cluster}.istio.ingressGateway.loadBalancerIP`,
+            siteField: `${field}.loadBalancerIP`,
             read: (x: Obj) => (at(x, `${k8s}/serviceAnnotations`) as Record<string, unknown> | undefined)?.['metallb.io/loadBalancerIPs'],
           },
           {
             what: 'the gateway externalTrafficPolicy',
             pointer: `${k8s}/service/externalTrafficPolicy`,
             usedBy: 'the edge hosts (which nodes answer) and the gateway placement',
-            siteField: `${cluster}.istio.ingressGateway.externalTrafficPolicy`,
+            siteField: eastWest ? field : `${field}.externalTrafficPolicy`,
             read: (x: Obj) => at(x, `${k8s}/service/externalTrafficPolicy`),
           },
         ];
