@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Writes dist/bin/sitec.cache: V8's code cache for dist/bin/sitec.cjs, taken after
+// Writes dist/bin/*.cache: V8's code cache for dist/bin/sitec.cjs (and the precompiled
+// validator and blueprints it loads, see bin/load.js), taken after
 // the CLI has built and checked the example site in this process, so the functions
 // a build runs are in it compiled, not only the top level. bin/sitec.js hands it to
 // vm.Script; a Node or V8 that does not match rejects it and compiles as usual.
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { loadCli } from '../bin/load.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { script, cli } = loadCli({ cache: false });
+const { scripts, cli } = loadCli({ cache: false });
 const work = mkdtempSync(join(tmpdir(), 'sitec-code-cache-'));
 const example = join(root, 'examples/onprem/site.yaml');
 // The CLI writes its report to stdout; this process is only warming it up.
@@ -31,5 +32,7 @@ try {
   process.stdout.write = write;
   rmSync(work, { recursive: true, force: true });
 }
-writeFileSync(join(root, 'dist/bin/sitec.cache'), script.createCachedData());
-console.log('wrote dist/bin/sitec.cache');
+for (const [script, cachePath] of scripts) {
+  writeFileSync(cachePath, script.createCachedData());
+  console.log(`wrote ${cachePath.slice(root.length)}`);
+}

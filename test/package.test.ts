@@ -26,6 +26,8 @@ describe('the npm package', () => {
       'bin/load.js',
       'dist/bin/sitec.cjs',
       'dist/bin/sitec.cache',
+      'dist/bin/site-validator.cache',
+      'dist/bin/blueprints.cache',
       'dist/lib/sitec.mjs',
       'dist/index.d.ts',
       'dist/site-validator.cjs',
