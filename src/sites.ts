@@ -1,5 +1,5 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import fg from 'fast-glob';
+import { globSync, isDynamicPattern } from './util/glob.js';
 import type { Diagnostic } from './diagnostics.js';
 import { compareStrings } from './util/order.js';
 
@@ -22,17 +22,17 @@ export function resolveSites(patterns: readonly string[], out: string, cwd = pro
   const diagnostics: Diagnostic[] = [];
   const files = new Set<string>();
   for (const p of patterns) {
-    if (!fg.isDynamicPattern(p)) {
+    if (!isDynamicPattern(p)) {
       files.add(p);
       continue;
     }
-    const matched = fg.sync(p, { cwd, onlyFiles: true, dot: false, followSymbolicLinks: false });
+    const matched = globSync(p, cwd);
     if (matched.length === 0)
       diagnostics.push({ code: 'input-no-match', severity: 'error', message: `no site file matches ${p}`, hint: "quote the pattern so the shell passes it to sitec, e.g. 'sites/*/site.yaml'" });
     for (const m of matched) files.add(m);
   }
   const sorted = [...files].sort(compareStrings);
-  const single = patterns.length === 1 && !fg.isDynamicPattern(patterns[0]!);
+  const single = patterns.length === 1 && !isDynamicPattern(patterns[0]!);
   if (single) return { sites: sorted.map((file) => ({ file, out })), diagnostics };
   const sites = sorted.map((file) => ({ file, out: join(out, basename(dirname(resolve(cwd, file)))) }));
   const byOut = new Map<string, string>();

@@ -60,6 +60,8 @@ describe('the npm package', () => {
     run('npx', ['sitec', 'init', '--template', 'onprem', 'lab'], app);
     expect(readFileSync(join(app, 'lab/site.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=https:\/\/cdn\.jsdelivr\.net\/npm\/sitec@[\d.]+\/schemas\/site\.schema\.json$/m);
     expect(run('npx', ['sitec', 'validate', 'lab/site.yaml'], app)).toBe('lab/site.yaml: valid\n');
+    // A pattern loads fast-glob from the installed package's dependencies (it is not in the bundle).
+    expect(run('npx', ['sitec', 'validate', 'l*/site.yaml'], app)).toBe('== lab/site.yaml\nlab/site.yaml: valid\n');
     run('npx', ['sitec', 'build', 'lab/site.yaml', '-o', 'lab/out'], app);
     const expected = compile(exampleText, { file: 's' }).files;
     for (const f of expected) expect(readFileSync(join(app, 'lab/out', f.path), 'utf8'), f.path).toBe(f.content);

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import fg from 'fast-glob';
+import { globSync, isDynamicPattern } from '../util/glob.js';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Diagnostic, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
@@ -44,8 +44,9 @@ export function loadExtraResources(site: Site, baseDir: string | undefined, sour
         });
         return;
       }
-      const files = fg.isDynamicPattern(pattern) ? fg.sync(pattern, { cwd: baseDir, onlyFiles: true, dot: false, followSymbolicLinks: false }).sort(compareStrings) : [pattern];
-      if (files.length === 0 || (!fg.isDynamicPattern(pattern) && !isFile(join(baseDir, pattern)))) {
+      const dynamic = isDynamicPattern(pattern);
+      const files = dynamic ? globSync(pattern, baseDir).sort(compareStrings) : [pattern];
+      if (files.length === 0 || (!dynamic && !isFile(join(baseDir, pattern)))) {
         diagnostics.push({
           code: 'extra-resources-missing',
           severity: 'error',
