@@ -90,6 +90,13 @@ for (const [entry, outfile, format] of [
   console.log('wrote dist/build-id.txt');
 }
 
+// dist/bin/sitec.mjs, the CLI's entry before it became CommonJS, stays as a re-export for
+// tools that look for it (../shared/peer-bench checks a checkout has it). Not shipped.
+{
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(`${root}dist/bin/sitec.mjs`, "// Compatibility entry: the CLI is dist/bin/sitec.cjs, run by bin/sitec.js.\nimport cli from './sitec.cjs';\n\nexport const main = cli.main;\n");
+}
+
 // V8's code cache for the CLI bundle, made by a process that has just run it.
 {
   const { spawnSync } = await import('node:child_process');
