@@ -45,14 +45,16 @@ export interface CompileOptions {
 
 /**
  * The pure compiler: site text in, files and diagnostics out. No I/O besides
- * reading the shipped schema and blueprints.
- * Phases: load -> validate (schema, then invariants) -> resolve -> plan -> render.
+ * reading the shipped schemas and blueprints, and the extra resource files the
+ * site names (relative to baseDir).
+ * Phases: load -> validate (schema, then invariants) -> resolve (+ extra
+ * resources) -> plan (+ overrides, each checked) -> render.
  */
 export function compile(text: string, opts: CompileOptions): CompileResult {
   const validated = validate(text, opts.file);
   if (!validated.site) return { ok: false, diagnostics: sortDiagnostics(validated.diagnostics), files: [] };
   const { site, diagnostics } = validated;
-  // Overrides are checked after planning and located in the site file, so a site with any keeps its source that long.
+  // Overrides and extra resources are checked after planning and located in the site file, so a site with either keeps its source that long.
   const overrides = (site.overrides?.length ?? 0) > 0;
   const locator = overrides || site.clusters.some((c) => (c.extraResources?.length ?? 0) > 0) ? validated.source : undefined;
   const source = opts.keepSource === false ? undefined : validated.source;
