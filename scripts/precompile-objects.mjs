@@ -97,33 +97,13 @@ console.log(`wrote ${out}`);
   console.log(`wrote ${root}dist/k8s-validators.cjs`);
 }
 
-// The built-in kinds schemas/k8s-fields.json declares every field of (unknown fields rejected).
-const K8S_FIELDS = { 'v1/Namespace': 'io.k8s.api.core.v1.Namespace', 'v1/Service': 'io.k8s.api.core.v1.Service', 'apps/Deployment': 'io.k8s.api.apps.v1.Deployment' };
-
-// The IstioOperator, MetalLB and Kubernetes field schemas shipped in schemas/, as standalone code
-// with a digest of each schema's text: validate-objects.ts compiles the schema
-// itself when the digest does not match (a stale dist/ is slower, never wrong).
+// The IstioOperator, MetalLB and Kubernetes field schemas shipped in schemas/, as
+// standalone code with a digest of their texts: validate-objects.ts compiles the
+// schemas itself when the digest does not match (a stale dist/ is slower, never wrong).
 {
-  const { readFileSync } = await import('node:fs');
-  const { createHash } = await import('node:crypto');
-  const { Ajv2020 } = await import('ajv/dist/2020.js');
-  const text = (name) => readFileSync(`${root}schemas/${name}`, 'utf8');
-  const operator = text('istiooperator.strict.json');
-  const metallb = text('metallb.v1beta1.json');
-  const fields = text('k8s-fields.json');
-  const ajv2020 = new Ajv2020({ code: { source: true }, strict: false, allErrors: false });
-  const metallbSchema = JSON.parse(metallb);
-  ajv2020.addSchema(metallbSchema);
-  ajv2020.addSchema(JSON.parse(operator), 'urn:sitec:istiooperator-strict');
-  const fieldsSchema = JSON.parse(fields);
-  ajv2020.addSchema(fieldsSchema);
-  const code = standaloneCode(ajv2020, {
-    'install.istio.io/IstioOperator': 'urn:sitec:istiooperator-strict',
-    'metallb.io/IPAddressPool': `${metallbSchema.$id}#/$defs/IPAddressPool`,
-    'metallb.io/L2Advertisement': `${metallbSchema.$id}#/$defs/L2Advertisement`,
-    ...Object.fromEntries(Object.entries(K8S_FIELDS).map(([key, def]) => [key, `${fieldsSchema.$id}#/$defs/${def}`])),
-  });
-  const digest = createHash('sha256').update(operator).update('\0').update(metallb).update('\0').update(fields).digest('hex');
-  writeFileSync(`${root}dist/schema-validators.cjs`, `${code}\nmodule.exports.digest = ${JSON.stringify(digest)};\n`);
+  const { shippedSchemaAjv, shippedSchemaTexts } = await import('../dist/plan/validate-objects.js');
+  const { texts, digest } = shippedSchemaTexts();
+  const { ajv: schemas, refs } = shippedSchemaAjv(texts, { source: true });
+  writeFileSync(`${root}dist/schema-validators.cjs`, `${standaloneCode(schemas, refs)}\nmodule.exports.digest = ${JSON.stringify(digest)};\n`);
   console.log(`wrote ${root}dist/schema-validators.cjs`);
 }

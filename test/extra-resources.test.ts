@@ -38,6 +38,8 @@ describe('extra resources', () => {
     const runbook = byPath.get('README.md')!;
     expect(runbook).toContain('resources/60-extra/');
     expect(runbook).toContain('05-crds');
+    // The runbook names the file relative to the site, however sitec was invoked (here with an absolute path).
+    expect(runbook).toContain('- `clusters/idc/resources/60-extra/secret.x2bee-stg.registry-auth.yaml`, from `extra/a-secret.yaml`');
   });
 
   it('a rebuild after an extra file changes is not a no-op (the site text is the same)', () => {
@@ -59,14 +61,20 @@ describe('extra resources', () => {
     const r2 = compileFile(bad.file);
     expect(r2.ok).toBe(false);
     expect(r2.diagnostics.map((d) => [d.code, d.location?.file, d.location?.line])).toEqual([
-      ['extra-resource-invalid', 'extra/x.yaml', 1],
+      // Named as the site file was (here by its absolute path), so the location opens from where sitec ran.
+      ['extra-resource-invalid', join(bad.dir, 'extra/x.yaml'), 1],
       // An unterminated flow sequence is reported where the input ends.
-      ['extra-resource-invalid', 'extra/x.yaml', 6],
+      ['extra-resource-invalid', join(bad.dir, 'extra/x.yaml'), 6],
     ]);
 
     const clash = site({ 'extra/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x2bee-stg\n' });
     const r3 = compileFile(clash.file);
-    expect(r3.diagnostics).toEqual([expect.objectContaining({ code: 'extra-resource-conflict', location: { file: 'extra/ns.yaml', line: 1, column: 1 } })]);
+    expect(r3.diagnostics).toEqual([expect.objectContaining({ code: 'extra-resource-conflict', location: { file: join(clash.dir, 'extra/ns.yaml'), line: 1, column: 1 } })]);
+    const twice = site({ 'extra/a.yaml': SECRET, 'extra/b.yaml': SECRET });
+    expect(compileFile(twice.file).diagnostics.map((d) => [d.code, d.message, d.location?.file])).toEqual([
+      ['extra-resource-conflict', 'Secret x2bee-stg/registry-auth is named more than once in the extra resources of cluster idc', join(twice.dir, 'extra/a.yaml')],
+      ['extra-resource-conflict', 'Secret x2bee-stg/registry-auth is named more than once in the extra resources of cluster idc', join(twice.dir, 'extra/b.yaml')],
+    ]);
 
     const deployment = site({
       'extra/d.yaml':
@@ -75,7 +83,7 @@ describe('extra resources', () => {
     expect(compileFile(deployment.file).diagnostics[0]).toMatchObject({
       code: 'extra-resource-invalid',
       message: expect.stringContaining('spec.replicas: must be integer'),
-      location: { file: 'extra/d.yaml', line: 1 },
+      location: { file: join(deployment.dir, 'extra/d.yaml'), line: 1 },
     });
 
     const service = site({

@@ -1,11 +1,11 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { fastLoad } from '../src/load/fast.js';
 import { load } from '../src/load/load.js';
-import { root } from './helpers/site.js';
+import { PROPERTY, root, siteFiles } from './helpers/site.js';
 
 /**
  * The fast parser (js-yaml with the core schema's scalar rules) against the
@@ -14,13 +14,9 @@ import { root } from './helpers/site.js';
  * and reads the same data (deep-equal, -0 and NaN included); load() gives the
  * same data and diagnostics either way.
  */
-const SEED = Number(process.env.SITEC_PROPERTY_SEED ?? 20261123);
-const RUNS = Number(process.env.SITEC_PROPERTY_RUNS ?? 120) * 10;
-
-const sites = [
-  ...readdirSync(join(root, 'examples')).map((name) => join(root, 'examples', name, 'site.yaml')),
-  ...readdirSync(join(root, 'test/fixtures/sites')).map((name) => join(root, 'test/fixtures/sites', name)),
-].sort();
+const SEED = PROPERTY.seed;
+const RUNS = PROPERTY.runs * 10;
+const sites = siteFiles();
 const texts = sites.map((f) => readFileSync(f, 'utf8'));
 
 /** Both ways through load(); the fast parser's answer, if any, must be the slow one's. */

@@ -6,7 +6,8 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/index.js';
 import { applyJsonPatch, mergePatch } from '../src/plan/patch.js';
-import { validateOverridden } from '../src/plan/validate-objects.js';
+import { shippedSchemaAjv, shippedSchemaTexts, validateOverridden } from '../src/plan/validate-objects.js';
+import { createRequire } from 'node:module';
 import { exampleText, only, positionOf, root } from './helpers/site.js';
 import { validateObject } from './helpers/validate-objects.js';
 
@@ -251,6 +252,18 @@ describe('build-time object validators', () => {
       }
     }
     expect(checked).toBeGreaterThan(40);
+  });
+});
+
+describe('precompiled schema validators', () => {
+  it('dist/ holds the shipped schemas as built (digest), and compiling them here judges the same', () => {
+    const pre = createRequire(import.meta.url)(join(root, 'dist/schema-validators.cjs')) as Record<string, (o: unknown) => boolean> & { digest: string };
+    const { texts, digest } = shippedSchemaTexts();
+    expect(pre.digest).toBe(digest);
+    const { ajv, refs } = shippedSchemaAjv(texts);
+    const pool = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p', namespace: 'metallb-system' }, spec: { addresses: ['10.0.0.1/32'] } };
+    for (const object of [pool, { ...pool, spec: { ...pool.spec, bogus: 1 } }]) expect(ajv.getSchema(refs['metallb.io/IPAddressPool']!)!(object)).toBe(pre['metallb.io/IPAddressPool']!(object));
+    expect(pre['metallb.io/IPAddressPool']!(pool)).toBe(true);
   });
 });
 

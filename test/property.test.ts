@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { build, compile, compileFile, formatDiagnostics, type Diagnostic } from '../src/index.js';
 import { walk } from '../src/emit/tree.js';
-import { exampleText, mutate, root } from './helpers/site.js';
+import { PROPERTY, exampleText, mutate, root } from './helpers/site.js';
 import { validateObject } from './helpers/validate-objects.js';
 import { libraryYaml } from '../src/render/yaml-writer.js';
 import { header } from '../src/render/render.js';
@@ -20,8 +20,8 @@ import { header } from '../src/render/render.js';
  * success renders only files that pass their own validators.
  * CI runs a fixed seed; `npm run test:property` runs a larger budget.
  */
-const RUNS = Number(process.env.SITEC_PROPERTY_RUNS ?? 120);
-const SEED = Number(process.env.SITEC_PROPERTY_SEED ?? 20261123);
+const RUNS = PROPERTY.runs;
+const SEED = PROPERTY.seed;
 
 const bases = readdirSync(join(root, 'examples'))
   .sort()

@@ -1,24 +1,20 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/index.js';
 import { directYaml, libraryYaml, writeYaml } from '../src/render/yaml-writer.js';
 import { header } from '../src/render/render.js';
-import { root } from './helpers/site.js';
+import { PROPERTY, root, siteFiles } from './helpers/site.js';
 
 /**
  * The direct YAML writer against the library's Document, byte for byte: every
  * YAML file of every example and fixture site, and generated objects full of
  * strings the quoting rules care about.
  */
-const SEED = Number(process.env.SITEC_PROPERTY_SEED ?? 20261123);
-const RUNS = Number(process.env.SITEC_PROPERTY_RUNS ?? 120) * 5;
-
-const sites = [
-  ...readdirSync(join(root, 'examples')).map((name) => join(root, 'examples', name, 'site.yaml')),
-  ...readdirSync(join(root, 'test/fixtures/sites')).map((name) => join(root, 'test/fixtures/sites', name)),
-].sort();
+const SEED = PROPERTY.seed;
+const RUNS = PROPERTY.runs * 5;
+const sites = siteFiles();
 
 describe('direct YAML writer', () => {
   it.each(sites.map((s) => [s.slice(root.length)]))('%s: every YAML file written directly, equal to the library', (rel) => {

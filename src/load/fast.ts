@@ -1,4 +1,5 @@
 import { FAILSAFE_SCHEMA, Type, load as jsYamlLoad } from 'js-yaml';
+import { CORE_SCALARS, type CoreRule } from '../util/yaml-core.js';
 
 /**
  * The fast path of load: js-yaml, with the plain-scalar types of YAML 1.2's
@@ -11,31 +12,13 @@ import { FAILSAFE_SCHEMA, Type, load as jsYamlLoad } from 'js-yaml';
  * test/fast-load.test.ts proves the two agree on generated and mutated sites.
  */
 
-type Rule = [test: RegExp, value: (s: string) => unknown];
-
 /** One js-yaml type per tag (js-yaml keeps only the last of several with one tag), trying its rules in order. */
-function scalarType(tag: string, rules: Rule[]): Type {
+function scalarType(tag: string, rules: readonly CoreRule[]): Type {
   const match = (s: string | null) => (s === null ? undefined : rules.find(([test]) => test.test(s)));
   return new Type(tag, { kind: 'scalar', resolve: (s: string | null) => match(s) !== undefined, construct: (s: string) => match(s)![1](s) });
 }
 
-// The tests and values of the yaml package's YAML 1.2 core schema (dist/schema/core), in its order.
-const core = FAILSAFE_SCHEMA.extend({
-  implicit: [
-    scalarType('tag:yaml.org,2002:null', [[/^(?:~|[Nn]ull|NULL)?$/, () => null]]),
-    scalarType('tag:yaml.org,2002:bool', [[/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T']]),
-    scalarType('tag:yaml.org,2002:int', [
-      [/^0o[0-7]+$/, (s) => parseInt(s.slice(2), 8)],
-      [/^[-+]?[0-9]+$/, (s) => parseInt(s, 10)],
-      [/^0x[0-9a-fA-F]+$/, (s) => parseInt(s.slice(2), 16)],
-    ]),
-    scalarType('tag:yaml.org,2002:float', [
-      [/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/, (s) => (s.slice(-3).toLowerCase() === 'nan' ? NaN : s[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY)],
-      [/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, parseFloat],
-      [/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, parseFloat],
-    ]),
-  ],
-});
+const core = FAILSAFE_SCHEMA.extend({ implicit: CORE_SCALARS.map(({ tag, rules }) => scalarType(tag, rules)) });
 
 /**
  * Features left to the `yaml` package: an anchor or alias (`&a`, `*a`), a tag

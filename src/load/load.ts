@@ -41,7 +41,8 @@ class LazySource implements SiteSource {
   }
 }
 
-const parseDocuments = (text: string, lineCounter: LineCounter): Document.Parsed[] => {
+/** Every document of a YAML text, by the rules a site file is read with (also extra resource files). */
+export const parseDocuments = (text: string, lineCounter: LineCounter): Document.Parsed[] => {
   const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
   return Array.isArray(docs) ? docs : [];
 };

@@ -1,7 +1,7 @@
 import { istioDownloadCommand, metallbManifestUrl } from '../model/apis.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { edgeIptables, type EdgeIptables } from '../objects/iptables.js';
-import { extraFileName, extraLayer, rollbackLayers } from './resources.js';
+import { extraResourcePath, rollbackLayers } from './resources.js';
 import { eastWestListeners, firewallRows } from './firewall.js';
 import { shellJoin, shellQuote } from '../util/quote.js';
 
@@ -20,7 +20,7 @@ export function runbookContext(model: SiteModel) {
         name: c.name,
         dir: `clusters/${c.name}`,
         rollback: rollbackLayers(model, c, `clusters/${c.name}`),
-        extra: (c.extra ?? []).map((x) => ({ file: x.file, path: `clusters/${c.name}/resources/${extraLayer(x.object.kind)}/${extraFileName(x.object)}.yaml` })),
+        extra: (c.extra ?? []).map((x) => ({ file: x.file, path: `clusters/${c.name}/${extraResourcePath(x.object)}` })),
         meshMember: c.mesh !== undefined,
         context: c.kubeContext,
         eastWest: c.mesh?.eastWest !== undefined && !c.mesh.eastWest.combined,

@@ -1,9 +1,9 @@
 import type { Diagnostic, PathSegment } from '../diagnostics.js';
-import { formatPath } from '../diagnostics.js';
-import { locate, type SiteSource } from '../load/load.js';
+import type { SiteSource } from '../load/load.js';
+import { CheckContext } from '../validate/context.js';
 import type { Site } from '../model/site.js';
 import type { FilePlan } from './plan.js';
-import { PatchError, applyJsonPatch, mergePatch, parsePointer, type JsonPatchOp } from './patch.js';
+import { PatchError, applyJsonPatch, mergePatch, valueAt, type JsonPatchOp } from './patch.js';
 import { validateOverridden } from './validate-objects.js';
 
 /**
@@ -22,13 +22,11 @@ export interface OverrideResult {
 
 type Obj = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } & Record<string, unknown>;
 
-export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource | undefined): OverrideResult {
+export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource): OverrideResult {
   const overridden = new Map<string, number[]>();
-  const diagnostics: Diagnostic[] = [];
+  const ctx = new CheckContext(source);
+  const fail = ctx.error.bind(ctx);
   const overrides = site.overrides ?? [];
-  if (overrides.length === 0) return { diagnostics, overridden };
-  const fail = (code: string, path: PathSegment[], message: string, hint?: string) =>
-    diagnostics.push({ code, severity: 'error', message, path: formatPath(path), ...(source ? { location: locate(source, path) } : {}), ...(hint ? { hint } : {}) });
 
   // Objects by identity, per cluster.
   const index = new Map<string, number>();
@@ -124,7 +122,7 @@ export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource
     files[fileIndex] = { ...file, object: after };
     overridden.set(file.path, [...(overridden.get(file.path) ?? []), i]);
   });
-  return { diagnostics, overridden };
+  return { diagnostics: ctx.diagnostics, overridden };
 }
 
 const identity = (cluster: string, kind: string, namespace: string | undefined, name: string) => `${cluster}|${kind}|${namespace ?? ''}|${name}`;
@@ -147,18 +145,12 @@ interface Protected {
   read: (o: Obj) => unknown;
 }
 
-const at = (o: unknown, pointer: string): unknown => {
-  let node = o;
-  for (const t of parsePointer(pointer)) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[t] : undefined;
-  return node;
-};
-
 /** Values of a generated object that other artefacts (DNAT, nginx, MetalLB, the mesh) were built from. */
 function protectedValues(o: Obj, c: number): Protected[] {
   const cluster = `clusters[${c}]`;
   switch (o.kind) {
     case 'IstioOperator': {
-      const gateways = (at(o, '/spec/components/ingressGateways') as unknown[] | undefined) ?? [];
+      const gateways = (valueAt(o, '/spec/components/ingressGateways') as unknown[] | undefined) ?? [];
       const out: Protected[] = gateways.flatMap((gw, g) => {
         const k8s = `/spec/components/ingressGateways/${g}/k8s`;
         // The east-west gateway's ports, type and address come from istio.eastWestGateway, the ingress gateway's from istio.ingressGateway.
@@ -171,28 +163,33 @@ function protectedValues(o: Obj, c: number): Protected[] {
             usedBy: 'the edge hosts’ DNAT rules and nginx upstreams',
             siteField: eastWest ? `${field}.nodePorts` : `${field}.ports`,
             read: (x: Obj) =>
-              ((at(x, `${k8s}/service/ports`) as { port?: number; targetPort?: number; nodePort?: number; name?: string }[] | undefined) ?? []).map((p) => [p.name, p.port, p.targetPort, p.nodePort]),
+              ((valueAt(x, `${k8s}/service/ports`) as { port?: number; targetPort?: number; nodePort?: number; name?: string }[] | undefined) ?? []).map((p) => [
+                p.name,
+                p.port,
+                p.targetPort,
+                p.nodePort,
+              ]),
           },
           {
             what: 'the gateway Service type',
             pointer: `${k8s}/service/type`,
             usedBy: 'the edge hosts and the runbook',
             siteField: `${field}.serviceType`,
-            read: (x: Obj) => at(x, `${k8s}/service/type`),
+            read: (x: Obj) => valueAt(x, `${k8s}/service/type`),
           },
           {
             what: 'the gateway load-balancer IP',
             pointer: `${k8s}/serviceAnnotations`,
             usedBy: 'the MetalLB pool and the edge hosts',
             siteField: `${field}.loadBalancerIP`,
-            read: (x: Obj) => (at(x, `${k8s}/serviceAnnotations`) as Record<string, unknown> | undefined)?.['metallb.io/loadBalancerIPs'],
+            read: (x: Obj) => (valueAt(x, `${k8s}/serviceAnnotations`) as Record<string, unknown> | undefined)?.['metallb.io/loadBalancerIPs'],
           },
           {
             what: 'the gateway externalTrafficPolicy',
             pointer: `${k8s}/service/externalTrafficPolicy`,
             usedBy: 'the edge hosts (which nodes answer) and the gateway placement',
             siteField: eastWest ? field : `${field}.externalTrafficPolicy`,
-            read: (x: Obj) => at(x, `${k8s}/service/externalTrafficPolicy`),
+            read: (x: Obj) => valueAt(x, `${k8s}/service/externalTrafficPolicy`),
           },
         ];
       });
@@ -202,16 +199,16 @@ function protectedValues(o: Obj, c: number): Protected[] {
           pointer: '/spec/values/global/network',
           usedBy: 'the east-west gateway, the istio-system namespace label and the remote secrets',
           siteField: `${cluster}.network`,
-          read: (x) => at(x, '/spec/values/global/network'),
+          read: (x) => valueAt(x, '/spec/values/global/network'),
         },
         {
           what: 'the mesh cluster name',
           pointer: '/spec/values/global/multiCluster',
           usedBy: 'the remote secrets and the runbook',
           siteField: `${cluster}.name`,
-          read: (x) => at(x, '/spec/values/global/multiCluster/clusterName'),
+          read: (x) => valueAt(x, '/spec/values/global/multiCluster/clusterName'),
         },
-        { what: 'the mesh ID', pointer: '/spec/values/global/meshID', usedBy: 'every cluster of the mesh', siteField: 'mesh.id', read: (x) => at(x, '/spec/values/global/meshID') },
+        { what: 'the mesh ID', pointer: '/spec/values/global/meshID', usedBy: 'every cluster of the mesh', siteField: 'mesh.id', read: (x) => valueAt(x, '/spec/values/global/meshID') },
       );
       return out;
     }
@@ -222,7 +219,7 @@ function protectedValues(o: Obj, c: number): Protected[] {
           pointer: '/spec/addresses',
           usedBy: 'the gateway load-balancer IPs and the edge hosts',
           siteField: `${cluster}.metallb.pools`,
-          read: (x) => at(x, '/spec/addresses'),
+          read: (x) => valueAt(x, '/spec/addresses'),
         },
       ];
     case 'Namespace':
@@ -236,7 +233,7 @@ function protectedValues(o: Obj, c: number): Protected[] {
         },
       ];
     case 'VirtualService':
-      return [{ what: 'the route hosts', pointer: '/spec/hosts', usedBy: 'the nginx server names and the Gateway hosts', siteField: 'routes[].host', read: (x) => at(x, '/spec/hosts') }];
+      return [{ what: 'the route hosts', pointer: '/spec/hosts', usedBy: 'the nginx server names and the Gateway hosts', siteField: 'routes[].host', read: (x) => valueAt(x, '/spec/hosts') }];
     default:
       return [];
   }

@@ -20,7 +20,7 @@ type Container = Record<string, unknown> | unknown[];
 const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 
 /** RFC 6901: "/a/b~1c" -> ["a", "b/c"]. */
-export function parsePointer(pointer: string): string[] {
+function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];
   return pointer
     .slice(1)
@@ -58,12 +58,19 @@ function child(node: unknown, token: string): unknown {
   return undefined;
 }
 
-function get(doc: unknown, pointer: string): unknown {
+/** The value at a JSON Pointer, or undefined when any step of it is missing. */
+export function valueAt(doc: unknown, pointer: string): unknown {
   let node = doc;
   for (const t of parsePointer(pointer)) {
     node = child(node, t);
-    if (node === undefined) throw new Error(`${pointer} does not exist`);
+    if (node === undefined) return undefined;
   }
+  return node;
+}
+
+function get(doc: unknown, pointer: string): unknown {
+  const node = valueAt(doc, pointer);
+  if (node === undefined) throw new Error(`${pointer} does not exist`);
   return node;
 }
 

@@ -72,7 +72,7 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
   const crds: ClusterResource[] = [];
   for (const { object } of cluster.extra ?? []) {
     const group = extraLayer(object.kind);
-    const r = { group, path: `resources/${group}/${extraFileName(object)}.yaml`, object: object as K8sObject };
+    const r = { group, path: extraResourcePath(object), object: object as K8sObject };
     if (group === '05-crds') crds.push(r);
     else if (group === '20-namespaces') {
       let after = -1;
@@ -99,7 +99,8 @@ export function rollbackLayers(model: SiteModel, cluster: ClusterModel, dir: str
 }
 
 /** Where an extra resource is applied: CRDs before anything, namespaces before what lives in them, the rest last. */
-export const extraLayer = (kind: string): Layer => (kind === 'CustomResourceDefinition' ? '05-crds' : kind === 'Namespace' ? '20-namespaces' : '60-extra');
+const extraLayer = (kind: string): Layer => (kind === 'CustomResourceDefinition' ? '05-crds' : kind === 'Namespace' ? '20-namespaces' : '60-extra');
 
-export const extraFileName = (o: { kind: string; metadata: { name: string; namespace?: string } }): string =>
-  `${o.kind.toLowerCase()}.${o.metadata.namespace ? `${o.metadata.namespace}.` : ''}${o.metadata.name}`;
+/** An extra resource's file in its cluster's directory: resources/<layer>/<kind>.[<namespace>.]<name>.yaml, named like sitec's own. */
+export const extraResourcePath = (o: { kind: string; metadata: { name: string; namespace?: string } }): string =>
+  `resources/${extraLayer(o.kind)}/${o.kind.toLowerCase()}.${o.metadata.namespace ? `${o.metadata.namespace}.` : ''}${o.metadata.name}.yaml`;

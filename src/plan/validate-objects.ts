@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { istioOperatorSchemaPath, k8sFieldsSchemaPath, metallbSchemaPath, precompiledK8sValidatorsPath, precompiledObjectValidatorsPath, precompiledSchemaValidatorsPath } from '../util/paths.js';
@@ -39,31 +40,41 @@ function load(): Record<string, ValidateFunction> {
 /** The built-in kinds whose every field schemas/k8s-fields.json declares: unknown fields in them are refused. */
 const K8S_FIELDS: Record<string, string> = { 'v1/Namespace': 'io.k8s.api.core.v1.Namespace', 'v1/Service': 'io.k8s.api.core.v1.Service', 'apps/Deployment': 'io.k8s.api.apps.v1.Deployment' };
 
-/** The shipped IstioOperator, MetalLB and Kubernetes field schemas: precompiled when dist/ was built from these very files, else compiled here. */
+/** The texts of the shipped IstioOperator, MetalLB and Kubernetes field schemas, and their digest (what a precompiled copy records). */
+export function shippedSchemaTexts(): { texts: string[]; digest: string } {
+  const texts = [istioOperatorSchemaPath, metallbSchemaPath, k8sFieldsSchemaPath].map((p) => readFileSync(p, 'utf8'));
+  return { texts, digest: texts.reduce((hash, text) => hash.update(text).update('\0'), createHash('sha256')).digest('hex') };
+}
+
+/** Those schemas in one ajv, and the reference of each kind's schema in it: compiled here, or to standalone code by scripts/precompile-objects.mjs. */
+export function shippedSchemaAjv(texts: string[], code?: { source: true }): { ajv: Ajv2020; refs: Record<string, string> } {
+  const { Ajv2020: Ajv } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const ajv = new Ajv({ allErrors: false, strict: false, ...(code ? { code } : {}) });
+  const [operator, metallb, fields] = texts.map((t) => JSON.parse(t) as { $id: string });
+  ajv.addSchema(operator!, 'urn:sitec:istiooperator-strict');
+  ajv.addSchema(metallb!);
+  ajv.addSchema(fields!);
+  const refs: Record<string, string> = {
+    'install.istio.io/IstioOperator': 'urn:sitec:istiooperator-strict',
+    'metallb.io/IPAddressPool': `${metallb!.$id}#/$defs/IPAddressPool`,
+    'metallb.io/L2Advertisement': `${metallb!.$id}#/$defs/L2Advertisement`,
+    ...Object.fromEntries(Object.entries(K8S_FIELDS).map(([key, def]) => [key, `${fields!.$id}#/$defs/${def}`])),
+  };
+  return { ajv, refs };
+}
+
+/** The shipped schemas' validators: precompiled when dist/ was built from these very files, else compiled here. */
 function schemaValidators(): Record<string, ValidateFunction> {
-  const require = createRequire(import.meta.url);
-  const operator = readFileSync(istioOperatorSchemaPath, 'utf8');
-  const metallbText = readFileSync(metallbSchemaPath, 'utf8');
-  const fieldsText = readFileSync(k8sFieldsSchemaPath, 'utf8');
+  const { texts, digest } = shippedSchemaTexts();
   if (existsSync(precompiledSchemaValidatorsPath)) {
-    const pre = require(precompiledSchemaValidatorsPath) as Record<string, ValidateFunction> & { digest: string };
-    if (pre.digest === createHash('sha256').update(operator).update('\0').update(metallbText).update('\0').update(fieldsText).digest('hex')) {
+    const pre = createRequire(import.meta.url)(precompiledSchemaValidatorsPath) as Record<string, ValidateFunction> & { digest: string };
+    if (pre.digest === digest) {
       const { digest: _digest, ...fns } = pre;
       return fns;
     }
   }
-  const { Ajv2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
-  const ajv = new Ajv2020({ allErrors: false, strict: false });
-  const metallb = JSON.parse(metallbText) as { $id: string };
-  ajv.addSchema(metallb);
-  const fields = JSON.parse(fieldsText) as { $id: string };
-  ajv.addSchema(fields);
-  return {
-    ...Object.fromEntries(Object.entries(K8S_FIELDS).map(([key, def]) => [key, ajv.getSchema(`${fields.$id}#/$defs/${def}`)!])),
-    'install.istio.io/IstioOperator': ajv.compile(JSON.parse(operator) as object),
-    'metallb.io/IPAddressPool': ajv.getSchema(`${metallb.$id}#/$defs/IPAddressPool`)!,
-    'metallb.io/L2Advertisement': ajv.getSchema(`${metallb.$id}#/$defs/L2Advertisement`)!,
-  };
+  const { ajv, refs } = shippedSchemaAjv(texts);
+  return Object.fromEntries(Object.entries(refs).map(([key, ref]) => [key, ajv.getSchema(ref)!]));
 }
 
 export function validateOverridden(object: unknown): ObjectProblem | undefined {

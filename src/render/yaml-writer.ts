@@ -1,4 +1,5 @@
 import { Document, stringify } from 'yaml';
+import { readsAsNonString } from '../util/yaml-core.js';
 
 /**
  * The one YAML style sitec writes, produced directly: block maps and sequences,
@@ -43,38 +44,38 @@ const UNSAFE = /[\n\r]|^(?:%|---|\.\.\.)/;
 /**
  * Text the library writes as is, as a key or a block value: a word of letters,
  * digits and `_ . / : -`, not starting with an indicator, not ending with `:`,
- * and not read back as another type by the core schema (the tests of yaml's
- * dist/schema/core: null, bool, int, float). Most of sitec's scalars (names,
- * hosts, paths, addresses) are; the rest ask the library.
+ * and not read back as another type by the core schema (util/yaml-core.ts).
+ * Most of sitec's scalars (names, hosts, paths, addresses) are; the rest ask
+ * the library.
  */
 const PLAIN = /^[A-Za-z0-9_/.](?:[\w./:-]*[\w./-])?$/;
-const TYPED = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)$/;
-const plain = (s: string): boolean => PLAIN.test(s) && !TYPED.test(s) && !s.startsWith('...');
+const plain = (s: string): boolean => PLAIN.test(s) && !readsAsNonString(s) && !s.startsWith('...');
 const values = new Map<unknown, string | null>();
 const keys = new Map<string, string | null>();
+/** The memos start over past this many entries: a long-running library caller's process does not grow with every site it renders. */
+const MEMO_LIMIT = 100_000;
+function remember<K>(memo: Map<K, string | null>, key: K, text: string | null): string | null {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, text);
+  return text;
+}
 
 /** A scalar as the library writes it as a block value, or null when it needs context the writer does not track. */
 function scalar(value: unknown): string | null {
   // A Map takes -0 for 0 (SameValueZero); the library writes them differently.
   if (Object.is(value, -0)) return stringify({ v: value }, STYLE).slice(3, -1);
   if (typeof value === 'string' && plain(value)) return value;
-  let text = values.get(value);
-  if (text === undefined) {
-    text = typeof value === 'string' && UNSAFE.test(value) ? null : stringify({ v: value }, STYLE).slice(3, -1);
-    values.set(value, text);
-  }
-  return text;
+  const known = values.get(value);
+  if (known !== undefined) return known;
+  return remember(values, value, typeof value === 'string' && UNSAFE.test(value) ? null : stringify({ v: value }, STYLE).slice(3, -1));
 }
 
 function key(name: string): string | null {
   if (name.length <= 1000 && plain(name)) return name;
-  let text = keys.get(name);
-  if (text === undefined) {
-    // Past 1024 characters a key is no longer implicit and the library writes `? key`.
-    text = name.length > 1000 || UNSAFE.test(name) ? null : stringify({ [name]: 0 }, STYLE).slice(0, -4);
-    keys.set(name, text);
-  }
-  return text;
+  const known = keys.get(name);
+  if (known !== undefined) return known;
+  // Past 1024 characters a key is no longer implicit and the library writes `? key`.
+  return remember(keys, name, name.length > 1000 || UNSAFE.test(name) ? null : stringify({ [name]: 0 }, STYLE).slice(0, -4));
 }
 
 let lastComment: [string, string] | undefined;

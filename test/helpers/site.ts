@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compile, type CompileResult } from '../../src/index.js';
 
@@ -44,3 +44,10 @@ export function only(result: CompileResult, code: string) {
   }
   return found[0]!;
 }
+
+/** Every example site and fixture site, sorted: the inputs differential tests run over. */
+export const siteFiles = (): string[] =>
+  [...readdirSync(`${root}examples`).map((name) => `${root}examples/${name}/site.yaml`), ...readdirSync(`${root}test/fixtures/sites`).map((name) => `${root}test/fixtures/sites/${name}`)].sort();
+
+/** The property tests' budget: CI runs the fixed seed; `npm run test:property` sets a larger SITEC_PROPERTY_RUNS. */
+export const PROPERTY = { seed: Number(process.env.SITEC_PROPERTY_SEED ?? 20261123), runs: Number(process.env.SITEC_PROPERTY_RUNS ?? 120) };
