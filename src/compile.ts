@@ -2,7 +2,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { hasErrors, sortDiagnostics } from './diagnostics.js';
 import { load, type SiteSource } from './load/load.js';
 import type { Site } from './model/site.js';
-import { plan, type FilePlan } from './plan/plan.js';
+import { byPath, plan, planStream, streamOf, type FilePlan, type PlanStream } from './plan/plan.js';
 import { applyOverrides } from './plan/overrides.js';
 import { loadExtraResources, type ExtraObject } from './load/extra.js';
 import { validateOverridden } from './plan/validate-objects.js';
@@ -26,6 +26,8 @@ export interface CompileResult {
   files: OutputFile[];
   /** The planned files, sorted by path, when compiled with `render: false`. */
   plan?: FilePlan[];
+  /** The planned files as a stream, when compiled with `render: 'stream'`. */
+  stream?: PlanStream;
 }
 
 export interface CompileOptions {
@@ -33,8 +35,8 @@ export interface CompileOptions {
   file: string;
   /** Stop after validation: no resolve, plan or render. */
   validateOnly?: boolean;
-  /** false: return the plan and leave rendering to the caller (a build renders while it writes). */
-  render?: boolean;
+  /** false: return the plan and leave rendering to the caller; 'stream': the same as a stream, planned a part at a time (a build renders while it writes). */
+  render?: boolean | 'stream';
   /** false: let go of the parsed document (source positions) once validation is done; it is the biggest thing a compile holds, and only diagnostics and explain need it. */
   keepSource?: boolean;
   /** The directory extraResources paths are relative to: the site file's. */
@@ -66,8 +68,11 @@ export function compile(text: string, opts: CompileOptions): CompileResult {
   const extra = extras && locator ? loadExtraResources(site, opts.baseDir, locator) : { byCluster: new Map<string, ExtraObject[]>(), diagnostics: [] };
   if (hasErrors(extra.diagnostics)) return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...extra.diagnostics]), files: [] };
   for (const cluster of model.clusters) cluster.extra = extra.byCluster.get(cluster.name);
-  if (opts.validateOnly && !overrides && extra.byCluster.size === 0) return { ok: true, diagnostics, model, site, source, files: [] };
-  const planned = plan(model).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const whole = overrides || extra.byCluster.size > 0;
+  if (opts.validateOnly && !whole) return { ok: true, diagnostics, model, site, source, files: [] };
+  // Overrides and extra resources are checked against the whole plan; without them a build never holds it.
+  if (opts.render === 'stream' && !whole) return { ok: true, diagnostics, model, site, source, files: [], stream: planStream(model) };
+  const planned = byPath(plan(model));
   const overridden = overrides && locator ? applyOverrides(site, planned, locator) : { diagnostics: [], overridden: new Map<string, number[]>() };
   const problems = [...checkExtraResources(model, planned), ...overridden.diagnostics];
   if (hasErrors(problems)) return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...problems]), files: [] };
@@ -75,6 +80,7 @@ export function compile(text: string, opts: CompileOptions): CompileResult {
 
   if (opts.validateOnly) return { ok: true, diagnostics, model, site, source, files: [] };
   if (opts.render === false) return { ok: true, diagnostics, model, site, source, files: [], plan: planned };
+  if (opts.render === 'stream') return { ok: true, diagnostics, model, site, source, files: [], stream: streamOf(planned) };
   return { ok: true, diagnostics, model, site, source, files: render(planned, model.site) };
 }
 

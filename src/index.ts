@@ -70,7 +70,7 @@ export interface BuildOptions {
   onValidated?: (inputBytes: number) => void;
 }
 
-export interface BuildResult extends Omit<CompileResult, 'files' | 'plan' | 'source'> {
+export interface BuildResult extends Omit<CompileResult, 'files' | 'plan' | 'stream' | 'source'> {
   text?: string;
   /** Every file the site compiles to, sorted (contents went to disk, not here). */
   paths: string[];
@@ -90,15 +90,20 @@ export function build(opts: BuildOptions): BuildResult {
     return { ok: true, diagnostics: warnings, text: input.text, paths, summary: { added: [], changed: [], removed: [], unchanged: paths.length } };
   }
   // Neither positions (only diagnostics need them, and those are made) nor rendered contents are held.
-  const { files: _none, source: _dropped, plan: planned, ...compiled } = compileInput(input, { render: false, keepSource: false, onValidated: opts.onValidated });
-  if (!compiled.ok || !compiled.model || !planned) return { ...compiled, paths: [] };
-  const paths = planned.map((f) => f.path);
+  const { files: _none, source: _dropped, stream, ...compiled } = compileInput(input, { render: 'stream', keepSource: false, onValidated: opts.onValidated });
+  if (!compiled.ok || !compiled.model || !stream) return { ...compiled, paths: [] };
+  const { paths } = stream;
   // Recorded without the site file's path, which depends on how it was named on the command line: the manifest must not.
   const warnings = compiled.diagnostics.filter((d) => d.severity === 'warning').map((d) => (d.location ? { ...d, location: { ...d.location, file: '' } } : d));
   // A tree built from extra resource files is never taken as current from the site text alone: they may have changed.
   const usesExtra = compiled.model.clusters.some((c) => (c.extra?.length ?? 0) > 0);
   const made = fast ? { input: usesExtra ? { ...fast.record, extra: true } : fast.record, warnings } : undefined;
-  const emitted = emit({ paths, files: renderEach(planned, compiled.model.site) }, opts.out, compiled.model.site, { force: opts.force, siteFile: opts.site, cwd: opts.cwd, ...(made ? { made } : {}) });
+  const emitted = emit({ paths, files: renderEach(stream.files, compiled.model.site) }, opts.out, compiled.model.site, {
+    force: opts.force,
+    siteFile: opts.site,
+    cwd: opts.cwd,
+    ...(made ? { made } : {}),
+  });
   return {
     ...compiled,
     paths,

@@ -17,12 +17,75 @@ export type FilePlan = { path: string; format: 'yaml'; object: K8sObject | objec
  * one object per file so a review diff names what changed.
  */
 export function plan(model: SiteModel): FilePlan[] {
-  const files: FilePlan[] = [{ path: 'README.md', format: 'blueprint', blueprint: 'runbook.md', context: runbookContext(model) }];
-  for (const cluster of model.clusters) files.push(...planCluster(model, cluster));
-  for (const edge of model.edges) files.push(...planEdge(model, edge));
-  if (model.mesh) files.push(...planMesh(model));
-  return files;
+  return planParts(model).flatMap((part) => part.files());
 }
+
+/** A directory of the output (or one file) planned on its own: no other part has a path under its key. */
+export interface PlanPart {
+  key: string;
+  files: () => FilePlan[];
+}
+
+export function planParts(model: SiteModel): PlanPart[] {
+  return [
+    { key: 'README.md', files: () => [{ path: 'README.md', format: 'blueprint', blueprint: 'runbook.md', context: runbookContext(model) }] },
+    ...model.clusters.map((cluster) => ({ key: `clusters/${cluster.name}/`, files: () => planCluster(model, cluster) })),
+    ...model.edges.map((edge) => ({ key: `hosts/${edge.name}/`, files: () => planEdge(model, edge) })),
+    ...(model.mesh ? [{ key: 'scripts/', files: () => planMesh(model) }] : []),
+  ];
+}
+
+/** The sorted paths of a plan up front (emit checks them before it writes) and its files in the same order, each let go once taken. */
+export interface PlanStream {
+  paths: string[];
+  files: Iterable<FilePlan>;
+}
+
+/**
+ * Planned files held from the first pass, which finds the paths, up to this
+ * many; the parts past it are planned again when their turn to render comes,
+ * so a big site never holds its whole plan (40,000 objects at 20,000 routes),
+ * and a small one is planned once.
+ */
+const HELD_FILES = 8192;
+
+/**
+ * A plan in path order, one part at a time. Parts never share a directory, so
+ * sorting the parts by key and each part's files by path is the sort of the whole.
+ */
+export function planStream(model: SiteModel, heldFiles = HELD_FILES): PlanStream {
+  const parts = planParts(model).sort((a, b) => compareStrings(a.key, b.key));
+  let held = 0;
+  const made = parts.map((part) => {
+    const files = byPath(part.files());
+    held += files.length;
+    return { part, paths: files.map((f) => f.path), files: held <= heldFiles ? files : undefined };
+  });
+  function* files(): Generator<FilePlan> {
+    for (const m of made) {
+      const planned = m.files ?? byPath(m.part.files());
+      m.files = undefined;
+      yield* takeEach(planned);
+    }
+  }
+  return { paths: made.flatMap((m) => m.paths), files: files() };
+}
+
+/** A plan already made (sorted), streamed the same way. */
+export function streamOf(planned: FilePlan[]): PlanStream {
+  return { paths: planned.map((f) => f.path), files: takeEach(planned) };
+}
+
+function* takeEach(planned: FilePlan[]): Generator<FilePlan> {
+  for (let i = 0; i < planned.length; i++) {
+    const f = planned[i]!;
+    (planned as (FilePlan | undefined)[])[i] = undefined;
+    yield f;
+  }
+}
+
+const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+export const byPath = (files: FilePlan[]) => files.sort((a, b) => compareStrings(a.path, b.path));
 
 /** scripts/: what needs live clusters, in the order the admin runs it. */
 function planMesh(model: SiteModel): FilePlan[] {

@@ -30,14 +30,7 @@ export function render(files: FilePlan[], site: string): OutputFile[] {
   return files.map((f) => renderFile(f, site));
 }
 
-/**
- * Renders planned files one at a time, letting go of each plan entry once it
- * is rendered: a build streams a big site to disk instead of holding it whole.
- */
-export function* renderEach(files: FilePlan[], site: string): Generator<OutputFile> {
-  for (let i = 0; i < files.length; i++) {
-    const f = files[i]!;
-    (files as (FilePlan | undefined)[])[i] = undefined;
-    yield renderFile(f, site);
-  }
+/** Renders planned files one at a time, as the emitter takes them: a build streams a big site to disk instead of holding it whole. */
+export function* renderEach(files: Iterable<FilePlan>, site: string): Generator<OutputFile> {
+  for (const f of files) yield renderFile(f, site);
 }
