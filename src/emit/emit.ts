@@ -150,8 +150,10 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
     let i = 0;
     for (const f of producedBy(files)) {
       if (f.path !== paths[i++]) throw new Error(`internal: rendered ${f.path} where the plan has ${paths[i - 1] ?? 'nothing'}`);
-      const state = compareFile(f, tree, out);
-      hashes.push([f.path, sha256(f.content)]);
+      // Encoded once for the comparison, the hash and the write.
+      const bytes = Buffer.from(f.content);
+      const state = compareFile(f, bytes, tree, out);
+      hashes.push([f.path, sha256(bytes)]);
       if (f.mode !== 0o644) executables.push(f.path);
       if (state === 'unchanged') {
         summary.unchanged++;
@@ -159,7 +161,7 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
       }
       summary[state].push(f.path);
       staging ??= new Staging(out);
-      staging.write(f);
+      staging.write({ path: f.path, content: bytes, mode: f.mode });
       moves.push(f.path);
     }
     if (i !== paths.length) throw new Error(`internal: rendered ${i} files of the ${paths.length} planned`);

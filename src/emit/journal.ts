@@ -1,7 +1,6 @@
 import { type Stats, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { OutputFile } from '../render/render.js';
 import { compareStrings } from '../util/order.js';
 import { exists, makeDirs } from '../util/fs.js';
 import { LOCK_NAME, alive } from './lock.js';
@@ -56,7 +55,7 @@ export class Staging {
     mkdirSync(this.files);
   }
 
-  write(f: OutputFile | { path: string; content: string; mode: number }): void {
+  write(f: { path: string; content: string | Buffer; mode: number }): void {
     const target = join(this.files, f.path);
     const dir = dirname(target);
     if (!this.made.has(dir)) {
