@@ -13,6 +13,10 @@ export const API = {
   kind: 'kind.x-k8s.io/v1alpha4',
   envoyFilter: 'networking.istio.io/v1alpha3',
   wasmPlugin: 'extensions.istio.io/v1alpha1',
+  /** Gateway, HTTPRoute (standard channel). */
+  gatewayApi: 'gateway.networking.k8s.io/v1',
+  /** TLSRoute, TCPRoute: experimental channel; Istio reads v1alpha2. */
+  gatewayApiAlpha: 'gateway.networking.k8s.io/v1alpha2',
 } as const;
 
 export const metallbManifestUrl = (version: string): string => `https://raw.githubusercontent.com/metallb/metallb/${version}/config/manifests/metallb-native.yaml`;

@@ -1,6 +1,8 @@
 import type { Cluster, Edge, GatewayPort, Gateway, Route, Site } from './site.js';
 import { hostMatches } from '../util/hosts.js';
 import { formatIp, parseCidr } from '../util/ipv4.js';
+import { ISTIO_GATEWAY_API, NEWEST_GATEWAY_API } from '../data/gateway-api.js';
+import { minorOf } from '../data/istio-support.js';
 
 /**
  * Small derivations both the invariant checks and the resolver need, kept in one
@@ -36,12 +38,37 @@ export function gatewayNamespace(gateway: Gateway): string {
   return gateway.namespace ?? 'istio-system';
 }
 
-/** Ports of the ingress gateway Service that a Gateway server listens on. */
-export function gatewayServerPorts(gateway: Gateway): { path: (string | number)[]; port: number }[] {
-  const out = [{ path: ['http', 'port'], port: gateway.http.port ?? 80 }];
-  if (gateway.https) out.push({ path: ['https', 'port'], port: gateway.https.port ?? 443 });
+/** Ports of the ingress gateway Service that a Gateway server listens on; the passthrough server only when a route passes TLS through it. */
+export function gatewayServerPorts(site: Site, gateway: Gateway): { path: (string | number)[]; port: number; server: 'http' | 'https' | 'passthrough' }[] {
+  const out: ReturnType<typeof gatewayServerPorts> = [{ path: ['http', 'port'], port: gateway.http.port ?? 80, server: 'http' }];
+  if (gateway.https) out.push({ path: ['https', 'port'], port: gateway.https.port ?? 443, server: 'https' });
+  if (site.routes.some((r) => r.gateway === gateway.name && routeKind(r) === 'passthrough')) {
+    const port = passthroughPortOf(gateway);
+    if (port !== out[1]?.port) out.push({ path: gateway.passthroughPort !== undefined ? ['passthroughPort'] : [], port, server: 'passthrough' });
+  }
   return out;
 }
+
+/** What a route carries: HTTP by host and path, TLS passed through by SNI, or a whole TCP port. */
+export type RouteKind = 'http' | 'passthrough' | 'tcp';
+export const routeKind = (route: Route): RouteKind => (route.tcpPort !== undefined ? 'tcp' : route.tls === 'passthrough' ? 'passthrough' : 'http');
+
+/** The port of a Gateway's TLS passthrough server: set, else the https server's, else 443 (both share it: SNI decides). */
+export const passthroughPortOf = (gateway: Gateway): number => gateway.passthroughPort ?? gateway.https?.port ?? 443;
+
+/** What a TCP port's route and listener are called: the port name when it says tcp already (tcp, tcp-db), else tcp-<name>. */
+export const tcpObjectName = (portName: string): string => (/^tcp(-|$)/.test(portName) ? portName : `tcp-${portName}`);
+
+/** A route's object name: its host (all-hosts for "*"), or its TCP port's tcpObjectName. */
+export const routeObjectName = (route: Route): string => (route.tcpPort !== undefined ? tcpObjectName(route.tcpPort) : virtualServiceName(route.host ?? ''));
+
+/** How a route is named in messages. */
+export const routeLabel = (route: Route): string => (route.tcpPort !== undefined ? `TCP port ${route.tcpPort}` : (route.host ?? '(no host)'));
+
+export const routingApiOf = (site: Site, cluster: Cluster): 'istio' | 'gateway-api' => cluster.routingApi ?? site.routingApi;
+
+/** The Gateway API release whose CRDs a gateway-api cluster needs: pinned, or the one the Istio release implements. */
+export const gatewayApiRelease = (site: Site): string => site.versions.gatewayApi ?? ISTIO_GATEWAY_API[minorOf(site.versions.istio)] ?? NEWEST_GATEWAY_API;
 
 /** MetalLB moved its annotations from metallb.universe.tf to metallb.io in v0.14.9. */
 export function metallbLoadBalancerIPsAnnotation(metallbVersion: string): string {
@@ -69,8 +96,23 @@ export function edgeServerNames(site: Site, edge: Edge, clusterName: string): st
   if (edge.nginx?.serverNames) return [...new Set(edge.nginx.serverNames)].sort();
   const gateways = new Set(edgeGateways(site, edge, clusterName).map((g) => g.name));
   // nginx has no server_name for "every host": a catch-all route needs serverNames listed.
-  const hosts = site.routes.filter((r) => routeClusterName(site, r) === clusterName && gateways.has(r.gateway) && r.host !== '*').map((r) => r.host);
+  const hosts = site.routes.filter((r) => routeClusterName(site, r) === clusterName && gateways.has(r.gateway) && routeKind(r) === 'http' && r.host !== '*').map((r) => r.host!);
   return [...new Set(hosts)].sort();
+}
+
+/** Hosts whose TLS an edge's nginx passes through by SNI: the passthrough routes of the cluster on the fronted Gateways (sorted, unique). */
+export function edgePassthroughRoutes(site: Site, edge: Edge, clusterName: string): { host: string; gateway: Gateway }[] {
+  if (!edge.nginx) return [];
+  const gateways = edgeGateways(site, edge, clusterName);
+  const seen = new Set<string>();
+  const out: { host: string; gateway: Gateway }[] = [];
+  for (const r of site.routes) {
+    const gateway = gateways.find((g) => g.name === r.gateway);
+    if (!gateway || routeClusterName(site, r) !== clusterName || routeKind(r) !== 'passthrough' || r.host === undefined || r.host === '*' || seen.has(r.host)) continue;
+    seen.add(r.host);
+    out.push({ host: r.host, gateway });
+  }
+  return out.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
 }
 
 /** The ingress port nginx proxies to: named, or the one carrying the fronted Gateways' HTTP server. */

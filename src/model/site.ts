@@ -6,6 +6,10 @@
  */
 export type Dns1123Label = string;
 /**
+ * A routing API: istio or gateway-api.
+ */
+export type RoutingApi = 'istio' | 'gateway-api';
+/**
  * A fully qualified DNS host name, lower case, like app.example.com.
  */
 export type Hostname = string;
@@ -87,7 +91,12 @@ export interface Site {
      * Image of the smoke-test echo server (seed 000's).
      */
     smokeTestImage: string;
+    /**
+     * Kubernetes Gateway API release whose CRDs the runbook installs when a cluster routes with gateway-api; defaults to the release the site's Istio version supports (1.24-1.25: v1.2.1, 1.26-1.27: v1.3.0, 1.28 and later: v1.4.1).
+     */
+    gatewayApi?: string;
   };
+  routingApi: RoutingApi;
   mesh?: Mesh;
   /**
    * The Kubernetes clusters of the site.
@@ -203,6 +212,7 @@ export interface Cluster {
   };
   metallb?: Metallb;
   istio: Istio;
+  routingApi?: RoutingApi;
   /**
    * Application namespaces sitec creates, with their sidecar injection labels.
    */
@@ -585,19 +595,25 @@ export interface Gateway {
     port: Port;
     credentialName: Dns1123Subdomain;
   };
+  passthroughPort?: Port;
 }
 /**
- * One routed host: a VirtualService on a Gateway, forwarding path prefixes to a Service.
+ * One route on a Gateway: a routed host (HTTP path prefixes, or TLS passed through to the Service by SNI), or a TCP port of the ingress gateway, forwarded to a Service.
  */
 export interface Route {
-  host: RouteHost;
+  host?: RouteHost;
+  /**
+   * terminate: TLS, if any, ends before the Service (at the gateway or the edge host) and the route forwards HTTP by path; passthrough: the client's TLS reaches the Service intact, matched by SNI (the Service terminates it).
+   */
+  tls: 'terminate' | 'passthrough';
+  tcpPort?: Dns1123Label;
   gateway: Dns1123Label;
   cluster?: Dns1123Label;
   namespace: Dns1123Label;
   service: Dns1123Label;
   port: Port;
   /**
-   * Path prefixes routed to the Service.
+   * Path prefixes routed to the Service (HTTP routes only).
    *
    * @minItems 1
    */
@@ -718,6 +734,7 @@ export interface Nginx {
     size: Size;
     busyBuffersSize: Size;
   };
+  runtimeDir: FilePath;
 }
 /**
  * A certificate and key on the edge host.

@@ -1,22 +1,26 @@
 import { API } from '../model/apis.js';
-import type { GatewayModel, VirtualServiceModel } from '../resolve/model.js';
+import type { GatewayModel, RouteModel } from '../resolve/model.js';
 import type { K8sObject } from './types.js';
 
 interface Server {
-  port: { number: number; name: string; protocol: 'HTTP' | 'HTTPS' | 'TLS' };
+  port: { number: number; name: string; protocol: 'HTTP' | 'HTTPS' | 'TLS' | 'TCP' };
   hosts: string[];
-  tls?: { httpsRedirect: true } | { mode: 'SIMPLE'; credentialName: string } | { mode: 'AUTO_PASSTHROUGH' };
+  tls?: { httpsRedirect: true } | { mode: 'SIMPLE'; credentialName: string } | { mode: 'AUTO_PASSTHROUGH' } | { mode: 'PASSTHROUGH' };
 }
 
 export interface Gateway extends K8sObject {
   spec: { selector: Record<string, string>; servers: Server[] };
 }
 
+type Destination = { destination: { host: string; port: { number: number } } };
+
 export interface VirtualService extends K8sObject {
   spec: {
     hosts: string[];
     gateways: string[];
-    http: { match: { uri: { prefix: string } }[]; route: { destination: { host: string; port: { number: number } } }[] }[];
+    http?: { match: { uri: { prefix: string } }[]; route: Destination[] }[];
+    tls?: { match: { port: number; sniHosts: string[] }[]; route: Destination[] }[];
+    tcp?: { match: { port: number }[]; route: Destination[] }[];
   };
 }
 
@@ -35,6 +39,9 @@ export function gateway(gw: GatewayModel, apiVersion: string): Gateway {
       tls: { mode: 'SIMPLE', credentialName: gw.https.credentialName },
     });
   }
+  // On the https server's port too: Envoy picks the server by SNI, the more specific name first.
+  if (gw.passthrough) servers.push({ port: { number: gw.passthrough.port, name: 'tls-passthrough', protocol: 'TLS' }, hosts: [...gw.passthrough.hosts], tls: { mode: 'PASSTHROUGH' } });
+  for (const t of gw.tcp) servers.push({ port: { number: t.port, name: t.name, protocol: 'TCP' }, hosts: ['*'] });
   return {
     apiVersion: `${API.istioNetworkingGroup}/${apiVersion}`,
     kind: 'Gateway',
@@ -43,22 +50,17 @@ export function gateway(gw: GatewayModel, apiVersion: string): Gateway {
   };
 }
 
-export function virtualService(vs: VirtualServiceModel, apiVersion: string): VirtualService {
-  return {
-    apiVersion: `${API.istioNetworkingGroup}/${apiVersion}`,
-    kind: 'VirtualService',
-    metadata: { name: vs.name, namespace: vs.namespace },
-    spec: {
-      hosts: [vs.host],
-      gateways: [vs.gateway],
-      http: [
-        {
-          match: vs.paths.map((prefix) => ({ uri: { prefix } })),
-          route: [{ destination: { host: vs.destination.host, port: { number: vs.destination.port } } }],
-        },
-      ],
-    },
-  };
+export function virtualService(route: RouteModel, apiVersion: string, passthroughPort: number | undefined): VirtualService {
+  const to: Destination[] = [{ destination: { host: route.destination.host, port: { number: route.destination.port } } }];
+  const head = { apiVersion: `${API.istioNetworkingGroup}/${apiVersion}`, kind: 'VirtualService', metadata: { name: route.name, namespace: route.namespace } };
+  switch (route.kind) {
+    case 'http':
+      return { ...head, spec: { hosts: [route.host], gateways: [route.gateway], http: [{ match: route.paths.map((prefix) => ({ uri: { prefix } })), route: to }] } };
+    case 'passthrough':
+      return { ...head, spec: { hosts: [route.host], gateways: [route.gateway], tls: [{ match: [{ port: passthroughPort!, sniHosts: [route.host] }], route: to }] } };
+    case 'tcp':
+      return { ...head, spec: { hosts: ['*'], gateways: [route.gateway], tcp: [{ match: [{ port: route.port.number }], route: to }] } };
+  }
 }
 
 /** Exposes every service of this cluster to the mesh's other networks through the east-west gateway (Istio's expose-services.yaml). */

@@ -62,7 +62,12 @@ export function runbookContext(model: SiteModel) {
           const entry = ingress.loadBalancerIP ? `${ingress.loadBalancerIP}:${http.port}` : http.nodePort !== undefined ? `${c.nodes[0]!.ip}:${http.nodePort}` : undefined;
           return { ...t, fqdn: `${t.name}.${t.namespace}.svc.${c.domain}:${t.port}`, entry: entry ?? '', expect: `sitec smoke test: ${t.host} on cluster ${c.name}` };
         }),
-        routes: c.virtualServices.map((vs) => ({ host: vs.host, gateway: vs.gateway, destination: `${vs.destination.host}:${vs.destination.port}`, paths: vs.paths.join(', ') })),
+        routes: c.routes.map((r) => ({
+          host: r.kind === 'tcp' ? `TCP port ${r.port.name} (${r.port.number})` : r.host,
+          gateway: r.gateway,
+          destination: `${r.destination.host}:${r.destination.port}`,
+          paths: r.kind === 'http' ? r.paths.join(', ') : r.kind === 'passthrough' ? 'TLS passthrough (SNI)' : 'every connection',
+        })),
         gateways: c.gateways.map((g) => ({ ref: `${g.namespace}/${g.name}`, hosts: g.hosts.join(', '), https: g.https !== undefined })),
       };
     }),
@@ -71,7 +76,7 @@ export function runbookContext(model: SiteModel) {
 
 export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
   const cluster = model.clusters.find((c) => c.name === edge.cluster)!;
-  const firstHost = edge.nginx?.servers[0]?.name ?? cluster.virtualServices[0]?.host;
+  const firstHost = edge.nginx?.servers[0]?.name ?? cluster.routes.find((r) => r.kind === 'http')?.host;
   const ipt = edgeIptables(model.site, edge);
   return {
     name: edge.name,

@@ -1,4 +1,5 @@
 import { crossNetworkGateway, defaultSidecar, extension, gateway, virtualService } from '../objects/istio-networking.js';
+import { gatewayRoute, httpsRedirectRoute, k8sGateway } from '../objects/gateway-api.js';
 import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
 import { namespace } from '../objects/namespace.js';
 import { smokeTestDeployment, smokeTestService } from '../objects/smoke-test.js';
@@ -55,7 +56,20 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
     add('10-metallb', `l2advertisement.${l2.name}`, l2Advertisement(l2));
   }
   for (const ns of cluster.namespaces) add('20-namespaces', `namespace.${ns.name}`, namespace(ns));
-  for (const gw of cluster.gateways) add('30-gateways', `gateway.${gw.namespace}.${gw.name}`, gateway(gw, api));
+  const gatewayApi = cluster.routingApi === 'gateway-api';
+  const ingressService = `${cluster.istio.ingress.name}.istio-system.svc.${cluster.domain}`;
+  for (const gw of cluster.gateways)
+    add(
+      '30-gateways',
+      `gateway.${gw.namespace}.${gw.name}`,
+      gatewayApi
+        ? k8sGateway(
+            gw,
+            cluster.routes.filter((r) => r.gateway === `${gw.namespace}/${gw.name}`),
+            ingressService,
+          )
+        : gateway(gw, api),
+    );
   if (cluster.mesh?.eastWest) {
     // A combined gateway is the ingress gateway itself.
     const selector = cluster.mesh.eastWest.combined ? { ...cluster.istio.ingress.selector } : { istio: 'eastwestgateway' };
@@ -67,7 +81,13 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
     add('45-smoke-tests', `service.${t.namespace}.${t.name}`, smokeTestService(t));
   }
   for (const ext of cluster.extensions) add('50-extensions', `${ext.kind.toLowerCase()}.${ext.namespace}.${ext.name}`, extension(ext));
-  for (const vs of cluster.virtualServices) add('40-routes', `virtualservice.${vs.namespace}.${vs.name}`, virtualService(vs, api));
+  if (gatewayApi) {
+    for (const gw of cluster.gateways) if (gw.http.httpsRedirect) add('40-routes', `httproute.${gw.namespace}.${gw.name}-https-redirect`, httpsRedirectRoute(gw));
+    for (const route of cluster.routes) {
+      const object = gatewayRoute(route, gatewayOf(cluster, route));
+      add('40-routes', `${object.kind.toLowerCase()}.${route.namespace}.${route.name}`, object);
+    }
+  } else for (const route of cluster.routes) add('40-routes', `virtualservice.${route.namespace}.${route.name}`, virtualService(route, api, gatewayOf(cluster, route).passthrough?.port));
   // Extra resources go where their layer is applied: CRDs first, namespaces after sitec's, the rest last.
   const crds: ClusterResource[] = [];
   for (const { object } of cluster.extra ?? []) {
@@ -85,6 +105,14 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
   return [...crds, ...resources];
 }
 
+const gatewayOf = (cluster: ClusterModel, route: { gateway: string }) => cluster.gateways.find((g) => `${g.namespace}/${g.name}` === route.gateway)!;
+
+/** What the routing layers hold in a cluster that routes with the Gateway API. */
+const GATEWAY_API_HOLDS: Partial<Record<Layer, string>> = {
+  '30-gateways': 'the Gateway API Gateways (bound to the istio-ingressgateway Service)',
+  '40-routes': 'the HTTPRoutes, TLSRoutes and TCPRoutes',
+};
+
 /** The layers a cluster has, last applied first: the order to roll them back in. */
 export function rollbackLayers(model: SiteModel, cluster: ClusterModel, dir: string) {
   const present = new Set(clusterResources(model, cluster).map((r) => r.group));
@@ -92,7 +120,7 @@ export function rollbackLayers(model: SiteModel, cluster: ClusterModel, dir: str
     .reverse()
     .map((l) => ({
       group: l.group,
-      holds: l.holds,
+      holds: (cluster.routingApi === 'gateway-api' ? GATEWAY_API_HOLDS[l.group] : undefined) ?? l.holds,
       command: l.rollback === 'delete' ? `kubectl delete --ignore-not-found -f ${dir}/resources/${l.group}/` : '',
       caution: l.caution,
     }));

@@ -2,7 +2,7 @@ import type { ExtraObject } from '../load/extra.js';
 /** The resolved site: every default applied and every derived value computed, ready to plan. */
 export interface SiteModel {
   site: string;
-  versions: { istio: string; metallb: string; istioNetworkingApi: string; smokeTestImage: string };
+  versions: { istio: string; metallb: string; istioNetworkingApi: string; smokeTestImage: string; gatewayApi: string };
   mesh?: MeshModel;
   clusters: ClusterModel[];
   edges: EdgeModel[];
@@ -89,8 +89,13 @@ export interface ClusterModel {
   smokeTests: { name: string; namespace: string; port: number; host: string; image: string }[];
   /** EnvoyFilters and WasmPlugins, sorted by kind, namespace and name. */
   extensions: { kind: 'EnvoyFilter' | 'WasmPlugin'; name: string; namespace: string; spec: object }[];
+  /** Which API the Gateways and routes are written in. */
+  routingApi: 'istio' | 'gateway-api';
+  /** The Gateway API CRDs a gateway-api cluster needs: the experimental channel when it has TLS or TCP routes. */
+  gatewayApiChannel?: 'standard' | 'experimental';
   gateways: GatewayModel[];
-  virtualServices: VirtualServiceModel[];
+  /** The routes of this cluster (VirtualServices, or HTTPRoutes, TLSRoutes and TCPRoutes), sorted by namespace and name. */
+  routes: RouteModel[];
 }
 
 export interface IngressModel {
@@ -121,17 +126,19 @@ export interface GatewayModel {
   hosts: string[];
   http: { port: number; httpsRedirect: boolean };
   https?: { port: number; credentialName: string };
+  /** The TLS passthrough server: the hosts this cluster's passthrough routes on the Gateway name, sorted. */
+  passthrough?: { port: number; hosts: string[] };
+  /** One TCP server per TCP route on the Gateway, sorted by port. */
+  tcp: { name: string; port: number }[];
 }
 
-export interface VirtualServiceModel {
+export type RouteModel = {
   name: string;
   namespace: string;
-  host: string;
   /** namespace/name of the Gateway. */
   gateway: string;
-  paths: string[];
-  destination: { host: string; port: number };
-}
+  destination: { host: string; service: string; port: number };
+} & ({ kind: 'http'; host: string; paths: string[] } | { kind: 'passthrough'; host: string } | { kind: 'tcp'; port: { name: string; number: number } });
 
 export interface EdgeModel {
   name: string;

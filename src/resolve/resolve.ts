@@ -13,10 +13,14 @@ import {
   routeClusterName,
   targetPortOf,
   edgeTopology,
-  virtualServiceName,
   trustedProxiesOf,
+  routeKind,
+  routeObjectName,
+  passthroughPortOf,
+  routingApiOf,
+  gatewayApiRelease,
 } from '../model/derive.js';
-import type { ClusterMeshModel, ClusterModel, GatewayModel, KindModel, SiteModel } from './model.js';
+import type { ClusterMeshModel, ClusterModel, GatewayModel, KindModel, RouteModel, SiteModel } from './model.js';
 import type { Cluster } from '../model/site.js';
 import { resolveEdge } from './edges.js';
 import { compareStrings } from '../util/order.js';
@@ -35,17 +39,33 @@ export function resolve(site: Site): SiteModel {
     const gw = c.istio.ingressGateway;
     const exposesNodes = gw.serviceType !== 'ClusterIP';
     const topology = edgeTopology(site, c);
+    const routes = site.routes.filter((r) => routeClusterName(site, r) === c.name);
     const gateways = site.gateways
       .filter((g) => gatewayClusterNames(site, g).includes(c.name))
-      .map((g): GatewayModel => ({
-        name: g.name,
-        namespace: gatewayNamespace(g),
-        selector: { ...INGRESS_SELECTOR },
-        hosts: [...g.hosts],
-        http: { port: g.http.port ?? 80, httpsRedirect: g.http.httpsRedirect },
-        ...(g.https ? { https: { port: g.https.port ?? 443, credentialName: g.https.credentialName } } : {}),
-      }))
+      .map((g): GatewayModel => {
+        const on = routes.filter((r) => r.gateway === g.name);
+        const passthrough = on.filter((r) => routeKind(r) === 'passthrough').map((r) => r.host!);
+        return {
+          name: g.name,
+          namespace: gatewayNamespace(g),
+          selector: { ...INGRESS_SELECTOR },
+          hosts: [...g.hosts],
+          http: { port: g.http.port ?? 80, httpsRedirect: g.http.httpsRedirect },
+          ...(g.https ? { https: { port: g.https.port ?? 443, credentialName: g.https.credentialName } } : {}),
+          ...(passthrough.length > 0 ? { passthrough: { port: passthroughPortOf(g), hosts: [...new Set(passthrough)].sort(compareStrings) } } : {}),
+          tcp: on
+            .filter((r) => routeKind(r) === 'tcp')
+            .map((r) => gw.ports.find((p) => p.name === r.tcpPort)!)
+            .map((p) => ({ name: p.name, port: p.port }))
+            .sort((a, b) => a.port - b.port),
+        };
+      })
       .sort(byName);
+    const routingApi = routingApiOf(site, c);
+    // TLSRoute and TCPRoute are alpha APIs: istiod reads them only when told to.
+    const alphaRoutes = routingApi === 'gateway-api' && routes.some((r) => routeKind(r) !== 'http');
+    const pilot = c.istio.pilot ? pilotOf(c.istio.pilot) : undefined;
+    const pilotWithAlpha = alphaRoutes ? { ...(pilot ?? {}), env: [...(pilot?.env ?? []), { name: 'PILOT_ENABLE_ALPHA_GATEWAY_API', value: 'true' }] } : pilot;
     return {
       name: c.name,
       ...(site.mesh || c.kind ? { kubeContext: contextOf(c) } : {}),
@@ -90,7 +110,7 @@ export function resolve(site: Site): SiteModel {
           trustedProxies: trustedProxiesOf(c, topology),
           ...(exposesNodes && gw.externalTrafficPolicy === 'Local' && topology.targetNodes.length > 0 ? { edgeNodes: topology.targetNodes } : {}),
         },
-        ...(c.istio.pilot ? { pilot: pilotOf(c.istio.pilot) } : {}),
+        ...(pilotWithAlpha ? { pilot: pilotWithAlpha } : {}),
         ...(c.istio.discoverySelectors ? { discoverySelectors: c.istio.discoverySelectors.map((s) => ({ matchLabels: { ...s.matchLabels } })) } : {}),
       },
       ...(site.mesh ? { mesh: meshOf(c, annotation) } : {}),
@@ -111,26 +131,31 @@ export function resolve(site: Site): SiteModel {
         .sort(byName),
       gateways,
       smokeTests: site.routes
-        .filter((r) => r.smokeTest && routeClusterName(site, r) === c.name)
+        .filter((r) => r.smokeTest && routeClusterName(site, r) === c.name && routeKind(r) === 'http')
         // A catch-all route answers any Host: the smoke test sends one that can never be a real site (RFC 2606 .invalid).
-        .map((r) => ({ name: r.service, namespace: r.namespace, port: r.port, host: r.host === '*' ? 'sitec-smoke-test.invalid' : r.host, image: site.versions.smokeTestImage }))
+        .map((r) => ({ name: r.service, namespace: r.namespace, port: r.port, host: r.host === '*' ? 'sitec-smoke-test.invalid' : r.host!, image: site.versions.smokeTestImage }))
         .sort(byName),
       extensions: [
         ...site.envoyFilters.filter((e) => (e.clusters ?? [c.name]).includes(c.name)).map((e) => ({ kind: 'EnvoyFilter' as const, name: e.name, namespace: e.namespace, spec: e.spec })),
         ...site.wasmPlugins.filter((e) => (e.clusters ?? [c.name]).includes(c.name)).map((e) => ({ kind: 'WasmPlugin' as const, name: e.name, namespace: e.namespace, spec: e.spec })),
       ].sort((a, b) => compareStrings(a.kind, b.kind) || byName(a, b)),
-      virtualServices: site.routes
-        .filter((r) => routeClusterName(site, r) === c.name)
-        .map((r) => {
+      routingApi,
+      ...(routingApi === 'gateway-api' ? { gatewayApiChannel: alphaRoutes ? ('experimental' as const) : ('standard' as const) } : {}),
+      routes: routes
+        .map((r): RouteModel => {
           const g = gateways.find((x) => x.name === r.gateway)!;
-          return {
-            name: virtualServiceName(r.host),
+          const common = {
+            name: routeObjectName(r),
             namespace: r.namespace,
-            host: r.host,
             gateway: `${g.namespace}/${g.name}`,
-            paths: [...r.paths],
-            destination: { host: `${r.service}.${r.namespace}.svc.${c.clusterDomain}`, port: r.port },
+            destination: { host: `${r.service}.${r.namespace}.svc.${c.clusterDomain}`, service: r.service, port: r.port },
           };
+          const kind = routeKind(r);
+          if (kind === 'tcp') {
+            const p = gw.ports.find((x) => x.name === r.tcpPort)!;
+            return { ...common, kind, port: { name: p.name, number: p.port } };
+          }
+          return kind === 'passthrough' ? { ...common, kind, host: r.host! } : { ...common, kind, host: r.host!, paths: [...r.paths] };
         })
         .sort(byName),
     };
@@ -138,7 +163,7 @@ export function resolve(site: Site): SiteModel {
   const edges = site.edges.map((e) => resolveEdge(site, e)).sort(byName);
   return {
     site: site.site,
-    versions: { ...site.versions },
+    versions: { ...site.versions, gatewayApi: gatewayApiRelease(site) },
     ...(site.mesh ? { mesh: { id: site.mesh.id, ca: { ...site.mesh.ca } } } : {}),
     clusters: clusters.sort(byName),
     edges,

@@ -1,6 +1,6 @@
 import type { Diagnostic, PathSegment, Severity } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
-import { locate, type SiteSource } from '../load/load.js';
+import { locate, nodeAt, type SiteSource } from '../load/load.js';
 
 /** What an invariant check gets: a way to report located problems. */
 export class CheckContext {
@@ -18,6 +18,11 @@ export class CheckContext {
 
   warn(code: string, path: PathSegment[], message: string, hint?: string): void {
     this.report('warning', code, path, message, hint);
+  }
+
+  /** Whether the site file itself holds this path (a schema default does not count). */
+  written(path: PathSegment[]): boolean {
+    return nodeAt(this.source, this.toOriginal(path)) !== undefined;
   }
 
   /** "line N" of a path, to point from one diagnostic at the other half of a conflict. */

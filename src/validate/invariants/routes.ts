@@ -1,5 +1,6 @@
-import type { Site } from '../../model/site.js';
-import { gatewayClusterNames, gatewayNamespace, routeClusterName } from '../../model/derive.js';
+import type { Route, Site } from '../../model/site.js';
+import type { PathSegment } from '../../diagnostics.js';
+import { gatewayClusterNames, gatewayNamespace, gatewayServerPorts, routeClusterName, routeKind, routeLabel, routingApiOf } from '../../model/derive.js';
 import { hostMatches } from '../../util/hosts.js';
 import { closest } from '../../util/suggest.js';
 import type { CheckContext } from '../context.js';
@@ -42,14 +43,16 @@ export function checkRoutes(site: Site, ctx: CheckContext): void {
   const gatewayNames = site.gateways.map((g) => g.name);
   const clusterNames = site.clusters.map((c) => c.name);
   const hostsSeen = new Map<string, number>();
+  const tcpSeen = new Map<string, number>();
   site.routes.forEach((route, ri) => {
     const at = (field: string) => ['routes', ri, field];
+    if (!checkRouteShape(route, ri, ctx)) return;
     const clusterName = routeClusterName(site, route);
     if (clusterName === undefined) {
       ctx.error(
         'route-cluster-required',
         ['routes', ri],
-        `route for ${route.host} does not say which cluster serves it`,
+        `route for ${routeLabel(route)} does not say which cluster serves it`,
         `the site has ${site.clusters.length} clusters; add cluster: one of ${clusterNames.join(', ')}`,
       );
       return;
@@ -60,16 +63,20 @@ export function checkRoutes(site: Site, ctx: CheckContext): void {
       ctx.error('route-unknown-cluster', at('cluster'), `no cluster named "${clusterName}"`, guess ? `did you mean "${guess}"?` : `clusters: ${clusterNames.join(', ')}`);
       return;
     }
-    const key = `${clusterName}/${route.host}`;
-    const prev = hostsSeen.get(key);
-    if (prev !== undefined) {
-      ctx.error(
-        'duplicate-route-host',
-        at('host'),
-        `host ${route.host} is already routed in cluster "${clusterName}" (${ctx.lineOf(['routes', prev, 'host'])})`,
-        'one route per host and cluster: list more paths on the first one',
-      );
-    } else hostsSeen.set(key, ri);
+    if (route.tcpPort !== undefined) checkTcpRoute(site, route, ri, cluster, tcpSeen, ctx);
+    else {
+      // HTTP and passthrough hosts share one namespace: the SNI of a passed-through host would never reach an HTTP route of the same name.
+      const key = `${clusterName}/${route.host}`;
+      const prev = hostsSeen.get(key);
+      if (prev !== undefined) {
+        ctx.error(
+          'duplicate-route-host',
+          at('host'),
+          `host ${route.host} is already routed in cluster "${clusterName}" (${ctx.lineOf(['routes', prev, 'host'])})`,
+          routeKind(route) === routeKind(site.routes[prev]!) ? 'one route per host and cluster: list more paths on the first one' : 'a host is either passed through (SNI) or routed by path, not both',
+        );
+      } else hostsSeen.set(key, ri);
+    }
 
     const gw = site.gateways.find((g) => g.name === route.gateway);
     if (!gw) {
@@ -84,7 +91,7 @@ export function checkRoutes(site: Site, ctx: CheckContext): void {
       if (!gatewayClusterNames(site, gw).includes(clusterName)) {
         ctx.error('route-gateway-not-in-cluster', at('gateway'), `Gateway "${gw.name}" is not deployed to cluster "${clusterName}"`, `add "${clusterName}" to the clusters of gateway "${gw.name}"`);
       }
-      if (!gw.hosts.some((h) => hostMatches(h, route.host))) {
+      if (route.host !== undefined && !gw.hosts.some((h) => hostMatches(h, route.host!))) {
         ctx.error(
           'route-host-not-matched',
           at('host'),
@@ -92,6 +99,15 @@ export function checkRoutes(site: Site, ctx: CheckContext): void {
           'the Gateway would drop its traffic; add the host or a covering wildcard to the Gateway',
         );
       }
+    }
+
+    if (routingApiOf(site, cluster) === 'gateway-api' && gw && gatewayNamespace(gw) !== 'istio-system') {
+      ctx.error(
+        'gateway-api-namespace',
+        ['gateways', site.gateways.indexOf(gw), 'namespace'],
+        `cluster "${clusterName}" routes with the Gateway API, whose Gateway "${gw.name}" binds to the istio-ingressgateway Service in istio-system and must live there (its certificate Secret is read from its own namespace)`,
+        'leave out namespace (istio-system), or set routingApi: istio on the cluster',
+      );
     }
 
     const nsIndex = cluster.namespaces.findIndex((n) => n.name === route.namespace);
@@ -110,6 +126,109 @@ export function checkRoutes(site: Site, ctx: CheckContext): void {
         at('namespace'),
         `namespace "${route.namespace}" has sidecar injection disabled`,
         'routed workloads need the sidecar for mesh traffic; set injection: enabled on the namespace',
+      );
+    }
+  });
+}
+
+/** A route is a host (HTTP, or TLS passed through) or a TCP port, and carries only the fields its kind reads. */
+function checkRouteShape(route: Route, ri: number, ctx: CheckContext): boolean {
+  const at = (...p: PathSegment[]) => ['routes', ri, ...p];
+  if (route.host === undefined && route.tcpPort === undefined) {
+    ctx.error('route-host-required', at(), 'route has neither host nor tcpPort', 'give host (HTTP, or TLS passthrough with tls: passthrough) or tcpPort (a TCP port of the ingress gateway)');
+    return false;
+  }
+  if (route.host !== undefined && route.tcpPort !== undefined) {
+    ctx.error(
+      'route-host-and-tcp',
+      at('tcpPort'),
+      `route has both host ${route.host} and tcpPort ${route.tcpPort}`,
+      'a TCP route forwards a whole port and has no host: make it two routes, or drop one',
+    );
+    return false;
+  }
+  let ok = true;
+  const kind = routeKind(route);
+  if (route.tcpPort !== undefined && ctx.written(at('tls'))) {
+    ctx.error('route-tls-on-tcp', at('tls'), `route for TCP port ${route.tcpPort} sets tls`, 'a TCP route forwards bytes as they come; leave out tls');
+    ok = false;
+  }
+  if (kind !== 'http' && ctx.written(at('paths'))) {
+    ctx.error(
+      'route-paths-unused',
+      at('paths'),
+      `route for ${routeLabel(route)} lists paths, but ${kind === 'tcp' ? 'a TCP route' : 'a passed-through TLS stream'} has no HTTP path to match`,
+      'leave out paths',
+    );
+    ok = false;
+  }
+  if (kind === 'passthrough' && route.host === '*') {
+    ctx.error('route-passthrough-wildcard', at('host'), 'a passthrough route needs a host name: it is matched by the TLS server name (SNI)', 'name the host; "*" works only for HTTP routes');
+    ok = false;
+  }
+  if (kind !== 'http' && route.smokeTest) {
+    ctx.error(
+      'route-smoke-test-http-only',
+      at('smokeTest'),
+      `the smoke test's echo server speaks plain HTTP; route for ${routeLabel(route)} would ${kind === 'tcp' ? 'forward raw TCP' : 'pass TLS'} to it`,
+      'leave out smokeTest and test with your own service',
+    );
+    ok = false;
+  }
+  return ok;
+}
+
+/** A TCP route takes a whole ingress gateway port: it must exist, be TCP, and carry no Gateway server or other TCP route. */
+function checkTcpRoute(site: Site, route: Route, ri: number, cluster: Site['clusters'][number], seen: Map<string, number>, ctx: CheckContext): void {
+  const at = ['routes', ri, 'tcpPort'];
+  const ports = cluster.istio.ingressGateway.ports;
+  const port = ports.find((p) => p.name === route.tcpPort);
+  if (!port) {
+    const guess = closest(
+      route.tcpPort!,
+      ports.map((p) => p.name),
+    );
+    ctx.error(
+      'route-tcp-port-unknown',
+      at,
+      `cluster "${cluster.name}" has no ingress gateway port named "${route.tcpPort}"`,
+      guess ? `did you mean "${guess}"?` : `add it to clusters[${site.clusters.indexOf(cluster)}].istio.ingressGateway.ports (ports there: ${ports.map((p) => p.name).join(', ')})`,
+    );
+    return;
+  }
+  const portIndex = ports.indexOf(port);
+  const portPath = ['clusters', site.clusters.indexOf(cluster), 'istio', 'ingressGateway', 'ports', portIndex];
+  if (port.protocol !== 'TCP' || port.name === 'status-port') {
+    ctx.error(
+      'route-tcp-port-unusable',
+      at,
+      `ingress gateway port "${port.name}" (${ctx.lineOf(portPath)}) cannot carry a TCP route: ${port.name === 'status-port' ? 'it is the health-check port' : 'it is UDP'}`,
+      'add a TCP port for it, named tcp-<something>',
+    );
+    return;
+  }
+  const key = `${cluster.name}/${port.name}`;
+  const prev = seen.get(key);
+  if (prev !== undefined) {
+    ctx.error(
+      'duplicate-route-tcp-port',
+      at,
+      `TCP port ${port.name} already goes to a Service in cluster "${cluster.name}" (${ctx.lineOf(['routes', prev, 'tcpPort'])})`,
+      'one TCP route per port: add another gateway port',
+    );
+    return;
+  }
+  seen.set(key, ri);
+  // No port is both HTTP and TCP: a Gateway server on it would take the connections the TCP route expects.
+  site.gateways.forEach((gw, gi) => {
+    if (!gatewayClusterNames(site, gw).includes(cluster.name)) return;
+    for (const server of gatewayServerPorts(site, gw)) {
+      if (server.port !== port.port) continue;
+      ctx.error(
+        'route-tcp-port-conflict',
+        at,
+        `port "${port.name}" (${port.port}) is also the ${server.server} server of Gateway "${gw.name}" (${ctx.lineOf(['gateways', gi, ...server.path])})`,
+        'a port carries HTTP or TCP, not both: add a gateway port for the TCP route',
       );
     }
   });

@@ -1,0 +1,128 @@
+import { API } from '../model/apis.js';
+import type { GatewayModel, RouteModel } from '../resolve/model.js';
+import { hostMatches } from '../util/hosts.js';
+import { tcpObjectName } from '../model/derive.js';
+import type { K8sObject } from './types.js';
+
+/**
+ * The Kubernetes Gateway API form of a cluster's Gateways and routes. A Gateway
+ * binds to the istio-ingressgateway Service that the IstioOperator installs
+ * (Istio's "manual deployment": spec.addresses names the Service), so the pinned
+ * node ports, load-balancer IP, externalTrafficPolicy and HPA stay where they
+ * are and Istio deploys nothing of its own. Its listeners use the Service's
+ * ports, which the Service maps to the pods' target ports.
+ */
+
+interface Listener {
+  name: string;
+  hostname?: string;
+  port: number;
+  protocol: 'HTTP' | 'HTTPS' | 'TLS' | 'TCP';
+  tls?: { mode: 'Terminate'; certificateRefs: { kind: 'Secret'; name: string }[] } | { mode: 'Passthrough' };
+  allowedRoutes?: { namespaces: { from: 'Selector'; selector: { matchExpressions: { key: string; operator: 'In'; values: string[] }[] } } };
+}
+
+type Family = 'http' | 'https' | 'passthrough' | 'tcp';
+
+interface NamedListener extends Listener {
+  family: Family;
+  /** The host the listener admits ('*' when it has no hostname). */
+  host: string;
+}
+
+/** One listener per host and server (the API gives a listener one hostname); TCP listeners are named after their gateway port. */
+export function listenersOf(gw: GatewayModel): NamedListener[] {
+  const out: NamedListener[] = [];
+  const perHost = (family: Family, hosts: string[], port: number, protocol: Listener['protocol'], tls?: Listener['tls']) =>
+    hosts.forEach((host, i) => out.push({ family, host, name: `${family}-${i + 1}`, ...(host === '*' ? {} : { hostname: host }), port, protocol, ...(tls ? { tls } : {}) }));
+  perHost('http', gw.hosts, gw.http.port, 'HTTP');
+  if (gw.https) perHost('https', gw.hosts, gw.https.port, 'HTTPS', { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: gw.https.credentialName }] });
+  if (gw.passthrough) perHost('passthrough', gw.passthrough.hosts, gw.passthrough.port, 'TLS', { mode: 'Passthrough' });
+  for (const t of gw.tcp) out.push({ family: 'tcp', host: '*', name: tcpObjectName(t.name), port: t.port, protocol: 'TCP' });
+  return out;
+}
+
+/**
+ * A listener admits exactly the namespaces of the routes sitec attaches to it
+ * (and the Gateway's own for its HTTPS redirect); one with none admits the
+ * API's default, its own namespace.
+ */
+function admitting(namespaces: Set<string>): Listener['allowedRoutes'] {
+  if (namespaces.size === 0) return undefined;
+  return { namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...namespaces].sort() }] } } };
+}
+
+/** The Gateway, with the routes of the cluster that attach to it. */
+export function k8sGateway(gw: GatewayModel, routes: readonly RouteModel[], serviceHost: string): K8sObject {
+  const namespaces = new Map<string, Set<string>>();
+  const admit = (listener: string, ns: string) => namespaces.set(listener, (namespaces.get(listener) ?? new Set()).add(ns));
+  for (const route of routes) for (const l of listenersFor(route, gw)) admit(l, route.namespace);
+  if (gw.http.httpsRedirect) for (const l of listenersOf(gw)) if (l.family === 'http') admit(l.name, gw.namespace);
+  const listeners: Listener[] = listenersOf(gw).map(({ family: _family, host: _host, ...l }) => {
+    const allowedRoutes = admitting(namespaces.get(l.name) ?? new Set());
+    return allowedRoutes ? { ...l, allowedRoutes } : l;
+  });
+  return {
+    apiVersion: API.gatewayApi,
+    kind: 'Gateway',
+    metadata: { name: gw.name, namespace: gw.namespace },
+    spec: { gatewayClassName: 'istio', addresses: [{ type: 'Hostname', value: serviceHost }], listeners },
+  };
+}
+
+/** The Gateway API's answer to an Istio HTTP server's httpsRedirect: a route on the HTTP listeners that answers 301 to https. */
+export function httpsRedirectRoute(gw: GatewayModel): K8sObject {
+  return {
+    apiVersion: API.gatewayApi,
+    kind: 'HTTPRoute',
+    metadata: { name: `${gw.name}-https-redirect`, namespace: gw.namespace },
+    spec: {
+      parentRefs: listenersOf(gw)
+        .filter((l) => l.family === 'http')
+        .map((l) => parentRef(gw, l.name)),
+      rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
+    },
+  };
+}
+
+const parentRef = (gw: GatewayModel, sectionName: string) => ({ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gw.name, namespace: gw.namespace, sectionName });
+
+/**
+ * A route attaches to the listeners that admit it by name: an HTTP route to the
+ * HTTPS listeners, and to the HTTP ones unless they redirect; a passthrough
+ * route to its own TLS listener; a TCP route to its port's.
+ */
+function listenersFor(route: RouteModel, gw: GatewayModel): string[] {
+  const all = listenersOf(gw);
+  switch (route.kind) {
+    case 'http':
+      return all.filter((l) => (l.family === 'https' || (l.family === 'http' && !gw.http.httpsRedirect)) && (route.host === '*' || hostMatches(l.host, route.host))).map((l) => l.name);
+    case 'passthrough':
+      return all.filter((l) => l.family === 'passthrough' && l.host === route.host).map((l) => l.name);
+    case 'tcp':
+      return all.filter((l) => l.family === 'tcp' && l.port === route.port.number).map((l) => l.name);
+  }
+}
+
+export function gatewayRoute(route: RouteModel, gw: GatewayModel): K8sObject {
+  const parentRefs = listenersFor(route, gw).map((name) => parentRef(gw, name));
+  const backendRefs = [{ name: route.destination.service, port: route.destination.port }];
+  const metadata = { name: route.name, namespace: route.namespace };
+  switch (route.kind) {
+    case 'http':
+      return {
+        apiVersion: API.gatewayApi,
+        kind: 'HTTPRoute',
+        metadata,
+        spec: {
+          parentRefs,
+          ...(route.host === '*' ? {} : { hostnames: [route.host] }),
+          rules: [{ matches: route.paths.map((value) => ({ path: { type: 'PathPrefix', value } })), backendRefs }],
+        },
+      };
+    case 'passthrough':
+      return { apiVersion: API.gatewayApiAlpha, kind: 'TLSRoute', metadata, spec: { parentRefs, hostnames: [route.host], rules: [{ backendRefs }] } };
+    case 'tcp':
+      return { apiVersion: API.gatewayApiAlpha, kind: 'TCPRoute', metadata, spec: { parentRefs, rules: [{ backendRefs }] } };
+  }
+}
