@@ -1,4 +1,6 @@
 import { istioDownloadCommand, metallbManifestUrl } from '../model/apis.js';
+import { gatewayApiInstallUrl } from '../data/gateway-api.js';
+import { minorOf } from '../data/istio-support.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { edgeIptables, type EdgeIptables } from '../objects/iptables.js';
 import { extraResourcePath, rollbackLayers } from './resources.js';
@@ -14,10 +16,13 @@ export function runbookContext(model: SiteModel) {
     metallbManifest: metallbManifestUrl(model.versions.metallb),
     edges: model.edges.map((e) => edgeRunbook(model, e)),
     mesh: model.mesh ? meshRunbook(model) : undefined,
+    gatewayApi: model.clusters.some((c) => c.routingApi === 'gateway-api') ? { release: model.versions.gatewayApi } : undefined,
+    istioMinor: minorOf(model.versions.istio),
     clusters: model.clusters.map((c) => {
       const ingress = c.istio.ingress;
       return {
         name: c.name,
+        gatewayApi: gatewayApiCrds(model, c),
         dir: `clusters/${c.name}`,
         rollback: rollbackLayers(model, c, `clusters/${c.name}`),
         extra: (c.extra ?? []).map((x) => ({ file: x.file, path: `clusters/${c.name}/${extraResourcePath(x.object)}` })),
@@ -180,6 +185,7 @@ export function meshScriptsContext(model: SiteModel) {
     server: c.kind ? ` --server=${c.kind.apiServer}` : '',
     metallb: c.metallb !== undefined,
     istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
+    gatewayApi: gatewayApiCrds(model, c),
     intermediateSubject: shellQuote(`/O=${ca.organization}/CN=Intermediate CA/L=${c.name}`),
     intermediateName: `${c.name}.intermediate.${ca.rootCommonName}`,
     locality: c.mesh!.locality ? { region: c.mesh!.locality.region, zone: c.mesh!.locality.zone ?? '' } : undefined,
@@ -254,4 +260,11 @@ export function metricsServerContext(model: SiteModel, cluster: ClusterModel) {
 
 export function corednsContext(model: SiteModel, cluster: ClusterModel) {
   return { site: model.site, cluster: cluster.name, upstreams: cluster.coredns!.upstreams.join(' '), clusterDNS: cluster.coredns!.clusterDNS };
+}
+
+/** The Gateway API CRDs a cluster that routes with them needs, installed before istiod starts so it watches them from the start. */
+function gatewayApiCrds(model: SiteModel, c: ClusterModel) {
+  if (c.routingApi !== 'gateway-api') return undefined;
+  const channel = c.gatewayApiChannel ?? 'standard';
+  return { release: model.versions.gatewayApi, channel, experimental: channel === 'experimental', url: gatewayApiInstallUrl(model.versions.gatewayApi, channel) };
 }
