@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compileText, root } from './helpers/site.js';
-import { edgeSite, installedNginxVersion, makeCertificates, nginxMainConf } from './helpers/edge-site.js';
+import { edgeSite, installedNginxVersion, makeCertificates, nginxHasStream, nginxMainConf } from './helpers/edge-site.js';
 import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable, sh } from './helpers/netns.js';
 import { hasTool } from './helpers/tools.js';
 
@@ -31,6 +31,17 @@ http.createServer((req, res) => {
   res.setHeader('content-type', 'application/json');
   res.setHeader('connection', 'close');
   res.end(JSON.stringify({ node: host, remote: req.socket.remoteAddress, url: req.url, headers: req.headers }));
+}).listen(Number(port), host, () => console.log('ready'));
+`;
+
+// The passthrough backend: terminates TLS itself with its own certificate and says which server name the client's ClientHello carried.
+const tlsBackend = `import https from 'node:https';
+import { readFileSync } from 'node:fs';
+const [host, port, dir] = process.argv.slice(2);
+https.createServer({ cert: readFileSync(dir + '/passthrough.crt'), key: readFileSync(dir + '/passthrough.key') }, (req, res) => {
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('connection', 'close');
+  res.end(JSON.stringify({ node: host, servername: req.socket.servername, remote: req.socket.remoteAddress, url: req.url }));
 }).listen(Number(port), host, () => console.log('ready'));
 `;
 
@@ -362,4 +373,77 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     expect(http.stdout).toContain('Location: https://app.example.test/x');
     await stopNginx(prefix);
   });
+
+  it.runIf(nginxHasStream() || NETNS_REQUIRED)(
+    'TLS passthrough and TCP: on one IP:443 a passed-through host reaches its backend with the client TLS intact while a terminated host gets nginx, and a TCP port is DNATed',
+    async () => {
+      // nginx's workers (an unprivileged user) connect to the sockets here: the path must be traversable, as /run is.
+      const run = join(work, 'run');
+      mkdirSync(run, { recursive: true, mode: 0o755 });
+      chmodSync(work, 0o711);
+      const result = compileText(edgeSite({ certDir: work, nginxVersion: installedNginxVersion() ?? '1.22.1', passthroughRuntimeDir: run }));
+      expect(result.diagnostics).toEqual([]);
+      const dir = join(work, 'passthrough');
+      for (const f of result.files) {
+        mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+        writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
+      }
+      const edge = join(dir, 'hosts/gw');
+      writeFileSync(join(work, 'tls-backend.mjs'), tlsBackend);
+      await background(node, process.execPath, [join(work, 'tls-backend.mjs'), '10.77.0.11', '30443', work], /ready/);
+      await background(node, process.execPath, [join(work, 'responder.mjs'), '10.77.0.11', '30432'], /ready/);
+
+      // install.sh puts conf.d and stream.d in place; an nginx.conf without a stream block that includes stream.d is refused, and nothing stays.
+      const prefix = join(work, 'nginx-passthrough');
+      const conf = join(prefix, 'conf.d');
+      const stream = join(prefix, 'stream.d');
+      for (const d of [conf, stream, join(prefix, 'tmp')]) mkdirSync(d, { recursive: true });
+      writeFileSync(join(prefix, 'http-only.conf'), nginxMainConf(prefix, conf));
+      writeFileSync(join(prefix, 'nginx.conf'), nginxMainConf(prefix, conf, stream));
+      const install = (main: string) =>
+        inNs(host, 'bash', [`${edge}/nginx/install.sh`, '--conf-dir', conf, '--stream-dir', stream, '--nginx-conf', join(prefix, main), '--no-reload'], { allowFail: true });
+      const refused = install('http-only.conf');
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain(`nginx does not read ${stream}/sitec-edge-test.conf`);
+      expect(readdirSync(conf)).toEqual([]);
+      expect(readdirSync(stream)).toEqual([]);
+      const installed = install('nginx.conf');
+      expect(installed.status, installed.stderr).toBe(0);
+      expect(readdirSync(stream)).toEqual(['sitec-edge-test.conf']);
+
+      expect(inNs(host, 'bash', [`${edge}/iptables/apply.sh`]).status).toBe(0);
+      await background(host, 'nginx', ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;']);
+      running.push(prefix);
+      for (let i = 0; i < 50 && get(['-o', '/dev/null', 'http://198.51.100.1/']).status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+
+      try {
+        // Passed through: curl trusts only the backend's certificate, so nginx's would fail the handshake.
+        const pass = get(['--cacert', join(work, 'passthrough.crt'), '--resolve', 'passthrough.example.test:443:198.51.100.1', 'https://passthrough.example.test/db?x=1']);
+        expect(pass.status, pass.stderr).toBe(0);
+        expect(JSON.parse(pass.stdout)).toMatchObject({ node: '10.77.0.11', servername: 'passthrough.example.test', url: '/db?x=1' });
+        const passCert = inNs(client, 'sh', ['-c', 'echo | openssl s_client -connect 198.51.100.1:443 -servername passthrough.example.test 2>/dev/null | openssl x509 -noout -subject'], {
+          allowFail: true,
+        });
+        expect(passCert.stdout).toContain('CN = passthrough.example.test');
+
+        // Terminated on the same address and port: nginx's certificate, and the client's own address in the proxied headers.
+        const https = get(['--cacert', join(work, 'wildcard.crt'), '--resolve', 'app.example.test:443:198.51.100.1', 'https://app.example.test/path']);
+        expect(https.status, https.stderr).toBe(0);
+        const echo = JSON.parse(https.stdout) as Echo;
+        expect(echo).toMatchObject({ node: '10.77.0.11', url: '/path' });
+        expect(echo.headers).toMatchObject({ host: 'app.example.test', 'x-real-ip': '198.51.100.2', 'x-forwarded-for': '198.51.100.2', 'x-forwarded-proto': 'https' });
+        const appCert = inNs(client, 'sh', ['-c', 'echo | openssl s_client -connect 198.51.100.1:443 -servername app.example.test 2>/dev/null | openssl x509 -noout -subject'], { allowFail: true });
+        expect(appCert.stdout).toContain('CN = *.example.test');
+
+        // TCP: the public port 5432 reaches the node port of gateway port tcp-db, from the client's own address.
+        const tcp = get(['http://198.51.100.1:5432/tcp']);
+        expect(tcp.status, tcp.stderr).toBe(0);
+        expect(JSON.parse(tcp.stdout)).toMatchObject({ node: '10.77.0.11', remote: '198.51.100.2', url: '/tcp' });
+      } finally {
+        await stopNginx(prefix);
+        inNs(host, 'bash', [`${edge}/iptables/remove.sh`], { allowFail: true });
+      }
+    },
+    60_000,
+  );
 });

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/index.js';
 import { compileText, exampleText, mutate } from './helpers/site.js';
-import { edgeSite, installedNginxVersion, makeCertificates, nginxMainConf } from './helpers/edge-site.js';
+import { edgeSite, installedNginxVersion, makeCertificates, nginxHasStream, nginxMainConf } from './helpers/edge-site.js';
 import { needsTool } from './helpers/tools.js';
 import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable } from './helpers/netns.js';
 import { parse } from 'yaml';
@@ -40,6 +40,8 @@ describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS
     'onprem example (its certificate paths moved to the test)': (certDir) =>
       mutate(exampleText, ['/etc/nginx/tls/x2bee.com.crt', `${certDir}/wildcard.crt`], ['/etc/nginx/tls/x2bee.com.key', `${certDir}/wildcard.key`], ['version: 1.22.1', `version: ${version}`]),
   };
+  // With a TLS passthrough route: the stream file too, and the https servers behind its socket.
+  if (nginxHasStream() || NETNS_REQUIRED) variants['edge fixture with TLS passthrough and TCP (stream.d)'] = (certDir) => edgeSite({ certDir, nginxVersion: version, passthroughRuntimeDir: certDir });
   for (const [name, siteFor] of Object.entries(variants)) {
     it(name, () => {
       const prefix = mkdtempSync(join(tmpdir(), 'sitec-nginx-'));
@@ -48,13 +50,15 @@ describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS
       const result = compileText(siteFor(prefix));
       expect(result.diagnostics).toEqual([]);
       const files = result.files.filter((f) => f.path.includes('/nginx/conf.d/'));
+      const streams = result.files.filter((f) => f.path.includes('/nginx/stream.d/'));
       expect(files.length).toBeGreaterThanOrEqual(2);
-      for (const f of files) {
+      expect(streams.length).toBe(name.includes('stream.d') ? 1 : 0);
+      for (const f of [...files, ...streams]) {
         mkdirSync(dirname(join(prefix, f.path)), { recursive: true });
         writeFileSync(join(prefix, f.path), f.content);
       }
       const confDir = join(prefix, dirname(files[0]!.path));
-      writeFileSync(join(prefix, 'nginx.conf'), nginxMainConf(prefix, confDir));
+      writeFileSync(join(prefix, 'nginx.conf'), nginxMainConf(prefix, confDir, streams.length > 0 ? join(prefix, dirname(streams[0]!.path)) : undefined));
       const ips = (parse(siteFor(prefix)) as { edges: { publicIPs: string[] }[] }).edges.flatMap((e) => e.publicIPs);
       const spaces = new Namespaces();
       try {

@@ -234,3 +234,9 @@ export function eastWestPorts(cluster: Cluster): { name: 'status-port' | 'tls' |
   const ports = cluster.istio.eastWestGateway?.combined ? all.filter((p) => p.key !== 'status') : all;
   return ports.map((p) => (np[p.key] !== undefined ? { ...p, nodePort: np[p.key] } : p));
 }
+
+/** The unix sockets between nginx's SNI reader and its https servers or its passthrough hop, one pair per site (a host may front several). */
+export const nginxSocketPath = (edge: Edge, site: string, hop: 'terminate' | 'passthrough'): string => `${edge.nginx?.runtimeDir ?? '/run'}/sitec-${site}-${hop}.sock`;
+
+/** Linux's limit for a unix socket path (sun_path, less its NUL). */
+export const MAX_SOCKET_PATH = 107;

@@ -115,6 +115,7 @@ function planEdge(model: SiteModel, edge: EdgeModel): FilePlan[] {
     const shared = `00-sitec-${model.site}.conf`;
     files.push({ path: `${dir}/nginx/install.sh`, format: 'blueprint', blueprint: 'nginx-install.sh', context: { site: model.site, edge: edge.name }, mode: 0o755 });
     files.push({ path: `${dir}/nginx/conf.d/${shared}`, format: 'blueprint', blueprint: 'nginx-shared.conf', context });
+    if (edge.nginx.passthrough) files.push({ path: `${dir}/nginx/stream.d/sitec-${model.site}.conf`, format: 'blueprint', blueprint: 'nginx-stream.conf', context });
     for (const server of edge.nginx.servers) {
       files.push({ path: `${dir}/nginx/conf.d/${server.name}.conf`, format: 'blueprint', blueprint: 'nginx-server.conf', context: { ...context, server } });
     }

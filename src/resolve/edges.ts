@@ -1,6 +1,6 @@
 import type { Cluster, Edge, Site } from '../model/site.js';
-import { clusterNameOf, edgeServerNames, edgeTargetNodes, edgeUpstreamPort } from '../model/derive.js';
-import type { EdgeModel, NginxModel } from './model.js';
+import { clusterNameOf, edgePassthroughRoutes, edgeServerNames, edgeTargetNodes, edgeUpstreamPort, nginxSocketPath, passthroughPortOf } from '../model/derive.js';
+import type { EdgeModel, NginxModel, NginxPassthroughModel } from './model.js';
 
 /** nginx 1.25.1 introduced the `http2` directive and deprecated `listen ... http2`. */
 function hasHttp2Directive(version: string): boolean {
@@ -50,6 +50,31 @@ function resolveNginx(site: Site, edge: Edge, cluster: Cluster, targets: EdgeMod
     timeouts: { ...nginx.timeouts },
     websocket: nginx.websocket,
     buffers: { ...nginx.buffers },
+    ...passthroughOf(site, edge, cluster, targets),
+  };
+}
+
+function passthroughOf(site: Site, edge: Edge, cluster: Cluster, targets: EdgeModel['targets']): { passthrough?: NginxPassthroughModel } {
+  const routes = edgePassthroughRoutes(site, edge, cluster.name);
+  if (routes.length === 0) return {};
+  const upstreams = new Map<string, NginxPassthroughModel['upstreams'][number]>();
+  const hosts = routes.map(({ host, gateway }) => {
+    const port = cluster.istio.ingressGateway.ports.find((p) => p.port === passthroughPortOf(gateway) && p.protocol === 'TCP')!;
+    const name = upstreamName(site.site, cluster.name, port.name);
+    upstreams.set(name, { name, gatewayPort: port.name, nodePort: port.nodePort!, servers: targets.map((t) => `${t.ip}:${port.nodePort}`) });
+    return { name: host, upstream: name };
+  });
+  const v = site.site.replace(/-/g, '_');
+  return {
+    passthrough: {
+      entryVar: `sitec_${v}_sni_entry`,
+      gatewayVar: `sitec_${v}_sni_gateway`,
+      // Three '_'-separated parts, where gateway upstreams have four: no clash.
+      terminate: { upstream: `sitec_${site.site}_terminate`, socket: nginxSocketPath(edge, site.site, 'terminate') },
+      pass: { upstream: `sitec_${site.site}_passthrough`, socket: nginxSocketPath(edge, site.site, 'passthrough') },
+      hosts,
+      upstreams: [...upstreams.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+    },
   };
 }
 

@@ -165,6 +165,24 @@ export interface NginxModel {
   timeouts: { connect: string; send: string; read: string };
   websocket: boolean;
   buffers: { bufferSize: string; count: number; size: string; busyBuffersSize: string };
+  /** TLS passed through by SNI on port 443 of the public addresses, which the terminated hosts then share. */
+  passthrough?: NginxPassthroughModel;
+}
+
+/**
+ * A stream server on public:443 reads the SNI. Passed-through names go, by a
+ * unix socket that drops the PROXY header again, to the ingress gateway; every
+ * other name goes to the https server blocks, which listen on a unix socket and
+ * learn the client's address from the PROXY header.
+ */
+export interface NginxPassthroughModel {
+  /** The stream map's variables: SNI -> first hop, and SNI -> gateway upstream. */
+  entryVar: string;
+  gatewayVar: string;
+  terminate: { upstream: string; socket: string };
+  pass: { upstream: string; socket: string };
+  hosts: { name: string; upstream: string }[];
+  upstreams: { name: string; gatewayPort: string; nodePort: number; servers: string[] }[];
 }
 
 export interface KindModel {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /** The nginx version installed here, so generated confs match what `nginx -t` parses. */
 export function installedNginxVersion(): string | undefined {
@@ -13,6 +14,12 @@ export interface EdgeSiteOptions {
   httpNodePort?: number;
   /** The workers the edge forwards to; default node-1 only. */
   targetNodes?: string[];
+  /**
+   * Adds a TLS passthrough route (passthrough.example.test, to port 8443 of
+   * Service db) and a TCP route (gateway port tcp-db 5432, node port 30432,
+   * DNATed from public port 5432); nginx's sockets go to this directory.
+   */
+  passthroughRuntimeDir?: string;
 }
 
 /**
@@ -40,7 +47,7 @@ clusters:
         ports:
           - { name: status-port, port: 15021, nodePort: 30021 }
           - { name: http2, port: 80, nodePort: ${o.httpNodePort ?? 30080} }
-          - { name: https, port: 443, nodePort: 30443 }
+          - { name: https, port: 443, nodePort: 30443 }${o.passthroughRuntimeDir ? '\n          - { name: tcp-db, port: 5432, nodePort: 30432 }' : ''}
     namespaces:
       - { name: apps }
 gateways:
@@ -49,16 +56,22 @@ gateways:
     http: {}
 routes:
   - { host: app.example.test, gateway: public, namespace: apps, service: app, port: 80 }
-  - { host: api.example.test, gateway: public, namespace: apps, service: api, port: 80, paths: [/v1/] }
+  - { host: api.example.test, gateway: public, namespace: apps, service: api, port: 80, paths: [/v1/] }${
+    o.passthroughRuntimeDir
+      ? `
+  - { host: passthrough.example.test, tls: passthrough, gateway: public, namespace: apps, service: db, port: 8443 }
+  - { tcpPort: tcp-db, gateway: public, namespace: apps, service: db, port: 5432 }`
+      : ''
+  }
 edges:
   - name: gw
     publicIPs: [198.51.100.1]
     targetNodes: [${(o.targetNodes ?? ['node-1']).join(', ')}]
     nodesDefaultGateway: ${o.masquerade ? 'false' : 'true'}
     forwards:
-      - { publicPort: 8080, gatewayPort: http2 }
+      - { publicPort: 8080, gatewayPort: http2 }${o.passthroughRuntimeDir ? '\n      - { publicPort: 5432, gatewayPort: tcp-db }' : ''}
     nginx:
-      version: ${o.nginxVersion}
+      version: ${o.nginxVersion}${o.passthroughRuntimeDir ? `\n      runtimeDir: ${o.passthroughRuntimeDir}` : ''}
       tls: { certificate: ${o.certDir}/wildcard.crt, key: ${o.certDir}/wildcard.key }
       certificates:
         - { serverNames: [api.example.test], certificate: ${o.certDir}/api.crt, key: ${o.certDir}/api.key }
@@ -71,6 +84,8 @@ export function makeCertificates(dir: string): void {
   for (const [name, cn] of [
     ['wildcard', '*.example.test'],
     ['api', 'api.example.test'],
+    // The passthrough backend's own: the client must see this one, not nginx's.
+    ['passthrough', 'passthrough.example.test'],
   ] as const) {
     const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${cn}`, '-keyout', `${dir}/${name}.key`, '-out', `${dir}/${name}.crt`], {
       encoding: 'utf8',
@@ -79,9 +94,21 @@ export function makeCertificates(dir: string): void {
   }
 }
 
-/** A throwaway nginx main config that includes the generated conf.d and touches nothing of the system nginx. */
-export function nginxMainConf(prefix: string, confDir: string): string {
-  return `pid ${prefix}/nginx.pid;
+/** Where Debian's packages put nginx's dynamic stream module (libnginx-mod-stream). */
+export const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
+
+/** Whether this nginx can run a stream block: built in, or the dynamic module installed. */
+export function nginxHasStream(): boolean {
+  const r = spawnSync('nginx', ['-V'], { encoding: 'utf8' });
+  const configure = `${r.stdout}${r.stderr}`;
+  if (!/--with-stream(\s|$)/.test(configure) && !(/--with-stream=dynamic/.test(configure) && existsSync(STREAM_MODULE))) return false;
+  return /--with-stream_ssl_preread_module/.test(configure) && /--with-http_realip_module/.test(configure);
+}
+
+/** A throwaway nginx main config that includes the generated conf.d (and stream.d) and touches nothing of the system nginx. */
+export function nginxMainConf(prefix: string, confDir: string, streamDir?: string): string {
+  const dynamicStream = streamDir !== undefined && existsSync(STREAM_MODULE) && !/--with-stream(\s|$)/.test(spawnSync('nginx', ['-V'], { encoding: 'utf8' }).stderr);
+  return `${dynamicStream ? `load_module ${STREAM_MODULE};\n` : ''}pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log;
 events {}
 http {
@@ -93,5 +120,5 @@ http {
     scgi_temp_path ${prefix}/tmp/scgi;
     include ${confDir}/*.conf;
 }
-`;
+${streamDir !== undefined ? `stream {\n    include ${streamDir}/*.conf;\n}\n` : ''}`;
 }
