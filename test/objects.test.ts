@@ -3,14 +3,32 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/index.js';
-import { exampleText, root } from './helpers/site.js';
+import { exampleText, mutate, root } from './helpers/site.js';
 import { k8sFieldDefs, validateObject } from './helpers/validate-objects.js';
 
 const fullText = readFileSync(`${root}test/fixtures/sites/full.yaml`, 'utf8');
 const meshText = readFileSync(`${root}examples/multicluster/site.yaml`, 'utf8');
 const kindText = readFileSync(`${root}examples/kind/site.yaml`, 'utf8');
 const cspText = readFileSync(`${root}examples/csp/site.yaml`, 'utf8');
-const sites = { onprem: exampleText, full: fullText, multicluster: meshText, kind: kindText, csp: cspText };
+const gatewayApiText = readFileSync(`${root}examples/gateway-api/site.yaml`, 'utf8');
+const routesIstioText = readFileSync(`${root}test/fixtures/sites/routes-istio.yaml`, 'utf8');
+// The Gateway redirects plain HTTP (an HTTPRoute of its own), and one host is the catch-all.
+const gatewayApiRedirectText = mutate(
+  gatewayApiText,
+  ['    http:\n      port: 80\n', '    hosts: ["*.shop.example.test", "*"]\n    http:\n      port: 80\n      httpsRedirect: true\n'],
+  ['    hosts: ["*.shop.example.test"]\n', ''],
+  ['  - host: www.shop.example.test', '  - host: "*"\n    gateway: public\n    namespace: shop\n    service: fallback\n    port: 80\n  - host: www.shop.example.test'],
+);
+const sites = {
+  onprem: exampleText,
+  full: fullText,
+  multicluster: meshText,
+  kind: kindText,
+  csp: cspText,
+  'gateway-api': gatewayApiText,
+  'gateway-api with HTTPS redirect and a catch-all': gatewayApiRedirectText,
+  'routes-istio': routesIstioText,
+};
 const yamlFiles = (text: string) => compile(text, { file: 'site.yaml' }).files.filter((f) => f.path.endsWith('.yaml'));
 
 describe('every emitted object validates against published API schemas, unknown fields rejected', () => {
@@ -67,6 +85,10 @@ describe('every emitted object validates against published API schemas, unknown 
     expect(validateObject('pool', pool.content.replace('avoidBuggyIPs:', 'avoidBuggyIps:'))).not.toEqual([]);
     const vs = files.find((f) => f.path.includes('virtualservice.'))!;
     expect(validateObject('vs', vs.content.replace('number: 80', 'number: eighty'))).not.toEqual([]);
+    const gw = yamlFiles(gatewayApiText).find((f) => f.path.includes('30-gateways/'))!;
+    expect(validateObject('gw', gw.content)).toEqual([]);
+    expect(validateObject('gw', gw.content.replace('port: 443', 'port: https'))).not.toEqual([]);
+    expect(validateObject('gw', gw.content.replace('mode: Passthrough', 'mode: Pass'))).not.toEqual([]);
   });
 });
 
@@ -80,7 +102,8 @@ describe.runIf(existsSync(upstream))('against upstream CRD schemas', () => {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node)) if (!k.startsWith('x-') && k !== '$schema' && k !== '$id') out[k] = strictify(v);
     const n = node as Record<string, unknown>;
-    if (n.properties && n.additionalProperties === undefined && !n['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
+    // Only object schemas: a oneOf branch that lists properties only constrains them (Gateway API addresses), it does not close the object.
+    if (n.properties && n.type === 'object' && n.additionalProperties === undefined && !n['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
     return out;
   };
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
@@ -95,6 +118,10 @@ describe.runIf(existsSync(upstream))('against upstream CRD schemas', () => {
       'networking.istio.io/v1/Gateway': load('istio-crds/networking.istio.io.Gateway.v1.json'),
       'networking.istio.io/v1/VirtualService': load('istio-crds/networking.istio.io.VirtualService.v1.json'),
       'networking.istio.io/v1/Sidecar': load('istio-crds/networking.istio.io.Sidecar.v1.json'),
+      'gateway.networking.k8s.io/v1/Gateway': load('gateway-api/standard.gateway.networking.k8s.io.Gateway.v1.json'),
+      'gateway.networking.k8s.io/v1/HTTPRoute': load('gateway-api/standard.gateway.networking.k8s.io.HTTPRoute.v1.json'),
+      'gateway.networking.k8s.io/v1alpha2/TLSRoute': load('gateway-api/experimental.gateway.networking.k8s.io.TLSRoute.v1alpha2.json'),
+      'gateway.networking.k8s.io/v1alpha2/TCPRoute': load('gateway-api/experimental.gateway.networking.k8s.io.TCPRoute.v1alpha2.json'),
     });
   it('the Kubernetes field-name fixture matches the Kubernetes 1.32 OpenAPI definitions', () => {
     const defs = (JSON.parse(readFileSync(`${upstream}/k8s/definitions.json`, 'utf8')) as { definitions: Record<string, { properties: object }> }).definitions;
@@ -104,7 +131,7 @@ describe.runIf(existsSync(upstream))('against upstream CRD schemas', () => {
   });
 
   for (const [name, text] of Object.entries(sites)) {
-    it(`${name}: MetalLB and Istio networking objects`, () => {
+    it(`${name}: MetalLB, Istio networking and Gateway API objects`, () => {
       let checked = 0;
       for (const f of yamlFiles(text)) {
         const obj = parse(f.content) as { apiVersion: string; kind: string; spec: unknown };
@@ -117,4 +144,28 @@ describe.runIf(existsSync(upstream))('against upstream CRD schemas', () => {
       expect(checked).toBeGreaterThanOrEqual(3);
     });
   }
+
+  it('the Gateway API checks can fail: an unknown listener field, a port out of range, a misspelt route field', () => {
+    const judge = (f: { content: string }, edit: (o: Record<string, any>) => void) => {
+      const obj = parse(f.content) as Record<string, any>;
+      edit(obj);
+      return validators()[`${obj.apiVersion}/${obj.kind}`]!(obj.spec);
+    };
+    const files = yamlFiles(gatewayApiText);
+    const gw = files.find((f) => f.path.includes('30-gateways/gateway.'))!;
+    expect(judge(gw, () => {})).toBe(true);
+    expect(judge(gw, (o) => (o.spec.listeners[0].hostnam = 'x.example.test'))).toBe(false);
+    expect(judge(gw, (o) => (o.spec.listeners[0].port = 70000))).toBe(false);
+    for (const kind of ['httproute', 'tlsroute', 'tcproute']) {
+      const route = files.find((f) => f.path.includes(`40-routes/${kind}.`))!;
+      expect(
+        judge(route, () => {}),
+        kind,
+      ).toBe(true);
+      expect(
+        judge(route, (o) => (o.spec.parentRefs[0].sectionname = 'x')),
+        kind,
+      ).toBe(false);
+    }
+  });
 });
