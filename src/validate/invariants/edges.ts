@@ -1,6 +1,19 @@
 import type { Edge, Site } from '../../model/site.js';
 import type { PathSegment } from '../../diagnostics.js';
-import { admittedBy, clusterNameOf, edgeGateways, edgeServerNames, edgeTargetNodes, edgeUpstreamPort, gatewayClusterNames, nodePortRangeOf } from '../../model/derive.js';
+import {
+  MAX_SOCKET_PATH,
+  admittedBy,
+  clusterNameOf,
+  edgeGateways,
+  edgePassthroughRoutes,
+  edgeServerNames,
+  edgeTargetNodes,
+  edgeUpstreamPort,
+  gatewayClusterNames,
+  nginxSocketPath,
+  nodePortRangeOf,
+  passthroughPortOf,
+} from '../../model/derive.js';
 import { closest } from '../../util/suggest.js';
 import { checkUnique, type CheckContext } from '../context.js';
 
@@ -155,6 +168,31 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
 
   const gateways = edgeGateways(site, edge, cluster.name);
   const names = edgeServerNames(site, edge, cluster.name);
+  const passthrough = edgePassthroughRoutes(site, edge, cluster.name);
+  if (passthrough.length > 0) {
+    for (const { host, gateway } of passthrough) {
+      const port = cluster.istio.ingressGateway.ports.find((p) => p.port === passthroughPortOf(gateway) && p.protocol === 'TCP');
+      if (port) needNodePort(port.name, at('nginx'), `nginx passing TLS for ${host} through on edge host "${edge.name}"`);
+      const listed = (nginx.serverNames ?? ([] as string[])).indexOf(host);
+      if (listed >= 0) {
+        ctx.error(
+          'edge-server-name-passthrough',
+          at('nginx', 'serverNames', listed),
+          `${host} is passed through (tls: passthrough, ${ctx.lineOf(['routes', site.routes.findIndex((r) => r.host === host && r.tls === 'passthrough'), 'tls'])}): nginx cannot also terminate it`,
+          'leave it out of serverNames: nginx routes it by SNI without terminating it',
+        );
+      }
+    }
+    const socket = nginxSocketPath(edge, site.site, 'passthrough');
+    if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
+      ctx.error(
+        'edge-socket-path-too-long',
+        ctx.written(at('nginx', 'runtimeDir')) ? at('nginx', 'runtimeDir') : at('nginx'),
+        `nginx's unix socket ${socket} is longer than the ${MAX_SOCKET_PATH} bytes Linux allows`,
+        'set nginx.runtimeDir to a shorter directory, like /run',
+      );
+    }
+  }
   if (names.length === 0) {
     ctx.error(
       'edge-no-server-names',
