@@ -105,7 +105,7 @@ export function formatSummary(out: string, groups: GroupSummary[]): string {
 
 export function formatExplanation(e: Explanation): string {
   if (e.hops.length === 0) return `${e.query}: not found in the site`;
-  const title = e.kind === 'host' ? `${e.query}, hop by hop:` : `${e.query} is:`;
+  const title = e.kind === 'ip' ? `${e.query} is:` : `${e.query}, hop by hop:`;
   const blocks = e.hops.map((h, i) => {
     const lines = [`${i + 1}. ${h.step}`, `   ${h.detail}`, `   from ${h.location.file}:${h.location.line} (${h.path})`];
     if (h.files.length) lines.push(`   files: ${h.files.join(', ')}`);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { explain } from '../src/index.js';
 import { compileText, mutate, only, positionOf, root } from './helpers/site.js';
 
 // The gateway-api example has one route of each kind: HTTP (www), passthrough (db), TCP (tcp-postgres).
@@ -112,5 +113,42 @@ describe('the edge host and passthrough', () => {
     const long = `/${'d'.repeat(90)}`;
     const site = mutate(text, ['      version: 1.22.1\n', `      version: 1.22.1\n      runtimeDir: ${long}\n`]);
     expectAt(site, 'edge-socket-path-too-long', long);
+  });
+});
+
+describe('explain follows passthrough hosts and TCP ports hop by hop', () => {
+  const hopsOf = (site: string, query: string) => {
+    const r = compileText(site);
+    const e = explain(r.site!, r.source!, r.files, query);
+    const paths = new Set(r.files.map((f) => f.path));
+    for (const h of e.hops) for (const f of h.files) expect(paths.has(f), f).toBe(true);
+    return e;
+  };
+  it('a passthrough host: the stream hop, the TLS node port, the TLSRoute (or VirtualService)', () => {
+    const e = hopsOf(text, 'db.shop.example.test');
+    expect(e.kind).toBe('host');
+    expect(e.hops.map((h) => h.step)).toEqual(['DNS and edge nginx stream (edge-1)', 'nodes and node port (TLS passthrough)', 'gateway Service', 'Gateway', 'TLSRoute', 'destination Service']);
+    expect(e.hops[0]!.files).toEqual(['hosts/edge-1/nginx/stream.d/sitec-shop-gw.conf']);
+    expect(e.hops[0]!.detail).toContain('10.20.0.11:30443, 10.20.0.12:30443');
+    expect(hopsOf(istio, 'db.shop.example.test').hops[4]!.files).toEqual(['clusters/dc1/resources/40-routes/virtualservice.data.db.shop.example.test.yaml']);
+  });
+  it('a TCP route by its gateway port: the DNAT forward of that port only, the TCPRoute', () => {
+    const e = hopsOf(text, 'tcp-postgres');
+    expect(e.kind).toBe('tcp-port');
+    expect(e.hops.map((h) => h.step)).toEqual(['edge DNAT (edge-1)', 'nodes and node port (TCP)', 'gateway Service', 'Gateway', 'TCPRoute', 'destination Service']);
+    expect(e.hops[0]!.detail).toBe('203.0.113.10:5432 -> 10.20.0.11:30432, 10.20.0.12:30432 (gateway port tcp-postgres)');
+    expect(e.hops[4]!.location.line).toBe(positionOf(text, '  - tcpPort: tcp-postgres').line);
+  });
+  it('an HTTP host still takes the nginx hop and its HTTPRoute, and not the TCP forward', () => {
+    const e = hopsOf(text, 'www.shop.example.test');
+    expect(e.hops.map((h) => h.step)).toEqual([
+      'DNS and edge nginx (edge-1)',
+      'nodes and node port (HTTP)',
+      'nodes and node port (HTTPS)',
+      'gateway Service',
+      'Gateway',
+      'HTTPRoute',
+      'destination Service',
+    ]);
   });
 });

@@ -1,7 +1,19 @@
 import type { Location, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 import { locate, type SiteSource } from '../load/load.js';
-import { clusterNameOf, edgeServerNames, edgeTargetNodes, edgeUpstreamPort, gatewayNamespace, targetPortOf, virtualServiceName } from '../model/derive.js';
+import {
+  clusterNameOf,
+  edgePassthroughRoutes,
+  edgeServerNames,
+  edgeTargetNodes,
+  edgeUpstreamPort,
+  gatewayNamespace,
+  passthroughPortOf,
+  routeKind,
+  routeObjectName,
+  routingApiOf,
+  targetPortOf,
+} from '../model/derive.js';
 import type { Site } from '../model/site.js';
 import { hostMatches } from '../util/hosts.js';
 import { contains, parseCidr, parseIp, parseRange } from '../util/ipv4.js';
@@ -22,7 +34,8 @@ export interface Hop {
 
 export interface Explanation {
   query: string;
-  kind: 'host' | 'ip';
+  /** host: an HTTP or passthrough route host; tcp-port: the gateway port a TCP route takes; ip: who owns an address. */
+  kind: 'host' | 'tcp-port' | 'ip';
   hops: Hop[];
 }
 
@@ -36,15 +49,25 @@ export function explain(site: Site, source: SiteSource, files: OutputFile[], que
     const by = [...new Set(present.flatMap((f) => overridden?.get(f) ?? []))].sort((a, b) => a - b);
     return { step, detail, path: formatPath(path), location: locate(source, path), files: present, ...(by.length > 0 ? { overrides: by.map((i) => `overrides[${i}]`) } : {}) };
   };
-  return IPV4.test(query) ? { query, kind: 'ip', hops: explainIp(site, query, hop) } : { query, kind: 'host', hops: explainHost(site, query, hop) };
+  if (IPV4.test(query)) return { query, kind: 'ip', hops: explainIp(site, query, hop) };
+  // Route hosts always hold a dot and port names never do: a query is one or the other.
+  return { query, kind: query.includes('.') || query === '*' ? 'host' : 'tcp-port', hops: explainHost(site, query, hop) };
 }
 
 type HopFn = (step: string, detail: string, path: PathSegment[], files: string[]) => Hop;
 
-function explainHost(site: Site, host: string, hop: HopFn): Hop[] {
+/** The route object kind and file a route has in its cluster's routing API. */
+function routeObject(site: Site, cluster: Site['clusters'][number], route: Site['routes'][number]): { kind: string; file: string } {
+  const kind = routingApiOf(site, cluster) === 'istio' ? 'VirtualService' : { http: 'HTTPRoute', passthrough: 'TLSRoute', tcp: 'TCPRoute' }[routeKind(route)];
+  return { kind, file: `clusters/${cluster.name}/resources/40-routes/${kind.toLowerCase()}.${route.namespace}.${routeObjectName(route)}.yaml` };
+}
+
+function explainHost(site: Site, query: string, hop: HopFn): Hop[] {
   const hops: Hop[] = [];
   site.routes.forEach((route, ri) => {
-    if (route.host !== host) return;
+    if (route.tcpPort !== undefined ? route.tcpPort !== query : route.host !== query) return;
+    const kind = routeKind(route);
+    const host = route.host ?? '';
     const clusterName = clusterNameOf(site, route)!;
     const ci = site.clusters.findIndex((c) => c.name === clusterName);
     const cluster = site.clusters[ci]!;
@@ -52,11 +75,19 @@ function explainHost(site: Site, host: string, hop: HopFn): Hop[] {
     const gw = site.gateways[gi]!;
     const dir = `clusters/${cluster.name}`;
     const ingress = cluster.istio.ingressGateway;
+    // The gateway Service ports this route's traffic arrives on, and how the Gateway listens there.
+    const servers =
+      kind === 'http'
+        ? [{ port: gw.http.port ?? 80, proto: 'HTTP' }, ...(gw.https ? [{ port: gw.https.port ?? 443, proto: 'HTTPS' }] : [])]
+        : kind === 'passthrough'
+          ? [{ port: passthroughPortOf(gw), proto: 'TLS passthrough' }]
+          : [{ port: ingress.ports.find((p) => p.name === route.tcpPort)!.port, proto: 'TCP' }];
+    const carries = (portName: string) => servers.some((s) => ingress.ports.find((p) => p.name === portName)?.port === s.port);
 
     site.edges.forEach((edge, ei) => {
       if (clusterNameOf(site, edge) !== cluster.name) return;
       const targets = edgeTargetNodes(cluster, edge).map((n) => n.ip);
-      if (edge.nginx && edgeServerNames(site, edge, cluster.name).includes(host)) {
+      if (kind === 'http' && edge.nginx && edgeServerNames(site, edge, cluster.name).includes(host)) {
         const up = edgeUpstreamPort(site, edge, cluster)!;
         hops.push(
           hop(
@@ -67,7 +98,19 @@ function explainHost(site: Site, host: string, hop: HopFn): Hop[] {
           ),
         );
       }
+      if (kind === 'passthrough' && edgePassthroughRoutes(site, edge, cluster.name).some((r) => r.host === host)) {
+        const port = ingress.ports.find((p) => p.port === servers[0]!.port && p.protocol === 'TCP')!;
+        hops.push(
+          hop(
+            `DNS and edge nginx stream (${edge.name})`,
+            `${host} resolves to ${edge.publicIPs.join(', ')}; nginx reads its SNI on 443 and passes the TLS through, unterminated, to ${targets.map((ip) => `${ip}:${port.nodePort}`).join(', ')}`,
+            ['edges', ei, 'nginx'],
+            [`hosts/${edge.name}/nginx/stream.d/sitec-${site.site}.conf`],
+          ),
+        );
+      }
       edge.forwards.forEach((f, fi) => {
+        if (!carries(f.gatewayPort)) return;
         const port = ingress.ports.find((p) => p.name === f.gatewayPort)!;
         hops.push(
           hop(
@@ -80,7 +123,6 @@ function explainHost(site: Site, host: string, hop: HopFn): Hop[] {
       });
     });
 
-    const servers = [{ port: gw.http.port ?? 80, proto: 'HTTP' }, ...(gw.https ? [{ port: gw.https.port ?? 443, proto: 'HTTPS' }] : [])];
     for (const server of servers) {
       const pi = ingress.ports.findIndex((p) => p.port === server.port);
       if (pi < 0) continue;
@@ -107,30 +149,24 @@ function explainHost(site: Site, host: string, hop: HopFn): Hop[] {
         [`${dir}/istio-operator.yaml`, ...poolFiles],
       ),
     );
-    const hi = gw.hosts.findIndex((h) => hostMatches(h, host));
     const gwNs = gatewayNamespace(gw);
-    hops.push(
-      hop(
-        'Gateway',
-        `${gwNs}/${gw.name} admits ${host} through "${gw.hosts[hi]}" on ${servers.map((s) => `${s.port}/${s.proto}`).join(' and ')}`,
-        ['gateways', gi, 'hosts', hi],
-        [`${dir}/resources/30-gateways/gateway.${gwNs}.${gw.name}.yaml`],
-      ),
-    );
-    hops.push(
-      hop(
-        'VirtualService',
-        `${route.namespace}/${route.host} matches ${route.paths.join(', ')} on Gateway ${gwNs}/${gw.name}`,
-        ['routes', ri],
-        [`${dir}/resources/40-routes/virtualservice.${route.namespace}.${virtualServiceName(route.host)}.yaml`],
-      ),
-    );
+    const gatewayFile = [`${dir}/resources/30-gateways/gateway.${gwNs}.${gw.name}.yaml`];
+    if (kind === 'tcp') {
+      hops.push(hop('Gateway', `${gwNs}/${gw.name} takes every connection on ${servers[0]!.port}/TCP (gateway port ${route.tcpPort})`, ['routes', ri, 'tcpPort'], gatewayFile));
+    } else {
+      const hi = gw.hosts.findIndex((h) => hostMatches(h, host));
+      const how = kind === 'passthrough' ? `by SNI on ${servers[0]!.port}, TLS passed through` : `on ${servers.map((s) => `${s.port}/${s.proto}`).join(' and ')}`;
+      hops.push(hop('Gateway', `${gwNs}/${gw.name} admits ${host} through "${gw.hosts[hi]}" ${how}`, ['gateways', gi, 'hosts', hi], gatewayFile));
+    }
+    const object = routeObject(site, cluster, route);
+    const matches = kind === 'http' ? `matches ${route.paths.join(', ')}` : kind === 'passthrough' ? `matches the SNI ${host}` : `takes port ${servers[0]!.port}`;
+    hops.push(hop(object.kind, `${route.namespace}/${routeObjectName(route)} ${matches} on Gateway ${gwNs}/${gw.name}`, ['routes', ri], [object.file]));
     hops.push(
       hop(
         'destination Service',
-        `${route.service}.${route.namespace}.svc.${cluster.clusterDomain}:${route.port}`,
+        `${route.service}.${route.namespace}.svc.${cluster.clusterDomain}:${route.port}${kind === 'passthrough' ? ' (terminates the TLS itself)' : ''}`,
         ['routes', ri, 'service'],
-        [`${dir}/resources/40-routes/virtualservice.${route.namespace}.${virtualServiceName(route.host)}.yaml`],
+        [object.file],
       ),
     );
   });
