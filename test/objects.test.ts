@@ -146,16 +146,17 @@ describe.runIf(existsSync(upstream))('against upstream CRD schemas', () => {
   }
 
   it('the Gateway API checks can fail: an unknown listener field, a port out of range, a misspelt route field', () => {
-    const judge = (f: { content: string }, edit: (o: Record<string, any>) => void) => {
-      const obj = parse(f.content) as Record<string, any>;
+    type Spec = { listeners: Record<string, unknown>[]; parentRefs: Record<string, unknown>[] };
+    const judge = (f: { content: string }, edit: (o: { spec: Spec }) => void) => {
+      const obj = parse(f.content) as { apiVersion: string; kind: string; spec: Spec };
       edit(obj);
       return validators()[`${obj.apiVersion}/${obj.kind}`]!(obj.spec);
     };
     const files = yamlFiles(gatewayApiText);
     const gw = files.find((f) => f.path.includes('30-gateways/gateway.'))!;
     expect(judge(gw, () => {})).toBe(true);
-    expect(judge(gw, (o) => (o.spec.listeners[0].hostnam = 'x.example.test'))).toBe(false);
-    expect(judge(gw, (o) => (o.spec.listeners[0].port = 70000))).toBe(false);
+    expect(judge(gw, (o) => (o.spec.listeners[0]!.hostnam = 'x.example.test'))).toBe(false);
+    expect(judge(gw, (o) => (o.spec.listeners[0]!.port = 70000))).toBe(false);
     for (const kind of ['httproute', 'tlsroute', 'tcproute']) {
       const route = files.find((f) => f.path.includes(`40-routes/${kind}.`))!;
       expect(
@@ -163,7 +164,7 @@ describe.runIf(existsSync(upstream))('against upstream CRD schemas', () => {
         kind,
       ).toBe(true);
       expect(
-        judge(route, (o) => (o.spec.parentRefs[0].sectionname = 'x')),
+        judge(route, (o) => (o.spec.parentRefs[0]!.sectionname = 'x')),
         kind,
       ).toBe(false);
     }
