@@ -62,10 +62,10 @@ const models: Record<string, { cls: ModelClass; schemaId: string; apiVersion?: s
   // Gateway API: @kubernetes-models/gateway-api validates types, enums, patterns and required fields with
   // precompiled code (no schema to walk for unknown fields: objects.test.ts checks those against the CRDs).
   // (The package is ESM only.)
-  'gateway.networking.k8s.io/Gateway': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway')).Gateway, schemaId: '' },
-  'gateway.networking.k8s.io/HTTPRoute': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute')).HTTPRoute, schemaId: '' },
-  'gateway.networking.k8s.io/TLSRoute': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TLSRoute')).TLSRoute, schemaId: '' },
-  'gateway.networking.k8s.io/TCPRoute': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TCPRoute')).TCPRoute, schemaId: '' },
+  'gateway.networking.k8s.io/Gateway': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway')).Gateway as unknown as ModelClass, schemaId: '' },
+  'gateway.networking.k8s.io/HTTPRoute': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute')).HTTPRoute as unknown as ModelClass, schemaId: '' },
+  'gateway.networking.k8s.io/TLSRoute': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TLSRoute')).TLSRoute as unknown as ModelClass, schemaId: '' },
+  'gateway.networking.k8s.io/TCPRoute': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TCPRoute')).TCPRoute as unknown as ModelClass, schemaId: '' },
   'install.istio.io/IstioOperator': {
     cls: require('@kubernetes-models/istio/install.istio.io/v1alpha1/IstioOperator').IstioOperator,
     schemaId: 'install.istio.io.v1alpha1.IstioOperator',
