@@ -108,6 +108,14 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
           servers: edge.nginx.servers,
           sharedFile: `00-sitec-${model.site}.conf`,
           httpsRedirect: edge.nginx.httpsRedirect,
+          passthrough: edge.nginx.passthrough
+            ? {
+                streamFile: `nginx/stream.d/sitec-${model.site}.conf`,
+                hosts: edge.nginx.passthrough.hosts.map((h) => h.name).join(', '),
+                socket: edge.nginx.passthrough.terminate.socket,
+                runtimeDir: edge.nginx.passthrough.terminate.socket.replace(/\/[^/]*$/, ''),
+              }
+            : undefined,
         }
       : undefined,
   };
