@@ -152,3 +152,29 @@ describe('explain follows passthrough hosts and TCP ports hop by hop', () => {
     ]);
   });
 });
+
+describe('Gateway API listener names', () => {
+  it('say server and host, stay put when a host is added, and never collide', () => {
+    const names = (site: string) =>
+      (
+        compileText(site)
+          .files.find((f) => f.path.endsWith('30-gateways/gateway.istio-system.public.yaml'))!
+          .content.match(/^ {4}- name: (\S+)$/gm) ?? []
+      ).map((l) => l.trim().slice(8));
+    expect(names(text)).toEqual(['http-wildcard-shop-example-test', 'https-wildcard-shop-example-test', 'passthrough-db-shop-example-test', 'tcp-postgres']);
+    // Two hosts that read alike, and the catch-all, added before the existing one.
+    const more = mutate(text, ['hosts: ["*.shop.example.test"]', 'hosts: ["a-b.example.test", "a.b-example.test", "*", "*.shop.example.test"]']);
+    expect(names(more)).toEqual([
+      'http-a-b-example-test',
+      'http-a-b-example-test-2',
+      'http-any',
+      'http-wildcard-shop-example-test',
+      'https-a-b-example-test',
+      'https-a-b-example-test-2',
+      'https-any',
+      'https-wildcard-shop-example-test',
+      'passthrough-db-shop-example-test',
+      'tcp-postgres',
+    ]);
+  });
+});

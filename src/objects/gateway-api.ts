@@ -30,11 +30,30 @@ interface NamedListener extends Listener {
   host: string;
 }
 
+/**
+ * A listener's name says its server and host (http-wildcard-example-com,
+ * https-any), so adding a host renames no other listener; two hosts that
+ * would read the same (a-b.c, a.b-c) get -2, -3 in the order listed.
+ */
+function hostNames(family: Family, hosts: string[]): string[] {
+  const seen = new Map<string, number>();
+  return hosts.map((host, i) => {
+    const base = `${family}-${host === '*' ? 'any' : host.replace(/^\*\./, 'wildcard.').replace(/\./g, '-')}`;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    const name = n === 1 ? base : `${base}-${n}`;
+    // A section name has at most 253 characters; a host name alone may have that many.
+    return name.length <= 253 ? name : `${family}-host-${i + 1}`;
+  });
+}
+
 /** One listener per host and server (the API gives a listener one hostname); TCP listeners are named after their gateway port. */
 export function listenersOf(gw: GatewayModel): NamedListener[] {
   const out: NamedListener[] = [];
-  const perHost = (family: Family, hosts: string[], port: number, protocol: Listener['protocol'], tls?: Listener['tls']) =>
-    hosts.forEach((host, i) => out.push({ family, host, name: `${family}-${i + 1}`, ...(host === '*' ? {} : { hostname: host }), port, protocol, ...(tls ? { tls } : {}) }));
+  const perHost = (family: Family, hosts: string[], port: number, protocol: Listener['protocol'], tls?: Listener['tls']) => {
+    const names = hostNames(family, hosts);
+    hosts.forEach((host, i) => out.push({ family, host, name: names[i]!, ...(host === '*' ? {} : { hostname: host }), port, protocol, ...(tls ? { tls } : {}) }));
+  };
   perHost('http', gw.hosts, gw.http.port, 'HTTP');
   if (gw.https) perHost('https', gw.hosts, gw.https.port, 'HTTPS', { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: gw.https.credentialName }] });
   if (gw.passthrough) perHost('passthrough', gw.passthrough.hosts, gw.passthrough.port, 'TLS', { mode: 'Passthrough' });
