@@ -64,9 +64,9 @@ const out = `${root}dist/object-validators.cjs`;
 writeFileSync(out, `${standaloneCode(ajv, ids)}\nmodule.exports.apiVersions = ${JSON.stringify(apiVersions)};\n`);
 console.log(`wrote ${out}`);
 
-// Kubernetes built-in kinds: kubernetes-models' own validators (types, enums,
-// required fields; they ship as code, not schemas), bundled into one file so the
-// package needs no kubernetes-models at run time.
+// Kubernetes built-in kinds and the Gateway API's: the models' own validators (types,
+// enums, patterns, required fields; they ship as code, not schemas), bundled into one
+// file so the package needs no models at run time.
 {
   const { build } = await import('esbuild');
   const builtins = {
@@ -81,9 +81,19 @@ console.log(`wrote ${out}`);
     'rbac.authorization.k8s.io/Role': 'rbac.authorization.k8s.io/v1/Role',
     'rbac.authorization.k8s.io/RoleBinding': 'rbac.authorization.k8s.io/v1/RoleBinding',
   };
-  const entry = `module.exports = {\n${Object.entries(builtins)
-    .map(([key, module]) => `  ${JSON.stringify(key)}: require(${JSON.stringify(`kubernetes-models/${module}`)}).${module.split('/').pop()},`)
-    .join('\n')}\n};\n`;
+  // Gateway API kinds from @kubernetes-models/gateway-api (ESM; esbuild bundles it into the CommonJS file).
+  const gatewayApi = {
+    'gateway.networking.k8s.io/Gateway': 'gateway.networking.k8s.io/v1/Gateway',
+    'gateway.networking.k8s.io/HTTPRoute': 'gateway.networking.k8s.io/v1/HTTPRoute',
+    'gateway.networking.k8s.io/TLSRoute': 'gateway.networking.k8s.io/v1alpha2/TLSRoute',
+    'gateway.networking.k8s.io/TCPRoute': 'gateway.networking.k8s.io/v1alpha2/TCPRoute',
+  };
+  // An ESM entry: the Gateway API package has only "import" exports.
+  const models = [
+    ...Object.entries(builtins).map(([key, module]) => [key, `kubernetes-models/${module}`]),
+    ...Object.entries(gatewayApi).map(([key, module]) => [key, `@kubernetes-models/gateway-api/${module}`]),
+  ];
+  const entry = `${models.map(([, module], i) => `import { ${module.split('/').pop()} as m${i} } from ${JSON.stringify(module)};`).join('\n')}\nexport const validators = {\n${models.map(([key], i) => `  ${JSON.stringify(key)}: m${i},`).join('\n')}\n};\n`;
   await build({
     stdin: { contents: entry, resolveDir: root, loader: 'js' },
     bundle: true,

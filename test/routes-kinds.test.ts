@@ -178,3 +178,27 @@ describe('Gateway API listener names', () => {
     ]);
   });
 });
+
+describe('overrides of Gateway API objects are checked like the Istio ones', () => {
+  const withOverride = (o: string) => `${text}\noverrides:\n${o}`;
+  it('a valid change (an HTTPRoute timeout) goes through', () => {
+    const site = withOverride(
+      '  - target: { cluster: dc1, kind: HTTPRoute, name: www.shop.example.test }\n    merge:\n      spec:\n        rules:\n          - matches: [{ path: { type: PathPrefix, value: / } }]\n            backendRefs: [{ name: storefront, port: 8080 }]\n            timeouts: { request: 30s }\n',
+    );
+    const r = compileText(site);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.files.find((f) => f.path.endsWith('httproute.shop.www.shop.example.test.yaml'))!.content).toContain('request: 30s');
+  });
+  it('a wrong type in a TCPRoute is refused at the patch operation', () => {
+    const site = withOverride('  - target: { cluster: dc1, kind: TCPRoute, name: tcp-postgres }\n    patch:\n      - { op: replace, path: /spec/rules/0/backendRefs/0/port, value: many }\n');
+    expect(expectAt(site, 'override-invalid', '{ op: replace').message).toContain('spec.rules.0.backendRefs.0.port: must be integer');
+  });
+  it("the Gateway's binding to the gateway Service and a TLSRoute's hostnames are protected", () => {
+    const unbind = withOverride('  - target: { cluster: dc1, kind: Gateway, name: public }\n    patch:\n      - { op: remove, path: /spec/addresses }\n');
+    expect(expectAt(unbind, 'override-protected', '{ op: remove').message).toContain('the gateway Service the Gateway binds to');
+    const rename = withOverride(
+      '  - target: { cluster: dc1, kind: TLSRoute, name: db.shop.example.test }\n    patch:\n      - { op: replace, path: /spec/hostnames/0, value: other.shop.example.test }\n',
+    );
+    expect(expectAt(rename, 'override-protected', '{ op: replace').message).toContain('the route hostnames');
+  });
+});

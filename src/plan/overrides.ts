@@ -234,6 +234,30 @@ function protectedValues(o: Obj, c: number): Protected[] {
       ];
     case 'VirtualService':
       return [{ what: 'the route hosts', pointer: '/spec/hosts', usedBy: 'the nginx server names and the Gateway hosts', siteField: 'routes[].host', read: (x) => valueAt(x, '/spec/hosts') }];
+    case 'Gateway':
+      // A Gateway API Gateway is bound to the IstioOperator's gateway Service; an Istio Gateway selects its pods.
+      return (o.apiVersion ?? '').startsWith('gateway.networking.k8s.io/')
+        ? [
+            {
+              what: 'the gateway Service the Gateway binds to',
+              pointer: '/spec/addresses',
+              usedBy: 'the pinned node ports, load-balancer IP, traffic policy and autoscaling of the IstioOperator’s gateway',
+              siteField: 'routingApi',
+              read: (x) => valueAt(x, '/spec/addresses'),
+            },
+          ]
+        : [];
+    case 'HTTPRoute':
+    case 'TLSRoute':
+      return [
+        {
+          what: 'the route hostnames',
+          pointer: '/spec/hostnames',
+          usedBy: o.kind === 'TLSRoute' ? 'the edge hosts’ SNI routing and the Gateway listeners' : 'the nginx server names and the Gateway listeners',
+          siteField: 'routes[].host',
+          read: (x) => valueAt(x, '/spec/hostnames'),
+        },
+      ];
     default:
       return [];
   }

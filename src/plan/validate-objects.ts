@@ -105,12 +105,12 @@ type Model = new (data: unknown) => { validate(): void };
 let builtins: Record<string, Model> | undefined;
 
 /**
- * Kubernetes built-in kinds through kubernetes-models' own validators (types,
- * enums, required fields; not unknown fields, which they do not check). The
- * group of the core API is "v1" here, as apiVersion has no group.
+ * Kubernetes built-in kinds and the Gateway API's through their models' own
+ * validators (types, enums, patterns, required fields; not unknown fields, which
+ * they do not check). The group of the core API is "v1" here, as apiVersion has no group.
  */
 function builtinProblem(key: string, object: unknown): ObjectProblem | undefined {
-  builtins ??= existsSync(precompiledK8sValidatorsPath) ? (createRequire(import.meta.url)(precompiledK8sValidatorsPath) as Record<string, Model>) : {};
+  builtins ??= existsSync(precompiledK8sValidatorsPath) ? (createRequire(import.meta.url)(precompiledK8sValidatorsPath) as { validators: Record<string, Model> }).validators : {};
   const Model = builtins[key];
   if (!Model) return undefined;
   try {
