@@ -1,6 +1,6 @@
 import type { Cluster, Edge, GatewayPort, Gateway, Route, Site } from './site.js';
 import { hostMatches } from '../util/hosts.js';
-import { formatIp, parseCidr } from '../util/ipv4.js';
+import { nthAddress } from '../util/ip.js';
 import { ISTIO_GATEWAY_API, NEWEST_GATEWAY_API } from '../data/gateway-api.js';
 import { minorOf } from '../data/istio-support.js';
 
@@ -173,7 +173,7 @@ export function kindHostPorts(
 
 /** The kube-dns Service IP: declared, or the 10th address of the Service network as kubeadm picks it. */
 export function clusterDnsIp(cluster: Cluster): string {
-  return cluster.coredns?.clusterDNS ?? formatIp(parseCidr(cluster.serviceCIDR).first + 10);
+  return cluster.coredns?.clusterDNS ?? nthAddress(cluster.serviceCIDR, 10);
 }
 
 export const metricsServerManifestUrl = (version: string): string => `https://github.com/kubernetes-sigs/metrics-server/releases/download/${version}/components.yaml`;

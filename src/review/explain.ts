@@ -16,7 +16,7 @@ import {
 } from '../model/derive.js';
 import type { Site } from '../model/site.js';
 import { hostMatches } from '../util/hosts.js';
-import { contains, parseCidr, parseIp, parseRange } from '../util/ipv4.js';
+import { contains, isIp, parseCidr, parseIp, parseRange, sameIp } from '../util/ip.js';
 import type { OutputFile } from '../render/render.js';
 
 export interface Hop {
@@ -39,8 +39,6 @@ export interface Explanation {
   hops: Hop[];
 }
 
-const IPV4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
-
 /** The path of one host through the site, hop by hop, or what owns one IP address. */
 export function explain(site: Site, source: SiteSource, files: OutputFile[], query: string, overridden?: ReadonlyMap<string, number[]>): Explanation {
   const exists = new Set(files.map((f) => f.path));
@@ -49,7 +47,7 @@ export function explain(site: Site, source: SiteSource, files: OutputFile[], que
     const by = [...new Set(present.flatMap((f) => overridden?.get(f) ?? []))].sort((a, b) => a - b);
     return { step, detail, path: formatPath(path), location: locate(source, path), files: present, ...(by.length > 0 ? { overrides: by.map((i) => `overrides[${i}]`) } : {}) };
   };
-  if (IPV4.test(query)) return { query, kind: 'ip', hops: explainIp(site, query, hop) };
+  if (isIp(query)) return { query, kind: 'ip', hops: explainIp(site, query, hop) };
   // Route hosts always hold a dot and port names never do: a query is one or the other.
   return { query, kind: query.includes('.') || query === '*' ? 'host' : 'tcp-port', hops: explainHost(site, query, hop) };
 }
@@ -179,13 +177,13 @@ function explainIp(site: Site, text: string, hop: HopFn): Hop[] {
   site.clusters.forEach((c, ci) => {
     const dir = `clusters/${c.name}`;
     c.nodes.forEach((n, ni) => {
-      if (n.ip === text) hops.push(hop('node', `node ${n.name} (${n.role}) of cluster ${c.name}`, ['clusters', ci, 'nodes', ni, 'ip'], []));
+      if (sameIp(n.ip, text)) hops.push(hop('node', `node ${n.name} (${n.role}) of cluster ${c.name}`, ['clusters', ci, 'nodes', ni, 'ip'], []));
     });
     const pins: [string | undefined, string, PathSegment[], string][] = [
       [c.istio.ingressGateway.loadBalancerIP, 'ingress gateway load-balancer IP', ['clusters', ci, 'istio', 'ingressGateway', 'loadBalancerIP'], `${dir}/istio-operator.yaml`],
       [c.istio.eastWestGateway?.loadBalancerIP, 'east-west gateway load-balancer IP', ['clusters', ci, 'istio', 'eastWestGateway', 'loadBalancerIP'], `${dir}/istio-eastwest-operator.yaml`],
     ];
-    for (const [pin, what, path, file] of pins) if (pin === text) hops.push(hop('pinned address', `${what} of cluster ${c.name}`, path, [file]));
+    for (const [pin, what, path, file] of pins) if (pin !== undefined && sameIp(pin, text)) hops.push(hop('pinned address', `${what} of cluster ${c.name}`, path, [file]));
     c.metallb?.pools.forEach((p, pi) => {
       p.addresses.forEach((a, ai) => {
         if (contains(parseRange(a), ip))
@@ -205,7 +203,7 @@ function explainIp(site: Site, text: string, hop: HopFn): Hop[] {
   });
   site.edges.forEach((e, ei) => {
     e.publicIPs.forEach((p, pi) => {
-      if (p === text)
+      if (sameIp(p, text))
         hops.push(
           hop('edge host', `public address of edge host ${e.name}`, ['edges', ei, 'publicIPs', pi], [`hosts/${e.name}/iptables/rules.v4`, `hosts/${e.name}/nginx/conf.d/00-sitec-${site.site}.conf`]),
         );

@@ -1,6 +1,6 @@
 import type { Cluster, Site } from '../../model/site.js';
 import type { PathSegment } from '../../diagnostics.js';
-import { contains, formatIp, formatRange, overlaps, parseCidr, parseIp, parseRange, type IpRange } from '../../util/ipv4.js';
+import { compareIps, contains, formatIp, formatRange, overlaps, parseCidr, parseIp, parseRange, type Ip, type IpRange } from '../../util/ip.js';
 import type { CheckContext } from '../context.js';
 
 interface Span extends IpRange {
@@ -24,10 +24,10 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
   const cidrs: Span[] = [];
   for (const key of ['podCIDR', 'serviceCIDR'] as const) {
     const c = parseCidr(cluster[key]);
-    if (c.base !== c.first) {
-      ctx.error('cidr-not-network', at(key), `${cluster[key]} has host bits set`, `did you mean "${formatIp(c.first)}/${c.prefix}"?`);
+    if (c.base.value !== c.first) {
+      ctx.error('cidr-not-network', at(key), `${cluster[key]} has host bits set`, `did you mean "${formatIp({ family: c.family, value: c.first })}/${c.prefix}"?`);
     }
-    cidrs.push({ first: c.first, last: c.last, path: at(key), label: `${key} ${cluster[key]}` });
+    cidrs.push({ family: c.family, first: c.first, last: c.last, path: at(key), label: `${key} ${cluster[key]}` });
   }
   const [pod, svc] = cidrs as [Span, Span];
   if (overlaps(pod, svc)) {
@@ -86,19 +86,19 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       const path = at('metallb', 'pools', pi, 'addresses', ai);
       const r = parseRange(text);
       if (r.first > r.last) {
-        ctx.error('pool-range-reversed', path, `range ${text} ends before it starts`, `did you mean "${formatRange({ first: r.last, last: r.first })}"?`);
+        ctx.error('pool-range-reversed', path, `range ${text} ends before it starts`, `did you mean "${formatRange({ family: r.family, first: r.last, last: r.first })}"?`);
         return;
       }
       spans.push({ ...r, path, label: `pool "${pool.name}" (${text})` });
     });
   });
-  const sorted = [...spans].sort((a, b) => a.first - b.first || a.last - b.last);
+  const sorted = [...spans].sort(compareIps);
   let reach: Span | undefined;
   for (const s of sorted) {
-    if (reach && s.first <= reach.last) {
+    if (reach && reach.family === s.family && s.first <= reach.last) {
       ctx.error('pool-overlap', s.path, `${s.label} overlaps ${reach.label} (${ctx.lineOf(reach.path)})`, 'MetalLB pools must not share addresses');
     }
-    if (!reach || s.last > reach.last) reach = s;
+    if (!reach || reach.family !== s.family || s.last > reach.last) reach = s;
   }
   for (const s of spans) {
     for (const c of cidrs) {
@@ -114,7 +114,7 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
 
   // Each pin: inside a pool that is announced; otherwise MetalLB leaves the Service pending.
   const announced = metallb.l2Advertisement.pools;
-  const poolOf = (ip: number) => metallb.pools.findIndex((p) => p.addresses.some((a) => contains(parseRange(a), ip)));
+  const poolOf = (ip: Ip) => metallb.pools.findIndex((p) => p.addresses.some((a) => contains(parseRange(a), ip)));
   for (const pin of pins.filter((p) => p.type === 'LoadBalancer')) {
     const pi = poolOf(parseIp(pin.ip));
     if (pi < 0) {

@@ -1,7 +1,7 @@
 import type { Site } from '../../model/site.js';
 import type { PathSegment } from '../../diagnostics.js';
 import { kindClusterName, kindHostPorts, kindNodeNames, nodePortRangeOf } from '../../model/derive.js';
-import { parseCidr, parseRange } from '../../util/ipv4.js';
+import { parseCidr, parseRange } from '../../util/ip.js';
 import type { CheckContext } from '../context.js';
 
 /**
@@ -47,7 +47,7 @@ export function checkKind(site: Site, ctx: CheckContext): void {
     c.metallb?.pools.forEach((pool, pi) => {
       pool.addresses.forEach((a, ai) => {
         const r = parseRange(a);
-        if (r.first < network.first || r.last > network.last) {
+        if (r.family !== network.family || r.first < network.first || r.last > network.last) {
           ctx.error(
             'kind-pool-outside-network',
             at('metallb', 'pools', pi, 'addresses', ai),

@@ -1,6 +1,6 @@
 import type { Site } from '../../model/site.js';
 import { contextOf, eastWestPorts } from '../../model/derive.js';
-import { overlaps, parseCidr } from '../../util/ipv4.js';
+import { overlaps, parseCidr } from '../../util/ip.js';
 import { checkUnique, type CheckContext } from '../context.js';
 
 /**

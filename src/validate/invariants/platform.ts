@@ -1,6 +1,6 @@
 import type { Site } from '../../model/site.js';
 import { clusterDnsIp } from '../../model/derive.js';
-import { contains, parseCidr, parseIp } from '../../util/ipv4.js';
+import { contains, parseCidr, parseIp } from '../../util/ip.js';
 import type { CheckContext } from '../context.js';
 
 /** Platform adaptations: CoreDNS upstreams that cannot loop, Cilium settings only on Cilium, console load balancers with node ports. */
