@@ -155,10 +155,15 @@ describe('edge scripts', () => {
       expect(dry.status, dry.stderr).toBe(0);
       const lines = dry.stdout.split('\n');
       // Without root the running rules cannot be read: the stale-rule sweep says so instead of guessing.
-      expect(lines.filter((l) => l.startsWith('# not root: would delete every rule tagged sitec:edge-test:gw:'))).toHaveLength(1);
-      // Every jump, and a flush and delete per chain the script drops.
-      expect(lines.filter((l) => /^iptables -w -t \w+ -C /.test(l))).toHaveLength((script.match(/^ensure_jump /gm) ?? []).length);
-      expect(lines.filter((l) => /^iptables -w -t \w+ -[FX] SITEC-/.test(l))).toHaveLength(2 * (script.match(/^drop_chain /gm) ?? []).length);
+      // Both families are swept: ip6tables too (this site has no IPv6 rules, but an earlier version may have had).
+      for (const cmd of ['iptables', 'ip6tables'])
+        expect(
+          lines.filter((l) => l.startsWith(`# not root: would delete every rule tagged sitec:edge-test:gw: in ${cmd}'s built-in chains`)),
+          cmd,
+        ).toHaveLength(1);
+      // Every jump, and a flush and delete per chain the script drops, in either family.
+      expect(lines.filter((l) => /^ip6?tables -w -t \w+ -C /.test(l))).toHaveLength((script.match(/^ensure_jump /gm) ?? []).length);
+      expect(lines.filter((l) => /^ip6?tables -w -t \w+ -[FX] SITEC-/.test(l))).toHaveLength(2 * (script.match(/^drop_chain /gm) ?? []).length);
       if (name === 'apply.sh') expect(lines).toContain("iptables-restore -w --noflush <<'RULES'");
     }
   });

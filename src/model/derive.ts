@@ -1,6 +1,6 @@
 import type { Cluster, Edge, GatewayPort, Gateway, Route, Site } from './site.js';
 import { hostMatches } from '../util/hosts.js';
-import { nthAddress } from '../util/ip.js';
+import { familyOf, nthAddress, type Family } from '../util/ip.js';
 import { ISTIO_GATEWAY_API, NEWEST_GATEWAY_API } from '../data/gateway-api.js';
 import { minorOf } from '../data/istio-support.js';
 
@@ -173,7 +173,7 @@ export function kindHostPorts(
 
 /** The kube-dns Service IP: declared, or the 10th address of the Service network as kubeadm picks it. */
 export function clusterDnsIp(cluster: Cluster): string {
-  return cluster.coredns?.clusterDNS ?? nthAddress(cluster.serviceCIDR, 10);
+  return cluster.coredns?.clusterDNS ?? nthAddress(cidrsOf(cluster.serviceCIDR)[0]!, 10);
 }
 
 export const metricsServerManifestUrl = (version: string): string => `https://github.com/kubernetes-sigs/metrics-server/releases/download/${version}/components.yaml`;
@@ -240,3 +240,15 @@ export const nginxSocketPath = (edge: Edge, site: string, hop: 'terminate' | 'pa
 
 /** Linux's limit for a unix socket path (sun_path, less its NUL). */
 export const MAX_SOCKET_PATH = 107;
+
+/** A pod or Service network as written: one CIDR, or a list of one per family (dual-stack, primary first). */
+export const cidrsOf = (value: string | string[]): string[] => (typeof value === 'string' ? [value] : [...value]);
+
+/** Where each of a network's CIDRs is written: the field itself, or its list entries. */
+export const cidrPaths = (value: string | string[], path: (string | number)[]): (string | number)[][] => (typeof value === 'string' ? [path] : value.map((_, i) => [...path, i]));
+
+/** A node's addresses: its ip, and on a dual-stack node its ipv6. */
+export const nodeIps = (node: { ip: string; ipv6?: string }): string[] => (node.ipv6 ? [node.ip, node.ipv6] : [node.ip]);
+
+/** A node's address of one family, if it has one. */
+export const nodeIpOf = (node: { ip: string; ipv6?: string }, family: Family): string | undefined => nodeIps(node).find((ip) => familyOf(ip) === family);

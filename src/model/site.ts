@@ -22,15 +22,15 @@ export type FilePath = string;
  */
 export type Dns1123Subdomain = string;
 /**
- * An IPv4 address in dotted-quad form, like 10.10.10.11.
+ * An IPv4 address in dotted-quad form (10.10.10.11) or an IPv6 address in lower-case hex with :: (fd00:10::11).
  */
-export type Ipv4 = string;
+export type Ip = string;
 /**
- * An IPv4 network in CIDR notation, like 10.96.0.0/12.
+ * An IPv4 or IPv6 network in CIDR notation, like 10.96.0.0/12 or fd00:96::/108.
  */
 export type Cidr = string;
 /**
- * IPv4 addresses as an inclusive range 'first-last' (10.10.10.220-10.10.10.250) or a CIDR (10.10.10.224/27).
+ * Addresses of one family as an inclusive range 'first-last' (10.10.10.220-10.10.10.250, fd00:10::200-fd00:10::250) or a CIDR (10.10.10.224/27, fd00:10::/120).
  */
 export type IpRange = string;
 /**
@@ -187,8 +187,14 @@ export interface Cluster {
    * @minItems 1
    */
   nodes: [Node, ...Node[]];
-  podCIDR: Cidr;
-  serviceCIDR: Cidr;
+  /**
+   * The pod network (kubeadm --pod-network-cidr). Dual-stack: a list of one network per family, the primary family first.
+   */
+  podCIDR: Cidr | [Cidr] | [Cidr, Cidr];
+  /**
+   * The Service network (kubeadm --service-cidr). Dual-stack: a list of one network per family, the primary family first.
+   */
+  serviceCIDR: Cidr | [Cidr] | [Cidr, Cidr];
   /**
    * The API server's --service-node-port-range, 'first-last'.
    */
@@ -255,22 +261,22 @@ export interface Cluster {
      * @maxItems 15
      */
     upstreams:
-      | [Ipv4]
-      | [Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4]
-      | [Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4, Ipv4];
-    clusterDNS?: Ipv4;
+      | [Ip]
+      | [Ip, Ip]
+      | [Ip, Ip, Ip]
+      | [Ip, Ip, Ip, Ip]
+      | [Ip, Ip, Ip, Ip, Ip]
+      | [Ip, Ip, Ip, Ip, Ip, Ip]
+      | [Ip, Ip, Ip, Ip, Ip, Ip, Ip]
+      | [Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip]
+      | [Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip]
+      | [Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip]
+      | [Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip]
+      | [Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip]
+      | [Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip]
+      | [Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip]
+      | [Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip, Ip];
+    clusterDNS?: Ip;
   };
   /**
    * YAML files of Kubernetes objects sitec does not generate (a Secret, a ConfigMap, a CRD and its objects), as paths or fast-glob patterns relative to site.yaml. Each object is validated, written one per file into this cluster's resources in its apply layer (CustomResourceDefinitions in 05-crds, Namespaces in 20-namespaces, everything else in 60-extra) and listed in the kustomization and the runbook.
@@ -282,7 +288,8 @@ export interface Cluster {
  */
 export interface Node {
   name: Dns1123Subdomain;
-  ip: Ipv4;
+  ip: Ip;
+  ipv6?: Ip;
   /**
    * control-plane or worker; the host edge forwards to workers.
    */
@@ -415,7 +422,7 @@ export interface IngressGateway {
    * Kubernetes Service type of the gateway.
    */
   serviceType: 'LoadBalancer' | 'NodePort' | 'ClusterIP';
-  loadBalancerIP?: Ipv4;
+  loadBalancerIP?: Ip;
   /**
    * Local keeps client source IPs (traffic only to nodes running a gateway pod); Cluster spreads over all nodes.
    */
@@ -481,7 +488,7 @@ export interface EastWestGateway {
    * Service type; LoadBalancer so other networks can reach it.
    */
   serviceType: 'LoadBalancer' | 'NodePort';
-  loadBalancerIP?: Ipv4;
+  loadBalancerIP?: Ip;
   /**
    * Serve east-west traffic on the ingress gateway instead of a gateway of its own, under the ingress gateway's one address (seed 002's KT cluster): its Service gains tls 15443, tls-istiod 15012 and tls-webhook 15017, it carries the network label, and the cross-network Gateway selects it.
    */
@@ -629,11 +636,11 @@ export interface Route {
 export interface Edge {
   name: Dns1123Label;
   /**
-   * Public IPv4 addresses this host owns; DNAT rules and nginx listen on these.
+   * Public addresses (IPv4 or IPv6) this host owns; DNAT rules and nginx listen on these. Each is forwarded to the target nodes' address of its own family.
    *
    * @minItems 1
    */
-  publicIPs: [Ipv4, ...Ipv4[]];
+  publicIPs: [Ip, ...Ip[]];
   /**
    * Interface the public traffic arrives on; DNAT then matches only there. Leave out to match any interface.
    */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EdgeModel } from '../resolve/model.js';
+import { familyOf, hostPort, type Family } from '../util/ip.js';
 
 export type Table = 'nat' | 'filter';
 export type Hook = 'PREROUTING' | 'POSTROUTING' | 'FORWARD';
@@ -27,6 +28,8 @@ export interface IptablesChain {
 }
 
 export interface EdgeIptables {
+  /** 4: iptables, 6: ip6tables (the same chain names, in the other family's tables). */
+  family: Family;
   /** Every sitec rule of this edge carries a comment starting with this. */
   tagPrefix: string;
   /** The chains in use, in table order (nat, then filter); empty chains left out. */
@@ -49,7 +52,13 @@ export function chainBase(site: string, edge: string): string {
  * the rest); FORWARD accepts for the flows and their replies; MASQUERADE when
  * the host is not the nodes' default gateway.
  */
-export function edgeIptables(site: string, edge: EdgeModel): EdgeIptables {
+export function edgeIptables(site: string, edge: EdgeModel, family: Family = 4): EdgeIptables {
+  const host = family === 4 ? 32 : 128;
+  // Each public address goes to the target nodes' address of its own family.
+  const targets = edge.targets
+    .map((t) => ({ name: t.name, ip: [t.ip, t.ipv6].find((ip) => ip !== undefined && familyOf(ip) === family) }))
+    .filter((t): t is { name: string; ip: string } => t.ip !== undefined);
+  const publicIPs = edge.publicIPs.filter((ip) => familyOf(ip) === family);
   const tagPrefix = `sitec:${site}:${edge.name}:`;
   const tag = (...parts: (string | number)[]) => `${tagPrefix}${parts.join(':')}`;
   const base = chainBase(site, edge.name);
@@ -69,20 +78,21 @@ export function edgeIptables(site: string, edge: EdgeModel): EdgeIptables {
   for (const f of edge.forwards) {
     const proto = f.protocol.toLowerCase();
     const flow = `${proto}-${f.publicPort}`;
-    for (const ip of edge.publicIPs) {
-      const n = edge.targets.length;
-      edge.targets.forEach((target, i) => {
+    if (publicIPs.length === 0) continue;
+    for (const ip of publicIPs) {
+      const n = targets.length;
+      targets.forEach((target, i) => {
         const spread = i < n - 1 ? ['-m', 'statistic', '--mode', 'nth', '--every', String(n - i), '--packet', '0'] : [];
         add(
           dnat,
           tag(flow, 'dnat', ip, target.name),
-          [...(edge.interface ? ['-i', edge.interface] : []), '-d', `${ip}/32`, '-p', proto, '-m', proto, '--dport', String(f.publicPort), ...spread],
-          ['-j', 'DNAT', '--to-destination', `${target.ip}:${f.nodePort}`],
+          [...(edge.interface ? ['-i', edge.interface] : []), '-d', `${ip}/${host}`, '-p', proto, '-m', proto, '--dport', String(f.publicPort), ...spread],
+          ['-j', 'DNAT', '--to-destination', hostPort(target.ip, f.nodePort)],
         );
       });
     }
-    for (const target of edge.targets) {
-      const node = `${target.ip}/32`;
+    for (const target of targets) {
+      const node = `${target.ip}/${host}`;
       add(fwd, tag(flow, 'forward', target.name), ['-d', node, '-p', proto, '-m', proto, '--dport', String(f.nodePort), '-m', 'conntrack', '--ctstate', 'NEW,ESTABLISHED,RELATED'], ['-j', 'ACCEPT']);
       add(fwd, tag(flow, 'reply', target.name), ['-s', node, '-p', proto, '-m', proto, '--sport', String(f.nodePort), '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED'], ['-j', 'ACCEPT']);
       if (edge.masquerade) {
@@ -92,6 +102,7 @@ export function edgeIptables(site: string, edge: EdgeModel): EdgeIptables {
   }
   const all = [dnat, snat, fwd];
   return {
+    family,
     tagPrefix,
     chains: all.filter((c) => c.rules.length > 0),
     allChains: all.map((c) => ({ table: c.table, name: c.name, hook: c.hook })),

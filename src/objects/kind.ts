@@ -21,11 +21,17 @@ export function kindCluster(cluster: ClusterModel): KindCluster {
     kind: 'Cluster',
     apiVersion: API.kind,
     name: kind.name,
-    networking: { podSubnet: cluster.podCIDR, serviceSubnet: cluster.serviceCIDR },
+    networking: { ...ipFamilyOf(cluster.podCIDRs), podSubnet: cluster.podCIDRs.join(','), serviceSubnet: cluster.serviceCIDRs.join(',') },
     nodes: cluster.nodes.map((n, i) => ({
       role: n.role,
       ...(kind.image ? { image: kind.image } : {}),
       ...(i === first && kind.portMappings.length > 0 ? { extraPortMappings: kind.portMappings.map((p) => ({ containerPort: p.port, hostPort: p.port, protocol: p.protocol })) } : {}),
     })),
   };
+}
+
+/** kind's networking.ipFamily: left out for IPv4 (its default), ipv6 or dual otherwise. */
+function ipFamilyOf(cidrs: string[]): { ipFamily?: 'ipv6' | 'dual' } {
+  if (cidrs.length === 2) return { ipFamily: 'dual' };
+  return cidrs[0]!.includes(':') ? { ipFamily: 'ipv6' } : {};
 }

@@ -6,6 +6,7 @@ import { edgeIptables, type EdgeIptables } from '../objects/iptables.js';
 import { extraResourcePath, rollbackLayers } from './resources.js';
 import { eastWestListeners, firewallRows } from './firewall.js';
 import { shellJoin, shellQuote } from '../util/quote.js';
+import { hostPort } from '../util/ip.js';
 
 /** What the runbook blueprint reads: every command and number precomputed, no logic in the template. */
 export function runbookContext(model: SiteModel) {
@@ -64,7 +65,7 @@ export function runbookContext(model: SiteModel) {
         smokeTests: c.smokeTests.map((t) => {
           const ingress = c.istio.ingress;
           const http = ingress.ports.find((p) => p.port === 80) ?? ingress.ports[0]!;
-          const entry = ingress.loadBalancerIP ? `${ingress.loadBalancerIP}:${http.port}` : http.nodePort !== undefined ? `${c.nodes[0]!.ip}:${http.nodePort}` : undefined;
+          const entry = ingress.loadBalancerIP ? hostPort(ingress.loadBalancerIP, http.port) : http.nodePort !== undefined ? hostPort(c.nodes[0]!.ip, http.nodePort) : undefined;
           return { ...t, fqdn: `${t.name}.${t.namespace}.svc.${c.domain}:${t.port}`, entry: entry ?? '', expect: `sitec smoke test: ${t.host} on cluster ${c.name}` };
         }),
         routes: c.routes.map((r) => ({
@@ -82,7 +83,7 @@ export function runbookContext(model: SiteModel) {
 export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
   const cluster = model.clusters.find((c) => c.name === edge.cluster)!;
   const firstHost = edge.nginx?.servers[0]?.name ?? cluster.routes.find((r) => r.kind === 'http')?.host;
-  const ipt = edgeIptables(model.site, edge);
+  const ipt = [edgeIptables(model.site, edge, 4), edgeIptables(model.site, edge, 6)];
   return {
     name: edge.name,
     cluster: edge.cluster,
@@ -92,13 +93,18 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
     interface: edge.interface,
     masquerade: edge.masquerade,
     localPolicy: cluster.istio.ingress.externalTrafficPolicy === 'Local',
-    targets: edge.targets.map((t) => `${t.name} (${t.ip})`).join(', '),
-    forwards: edge.forwards.map((f) => ({ ...f, destinations: edge.targets.map((t) => `${t.ip}:${f.nodePort}`).join(', ') })),
+    targets: edge.targets.map((t) => `${t.name} (${t.ipv6 ? `${t.ip}, ${t.ipv6}` : t.ip})`).join(', '),
+    forwards: edge.forwards.map((f) => ({ ...f, destinations: edge.targets.flatMap((t) => [t.ip, ...(t.ipv6 ? [t.ipv6] : [])].map((ip) => hostPort(ip, f.nodePort))).join(', ') })),
     firstForward: edge.forwards[0],
     tagPrefix: `sitec:${model.site}:${edge.name}:`,
     site: model.site,
-    chains: ipt.chains.map((c) => `\`${c.name}\``).join(', '),
-    chainList: ipt.chains.map((c) => ({ table: c.table, name: c.name })),
+    chains: [...new Set(ipt.flatMap((f) => f.chains.map((c) => `\`${c.name}\``)))].join(', '),
+    chainList: ipt.flatMap((f) => f.chains.map((c) => ({ cmd: f.family === 4 ? 'iptables' : 'ip6tables', table: c.table, name: c.name }))),
+    familyCmds: ipt.filter((f) => f.chains.length > 0).map((f) => (f.family === 4 ? 'iptables' : 'ip6tables')),
+    ipv6Rules: ipt[1]!.chains.length > 0,
+    ipv4Rules: ipt[0]!.chains.length > 0,
+    firstAddress: edge.forwards[0] ? hostPort(edge.publicIPs[0]!, edge.forwards[0].publicPort) : undefined,
+    firstResolve: edge.publicIPs[0]!.includes(':') ? `[${edge.publicIPs[0]}]` : edge.publicIPs[0],
     exampleHost: firstHost,
     nginx: edge.nginx
       ? {
@@ -141,7 +147,21 @@ function lbAnnotation(annotations: Record<string, string>) {
  * the scripts' commands, and as iptables-save prints them for iptables-restore
  * and for recognising the jumps among a host's rules (no token needs quotes).
  */
-export function iptablesContext(model: SiteModel, edge: EdgeModel, ipt: EdgeIptables) {
+export function iptablesContext(model: SiteModel, edge: EdgeModel) {
+  const families = ([4, 6] as const).map((family) => iptablesFamily(edgeIptables(model.site, edge, family)));
+  return {
+    site: model.site,
+    edge: edge.name,
+    cluster: edge.cluster,
+    tagPrefix: families[0]!.tagPrefix,
+    chainNames: [...new Set(families.flatMap((f) => f.tables.flatMap((t) => t.chains.map((c) => c.name))))].join(', '),
+    /** Both families, always: an update must remove what an earlier version wrote in a family this one no longer uses. */
+    families,
+  };
+}
+
+/** One family's rules, as apply.sh, remove.sh and rules.v4 / rules.v6 need them. */
+export function iptablesFamily(ipt: EdgeIptables) {
   const tables = (['nat', 'filter'] as const)
     .map((name) => ({
       name,
@@ -150,10 +170,14 @@ export function iptablesContext(model: SiteModel, edge: EdgeModel, ipt: EdgeIpta
     }))
     .filter((t) => t.chains.length > 0);
   const used = new Set(ipt.chains.map((c) => c.name));
+  const active = ipt.chains.length > 0;
   return {
-    site: model.site,
-    edge: edge.name,
-    cluster: edge.cluster,
+    family: ipt.family,
+    cmd: ipt.family === 4 ? 'iptables' : 'ip6tables',
+    forwarding: ipt.family === 4 ? '/proc/sys/net/ipv4/ip_forward' : '/proc/sys/net/ipv6/conf/all/forwarding',
+    active,
+    /** A host without ip6tables has no IPv6 rules to remove: the family is skipped there unless this version needs it. */
+    optional: ipt.family === 6 && !active,
     tagPrefix: ipt.tagPrefix,
     tables,
     /** Every jump in use, as iptables-save prints it: apply.sh keeps these and removes every other rule with the tag. */
@@ -168,7 +192,9 @@ export const nginxUpgradeVar = (site: string) => `sitec_${site.replace(/-/g, '_'
 
 export function nginxContext(model: SiteModel, edge: EdgeModel) {
   const nginx = edge.nginx!;
-  return { site: model.site, edge: edge.name, cluster: edge.cluster, publicIPs: edge.publicIPs, upgradeVar: nginxUpgradeVar(model.site), ...nginx };
+  // listen takes an IPv6 address in brackets.
+  const listenAddrs = edge.publicIPs.map((ip) => (ip.includes(':') ? `[${ip}]` : ip));
+  return { site: model.site, edge: edge.name, cluster: edge.cluster, publicIPs: edge.publicIPs, listenAddrs, upgradeVar: nginxUpgradeVar(model.site), ...nginx };
 }
 
 const keyArgs = {

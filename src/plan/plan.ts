@@ -5,7 +5,6 @@ import { clusterResources } from './resources.js';
 import type { K8sObject } from '../objects/types.js';
 import { kindCluster } from '../objects/kind.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
-import { edgeIptables } from '../objects/iptables.js';
 import { edgeRunbook, addonsContext, ciliumContext, corednsContext, metricsServerContext, iptablesContext, kubeProxyContext, meshScriptsContext, nginxContext, runbookContext } from './contexts.js';
 
 /** One output file: either data serialized as YAML, or a text blueprint with its context. */
@@ -101,14 +100,14 @@ function planMesh(model: SiteModel): FilePlan[] {
 function planEdge(model: SiteModel, edge: EdgeModel): FilePlan[] {
   const dir = `hosts/${edge.name}`;
   const files: FilePlan[] = [{ path: `${dir}/README.md`, format: 'blueprint', blueprint: 'host-runbook.md', context: edgeRunbook(model, edge) }];
-  const ipt = edgeIptables(model.site, edge);
-  if (ipt.chains.length > 0) {
-    const context = iptablesContext(model, edge, ipt);
+  const context = iptablesContext(model, edge);
+  if (context.families.some((f) => f.active)) {
     files.push(
       { path: `${dir}/iptables/apply.sh`, format: 'blueprint', blueprint: 'iptables-apply.sh', context, mode: 0o755 },
       { path: `${dir}/iptables/remove.sh`, format: 'blueprint', blueprint: 'iptables-remove.sh', context, mode: 0o755 },
-      { path: `${dir}/iptables/rules.v4`, format: 'blueprint', blueprint: 'iptables-rules.v4', context },
     );
+    for (const f of context.families.filter((x) => x.active))
+      files.push({ path: `${dir}/iptables/rules.v${f.family}`, format: 'blueprint', blueprint: 'iptables-rules', context: { edge: edge.name, ...f } });
   }
   if (edge.nginx) {
     const context = nginxContext(model, edge);

@@ -1,6 +1,7 @@
 import type { Cluster, Edge, Site } from '../model/site.js';
 import { clusterNameOf, edgePassthroughRoutes, edgeServerNames, edgeTargetNodes, edgeUpstreamPort, nginxSocketPath, passthroughPortOf } from '../model/derive.js';
 import type { EdgeModel, NginxModel, NginxPassthroughModel } from './model.js';
+import { canonicalIp, hostPort } from '../util/ip.js';
 
 /** nginx 1.25.1 introduced the `http2` directive and deprecated `listen ... http2`. */
 function hasHttp2Directive(version: string): boolean {
@@ -11,11 +12,11 @@ function hasHttp2Directive(version: string): boolean {
 export function resolveEdge(site: Site, edge: Edge): EdgeModel {
   const cluster = site.clusters.find((c) => c.name === clusterNameOf(site, edge))!;
   const ports = cluster.istio.ingressGateway.ports;
-  const targets = edgeTargetNodes(cluster, edge).map((n) => ({ name: n.name, ip: n.ip }));
+  const targets = edgeTargetNodes(cluster, edge).map((n) => ({ name: n.name, ip: canonicalIp(n.ip), ...(n.ipv6 ? { ipv6: canonicalIp(n.ipv6) } : {}) }));
   return {
     name: edge.name,
     cluster: cluster.name,
-    publicIPs: [...edge.publicIPs],
+    publicIPs: edge.publicIPs.map(canonicalIp),
     ...(edge.interface ? { interface: edge.interface } : {}),
     masquerade: !edge.nodesDefaultGateway,
     targets,
@@ -41,7 +42,7 @@ function resolveNginx(site: Site, edge: Edge, cluster: Cluster, targets: EdgeMod
       name: upstreamName(site.site, cluster.name, port.name),
       gatewayPort: port.name,
       nodePort: port.nodePort!,
-      servers: targets.map((t) => `${t.ip}:${port.nodePort}`),
+      servers: targets.map((t) => hostPort(t.ip, port.nodePort!)),
     },
     servers: edgeServerNames(site, edge, cluster.name).map((name) => ({ name, certificate: certificateOf(name).certificate, key: certificateOf(name).key })),
     httpsRedirect: nginx.httpsRedirect,
@@ -61,7 +62,7 @@ function passthroughOf(site: Site, edge: Edge, cluster: Cluster, targets: EdgeMo
   const hosts = routes.map(({ host, gateway }) => {
     const port = cluster.istio.ingressGateway.ports.find((p) => p.port === passthroughPortOf(gateway) && p.protocol === 'TCP')!;
     const name = upstreamName(site.site, cluster.name, port.name);
-    upstreams.set(name, { name, gatewayPort: port.name, nodePort: port.nodePort!, servers: targets.map((t) => `${t.ip}:${port.nodePort}`) });
+    upstreams.set(name, { name, gatewayPort: port.name, nodePort: port.nodePort!, servers: targets.map((t) => hostPort(t.ip, port.nodePort!)) });
     return { name: host, upstream: name };
   });
   const v = site.site.replace(/-/g, '_');

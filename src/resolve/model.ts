@@ -54,9 +54,10 @@ export interface ClusterModel {
   /** The kubeconfig context, where sitec knows it (a mesh names it, kind derives it). */
   kubeContext?: string;
   domain: string;
-  nodes: { name: string; ip: string; role: 'control-plane' | 'worker' }[];
-  podCIDR: string;
-  serviceCIDR: string;
+  nodes: { name: string; ip: string; ipv6?: string; role: 'control-plane' | 'worker' }[];
+  /** One per family, the primary first. */
+  podCIDRs: string[];
+  serviceCIDRs: string[];
   nodePortRange: string;
   /** Absent: sitec leaves kube-proxy alone (managed clusters). */
   kubeProxy?: { mode: 'ipvs' | 'iptables'; strictARP: boolean };
@@ -147,7 +148,8 @@ export interface EdgeModel {
   interface?: string;
   /** The host is not the nodes' default gateway: forwarded flows need MASQUERADE. */
   masquerade: boolean;
-  targets: { name: string; ip: string }[];
+  /** The nodes traffic is forwarded to: ip is the primary address (nginx connects to it), ipv6 the second of a dual-stack node. */
+  targets: { name: string; ip: string; ipv6?: string }[];
   forwards: { publicPort: number; protocol: 'TCP' | 'UDP'; gatewayPort: string; nodePort: number }[];
   nginx?: NginxModel;
 }

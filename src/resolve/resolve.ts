@@ -14,6 +14,7 @@ import {
   targetPortOf,
   edgeTopology,
   trustedProxiesOf,
+  cidrsOf,
   routeKind,
   routeObjectName,
   passthroughPortOf,
@@ -24,6 +25,7 @@ import type { ClusterMeshModel, ClusterModel, GatewayModel, KindModel, RouteMode
 import type { Cluster } from '../model/site.js';
 import { resolveEdge } from './edges.js';
 import { compareStrings } from '../util/order.js';
+import { canonicalIp, hostPort } from '../util/ip.js';
 
 const INGRESS_SELECTOR = { istio: 'ingressgateway' };
 const byName = <T extends { name: string; namespace?: string }>(a: T, b: T) => compareStrings(a.namespace ?? '', b.namespace ?? '') || compareStrings(a.name, b.name);
@@ -70,9 +72,9 @@ export function resolve(site: Site): SiteModel {
       name: c.name,
       ...(site.mesh || c.kind ? { kubeContext: contextOf(c) } : {}),
       domain: c.clusterDomain,
-      nodes: c.nodes.map((n) => ({ ...n })),
-      podCIDR: c.podCIDR,
-      serviceCIDR: c.serviceCIDR,
+      nodes: c.nodes.map((n) => ({ ...n, ip: canonicalIp(n.ip), ...(n.ipv6 ? { ipv6: canonicalIp(n.ipv6) } : {}) })),
+      podCIDRs: cidrsOf(c.podCIDR),
+      serviceCIDRs: cidrsOf(c.serviceCIDR),
       nodePortRange: c.nodePortRange,
       ...(c.kubeProxy ? { kubeProxy: { ...c.kubeProxy } } : {}),
       ...(c.metallb
@@ -210,7 +212,7 @@ function kindOf(c: Cluster): KindModel {
       .map((p) => ({ port: p.port, protocol: p.protocol, purpose: p.source === 'gateway' ? `istio-ingressgateway ${p.name}` : p.name }))
       .sort((a, b) => a.port - b.port),
     addons: (Object.keys(KIND_ADDONS) as (keyof typeof KIND_ADDONS)[]).filter((name) => kind.addons[name] !== undefined).map((name) => ({ name, ...KIND_ADDONS[name], nodePort: kind.addons[name]! })),
-    apiServer: `https://${controlPlane.ip}:6443`,
+    apiServer: `https://${hostPort(controlPlane.ip, 6443)}`,
   };
 }
 

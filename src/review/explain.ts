@@ -2,6 +2,8 @@ import type { Location, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 import { locate, type SiteSource } from '../load/load.js';
 import {
+  cidrPaths,
+  cidrsOf,
   clusterNameOf,
   edgePassthroughRoutes,
   edgeServerNames,
@@ -16,7 +18,7 @@ import {
 } from '../model/derive.js';
 import type { Site } from '../model/site.js';
 import { hostMatches } from '../util/hosts.js';
-import { contains, isIp, parseCidr, parseIp, parseRange, sameIp } from '../util/ip.js';
+import { contains, hostPort, isIp, parseCidr, parseIp, parseRange, sameIp } from '../util/ip.js';
 import type { OutputFile } from '../render/render.js';
 
 export interface Hop {
@@ -90,7 +92,7 @@ function explainHost(site: Site, query: string, hop: HopFn): Hop[] {
         hops.push(
           hop(
             `DNS and edge nginx (${edge.name})`,
-            `${host} resolves to ${edge.publicIPs.join(', ')}; nginx serves it on 443 (80 ${edge.nginx.httpsRedirect ? 'redirects to https' : 'proxies too'}) and proxies to ${targets.map((ip) => `${ip}:${up.nodePort}`).join(', ')}`,
+            `${host} resolves to ${edge.publicIPs.join(', ')}; nginx serves it on 443 (80 ${edge.nginx.httpsRedirect ? 'redirects to https' : 'proxies too'}) and proxies to ${targets.map((ip) => hostPort(ip, up.nodePort!)).join(', ')}`,
             ['edges', ei, 'nginx'],
             [`hosts/${edge.name}/nginx/conf.d/${host}.conf`, `hosts/${edge.name}/nginx/conf.d/00-sitec-${site.site}.conf`],
           ),
@@ -101,7 +103,7 @@ function explainHost(site: Site, query: string, hop: HopFn): Hop[] {
         hops.push(
           hop(
             `DNS and edge nginx stream (${edge.name})`,
-            `${host} resolves to ${edge.publicIPs.join(', ')}; nginx reads its SNI on 443 and passes the TLS through, unterminated, to ${targets.map((ip) => `${ip}:${port.nodePort}`).join(', ')}`,
+            `${host} resolves to ${edge.publicIPs.join(', ')}; nginx reads its SNI on 443 and passes the TLS through, unterminated, to ${targets.map((ip) => hostPort(ip, port.nodePort!)).join(', ')}`,
             ['edges', ei, 'nginx'],
             [`hosts/${edge.name}/nginx/stream.d/sitec-${site.site}.conf`],
           ),
@@ -113,7 +115,7 @@ function explainHost(site: Site, query: string, hop: HopFn): Hop[] {
         hops.push(
           hop(
             `edge DNAT (${edge.name})`,
-            `${edge.publicIPs.map((ip) => `${ip}:${f.publicPort}`).join(', ')} -> ${targets.map((ip) => `${ip}:${port.nodePort}`).join(', ')} (gateway port ${port.name})`,
+            `${edge.publicIPs.map((ip) => hostPort(ip, f.publicPort)).join(', ')} -> ${targets.map((ip) => hostPort(ip, port.nodePort!)).join(', ')} (gateway port ${port.name})`,
             ['edges', ei, 'forwards', fi],
             [`hosts/${edge.name}/iptables/apply.sh`, `hosts/${edge.name}/iptables/remove.sh`, `hosts/${edge.name}/iptables/rules.v4`],
           ),
@@ -177,7 +179,10 @@ function explainIp(site: Site, text: string, hop: HopFn): Hop[] {
   site.clusters.forEach((c, ci) => {
     const dir = `clusters/${c.name}`;
     c.nodes.forEach((n, ni) => {
-      if (sameIp(n.ip, text)) hops.push(hop('node', `node ${n.name} (${n.role}) of cluster ${c.name}`, ['clusters', ci, 'nodes', ni, 'ip'], []));
+      for (const field of ['ip', 'ipv6'] as const) {
+        const a = n[field];
+        if (a !== undefined && sameIp(a, text)) hops.push(hop('node', `node ${n.name} (${n.role}) of cluster ${c.name}`, ['clusters', ci, 'nodes', ni, field], []));
+      }
     });
     const pins: [string | undefined, string, PathSegment[], string][] = [
       [c.istio.ingressGateway.loadBalancerIP, 'ingress gateway load-balancer IP', ['clusters', ci, 'istio', 'ingressGateway', 'loadBalancerIP'], `${dir}/istio-operator.yaml`],
@@ -198,7 +203,10 @@ function explainIp(site: Site, text: string, hop: HopFn): Hop[] {
       });
     });
     for (const key of ['podCIDR', 'serviceCIDR'] as const) {
-      if (contains(parseCidr(c[key]), ip)) hops.push(hop(key, `inside the ${key === 'podCIDR' ? 'pod' : 'Service'} network ${c[key]} of cluster ${c.name}`, ['clusters', ci, key], []));
+      const paths = cidrPaths(c[key], ['clusters', ci, key]);
+      cidrsOf(c[key]).forEach((cidr, i) => {
+        if (contains(parseCidr(cidr), ip)) hops.push(hop(key, `inside the ${key === 'podCIDR' ? 'pod' : 'Service'} network ${cidr} of cluster ${c.name}`, paths[i]!, []));
+      });
     }
   });
   site.edges.forEach((e, ei) => {

@@ -29,6 +29,12 @@ export function parseIp(text: string): Ip {
 
 export const familyOf = (text: string): Family => (text.includes(':') ? 6 : 4);
 
+/** address:port, with the IPv6 address in brackets (RFC 3986): what nginx, iptables' DNAT and URLs take. */
+export const hostPort = (ip: string, port: number | string): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+
+/** The RFC 5952 form of an address: one spelling per address, as iptables-save and nft print it. */
+export const canonicalIp = (text: string): string => formatIp(parseIp(text));
+
 /** A dotted-quad IPv4 or an IPv6 address (what `sitec explain` takes as an address rather than a host name). */
 export const isIp = (text: string): boolean => ipaddr.IPv4.isValidFourPartDecimal(text) || (text.includes(':') && ipaddr.IPv6.isValid(text));
 

@@ -1,6 +1,7 @@
 import type { Cluster, Site } from '../../model/site.js';
 import type { PathSegment } from '../../diagnostics.js';
-import { compareIps, contains, formatIp, formatRange, overlaps, parseCidr, parseIp, parseRange, type Ip, type IpRange } from '../../util/ip.js';
+import { compareIps, contains, familyOf, formatIp, formatRange, overlaps, parseCidr, parseIp, parseRange, type Ip, type IpRange } from '../../util/ip.js';
+import { cidrPaths, cidrsOf, nodeIps } from '../../model/derive.js';
 import type { CheckContext } from '../context.js';
 
 interface Span extends IpRange {
@@ -22,21 +23,55 @@ export function checkAddresses(site: Site, ctx: CheckContext): void {
 function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
   const at = (...p: PathSegment[]): PathSegment[] => ['clusters', ci, ...p];
   const cidrs: Span[] = [];
+  const byKey: Record<'podCIDR' | 'serviceCIDR', Span[]> = { podCIDR: [], serviceCIDR: [] };
   for (const key of ['podCIDR', 'serviceCIDR'] as const) {
-    const c = parseCidr(cluster[key]);
-    if (c.base.value !== c.first) {
-      ctx.error('cidr-not-network', at(key), `${cluster[key]} has host bits set`, `did you mean "${formatIp({ family: c.family, value: c.first })}/${c.prefix}"?`);
-    }
-    cidrs.push({ family: c.family, first: c.first, last: c.last, path: at(key), label: `${key} ${cluster[key]}` });
+    const texts = cidrsOf(cluster[key]);
+    const paths = cidrPaths(cluster[key], at(key));
+    texts.forEach((text, i) => {
+      const c = parseCidr(text);
+      if (c.base.value !== c.first) {
+        ctx.error('cidr-not-network', paths[i]!, `${text} has host bits set`, `did you mean "${formatIp({ family: c.family, value: c.first })}/${c.prefix}"?`);
+      }
+      const span = { family: c.family, first: c.first, last: c.last, path: paths[i]!, label: `${key} ${text}` };
+      // Dual-stack is one network per family: two of one family is a typo, not a bigger network.
+      const twin = byKey[key].find((s) => s.family === c.family);
+      if (twin) ctx.error('cidr-family-twice', paths[i]!, `${key} lists two IPv${c.family} networks (${ctx.lineOf(twin.path)})`, 'a dual-stack cluster has one IPv4 and one IPv6 network');
+      byKey[key].push(span);
+      cidrs.push(span);
+    });
   }
-  const [pod, svc] = cidrs as [Span, Span];
-  if (overlaps(pod, svc)) {
-    ctx.error('cidr-overlap', at('serviceCIDR'), `serviceCIDR ${cluster.serviceCIDR} overlaps podCIDR ${cluster.podCIDR}`, 'pods and Services need separate networks');
+  for (const svc of byKey.serviceCIDR) {
+    for (const pod of byKey.podCIDR) {
+      if (overlaps(pod, svc)) ctx.error('cidr-overlap', svc.path, `${svc.label} overlaps ${pod.label} (${ctx.lineOf(pod.path)})`, 'pods and Services need separate networks');
+    }
+  }
+  const families = (key: 'podCIDR' | 'serviceCIDR') => byKey[key].map((s) => s.family).join(',');
+  if (families('podCIDR') !== families('serviceCIDR')) {
+    ctx.error(
+      'cidr-families-differ',
+      at('serviceCIDR'),
+      `podCIDR and serviceCIDR must cover the same IP families in the same order (pods: IPv${families('podCIDR').replace(',', ', IPv')}; Services: IPv${families('serviceCIDR').replace(',', ', IPv')})`,
+      'give both one network per family, the primary family first',
+    );
   }
   cluster.nodes.forEach((node, ni) => {
-    const ip = parseIp(node.ip);
-    for (const c of cidrs) {
-      if (contains(c, ip)) ctx.error('node-ip-in-cidr', at('nodes', ni, 'ip'), `node IP ${node.ip} lies inside ${c.label}`, 'node addresses must be outside the pod and Service networks');
+    for (const [field, text] of [
+      ['ip', node.ip],
+      ['ipv6', node.ipv6],
+    ] as const) {
+      if (text === undefined) continue;
+      const ip = parseIp(text);
+      for (const c of cidrs) {
+        if (contains(c, ip)) ctx.error('node-ip-in-cidr', at('nodes', ni, field), `node IP ${text} lies inside ${c.label}`, 'node addresses must be outside the pod and Service networks');
+      }
+    }
+    if (node.ipv6 !== undefined && (familyOf(node.ipv6) !== 6 || familyOf(node.ip) !== 4)) {
+      ctx.error(
+        'node-ip-family',
+        at('nodes', ni, 'ipv6'),
+        `node ${node.name}: ipv6 is the IPv6 address of a node whose ip is IPv4 (ip ${node.ip}, ipv6 ${node.ipv6})`,
+        'put the IPv4 address in ip and the IPv6 one in ipv6',
+      );
     }
   });
 
@@ -106,9 +141,12 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
     }
   }
   cluster.nodes.forEach((node) => {
-    const ip = parseIp(node.ip);
-    for (const s of spans) {
-      if (contains(s, ip)) ctx.error('pool-overlaps-node', s.path, `${s.label} contains node ${node.name}'s IP ${node.ip}`, 'MetalLB would answer ARP for a node address; exclude it from the range');
+    for (const text of nodeIps(node)) {
+      const ip = parseIp(text);
+      for (const s of spans) {
+        if (contains(s, ip))
+          ctx.error('pool-overlaps-node', s.path, `${s.label} contains node ${node.name}'s IP ${text}`, 'MetalLB would answer ARP (or NDP) for a node address; exclude it from the range');
+      }
     }
   });
 

@@ -1,5 +1,5 @@
 import type { Site } from '../../model/site.js';
-import { contextOf, eastWestPorts } from '../../model/derive.js';
+import { contextOf, eastWestPorts, cidrsOf } from '../../model/derive.js';
 import { overlaps, parseCidr } from '../../util/ip.js';
 import { checkUnique, type CheckContext } from '../context.js';
 
@@ -50,7 +50,7 @@ export function checkMesh(site: Site, ctx: CheckContext): void {
       for (let j = i + 1; j < members.length; j++) {
         const a = site.clusters[members[i]!]!;
         const b = site.clusters[members[j]!]!;
-        if (overlaps(parseCidr(a.podCIDR), parseCidr(b.podCIDR))) {
+        if (cidrsOf(a.podCIDR).some((x) => cidrsOf(b.podCIDR).some((y) => overlaps(parseCidr(x), parseCidr(y))))) {
           ctx.error(
             'mesh-pod-cidr-overlap',
             ['clusters', members[j]!, 'podCIDR'],

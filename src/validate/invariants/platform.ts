@@ -1,5 +1,5 @@
 import type { Site } from '../../model/site.js';
-import { clusterDnsIp } from '../../model/derive.js';
+import { clusterDnsIp, cidrsOf } from '../../model/derive.js';
 import { contains, parseCidr, parseIp } from '../../util/ip.js';
 import type { CheckContext } from '../context.js';
 
@@ -9,11 +9,11 @@ export function checkPlatform(site: Site, ctx: CheckContext): void {
     const at = ['clusters', ci];
     if (c.coredns) {
       const dns = clusterDnsIp(c);
-      if (c.coredns.clusterDNS !== undefined && !contains(parseCidr(c.serviceCIDR), parseIp(c.coredns.clusterDNS))) {
+      if (c.coredns.clusterDNS !== undefined && !cidrsOf(c.serviceCIDR).some((cidr) => contains(parseCidr(cidr), parseIp(c.coredns!.clusterDNS!)))) {
         ctx.error(
           'coredns-dns-outside-service-cidr',
           [...at, 'coredns', 'clusterDNS'],
-          `cluster DNS ${c.coredns.clusterDNS} is outside serviceCIDR ${c.serviceCIDR}`,
+          `cluster DNS ${c.coredns.clusterDNS} is outside serviceCIDR ${cidrsOf(c.serviceCIDR).join(', ')}`,
           'the kube-dns Service takes an address of the Service network',
         );
       }

@@ -3,7 +3,8 @@
 #
 # Edge host edge-1: forwards public traffic to the ingress gateway node ports of
 # cluster dc1. The rules live in chains of their own (SITEC-C5B8E882-DNAT, SITEC-C5B8E882-FWD),
-# each replaced whole in one iptables-restore commit, and entered by one jump each.
+# each replaced whole in one iptables-restore (ip6tables-restore for IPv6) commit,
+# and entered by one jump each.
 # Safe to run again, and over any earlier version: every rule tagged
 # "sitec:shop-gw:edge-1:" that this version does not have is removed.
 #
@@ -15,7 +16,7 @@ dry_run=0
 for arg in "$@"; do
   case "$arg" in
     --dry-run) dry_run=1 ;;
-    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "apply.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -38,15 +39,21 @@ run() {
   if [ "$dry_run" = 1 ]; then show "$@"; else "$@"; fi
 }
 
-# Reading the running rules needs root; a dry run without it says what it cannot list.
+# use_family CMD: the rest works on iptables (IPv4) or ip6tables (IPv6). Reading the
+# running rules needs root; a dry run without it says what it cannot list.
+ipt=iptables
 can_read=1
-if ! iptables-save -t nat >/dev/null 2>&1; then can_read=0; fi
+use_family() {
+  ipt=$1
+  can_read=1
+  if ! "$ipt-save" -t nat >/dev/null 2>&1; then can_read=0; fi
+}
 
 # tagged TABLE: the rules in the built-in chains of TABLE whose comment starts with
 # sitec:shop-gw:edge-1:, one per line as iptables-save prints them, quotes removed (sitec's
 # comments hold no spaces).
 tagged() {
-  iptables-save -t "$1" | sed -n -E 's/"//g; /^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) .*--comment sitec:shop-gw:edge-1:/p'
+  "$ipt-save" -t "$1" | sed -n -E 's/"//g; /^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) .*--comment sitec:shop-gw:edge-1:/p'
 }
 
 # prune: deletes every tagged rule in the built-in chains except one copy of each
@@ -55,7 +62,7 @@ tagged() {
 prune() {
   local table line k wanted lines seen=$'\n'
   if [ "$can_read" = 0 ]; then
-    echo "# not root: would delete every rule tagged sitec:shop-gw:edge-1: in the built-in chains${keep[0]+ but the jumps below}"
+    echo "# not root: would delete every rule tagged sitec:shop-gw:edge-1: in $ipt's built-in chains${keep[0]+ but the jumps below}"
     return
   fi
   for table in nat filter; do
@@ -71,16 +78,16 @@ prune() {
       fi
       local words
       read -ra words <<< "$line"
-      run iptables -w -t "$table" -D "${words[@]:1}"
+      run "$ipt" -w -t "$table" -D "${words[@]:1}"
     done
   done
 }
 
 # drop_chain TABLE CHAIN: flushes and deletes one of this edge's chains, if it is there.
 drop_chain() {
-  if [ "$can_read" = 0 ] || iptables -w -t "$1" -n -L "$2" >/dev/null 2>&1; then
-    run iptables -w -t "$1" -F "$2"
-    run iptables -w -t "$1" -X "$2"
+  if [ "$can_read" = 0 ] || "$ipt" -w -t "$1" -n -L "$2" >/dev/null 2>&1; then
+    run "$ipt" -w -t "$1" -F "$2"
+    run "$ipt" -w -t "$1" -X "$2"
   fi
 }
 
@@ -89,21 +96,27 @@ ensure_jump() {
   local table=$1 op=$2 chain=$3
   shift 3
   if [ "$dry_run" = 1 ]; then
-    echo "iptables -w -t $table -C $chain $* || iptables -w -t $table -$op $chain $*"
-  elif ! iptables -w -t "$table" -C "$chain" "$@" 2>/dev/null; then
-    iptables -w -t "$table" "-$op" "$chain" "$@"
+    echo "$ipt -w -t $table -C $chain $* || $ipt -w -t $table -$op $chain $*"
+  elif ! "$ipt" -w -t "$table" -C "$chain" "$@" 2>/dev/null; then
+    "$ipt" -w -t "$table" "-$op" "$chain" "$@"
   fi
 }
 
-# DNAT needs packet forwarding.
-if [ "$dry_run" = 1 ]; then
-  echo "echo 1 > /proc/sys/net/ipv4/ip_forward"
-elif [ "$(cat /proc/sys/net/ipv4/ip_forward)" != 1 ]; then
-  echo 1 > /proc/sys/net/ipv4/ip_forward
-fi
+# forwarding FILE: DNAT needs packet forwarding for the family.
+forwarding() {
+  if [ "$dry_run" = 1 ]; then
+    echo "echo 1 > $1"
+  elif [ "$(cat "$1")" != 1 ]; then
+    echo 1 > "$1"
+  fi
+}
+
+# ---- IPv4: iptables ----
+use_family iptables
+forwarding /proc/sys/net/ipv4/ip_forward
 
 # 1. This edge's chains, created or emptied and filled, one commit per table.
-chains() {
+chains_v4() {
   cat <<'RULES'
 *nat
 :SITEC-C5B8E882-DNAT - [0:0]
@@ -121,10 +134,10 @@ RULES
 }
 if [ "$dry_run" = 1 ]; then
   echo "iptables-restore -w --noflush <<'RULES'"
-  chains
+  chains_v4
   echo "RULES"
 else
-  chains | iptables-restore -w --noflush
+  chains_v4 | iptables-restore -w --noflush
 fi
 
 # 2. The jumps into them.
@@ -141,3 +154,19 @@ prune
 
 # 4. Chains this edge no longer uses.
 drop_chain nat SITEC-C5B8E882-SNAT
+
+# ---- IPv6: ip6tables (no rules in this version: only what an earlier one left is removed) ----
+if command -v ip6tables-restore >/dev/null 2>&1; then
+use_family ip6tables
+
+# 3. Every other rule with this edge's tag in the built-in chains: rules an earlier
+#    version wrote there (a dropped node, a changed port), or a second copy of a jump.
+keep=(
+)
+prune
+
+# 4. Chains this edge no longer uses.
+drop_chain nat SITEC-C5B8E882-DNAT
+drop_chain nat SITEC-C5B8E882-SNAT
+drop_chain filter SITEC-C5B8E882-FWD
+fi
