@@ -660,6 +660,10 @@ export interface Edge {
    * Layer-4 forwards (iptables DNAT): a public port to one ingress gateway port, named; its node port is looked up, never typed again.
    */
   forwards: Forward[];
+  /**
+   * How the forwards are written: iptables (apply.sh runs iptables-restore and ip6tables-restore; works on nftables hosts through iptables-nft) or nftables (one `nft -f` file that owns a table of its own, family inet, both address families in one ruleset: applied as one atomic replace of that table, removed by deleting it).
+   */
+  firewall: 'iptables' | 'nftables';
   nginx?: Nginx;
 }
 /**

@@ -3,6 +3,7 @@ import { gatewayApiInstallUrl } from '../data/gateway-api.js';
 import { minorOf } from '../data/istio-support.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { edgeIptables, type EdgeIptables } from '../objects/iptables.js';
+import { edgeNftables, nftTableName } from '../objects/nftables.js';
 import { extraResourcePath, rollbackLayers } from './resources.js';
 import { eastWestListeners, firewallRows } from './firewall.js';
 import { shellJoin, shellQuote } from '../util/quote.js';
@@ -102,6 +103,10 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
     chainList: ipt.flatMap((f) => f.chains.map((c) => ({ cmd: f.family === 4 ? 'iptables' : 'ip6tables', table: c.table, name: c.name }))),
     familyCmds: ipt.filter((f) => f.chains.length > 0).map((f) => (f.family === 4 ? 'iptables' : 'ip6tables')),
     ipv6Rules: ipt[1]!.chains.length > 0,
+    fwDir: edge.firewall === 'nftables' ? 'nftables' : 'iptables',
+    nft: edge.firewall === 'nftables' ? { table: nftTableName(model.site, edge.name) } : undefined,
+    ipv4Forwarding: ipt[0]!.chains.length > 0,
+    ipv6Forwarding: ipt[1]!.chains.length > 0,
     ipv4Rules: ipt[0]!.chains.length > 0,
     firstAddress: edge.forwards[0] ? hostPort(edge.publicIPs[0]!, edge.forwards[0].publicPort) : undefined,
     firstResolve: edge.publicIPs[0]!.includes(':') ? `[${edge.publicIPs[0]}]` : edge.publicIPs[0],
@@ -154,6 +159,8 @@ export function iptablesContext(model: SiteModel, edge: EdgeModel) {
     edge: edge.name,
     cluster: edge.cluster,
     tagPrefix: families[0]!.tagPrefix,
+    /** The table an earlier version on the nftables backend wrote: apply.sh deletes it. */
+    nftTable: nftTableName(model.site, edge.name),
     chainNames: [...new Set(families.flatMap((f) => f.tables.flatMap((t) => t.chains.map((c) => c.name))))].join(', '),
     /** Both families, always: an update must remove what an earlier version wrote in a family this one no longer uses. */
     families,
@@ -301,4 +308,18 @@ function gatewayApiCrds(model: SiteModel, c: ClusterModel) {
   if (c.routingApi !== 'gateway-api') return undefined;
   const channel = c.gatewayApiChannel ?? 'standard';
   return { release: model.versions.gatewayApi, channel, experimental: channel === 'experimental', url: gatewayApiInstallUrl(model.versions.gatewayApi, channel) };
+}
+
+/** The nftables backend's files: the table's rules, and the iptables leftovers of an earlier version to sweep. */
+export function nftablesContext(model: SiteModel, edge: EdgeModel, ipt: ReturnType<typeof iptablesContext>) {
+  const nft = edgeNftables(model.site, edge);
+  return {
+    site: model.site,
+    edge: edge.name,
+    cluster: edge.cluster,
+    ...nft,
+    tagPrefix: ipt.tagPrefix,
+    forwarding: nft.families.map((f) => (f === 4 ? '/proc/sys/net/ipv4/ip_forward' : '/proc/sys/net/ipv6/conf/all/forwarding')),
+    families: ipt.families.map((f) => ({ cmd: f.cmd, allChains: f.allChains })),
+  };
 }

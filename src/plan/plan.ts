@@ -5,7 +5,19 @@ import { clusterResources } from './resources.js';
 import type { K8sObject } from '../objects/types.js';
 import { kindCluster } from '../objects/kind.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
-import { edgeRunbook, addonsContext, ciliumContext, corednsContext, metricsServerContext, iptablesContext, kubeProxyContext, meshScriptsContext, nginxContext, runbookContext } from './contexts.js';
+import {
+  nftablesContext,
+  edgeRunbook,
+  addonsContext,
+  ciliumContext,
+  corednsContext,
+  metricsServerContext,
+  iptablesContext,
+  kubeProxyContext,
+  meshScriptsContext,
+  nginxContext,
+  runbookContext,
+} from './contexts.js';
 
 /** One output file: either data serialized as YAML, or a text blueprint with its context. */
 export type FilePlan = { path: string; format: 'yaml'; object: K8sObject | object } | { path: string; format: 'blueprint'; blueprint: string; context: object; mode?: number };
@@ -101,7 +113,14 @@ function planEdge(model: SiteModel, edge: EdgeModel): FilePlan[] {
   const dir = `hosts/${edge.name}`;
   const files: FilePlan[] = [{ path: `${dir}/README.md`, format: 'blueprint', blueprint: 'host-runbook.md', context: edgeRunbook(model, edge) }];
   const context = iptablesContext(model, edge);
-  if (context.families.some((f) => f.active)) {
+  if (edge.firewall === 'nftables' && edge.forwards.length > 0) {
+    const nft = nftablesContext(model, edge, context);
+    files.push(
+      { path: `${dir}/nftables/apply.sh`, format: 'blueprint', blueprint: 'nftables-apply.sh', context: nft, mode: 0o755 },
+      { path: `${dir}/nftables/remove.sh`, format: 'blueprint', blueprint: 'nftables-remove.sh', context: nft, mode: 0o755 },
+      { path: `${dir}/nftables/ruleset.nft`, format: 'blueprint', blueprint: 'nftables-ruleset.nft', context: nft },
+    );
+  } else if (context.families.some((f) => f.active)) {
     files.push(
       { path: `${dir}/iptables/apply.sh`, format: 'blueprint', blueprint: 'iptables-apply.sh', context, mode: 0o755 },
       { path: `${dir}/iptables/remove.sh`, format: 'blueprint', blueprint: 'iptables-remove.sh', context, mode: 0o755 },

@@ -18,6 +18,7 @@ export function resolveEdge(site: Site, edge: Edge): EdgeModel {
     cluster: cluster.name,
     publicIPs: edge.publicIPs.map(canonicalIp),
     ...(edge.interface ? { interface: edge.interface } : {}),
+    firewall: edge.firewall,
     masquerade: !edge.nodesDefaultGateway,
     targets,
     forwards: edge.forwards.map((f) => {

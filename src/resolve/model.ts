@@ -146,6 +146,7 @@ export interface EdgeModel {
   cluster: string;
   publicIPs: string[];
   interface?: string;
+  firewall: 'iptables' | 'nftables';
   /** The host is not the nodes' default gateway: forwarded flows need MASQUERADE. */
   masquerade: boolean;
   /** The nodes traffic is forwarded to: ip is the primary address (nginx connects to it), ipv6 the second of a dual-stack node. */

@@ -1,7 +1,9 @@
 import type { Edge, Site } from '../../model/site.js';
 import type { PathSegment } from '../../diagnostics.js';
+import { canonicalIp, familyOf } from '../../util/ip.js';
 import {
   MAX_SOCKET_PATH,
+  nodeIpOf,
   admittedBy,
   clusterNameOf,
   edgeGateways,
@@ -37,9 +39,9 @@ export function checkEdges(site: Site, ctx: CheckContext): void {
   site.edges.forEach((edge, ei) => {
     edge.publicIPs.forEach((ip, i) => {
       const at = ['edges', ei, 'publicIPs', i];
-      const prev = ipOwner.get(ip);
+      const prev = ipOwner.get(canonicalIp(ip));
       if (prev) ctx.error('duplicate-public-ip', at, `public IP ${ip} is already owned by ${ctx.lineOf(prev)}`, 'an address belongs to one host');
-      else ipOwner.set(ip, at);
+      else ipOwner.set(canonicalIp(ip), at);
     });
     checkEdge(site, edge, ei, ctx);
   });
@@ -60,6 +62,20 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
     return;
   }
   const ci = site.clusters.indexOf(cluster);
+
+  // Each public address is forwarded to the target nodes' address of its own family (DNAT and ip6tables do not translate families).
+  edge.publicIPs.forEach((ip, i) => {
+    const family = familyOf(ip);
+    const without = edgeTargetNodes(cluster, edge).filter((n) => nodeIpOf(n, family) === undefined);
+    if (without.length > 0) {
+      ctx.error(
+        'edge-family-mismatch',
+        at('publicIPs', i),
+        `public IP ${ip} is IPv${family}, but target node${without.length > 1 ? 's' : ''} ${without.map((n) => n.name).join(', ')} of cluster "${cluster.name}" ${without.length > 1 ? 'have' : 'has'} no IPv${family} address`,
+        family === 6 ? 'give the nodes their IPv6 address (nodes[].ipv6), or drop this address' : 'give the nodes an IPv4 address, or drop this address',
+      );
+    }
+  });
 
   (edge.targetNodes ?? []).forEach((name, i) => {
     if (!cluster.nodes.some((n) => n.name === name)) {

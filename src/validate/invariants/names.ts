@@ -1,3 +1,4 @@
+import { canonicalIp } from '../../util/ip.js';
 import type { Site } from '../../model/site.js';
 import { RESERVED_NAMESPACES } from '../../model/derive.js';
 import { closest } from '../../util/suggest.js';
@@ -28,7 +29,7 @@ export function checkNames(site: Site, ctx: CheckContext): void {
     checkUnique(
       ctx,
       cluster.nodes,
-      (n) => n.ip,
+      (n) => canonicalIp(n.ip),
       (i) => [...at, 'nodes', i, 'ip'],
       'duplicate-node-ip',
       'node IP',
