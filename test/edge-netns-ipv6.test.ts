@@ -1,0 +1,195 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileText } from './helpers/site.js';
+import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable } from './helpers/netns.js';
+import { hasTool } from './helpers/tools.js';
+
+/**
+ * A dual-stack edge host end to end, with both firewall backends, in network
+ * namespaces this test creates (IPv6 addresses exist only inside them):
+ *
+ *   client 198.51.101.2, fd00:51::2 ── 198.51.101.1, fd00:51::1 edge 10.78.0.1, fd00:78::1 ── 10.78.0.11, fd00:78::11 node
+ *
+ * The node answers HTTP on its gateway node port in both families. For each
+ * backend: forwarded in both families, applied twice without growing, removed to
+ * exactly the ruleset before, and the host's own rules untouched.
+ */
+const avail = netnsAvailable();
+const tools = ['iptables-restore', 'ip6tables-restore', 'nft', 'curl'].filter((t) => !hasTool(t));
+const runnable = avail.ok && tools.length === 0;
+if (!runnable && !NETNS_REQUIRED) console.warn(`IPv6 edge tests skipped: ${avail.why ?? `missing ${tools.join(', ')}`} (CI sets SITEC_REQUIRE_NETNS=1 and fails instead)`);
+
+const site = (firewall: 'iptables' | 'nftables') => `site: v6-test
+clusters:
+  - name: lab
+    nodes:
+      - { name: cp, ip: 10.78.0.10, ipv6: "fd00:78::10", role: control-plane }
+      - { name: node-1, ip: 10.78.0.11, ipv6: "fd00:78::11", role: worker }
+    podCIDR: [10.244.0.0/16, "fd00:10:244::/56"]
+    serviceCIDR: [10.96.0.0/12, "fd00:10:96::/112"]
+    kubeProxy: { mode: ipvs, strictARP: true }
+    istio:
+      ingressGateway:
+        serviceType: NodePort
+        ports:
+          - { name: status-port, port: 15021, nodePort: 30021 }
+          - { name: http2, port: 80, nodePort: 30080 }
+    namespaces:
+      - { name: apps }
+gateways:
+  - name: public
+    hosts: ["*.example.test"]
+routes:
+  - { host: app.example.test, gateway: public, namespace: apps, service: app, port: 80 }
+edges:
+  - name: gw
+    publicIPs: [198.51.101.1, "fd00:51::1"]
+    targetNodes: [node-1]
+    firewall: ${firewall}
+    forwards:
+      - { publicPort: 8080, gatewayPort: http2 }
+`;
+
+const responder = `import http from 'node:http';
+const [port, ...hosts] = process.argv.slice(2);
+let up = 0;
+for (const host of hosts) http.createServer((req, res) => { res.setHeader('connection', 'close'); res.end(JSON.stringify({ node: host, remote: req.socket.remoteAddress })); }).listen(Number(port), host, () => { if (++up === hosts.length) console.log('ready'); });
+`;
+
+describe.runIf(runnable || NETNS_REQUIRED)('dual-stack edge host end to end, iptables and nftables (network namespaces)', () => {
+  const spaces = new Namespaces();
+  const work = mkdtempSync(join(tmpdir(), 'sitec-e2e6-'));
+  const procs: ChildProcess[] = [];
+  let client = '';
+  let host = '';
+
+  beforeAll(async () => {
+    if (!runnable) throw new Error(`SITEC_REQUIRE_NETNS=1 but: ${avail.why ?? `missing ${tools.join(', ')}`}`);
+    client = spaces.add('client6');
+    host = spaces.add('host6');
+    const node = spaces.add('node6');
+    const [c, h1] = spaces.link(client, '198.51.101.2/24', host, '198.51.101.1/24');
+    const [h2, n] = spaces.link(host, '10.78.0.1/24', node, '10.78.0.11/24');
+    // nodad: the addresses are usable at once, without waiting for duplicate address detection.
+    for (const [ns, dev, addr] of [
+      [client, c, 'fd00:51::2/64'],
+      [host, h1, 'fd00:51::1/64'],
+      [host, h2, 'fd00:78::1/64'],
+      [node, n, 'fd00:78::11/64'],
+    ] as const)
+      inNs(ns, 'ip', ['-6', 'addr', 'add', addr, 'dev', dev, 'nodad']);
+    for (const [ns, v4, v6] of [
+      [client, '198.51.101.1', 'fd00:51::1'],
+      [node, '10.78.0.1', 'fd00:78::1'],
+    ] as const) {
+      inNs(ns, 'ip', ['route', 'add', 'default', 'via', v4]);
+      inNs(ns, 'ip', ['-6', 'route', 'add', 'default', 'via', v6]);
+    }
+    // The host's own rules, which sitec's must leave alone: iptables in both families, and an nftables table of its own.
+    inNs(host, 'iptables', ['-t', 'nat', '-A', 'POSTROUTING', '-s', '192.0.2.0/24', '-j', 'MASQUERADE']);
+    inNs(host, 'ip6tables', ['-A', 'INPUT', '-s', '2001:db8::/32', '-j', 'DROP']);
+    inNs(host, 'nft', ['-f', '-'], { input: 'table inet hostfw {\n  chain input { type filter hook input priority 0; policy accept; tcp dport 2222 counter drop; }\n}\n' });
+    writeFileSync(join(work, 'responder.mjs'), responder);
+    await new Promise<void>((resolve, reject) => {
+      const p = spawn('ip', ['netns', 'exec', node, process.execPath, join(work, 'responder.mjs'), '30080', '10.78.0.11', 'fd00:78::11'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      procs.push(p);
+      p.stdout!.on('data', (d: Buffer) => {
+        if (d.toString().includes('ready')) resolve();
+      });
+      p.on('exit', (code) => reject(new Error(`responder exited ${code}`)));
+    });
+  }, 60_000);
+
+  afterAll(() => {
+    for (const p of procs) p.kill('SIGKILL');
+    spaces.cleanup();
+  });
+
+  const write = (firewall: 'iptables' | 'nftables') => {
+    const result = compileText(site(firewall));
+    expect(result.diagnostics).toEqual([]);
+    const dir = join(work, firewall);
+    for (const f of result.files) {
+      mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+      writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
+    }
+    return join(dir, 'hosts/gw', firewall);
+  };
+  /**
+   * Every ruleset of the host, without counters: iptables and ip6tables as they
+   * save them, less the empty tables iptables-nft creates on first use (a table
+   * with no rule and only its built-in chains at ACCEPT is no rule of anyone's),
+   * and every inet table of nftables (sitec's and the host's; iptables-nft's
+   * own ip and ip6 tables are what the save output above shows).
+   */
+  const saved = (cmd: string) => {
+    const blocks = inNs(host, cmd, []).stdout.split(/^(?=\*)/m);
+    return blocks
+      .map((b) =>
+        b
+          .split('\n')
+          .filter((l) => l !== '' && !l.startsWith('#'))
+          .map((l) => l.replace(/ \[\d+:\d+\]$/, '')),
+      )
+      .filter((lines) => lines.some((l) => l.startsWith('-A ') || (l.startsWith(':') && !/^:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) ACCEPT$/.test(l))))
+      .map((lines) => lines.join('\n'));
+  };
+  const inetTables = () =>
+    inNs(host, 'nft', ['list', 'ruleset'])
+      .stdout.split(/^(?=table )/m)
+      .filter((t) => t.startsWith('table inet '))
+      .map((t) => t.replace(/counter packets \d+ bytes \d+/g, 'counter').trim());
+  const state = () => [...saved('iptables-save'), ...saved('ip6tables-save'), ...inetTables()].join('\n');
+  const get = (url: string) => inNs(client, 'curl', ['--silent', '--show-error', '--max-time', '5', '-g', url], { allowFail: true });
+  const reaches = (url: string, node: string, remote: string) => {
+    const r = get(url);
+    expect(r.status, `${url}: ${r.stderr}`).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ node, remote });
+  };
+
+  for (const firewall of ['iptables', 'nftables'] as const) {
+    it(`${firewall}: both families forwarded, applied twice without growing, removed to exactly the ruleset before`, () => {
+      const dir = write(firewall);
+      const before = state();
+      expect(before).toContain('hostfw');
+      expect(get('http://[fd00:51::1]:8080/').status).not.toBe(0);
+
+      expect(inNs(host, 'bash', [`${dir}/apply.sh`]).status).toBe(0);
+      expect(inNs(host, 'cat', ['/proc/sys/net/ipv6/conf/all/forwarding']).stdout.trim()).toBe('1');
+      reaches('http://[fd00:51::1]:8080/', 'fd00:78::11', 'fd00:51::2');
+      reaches('http://198.51.101.1:8080/', '10.78.0.11', '198.51.101.2');
+      const applied = state();
+      expect(applied).not.toBe(before);
+      if (firewall === 'iptables') expect(inNs(host, 'ip6tables-save', ['-t', 'nat']).stdout).toMatch(/-d fd00:51::1\/128 .*-j DNAT --to-destination \[fd00:78::11\]:30080/);
+      else
+        expect(inNs(host, 'nft', ['list', 'table', 'inet', 'sitec_' + /sitec_([0-9a-f]{8})/.exec(applied)![1]!]).stdout).toContain(
+          'ip6 daddr fd00:51::1 tcp dport 8080 dnat ip6 to [fd00:78::11]:30080',
+        );
+
+      expect(inNs(host, 'bash', [`${dir}/apply.sh`]).status).toBe(0);
+      expect(state()).toBe(applied);
+
+      expect(inNs(host, 'bash', [`${dir}/remove.sh`]).status).toBe(0);
+      expect(state()).toBe(before);
+      expect(get('http://[fd00:51::1]:8080/').status).not.toBe(0);
+    });
+  }
+
+  it('switching backends: nftables after iptables leaves only the table, iptables after nftables only the chains; each remove restores the host', () => {
+    const ipt = write('iptables');
+    const nft = write('nftables');
+    const before = state();
+    expect(inNs(host, 'bash', [`${ipt}/apply.sh`]).status).toBe(0);
+    const iptOnly = state();
+    expect(inNs(host, 'bash', [`${nft}/apply.sh`]).status).toBe(0);
+    expect(state()).not.toContain('sitec:v6-test:gw:jump');
+    reaches('http://[fd00:51::1]:8080/', 'fd00:78::11', 'fd00:51::2');
+    expect(inNs(host, 'bash', [`${ipt}/apply.sh`]).status).toBe(0);
+    expect(state()).toBe(iptOnly);
+    expect(inNs(host, 'bash', [`${ipt}/remove.sh`]).status).toBe(0);
+    expect(state()).toBe(before);
+  });
+});
