@@ -19,7 +19,9 @@ describe('many sites per repository', () => {
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as Many;
     expect(conforms(j), ajv.errorsText(conforms.errors)).toBe(true);
-    expect(j.sites.map((s) => [s.file, s.out, s.upToDate])).toEqual(['csp', 'gateway-api', 'kind', 'multicluster', 'onprem'].map((n) => [`examples/${n}/site.yaml`, join('out', n), true]));
+    expect(j.sites.map((s) => [s.file, s.out, s.upToDate])).toEqual(
+      ['csp', 'dualstack', 'gateway-api', 'kind', 'multicluster', 'onprem'].map((n) => [`examples/${n}/site.yaml`, join('out', n), true]),
+    );
     expect(sitec(['build', '--check', 'examples/*/site.yaml', '-o', 'out'], root).status).toBe(0);
   });
 

@@ -28,6 +28,7 @@ const sites = {
   'gateway-api': gatewayApiText,
   'gateway-api with HTTPS redirect and a catch-all': gatewayApiRedirectText,
   'routes-istio': routesIstioText,
+  dualstack: readFileSync(`${root}examples/dualstack/site.yaml`, 'utf8'),
 };
 const yamlFiles = (text: string) => compile(text, { file: 'site.yaml' }).files.filter((f) => f.path.endsWith('.yaml'));
 

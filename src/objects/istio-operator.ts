@@ -15,6 +15,11 @@ export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOpe
   const ingress = istio.ingress;
   const service: Record<string, unknown> = { type: ingress.serviceType };
   if (ingress.externalTrafficPolicy) service.externalTrafficPolicy = ingress.externalTrafficPolicy;
+  // On a dual-stack cluster the gateway Service takes both families, so its node ports answer on the nodes' IPv6 addresses too.
+  if (cluster.serviceCIDRs.length === 2) {
+    service.ipFamilyPolicy = 'RequireDualStack';
+    service.ipFamilies = cluster.serviceCIDRs.map((c) => (c.includes(':') ? 'IPv6' : 'IPv4'));
+  }
   service.ports = ingress.ports.map((p) => ({
     name: p.name,
     protocol: p.protocol,
@@ -58,7 +63,7 @@ export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOpe
     spec: {
       profile: istio.profile,
       ...(istio.revision ? { revision: istio.revision } : {}),
-      ...(istio.discoverySelectors ? { meshConfig: { discoverySelectors: istio.discoverySelectors } } : {}),
+      ...meshConfigOf(cluster),
       components: {
         ...(istio.pilot ? { pilot: { k8s: pilotK8s(istio.pilot) } } : {}),
         egressGateways: [{ name: 'istio-egressgateway', enabled: istio.egressGateway }],
@@ -159,4 +164,12 @@ function onEdgeNodes(nodes: string[], selector: Record<string, string>): Record<
       },
     ],
   };
+}
+
+/** meshConfig: discovery selectors, and on a dual-stack cluster the proxies' dual-stack switch (Istio's dual-stack install). */
+function meshConfigOf(cluster: ClusterModel): { meshConfig?: Record<string, unknown> } {
+  const meshConfig: Record<string, unknown> = {};
+  if (cluster.istio.discoverySelectors) meshConfig.discoverySelectors = cluster.istio.discoverySelectors;
+  if (cluster.serviceCIDRs.length === 2) meshConfig.defaultConfig = { proxyMetadata: { ISTIO_DUAL_STACK: 'true' } };
+  return Object.keys(meshConfig).length > 0 ? { meshConfig } : {};
 }

@@ -67,7 +67,9 @@ export function resolve(site: Site): SiteModel {
     // TLSRoute and TCPRoute are alpha APIs: istiod reads them only when told to.
     const alphaRoutes = routingApi === 'gateway-api' && routes.some((r) => routeKind(r) !== 'http');
     const pilot = c.istio.pilot ? pilotOf(c.istio.pilot) : undefined;
-    const pilotWithAlpha = alphaRoutes ? { ...(pilot ?? {}), env: [...(pilot?.env ?? []), { name: 'PILOT_ENABLE_ALPHA_GATEWAY_API', value: 'true' }] } : pilot;
+    const dualStack = cidrsOf(c.serviceCIDR).length === 2;
+    const extraEnv = [...(alphaRoutes ? [{ name: 'PILOT_ENABLE_ALPHA_GATEWAY_API', value: 'true' }] : []), ...(dualStack ? [{ name: 'ISTIO_DUAL_STACK', value: 'true' }] : [])];
+    const pilotWithAlpha = extraEnv.length > 0 ? { ...(pilot ?? {}), env: [...(pilot?.env ?? []), ...extraEnv] } : pilot;
     return {
       name: c.name,
       ...(site.mesh || c.kind ? { kubeContext: contextOf(c) } : {}),

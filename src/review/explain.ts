@@ -2,6 +2,7 @@ import type { Location, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 import { locate, type SiteSource } from '../load/load.js';
 import {
+  nodeIpOf,
   cidrPaths,
   cidrsOf,
   clusterNameOf,
@@ -18,7 +19,7 @@ import {
 } from '../model/derive.js';
 import type { Site } from '../model/site.js';
 import { hostMatches } from '../util/hosts.js';
-import { contains, hostPort, isIp, parseCidr, parseIp, parseRange, sameIp } from '../util/ip.js';
+import { contains, familyOf, hostPort, isIp, parseCidr, parseIp, parseRange, sameIp } from '../util/ip.js';
 import type { OutputFile } from '../render/render.js';
 
 export interface Hop {
@@ -115,9 +116,19 @@ function explainHost(site: Site, query: string, hop: HopFn): Hop[] {
         hops.push(
           hop(
             `edge DNAT (${edge.name})`,
-            `${edge.publicIPs.map((ip) => hostPort(ip, f.publicPort)).join(', ')} -> ${targets.map((ip) => hostPort(ip, port.nodePort!)).join(', ')} (gateway port ${port.name})`,
+            // Each public address goes to the nodes' address of its own family.
+            `${edge.publicIPs
+              .map(
+                (ip) =>
+                  `${hostPort(ip, f.publicPort)} -> ${edgeTargetNodes(cluster, edge)
+                    .map((n) => hostPort(nodeIpOf(n, familyOf(ip)) ?? n.ip, port.nodePort!))
+                    .join(', ')}`,
+              )
+              .join('; ')} (gateway port ${port.name})`,
             ['edges', ei, 'forwards', fi],
-            [`hosts/${edge.name}/iptables/apply.sh`, `hosts/${edge.name}/iptables/remove.sh`, `hosts/${edge.name}/iptables/rules.v4`],
+            edge.firewall === 'nftables'
+              ? [`hosts/${edge.name}/nftables/apply.sh`, `hosts/${edge.name}/nftables/remove.sh`, `hosts/${edge.name}/nftables/ruleset.nft`]
+              : [`hosts/${edge.name}/iptables/apply.sh`, `hosts/${edge.name}/iptables/remove.sh`, `hosts/${edge.name}/iptables/rules.v4`, `hosts/${edge.name}/iptables/rules.v6`],
           ),
         );
       });

@@ -1,6 +1,6 @@
 import type { Site } from '../../model/site.js';
 import { clusterDnsIp, cidrsOf } from '../../model/derive.js';
-import { contains, parseCidr, parseIp } from '../../util/ip.js';
+import { contains, nthAddress, parseCidr, parseIp, sameIp } from '../../util/ip.js';
 import type { CheckContext } from '../context.js';
 
 /** Platform adaptations: CoreDNS upstreams that cannot loop, Cilium settings only on Cilium, console load balancers with node ports. */
@@ -8,7 +8,13 @@ export function checkPlatform(site: Site, ctx: CheckContext): void {
   site.clusters.forEach((c, ci) => {
     const at = ['clusters', ci];
     if (c.coredns) {
-      const dns = clusterDnsIp(c);
+      // The kube-dns Service has an address in every family of the Service network: the primary one (declared or derived), and the 10th of the others.
+      const dns = [
+        clusterDnsIp(c),
+        ...cidrsOf(c.serviceCIDR)
+          .slice(1)
+          .map((cidr) => nthAddress(cidr, 10)),
+      ];
       if (c.coredns.clusterDNS !== undefined && !cidrsOf(c.serviceCIDR).some((cidr) => contains(parseCidr(cidr), parseIp(c.coredns!.clusterDNS!)))) {
         ctx.error(
           'coredns-dns-outside-service-cidr',
@@ -18,7 +24,7 @@ export function checkPlatform(site: Site, ctx: CheckContext): void {
         );
       }
       c.coredns.upstreams.forEach((u, i) => {
-        if (u === dns) {
+        if (dns.some((d) => sameIp(d, u))) {
           ctx.error(
             'coredns-upstream-loop',
             [...at, 'coredns', 'upstreams', i],
