@@ -14,7 +14,7 @@ const v6only = mutate(
   ['podCIDR: [192.168.0.0/16, "fd00:10:244::/56"]', 'podCIDR: "fd00:10:244::/56"'],
   ['serviceCIDR: [10.96.0.0/12, "fd00:10:96::/112"]', 'serviceCIDR: "fd00:10:96::/112"'],
   ['        - name: v4-pool\n          addresses: [10.30.0.200-10.30.0.220]\n', ''],
-  ['loadBalancerIP: 10.30.0.200', 'loadBalancerIP: "fd00:30::200"'],
+  ['        externalTrafficPolicy: Local\n', '        loadBalancerIP: "fd00:30::200"\n        externalTrafficPolicy: Local\n'],
   ['publicIPs: [203.0.113.20, "2001:db8:20::20"]', 'publicIPs: ["2001:db8:20::20"]'],
 );
 
@@ -61,7 +61,12 @@ describe('every address invariant, for IPv6 and for dual-stack', () => {
     ['dual: IPv6 pool contains a node address', mutate(dual, ['"fd00:30::200-fd00:30::220"', '"fd00:30::10-fd00:30::220"']), 'pool-overlaps-node', '"fd00:30::10-fd00:30::220"'],
     ['IPv6: pool reversed', mutate(v6only, ['"fd00:30::200-fd00:30::220"', '"fd00:30::220-fd00:30::200"']), 'pool-range-reversed', '"fd00:30::220-fd00:30::200"'],
     ['IPv6: pinned address in no pool', mutate(v6only, ['loadBalancerIP: "fd00:30::200"', 'loadBalancerIP: "fd00:30::999"']), 'lb-ip-outside-pools', '"fd00:30::999"'],
-    ['dual: pinned IPv6 address in no pool (an IPv4 pool never contains it)', mutate(dual, ['loadBalancerIP: 10.30.0.200', 'loadBalancerIP: "fd00:30::999"']), 'lb-ip-outside-pools', '"fd00:30::999"'],
+    [
+      'dual: a pinned load-balancer IP on a dual-stack gateway',
+      mutate(dual, ['        externalTrafficPolicy: Local\n', '        loadBalancerIP: 10.30.0.200\n        externalTrafficPolicy: Local\n']),
+      'lb-ip-dual-stack',
+      '10.30.0.200\n',
+    ],
     [
       'IPv6: cluster DNS outside the Service network',
       mutate(v6only, ['    kubeProxy:', '    coredns: { upstreams: ["2001:db8::53"], clusterDNS: "fd00:99::10" }\n    kubeProxy:']),

@@ -94,6 +94,15 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       'if kube-proxy runs in IPVS mode, MetalLB L2 needs strictARP: declare kubeProxy: { mode: ipvs, strictARP: true } and sitec writes the script',
     );
   }
+  // MetalLB gives a dual-stack Service one address per family, and a pin must then name both: sitec pins one address, so it leaves dual-stack clusters to the pools.
+  if (cidrsOf(cluster.serviceCIDR).length === 2 && pins.length > 0 && pins[0]!.path.includes('ingressGateway')) {
+    ctx.error(
+      'lb-ip-dual-stack',
+      pins[0]!.path,
+      `the ingress gateway of dual-stack cluster "${cluster.name}" is a dual-stack Service, which takes one load-balancer address per family; ${pins[0]!.ip} pins only one`,
+      'leave out loadBalancerIP: MetalLB assigns one address of each family from the pools (the edge hosts forward to node ports either way)',
+    );
+  }
   for (const pin of pins) {
     if (pin.type !== 'LoadBalancer') {
       ctx.error('lb-ip-needs-loadbalancer', pin.path, `a load-balancer IP is pinned on the ${pin.what} but its serviceType is ${pin.type}`, 'set serviceType: LoadBalancer, or drop loadBalancerIP');
