@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/index.js';
-import { compileText, exampleText, mutate } from './helpers/site.js';
+import { compileText, exampleText, mutate, root } from './helpers/site.js';
 import { edgeSite, installedNginxVersion, makeCertificates, nginxHasStream, nginxMainConf } from './helpers/edge-site.js';
 import { needsTool } from './helpers/tools.js';
 import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable } from './helpers/netns.js';
@@ -40,6 +40,14 @@ describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS
     'onprem example (its certificate paths moved to the test)': (certDir) =>
       mutate(exampleText, ['/etc/nginx/tls/x2bee.com.crt', `${certDir}/wildcard.crt`], ['/etc/nginx/tls/x2bee.com.key', `${certDir}/wildcard.key`], ['version: 1.22.1', `version: ${version}`]),
   };
+  // IPv6: listen [addr]:port and bracketed upstreams, beside IPv4.
+  variants['dualstack example (an IPv6 public address)'] = (certDir) =>
+    mutate(
+      readFileSync(`${root}examples/dualstack/site.yaml`, 'utf8'),
+      ['/etc/nginx/tls/dual.example.test.crt', `${certDir}/wildcard.crt`],
+      ['/etc/nginx/tls/dual.example.test.key', `${certDir}/wildcard.key`],
+      ['version: 1.22.1', `version: ${version}`],
+    );
   // With a TLS passthrough route: the stream file too, and the https servers behind its socket.
   if (nginxHasStream() || NETNS_REQUIRED) variants['edge fixture with TLS passthrough and TCP (stream.d)'] = (certDir) => edgeSite({ certDir, nginxVersion: version, passthroughRuntimeDir: certDir });
   for (const [name, siteFor] of Object.entries(variants)) {
@@ -65,7 +73,7 @@ describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS
         const ns = spaces.add('nginx');
         spaces.own(
           ns,
-          ips.map((ip) => `${ip}/32`),
+          ips.map((ip) => (ip.includes(':') ? `${ip}/128` : `${ip}/32`)),
         );
         const r = inNs(ns, 'nginx', ['-t', '-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf')], { allowFail: true });
         expect(`${r.stdout}${r.stderr}`).toContain('test is successful');

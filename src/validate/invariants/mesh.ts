@@ -54,7 +54,7 @@ export function checkMesh(site: Site, ctx: CheckContext): void {
           ctx.error(
             'mesh-pod-cidr-overlap',
             ['clusters', members[j]!, 'podCIDR'],
-            `clusters "${a.name}" and "${b.name}" share network "${b.network}" but their pod CIDRs overlap (${a.podCIDR}, ${b.podCIDR})`,
+            `clusters "${a.name}" and "${b.name}" share network "${b.network}" but their pod CIDRs overlap (${cidrsOf(a.podCIDR).join(', ')}; ${cidrsOf(b.podCIDR).join(', ')})`,
             'pods on one network are reached directly: give each cluster its own pod CIDR, or put them on different networks',
           );
         }
