@@ -52,15 +52,13 @@ export function gateway(gw: GatewayModel, apiVersion: string): Gateway {
 
 export function virtualService(route: RouteModel, apiVersion: string, passthroughPort: number | undefined): VirtualService {
   const to: Destination[] = [{ destination: { host: route.destination.host, port: { number: route.destination.port } } }];
-  const head = { apiVersion: `${API.istioNetworkingGroup}/${apiVersion}`, kind: 'VirtualService', metadata: { name: route.name, namespace: route.namespace } };
-  switch (route.kind) {
-    case 'http':
-      return { ...head, spec: { hosts: [route.host], gateways: [route.gateway], http: [{ match: route.paths.map((prefix) => ({ uri: { prefix } })), route: to }] } };
-    case 'passthrough':
-      return { ...head, spec: { hosts: [route.host], gateways: [route.gateway], tls: [{ match: [{ port: passthroughPort!, sniHosts: [route.host] }], route: to }] } };
-    case 'tcp':
-      return { ...head, spec: { hosts: ['*'], gateways: [route.gateway], tcp: [{ match: [{ port: route.port.number }], route: to }] } };
-  }
+  const spec: VirtualService['spec'] =
+    route.kind === 'http'
+      ? { hosts: [route.host], gateways: [route.gateway], http: [{ match: route.paths.map((prefix) => ({ uri: { prefix } })), route: to }] }
+      : route.kind === 'passthrough'
+        ? { hosts: [route.host], gateways: [route.gateway], tls: [{ match: [{ port: passthroughPort!, sniHosts: [route.host] }], route: to }] }
+        : { hosts: ['*'], gateways: [route.gateway], tcp: [{ match: [{ port: route.port.number }], route: to }] };
+  return { apiVersion: `${API.istioNetworkingGroup}/${apiVersion}`, kind: 'VirtualService', metadata: { name: route.name, namespace: route.namespace }, spec };
 }
 
 /** Exposes every service of this cluster to the mesh's other networks through the east-west gateway (Istio's expose-services.yaml). */

@@ -148,18 +148,17 @@ export function resolve(site: Site): SiteModel {
       routes: routes
         .map((r): RouteModel => {
           const g = gateways.find((x) => x.name === r.gateway)!;
-          const common = {
-            name: routeObjectName(r),
-            namespace: r.namespace,
-            gateway: `${g.namespace}/${g.name}`,
-            destination: { host: `${r.service}.${r.namespace}.svc.${c.clusterDomain}`, service: r.service, port: r.port },
-          };
+          // Object literals, not spreads: thousands of routes keep one shape per kind for the renderers.
+          const name = routeObjectName(r);
+          const gateway = `${g.namespace}/${g.name}`;
+          const destination = { host: `${r.service}.${r.namespace}.svc.${c.clusterDomain}`, service: r.service, port: r.port };
           const kind = routeKind(r);
           if (kind === 'tcp') {
             const p = gw.ports.find((x) => x.name === r.tcpPort)!;
-            return { ...common, kind, port: { name: p.name, number: p.port } };
+            return { name, namespace: r.namespace, gateway, destination, kind, port: { name: p.name, number: p.port } };
           }
-          return kind === 'passthrough' ? { ...common, kind, host: r.host! } : { ...common, kind, host: r.host!, paths: [...r.paths] };
+          if (kind === 'passthrough') return { name, namespace: r.namespace, gateway, destination, kind, host: r.host! };
+          return { name, namespace: r.namespace, gateway, destination, kind, host: r.host!, paths: [...r.paths] };
         })
         .sort(byName),
     };
