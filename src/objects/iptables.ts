@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EdgeModel } from '../resolve/model.js';
 import { familyOf, hostPort, type Family } from '../util/ip.js';
+import { nodeIpOf } from '../model/derive.js';
 
 export type Table = 'nat' | 'filter';
 export type Hook = 'PREROUTING' | 'POSTROUTING' | 'FORWARD';
@@ -55,9 +56,7 @@ export function chainBase(site: string, edge: string): string {
 export function edgeIptables(site: string, edge: EdgeModel, family: Family = 4): EdgeIptables {
   const host = family === 4 ? 32 : 128;
   // Each public address goes to the target nodes' address of its own family.
-  const targets = edge.targets
-    .map((t) => ({ name: t.name, ip: [t.ip, t.ipv6].find((ip) => ip !== undefined && familyOf(ip) === family) }))
-    .filter((t): t is { name: string; ip: string } => t.ip !== undefined);
+  const targets = edge.targets.map((t) => ({ name: t.name, ip: nodeIpOf(t, family) })).filter((t): t is { name: string; ip: string } => t.ip !== undefined);
   const publicIPs = edge.publicIPs.filter((ip) => familyOf(ip) === family);
   const tagPrefix = `sitec:${site}:${edge.name}:`;
   const tag = (...parts: (string | number)[]) => `${tagPrefix}${parts.join(':')}`;

@@ -1,6 +1,7 @@
 import type { EdgeModel } from '../resolve/model.js';
-import { familyOf, type Family } from '../util/ip.js';
+import { familyOf, hostPort, type Family } from '../util/ip.js';
 import { chainBase } from './iptables.js';
+import { nodeIpOf } from '../model/derive.js';
 
 /**
  * An edge host's forwards as one nftables table of its own (family inet: IPv4
@@ -32,16 +33,11 @@ export function edgeNftables(site: string, edge: EdgeModel): EdgeNftables {
     const publicIPs = edge.publicIPs.filter((ip) => familyOf(ip) === family);
     if (publicIPs.length === 0 || edge.forwards.length === 0) continue;
     out.families.push(family);
-    const targets = edge.targets.map((t) => ({ name: t.name, ip: [t.ip, t.ipv6].find((ip) => ip !== undefined && familyOf(ip) === family)! }));
+    const targets = edge.targets.map((t) => ({ name: t.name, ip: nodeIpOf(t, family)! }));
     for (const f of edge.forwards) {
       const proto = f.protocol.toLowerCase();
       const flow = `${proto}-${f.publicPort}`;
-      const to =
-        targets.length === 1
-          ? family === 4
-            ? `${targets[0]!.ip}:${f.nodePort}`
-            : `[${targets[0]!.ip}]:${f.nodePort}`
-          : `numgen inc mod ${targets.length} map { ${targets.map((t, i) => `${i} : ${t.ip}`).join(', ')} } : ${f.nodePort}`;
+      const to = targets.length === 1 ? hostPort(targets[0]!.ip, f.nodePort) : `numgen inc mod ${targets.length} map { ${targets.map((t, i) => `${i} : ${t.ip}`).join(', ')} } : ${f.nodePort}`;
       for (const ip of publicIPs) {
         out.prerouting.push(`${edge.interface ? `iifname "${edge.interface}" ` : ''}${l3} daddr ${ip} ${proto} dport ${f.publicPort} dnat ${l3} to ${to} comment ${tag(flow, 'dnat', ip)}`);
       }

@@ -7,7 +7,8 @@ import { edgeNftables, nftTableName } from '../objects/nftables.js';
 import { extraResourcePath, rollbackLayers } from './resources.js';
 import { eastWestListeners, firewallRows } from './firewall.js';
 import { shellJoin, shellQuote } from '../util/quote.js';
-import { hostPort } from '../util/ip.js';
+import { bracketed, hostPort } from '../util/ip.js';
+import { nodeIps } from '../model/derive.js';
 
 /** What the runbook blueprint reads: every command and number precomputed, no logic in the template. */
 export function runbookContext(model: SiteModel) {
@@ -94,8 +95,8 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
     interface: edge.interface,
     masquerade: edge.masquerade,
     localPolicy: cluster.istio.ingress.externalTrafficPolicy === 'Local',
-    targets: edge.targets.map((t) => `${t.name} (${t.ipv6 ? `${t.ip}, ${t.ipv6}` : t.ip})`).join(', '),
-    forwards: edge.forwards.map((f) => ({ ...f, destinations: edge.targets.flatMap((t) => [t.ip, ...(t.ipv6 ? [t.ipv6] : [])].map((ip) => hostPort(ip, f.nodePort))).join(', ') })),
+    targets: edge.targets.map((t) => `${t.name} (${nodeIps(t).join(', ')})`).join(', '),
+    forwards: edge.forwards.map((f) => ({ ...f, destinations: edge.targets.flatMap((t) => nodeIps(t).map((ip) => hostPort(ip, f.nodePort))).join(', ') })),
     firstForward: edge.forwards[0],
     tagPrefix: `sitec:${model.site}:${edge.name}:`,
     site: model.site,
@@ -109,7 +110,7 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
     ipv6Forwarding: ipt[1]!.chains.length > 0,
     ipv4Rules: ipt[0]!.chains.length > 0,
     firstAddress: edge.forwards[0] ? hostPort(edge.publicIPs[0]!, edge.forwards[0].publicPort) : undefined,
-    firstResolve: edge.publicIPs[0]!.includes(':') ? `[${edge.publicIPs[0]}]` : edge.publicIPs[0],
+    firstResolve: bracketed(edge.publicIPs[0]!),
     exampleHost: firstHost,
     nginx: edge.nginx
       ? {
@@ -199,8 +200,7 @@ export const nginxUpgradeVar = (site: string) => `sitec_${site.replace(/-/g, '_'
 
 export function nginxContext(model: SiteModel, edge: EdgeModel) {
   const nginx = edge.nginx!;
-  // listen takes an IPv6 address in brackets.
-  const listenAddrs = edge.publicIPs.map((ip) => (ip.includes(':') ? `[${ip}]` : ip));
+  const listenAddrs = edge.publicIPs.map(bracketed);
   return { site: model.site, edge: edge.name, cluster: edge.cluster, publicIPs: edge.publicIPs, listenAddrs, upgradeVar: nginxUpgradeVar(model.site), ...nginx };
 }
 

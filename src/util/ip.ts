@@ -29,8 +29,11 @@ export function parseIp(text: string): Ip {
 
 export const familyOf = (text: string): Family => (text.includes(':') ? 6 : 4);
 
-/** address:port, with the IPv6 address in brackets (RFC 3986): what nginx, iptables' DNAT and URLs take. */
-export const hostPort = (ip: string, port: number | string): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+/** An address as it stands before a port: IPv6 in brackets (RFC 3986), as nginx's listen, curl's --resolve and URLs take it. */
+export const bracketed = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
+
+/** address:port, with an IPv6 address in brackets: what nginx, iptables' DNAT and URLs take. */
+export const hostPort = (ip: string, port: number | string): string => `${bracketed(ip)}:${port}`;
 
 /** The RFC 5952 form of an address: one spelling per address, as iptables-save and nft print it. */
 export const canonicalIp = (text: string): string => formatIp(parseIp(text));
