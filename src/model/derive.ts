@@ -38,11 +38,11 @@ export function gatewayNamespace(gateway: Gateway): string {
   return gateway.namespace ?? 'istio-system';
 }
 
-/** Ports of the ingress gateway Service that a Gateway server listens on; the passthrough server only when a route passes TLS through it. */
-export function gatewayServerPorts(site: Site, gateway: Gateway): { path: (string | number)[]; port: number; server: 'http' | 'https' | 'passthrough' }[] {
+/** Ports of the ingress gateway Service that a Gateway server listens on in a cluster; the passthrough server only where a route of that cluster passes TLS through it. */
+export function gatewayServerPorts(site: Site, gateway: Gateway, clusterName: string): { path: (string | number)[]; port: number; server: 'http' | 'https' | 'passthrough' }[] {
   const out: ReturnType<typeof gatewayServerPorts> = [{ path: ['http', 'port'], port: gateway.http.port ?? 80, server: 'http' }];
   if (gateway.https) out.push({ path: ['https', 'port'], port: gateway.https.port ?? 443, server: 'https' });
-  if (site.routes.some((r) => r.gateway === gateway.name && routeKind(r) === 'passthrough')) {
+  if (site.routes.some((r) => r.gateway === gateway.name && routeKind(r) === 'passthrough' && routeClusterName(site, r) === clusterName)) {
     const port = passthroughPortOf(gateway);
     if (port !== out[1]?.port) out.push({ path: gateway.passthroughPort !== undefined ? ['passthroughPort'] : [], port, server: 'passthrough' });
   }

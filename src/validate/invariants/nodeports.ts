@@ -73,7 +73,7 @@ export function checkNodePorts(site: Site, ctx: CheckContext): void {
       if (!cluster) continue;
       const ci = site.clusters.indexOf(cluster);
       const ingress = cluster.istio.ingressGateway;
-      for (const server of gatewayServerPorts(site, gw)) {
+      for (const server of gatewayServerPorts(site, gw, clusterName)) {
         const at = ['gateways', gi, ...server.path];
         const idx = ingress.ports.findIndex((p) => p.port === server.port && p.protocol === 'TCP');
         if (idx < 0) {

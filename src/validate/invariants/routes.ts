@@ -222,7 +222,7 @@ function checkTcpRoute(site: Site, route: Route, ri: number, cluster: Site['clus
   // No port is both HTTP and TCP: a Gateway server on it would take the connections the TCP route expects.
   site.gateways.forEach((gw, gi) => {
     if (!gatewayClusterNames(site, gw).includes(cluster.name)) return;
-    for (const server of gatewayServerPorts(site, gw)) {
+    for (const server of gatewayServerPorts(site, gw, cluster.name)) {
       if (server.port !== port.port) continue;
       ctx.error(
         'route-tcp-port-conflict',
