@@ -91,6 +91,20 @@ describe('every address invariant, for IPv6 and for dual-stack', () => {
       'duplicate-public-ip',
       '"2001:db8:20:0:0::20"',
     ],
+    ['IPv6: pool inside the pod network', mutate(v6only, ['"fd00:30::200-fd00:30::220"', '"fd00:10:244::200-fd00:10:244::220"']), 'pool-overlaps-cidr', '"fd00:10:244::200-fd00:10:244::220"'],
+    ['dual: IPv6 pool inside the IPv6 Service network', mutate(dual, ['"fd00:30::200-fd00:30::220"', '"fd00:10:96::200-fd00:10:96::220"']), 'pool-overlaps-cidr', '"fd00:10:96::200-fd00:10:96::220"'],
+    [
+      'IPv6: pinned address in a pool the L2Advertisement does not announce',
+      mutate(
+        v6only,
+        ['        name: l2-default\n', '        name: l2-default\n        pools: [other]\n'],
+        ['          addresses: ["fd00:30::200-fd00:30::220"]\n', '          addresses: ["fd00:30::200-fd00:30::220"]\n        - name: other\n          addresses: ["fd00:30::300-fd00:30::320"]\n'],
+      ),
+      'lb-ip-not-advertised',
+      '"fd00:30::200"\n',
+    ],
+    ['IPv6: one node address in two spellings', mutate(v6only, ['{ name: worker-2, ip: "fd00:30::12",', '{ name: worker-2, ip: "fd00:30:0:0::11",']), 'duplicate-node-ip', '"fd00:30:0:0::11"'],
+    ['dual: a node IPv6 address that is the pool of another', mutate(dual, ['ipv6: "fd00:30::12"', 'ipv6: "fd00:30::210"']), 'pool-overlaps-node', '"fd00:30::200-fd00:30::220"'],
   ];
   for (const [name, site, code, needle, occurrence] of cases) {
     it(name, () => {
@@ -115,5 +129,19 @@ describe('explain answers for IPv6 addresses', () => {
     expect(e.hops.find((h) => h.step.startsWith('edge DNAT'))!.detail).toBe(
       '203.0.113.20:8080 -> 10.30.0.11:30080, 10.30.0.12:30080; [2001:db8:20::20]:8080 -> [fd00:30::11]:30080, [fd00:30::12]:30080 (gateway port http2)',
     );
+  });
+});
+
+describe('the mesh: pod networks of clusters sharing a network', () => {
+  it('overlap in IPv6 is found beside disjoint IPv4 networks', () => {
+    const mesh = mutate(
+      readFileSync(`${root}examples/multicluster/site.yaml`, 'utf8'),
+      ['    network: ncloud-net', '    network: kt-net'],
+      ['    podCIDR: 10.10.0.0/16\n    serviceCIDR: 10.96.0.0/12', '    podCIDR: [10.10.0.0/16, "fd00:10::/56"]\n    serviceCIDR: [10.96.0.0/12, "fd00:96::/112"]'],
+      ['    podCIDR: 10.20.0.0/16\n    serviceCIDR: 10.100.0.0/16', '    podCIDR: [10.20.0.0/16, "fd00:10:0:80::/57"]\n    serviceCIDR: [10.100.0.0/16, "fd00:100::/112"]'],
+    );
+    const d = only(compileText(mesh), 'mesh-pod-cidr-overlap');
+    expect(d.location?.line).toBe(positionOf(mesh, '[10.20.0.0/16, "fd00:10:0:80::/57"]').line);
+    expect(d.message).toContain('fd00:10::/56; 10.20.0.0/16, fd00:10:0:80::/57');
   });
 });
