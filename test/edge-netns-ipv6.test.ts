@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileText } from './helpers/site.js';
+import { compileText, writeFiles } from './helpers/site.js';
 import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable } from './helpers/netns.js';
 import { hasTool } from './helpers/tools.js';
 
@@ -112,10 +112,7 @@ describe.runIf(runnable || NETNS_REQUIRED)('dual-stack edge host end to end, ipt
     const result = compileText(site(firewall));
     expect(result.diagnostics).toEqual([]);
     const dir = join(work, firewall);
-    for (const f of result.files) {
-      mkdirSync(dirname(join(dir, f.path)), { recursive: true });
-      writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
-    }
+    writeFiles(dir, result.files);
     return join(dir, 'hosts/gw', firewall);
   };
   /**

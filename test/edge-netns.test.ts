@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { compileText, root } from './helpers/site.js';
+import { compileText, root, writeFiles } from './helpers/site.js';
 import { edgeSite, installedNginxVersion, makeCertificates, nginxHasStream, nginxMainConf } from './helpers/edge-site.js';
 import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable, sh } from './helpers/netns.js';
 import { hasTool } from './helpers/tools.js';
@@ -65,10 +65,7 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     const result = compileText(edit(edgeSite({ certDir: work, nginxVersion: installedNginxVersion() ?? '1.22.1', masquerade, targetNodes })));
     expect(result.diagnostics).toEqual([]);
     const dir = join(work, `${masquerade ? 'masq' : 'plain'}-${(targetNodes ?? ['node-1']).join('-')}${name}`);
-    for (const f of result.files) {
-      mkdirSync(dirname(join(dir, f.path)), { recursive: true });
-      writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
-    }
+    writeFiles(dir, result.files);
     return join(dir, 'hosts/gw');
   };
   /** iptables-save without counters and comments: the rules as they stand. */
@@ -384,10 +381,7 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
       const result = compileText(edgeSite({ certDir: work, nginxVersion: installedNginxVersion() ?? '1.22.1', passthroughRuntimeDir: run }));
       expect(result.diagnostics).toEqual([]);
       const dir = join(work, 'passthrough');
-      for (const f of result.files) {
-        mkdirSync(dirname(join(dir, f.path)), { recursive: true });
-        writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
-      }
+      writeFiles(dir, result.files);
       const edge = join(dir, 'hosts/gw');
       writeFileSync(join(work, 'tls-backend.mjs'), tlsBackend);
       await background(node, process.execPath, [join(work, 'tls-backend.mjs'), '10.77.0.11', '30443', work], /ready/);

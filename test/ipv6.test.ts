@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { explain } from '../src/index.js';
 import { compileText, mutate, only, positionOf, root } from './helpers/site.js';
+import { expectLocated } from './helpers/cases.js';
 
 // The dual-stack example, and the single-family IPv6 site made from it: every invariant that
 // compares addresses has an IPv6 and a dual-stack case, each located where the value is written.
@@ -17,12 +18,6 @@ const v6only = mutate(
   ['        externalTrafficPolicy: Local\n', '        loadBalancerIP: "fd00:30::200"\n        externalTrafficPolicy: Local\n'],
   ['publicIPs: [203.0.113.20, "2001:db8:20::20"]', 'publicIPs: ["2001:db8:20::20"]'],
 );
-
-function expectAt(site: string, code: string, needle: string, occurrence = 1) {
-  const d = only(compileText(site), code);
-  expect({ line: d.location?.line, column: d.location?.column }, d.message).toEqual(positionOf(site, needle, occurrence));
-  return d;
-}
 
 describe('IPv6 and dual-stack sites compile clean', () => {
   it('the dual-stack example and an IPv6-only variant', () => {
@@ -108,7 +103,7 @@ describe('every address invariant, for IPv6 and for dual-stack', () => {
   ];
   for (const [name, site, code, needle, occurrence] of cases) {
     it(name, () => {
-      expectAt(site, code, needle, occurrence);
+      expectLocated(site, code, needle, occurrence);
     });
   }
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/index.js';
-import { compileText, exampleText, mutate, root } from './helpers/site.js';
+import { compileText, exampleText, mutate, root, writeFiles } from './helpers/site.js';
 import { edgeSite, installedNginxVersion, makeCertificates, nginxHasStream, nginxMainConf } from './helpers/edge-site.js';
 import { needsTool } from './helpers/tools.js';
 import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable } from './helpers/netns.js';
@@ -61,10 +61,7 @@ describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS
       const streams = result.files.filter((f) => f.path.includes('/nginx/stream.d/'));
       expect(files.length).toBeGreaterThanOrEqual(2);
       expect(streams.length).toBe(name.includes('stream.d') ? 1 : 0);
-      for (const f of [...files, ...streams]) {
-        mkdirSync(dirname(join(prefix, f.path)), { recursive: true });
-        writeFileSync(join(prefix, f.path), f.content);
-      }
+      writeFiles(prefix, [...files, ...streams]);
       const confDir = join(prefix, dirname(files[0]!.path));
       writeFileSync(join(prefix, 'nginx.conf'), nginxMainConf(prefix, confDir, streams.length > 0 ? join(prefix, dirname(streams[0]!.path)) : undefined));
       const ips = (parse(siteFor(prefix)) as { edges: { publicIPs: string[] }[] }).edges.flatMap((e) => e.publicIPs);

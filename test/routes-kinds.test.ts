@@ -1,19 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { explain } from '../src/index.js';
-import { compileText, mutate, only, positionOf, root } from './helpers/site.js';
+import { compileText, mutate, positionOf, root } from './helpers/site.js';
+import { expectLocated } from './helpers/cases.js';
 
 // The gateway-api example has one route of each kind: HTTP (www), passthrough (db), TCP (tcp-postgres).
 const text = readFileSync(`${root}examples/gateway-api/site.yaml`, 'utf8');
 const istio = mutate(text, ['routingApi: gateway-api', 'routingApi: istio']);
-
-/** The one diagnostic with this code, located where `needle` (its n-th occurrence) is written. */
-function expectAt(site: string, code: string, needle: string, occurrence = 1) {
-  const d = only(compileText(site), code);
-  expect(d.severity).toBe('error');
-  expect({ line: d.location?.line, column: d.location?.column }).toEqual(positionOf(site, needle, occurrence));
-  return d;
-}
 
 describe('route kinds: the examples with every kind compile clean under both APIs', () => {
   it('gateway-api and istio', () => {
@@ -25,33 +18,33 @@ describe('route kinds: the examples with every kind compile clean under both API
 describe('route shape', () => {
   it('neither host nor tcpPort', () => {
     const site = mutate(text, ['  - tcpPort: tcp-postgres\n    gateway: public', '  - gateway: public']);
-    expectAt(site, 'route-host-required', 'gateway: public', 3);
+    expectLocated(site, 'route-host-required', 'gateway: public', 3);
   });
   it('both host and tcpPort', () => {
     const site = mutate(text, ['  - tcpPort: tcp-postgres\n', '  - tcpPort: tcp-postgres\n    host: pg.shop.example.test\n']);
-    expectAt(site, 'route-host-and-tcp', 'tcp-postgres', 3);
+    expectLocated(site, 'route-host-and-tcp', 'tcp-postgres', 3);
   });
   it('tls on a TCP route', () => {
     const site = mutate(text, ['  - tcpPort: tcp-postgres\n', '  - tcpPort: tcp-postgres\n    tls: terminate\n']);
-    expectAt(site, 'route-tls-on-tcp', 'terminate\n');
+    expectLocated(site, 'route-tls-on-tcp', 'terminate\n');
   });
   it('paths on a passthrough route and on a TCP route', () => {
     const pass = mutate(text, ['    tls: passthrough\n', '    tls: passthrough\n    paths: [/admin]\n']);
-    expect(expectAt(pass, 'route-paths-unused', '[/admin]').message).toContain('passed-through TLS');
+    expect(expectLocated(pass, 'route-paths-unused', '[/admin]').message).toContain('passed-through TLS');
     const tcp = mutate(text, ['  - tcpPort: tcp-postgres\n', '  - tcpPort: tcp-postgres\n    paths: [/x]\n']);
-    expect(expectAt(tcp, 'route-paths-unused', '[/x]').message).toContain('TCP route');
+    expect(expectLocated(tcp, 'route-paths-unused', '[/x]').message).toContain('TCP route');
   });
   it('a passthrough route for "*"', () => {
     const site = mutate(text, ['  - host: db.shop.example.test', '  - host: "*"'], ['hosts: ["*.shop.example.test"]', 'hosts: ["*"]']);
-    expectAt(site, 'route-passthrough-wildcard', '"*"', 2);
+    expectLocated(site, 'route-passthrough-wildcard', '"*"', 2);
   });
   it('a smoke test on a TCP route', () => {
     const site = mutate(text, ['  - tcpPort: tcp-postgres\n', '  - tcpPort: tcp-postgres\n    smokeTest: true\n']);
-    expectAt(site, 'route-smoke-test-http-only', 'true\n    gateway');
+    expectLocated(site, 'route-smoke-test-http-only', 'true\n    gateway');
   });
   it('one host both passed through and routed by path, in either order', () => {
     const site = mutate(text, ['  - host: db.shop.example.test', '  - host: www.shop.example.test']);
-    const d = expectAt(site, 'duplicate-route-host', 'www.shop.example.test', 2);
+    const d = expectLocated(site, 'duplicate-route-host', 'www.shop.example.test', 2);
     expect(d.hint).toBe('a host is either passed through (SNI) or routed by path, not both');
     expect(d.message).toContain(`line ${positionOf(site, 'www.shop.example.test').line}`);
   });
@@ -60,25 +53,25 @@ describe('route shape', () => {
 describe('TCP routes take a whole ingress gateway port', () => {
   it('an unknown port name gets a suggestion', () => {
     const site = mutate(text, ['  - tcpPort: tcp-postgres', '  - tcpPort: tcp-postgre']);
-    expect(expectAt(site, 'route-tcp-port-unknown', 'tcp-postgre\n').hint).toBe('did you mean "tcp-postgres"?');
+    expect(expectLocated(site, 'route-tcp-port-unknown', 'tcp-postgre\n').hint).toBe('did you mean "tcp-postgres"?');
   });
   it('the status port or a UDP port cannot carry one', () => {
     const status = mutate(text, ['  - tcpPort: tcp-postgres', '  - tcpPort: status-port']);
-    expectAt(status, 'route-tcp-port-unusable', 'status-port', 2);
+    expectLocated(status, 'route-tcp-port-unusable', 'status-port', 2);
     const udp = mutate(text, ['{ name: tcp-postgres, port: 5432, nodePort: 30432 }', '{ name: tcp-postgres, port: 5432, nodePort: 30432, protocol: UDP }']);
-    expect(expectAt(udp, 'route-tcp-port-unusable', 'tcp-postgres', 3).message).toContain('it is UDP');
+    expect(expectLocated(udp, 'route-tcp-port-unusable', 'tcp-postgres', 3).message).toContain('it is UDP');
   });
   it('two TCP routes on one port: the second points at the first', () => {
     const site = mutate(text, [
       '    service: postgres\n    port: 5432\n',
       '    service: postgres\n    port: 5432\n  - tcpPort: tcp-postgres\n    gateway: public\n    namespace: data\n    service: other\n    port: 5432\n',
     ]);
-    const d = expectAt(site, 'duplicate-route-tcp-port', 'tcp-postgres', 4);
+    const d = expectLocated(site, 'duplicate-route-tcp-port', 'tcp-postgres', 4);
     expect(d.message).toContain(`line ${positionOf(site, 'tcp-postgres', 3).line}`);
   });
   it('a port that is also an HTTP server: both places named', () => {
     const site = mutate(text, ['  - tcpPort: tcp-postgres', '  - tcpPort: https']);
-    const d = expectAt(site, 'route-tcp-port-conflict', 'https\n    gateway');
+    const d = expectLocated(site, 'route-tcp-port-conflict', 'https\n    gateway');
     expect(d.message).toContain('is also the https server of Gateway "public"');
     expect(d.message).toContain(`line ${positionOf(site, '      port: 443\n      credentialName').line}`);
   });
@@ -87,13 +80,13 @@ describe('TCP routes take a whole ingress gateway port', () => {
 describe('passthrough and the Gateway API', () => {
   it('the passthrough port must be a port of the ingress gateway, with a node port', () => {
     const site = mutate(text, ['    hosts: ["*.shop.example.test"]\n', '    hosts: ["*.shop.example.test"]\n    passthroughPort: 8443\n']);
-    expect(expectAt(site, 'gateway-port-unknown', '8443\n').message).toContain('port 8443 is not a port of the ingress gateway Service');
+    expect(expectLocated(site, 'gateway-port-unknown', '8443\n').message).toContain('port 8443 is not a port of the ingress gateway Service');
     const unpinned = mutate(text, ['{ name: https, port: 443, targetPort: 8443, nodePort: 30443 }', '{ name: https, port: 443, targetPort: 8443 }']);
     expect(compileText(unpinned).diagnostics.map((d) => d.code)).toContain('nodeport-missing');
   });
   it('a Gateway API Gateway lives in istio-system, beside the Service it binds to', () => {
     const site = mutate(text, ['  - name: public\n', '  - name: public\n    namespace: shop\n']);
-    expectAt(site, 'gateway-api-namespace', 'shop\n    hosts');
+    expectLocated(site, 'gateway-api-namespace', 'shop\n    hosts');
     expect(compileText(mutate(site, ['routingApi: gateway-api', 'routingApi: istio'])).diagnostics).toEqual([]);
   });
   it('a cluster can choose its own routing API', () => {
@@ -106,13 +99,13 @@ describe('passthrough and the Gateway API', () => {
 describe('the edge host and passthrough', () => {
   it('a passed-through host cannot also be an nginx server name', () => {
     const site = mutate(text, ['      tls:\n        certificate', '      serverNames: [www.shop.example.test, db.shop.example.test]\n      tls:\n        certificate']);
-    const d = expectAt(site, 'edge-server-name-passthrough', 'db.shop.example.test]');
+    const d = expectLocated(site, 'edge-server-name-passthrough', 'db.shop.example.test]');
     expect(d.message).toContain(`line ${positionOf(site, 'tls: passthrough').line}`);
   });
   it("nginx's unix socket must fit Linux's limit", () => {
     const long = `/${'d'.repeat(90)}`;
     const site = mutate(text, ['      version: 1.22.1\n', `      version: 1.22.1\n      runtimeDir: ${long}\n`]);
-    expectAt(site, 'edge-socket-path-too-long', long);
+    expectLocated(site, 'edge-socket-path-too-long', long);
   });
 });
 
@@ -191,14 +184,14 @@ describe('overrides of Gateway API objects are checked like the Istio ones', () 
   });
   it('a wrong type in a TCPRoute is refused at the patch operation', () => {
     const site = withOverride('  - target: { cluster: dc1, kind: TCPRoute, name: tcp-postgres }\n    patch:\n      - { op: replace, path: /spec/rules/0/backendRefs/0/port, value: many }\n');
-    expect(expectAt(site, 'override-invalid', '{ op: replace').message).toContain('spec.rules.0.backendRefs.0.port: must be integer');
+    expect(expectLocated(site, 'override-invalid', '{ op: replace').message).toContain('spec.rules.0.backendRefs.0.port: must be integer');
   });
   it("the Gateway's binding to the gateway Service and a TLSRoute's hostnames are protected", () => {
     const unbind = withOverride('  - target: { cluster: dc1, kind: Gateway, name: public }\n    patch:\n      - { op: remove, path: /spec/addresses }\n');
-    expect(expectAt(unbind, 'override-protected', '{ op: remove').message).toContain('the gateway Service the Gateway binds to');
+    expect(expectLocated(unbind, 'override-protected', '{ op: remove').message).toContain('the gateway Service the Gateway binds to');
     const rename = withOverride(
       '  - target: { cluster: dc1, kind: TLSRoute, name: db.shop.example.test }\n    patch:\n      - { op: replace, path: /spec/hostnames/0, value: other.shop.example.test }\n',
     );
-    expect(expectAt(rename, 'override-protected', '{ op: replace').message).toContain('the route hostnames');
+    expect(expectLocated(rename, 'override-protected', '{ op: replace').message).toContain('the route hostnames');
   });
 });

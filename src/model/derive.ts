@@ -1,5 +1,6 @@
 import type { Cluster, Edge, GatewayPort, Gateway, Route, Site } from './site.js';
 import { hostMatches } from '../util/hosts.js';
+import { compareStrings } from '../util/order.js';
 import { familyOf, nthAddress, type Family } from '../util/ip.js';
 import { ISTIO_GATEWAY_API, NEWEST_GATEWAY_API } from '../data/gateway-api.js';
 import { minorOf } from '../data/istio-support.js';
@@ -55,6 +56,10 @@ export const routeKind = (route: Route): RouteKind => (route.tcpPort !== undefin
 
 /** The port of a Gateway's TLS passthrough server: set, else the https server's, else 443 (both share it: SNI decides). */
 export const passthroughPortOf = (gateway: Gateway): number => gateway.passthroughPort ?? gateway.https?.port ?? 443;
+
+/** The ingress gateway Service port that carries a Gateway's passthrough server, if the cluster has one. */
+export const passthroughGatewayPort = (cluster: Cluster, gateway: Gateway): GatewayPort | undefined =>
+  cluster.istio.ingressGateway.ports.find((p) => p.port === passthroughPortOf(gateway) && p.protocol === 'TCP');
 
 /** What a TCP port's route and listener are called: the port name when it says tcp already (tcp, tcp-db), else tcp-<name>. */
 export const tcpObjectName = (portName: string): string => (/^tcp(-|$)/.test(portName) ? portName : `tcp-${portName}`);
@@ -112,7 +117,7 @@ export function edgePassthroughRoutes(site: Site, edge: Edge, clusterName: strin
     seen.add(r.host);
     out.push({ host: r.host, gateway });
   }
-  return out.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  return out.sort((a, b) => compareStrings(a.host, b.host));
 }
 
 /** The ingress port nginx proxies to: named, or the one carrying the fronted Gateways' HTTP server. */

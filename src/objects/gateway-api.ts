@@ -47,9 +47,15 @@ function hostNames(family: Family, hosts: string[]): string[] {
   });
 }
 
+/** Each Gateway's listeners, made once: every route of a Gateway looks them up. */
+const listenerCache = new WeakMap<GatewayModel, NamedListener[]>();
+
 /** One listener per host and server (the API gives a listener one hostname); TCP listeners are named after their gateway port. */
 export function listenersOf(gw: GatewayModel): NamedListener[] {
+  const cached = listenerCache.get(gw);
+  if (cached) return cached;
   const out: NamedListener[] = [];
+  listenerCache.set(gw, out);
   const perHost = (family: Family, hosts: string[], port: number, protocol: Listener['protocol'], tls?: Listener['tls']) => {
     const names = hostNames(family, hosts);
     hosts.forEach((host, i) => out.push({ family, host, name: names[i]!, ...(host === '*' ? {} : { hostname: host }), port, protocol, ...(tls ? { tls } : {}) }));

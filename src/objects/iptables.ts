@@ -4,6 +4,10 @@ import { familyOf, hostPort, type Family } from '../util/ip.js';
 import { nodeIpOf } from '../model/derive.js';
 
 export type Table = 'nat' | 'filter';
+
+/** The command per family, and the kernel switch DNAT needs on (nftables uses the same switches). */
+export const IPTABLES_CMD: Record<Family, 'iptables' | 'ip6tables'> = { 4: 'iptables', 6: 'ip6tables' };
+export const FORWARDING_SWITCH: Record<Family, string> = { 4: '/proc/sys/net/ipv4/ip_forward', 6: '/proc/sys/net/ipv6/conf/all/forwarding' };
 export type Hook = 'PREROUTING' | 'POSTROUTING' | 'FORWARD';
 
 /** One rule as data: match and target arguments, the comment tag included; every token is a validated value. */

@@ -2,7 +2,7 @@ import { istioDownloadCommand, metallbManifestUrl } from '../model/apis.js';
 import { gatewayApiInstallUrl } from '../data/gateway-api.js';
 import { minorOf } from '../data/istio-support.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
-import { edgeIptables, type EdgeIptables } from '../objects/iptables.js';
+import { FORWARDING_SWITCH, IPTABLES_CMD, edgeIptables, type EdgeIptables } from '../objects/iptables.js';
 import { edgeNftables, nftTableName } from '../objects/nftables.js';
 import { extraResourcePath, rollbackLayers } from './resources.js';
 import { eastWestListeners, firewallRows } from './firewall.js';
@@ -101,13 +101,11 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
     tagPrefix: `sitec:${model.site}:${edge.name}:`,
     site: model.site,
     chains: [...new Set(ipt.flatMap((f) => f.chains.map((c) => `\`${c.name}\``)))].join(', '),
-    chainList: ipt.flatMap((f) => f.chains.map((c) => ({ cmd: f.family === 4 ? 'iptables' : 'ip6tables', table: c.table, name: c.name }))),
-    familyCmds: ipt.filter((f) => f.chains.length > 0).map((f) => (f.family === 4 ? 'iptables' : 'ip6tables')),
+    chainList: ipt.flatMap((f) => f.chains.map((c) => ({ cmd: IPTABLES_CMD[f.family], table: c.table, name: c.name }))),
+    familyCmds: ipt.filter((f) => f.chains.length > 0).map((f) => IPTABLES_CMD[f.family]),
     ipv6Rules: ipt[1]!.chains.length > 0,
     fwDir: edge.firewall === 'nftables' ? 'nftables' : 'iptables',
     nft: edge.firewall === 'nftables' ? { table: nftTableName(model.site, edge.name) } : undefined,
-    ipv4Forwarding: ipt[0]!.chains.length > 0,
-    ipv6Forwarding: ipt[1]!.chains.length > 0,
     ipv4Rules: ipt[0]!.chains.length > 0,
     firstAddress: edge.forwards[0] ? hostPort(edge.publicIPs[0]!, edge.forwards[0].publicPort) : undefined,
     firstResolve: bracketed(edge.publicIPs[0]!),
@@ -125,7 +123,7 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
                 streamFile: `nginx/stream.d/sitec-${model.site}.conf`,
                 hosts: edge.nginx.passthrough.hosts.map((h) => h.name).join(', '),
                 socket: edge.nginx.passthrough.terminate.socket,
-                runtimeDir: edge.nginx.passthrough.terminate.socket.replace(/\/[^/]*$/, ''),
+                runtimeDir: edge.nginx.passthrough.runtimeDir,
               }
             : undefined,
         }
@@ -181,8 +179,8 @@ export function iptablesFamily(ipt: EdgeIptables) {
   const active = ipt.chains.length > 0;
   return {
     family: ipt.family,
-    cmd: ipt.family === 4 ? 'iptables' : 'ip6tables',
-    forwarding: ipt.family === 4 ? '/proc/sys/net/ipv4/ip_forward' : '/proc/sys/net/ipv6/conf/all/forwarding',
+    cmd: IPTABLES_CMD[ipt.family],
+    forwarding: FORWARDING_SWITCH[ipt.family],
     active,
     /** A host without ip6tables has no IPv6 rules to remove: the family is skipped there unless this version needs it. */
     optional: ipt.family === 6 && !active,
@@ -319,7 +317,7 @@ export function nftablesContext(model: SiteModel, edge: EdgeModel, ipt: ReturnTy
     cluster: edge.cluster,
     ...nft,
     tagPrefix: ipt.tagPrefix,
-    forwarding: nft.families.map((f) => (f === 4 ? '/proc/sys/net/ipv4/ip_forward' : '/proc/sys/net/ipv6/conf/all/forwarding')),
+    forwarding: nft.families.map((f) => FORWARDING_SWITCH[f]),
     families: ipt.families.map((f) => ({ cmd: f.cmd, allChains: f.allChains })),
   };
 }

@@ -1,4 +1,5 @@
 import { eastWestOperator, istioOperator } from '../objects/istio-operator.js';
+import { compareStrings } from '../util/order.js';
 import { kustomization } from '../objects/kustomization.js';
 import { istioSystemNamespace } from '../objects/namespace.js';
 import { clusterResources } from './resources.js';
@@ -95,7 +96,6 @@ function* takeEach(planned: FilePlan[]): Generator<FilePlan> {
   }
 }
 
-const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export const byPath = (files: FilePlan[]) => files.sort((a, b) => compareStrings(a.path, b.path));
 
 /** scripts/: what needs live clusters, in the order the admin runs it. */

@@ -1,5 +1,6 @@
 import type { Cluster, Edge, Site } from '../model/site.js';
-import { clusterNameOf, edgePassthroughRoutes, edgeServerNames, edgeTargetNodes, edgeUpstreamPort, nginxSocketPath, passthroughPortOf } from '../model/derive.js';
+import { clusterNameOf, edgePassthroughRoutes, edgeServerNames, edgeTargetNodes, edgeUpstreamPort, nginxSocketPath, passthroughGatewayPort } from '../model/derive.js';
+import { compareStrings } from '../util/order.js';
 import type { EdgeModel, NginxModel, NginxPassthroughModel } from './model.js';
 import { canonicalIp, hostPort } from '../util/ip.js';
 
@@ -61,7 +62,7 @@ function passthroughOf(site: Site, edge: Edge, cluster: Cluster, targets: EdgeMo
   if (routes.length === 0) return {};
   const upstreams = new Map<string, NginxPassthroughModel['upstreams'][number]>();
   const hosts = routes.map(({ host, gateway }) => {
-    const port = cluster.istio.ingressGateway.ports.find((p) => p.port === passthroughPortOf(gateway) && p.protocol === 'TCP')!;
+    const port = passthroughGatewayPort(cluster, gateway)!;
     const name = upstreamName(site.site, cluster.name, port.name);
     upstreams.set(name, { name, gatewayPort: port.name, nodePort: port.nodePort!, servers: targets.map((t) => hostPort(t.ip, port.nodePort!)) });
     return { name: host, upstream: name };
@@ -72,10 +73,11 @@ function passthroughOf(site: Site, edge: Edge, cluster: Cluster, targets: EdgeMo
       entryVar: `sitec_${v}_sni_entry`,
       gatewayVar: `sitec_${v}_sni_gateway`,
       // Three '_'-separated parts, where gateway upstreams have four: no clash.
+      runtimeDir: edge.nginx!.runtimeDir,
       terminate: { upstream: `sitec_${site.site}_terminate`, socket: nginxSocketPath(edge, site.site, 'terminate') },
       pass: { upstream: `sitec_${site.site}_passthrough`, socket: nginxSocketPath(edge, site.site, 'passthrough') },
       hosts,
-      upstreams: [...upstreams.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+      upstreams: [...upstreams.values()].sort((a, b) => compareStrings(a.name, b.name)),
     },
   };
 }

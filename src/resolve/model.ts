@@ -179,6 +179,8 @@ export interface NginxModel {
  * learn the client's address from the PROXY header.
  */
 export interface NginxPassthroughModel {
+  /** Where the sockets live: nginx's workers must reach it. */
+  runtimeDir: string;
   /** The stream map's variables: SNI -> first hop, and SNI -> gateway upstream. */
   entryVar: string;
   gatewayVar: string;

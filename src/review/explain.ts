@@ -11,6 +11,7 @@ import {
   edgeTargetNodes,
   edgeUpstreamPort,
   gatewayNamespace,
+  passthroughGatewayPort,
   passthroughPortOf,
   routeKind,
   routeObjectName,
@@ -100,7 +101,7 @@ function explainHost(site: Site, query: string, hop: HopFn): Hop[] {
         );
       }
       if (kind === 'passthrough' && edgePassthroughRoutes(site, edge, cluster.name).some((r) => r.host === host)) {
-        const port = ingress.ports.find((p) => p.port === servers[0]!.port && p.protocol === 'TCP')!;
+        const port = passthroughGatewayPort(cluster, gw)!;
         hops.push(
           hop(
             `DNS and edge nginx stream (${edge.name})`,

@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile, type CompileResult } from '../../src/index.js';
 
@@ -51,3 +52,11 @@ export const siteFiles = (): string[] =>
 
 /** The property tests' budget: CI runs the fixed seed; `npm run test:property` sets a larger SITEC_PROPERTY_RUNS. */
 export const PROPERTY = { seed: Number(process.env.SITEC_PROPERTY_SEED ?? 20261123), runs: Number(process.env.SITEC_PROPERTY_RUNS ?? 120) };
+
+/** Writes compiled files under dir as a build would lay them out (modes kept): for tests that run the output. */
+export function writeFiles(dir: string, files: readonly { path: string; content: string; mode?: number }[]): void {
+  for (const f of files) {
+    mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+    writeFileSync(join(dir, f.path), f.content, { mode: f.mode ?? 0o644 });
+  }
+}

@@ -14,7 +14,7 @@ import {
   gatewayClusterNames,
   nginxSocketPath,
   nodePortRangeOf,
-  passthroughPortOf,
+  passthroughGatewayPort,
 } from '../../model/derive.js';
 import { closest } from '../../util/suggest.js';
 import { checkUnique, type CheckContext } from '../context.js';
@@ -187,7 +187,7 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
   const passthrough = edgePassthroughRoutes(site, edge, cluster.name);
   if (passthrough.length > 0) {
     for (const { host, gateway } of passthrough) {
-      const port = cluster.istio.ingressGateway.ports.find((p) => p.port === passthroughPortOf(gateway) && p.protocol === 'TCP');
+      const port = passthroughGatewayPort(cluster, gateway);
       if (port) needNodePort(port.name, at('nginx'), `nginx passing TLS for ${host} through on edge host "${edge.name}"`);
       const listed = (nginx.serverNames ?? ([] as string[])).indexOf(host);
       if (listed >= 0) {
