@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Precompiles what sitec would otherwise compile on every start, into dist/:
 // - site-validator.cjs: the site schema as ajv standalone code;
-// - blueprints.cjs: the handlebars blueprints, run by handlebars' small runtime.
+// - blueprints.cjs: the handlebars blueprints, compiled to plain functions
+//   (src/render/blueprint-compiler.ts); they need no handlebars at run time.
 // Each carries a digest of its source; sitec compiles at run time instead when
 // the digest does not match what it ships (so a stale dist/ is slower, never wrong).
 import { readFileSync, writeFileSync } from 'node:fs';
 import standalone from 'ajv/dist/standalone/index.js';
-import Handlebars from 'handlebars';
 import { newSiteAjv, schemaDigest } from '../dist/validate/schema.js';
-import { blueprintCompileOptions, blueprintDigest, blueprintSources, partialSources } from '../dist/render/blueprints.js';
+import { compileBlueprint } from '../dist/render/blueprint-compiler.js';
+import { blueprintDigest, blueprintSources, partialSources } from '../dist/render/blueprints.js';
 import { precompiledBlueprintsPath, precompiledValidatorPath, schemaPath } from '../dist/util/paths.js';
 
 const standaloneCode = standalone.default ?? standalone;
@@ -18,9 +19,13 @@ const validate = ajv.compile(JSON.parse(schemaText));
 writeFileSync(precompiledValidatorPath, `${standaloneCode(ajv, validate)}\nmodule.exports.digest = ${JSON.stringify(schemaDigest(schemaText))};\n`);
 console.log(`wrote ${precompiledValidatorPath}`);
 
-const entries = (sources) =>
+const partialNames = new Set(Object.keys(partialSources()));
+const entries = (sources, asPartial) =>
   Object.entries(sources)
-    .map(([name, source]) => `    ${JSON.stringify(name)}: { digest: ${JSON.stringify(blueprintDigest(source))}, spec: ${Handlebars.precompile(source, blueprintCompileOptions)} },`)
+    .map(([name, source]) => `    ${JSON.stringify(name)}: { digest: ${JSON.stringify(blueprintDigest(source))}, make: ${compileBlueprint(name, source, partialNames, asPartial)} },`)
     .join('\n');
-writeFileSync(precompiledBlueprintsPath, `'use strict';\nmodule.exports = {\n  templates: {\n${entries(blueprintSources())}\n  },\n  partials: {\n${entries(partialSources())}\n  },\n};\n`);
+writeFileSync(
+  precompiledBlueprintsPath,
+  `'use strict';\nmodule.exports = {\n  templates: {\n${entries(blueprintSources(), false)}\n  },\n  partials: {\n${entries(partialSources(), true)}\n  },\n};\n`,
+);
 console.log(`wrote ${precompiledBlueprintsPath}`);

@@ -2,15 +2,13 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { TemplateDelegate } from 'handlebars';
-// Imported, not required on demand, so the binary's bundle carries it: the
-// runtime is ~20 CommonJS files that would otherwise load one by one.
-import runtime from 'handlebars/runtime.js';
+import { compileBlueprint } from './blueprint-compiler.js';
+import { blueprintRuntime, type BlueprintFactory, type BlueprintFunction } from './blueprint-runtime.js';
 import { blueprintDir, precompiledBlueprintsPath } from '../util/paths.js';
 
 const require = createRequire(import.meta.url);
 
-/** Not HTML: escaping would corrupt shell and Markdown; `strict` makes a missing context field fail, not blank. */
+/** The handlebars options blueprints are written for (and compileBlueprint follows): not HTML, since escaping would corrupt shell and Markdown; `strict` makes a missing context field fail, not blank. */
 export const blueprintCompileOptions = { noEscape: true, strict: true } as const;
 
 export const blueprintDigest = (source: string): string => createHash('sha256').update(source).digest('hex');
@@ -30,45 +28,48 @@ export const blueprintSources = (): Record<string, string> => sourcesIn(blueprin
 export const partialSources = (): Record<string, string> => sourcesIn(join(blueprintDir, 'partials'));
 
 interface Precompiled {
-  templates: Record<string, { digest: string; spec: object }>;
-  partials: Record<string, { digest: string; spec: object }>;
+  templates: Record<string, { digest: string; make: BlueprintFactory }>;
+  partials: Record<string, { digest: string; make: BlueprintFactory }>;
 }
 
-type Handlebars = typeof import('handlebars');
-let engine: { hb: Handlebars; precompiled?: Precompiled } | undefined;
-const cache = new Map<string, TemplateDelegate>();
+/** A blueprint's factory compiled now, from its source (a checkout's src/, or a stale dist/). */
+function compiled(name: string, source: string, partialNames: ReadonlySet<string>, asPartial = false): BlueprintFactory {
+  // The source is compileBlueprint's, made from sitec's own blueprints.
+  return new Function(`return ${compileBlueprint(name, source, partialNames, asPartial)};`)() as BlueprintFactory;
+}
+
+let engine: { partials: Record<string, BlueprintFunction>; precompiled?: Precompiled } | undefined;
+const cache = new Map<string, BlueprintFunction>();
 
 /**
- * The binary runs what `npm run build` precompiled (only handlebars' small
- * runtime loads) as long as every partial's digest matches its source; otherwise,
- * or when run from src/, everything compiles from blueprints/.
+ * The binary runs what `npm run build` precompiled (see blueprint-compiler.ts)
+ * as long as every partial's digest matches its source; otherwise, or when run
+ * from src/, every blueprint compiles from blueprints/ when first used.
  */
 function load(): NonNullable<typeof engine> {
   if (engine) return engine;
-  const partials = partialSources();
+  const sources = partialSources();
+  const names = new Set(Object.keys(sources));
+  const partials: Record<string, BlueprintFunction> = {};
+  let precompiled: Precompiled | undefined;
   if (existsSync(precompiledBlueprintsPath)) {
     const pre = require(precompiledBlueprintsPath) as Precompiled;
-    const current = Object.keys(partials).every((n) => pre.partials[n]?.digest === blueprintDigest(partials[n]!)) && Object.keys(pre.partials).length === Object.keys(partials).length;
-    if (current) {
-      const hb = runtime as unknown as Handlebars;
-      for (const [name, p] of Object.entries(pre.partials)) hb.registerPartial(name, hb.template(p.spec as never));
-      engine = { hb, precompiled: pre };
-      return engine;
-    }
+    const current = [...names].every((n) => pre.partials[n]?.digest === blueprintDigest(sources[n]!)) && Object.keys(pre.partials).length === names.size;
+    if (current) precompiled = pre;
   }
-  const hb = require('handlebars') as Handlebars;
-  for (const [name, source] of Object.entries(partials)) hb.registerPartial(name, source);
-  engine = { hb };
+  for (const [name, source] of Object.entries(sources)) partials[name] = (precompiled?.partials[name]?.make ?? compiled(name, source, names, true))(blueprintRuntime, partials);
+  engine = { partials, ...(precompiled ? { precompiled } : {}) };
   return engine;
 }
 
-export function blueprint(name: string): TemplateDelegate {
+export function blueprint(name: string): BlueprintFunction {
   const hit = cache.get(name);
   if (hit) return hit;
   const source = readFileSync(join(blueprintDir, `${name}.hbs`), 'utf8');
-  const { hb, precompiled } = load();
+  const { partials, precompiled } = load();
   const entry = precompiled?.templates[name];
-  const template = entry && entry.digest === blueprintDigest(source) ? hb.template(entry.spec as never) : (require('handlebars') as Handlebars).compile(source, blueprintCompileOptions);
+  const make = entry && entry.digest === blueprintDigest(source) ? entry.make : compiled(name, source, new Set(Object.keys(partials)));
+  const template = make(blueprintRuntime, partials);
   cache.set(name, template);
   return template;
 }
