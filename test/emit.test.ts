@@ -239,6 +239,15 @@ describe('emit: files are written as they are produced', () => {
     expect(() => emit({ paths: ['a.yaml', 'b.yaml'], files: [file('a.yaml', 'a\n')] }, out, 't')).toThrow(/internal: rendered 1 files of the 2 planned/);
     expect(readdirSync(base)).toEqual([]);
   });
+
+  it('a path that is not plain, relative and normalized is an internal error, and nothing is written', () => {
+    // Staging joins paths as text, so emit vouches for them itself.
+    for (const path of ['../escape.yaml', 'a/../../escape.yaml', '/abs.yaml', 'a//b.yaml', './a.yaml', 'a/./b.yaml', 'dir/', '', 'a b.yaml', 'a\\b.yaml']) {
+      expect(() => emit([file(path, 'x\n')], out, 't'), path).toThrow(`internal: ${path} is not a plain relative path`);
+      expect(readdirSync(base), path).toEqual([]);
+    }
+    expect(emit([file('a/.hidden', 'x\n'), file('a/b..c.yaml', 'y\n')], out, 't').ok).toBe(true);
+  });
 });
 
 describe('build hands over between phases', () => {

@@ -92,6 +92,9 @@ export function emit(input: EmitInput, outDir: string, site: string, opts: EmitO
   }
 }
 
+/** Staging joins paths as text: every path is relative, '/'-separated, of plain characters, without '.', '..' or empty segments. */
+const UNSAFE_PATH = /^\/|\/\/|\/$|(?:^|\/)\.{1,2}(?:\/|$)|[^\w./-]|^$/;
+
 const isFileList = (input: EmitInput): input is readonly OutputFile[] => Array.isArray(input);
 
 /** A directory that is not this site's, or a generated path taken by something sitec did not write. */
@@ -150,10 +153,10 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
     let i = 0;
     for (const f of producedBy(files)) {
       if (f.path !== paths[i++]) throw new Error(`internal: rendered ${f.path} where the plan has ${paths[i - 1] ?? 'nothing'}`);
-      // Encoded once for the comparison, the hash and the write.
-      const bytes = Buffer.from(f.content);
-      const state = compareFile(f, bytes, tree, out);
-      hashes.push([f.path, sha256(bytes)]);
+      if (UNSAFE_PATH.test(f.path)) throw new Error(`internal: ${f.path} is not a plain relative path`);
+      // Hashed and written as the string it is: Node encodes it on the way (no Buffer to collect), and only a file already there is read to compare.
+      const state = compareFile(f, tree, out);
+      hashes.push([f.path, sha256(f.content)]);
       if (f.mode !== 0o644) executables.push(f.path);
       if (state === 'unchanged') {
         summary.unchanged++;
@@ -161,7 +164,7 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
       }
       summary[state].push(f.path);
       staging ??= new Staging(out);
-      staging.write({ path: f.path, content: bytes, mode: f.mode });
+      staging.write(f);
       moves.push(f.path);
     }
     if (i !== paths.length) throw new Error(`internal: rendered ${i} files of the ${paths.length} planned`);

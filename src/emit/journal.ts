@@ -55,9 +55,10 @@ export class Staging {
     mkdirSync(this.files);
   }
 
-  write(f: { path: string; content: string | Buffer; mode: number }): void {
-    const target = join(this.files, f.path);
-    const dir = dirname(target);
+  /** `path` is relative, '/'-separated and normalized (emit refuses any other), so it is joined as text. */
+  write(f: { path: string; content: string; mode: number }): void {
+    const target = `${this.files}/${f.path}`;
+    const dir = target.slice(0, target.lastIndexOf('/'));
     if (!this.made.has(dir)) {
       mkdirSync(dir, { recursive: true });
       this.made.add(dir);

@@ -1,6 +1,6 @@
 import { createHash, hash } from 'node:crypto';
 import type { Diagnostic } from '../diagnostics.js';
-import { compareStrings } from '../util/order.js';
+import { compareStrings, sortedBy } from '../util/order.js';
 
 /** The emitter's record of what it owns in an output directory. */
 export const MANIFEST_NAME = '.sitec-manifest.json';
@@ -41,8 +41,13 @@ const digestHex: (content: string | Buffer) => string = typeof hash === 'functio
 export const sha256 = (content: string | Buffer): string => `sha256:${digestHex(content)}`;
 
 /** The manifest text for files given as [path, sha256] pairs, the directories sitec owns, and what they were made from. */
-export function manifestFor(site: string, hashes: [string, string][], directories: Iterable<string>, made?: { input: InputRecord; warnings: Diagnostic[]; executables: Iterable<string> }): string {
-  const entries = [...hashes].sort((a, b) => compareStrings(a[0], b[0]));
+export function manifestFor(
+  site: string,
+  hashes: readonly [string, string][],
+  directories: Iterable<string>,
+  made?: { input: InputRecord; warnings: Diagnostic[]; executables: Iterable<string> },
+): string {
+  const entries = sortedBy(hashes, (e) => e[0]);
   const manifest: Manifest = {
     generator: 'sitec',
     site,

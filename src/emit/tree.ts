@@ -68,7 +68,7 @@ export function compareTree(files: OutputFile[], tree: OutputTree, out: string):
     unchanged: 0,
   };
   for (const f of files) {
-    const state = compareFile(f, Buffer.from(f.content), tree, out);
+    const state = compareFile(f, tree, out);
     if (state === 'unchanged') summary.unchanged++;
     else summary[state].push(f.path);
   }
@@ -76,11 +76,12 @@ export function compareTree(files: OutputFile[], tree: OutputTree, out: string):
 }
 
 /** Whether writing one file adds it, changes it (bytes or mode) or leaves it as it is. */
-export function compareFile(f: OutputFile, bytes: Buffer, tree: OutputTree, out: string): 'added' | 'changed' | 'unchanged' {
+export function compareFile(f: OutputFile, tree: OutputTree, out: string): 'added' | 'changed' | 'unchanged' {
   const old = tree.entries.get(f.path);
   if (!old) return 'added';
   if (old.kind !== 'file' || (old.mode & 0o7777) !== f.mode) return 'changed';
-  return readFileSync(join(out, f.path)).equals(bytes) ? 'unchanged' : 'changed';
+  // Bytes, not text: a file that does not decode as UTF-8 is changed, never read as equal.
+  return readFileSync(join(out, f.path)).equals(Buffer.from(f.content)) ? 'unchanged' : 'changed';
 }
 
 /**
