@@ -1,9 +1,10 @@
 // Synthetic sites for the benchmark and the robustness tests: `routes` routes
-// spread over `clusters` clusters, one edge host per cluster with DNAT and nginx.
-// Every site it makes compiles without diagnostics.
+// spread over `clusters` clusters, one edge host per cluster with DNAT and nginx
+// (none with `edges: false`: the Kubernetes side alone, the objects Helm's peer
+// chart renders). Every site it makes compiles without diagnostics.
 
-/** @param {{ routes: number, clusters: number, name?: string }} o */
-export function syntheticSite({ routes, clusters, name = 'synthetic' }) {
+/** @param {{ routes: number, clusters: number, name?: string, edges?: boolean }} o */
+export function syntheticSite({ routes, clusters, name = 'synthetic', edges = true }) {
   const lines = [`site: ${name}`, 'clusters:'];
   for (let c = 0; c < clusters; c++) {
     const a = Math.floor(c / 200);
@@ -36,8 +37,8 @@ export function syntheticSite({ routes, clusters, name = 'synthetic' }) {
   for (let r = 0; r < routes; r++) {
     lines.push(`  - { host: app${r}.example.com, gateway: public, cluster: c${r % clusters}, namespace: apps, service: svc${r}, port: 8080 }`);
   }
-  lines.push('edges:');
-  for (let c = 0; c < clusters; c++) {
+  if (edges) lines.push('edges:');
+  for (let c = 0; edges && c < clusters; c++) {
     const a = Math.floor(c / 200);
     const b = c % 200;
     lines.push(

@@ -12,11 +12,18 @@ import { CORE_SCALARS, type CoreRule } from '../util/yaml-core.js';
  * test/fast-load.test.ts proves the two agree on generated and mutated sites.
  */
 
-/** One js-yaml type per tag (js-yaml keeps only the last of several with one tag), trying its rules in order. */
+/**
+ * One js-yaml type per tag (js-yaml keeps only the last of several with one tag), trying its rules in order.
+ * js-yaml asks every type about every plain scalar; most are words no rule can
+ * match, which the first character tells (each rule's text starts with one of
+ * `~ n N t T f F . + -` or a digit, or is empty).
+ */
 function scalarType(tag: string, rules: readonly CoreRule[]): Type {
-  const match = (s: string | null) => (s === null ? undefined : rules.find(([test]) => test.test(s)));
+  const match = (s: string | null) => (s === null || (s.length > 0 && !MAY_MATCH.test(s)) ? undefined : rules.find(([test]) => test.test(s)));
   return new Type(tag, { kind: 'scalar', resolve: (s: string | null) => match(s) !== undefined, construct: (s: string) => match(s)![1](s) });
 }
+
+const MAY_MATCH = /^[~nNtTfF.+\-0-9]/;
 
 const core = FAILSAFE_SCHEMA.extend({ implicit: CORE_SCALARS.map(({ tag, rules }) => scalarType(tag, rules)) });
 
@@ -51,24 +58,32 @@ export function singleLineFlows(text: string): boolean {
     let depth = 0;
     let end = line.length;
     for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      const tokenStart = i === 0 || ' \t[{,:-?'.includes(line[i - 1]!);
-      if (c === '#' && (i === 0 || line[i - 1] === ' ' || line[i - 1] === '\t')) {
+      const c = line.charCodeAt(i);
+      const before = i === 0 ? -1 : line.charCodeAt(i - 1);
+      if (c === HASH && (before === -1 || before === SPACE || before === TAB)) {
         end = i;
         break;
       }
-      if ((c === '"' || c === "'") && tokenStart) {
-        i = closingQuote(line, i);
-        if (i < 0) return false;
-      } else if (c === '[' || c === '{') depth++;
-      else if (c === ']' || c === '}') depth--;
-      if (depth < 0) return false;
+      if (c === DQUOTE || c === SQUOTE) {
+        // A quote opens a string only where a token starts.
+        if (before === -1 || TOKEN_BEFORE.has(before)) {
+          i = closingQuote(line, i);
+          if (i < 0) return false;
+        }
+      } else if (c === LBRACKET || c === LBRACE) depth++;
+      else if (c === RBRACKET || c === RBRACE) {
+        if (--depth < 0) return false;
+      }
     }
     if (depth !== 0) return false;
-    if (/(?:^|[\s:-])[|>][-+0-9]*\s*$/.test(line.slice(0, end))) blockParent = indent;
+    if ((line.includes('|') || line.includes('>')) && /(?:^|[\s:-])[|>][-+0-9]*\s*$/.test(line.slice(0, end))) blockParent = indent;
   }
   return true;
 }
+
+const [HASH, SPACE, TAB, DQUOTE, SQUOTE, LBRACKET, LBRACE, RBRACKET, RBRACE] = [...'# \t"\'[{]}'].map((c) => c.charCodeAt(0));
+/** What may stand right before a token: a quote after anything else is part of a plain scalar. */
+const TOKEN_BEFORE = new Set([...' \t[{,:-?'].map((c) => c.charCodeAt(0)));
 
 /** The index of the quote closing the one at `start` on this line, or -1. */
 function closingQuote(line: string, start: number): number {
