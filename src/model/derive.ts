@@ -31,6 +31,29 @@ export function clusterNameOf(site: Site, item: { cluster?: string }): string | 
 
 export const routeClusterName = (site: Site, route: Route): string | undefined => clusterNameOf(site, route);
 
+const routeIndexes = new WeakMap<Site['routes'], Map<string | undefined, Route[]>>();
+
+/**
+ * The routes that run in a cluster, in site order. Checks and the resolver ask
+ * per cluster, per edge and per Gateway; a scan of every route each time made
+ * those loops grow with clusters x routes. Made once per routes list (a site is
+ * not changed once its schema defaults are filled).
+ */
+export function routesOfCluster(site: Site, clusterName: string | undefined): readonly Route[] {
+  let index = routeIndexes.get(site.routes);
+  if (!index) {
+    index = new Map();
+    for (const r of site.routes) {
+      const name = routeClusterName(site, r);
+      const list = index.get(name);
+      if (list) list.push(r);
+      else index.set(name, [r]);
+    }
+    routeIndexes.set(site.routes, index);
+  }
+  return index.get(clusterName) ?? [];
+}
+
 export function gatewayClusterNames(site: Site, gateway: Gateway): string[] {
   return gateway.clusters ?? site.clusters.map((c) => c.name);
 }
@@ -43,7 +66,7 @@ export function gatewayNamespace(gateway: Gateway): string {
 export function gatewayServerPorts(site: Site, gateway: Gateway, clusterName: string): { path: (string | number)[]; port: number; server: 'http' | 'https' | 'passthrough' }[] {
   const out: ReturnType<typeof gatewayServerPorts> = [{ path: ['http', 'port'], port: gateway.http.port ?? 80, server: 'http' }];
   if (gateway.https) out.push({ path: ['https', 'port'], port: gateway.https.port ?? 443, server: 'https' });
-  if (site.routes.some((r) => r.gateway === gateway.name && routeKind(r) === 'passthrough' && routeClusterName(site, r) === clusterName)) {
+  if (routesOfCluster(site, clusterName).some((r) => r.gateway === gateway.name && routeKind(r) === 'passthrough')) {
     const port = passthroughPortOf(gateway);
     if (port !== out[1]?.port) out.push({ path: gateway.passthroughPort !== undefined ? ['passthroughPort'] : [], port, server: 'passthrough' });
   }
@@ -101,7 +124,9 @@ export function edgeServerNames(site: Site, edge: Edge, clusterName: string): st
   if (edge.nginx?.serverNames) return [...new Set(edge.nginx.serverNames)].sort();
   const gateways = new Set(edgeGateways(site, edge, clusterName).map((g) => g.name));
   // nginx has no server_name for "every host": a catch-all route needs serverNames listed.
-  const hosts = site.routes.filter((r) => routeClusterName(site, r) === clusterName && gateways.has(r.gateway) && routeKind(r) === 'http' && r.host !== '*').map((r) => r.host!);
+  const hosts = routesOfCluster(site, clusterName)
+    .filter((r) => gateways.has(r.gateway) && routeKind(r) === 'http' && r.host !== '*')
+    .map((r) => r.host!);
   return [...new Set(hosts)].sort();
 }
 
@@ -111,9 +136,9 @@ export function edgePassthroughRoutes(site: Site, edge: Edge, clusterName: strin
   const gateways = edgeGateways(site, edge, clusterName);
   const seen = new Set<string>();
   const out: { host: string; gateway: Gateway }[] = [];
-  for (const r of site.routes) {
+  for (const r of routesOfCluster(site, clusterName)) {
     const gateway = gateways.find((g) => g.name === r.gateway);
-    if (!gateway || routeClusterName(site, r) !== clusterName || routeKind(r) !== 'passthrough' || r.host === undefined || r.host === '*' || seen.has(r.host)) continue;
+    if (!gateway || routeKind(r) !== 'passthrough' || r.host === undefined || r.host === '*' || seen.has(r.host)) continue;
     seen.add(r.host);
     out.push({ host: r.host, gateway });
   }

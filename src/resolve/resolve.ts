@@ -10,7 +10,7 @@ import {
   gatewayClusterNames,
   gatewayNamespace,
   metallbLoadBalancerIPsAnnotation,
-  routeClusterName,
+  routesOfCluster,
   targetPortOf,
   edgeTopology,
   trustedProxiesOf,
@@ -41,7 +41,7 @@ export function resolve(site: Site): SiteModel {
     const gw = c.istio.ingressGateway;
     const exposesNodes = gw.serviceType !== 'ClusterIP';
     const topology = edgeTopology(site, c);
-    const routes = site.routes.filter((r) => routeClusterName(site, r) === c.name);
+    const routes = routesOfCluster(site, c.name);
     const gateways = site.gateways
       .filter((g) => gatewayClusterNames(site, g).includes(c.name))
       .map((g): GatewayModel => {
@@ -134,8 +134,8 @@ export function resolve(site: Site): SiteModel {
         }))
         .sort(byName),
       gateways,
-      smokeTests: site.routes
-        .filter((r) => r.smokeTest && routeClusterName(site, r) === c.name && routeKind(r) === 'http')
+      smokeTests: routes
+        .filter((r) => r.smokeTest && routeKind(r) === 'http')
         // A catch-all route answers any Host: the smoke test sends one that can never be a real site (RFC 2606 .invalid).
         .map((r) => ({ name: r.service, namespace: r.namespace, port: r.port, host: r.host === '*' ? 'sitec-smoke-test.invalid' : r.host!, image: site.versions.smokeTestImage }))
         .sort(byName),
