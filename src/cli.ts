@@ -15,7 +15,7 @@ import {
   summarizeGroups,
   type Diagnostic,
 } from './index.js';
-import { collectAfterParse } from './heap.js';
+import { collectAfterParse, tuneHeapFor } from './heap.js';
 import { schemaPath } from './util/paths.js';
 import { version } from './version.js';
 import { resolveSites, type SiteTarget } from './sites.js';
@@ -152,7 +152,7 @@ function run(argv: string[]): number {
   };
 
   const checkOne = (s: SiteTarget, o: Io) => {
-    const r = check({ site: s.file, out: s.out, patches: false, onValidated: collectAfterParse });
+    const r = check({ site: s.file, out: s.out, patches: false, onRead: tuneHeapFor, onValidated: collectAfterParse });
     report(o, r.diagnostics, r.text);
     const sum = r.diff?.summary;
     if (!o.json && r.ok && !r.upToDate)
@@ -185,7 +185,7 @@ function run(argv: string[]): number {
         sites,
         o,
         (s) => {
-          const r = build({ site: s.file, out: s.out, force: flags.force === true, onValidated: collectAfterParse });
+          const r = build({ site: s.file, out: s.out, force: flags.force === true, onRead: tuneHeapFor, onValidated: collectAfterParse });
           report(o, r.diagnostics, r.text);
           const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
           if (!o.json && r.ok) {
@@ -227,7 +227,7 @@ function run(argv: string[]): number {
     .action((siteArg: string, flags: { out: string; json?: boolean }) => {
       const site = arg(siteArg);
       const o = io(flags);
-      const r = check({ site, out: str('out', flags.out), onValidated: collectAfterParse });
+      const r = check({ site, out: str('out', flags.out), onRead: tuneHeapFor, onValidated: collectAfterParse });
       report(o, r.diagnostics, r.text);
       if (o.json) emitJson({ command: 'diff', ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, files: r.diff?.diffs ?? [] });
       else {

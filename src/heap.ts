@@ -9,8 +9,26 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** Inputs from this size up get one full collection after validation; below it the whole heap is too small to be worth one. */
+/** Inputs from this size up get the big-site heap policy; below it the whole heap is too small to be worth one. */
 export const COLLECT_FROM_BYTES = 512 * 1024;
+
+/**
+ * Before a big site is parsed: the young generation keeps the size it starts
+ * with (V8 doubles it up to 2 x 16 MiB as allocation goes on: most of a big
+ * build's peak), and the old generation is collected once it grows by a fifth
+ * instead of V8's default (up to double), since a build's live data grows
+ * slowly while its garbage comes in waves. 20,000 routes, paired runs: peak RSS
+ * 192 -> 139 MiB for a median wall time 1.96 -> 2.13 s (more, smaller
+ * collections). Both flags are read each time V8 sizes a space, so setting them
+ * now takes effect (--max-semi-space-size would not: it is read once, at start).
+ * They are set only for inputs this big, never while bin/load.js's code cache
+ * is made (from the small example): V8 checks the flags a cache was made under.
+ */
+export function tuneHeapFor(inputBytes: number): void {
+  if (inputBytes < COLLECT_FROM_BYTES) return;
+  setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--heap-growing-percent=20');
+}
 
 /**
  * One full collection, where the parse tree has just become garbage: V8 sizes

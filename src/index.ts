@@ -68,6 +68,8 @@ export interface BuildOptions {
   cwd?: string;
   /** Called with the site file's size once it is validated and its parse tree let go, before anything is resolved or rendered. */
   onValidated?: (inputBytes: number) => void;
+  /** Called with the site file's size once it is read, before it is parsed (not when the tree is current and nothing is compiled). */
+  onRead?: (inputBytes: number) => void;
 }
 
 export interface BuildResult extends Omit<CompileResult, 'files' | 'plan' | 'stream' | 'source'> {
@@ -89,6 +91,7 @@ export function build(opts: BuildOptions): BuildResult {
     const { paths, warnings } = fast.hit;
     return { ok: true, diagnostics: warnings, text: input.text, paths, summary: { added: [], changed: [], removed: [], unchanged: paths.length } };
   }
+  if (input.text !== undefined) opts.onRead?.(Buffer.byteLength(input.text));
   // Neither positions (only diagnostics need them, and those are made) nor rendered contents are held.
   const { files: _none, source: _dropped, stream, ...compiled } = compileInput(input, { render: 'stream', keepSource: false, onValidated: opts.onValidated });
   if (!compiled.ok || !compiled.model || !stream) return { ...compiled, paths: [] };
@@ -129,7 +132,7 @@ export interface CheckResult {
  * Compiles a site and compares it with an output directory, writing nothing:
  * the engine of `sitec diff` and `sitec build --check`.
  */
-export function check(opts: { site: string; out: string; cwd?: string; patches?: boolean; onValidated?: BuildOptions['onValidated'] }): CheckResult {
+export function check(opts: { site: string; out: string; cwd?: string; patches?: boolean; onValidated?: BuildOptions['onValidated']; onRead?: BuildOptions['onRead'] }): CheckResult {
   const input = readSite(opts.site);
   const fast = alreadyBuilt(input, opts.out, opts.cwd);
   if (fast?.hit) {
@@ -143,6 +146,7 @@ export function check(opts: { site: string; out: string; cwd?: string; patches?:
       files: [],
     };
   }
+  if (input.text !== undefined) opts.onRead?.(Buffer.byteLength(input.text));
   const compiled = compileInput(input, { keepSource: false, onValidated: opts.onValidated });
   const text = compiled.text;
   if (!compiled.ok) return { ok: false, upToDate: null, diagnostics: compiled.diagnostics, text, files: [] };

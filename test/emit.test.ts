@@ -264,6 +264,23 @@ describe('build hands over between phases', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('calls onRead with the site size before it is parsed, and not when the tree is already current', () => {
+    const base = mkdtempSync(join(tmpdir(), 'sitec-phase-'));
+    const site = join(base, 'site.yaml');
+    writeFileSync(site, exampleText);
+    const calls: string[] = [];
+    const phases = { onRead: (bytes: number) => calls.push(`read ${bytes}`), onValidated: (bytes: number) => calls.push(`validated ${bytes}`) };
+    expect(build({ site, out: join(base, 'out'), ...phases }).ok).toBe(true);
+    const bytes = Buffer.byteLength(exampleText);
+    expect(calls).toEqual([`read ${bytes}`, `validated ${bytes}`]);
+    expect(build({ site, out: join(base, 'out'), ...phases }).ok).toBe(true);
+    expect(calls).toHaveLength(2);
+    // An invalid site is still read (and refused after).
+    writeFileSync(site, mutate(exampleText, ['nodePort: 30347', 'nodePort: 99999']));
+    expect(build({ site, out: join(base, 'out'), ...phases }).ok).toBe(false);
+    expect(calls.slice(2)).toEqual([`read ${Buffer.byteLength(readFileSync(site, 'utf8'))}`]);
+  });
+
   it('compile lets go of the parsed document only when asked to', () => {
     expect(compile(exampleText, { file: 's' }).source?.doc).toBeDefined();
     expect(compile(exampleText, { file: 's', keepSource: false }).source).toBeUndefined();
