@@ -49,7 +49,9 @@ const UNSAFE = /[\n\r]|^(?:%|---|\.\.\.)/;
  * the library.
  */
 const PLAIN = /^[A-Za-z0-9_/.](?:[\w./:-]*[\w./-])?$/;
-const plain = (s: string): boolean => PLAIN.test(s) && !readsAsNonString(s) && !s.startsWith('...');
+const plain = (s: string): boolean => PLAIN.test(s) && !(MAY_READ_OTHERWISE.test(s) && readsAsNonString(s)) && !s.startsWith('...');
+/** The first characters a core-schema non-string can start with (see util/yaml-core.ts): other words skip that test. */
+const MAY_READ_OTHERWISE = /^[~nNtTfF.+\-0-9]/;
 const values = new Map<unknown, string | null>();
 const keys = new Map<string, string | null>();
 /** The memos start over past this many entries: a long-running library caller's process does not grow with every site it renders. */
@@ -71,9 +73,10 @@ function scalar(value: unknown): string | null {
 }
 
 function key(name: string): string | null {
-  if (name.length <= 1000 && plain(name)) return name;
+  // Keys repeat (apiVersion, metadata, name): the memo first.
   const known = keys.get(name);
   if (known !== undefined) return known;
+  if (name.length <= 1000 && plain(name)) return remember(keys, name, name);
   // Past 1024 characters a key is no longer implicit and the library writes `? key`.
   return remember(keys, name, name.length > 1000 || UNSAFE.test(name) ? null : stringify({ [name]: 0 }, STYLE).slice(0, -4));
 }
@@ -107,7 +110,6 @@ function writeMap(map: Record<string, unknown>, indent: string, out: string[], f
 
 /** Appends `: value` after a key (or the value after `- `), ending the line or the nested block. */
 function writeValue(v: unknown, indent: string, out: string[], sep = ': '): boolean {
-  const child = `${indent}  `;
   if (v === null || typeof v !== 'object') {
     const s = scalar(v === undefined ? null : v);
     if (s === null) return false;
@@ -121,10 +123,10 @@ function writeValue(v: unknown, indent: string, out: string[], sep = ': '): bool
     }
     if (sep === ': ') {
       out.push(':\n');
-      return writeSeq(v, child, out, false);
+      return writeSeq(v, `${indent}  `, out, false);
     }
     out.push(sep);
-    return writeSeq(v, child, out, true);
+    return writeSeq(v, `${indent}  `, out, true);
   }
   if (!isPlainObject(v)) return false;
   if (!Object.values(v).some((x) => x !== undefined)) {
@@ -133,10 +135,10 @@ function writeValue(v: unknown, indent: string, out: string[], sep = ': '): bool
   }
   if (sep === ': ') {
     out.push(':\n');
-    return writeMap(v as Record<string, unknown>, child, out, false);
+    return writeMap(v as Record<string, unknown>, `${indent}  `, out, false);
   }
   out.push(sep);
-  return writeMap(v as Record<string, unknown>, child, out, true);
+  return writeMap(v as Record<string, unknown>, `${indent}  `, out, true);
 }
 
 /** Appends a non-empty block sequence at `indent`; `first` when its first `- ` continues the current line. */
