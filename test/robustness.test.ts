@@ -75,11 +75,17 @@ describe('the output directory survives crashes and races', () => {
     const base = mkdtempSync(join(tmpdir(), 'sitec-race-'));
     writeFileSync(join(base, 'a.yaml'), synth({ routes: 300, clusters: 3, name: 'site-a' }));
     writeFileSync(join(base, 'b.yaml'), synth({ routes: 200, clusters: 2, name: 'site-b' }));
+    // What a build printed comes back with its exit code, so a failure says why.
     const run = (site: string) =>
-      new Promise<number>((resolve) => spawn(process.execPath, [bin, 'build', site, '-o', 'out', '--force'], { cwd: base, stdio: 'ignore' }).on('exit', (code) => resolve(code ?? -1)));
+      new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, [bin, 'build', site, '-o', 'out', '--force'], { cwd: base, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code, signal) => resolve(code === 0 ? 'exit 0' : `exit ${code} ${signal ?? ''}: ${stderr}`));
+      });
     for (let i = 0; i < 4; i++) {
       const codes = await Promise.all([run('a.yaml'), run('b.yaml')]);
-      expect(codes).toEqual([0, 0]);
+      expect(codes).toEqual(['exit 0', 'exit 0']);
       expect(['site-a', 'site-b']).toContain(consistentSite(join(base, 'out')));
       expect(leftovers(base)).toEqual([]);
     }
