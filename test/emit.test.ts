@@ -286,3 +286,37 @@ describe('build hands over between phases', () => {
     expect(compile(exampleText, { file: 's', keepSource: false }).source).toBeUndefined();
   });
 });
+
+describe('manifest text', () => {
+  it('is JSON.stringify of the manifest, two-space indented, for any paths', async () => {
+    const { manifestFor } = await import('../src/emit/manifest.js');
+    const hashes: [string, string][] = [
+      ['README.md', 'sha256:ab'],
+      ['a/b "q" \\ é.yaml', 'sha256:cd'],
+      ['clusters/x.yaml', 'sha256:ef'],
+    ];
+    const made = { input: { sha256: 'sha256:1', sitec: 'x' }, warnings: [{ code: 'w', severity: 'warning' as const, message: 'm\u0000"' }], executables: ['a'] };
+    const reference = (hs: [string, string][], dirs: string[], m?: typeof made) =>
+      `${JSON.stringify(
+        {
+          generator: 'sitec',
+          site: 's',
+          ...(m ? { input: m.input } : {}),
+          files: Object.fromEntries([...hs].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
+          directories: [...dirs].sort(),
+          ...(m ? { executables: m.executables, warnings: m.warnings } : {}),
+        },
+        null,
+        2,
+      )}\n`;
+    for (const [hs, dirs, m] of [
+      [hashes, ['clusters', 'a'], made],
+      [[...hashes].reverse(), [], undefined],
+      [[], [], made],
+      // A path JSON objects would order first: the object's own layout.
+      [[['123', 'sha256:0'], ...hashes], [], undefined],
+    ] as [[string, string][], string[], typeof made | undefined][]) {
+      expect(manifestFor('s', hs, dirs, m)).toBe(reference(hs, dirs, m));
+    }
+  });
+});

@@ -48,16 +48,24 @@ export function manifestFor(
   made?: { input: InputRecord; warnings: Diagnostic[]; executables: Iterable<string> },
 ): string {
   const entries = sortedBy(hashes, (e) => e[0]);
+  // Thousands of files: their block is written here, as JSON.stringify would lay it out, while the rest goes through it.
+  const direct = entries.every(([path]) => !/^(?:0|[1-9][0-9]*)$/.test(path) && path !== '__proto__');
   const manifest: Manifest = {
     generator: 'sitec',
     site,
     ...(made ? { input: made.input } : {}),
-    files: Object.fromEntries(entries),
+    files: direct ? (FILES_SLOT as unknown as Record<string, string>) : Object.fromEntries(entries),
     directories: [...directories].sort(compareStrings),
     ...(made ? { executables: [...made.executables].sort(compareStrings), warnings: made.warnings } : {}),
   };
-  return `${JSON.stringify(manifest, null, 2)}\n`;
+  const text = JSON.stringify(manifest, null, 2);
+  if (!direct) return `${text}\n`;
+  const files = entries.length === 0 ? '{}' : `{${entries.map(([path, hash]) => `\n    ${JSON.stringify(path)}: ${JSON.stringify(hash)}`).join(',')}\n  }`;
+  return `${text.replace(JSON.stringify(FILES_SLOT), () => files)}\n`;
 }
+
+/** Where the files' block goes: no path or hash can hold a NUL, so it stands for nothing else in the text. */
+const FILES_SLOT = '\u0000files\u0000';
 
 export function parseManifest(text: string): Manifest | undefined {
   try {
