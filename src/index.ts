@@ -42,10 +42,14 @@ export function compileFile(file: string, opts: Omit<CompileOptions, 'file' | 'o
   return compileInput(readSite(file), opts);
 }
 
-function compileInput(input: SiteInput, opts: Omit<CompileOptions, 'file' | 'onValidated'> & { onValidated?: (inputBytes: number) => void } = {}): CompileResult & { text?: string } {
+function compileInput(
+  input: SiteInput,
+  opts: Omit<CompileOptions, 'file' | 'onValidated'> & { onValidated?: (inputBytes: number) => void; onRead?: (inputBytes: number) => void } = {},
+): CompileResult & { text?: string } {
   if (input.text === undefined) return { ok: false, diagnostics: input.diagnostics, files: [] };
   const bytes = Buffer.byteLength(input.text);
-  const { onValidated, ...rest } = opts;
+  const { onValidated, onRead, ...rest } = opts;
+  onRead?.(bytes);
   return { ...compile(input.text, { file: input.file, baseDir: dirname(resolve(input.file)), ...rest, ...(onValidated ? { onValidated: () => onValidated(bytes) } : {}) }), text: input.text };
 }
 
@@ -91,9 +95,8 @@ export function build(opts: BuildOptions): BuildResult {
     const { paths, warnings } = fast.hit;
     return { ok: true, diagnostics: warnings, text: input.text, paths, summary: { added: [], changed: [], removed: [], unchanged: paths.length } };
   }
-  if (input.text !== undefined) opts.onRead?.(Buffer.byteLength(input.text));
   // Neither positions (only diagnostics need them, and those are made) nor rendered contents are held.
-  const { files: _none, source: _dropped, stream, ...compiled } = compileInput(input, { render: 'stream', keepSource: false, onValidated: opts.onValidated });
+  const { files: _none, source: _dropped, stream, ...compiled } = compileInput(input, { render: 'stream', keepSource: false, onRead: opts.onRead, onValidated: opts.onValidated });
   if (!compiled.ok || !compiled.model || !stream) return { ...compiled, paths: [] };
   const { paths } = stream;
   // Recorded without the site file's path, which depends on how it was named on the command line: the manifest must not.
@@ -146,8 +149,7 @@ export function check(opts: { site: string; out: string; cwd?: string; patches?:
       files: [],
     };
   }
-  if (input.text !== undefined) opts.onRead?.(Buffer.byteLength(input.text));
-  const compiled = compileInput(input, { keepSource: false, onValidated: opts.onValidated });
+  const compiled = compileInput(input, { keepSource: false, onRead: opts.onRead, onValidated: opts.onValidated });
   const text = compiled.text;
   if (!compiled.ok) return { ok: false, upToDate: null, diagnostics: compiled.diagnostics, text, files: [] };
   let diff: TreeDiff;

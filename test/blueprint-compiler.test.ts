@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/index.js';
-import { BlueprintSyntaxError, compileBlueprint } from '../src/render/blueprint-compiler.js';
-import { blueprintRuntime, type BlueprintFactory, type BlueprintFunction } from '../src/render/blueprint-runtime.js';
+import { BlueprintSyntaxError, blueprintFactory, compileBlueprint } from '../src/render/blueprint-compiler.js';
+import { blueprintRuntime, type BlueprintFunction } from '../src/render/blueprint-runtime.js';
 import { blueprint, blueprintCompileOptions, blueprintSources, partialSources } from '../src/render/blueprints.js';
 import { header } from '../src/render/render.js';
 import { PROPERTY, root, siteFiles } from './helpers/site.js';
@@ -27,7 +27,7 @@ function reference(partials: Record<string, string> = partialSources()) {
 /** One template compiled by the compiler, with these partials. */
 function compiled(source: string, partials: Record<string, string> = {}): BlueprintFunction {
   const names = new Set(Object.keys(partials));
-  const make = (name: string, text: string, asPartial: boolean) => new Function(`return ${compileBlueprint(name, text, names, asPartial)};`)() as BlueprintFactory;
+  const make = (name: string, text: string, asPartial: boolean) => blueprintFactory(name, text, names, asPartial);
   const table: Record<string, BlueprintFunction> = {};
   for (const [name, text] of Object.entries(partials)) table[name] = make(name, text, true)(blueprintRuntime, table);
   return make('t', source, false)(blueprintRuntime, table);

@@ -1,5 +1,5 @@
 import { FAILSAFE_SCHEMA, Type, load as jsYamlLoad } from 'js-yaml';
-import { CORE_SCALARS, type CoreRule } from '../util/yaml-core.js';
+import { CORE_SCALARS, mayReadAsNonString, type CoreRule } from '../util/yaml-core.js';
 
 /**
  * The fast path of load: js-yaml, with the plain-scalar types of YAML 1.2's
@@ -15,15 +15,12 @@ import { CORE_SCALARS, type CoreRule } from '../util/yaml-core.js';
 /**
  * One js-yaml type per tag (js-yaml keeps only the last of several with one tag), trying its rules in order.
  * js-yaml asks every type about every plain scalar; most are words no rule can
- * match, which the first character tells (each rule's text starts with one of
- * `~ n N t T f F . + -` or a digit, or is empty).
+ * match, which the first character tells (mayReadAsNonString).
  */
 function scalarType(tag: string, rules: readonly CoreRule[]): Type {
-  const match = (s: string | null) => (s === null || (s.length > 0 && !MAY_MATCH.test(s)) ? undefined : rules.find(([test]) => test.test(s)));
+  const match = (s: string | null) => (s === null || !mayReadAsNonString(s) ? undefined : rules.find(([test]) => test.test(s)));
   return new Type(tag, { kind: 'scalar', resolve: (s: string | null) => match(s) !== undefined, construct: (s: string) => match(s)![1](s) });
 }
-
-const MAY_MATCH = /^[~nNtTfF.+\-0-9]/;
 
 const core = FAILSAFE_SCHEMA.extend({ implicit: CORE_SCALARS.map(({ tag, rules }) => scalarType(tag, rules)) });
 

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { BlueprintFactory } from './blueprint-runtime.js';
 
 /**
  * Compiles a handlebars blueprint to one plain JavaScript function, from
@@ -50,6 +51,12 @@ export function compileBlueprint(name: string, source: string, partials: Readonl
   const { parse } = createRequire(import.meta.url)('handlebars') as typeof import('handlebars');
   const program = parse(source);
   return new Compiler(name, partials, asPartial).factory(program);
+}
+
+/** compileBlueprint's source made a function now (a checkout's src/, a stale dist/, tests). */
+export function blueprintFactory(name: string, source: string, partials: ReadonlySet<string>, asPartial = false): BlueprintFactory {
+  // The source is compileBlueprint's, made from sitec's own blueprints.
+  return new Function(`return ${compileBlueprint(name, source, partials, asPartial)};`)() as BlueprintFactory;
 }
 
 class Compiler {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { compileBlueprint } from './blueprint-compiler.js';
+import { blueprintFactory } from './blueprint-compiler.js';
 import { blueprintRuntime, type BlueprintFactory, type BlueprintFunction } from './blueprint-runtime.js';
 import { blueprintDir, precompiledBlueprintsPath } from '../util/paths.js';
 
@@ -32,12 +32,6 @@ interface Precompiled {
   partials: Record<string, { digest: string; make: BlueprintFactory }>;
 }
 
-/** A blueprint's factory compiled now, from its source (a checkout's src/, or a stale dist/). */
-function compiled(name: string, source: string, partialNames: ReadonlySet<string>, asPartial = false): BlueprintFactory {
-  // The source is compileBlueprint's, made from sitec's own blueprints.
-  return new Function(`return ${compileBlueprint(name, source, partialNames, asPartial)};`)() as BlueprintFactory;
-}
-
 let engine: { partials: Record<string, BlueprintFunction>; precompiled?: Precompiled } | undefined;
 const cache = new Map<string, BlueprintFunction>();
 
@@ -57,7 +51,7 @@ function load(): NonNullable<typeof engine> {
     const current = [...names].every((n) => pre.partials[n]?.digest === blueprintDigest(sources[n]!)) && Object.keys(pre.partials).length === names.size;
     if (current) precompiled = pre;
   }
-  for (const [name, source] of Object.entries(sources)) partials[name] = (precompiled?.partials[name]?.make ?? compiled(name, source, names, true))(blueprintRuntime, partials);
+  for (const [name, source] of Object.entries(sources)) partials[name] = (precompiled?.partials[name]?.make ?? blueprintFactory(name, source, names, true))(blueprintRuntime, partials);
   engine = { partials, ...(precompiled ? { precompiled } : {}) };
   return engine;
 }
@@ -68,7 +62,7 @@ export function blueprint(name: string): BlueprintFunction {
   const source = readFileSync(join(blueprintDir, `${name}.hbs`), 'utf8');
   const { partials, precompiled } = load();
   const entry = precompiled?.templates[name];
-  const make = entry && entry.digest === blueprintDigest(source) ? entry.make : compiled(name, source, new Set(Object.keys(partials)));
+  const make = entry && entry.digest === blueprintDigest(source) ? entry.make : blueprintFactory(name, source, new Set(Object.keys(partials)));
   const template = make(blueprintRuntime, partials);
   cache.set(name, template);
   return template;

@@ -49,9 +49,7 @@ const UNSAFE = /[\n\r]|^(?:%|---|\.\.\.)/;
  * the library.
  */
 const PLAIN = /^[A-Za-z0-9_/.](?:[\w./:-]*[\w./-])?$/;
-const plain = (s: string): boolean => PLAIN.test(s) && !(MAY_READ_OTHERWISE.test(s) && readsAsNonString(s)) && !s.startsWith('...');
-/** The first characters a core-schema non-string can start with (see util/yaml-core.ts): other words skip that test. */
-const MAY_READ_OTHERWISE = /^[~nNtTfF.+\-0-9]/;
+const plain = (s: string): boolean => PLAIN.test(s) && !readsAsNonString(s) && !s.startsWith('...');
 const values = new Map<unknown, string | null>();
 const keys = new Map<string, string | null>();
 /** The memos start over past this many entries: a long-running library caller's process does not grow with every site it renders. */

@@ -30,5 +30,12 @@ export const CORE_SCALARS: readonly { tag: string; rules: readonly CoreRule[] }[
 
 const ANY_RULE = new RegExp(CORE_SCALARS.flatMap(({ rules }) => rules.map(([test]) => `(?:${test.source})`)).join('|'));
 
+/**
+ * The first characters a core-schema non-string can start with (`~ n N t T f F . + -`,
+ * a digit; or it is empty): a word starting otherwise is a string, whatever the rules say.
+ */
+export const mayReadAsNonString = (s: string): boolean => s.length === 0 || FIRST.test(s);
+const FIRST = /^[~nNtTfF.+\-0-9]/;
+
 /** True when a plain scalar with this text would be read as something other than a string. */
-export const readsAsNonString = (s: string): boolean => ANY_RULE.test(s);
+export const readsAsNonString = (s: string): boolean => mayReadAsNonString(s) && ANY_RULE.test(s);
