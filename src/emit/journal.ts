@@ -63,7 +63,9 @@ export class Staging {
       mkdirSync(dir, { recursive: true });
       this.made.add(dir);
     }
-    writeFileSync(target, f.content, { mode: f.mode });
+    // The encoding is spelled out: Node takes its one-call UTF-8 write only when the
+    // options say utf8, and an options object is not merged with the defaults.
+    writeFileSync(target, f.content, { mode: f.mode, encoding: 'utf8' });
     if ((f.mode & this.umask) !== 0) chmodSync(target, f.mode);
   }
 
