@@ -3,16 +3,15 @@
 // otherwise a third of a small build's start-up. The precompiled site validator
 // and blueprints, which every build loads, go through the cache the same way and
 // are put in require's cache, where the CLI's own require of them finds them.
-import { existsSync, readFileSync } from 'node:fs';
-import { Module, createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+const { existsSync, readFileSync } = require('node:fs');
+const { Module, createRequire } = require('node:module');
+const { dirname, join } = require('node:path');
+const { Script } = require('node:vm');
 
-const dist = (name) => fileURLToPath(new URL(`../dist/${name}`, import.meta.url));
-export const cliPath = dist('bin/sitec.cjs');
+const dist = (name) => join(__dirname, '..', 'dist', name);
+const cliPath = dist('bin/sitec.cjs');
 /** CommonJS files compiled through the cache, each with its cache file: the CLI last. */
-export const cached = [
+const cached = [
   [dist('site-validator.cjs'), dist('bin/site-validator.cache')],
   [dist('blueprints.cjs'), dist('bin/blueprints.cache')],
   [cliPath, dist('bin/sitec.cache')],
@@ -35,7 +34,7 @@ function run(file, cachePath, cache) {
   return { script, module };
 }
 
-export function loadCli({ cache = true } = {}) {
+function loadCli({ cache = true } = {}) {
   const scripts = [];
   let cli;
   for (const [file, cachePath] of cached) {
@@ -47,3 +46,7 @@ export function loadCli({ cache = true } = {}) {
   }
   return { scripts, cli };
 }
+
+exports.cliPath = cliPath;
+exports.cached = cached;
+exports.loadCli = loadCli;

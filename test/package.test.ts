@@ -24,6 +24,7 @@ describe('the npm package', () => {
     for (const needed of [
       'bin/sitec.js',
       'bin/load.js',
+      'bin/package.json',
       'dist/bin/sitec.cjs',
       'dist/bin/sitec.cache',
       'dist/bin/site-validator.cache',
