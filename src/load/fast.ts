@@ -1,5 +1,6 @@
 import { FAILSAFE_SCHEMA, Type, load as jsYamlLoad } from 'js-yaml';
 import { CORE_SCALARS, mayReadAsNonString, type CoreRule } from '../util/yaml-core.js';
+import { lineLoad } from './lines.js';
 
 /**
  * The fast path of load: js-yaml, with the plain-scalar types of YAML 1.2's
@@ -35,6 +36,9 @@ const core = FAILSAFE_SCHEMA.extend({ implicit: CORE_SCALARS.map(({ tag, rules }
  * costs the slow path, never a wrong answer.
  */
 const SLOW = /(?:^|[\s[{,])[&*!]|^(?:%|---|\.\.\.)|(?:^|[\s[{,])\?(?:\s|$)|<<|(?:^|[\s[{,])(?:~|[Nn]ull|NULL)?:(?:\s|$)|[\]}]:(?:\s|$)|\r(?!\n)|[\u0085\u2028\u2029]|[\]}"']#/m;
+
+const EMPTY_ITEM = /^ *-(?: +(?:#.*)?)?$/m;
+const BLANK_FIRST = /[|>][-+0-9]*(?: +#.*)? *\n +(?:\n|$)/;
 
 /**
  * True when every flow collection (`[...]`, `{...}`) and quoted string closes
@@ -97,15 +101,23 @@ function closingQuote(line: string, start: number): number {
 
 /** The site's data when the fast parser can vouch for it, else undefined. */
 export function fastLoad(text: string): { data: unknown } | undefined {
+  if (SLOW.test(text)) return undefined;
+  const lines = lineLoad(text);
+  if (lines) return lines;
   // A byte-order mark anywhere but first is an error for the `yaml` package only.
-  if (SLOW.test(text) || text.indexOf('\ufeff', 1) >= 0 || !singleLineFlows(text)) return undefined;
+  // Two forms js-yaml takes and the `yaml` package refuses: after a sequence item
+  // that is only a dash, a next item less indented than the first (`c:\n  -\n- 1`);
+  // a block scalar whose first line holds only spaces, more than the content's indentation.
+  if (EMPTY_ITEM.test(text) || BLANK_FIRST.test(text) || text.indexOf('\ufeff', 1) >= 0 || !singleLineFlows(text)) return undefined;
   let data: unknown;
   try {
     data = jsYamlLoad(text, { schema: core });
   } catch {
     return undefined;
   }
-  // The empty document and a top-level scalar have diagnostics of their own.
-  if (data === null || typeof data !== 'object') return undefined;
+  // The empty document and a top-level scalar have diagnostics of their own. A
+  // site is a map: js-yaml also takes a top-level sequence whose items are not
+  // aligned (` -\n-`), which the `yaml` package refuses.
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
   return { data };
 }
