@@ -1,4 +1,4 @@
-import { CORE_SCALARS, mayReadAsNonString, readsAsNonString } from '../util/yaml-core.js';
+import { CORE_SCALARS, readsAsNonString } from '../util/yaml-core.js';
 
 /**
  * The fastest path of load, a line at a time: block maps and sequences,
@@ -344,7 +344,10 @@ function skipSpaces(line: string, i: number): number {
 
 /** A plain scalar by the core schema's rules, as load/fast.ts reads them. */
 function scalar(text: string): unknown {
-  if (!mayReadAsNonString(text)) return text;
-  for (const { rules } of CORE_SCALARS) for (const [test, value] of rules) if (test.test(text)) return value(text);
+  // Most words are strings, which one test of all the rules at once tells.
+  if (!readsAsNonString(text)) return text;
+  for (let i = 0; i < RULES.length; i++) if (RULES[i]![0].test(text)) return RULES[i]![1](text);
   return text;
 }
+
+const RULES = CORE_SCALARS.flatMap(({ rules }) => rules);
