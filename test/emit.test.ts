@@ -320,3 +320,31 @@ describe('manifest text', () => {
     }
   });
 });
+
+describe('the directories a tree of files needs', () => {
+  it('are every ancestor of every path, sorted, whatever order the paths come in', async () => {
+    const { neededDirectories } = await import('../src/emit/tree.js');
+    const fc = (await import('fast-check')).default;
+    const naive = (paths: string[]) =>
+      [
+        ...new Set(
+          paths.flatMap((p) =>
+            p
+              .split('/')
+              .slice(0, -1)
+              .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+          ),
+        ),
+      ].sort();
+    const segment = fc.constantFrom('a', 'b', 'ab', 'a.b', 'c-d');
+    const path = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));
+    fc.assert(
+      fc.property(fc.array(path, { maxLength: 12 }), fc.boolean(), (paths, sorted) => {
+        const given = sorted ? [...paths].sort() : paths;
+        expect(neededDirectories(given)).toEqual(naive(given));
+      }),
+      { seed: 20261124, numRuns: 500 },
+    );
+    expect(neededDirectories(['a/b/c', 'a/b/d', 'a/bc/e', 'ab/f', 'g'])).toEqual(['a', 'a/b', 'a/bc', 'ab']);
+  });
+});

@@ -61,7 +61,8 @@ export function emit(input: EmitInput, outDir: string, site: string, opts: EmitO
     // Refusals that need no lock come first, so a directory that is not ours is not even locked.
     const early = readOutputTree(out, outDir);
     if (!early.tree) return { ok: false, diagnostics: early.diagnostics };
-    const refused = refuseOwnership(early.tree, paths, outDir, site, opts.force === true);
+    const needed = neededDirectories(paths);
+    const refused = refuseOwnership(early.tree, paths, needed, outDir, site, opts.force === true);
     if (refused) return refused;
 
     created = makeDirs(out);
@@ -71,7 +72,7 @@ export function emit(input: EmitInput, outDir: string, site: string, opts: EmitO
     }
     try {
       recoverOutput(out);
-      return write(paths, files, out, outDir, site, opts);
+      return write(paths, needed, files, out, outDir, site, opts);
     } finally {
       lock.release();
     }
@@ -98,7 +99,7 @@ const UNSAFE_PATH = /^\/|\/\/|\/$|(?:^|\/)\.{1,2}(?:\/|$)|[^\w./-]|^$/;
 const isFileList = (input: EmitInput): input is readonly OutputFile[] => Array.isArray(input);
 
 /** A directory that is not this site's, or a generated path taken by something sitec did not write. */
-function refuseOwnership(tree: OutputTree, paths: readonly string[], outDir: string, site: string, force: boolean): EmitResult | undefined {
+function refuseOwnership(tree: OutputTree, paths: readonly string[], needed: readonly string[], outDir: string, site: string, force: boolean): EmitResult | undefined {
   if (!tree.exists) return undefined;
   if (!force) {
     if (!tree.manifest && tree.entries.size > 0) {
@@ -121,7 +122,7 @@ function refuseOwnership(tree: OutputTree, paths: readonly string[], outDir: str
     if (entry && entry.kind === 'dir') return refuse('output-conflict', `${join(outDir, path)} is a directory; sitec writes a file there`, 'move it away');
     if (entry && !force && !tree.owned.has(path)) return refuse('output-conflict', `${join(outDir, path)} exists and sitec did not write it`, 'move it away, or pass --force to overwrite it');
   }
-  for (const dir of neededDirectories(paths)) {
+  for (const dir of needed) {
     const entry = tree.entries.get(dir);
     if (entry && entry.kind !== 'dir') {
       return refuse(
@@ -134,13 +135,14 @@ function refuseOwnership(tree: OutputTree, paths: readonly string[], outDir: str
   return undefined;
 }
 
-function write(paths: readonly string[], files: Iterable<OutputFile>, out: string, outDir: string, site: string, opts: EmitOptions): EmitResult {
+/** `needed`: the directories the paths are in, and their ancestors. */
+function write(paths: readonly string[], needed: readonly string[], files: Iterable<OutputFile>, out: string, outDir: string, site: string, opts: EmitOptions): EmitResult {
   const force = opts.force === true;
   // Read again under the lock: another build may have written since the first look.
   const read = readOutputTree(out, outDir);
   if (!read.tree) return { ok: false, diagnostics: read.diagnostics };
   const tree = read.tree;
-  const refused = refuseOwnership(tree, paths, outDir, site, force);
+  const refused = refuseOwnership(tree, paths, needed, outDir, site, force);
   if (refused) return refused;
 
   const { files: removed, dirs: pruned, listed } = removals(tree, paths);
@@ -171,7 +173,6 @@ function write(paths: readonly string[], files: Iterable<OutputFile>, out: strin
 
     const mine = sitecDirectories(tree);
     // sitec's directories: those the files need that it made (or makes now), and those it made that still hold something of the user's.
-    const needed = neededDirectories(paths);
     const gone = new Set(pruned);
     const directories = new Set([...needed.filter((d) => mine.has(d) || !tree.entries.has(d)), ...[...mine].filter((d) => tree.entries.get(d)?.kind === 'dir' && !gone.has(d))]);
     const manifest = manifestFor(site, hashes, directories, opts.made ? { ...opts.made, input: { ...opts.made.input, paths: pathsDigest(paths) }, executables } : undefined);

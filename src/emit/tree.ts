@@ -103,7 +103,12 @@ export function removedFrom(tree: OutputTree, produced: ReadonlySet<string>): st
 /** Every directory the files need, outermost first: a/b/c.yaml needs a and a/b. */
 export function neededDirectories(paths: Iterable<string>): string[] {
   const dirs = new Set<string>();
+  // Paths come sorted, so most sit in the directory of the one before: its ancestors are in already.
+  let last = '';
   for (const p of paths) {
+    const slash = p.lastIndexOf('/');
+    if (slash < 0 || (slash === last.length && p.startsWith(last))) continue;
+    last = p.slice(0, slash);
     for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i));
   }
   return [...dirs].sort(compareStrings);
