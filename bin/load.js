@@ -26,7 +26,8 @@ function run(file, cachePath, cache) {
       // none: compile as usual
     }
   }
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  // The build writes these files as ASCII (scripts/ascii.mjs): latin1 reads the same text without decoding UTF-8.
+  const script = new Script(Module.wrap(readFileSync(file, 'latin1')), { filename: file, cachedData });
   const module = new Module(file, null);
   module.filename = file;
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));

@@ -11,6 +11,7 @@
 // against their sources), handlebars and ajv (only when those digests do not
 // match) and diff (only for `sitec diff`).
 import { build } from 'esbuild';
+import { makeAscii } from './ascii.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +61,7 @@ for (const [entry, outfile, format] of [
   ['index.js', 'lib/sitec.mjs', 'esm'],
 ]) {
   await bundle(entry, outfile, format);
+  if (format === 'cjs') makeAscii(`${root}dist/${outfile}`);
   console.log(`wrote dist/${outfile}`);
 }
 

@@ -6,6 +6,7 @@
 // Each carries a digest of its source; sitec compiles at run time instead when
 // the digest does not match what it ships (so a stale dist/ is slower, never wrong).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { makeAscii } from './ascii.mjs';
 import standalone from 'ajv/dist/standalone/index.js';
 import { newSiteAjv, schemaDigest } from '../dist/validate/schema.js';
 import { compileBlueprint } from '../dist/render/blueprint-compiler.js';
@@ -17,6 +18,7 @@ const schemaText = readFileSync(schemaPath, 'utf8');
 const ajv = newSiteAjv({ source: true });
 const validate = ajv.compile(JSON.parse(schemaText));
 writeFileSync(precompiledValidatorPath, `${standaloneCode(ajv, validate)}\nmodule.exports.digest = ${JSON.stringify(schemaDigest(schemaText))};\n`);
+makeAscii(precompiledValidatorPath);
 console.log(`wrote ${precompiledValidatorPath}`);
 
 const partialNames = new Set(Object.keys(partialSources()));
@@ -28,4 +30,5 @@ writeFileSync(
   precompiledBlueprintsPath,
   `'use strict';\nmodule.exports = {\n  templates: {\n${entries(blueprintSources(), false)}\n  },\n  partials: {\n${entries(partialSources(), true)}\n  },\n};\n`,
 );
+makeAscii(precompiledBlueprintsPath);
 console.log(`wrote ${precompiledBlueprintsPath}`);
