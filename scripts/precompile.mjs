@@ -17,7 +17,18 @@ const standaloneCode = standalone.default ?? standalone;
 const schemaText = readFileSync(schemaPath, 'utf8');
 const ajv = newSiteAjv({ source: true });
 const validate = ajv.compile(JSON.parse(schemaText));
-writeFileSync(precompiledValidatorPath, `${standaloneCode(ajv, validate)}\nmodule.exports.digest = ${JSON.stringify(schemaDigest(schemaText))};\n`);
+// ajv counts a string's length in code points (minLength, maxLength) with a function it
+// requires from its runtime. Inlined here: no module to resolve and load on every start,
+// and a string with no surrogate (nearly all) has as many code points as UTF-16 units.
+const UCS2LENGTH = 'require("ajv/dist/runtime/ucs2length").default';
+const ucs2length = `const HIGH_SURROGATE = /[\\ud800-\\udbff]/;
+function ucs2length(s) {
+  if (!HIGH_SURROGATE.test(s)) return s.length;
+  return require("ajv/dist/runtime/ucs2length").default(s);
+}`;
+const validatorCode = standaloneCode(ajv, validate);
+if (validatorCode.split(UCS2LENGTH).length !== 2) throw new Error(`expected ajv's standalone code to require ucs2length once`);
+writeFileSync(precompiledValidatorPath, `${validatorCode.replace(UCS2LENGTH, 'ucs2length')}\n${ucs2length}\nmodule.exports.digest = ${JSON.stringify(schemaDigest(schemaText))};\n`);
 makeAscii(precompiledValidatorPath);
 console.log(`wrote ${precompiledValidatorPath}`);
 

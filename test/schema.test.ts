@@ -73,6 +73,8 @@ describe('precompiled artefacts in dist/ behave exactly like a fresh compile', (
     exampleText,
     mutate(exampleText, ['ip: 10.10.10.11', 'ip: 10.10.10.311'], ['mode: ipvs', 'mode: ipsv'], ['nodePort: 30347', 'nodeport: 30347']),
     mutate(exampleText, ['    podCIDR: 192.168.0.0/16\n', ''], ['istio: 1.26.1', 'istio: 1.26']),
+    // Lengths count code points: 600 astral characters are 1,200 UTF-16 units, within a maxLength of 1,024; 1,100 are not.
+    ...[600, 1100].map((n) => mutate(exampleText, ['    podCIDR: 192.168.0.0/16\n', `    podCIDR: 192.168.0.0/16\n    extraResources: ["${'\u{1F600}'.repeat(n)}"]\n`])),
   ];
 
   it.runIf(existsSync(precompiledValidatorPath))('site validator: same verdict, errors and filled defaults', () => {
@@ -86,6 +88,7 @@ describe('precompiled artefacts in dist/ behave exactly like a fresh compile', (
       expect(strip(pre.errors)).toEqual(strip(fresh.errors));
       expect(a).toEqual(b);
     }
+    expect(inputs.map((text) => pre(parse(text)))).toEqual([true, false, false, true, false]);
   });
 
   it.runIf(existsSync(precompiledBlueprintsPath))('blueprints: the precompiled templates render what the sources render', async () => {
