@@ -27,7 +27,7 @@ export function writeYaml(object: object, comment: string): string {
 /** The writer's own rendering, or null when the document needs the library. */
 export function directYaml(object: object, comment: string): string | null {
   const out: string[] = [commentLines(comment)];
-  const written = isPlainObject(object) && Object.values(object).some((v) => v !== undefined) && writeMap(object as Record<string, unknown>, '', out);
+  const written = isPlainObject(object) && hasEntries(object) && writeMap(object as Record<string, unknown>, 0, out);
   return written ? out.join('') : null;
 }
 
@@ -91,59 +91,71 @@ const isPlainObject = (v: object): boolean => {
   return proto === Object.prototype || proto === null;
 };
 
+/** Indentation by depth: the writer's lines are built from these instead of a new string per nested block. */
+const INDENT = Array.from({ length: 64 }, (_, i) => ' '.repeat(2 * i));
+const indentOf = (depth: number): string => INDENT[depth] ?? ' '.repeat(2 * depth);
+
+/** True when `map` has a key whose value is not undefined (the library writes the others as `{}`). */
+function hasEntries(map: object): boolean {
+  for (const name in map) if ((map as Record<string, unknown>)[name] !== undefined && Object.hasOwn(map, name)) return true;
+  return false;
+}
+
 /** Appends a non-empty block map whose first line continues the current one; false when the library must write it. */
-function writeMap(map: Record<string, unknown>, indent: string, out: string[], first = true): boolean {
+function writeMap(map: Record<string, unknown>, depth: number, out: string[], first = true): boolean {
   if (!isPlainObject(map)) return false;
+  const indent = indentOf(depth);
   for (const name of Object.keys(map)) {
     const v = map[name];
     if (v === undefined) continue;
     const k = key(name);
     if (k === null) return false;
-    out.push(first ? k : `${indent}${k}`);
+    out.push(first ? k : indent + k);
     first = false;
-    if (!writeValue(v, indent, out)) return false;
+    if (!writeValue(v, depth, out)) return false;
   }
   return true;
 }
 
 /** Appends `: value` after a key (or the value after `- `), ending the line or the nested block. */
-function writeValue(v: unknown, indent: string, out: string[], sep = ': '): boolean {
+function writeValue(v: unknown, depth: number, out: string[], sep = ': '): boolean {
   if (v === null || typeof v !== 'object') {
     const s = scalar(v === undefined ? null : v);
     if (s === null) return false;
-    out.push(`${sep}${s}\n`);
+    out.push(sep + s + '\n');
     return true;
   }
   if (Array.isArray(v)) {
     if (v.length === 0) {
-      out.push(`${sep}[]\n`);
+      out.push(sep + '[]\n');
       return true;
     }
     if (sep === ': ') {
       out.push(':\n');
-      return writeSeq(v, `${indent}  `, out, false);
+      return writeSeq(v, depth + 1, out, false);
     }
     out.push(sep);
-    return writeSeq(v, `${indent}  `, out, true);
+    return writeSeq(v, depth + 1, out, true);
   }
   if (!isPlainObject(v)) return false;
-  if (!Object.values(v).some((x) => x !== undefined)) {
-    out.push(`${sep}{}\n`);
+  if (!hasEntries(v)) {
+    out.push(sep + '{}\n');
     return true;
   }
   if (sep === ': ') {
     out.push(':\n');
-    return writeMap(v as Record<string, unknown>, `${indent}  `, out, false);
+    return writeMap(v as Record<string, unknown>, depth + 1, out, false);
   }
   out.push(sep);
-  return writeMap(v as Record<string, unknown>, `${indent}  `, out, true);
+  return writeMap(v as Record<string, unknown>, depth + 1, out, true);
 }
 
-/** Appends a non-empty block sequence at `indent`; `first` when its first `- ` continues the current line. */
-function writeSeq(seq: readonly unknown[], indent: string, out: string[], first: boolean): boolean {
+/** Appends a non-empty block sequence at `depth`; `first` when its first `- ` continues the current line. */
+function writeSeq(seq: readonly unknown[], depth: number, out: string[], first: boolean): boolean {
+  const dash = `${indentOf(depth)}-`;
   for (let i = 0; i < seq.length; i++) {
-    out.push(first && i === 0 ? '-' : `${indent}-`);
-    if (!writeValue(seq[i], indent, out, ' ')) return false;
+    out.push(first && i === 0 ? '-' : dash);
+    if (!writeValue(seq[i], depth, out, ' ')) return false;
   }
   return true;
 }
