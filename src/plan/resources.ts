@@ -81,13 +81,16 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
     add('45-smoke-tests', `service.${t.namespace}.${t.name}`, smokeTestService(t));
   }
   for (const ext of cluster.extensions) add('50-extensions', `${ext.kind.toLowerCase()}.${ext.namespace}.${ext.name}`, extension(ext));
+  // The first of a name, as a search would find (the invariants allow no second).
+  const gateways = new Map([...cluster.gateways].reverse().map((g) => [`${g.namespace}/${g.name}`, g]));
+  const gatewayOf = (route: { gateway: string }) => gateways.get(route.gateway)!;
   if (gatewayApi) {
     for (const gw of cluster.gateways) if (gw.http.httpsRedirect) add('40-routes', `httproute.${gw.namespace}.${gw.name}-https-redirect`, httpsRedirectRoute(gw));
     for (const route of cluster.routes) {
-      const object = gatewayRoute(route, gatewayOf(cluster, route));
+      const object = gatewayRoute(route, gatewayOf(route));
       add('40-routes', `${object.kind.toLowerCase()}.${route.namespace}.${route.name}`, object);
     }
-  } else for (const route of cluster.routes) add('40-routes', `virtualservice.${route.namespace}.${route.name}`, virtualService(route, api, gatewayOf(cluster, route).passthrough?.port));
+  } else for (const route of cluster.routes) add('40-routes', `virtualservice.${route.namespace}.${route.name}`, virtualService(route, api, gatewayOf(route).passthrough?.port));
   // Extra resources go where their layer is applied: CRDs first, namespaces after sitec's, the rest last.
   const crds: ClusterResource[] = [];
   for (const { object } of cluster.extra ?? []) {
@@ -104,8 +107,6 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
   }
   return [...crds, ...resources];
 }
-
-const gatewayOf = (cluster: ClusterModel, route: { gateway: string }) => cluster.gateways.find((g) => `${g.namespace}/${g.name}` === route.gateway)!;
 
 /** What the routing layers hold in a cluster that routes with the Gateway API. */
 const GATEWAY_API_HOLDS: Partial<Record<Layer, string>> = {
