@@ -276,47 +276,42 @@ function quoted(line: string, i: number): string {
 
 function flowSeq(line: string, i: number): unknown[] {
   const seq: unknown[] = [];
-  i = skipSpaces(line, i);
-  if (line.charCodeAt(i) === RBRACKET) {
-    end = i + 1;
-    return seq;
-  }
+  if (closesAtOnce(line, i, RBRACKET)) return seq;
   for (;;) {
-    seq.push(flowNode(line, i));
-    i = skipSpaces(line, end);
-    const c = line.charCodeAt(i);
-    if (c === COMMA) {
-      i = skipSpaces(line, i + 1);
-      if (line.charCodeAt(i) !== RBRACKET) continue;
-    } else if (c !== RBRACKET) giveUp();
-    end = i + 1;
-    return seq;
+    seq.push(flowNode(line, end));
+    if (closesAfterEntry(line, end, RBRACKET)) return seq;
   }
 }
 
 function flowMap(line: string, i: number): Record<string, unknown> {
   const map: Record<string, unknown> = {};
-  i = skipSpaces(line, i);
-  if (line.charCodeAt(i) === RBRACE) {
-    end = i + 1;
-    return map;
-  }
+  if (closesAtOnce(line, i, RBRACE)) return map;
   for (;;) {
-    const key = flowKey(line, i, map);
+    const key = flowKey(line, end, map);
     i = skipSpaces(line, end);
     // `{a: }` and `{a: ,}` (null values) are left to the others.
     const c = line.charCodeAt(i);
     if (i === line.length || c === COMMA || c === RBRACE) giveUp();
     map[key] = flowNode(line, i);
-    i = skipSpaces(line, end);
-    const d = line.charCodeAt(i);
-    if (d === COMMA) {
-      i = skipSpaces(line, i + 1);
-      if (line.charCodeAt(i) !== RBRACE) continue;
-    } else if (d !== RBRACE) giveUp();
-    end = i + 1;
-    return map;
+    if (closesAfterEntry(line, end, RBRACE)) return map;
   }
+}
+
+/** Just inside a bracket: true when `close` follows at once (`end` past it), else false (`end` at the first entry). */
+function closesAtOnce(line: string, i: number, close: number): boolean {
+  i = skipSpaces(line, i);
+  end = line.charCodeAt(i) === close ? i + 1 : i;
+  return end > i;
+}
+
+/** After an entry: true when `close` ends the collection (`end` past it), false when a comma leads to another entry (`end` at it). */
+function closesAfterEntry(line: string, i: number, close: number): boolean {
+  i = skipSpaces(line, i);
+  const c = line.charCodeAt(i);
+  if (c === COMMA) return closesAtOnce(line, i + 1, close);
+  if (c !== close) giveUp();
+  end = i + 1;
+  return true;
 }
 
 /** A key inside `{...}` followed by `: ` (sets `end` past the colon). */
