@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { EdgeModel } from '../resolve/model.js';
+import { sha256Hex } from '../util/digest.js';
 import { familyOf, hostPort, type Family } from '../util/ip.js';
 import { nodeIpOf } from '../model/derive.js';
 
@@ -48,7 +48,7 @@ export interface EdgeIptables {
  * the names carry a digest of site and edge, the comments carry the names.
  */
 export function chainBase(site: string, edge: string): string {
-  return `SITEC-${createHash('sha256').update(`${site}:${edge}`).digest('hex').slice(0, 8).toUpperCase()}`;
+  return `SITEC-${sha256Hex(`${site}:${edge}`).slice(0, 8).toUpperCase()}`;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { sha256Hex } from '../util/digest.js';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { existsSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { istioOperatorSchemaPath, k8sFieldsSchemaPath, metallbSchemaPath, precompiledK8sValidatorsPath, precompiledObjectValidatorsPath, precompiledSchemaValidatorsPath } from '../util/paths.js';
 
 /**
@@ -43,7 +43,7 @@ const K8S_FIELDS: Record<string, string> = { 'v1/Namespace': 'io.k8s.api.core.v1
 /** The texts of the shipped IstioOperator, MetalLB and Kubernetes field schemas, and their digest (what a precompiled copy records). */
 export function shippedSchemaTexts(): { texts: string[]; digest: string } {
   const texts = [istioOperatorSchemaPath, metallbSchemaPath, k8sFieldsSchemaPath].map((p) => readFileSync(p, 'utf8'));
-  return { texts, digest: texts.reduce((hash, text) => hash.update(text).update('\0'), createHash('sha256')).digest('hex') };
+  return { texts, digest: sha256Hex(texts.map((text) => `${text}\0`).join('')) };
 }
 
 /** Those schemas in one ajv, and the reference of each kind's schema in it: compiled here, or to standalone code by scripts/precompile-objects.mjs. */

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/digest.js';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { blueprintFactory } from './blueprint-compiler.js';
@@ -11,7 +11,7 @@ const require = createRequire(import.meta.url);
 /** The handlebars options blueprints are written for (and compileBlueprint follows): not HTML, since escaping would corrupt shell and Markdown; `strict` makes a missing context field fail, not blank. */
 export const blueprintCompileOptions = { noEscape: true, strict: true } as const;
 
-export const blueprintDigest = (source: string): string => createHash('sha256').update(source).digest('hex');
+export const blueprintDigest = (source: string): string => sha256Hex(source);
 
 function sourcesIn(dir: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/digest.js';
 import { createRequire } from 'node:module';
 import type { Ajv2020, ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
 import { annotationKeywords, siteAjvOptions } from './ajv-options.js';
@@ -17,7 +17,7 @@ export function siteSchema(): Record<string, unknown> {
   return JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
 }
 
-export const schemaDigest = (text: string): string => createHash('sha256').update(text).digest('hex');
+export const schemaDigest = (text: string): string => sha256Hex(text);
 
 /**
  * The validator: the one `npm run build` precompiled into dist/ (compiling the
