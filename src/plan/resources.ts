@@ -47,21 +47,30 @@ export interface ClusterResource {
  * `<kind>.[<namespace>.]<name>` under the numbered directory of their layer.
  */
 export function clusterResources(model: SiteModel, cluster: ClusterModel): ClusterResource[] {
+  return listResources(model, cluster).map(({ group, path, make }) => ({ group, path, object: make() }));
+}
+
+/** A resource's place, and how to build its object: the runbook asks which layers a cluster has without building thousands of objects. */
+interface Listed {
+  group: Layer;
+  path: string;
+  make: () => K8sObject;
+}
+
+function listResources(model: SiteModel, cluster: ClusterModel): Listed[] {
   const api = model.versions.istioNetworkingApi;
-  const resources: ClusterResource[] = [];
-  const add = (group: Layer, file: string, object: K8sObject) => resources.push({ group, path: `resources/${group}/${file}.yaml`, object });
+  const resources: Listed[] = [];
+  const add = (group: Layer, file: string, make: () => K8sObject) => resources.push({ group, path: `resources/${group}/${file}.yaml`, make });
   if (cluster.metallb) {
-    for (const pool of cluster.metallb.pools) add('10-metallb', `ipaddresspool.${pool.name}`, ipAddressPool(pool));
+    for (const pool of cluster.metallb.pools) add('10-metallb', `ipaddresspool.${pool.name}`, () => ipAddressPool(pool));
     const l2 = cluster.metallb.l2Advertisement;
-    add('10-metallb', `l2advertisement.${l2.name}`, l2Advertisement(l2));
+    add('10-metallb', `l2advertisement.${l2.name}`, () => l2Advertisement(l2));
   }
-  for (const ns of cluster.namespaces) add('20-namespaces', `namespace.${ns.name}`, namespace(ns));
+  for (const ns of cluster.namespaces) add('20-namespaces', `namespace.${ns.name}`, () => namespace(ns));
   const gatewayApi = cluster.routingApi === 'gateway-api';
   const ingressService = `${cluster.istio.ingress.name}.istio-system.svc.${cluster.domain}`;
   for (const gw of cluster.gateways)
-    add(
-      '30-gateways',
-      `gateway.${gw.namespace}.${gw.name}`,
+    add('30-gateways', `gateway.${gw.namespace}.${gw.name}`, () =>
       gatewayApi
         ? k8sGateway(
             gw,
@@ -73,29 +82,30 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
   if (cluster.mesh?.eastWest) {
     // A combined gateway is the ingress gateway itself.
     const selector = cluster.mesh.eastWest.combined ? { ...cluster.istio.ingress.selector } : { istio: 'eastwestgateway' };
-    add('30-gateways', 'gateway.istio-system.cross-network-gateway', crossNetworkGateway(api, selector));
+    add('30-gateways', 'gateway.istio-system.cross-network-gateway', () => crossNetworkGateway(api, selector));
   }
-  if (cluster.sidecarDefaults) add('35-sidecars', 'sidecar.istio-system.default', defaultSidecar(cluster.sidecarDefaults, api));
+  const sidecars = cluster.sidecarDefaults;
+  if (sidecars) add('35-sidecars', 'sidecar.istio-system.default', () => defaultSidecar(sidecars, api));
   for (const t of cluster.smokeTests) {
-    add('45-smoke-tests', `deployment.${t.namespace}.${t.name}`, smokeTestDeployment(t, cluster.name));
-    add('45-smoke-tests', `service.${t.namespace}.${t.name}`, smokeTestService(t));
+    add('45-smoke-tests', `deployment.${t.namespace}.${t.name}`, () => smokeTestDeployment(t, cluster.name));
+    add('45-smoke-tests', `service.${t.namespace}.${t.name}`, () => smokeTestService(t));
   }
-  for (const ext of cluster.extensions) add('50-extensions', `${ext.kind.toLowerCase()}.${ext.namespace}.${ext.name}`, extension(ext));
+  for (const ext of cluster.extensions) add('50-extensions', `${ext.kind.toLowerCase()}.${ext.namespace}.${ext.name}`, () => extension(ext));
   // The first of a name, as a search would find (the invariants allow no second).
   const gateways = new Map([...cluster.gateways].reverse().map((g) => [`${g.namespace}/${g.name}`, g]));
   const gatewayOf = (route: { gateway: string }) => gateways.get(route.gateway)!;
   if (gatewayApi) {
-    for (const gw of cluster.gateways) if (gw.http.httpsRedirect) add('40-routes', `httproute.${gw.namespace}.${gw.name}-https-redirect`, httpsRedirectRoute(gw));
+    for (const gw of cluster.gateways) if (gw.http.httpsRedirect) add('40-routes', `httproute.${gw.namespace}.${gw.name}-https-redirect`, () => httpsRedirectRoute(gw));
     for (const route of cluster.routes) {
       const object = gatewayRoute(route, gatewayOf(route));
-      add('40-routes', `${object.kind.toLowerCase()}.${route.namespace}.${route.name}`, object);
+      add('40-routes', `${object.kind.toLowerCase()}.${route.namespace}.${route.name}`, () => object);
     }
-  } else for (const route of cluster.routes) add('40-routes', `virtualservice.${route.namespace}.${route.name}`, virtualService(route, api, gatewayOf(route).passthrough?.port));
+  } else for (const route of cluster.routes) add('40-routes', `virtualservice.${route.namespace}.${route.name}`, () => virtualService(route, api, gatewayOf(route).passthrough?.port));
   // Extra resources go where their layer is applied: CRDs first, namespaces after sitec's, the rest last.
-  const crds: ClusterResource[] = [];
+  const crds: Listed[] = [];
   for (const { object } of cluster.extra ?? []) {
     const group = extraLayer(object.kind);
-    const r = { group, path: extraResourcePath(object), object: object as K8sObject };
+    const r = { group, path: extraResourcePath(object), make: () => object as K8sObject };
     if (group === '05-crds') crds.push(r);
     else if (group === '20-namespaces') {
       let after = -1;
@@ -116,7 +126,7 @@ const GATEWAY_API_HOLDS: Partial<Record<Layer, string>> = {
 
 /** The layers a cluster has, last applied first: the order to roll them back in. */
 export function rollbackLayers(model: SiteModel, cluster: ClusterModel, dir: string) {
-  const present = new Set(clusterResources(model, cluster).map((r) => r.group));
+  const present = new Set(listResources(model, cluster).map((r) => r.group));
   return LAYERS.filter((l) => present.has(l.group))
     .reverse()
     .map((l) => ({
