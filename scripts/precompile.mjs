@@ -28,7 +28,15 @@ function ucs2length(s) {
 }`;
 const validatorCode = standaloneCode(ajv, validate);
 if (validatorCode.split(UCS2LENGTH).length !== 2) throw new Error(`expected ajv's standalone code to require ucs2length once`);
-writeFileSync(precompiledValidatorPath, `${validatorCode.replace(UCS2LENGTH, 'ucs2length')}\n${ucs2length}\nmodule.exports.digest = ${JSON.stringify(schemaDigest(schemaText))};\n`);
+// Most strings are decided by their UTF-16 length alone: a string has at most as many
+// code points as units, and at least half as many. Only the others are counted.
+const lengthName = /const (func\d+) = require\("ajv\/dist\/runtime\/ucs2length"\)\.default;/.exec(validatorCode)?.[1];
+if (!lengthName) throw new Error(`expected ajv's standalone code to name ucs2length`);
+const byLength = (code) =>
+  code.replace(new RegExp(`${lengthName}\\((\\w+)\\) ([<>]) (\\d+)`, 'g'), (_, v, op, n) =>
+    op === '>' ? `(${v}.length > ${n} && ${lengthName}(${v}) > ${n})` : `(${v}.length < ${n} || (${v}.length < ${2 * n} && ${lengthName}(${v}) < ${n}))`,
+  );
+writeFileSync(precompiledValidatorPath, `${byLength(validatorCode).replace(UCS2LENGTH, 'ucs2length')}\n${ucs2length}\nmodule.exports.digest = ${JSON.stringify(schemaDigest(schemaText))};\n`);
 makeAscii(precompiledValidatorPath);
 console.log(`wrote ${precompiledValidatorPath}`);
 

@@ -75,6 +75,8 @@ describe('precompiled artefacts in dist/ behave exactly like a fresh compile', (
     mutate(exampleText, ['    podCIDR: 192.168.0.0/16\n', ''], ['istio: 1.26.1', 'istio: 1.26']),
     // Lengths count code points: 600 astral characters are 1,200 UTF-16 units, within a maxLength of 1,024; 1,100 are not.
     ...[600, 1100].map((n) => mutate(exampleText, ['    podCIDR: 192.168.0.0/16\n', `    podCIDR: 192.168.0.0/16\n    extraResources: ["${'\u{1F600}'.repeat(n)}"]\n`])),
+    // And either side of a minLength of 1: one astral character (two units), none.
+    ...['\u{1F600}', ''].map((s) => mutate(exampleText, ['    podCIDR: 192.168.0.0/16\n', `    podCIDR: 192.168.0.0/16\n    extraResources: ["${s}"]\n`])),
   ];
 
   it.runIf(existsSync(precompiledValidatorPath))('site validator: same verdict, errors and filled defaults', () => {
@@ -88,7 +90,7 @@ describe('precompiled artefacts in dist/ behave exactly like a fresh compile', (
       expect(strip(pre.errors)).toEqual(strip(fresh.errors));
       expect(a).toEqual(b);
     }
-    expect(inputs.map((text) => pre(parse(text)))).toEqual([true, false, false, true, false]);
+    expect(inputs.map((text) => pre(parse(text)))).toEqual([true, false, false, true, false, true, false]);
   });
 
   it.runIf(existsSync(precompiledBlueprintsPath))('blueprints: the precompiled templates render what the sources render', async () => {
