@@ -7,6 +7,7 @@ const { existsSync, readFileSync } = require('node:fs');
 const { Module, createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const { Script } = require('node:vm');
+const { isAscii } = require('node:buffer');
 
 const dist = (name) => join(__dirname, '..', 'dist', name);
 const cliPath = dist('bin/sitec.cjs');
@@ -17,6 +18,13 @@ const cached = [
   [cliPath, dist('bin/sitec.cache')],
 ];
 
+/**
+ * The build writes these files as ASCII (scripts/ascii.mjs), which latin1 reads as
+ * the same text without decoding UTF-8. A dist/ built before that (a checkout not
+ * rebuilt since) is decoded as UTF-8, so it is never misread.
+ */
+const sourceText = (bytes) => (isAscii?.(bytes) ? bytes.latin1Slice() : bytes.utf8Slice());
+
 function run(file, cachePath, cache) {
   let cachedData;
   if (cache) {
@@ -26,8 +34,7 @@ function run(file, cachePath, cache) {
       // none: compile as usual
     }
   }
-  // The build writes these files as ASCII (scripts/ascii.mjs): latin1 reads the same text without decoding UTF-8.
-  const script = new Script(Module.wrap(readFileSync(file, 'latin1')), { filename: file, cachedData });
+  const script = new Script(Module.wrap(sourceText(readFileSync(file))), { filename: file, cachedData });
   const module = new Module(file, null);
   module.filename = file;
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
