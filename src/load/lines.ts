@@ -2,19 +2,20 @@ import { CORE_SCALARS, readsAsNonString } from '../util/yaml-core.js';
 
 /**
  * The fastest path of load, a line at a time: block maps and sequences,
- * one-line flow collections, one-line plain and quoted scalars, comments. That
- * is how sites are written, and what it reads it reads with a regular
- * expression per line instead of js-yaml's character loop, which runs cold
- * (interpreted) in a process that parses one file: on a 2,000-route site about
- * a tenth of the build.
+ * one-line flow collections, one-line plain and quoted scalars, literal block
+ * scalars (`|`, `|-`), comments. That is how sites are written, and what it
+ * reads it reads with a regular expression per line instead of js-yaml's
+ * character loop, which runs cold (interpreted) in a process that parses one
+ * file: on a 2,000-route site about a tenth of the build.
  *
  * Like the rest of the fast path it only ever says "this is the data". Every
  * form it does not know gives up (undefined), and load goes on to js-yaml and
  * then the `yaml` package, which makes every diagnostic. Among them: anything
  * that could be an error (duplicate keys, bad indentation, a scalar that
- * spans lines, `key: a: b`), block scalars, double-quoted escapes, keys that
- * read as non-strings or are `__proto__`, a flow pair in a sequence, tabs,
- * CR, and characters YAML may not allow.
+ * spans lines, `key: a: b`), folded and kept block scalars and indentation
+ * indicators, double-quoted escapes, keys that read as non-strings or are
+ * `__proto__`, a flow pair in a sequence, tabs, CR, and characters YAML may
+ * not allow.
  * test/fast-load.test.ts proves it reads what the `yaml` package reads.
  */
 export function lineLoad(text: string): { data: Record<string, unknown> } | undefined {
