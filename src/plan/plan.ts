@@ -165,7 +165,7 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
     files.push({ path: `${dir}/istio-system-namespace.yaml`, format: 'yaml', object: owned(istioSystemNamespace(cluster.mesh.network), model.site) });
     if (cluster.mesh.eastWest && !cluster.mesh.eastWest.combined) files.push({ path: `${dir}/istio-eastwest-operator.yaml`, format: 'yaml', object: owned(eastWestOperator(cluster), model.site) });
   }
-  for (const r of resources) files.push({ path: `${dir}/${r.path}`, format: 'yaml', object: owned(r.object, model.site) });
+  for (const r of resources) files.push({ path: `${dir}/${r.path}`, format: 'yaml', object: owned(r.make(), model.site) });
   return files;
 }
 

@@ -35,11 +35,15 @@ export const LAYERS = [
 ] as const;
 export type Layer = (typeof LAYERS)[number]['group'];
 
+/**
+ * One of a cluster's resources: its layer, its file (resources/<group>/<file>.yaml)
+ * and how to build its object. The runbook asks which layers a cluster has, and a
+ * plan holds its paths, without building thousands of objects.
+ */
 export interface ClusterResource {
   group: Layer;
-  /** resources/<group>/<file>.yaml */
   path: string;
-  object: K8sObject;
+  make: () => K8sObject;
 }
 
 /**
@@ -47,19 +51,8 @@ export interface ClusterResource {
  * `<kind>.[<namespace>.]<name>` under the numbered directory of their layer.
  */
 export function clusterResources(model: SiteModel, cluster: ClusterModel): ClusterResource[] {
-  return listResources(model, cluster).map(({ group, path, make }) => ({ group, path, object: make() }));
-}
-
-/** A resource's place, and how to build its object: the runbook asks which layers a cluster has without building thousands of objects. */
-interface Listed {
-  group: Layer;
-  path: string;
-  make: () => K8sObject;
-}
-
-function listResources(model: SiteModel, cluster: ClusterModel): Listed[] {
   const api = model.versions.istioNetworkingApi;
-  const resources: Listed[] = [];
+  const resources: ClusterResource[] = [];
   const add = (group: Layer, file: string, make: () => K8sObject) => resources.push({ group, path: `resources/${group}/${file}.yaml`, make });
   if (cluster.metallb) {
     for (const pool of cluster.metallb.pools) add('10-metallb', `ipaddresspool.${pool.name}`, () => ipAddressPool(pool));
@@ -102,7 +95,7 @@ function listResources(model: SiteModel, cluster: ClusterModel): Listed[] {
     }
   } else for (const route of cluster.routes) add('40-routes', `virtualservice.${route.namespace}.${route.name}`, () => virtualService(route, api, gatewayOf(route).passthrough?.port));
   // Extra resources go where their layer is applied: CRDs first, namespaces after sitec's, the rest last.
-  const crds: Listed[] = [];
+  const crds: ClusterResource[] = [];
   for (const { object } of cluster.extra ?? []) {
     const group = extraLayer(object.kind);
     const r = { group, path: extraResourcePath(object), make: () => object as K8sObject };
@@ -126,7 +119,7 @@ const GATEWAY_API_HOLDS: Partial<Record<Layer, string>> = {
 
 /** The layers a cluster has, last applied first: the order to roll them back in. */
 export function rollbackLayers(model: SiteModel, cluster: ClusterModel, dir: string) {
-  const present = new Set(listResources(model, cluster).map((r) => r.group));
+  const present = new Set(clusterResources(model, cluster).map((r) => r.group));
   return LAYERS.filter((l) => present.has(l.group))
     .reverse()
     .map((l) => ({
