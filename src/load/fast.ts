@@ -3,14 +3,15 @@ import { CORE_SCALARS, mayReadAsNonString, type CoreRule } from '../util/yaml-co
 import { lineLoad } from './lines.js';
 
 /**
- * The fast path of load: js-yaml, with the plain-scalar types of YAML 1.2's
- * core schema exactly as the `yaml` package resolves them, reads a valid site
- * in a fraction of the time and memory of the `yaml` package's positioned
- * Document. It is only ever trusted to say "this is the data": anything it
- * refuses, and any text using a feature whose rules the two parsers could read
- * differently (anchors and aliases, tags, directives, explicit keys, merge
- * keys), goes to the `yaml` package, which makes every diagnostic.
- * test/fast-load.test.ts proves the two agree on generated and mutated sites.
+ * The fast path of load: the line reader (lines.ts), and for what it does not
+ * read, js-yaml with the plain-scalar types of YAML 1.2's core schema exactly as
+ * the `yaml` package resolves them. Either reads a valid site in a fraction of
+ * the time and memory of the `yaml` package's positioned Document. They are
+ * only ever trusted to say "this is the data": anything they refuse, and any
+ * text using a feature whose rules the parsers could read differently (anchors
+ * and aliases, tags, directives, explicit keys, merge keys), goes to the `yaml`
+ * package, which makes every diagnostic. test/fast-load.test.ts proves they
+ * agree on generated, mutated and randomly indented sites.
  */
 
 /**
