@@ -156,8 +156,7 @@ class Lines {
       this.entry(line, i, map);
       return;
     }
-    const value = blockValue(line, i);
-    seq.push(value === LITERAL || value === LITERAL_STRIP ? this.literal(indent, value === LITERAL_STRIP) : value);
+    seq.push(this.scalarOrLiteral(blockValue(line, i), indent));
   }
 
   /** `key: value` or `key:` at column `at`. */
@@ -170,7 +169,12 @@ class Lines {
       // Holds the key's place in the map's order until its block is read.
       map[key] = null;
       this.pending = { map, key, column: at };
-    } else map[key] = value === LITERAL || value === LITERAL_STRIP ? this.literal(at, value === LITERAL_STRIP) : value;
+    } else map[key] = this.scalarOrLiteral(value, at);
+  }
+
+  /** A value read from the line, or the literal block scalar it starts (its key or dash at `column`). */
+  private scalarOrLiteral(value: unknown, column: number): unknown {
+    return value === LITERAL || value === LITERAL_STRIP ? this.literal(column, value === LITERAL_STRIP) : value;
   }
 
   /**
@@ -238,7 +242,7 @@ function blockValue(line: string, i: number): unknown {
   return scalar(text);
 }
 
-/** Only spaces and a comment may follow a collection or quoted scalar that ends end `i`. */
+/** Only spaces and a comment may follow a collection or quoted scalar that ends at `i`. */
 function lineEnd(line: string, i: number): void {
   const start = i;
   while (line.charCodeAt(i) === SPACE) i++;
@@ -252,7 +256,7 @@ function lineEnd(line: string, i: number): void {
  */
 let end = 0;
 
-/** A flow collection, quoted scalar or flow scalar end `i`; sets `end` past it. */
+/** A flow collection, quoted scalar or flow scalar at `i`; sets `end` past it. */
 function flowNode(line: string, i: number): unknown {
   const c = line.charCodeAt(i);
   if (c === LBRACKET) return flowSeq(line, i + 1);

@@ -129,6 +129,9 @@ function listenersFor(route: RouteModel, gw: GatewayModel): string[] {
   }
 }
 
+/** The Gateway API kind of each kind of route. */
+export const GATEWAY_ROUTE_KINDS = { http: 'HTTPRoute', passthrough: 'TLSRoute', tcp: 'TCPRoute' } as const;
+
 export function gatewayRoute(route: RouteModel, gw: GatewayModel): K8sObject {
   const parentRefs = listenersFor(route, gw).map((name) => parentRef(gw, name));
   const backendRefs = [{ name: route.destination.service, port: route.destination.port }];
@@ -137,7 +140,7 @@ export function gatewayRoute(route: RouteModel, gw: GatewayModel): K8sObject {
     case 'http':
       return {
         apiVersion: API.gatewayApi,
-        kind: 'HTTPRoute',
+        kind: GATEWAY_ROUTE_KINDS.http,
         metadata,
         spec: {
           parentRefs,
@@ -146,8 +149,8 @@ export function gatewayRoute(route: RouteModel, gw: GatewayModel): K8sObject {
         },
       };
     case 'passthrough':
-      return { apiVersion: API.gatewayApiAlpha, kind: 'TLSRoute', metadata, spec: { parentRefs, hostnames: [route.host], rules: [{ backendRefs }] } };
+      return { apiVersion: API.gatewayApiAlpha, kind: GATEWAY_ROUTE_KINDS.passthrough, metadata, spec: { parentRefs, hostnames: [route.host], rules: [{ backendRefs }] } };
     case 'tcp':
-      return { apiVersion: API.gatewayApiAlpha, kind: 'TCPRoute', metadata, spec: { parentRefs, rules: [{ backendRefs }] } };
+      return { apiVersion: API.gatewayApiAlpha, kind: GATEWAY_ROUTE_KINDS.tcp, metadata, spec: { parentRefs, rules: [{ backendRefs }] } };
   }
 }

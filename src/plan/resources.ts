@@ -1,5 +1,5 @@
 import { crossNetworkGateway, defaultSidecar, extension, gateway, virtualService } from '../objects/istio-networking.js';
-import { gatewayRoute, httpsRedirectRoute, k8sGateway } from '../objects/gateway-api.js';
+import { GATEWAY_ROUTE_KINDS, gatewayRoute, httpsRedirectRoute, k8sGateway } from '../objects/gateway-api.js';
 import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
 import { namespace } from '../objects/namespace.js';
 import { smokeTestDeployment, smokeTestService } from '../objects/smoke-test.js';
@@ -89,10 +89,7 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
   const gatewayOf = (route: { gateway: string }) => gateways.get(route.gateway)!;
   if (gatewayApi) {
     for (const gw of cluster.gateways) if (gw.http.httpsRedirect) add('40-routes', `httproute.${gw.namespace}.${gw.name}-https-redirect`, () => httpsRedirectRoute(gw));
-    for (const route of cluster.routes) {
-      const object = gatewayRoute(route, gatewayOf(route));
-      add('40-routes', `${object.kind.toLowerCase()}.${route.namespace}.${route.name}`, () => object);
-    }
+    for (const route of cluster.routes) add('40-routes', `${GATEWAY_ROUTE_KINDS[route.kind].toLowerCase()}.${route.namespace}.${route.name}`, () => gatewayRoute(route, gatewayOf(route)));
   } else for (const route of cluster.routes) add('40-routes', `virtualservice.${route.namespace}.${route.name}`, () => virtualService(route, api, gatewayOf(route).passthrough?.port));
   // Extra resources go where their layer is applied: CRDs first, namespaces after sitec's, the rest last.
   const crds: ClusterResource[] = [];

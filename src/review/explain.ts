@@ -1,6 +1,7 @@
 import type { Location, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 import { locate, type SiteSource } from '../load/load.js';
+import { GATEWAY_ROUTE_KINDS } from '../objects/gateway-api.js';
 import {
   nodeIpOf,
   cidrPaths,
@@ -60,7 +61,7 @@ type HopFn = (step: string, detail: string, path: PathSegment[], files: string[]
 
 /** The route object kind and file a route has in its cluster's routing API. */
 function routeObject(site: Site, cluster: Site['clusters'][number], route: Site['routes'][number]): { kind: string; file: string } {
-  const kind = routingApiOf(site, cluster) === 'istio' ? 'VirtualService' : { http: 'HTTPRoute', passthrough: 'TLSRoute', tcp: 'TCPRoute' }[routeKind(route)];
+  const kind = routingApiOf(site, cluster) === 'istio' ? 'VirtualService' : GATEWAY_ROUTE_KINDS[routeKind(route)];
   return { kind, file: `clusters/${cluster.name}/resources/40-routes/${kind.toLowerCase()}.${route.namespace}.${routeObjectName(route)}.yaml` };
 }
 
