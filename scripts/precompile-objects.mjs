@@ -85,8 +85,10 @@ console.log(`wrote ${out}`);
   const gatewayApi = {
     'gateway.networking.k8s.io/Gateway': 'gateway.networking.k8s.io/v1/Gateway',
     'gateway.networking.k8s.io/HTTPRoute': 'gateway.networking.k8s.io/v1/HTTPRoute',
-    'gateway.networking.k8s.io/TLSRoute': 'gateway.networking.k8s.io/v1alpha2/TLSRoute',
-    'gateway.networking.k8s.io/TCPRoute': 'gateway.networking.k8s.io/v1alpha2/TCPRoute',
+    // Route kinds whose version follows the site's Istio release are keyed by apiVersion too.
+    'gateway.networking.k8s.io/v1/TLSRoute': 'gateway.networking.k8s.io/v1/TLSRoute',
+    'gateway.networking.k8s.io/v1alpha2/TLSRoute': 'gateway.networking.k8s.io/v1alpha2/TLSRoute',
+    'gateway.networking.k8s.io/v1alpha2/TCPRoute': 'gateway.networking.k8s.io/v1alpha2/TCPRoute',
   };
   // An ESM entry: the Gateway API package has only "import" exports.
   const models = [

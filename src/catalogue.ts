@@ -444,6 +444,26 @@ export const CATALOGUE = {
     'Set cni: cilium, or drop the cilium block.',
   ),
 
+  // Versions
+  'gateway-api-release-unknown': e(
+    'versions',
+    'A Gateway API release sitec has no data for',
+    'sitec writes every Gateway API object at a version the installed CRDs serve; for an unknown release it cannot tell which.',
+    'Choose a release the message lists, or leave versions.gatewayApi out.',
+  ),
+  'gateway-api-kind-unserved': e(
+    'versions',
+    'The Gateway API release does not serve a kind at the version Istio reads',
+    'The API server rejects an object of a version its CRD does not serve, and istiod watches only the version it reads: the routes would never reach the gateway.',
+    'Pin a Gateway API release that serves it (docs/versions.md has the table), or change the Istio release.',
+  ),
+  'gateway-api-tlsroute-ignored': e(
+    'versions',
+    'istiod ignores the TLSRoute CRD of this Gateway API release',
+    'istiod filters CRDs by their bundle-version annotation: Istio 1.27-1.29 ignore TLSRoute CRDs newer than v1.4, Istio 1.30 ignores those older than v1.5. Passthrough listeners then report 0 attached routes and pass no traffic.',
+    'Pin the Gateway API release the hint names, or change the Istio release.',
+  ),
+
   // Names and references
   'duplicate-name': e('names', 'A name is declared twice', 'Kubernetes objects, files and references need unique names.', 'Rename one of them.'),
   'duplicate-node-ip': e('names', 'Two nodes share an address', 'Node addresses are unique.', 'Fix the address.'),

@@ -6,7 +6,7 @@ import { ISTIO_KUBERNETES_SUPPORT } from '../src/data/istio-support.js';
 import { compileText, exampleText, mutate, only, positionOf, root } from './helpers/site.js';
 
 const withVersion = (v: string, istio = '1.26.1') =>
-  mutate(exampleText, ['    nodePortRange: 30000-32767\n', `    nodePortRange: 30000-32767\n    kubernetesVersion: ${v}\n`], ['istio: 1.26.1', `istio: ${istio}`]);
+  mutate(exampleText, ['    nodePortRange: 30000-32767\n', `    nodePortRange: 30000-32767\n    kubernetesVersion: ${v}\n`], ['istio: 1.30.3', `istio: ${istio}`]);
 
 describe("kubernetesVersion against Istio's support table", () => {
   it('a supported version: nothing to say', () => {

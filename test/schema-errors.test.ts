@@ -48,7 +48,7 @@ const cases: { name: string; edit: [string, string]; needle: string; code: strin
     path: 'clusters[0].nodePortRange',
     hint: /30000-32767/,
   },
-  { name: 'Istio version too old', edit: ['istio: 1.26.1', 'istio: 1.17.2'], needle: '1.17.2', code: 'schema-format', path: 'versions.istio', hint: undefined },
+  { name: 'Istio version too old', edit: ['istio: 1.30.3', 'istio: 1.17.2'], needle: '1.17.2', code: 'schema-format', path: 'versions.istio', hint: undefined },
   { name: 'MetalLB version without v', edit: ['metallb: v0.14.9', 'metallb: 0.14.9'], needle: '0.14.9', code: 'schema-format', path: 'versions.metallb' },
   { name: 'enum value', edit: ['mode: ipvs', 'mode: ipsv'], needle: 'ipsv', code: 'schema-enum', path: 'clusters[0].kubeProxy.mode', hint: /did you mean "ipvs"\?/ },
   {
@@ -89,7 +89,7 @@ describe('schema formats are enforced with located errors', () => {
   });
 
   it('tells to quote a version YAML reads as a number', () => {
-    const text = mutate(exampleText, ['istio: 1.26.1', 'istio: 1.26']);
+    const text = mutate(exampleText, ['istio: 1.30.3', 'istio: 1.26']);
     const d = only(compileText(text), 'schema-type');
     expect(d).toMatchObject({ path: 'versions.istio', location: positionOf(text, '1.26\n') });
     expect(d.hint).toBe('YAML reads 1.26 as a number; quote it: "1.26"');

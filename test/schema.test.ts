@@ -72,7 +72,7 @@ describe('precompiled artefacts in dist/ behave exactly like a fresh compile', (
   const inputs = [
     exampleText,
     mutate(exampleText, ['ip: 10.10.10.11', 'ip: 10.10.10.311'], ['mode: ipvs', 'mode: ipsv'], ['nodePort: 30347', 'nodeport: 30347']),
-    mutate(exampleText, ['    podCIDR: 192.168.0.0/16\n', ''], ['istio: 1.26.1', 'istio: 1.26']),
+    mutate(exampleText, ['    podCIDR: 192.168.0.0/16\n', ''], ['istio: 1.30.3', 'istio: 1.26']),
     // Lengths count code points: 600 astral characters are 1,200 UTF-16 units, within a maxLength of 1,024; 1,100 are not.
     ...[600, 1100].map((n) => mutate(exampleText, ['    podCIDR: 192.168.0.0/16\n', `    podCIDR: 192.168.0.0/16\n    extraResources: ["${'\u{1F600}'.repeat(n)}"]\n`])),
     // And either side of a minLength of 1: one astral character (two units), none.

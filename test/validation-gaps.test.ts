@@ -78,7 +78,7 @@ describe('type hints quote what the user wrote', () => {
     ['true', 'a boolean'],
   ] as const) {
     it(`${written}`, () => {
-      const text = mutate(exampleText, ['istio: 1.26.1', `istio: ${written}`]);
+      const text = mutate(exampleText, ['istio: 1.30.3', `istio: ${written}`]);
       const d = only(compileText(text), 'schema-type');
       expect(d.hint).toBe(`YAML reads ${written} as ${readAs}; quote it: "${written}"`);
     });

@@ -15,8 +15,8 @@ export const API = {
   wasmPlugin: 'extensions.istio.io/v1alpha1',
   /** Gateway, HTTPRoute (standard channel). */
   gatewayApi: 'gateway.networking.k8s.io/v1',
-  /** TLSRoute, TCPRoute: experimental channel; Istio reads v1alpha2. */
-  gatewayApiAlpha: 'gateway.networking.k8s.io/v1alpha2',
+  /** TLSRoute and TCPRoute: the version comes from what the site's Istio reads (data/gateway-api.ts). */
+  gatewayApiGroup: 'gateway.networking.k8s.io',
 } as const;
 
 export const metallbManifestUrl = (version: string): string => `https://raw.githubusercontent.com/metallb/metallb/${version}/config/manifests/metallb-native.yaml`;

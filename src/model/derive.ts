@@ -2,7 +2,7 @@ import type { Cluster, Edge, GatewayPort, Gateway, Route, Site } from './site.js
 import { hostMatches } from '../util/hosts.js';
 import { compareStrings } from '../util/order.js';
 import { familyOf, nthAddress, type Family } from '../util/ip.js';
-import { ISTIO_GATEWAY_API, NEWEST_GATEWAY_API } from '../data/gateway-api.js';
+import { GATEWAY_API_SERVED, ISTIO_GATEWAY_API, NEWEST_ISTIO_MINOR, compareRelease, type GatewayApiChannel, type GatewayApiKind, type IstioGatewayApi } from '../data/gateway-api.js';
 import { minorOf } from '../data/istio-support.js';
 
 /**
@@ -95,8 +95,66 @@ export const routeLabel = (route: Route): string => (route.tcpPort !== undefined
 
 export const routingApiOf = (site: Site, cluster: Cluster): 'istio' | 'gateway-api' => cluster.routingApi ?? site.routingApi;
 
+/** What the site's Istio release reads of the Gateway API (a release newer than the table reads like the newest row). */
+export const istioGatewayApi = (site: Site): IstioGatewayApi => ISTIO_GATEWAY_API[minorOf(site.versions.istio)] ?? ISTIO_GATEWAY_API[NEWEST_ISTIO_MINOR]!;
+
 /** The Gateway API release whose CRDs a gateway-api cluster needs: pinned, or the one the Istio release implements. */
-export const gatewayApiRelease = (site: Site): string => site.versions.gatewayApi ?? ISTIO_GATEWAY_API[minorOf(site.versions.istio)] ?? NEWEST_GATEWAY_API;
+export const gatewayApiRelease = (site: Site): string => site.versions.gatewayApi ?? istioGatewayApi(site).install;
+
+/** Why a cluster's Gateway API objects would not reach istiod. */
+export type GatewayApiProblem =
+  | { code: 'gateway-api-release-unknown' }
+  | { code: 'gateway-api-kind-unserved'; kind: GatewayApiKind; version: string; served: readonly string[] }
+  | { code: 'gateway-api-tlsroute-ignored'; bound: 'min' | 'max'; limit: string };
+
+export interface GatewayApiPlan {
+  release: string;
+  /** The version each emitted kind is written at: the one istiod reads. */
+  versions: Readonly<Record<GatewayApiKind, string>>;
+  /** standard, unless a kind is served at its version only on the experimental channel. */
+  channel: GatewayApiChannel;
+  /** istiod must be told to read alpha kinds (PILOT_ENABLE_ALPHA_GATEWAY_API). */
+  alpha: boolean;
+  problems: GatewayApiProblem[];
+}
+
+/** The Gateway API kinds a cluster's routes become. */
+export function gatewayApiKinds(routes: readonly Route[]): GatewayApiKind[] {
+  const kinds = new Set<GatewayApiKind>(['Gateway', 'HTTPRoute']);
+  for (const r of routes) {
+    const k = routeKind(r);
+    if (k === 'passthrough') kinds.add('TLSRoute');
+    else if (k === 'tcp') kinds.add('TCPRoute');
+  }
+  return [...kinds];
+}
+
+/**
+ * The versions, channel and flags a gateway-api cluster needs, and what keeps
+ * its objects from istiod: a kind the release does not serve at the version
+ * istiod reads, or a TLSRoute CRD whose bundle version istiod ignores.
+ */
+export function gatewayApiPlan(site: Site, kinds: readonly GatewayApiKind[]): GatewayApiPlan {
+  const istio = istioGatewayApi(site);
+  const release = gatewayApiRelease(site);
+  const versions = { Gateway: 'v1', HTTPRoute: 'v1', ...istio.reads };
+  const served = GATEWAY_API_SERVED[release];
+  const alpha = kinds.some((k) => istio.alpha.includes(k));
+  if (!served) return { release, versions, channel: 'standard', alpha, problems: [{ code: 'gateway-api-release-unknown' }] };
+  const onStandard = kinds.every((k) => served.standard[k]?.includes(versions[k]));
+  const channel: GatewayApiChannel = onStandard ? 'standard' : 'experimental';
+  const problems: GatewayApiProblem[] = [];
+  for (const kind of kinds) {
+    const offered = served[channel][kind] ?? [];
+    if (!offered.includes(versions[kind])) problems.push({ code: 'gateway-api-kind-unserved', kind, version: versions[kind], served: offered });
+  }
+  if (kinds.includes('TLSRoute')) {
+    const { min, max } = istio.tlsRouteBundle;
+    if (min && compareRelease(release, min) < 0) problems.push({ code: 'gateway-api-tlsroute-ignored', bound: 'min', limit: min });
+    if (max && compareRelease(release, max) > 0) problems.push({ code: 'gateway-api-tlsroute-ignored', bound: 'max', limit: max });
+  }
+  return { release, versions, channel, alpha, problems };
+}
 
 /** MetalLB moved its annotations from metallb.universe.tf to metallb.io in v0.14.9. */
 export function metallbLoadBalancerIPsAnnotation(metallbVersion: string): string {

@@ -92,7 +92,7 @@ export interface Site {
      */
     smokeTestImage: string;
     /**
-     * Kubernetes Gateway API release whose CRDs the runbook installs when a cluster routes with gateway-api; defaults to the release the site's Istio version supports (1.24-1.25: v1.2.1, 1.26-1.27: v1.3.0, 1.28 and later: v1.4.1).
+     * Kubernetes Gateway API release whose CRDs the runbook installs when a cluster routes with gateway-api; defaults to the release the site's Istio version requires (1.24-1.25: v1.2.1, 1.26-1.27: v1.3.0, 1.28-1.29: v1.4.1, 1.30: v1.5.1). sitec knows v1.2.1, v1.3.0, v1.4.1, v1.5.1 and v1.6.1, and refuses a release that does not serve a route kind at the version the Istio release reads (docs/versions.md).
      */
     gatewayApi?: string;
   };

@@ -1,4 +1,5 @@
 import { API } from '../model/apis.js';
+import type { GatewayApiKind } from '../data/gateway-api.js';
 import type { GatewayModel, RouteModel } from '../resolve/model.js';
 import { hostMatches } from '../util/hosts.js';
 import { tcpObjectName } from '../model/derive.js';
@@ -132,7 +133,8 @@ function listenersFor(route: RouteModel, gw: GatewayModel): string[] {
 /** The Gateway API kind of each kind of route. */
 export const GATEWAY_ROUTE_KINDS = { http: 'HTTPRoute', passthrough: 'TLSRoute', tcp: 'TCPRoute' } as const;
 
-export function gatewayRoute(route: RouteModel, gw: GatewayModel): K8sObject {
+/** A route, written at the version of its kind that the cluster's istiod reads. */
+export function gatewayRoute(route: RouteModel, gw: GatewayModel, versions: Readonly<Record<GatewayApiKind, string>>): K8sObject {
   const parentRefs = listenersFor(route, gw).map((name) => parentRef(gw, name));
   const backendRefs = [{ name: route.destination.service, port: route.destination.port }];
   const metadata = { name: route.name, namespace: route.namespace };
@@ -149,8 +151,8 @@ export function gatewayRoute(route: RouteModel, gw: GatewayModel): K8sObject {
         },
       };
     case 'passthrough':
-      return { apiVersion: API.gatewayApiAlpha, kind: GATEWAY_ROUTE_KINDS.passthrough, metadata, spec: { parentRefs, hostnames: [route.host], rules: [{ backendRefs }] } };
+      return { apiVersion: `${API.gatewayApiGroup}/${versions.TLSRoute}`, kind: GATEWAY_ROUTE_KINDS.passthrough, metadata, spec: { parentRefs, hostnames: [route.host], rules: [{ backendRefs }] } };
     case 'tcp':
-      return { apiVersion: API.gatewayApiAlpha, kind: GATEWAY_ROUTE_KINDS.tcp, metadata, spec: { parentRefs, rules: [{ backendRefs }] } };
+      return { apiVersion: `${API.gatewayApiGroup}/${versions.TCPRoute}`, kind: GATEWAY_ROUTE_KINDS.tcp, metadata, spec: { parentRefs, rules: [{ backendRefs }] } };
   }
 }

@@ -304,8 +304,16 @@ export function corednsContext(model: SiteModel, cluster: ClusterModel) {
 /** The Gateway API CRDs a cluster that routes with them needs, installed before istiod starts so it watches them from the start. */
 function gatewayApiCrds(model: SiteModel, c: ClusterModel) {
   if (c.routingApi !== 'gateway-api') return undefined;
-  const channel = c.gatewayApiChannel ?? 'standard';
-  return { release: model.versions.gatewayApi, channel, experimental: channel === 'experimental', url: gatewayApiInstallUrl(model.versions.gatewayApi, channel) };
+  const { channel, alphaKinds, experimentalKinds } = c.gatewayApi!;
+  return {
+    release: model.versions.gatewayApi,
+    channel,
+    experimental: channel === 'experimental',
+    experimentalKinds: experimentalKinds.join(' and '),
+    alpha: alphaKinds.length > 0,
+    alphaKinds: alphaKinds.join(' and '),
+    url: gatewayApiInstallUrl(model.versions.gatewayApi, channel),
+  };
 }
 
 /** The nftables backend's files: the table's rules, and the iptables leftovers of an earlier version to sweep. */

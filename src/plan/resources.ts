@@ -89,7 +89,8 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
   const gatewayOf = (route: { gateway: string }) => gateways.get(route.gateway)!;
   if (gatewayApi) {
     for (const gw of cluster.gateways) if (gw.http.httpsRedirect) add('40-routes', `httproute.${gw.namespace}.${gw.name}-https-redirect`, () => httpsRedirectRoute(gw));
-    for (const route of cluster.routes) add('40-routes', `${GATEWAY_ROUTE_KINDS[route.kind].toLowerCase()}.${route.namespace}.${route.name}`, () => gatewayRoute(route, gatewayOf(route)));
+    for (const route of cluster.routes)
+      add('40-routes', `${GATEWAY_ROUTE_KINDS[route.kind].toLowerCase()}.${route.namespace}.${route.name}`, () => gatewayRoute(route, gatewayOf(route), cluster.gatewayApi!.versions));
   } else for (const route of cluster.routes) add('40-routes', `virtualservice.${route.namespace}.${route.name}`, () => virtualService(route, api, gatewayOf(route).passthrough?.port));
   // Extra resources go where their layer is applied: CRDs first, namespaces after sitec's, the rest last.
   const crds: ClusterResource[] = [];

@@ -88,7 +88,8 @@ export function validateOverridden(object: unknown): ObjectProblem | undefined {
   }
   const group = typeof o.apiVersion === 'string' ? o.apiVersion.split('/')[0] : '';
   const key = `${group}/${String(o.kind)}`;
-  const builtin = builtinProblem(key, object);
+  // Kinds whose version follows the Istio release are keyed by apiVersion (precompile-objects.mjs).
+  const builtin = builtinProblem([`${String(o.apiVersion)}/${String(o.kind)}`, key], object);
   if (builtin) return builtin;
   const validate = load()[key];
   if (!validate || validate(apiVersions[key] ? { ...o, apiVersion: apiVersions[key] } : object)) return undefined;
@@ -109,9 +110,9 @@ let builtins: Record<string, Model> | undefined;
  * validators (types, enums, patterns, required fields; not unknown fields, which
  * they do not check). The group of the core API is "v1" here, as apiVersion has no group.
  */
-function builtinProblem(key: string, object: unknown): ObjectProblem | undefined {
+function builtinProblem(keys: readonly string[], object: unknown): ObjectProblem | undefined {
   builtins ??= existsSync(precompiledK8sValidatorsPath) ? (createRequire(import.meta.url)(precompiledK8sValidatorsPath) as { validators: Record<string, Model> }).validators : {};
-  const Model = builtins[key];
+  const Model = keys.map((k) => builtins![k]).find((m) => m !== undefined);
   if (!Model) return undefined;
   try {
     new Model(object).validate();

@@ -1,4 +1,5 @@
 import type { ExtraObject } from '../load/extra.js';
+import type { GatewayApiChannel, GatewayApiKind } from '../data/gateway-api.js';
 /** The resolved site: every default applied and every derived value computed, ready to plan. */
 export interface SiteModel {
   site: string;
@@ -92,8 +93,8 @@ export interface ClusterModel {
   extensions: { kind: 'EnvoyFilter' | 'WasmPlugin'; name: string; namespace: string; spec: object }[];
   /** Which API the Gateways and routes are written in. */
   routingApi: 'istio' | 'gateway-api';
-  /** The Gateway API CRDs a gateway-api cluster needs: the experimental channel when it has TLS or TCP routes. */
-  gatewayApiChannel?: 'standard' | 'experimental';
+  /** A gateway-api cluster's CRD channel, the version of each kind it writes, and the kinds istiod reads only as alpha. */
+  gatewayApi?: { channel: GatewayApiChannel; versions: Readonly<Record<GatewayApiKind, string>>; alphaKinds: GatewayApiKind[]; experimentalKinds: GatewayApiKind[] };
   gateways: GatewayModel[];
   /** The routes of this cluster (VirtualServices, or HTTPRoutes, TLSRoutes and TCPRoutes), sorted by namespace and name. */
   routes: RouteModel[];

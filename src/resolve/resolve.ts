@@ -1,4 +1,5 @@
-import type { Site } from '../model/site.js';
+import type { Route, Site } from '../model/site.js';
+import { GATEWAY_API_SERVED } from '../data/gateway-api.js';
 import {
   KIND_ADDONS,
   clusterDnsIp,
@@ -20,6 +21,9 @@ import {
   passthroughPortOf,
   routingApiOf,
   gatewayApiRelease,
+  gatewayApiKinds,
+  gatewayApiPlan,
+  istioGatewayApi,
 } from '../model/derive.js';
 import type { ClusterMeshModel, ClusterModel, GatewayModel, KindModel, RouteModel, SiteModel } from './model.js';
 import type { Cluster } from '../model/site.js';
@@ -64,8 +68,8 @@ export function resolve(site: Site): SiteModel {
       })
       .sort(byName);
     const routingApi = routingApiOf(site, c);
-    // TLSRoute and TCPRoute are alpha APIs: istiod reads them only when told to.
-    const alphaRoutes = routingApi === 'gateway-api' && routes.some((r) => routeKind(r) !== 'http');
+    const gatewayApi = routingApi === 'gateway-api' ? gatewayApiOf(site, routes) : undefined;
+    const alphaRoutes = gatewayApi !== undefined && gatewayApi.alphaKinds.length > 0;
     const pilot = c.istio.pilot ? pilotOf(c.istio.pilot) : undefined;
     const dualStack = cidrsOf(c.serviceCIDR).length === 2;
     const extraEnv = [...(alphaRoutes ? [{ name: 'PILOT_ENABLE_ALPHA_GATEWAY_API', value: 'true' }] : []), ...(dualStack ? [{ name: 'ISTIO_DUAL_STACK', value: 'true' }] : [])];
@@ -144,7 +148,7 @@ export function resolve(site: Site): SiteModel {
         ...site.wasmPlugins.filter((e) => (e.clusters ?? [c.name]).includes(c.name)).map((e) => ({ kind: 'WasmPlugin' as const, name: e.name, namespace: e.namespace, spec: e.spec })),
       ].sort((a, b) => compareStrings(a.kind, b.kind) || byName(a, b)),
       routingApi,
-      ...(routingApi === 'gateway-api' ? { gatewayApiChannel: alphaRoutes ? ('experimental' as const) : ('standard' as const) } : {}),
+      ...(gatewayApi ? { gatewayApi } : {}),
       routes: routes
         .map((r): RouteModel => {
           const g = gateways.find((x) => x.name === r.gateway)!;
@@ -224,4 +228,17 @@ function pilotOf(p: NonNullable<Cluster['istio']['pilot']>): NonNullable<Cluster
   if (p.debounceMax) env.push({ name: 'PILOT_DEBOUNCE_MAX', value: p.debounceMax });
   if (p.pushThrottle !== undefined) env.push({ name: 'PILOT_PUSH_THROTTLE', value: String(p.pushThrottle) });
   return { ...(p.replicas !== undefined ? { replicas: p.replicas } : {}), ...(p.resources ? { resources: p.resources } : {}), env };
+}
+
+/** What a gateway-api cluster writes and installs; the invariants have refused a plan with problems. */
+function gatewayApiOf(site: Site, routes: readonly Route[]): NonNullable<ClusterModel['gatewayApi']> {
+  const kinds = gatewayApiKinds(routes);
+  const plan = gatewayApiPlan(site, kinds);
+  const served = GATEWAY_API_SERVED[plan.release]?.standard ?? {};
+  return {
+    channel: plan.channel,
+    versions: plan.versions,
+    alphaKinds: kinds.filter((k) => istioGatewayApi(site).alpha.includes(k)),
+    experimentalKinds: kinds.filter((k) => !served[k]?.includes(plan.versions[k])),
+  };
 }

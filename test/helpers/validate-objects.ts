@@ -64,8 +64,10 @@ const models: Record<string, { cls: ModelClass; schemaId: string; apiVersion?: s
   // (The package is ESM only.)
   'gateway.networking.k8s.io/Gateway': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway')).Gateway as unknown as ModelClass, schemaId: '' },
   'gateway.networking.k8s.io/HTTPRoute': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute')).HTTPRoute as unknown as ModelClass, schemaId: '' },
-  'gateway.networking.k8s.io/TLSRoute': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TLSRoute')).TLSRoute as unknown as ModelClass, schemaId: '' },
-  'gateway.networking.k8s.io/TCPRoute': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TCPRoute')).TCPRoute as unknown as ModelClass, schemaId: '' },
+  // Route kinds whose version follows the Istio release: keyed by apiVersion.
+  'gateway.networking.k8s.io/v1/TLSRoute': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/TLSRoute')).TLSRoute as unknown as ModelClass, schemaId: '' },
+  'gateway.networking.k8s.io/v1alpha2/TLSRoute': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TLSRoute')).TLSRoute as unknown as ModelClass, schemaId: '' },
+  'gateway.networking.k8s.io/v1alpha2/TCPRoute': { cls: (await import('@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1alpha2/TCPRoute')).TCPRoute as unknown as ModelClass, schemaId: '' },
   'install.istio.io/IstioOperator': {
     cls: require('@kubernetes-models/istio/install.istio.io/v1alpha1/IstioOperator').IstioOperator,
     schemaId: 'install.istio.io.v1alpha1.IstioOperator',
@@ -153,7 +155,7 @@ export function validateObject(file: string, text: string): ObjectProblem[] {
     if (!kindCluster(obj)) fail(`kind: ${explain(kindCluster.errors)}`);
     return problems;
   }
-  const model = models[`${group}/${obj.kind}`];
+  const model = models[`${obj.apiVersion}/${obj.kind}`] ?? models[`${group}/${obj.kind}`];
   if (!model) return [{ file, problem: `no validator for ${obj.apiVersion} ${obj.kind}` }];
   const data = model.apiVersion ? { ...obj, apiVersion: model.apiVersion } : obj;
   try {

@@ -3,7 +3,7 @@
 #
 # Mesh kind-mesh: installs every cluster in order, then joins them.
 # Per cluster: kube-proxy, MetalLB, the istio-system namespace with its network
-# label, Istio 1.26.1, the east-west gateway, the resources (Gateways,
+# label, Istio 1.30.3, the east-west gateway, the resources (Gateways,
 # routes, pools). Then the remote secrets, then checks. Run scripts/certificates.sh
 # first: Istio must start with the cacerts secret in place.
 #

@@ -14,6 +14,7 @@ import { checkIngress } from './ingress.js';
 import { checkNames } from './names.js';
 import { checkNodePorts } from './nodeports.js';
 import { checkRoutes } from './routes.js';
+import { checkGatewayApiVersions } from './versions.js';
 
 /** The cross-field invariants, run on a schema-valid site with defaults filled. */
 export const invariantChecks = [
@@ -27,6 +28,7 @@ export const invariantChecks = [
   checkMesh,
   checkKind,
   checkKubernetesVersions,
+  checkGatewayApiVersions,
   checkPlatform,
   checkExtensions,
 ];
