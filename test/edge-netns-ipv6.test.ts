@@ -91,6 +91,8 @@ describe.runIf(runnable || NETNS_REQUIRED)('dual-stack edge host end to end, ipt
     // The host's own rules, which sitec's must leave alone: iptables in both families, and an nftables table of its own.
     inNs(host, 'iptables', ['-t', 'nat', '-A', 'POSTROUTING', '-s', '192.0.2.0/24', '-j', 'MASQUERADE']);
     inNs(host, 'ip6tables', ['-A', 'INPUT', '-s', '2001:db8::/32', '-j', 'DROP']);
+    // ... and one whose comment starts with this edge's tag, written by hand: not sitec's, so never removed, never split into words.
+    inNs(host, 'ip6tables', ['-A', 'INPUT', '-s', '2001:db8:1::/48', '-m', 'comment', '--comment', 'sitec:v6-test:gw: hand made', '-j', 'ACCEPT']);
     inNs(host, 'nft', ['-f', '-'], { input: 'table inet hostfw {\n  chain input { type filter hook input priority 0; policy accept; tcp dport 2222 counter drop; }\n}\n' });
     writeFileSync(join(work, 'responder.mjs'), responder);
     await new Promise<void>((resolve, reject) => {
@@ -152,6 +154,7 @@ describe.runIf(runnable || NETNS_REQUIRED)('dual-stack edge host end to end, ipt
       const dir = write(firewall);
       const before = state();
       expect(before).toContain('hostfw');
+      expect(before).toContain('--comment "sitec:v6-test:gw: hand made"');
       expect(get('http://[fd00:51::1]:8080/').status).not.toBe(0);
 
       expect(inNs(host, 'bash', [`${dir}/apply.sh`]).status).toBe(0);
