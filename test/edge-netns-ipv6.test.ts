@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileText, writeFiles } from './helpers/site.js';
-import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable } from './helpers/netns.js';
+import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable, sendRouterAdvertisement, waitLinkLocal } from './helpers/netns.js';
 import { hasTool } from './helpers/tools.js';
 
 /**
@@ -175,6 +175,50 @@ describe.runIf(runnable || NETNS_REQUIRED)('dual-stack edge host end to end, ipt
       expect(inNs(host, 'bash', [`${dir}/remove.sh`]).status).toBe(0);
       expect(state()).toBe(before);
       expect(get('http://[fd00:51::1]:8080/').status).not.toBe(0);
+    });
+  }
+
+  /**
+   * Turning IPv6 forwarding on makes the kernel a router: it deletes every default
+   * route it learned from router advertisements at once, and ignores further RAs on
+   * interfaces whose accept_ra is 1 (ip-sysctl.rst: forwarding, accept_ra). An edge host
+   * that takes its own default route from RAs would lose it. A fresh host namespace
+   * here: one interface that takes RAs from a router, one that takes none.
+   */
+  for (const firewall of ['iptables', 'nftables'] as const) {
+    it.runIf(hasTool('python3') || NETNS_REQUIRED)(`${firewall}: forwarding on keeps the host's RA-learned default route and RAs accepted; remove.sh leaves both as apply.sh left them`, () => {
+      const dir = write(firewall);
+      const edge = spaces.add(`ra-${firewall.slice(0, 3)}`);
+      const router = spaces.add(`rtr-${firewall.slice(0, 3)}`);
+      const quiet = spaces.add(`q-${firewall.slice(0, 3)}`);
+      const [up, uplink] = spaces.link(router, undefined, edge, undefined);
+      const [, still] = spaces.link(quiet, undefined, edge, undefined);
+      const conf = (dev: string, key: string) => inNs(edge, 'cat', [`/proc/sys/net/ipv6/conf/${dev}/${key}`]).stdout.trim();
+      inNs(edge, 'sh', ['-c', `echo 0 > /proc/sys/net/ipv6/conf/${still}/accept_ra`]);
+      expect([conf(uplink, 'accept_ra'), conf('all', 'forwarding')]).toEqual(['1', '0']);
+      const defaultRoute = () => inNs(edge, 'ip', ['-6', 'route', 'show', 'default']).stdout;
+      waitLinkLocal(router, up);
+      sendRouterAdvertisement(router, up, 1800);
+      for (let i = 0; i < 50 && !defaultRoute().includes('proto ra'); i++) inNs(edge, 'sleep', ['0.1']);
+      expect(defaultRoute()).toMatch(new RegExp(`^default via fe80::\\S+ dev ${uplink} proto ra `));
+
+      const applied = inNs(edge, 'bash', [`${dir}/apply.sh`], { allowFail: true });
+      expect(applied.status, applied.stderr).toBe(0);
+      expect(conf('all', 'forwarding')).toBe('1');
+      // Still there, and still taking RAs: a new one (lifetime 600) replaces its lifetime.
+      expect(defaultRoute()).toMatch(new RegExp(`dev ${uplink} proto ra `));
+      expect(applied.stdout).toContain(`${uplink} takes router advertisements`);
+      expect([conf(uplink, 'accept_ra'), conf(still, 'accept_ra'), conf('default', 'accept_ra')]).toEqual(['2', '0', '2']);
+      inNs(edge, 'ip', ['-6', 'route', 'del', 'default', 'dev', uplink]);
+      sendRouterAdvertisement(router, up, 600);
+      for (let i = 0; i < 50 && !defaultRoute().includes('proto ra'); i++) inNs(edge, 'sleep', ['0.1']);
+      expect(defaultRoute()).toMatch(/proto ra .*expires (59\d|600)sec/);
+
+      // A second run changes nothing; remove.sh leaves forwarding on, so accept_ra stays 2 with it.
+      expect(inNs(edge, 'bash', [`${dir}/apply.sh`]).stdout).not.toContain('takes router advertisements');
+      expect(inNs(edge, 'bash', [`${dir}/remove.sh`]).status).toBe(0);
+      expect([conf('all', 'forwarding'), conf(uplink, 'accept_ra'), conf(still, 'accept_ra')]).toEqual(['1', '2', '0']);
+      expect(defaultRoute()).toContain('proto ra');
     });
   }
 

@@ -94,8 +94,31 @@ drop_chain() {
   fi
 }
 
+# keep_ra: IPv6 forwarding makes this host a router, and a router ignores router
+# advertisements on an interface whose accept_ra is 1; the kernel also deletes every
+# RA-learned default route the moment forwarding goes on, except on interfaces whose
+# accept_ra is 2 (Documentation/networking/ip-sysctl.rst: forwarding, accept_ra). So,
+# before it goes on, what takes RAs now (accept_ra 1 with forwarding 0) gets accept_ra 2
+# and keeps taking them: each interface, and the default for interfaces added later.
+keep_ra() {
+  local conf dev
+  for conf in /proc/sys/net/ipv6/conf/*/; do
+    dev=$(basename "$conf")
+    case "$dev" in all | lo) continue ;; esac
+    if [ "$(cat "${conf}accept_ra")" = 1 ] && [ "$(cat "${conf}forwarding")" = 0 ]; then
+      if [ "$dry_run" = 1 ]; then
+        echo "echo 2 > ${conf}accept_ra"
+      else
+        echo 2 > "${conf}accept_ra"
+        echo "apply.sh: $dev takes router advertisements: accept_ra 1 -> 2, so it still does with forwarding on"
+      fi
+    fi
+  done
+}
+
 # forwarding FILE: DNAT needs packet forwarding for the family.
 forwarding() {
+  if [ "$(cat "$1")" != 1 ] && [ "$1" = /proc/sys/net/ipv6/conf/all/forwarding ]; then keep_ra; fi
   if [ "$dry_run" = 1 ]; then
     echo "echo 1 > $1"
   elif [ "$(cat "$1")" != 1 ]; then
