@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -219,6 +219,101 @@ describe.runIf(runnable || NETNS_REQUIRED)('dual-stack edge host end to end, ipt
       expect(inNs(edge, 'bash', [`${dir}/remove.sh`]).status).toBe(0);
       expect([conf('all', 'forwarding'), conf(uplink, 'accept_ra'), conf(still, 'accept_ra')]).toEqual(['1', '2', '0']);
       expect(defaultRoute()).toContain('proto ra');
+    });
+  }
+
+  /**
+   * nftables/persist.sh edits /etc/nftables.conf and writes a sysctl.d file; --remove
+   * must give back /etc exactly as it was. Run in a private mount namespace (unshare
+   * --mount, a tmpfs over /etc: the real /etc is never touched) inside a network
+   * namespace of its own (nft -c, and the accept_ra it reads, are per network namespace).
+   */
+  const debianConf =
+    '#!/usr/sbin/nft -f\n\nflush ruleset\n\ntable inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter;\n\t}\n\tchain forward {\n\t\ttype filter hook forward priority filter;\n\t}\n\tchain output {\n\t\ttype filter hook output priority filter;\n\t}\n}\n';
+  const fixtures: Record<string, string> = {
+    "Debian 12's default": debianConf,
+    // Another edge's lines, and no line break at the end of the file.
+    'no final line break, another edge already persisted': `${debianConf}# sitec:v6-test:gw2 begin: loaded at boot\ninclude "/etc/nftables.d/gw2.nft"\n# sitec:v6-test:gw2 end\ninclude "/etc/nftables.d/*.nft"`,
+  };
+  const driver = `set -euo pipefail
+dir=$1 out=$2
+mount -t tmpfs sitec-test-etc /etc
+mkdir /etc/sysctl.d /etc/nftables.d
+echo 'table inet gw2 {}' > /etc/nftables.d/gw2.nft
+echo 'kernel.panic = 10' > /etc/sysctl.d/10-host.conf
+cp "$out/fixture" /etc/nftables.conf
+chmod 640 /etc/nftables.conf
+step() {
+  local name=$1
+  shift
+  set +e
+  bash "$dir/persist.sh" "$@" > "$out/$name.out" 2> "$out/$name.err"
+  echo $? > "$out/$name.rc"
+  set -e
+  cp /etc/nftables.conf "$out/$name.conf"
+  stat -c %a /etc/nftables.conf > "$out/$name.mode"
+  (cd /etc/sysctl.d && for f in *; do echo "== $f"; cat "$f"; done) > "$out/$name.sysctl"
+}
+step dry --dry-run
+step install
+step again
+# What nftables.service runs at boot, and what systemd-sysctl applies: from a host that forwards nothing.
+nft -f /etc/nftables.conf
+nft list tables > "$out/tables"
+sysctl -q -p /etc/sysctl.d/90-sitec-v6-test-gw.conf
+for k in all/forwarding up.7/accept_ra; do echo "$k $(cat /proc/sys/net/ipv6/conf/$k)"; done > "$out/booted"
+step remove --remove
+step remove-again --remove
+`;
+  for (const [name, fixture] of Object.entries(fixtures)) {
+    it.runIf(hasTool('unshare') || NETNS_REQUIRED)(`nftables persist.sh on ${name}: idempotent, loads at boot, and --remove leaves /etc/nftables.conf byte for byte as it was`, () => {
+      const dir = write('nftables');
+      const ns = spaces.add(`persist${Object.keys(fixtures).indexOf(name)}`);
+      const peer = spaces.add(`ppeer${Object.keys(fixtures).indexOf(name)}`);
+      const quiet = spaces.add(`pquiet${Object.keys(fixtures).indexOf(name)}`);
+      // An uplink with a dot in its name (a VLAN's, say) that takes RAs, and an interface that takes none.
+      const [, uplink] = spaces.link(peer, undefined, ns, undefined);
+      for (const args of [['down'], ['name', 'up.7'], ['up']]) inNs(ns, 'ip', ['link', 'set', 'dev', args[0] === 'up' ? 'up.7' : args[0] === 'name' ? uplink : uplink, ...args]);
+      const [, still] = spaces.link(quiet, undefined, ns, undefined);
+      inNs(ns, 'sh', ['-c', `echo 0 > /proc/sys/net/ipv6/conf/${still}/accept_ra`]);
+      const out = mkdtempSync(join(work, 'persist-'));
+      writeFileSync(join(out, 'fixture'), fixture);
+      const run = inNs(ns, 'unshare', ['--mount', '--propagation', 'private', 'bash', '-c', driver, 'driver', dir, out], { allowFail: true });
+      expect(run.status, run.stderr).toBe(0);
+      expect(existsSync('/etc/sysctl.d/90-sitec-v6-test-gw.conf'), 'the real /etc is untouched').toBe(false);
+      const read = (f: string) => readFileSync(join(out, f), 'utf8');
+      const rc = (step: string) => [read(`${step}.rc`).trim(), read(`${step}.err`)];
+
+      expect(rc('dry')).toEqual(['0', '']);
+      expect(read('dry.conf')).toBe(fixture);
+      expect(read('dry.out')).toContain(`+include "${dir}/ruleset.nft"`);
+      expect(read('dry.sysctl')).toBe('== 10-host.conf\nkernel.panic = 10\n');
+
+      expect(rc('install')).toEqual(['0', '']);
+      const installed = read('install.conf');
+      expect(installed.startsWith(fixture)).toBe(true);
+      expect(installed.slice(fixture.length)).toMatch(
+        new RegExp(`^${fixture.endsWith('\n') ? '' : '\\n'}# sitec:v6-test:gw begin: .*\ninclude "${dir.replace(/[.+]/g, '\\$&')}/ruleset.nft"\n# sitec:v6-test:gw end\n$`),
+      );
+      expect(read('install.mode').trim()).toBe('640');
+      const sysctl = read('install.sysctl');
+      expect(sysctl).toContain('== 90-sitec-v6-test-gw.conf\n# generated by sitec from site v6-test');
+      // accept_ra before forwarding, for the interface that takes RAs (slash form: its name has a dot), and not for the one that takes none.
+      expect(sysctl).toMatch(/net\/ipv6\/conf\/up\.7\/accept_ra = 2\n(.*\n)*net\.ipv4\.ip_forward = 1\nnet\.ipv6\.conf\.all\.forwarding = 1\n$/);
+      expect(sysctl).not.toContain(still);
+
+      expect(rc('again')).toEqual(['0', '']);
+      expect(read('again.out')).toContain('is up to date');
+      expect(read('again.conf')).toBe(installed);
+      expect(read('tables')).toMatch(/table inet sitec_[0-9a-f]{8}/);
+      expect(read('booted')).toBe('all/forwarding 1\nup.7/accept_ra 2\n');
+
+      expect(rc('remove')).toEqual(['0', '']);
+      expect(Buffer.from(read('remove.conf'))).toEqual(Buffer.from(fixture));
+      expect(read('remove.mode').trim()).toBe('640');
+      expect(read('remove.sysctl')).toBe('== 10-host.conf\nkernel.panic = 10\n');
+      expect(rc('remove-again')).toEqual(['0', '']);
+      expect(read('remove-again.conf')).toBe(fixture);
     });
   }
 
