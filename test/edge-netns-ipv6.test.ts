@@ -256,6 +256,7 @@ step() {
 }
 step dry --dry-run
 step install
+if [ "$(cat "$out/install.rc")" != 0 ]; then exit 0; fi
 step again
 # What nftables.service runs at boot, and what systemd-sysctl applies: from a host that forwards nothing.
 nft -f /etc/nftables.conf
@@ -316,6 +317,21 @@ step remove-again --remove
       expect(read('remove-again.conf')).toBe(fixture);
     });
   }
+
+  it.runIf(hasTool('unshare') || NETNS_REQUIRED)('nftables persist.sh: when nft -c rejects the result, /etc/nftables.conf goes back as it was and nothing else is written', () => {
+    const dir = write('nftables');
+    const ns = spaces.add('persistbad');
+    const out = mkdtempSync(join(work, 'persist-bad-'));
+    // Already broken before persist.sh: nftables.service would fail at boot, and persist.sh says so rather than add to it.
+    const fixture = `${debianConf}include "/etc/nftables.d/missing.nft"\n`;
+    writeFileSync(join(out, 'fixture'), fixture);
+    const run = inNs(ns, 'unshare', ['--mount', '--propagation', 'private', 'bash', '-c', driver, 'driver', dir, out], { allowFail: true });
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(join(out, 'install.rc'), 'utf8').trim()).toBe('1');
+    expect(readFileSync(join(out, 'install.err'), 'utf8')).toContain('it is back as it was');
+    expect(readFileSync(join(out, 'install.conf'), 'utf8')).toBe(fixture);
+    expect(readFileSync(join(out, 'install.sysctl'), 'utf8')).toBe('== 10-host.conf\nkernel.panic = 10\n');
+  });
 
   it('switching backends: nftables after iptables leaves only the table, iptables after nftables only the chains; each remove restores the host', () => {
     const ipt = write('iptables');
