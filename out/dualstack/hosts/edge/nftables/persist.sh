@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
     --dry-run) dry_run=1 ;;
     --remove) remove=1 ;;
     --conf) conf=${2:?persist.sh: --conf needs a file}; shift ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "persist.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -126,7 +126,7 @@ if [ "$remove" = 1 ]; then
   if [ -f "$sysctl_file" ]; then
     if [ "$dry_run" = 1 ]; then echo "rm $sysctl_file"; else rm -f "$sysctl_file"; fi
   fi
-  echo "persist.sh: nothing of edge edge loads at boot any more; packet forwarding stays on until then"
+  if [ "$dry_run" = 0 ]; then echo "persist.sh: nothing of edge edge loads at boot any more; packet forwarding stays on until then"; fi
   exit 0
 fi
 {
