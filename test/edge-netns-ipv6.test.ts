@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileText, writeFiles } from './helpers/site.js';
-import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable } from './helpers/netns.js';
+import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable, sendRouterAdvertisement, waitLinkLocal } from './helpers/netns.js';
 import { hasTool } from './helpers/tools.js';
 
 /**
@@ -91,6 +91,8 @@ describe.runIf(runnable || NETNS_REQUIRED)('dual-stack edge host end to end, ipt
     // The host's own rules, which sitec's must leave alone: iptables in both families, and an nftables table of its own.
     inNs(host, 'iptables', ['-t', 'nat', '-A', 'POSTROUTING', '-s', '192.0.2.0/24', '-j', 'MASQUERADE']);
     inNs(host, 'ip6tables', ['-A', 'INPUT', '-s', '2001:db8::/32', '-j', 'DROP']);
+    // ... and one whose comment starts with this edge's tag, written by hand: not sitec's, so never removed, never split into words.
+    inNs(host, 'ip6tables', ['-A', 'INPUT', '-s', '2001:db8:1::/48', '-m', 'comment', '--comment', 'sitec:v6-test:gw: hand made', '-j', 'ACCEPT']);
     inNs(host, 'nft', ['-f', '-'], { input: 'table inet hostfw {\n  chain input { type filter hook input priority 0; policy accept; tcp dport 2222 counter drop; }\n}\n' });
     writeFileSync(join(work, 'responder.mjs'), responder);
     await new Promise<void>((resolve, reject) => {
@@ -152,6 +154,7 @@ describe.runIf(runnable || NETNS_REQUIRED)('dual-stack edge host end to end, ipt
       const dir = write(firewall);
       const before = state();
       expect(before).toContain('hostfw');
+      expect(before).toContain('--comment "sitec:v6-test:gw: hand made"');
       expect(get('http://[fd00:51::1]:8080/').status).not.toBe(0);
 
       expect(inNs(host, 'bash', [`${dir}/apply.sh`]).status).toBe(0);
@@ -174,6 +177,161 @@ describe.runIf(runnable || NETNS_REQUIRED)('dual-stack edge host end to end, ipt
       expect(get('http://[fd00:51::1]:8080/').status).not.toBe(0);
     });
   }
+
+  /**
+   * Turning IPv6 forwarding on makes the kernel a router: it deletes every default
+   * route it learned from router advertisements at once, and ignores further RAs on
+   * interfaces whose accept_ra is 1 (ip-sysctl.rst: forwarding, accept_ra). An edge host
+   * that takes its own default route from RAs would lose it. A fresh host namespace
+   * here: one interface that takes RAs from a router, one that takes none.
+   */
+  for (const firewall of ['iptables', 'nftables'] as const) {
+    it.runIf(hasTool('python3') || NETNS_REQUIRED)(`${firewall}: forwarding on keeps the host's RA-learned default route and RAs accepted; remove.sh leaves both as apply.sh left them`, () => {
+      const dir = write(firewall);
+      const edge = spaces.add(`ra-${firewall.slice(0, 3)}`);
+      const router = spaces.add(`rtr-${firewall.slice(0, 3)}`);
+      const quiet = spaces.add(`q-${firewall.slice(0, 3)}`);
+      const [up, uplink] = spaces.link(router, undefined, edge, undefined);
+      const [, still] = spaces.link(quiet, undefined, edge, undefined);
+      const conf = (dev: string, key: string) => inNs(edge, 'cat', [`/proc/sys/net/ipv6/conf/${dev}/${key}`]).stdout.trim();
+      inNs(edge, 'sh', ['-c', `echo 0 > /proc/sys/net/ipv6/conf/${still}/accept_ra`]);
+      expect([conf(uplink, 'accept_ra'), conf('all', 'forwarding')]).toEqual(['1', '0']);
+      const defaultRoute = () => inNs(edge, 'ip', ['-6', 'route', 'show', 'default']).stdout;
+      waitLinkLocal(router, up);
+      sendRouterAdvertisement(router, up, 1800);
+      for (let i = 0; i < 50 && !defaultRoute().includes('proto ra'); i++) inNs(edge, 'sleep', ['0.1']);
+      expect(defaultRoute()).toMatch(new RegExp(`^default via fe80::\\S+ dev ${uplink} proto ra `));
+
+      const applied = inNs(edge, 'bash', [`${dir}/apply.sh`], { allowFail: true });
+      expect(applied.status, applied.stderr).toBe(0);
+      expect(conf('all', 'forwarding')).toBe('1');
+      // Still there, and still taking RAs: a new one (lifetime 600) replaces its lifetime.
+      expect(defaultRoute()).toMatch(new RegExp(`dev ${uplink} proto ra `));
+      expect(applied.stdout).toContain(`${uplink} takes router advertisements`);
+      expect([conf(uplink, 'accept_ra'), conf(still, 'accept_ra'), conf('default', 'accept_ra')]).toEqual(['2', '0', '2']);
+      inNs(edge, 'ip', ['-6', 'route', 'del', 'default', 'dev', uplink]);
+      sendRouterAdvertisement(router, up, 600);
+      for (let i = 0; i < 50 && !defaultRoute().includes('proto ra'); i++) inNs(edge, 'sleep', ['0.1']);
+      expect(defaultRoute()).toMatch(/proto ra .*expires (59\d|600)sec/);
+
+      // A second run changes nothing; remove.sh leaves forwarding on, so accept_ra stays 2 with it.
+      expect(inNs(edge, 'bash', [`${dir}/apply.sh`]).stdout).not.toContain('takes router advertisements');
+      expect(inNs(edge, 'bash', [`${dir}/remove.sh`]).status).toBe(0);
+      expect([conf('all', 'forwarding'), conf(uplink, 'accept_ra'), conf(still, 'accept_ra')]).toEqual(['1', '2', '0']);
+      expect(defaultRoute()).toContain('proto ra');
+    });
+  }
+
+  /**
+   * nftables/persist.sh edits /etc/nftables.conf and writes a sysctl.d file; --remove
+   * must give back /etc exactly as it was. Run in a private mount namespace (unshare
+   * --mount, a tmpfs over /etc: the real /etc is never touched) inside a network
+   * namespace of its own (nft -c, and the accept_ra it reads, are per network namespace).
+   */
+  const debianConf =
+    '#!/usr/sbin/nft -f\n\nflush ruleset\n\ntable inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter;\n\t}\n\tchain forward {\n\t\ttype filter hook forward priority filter;\n\t}\n\tchain output {\n\t\ttype filter hook output priority filter;\n\t}\n}\n';
+  const fixtures: Record<string, string> = {
+    "Debian 12's default": debianConf,
+    // Another edge's lines, and no line break at the end of the file.
+    'no final line break, another edge already persisted': `${debianConf}# sitec:v6-test:gw2 begin: loaded at boot\ninclude "/etc/nftables.d/gw2.nft"\n# sitec:v6-test:gw2 end\ninclude "/etc/nftables.d/*.nft"`,
+  };
+  const driver = `set -euo pipefail
+dir=$1 out=$2
+mount -t tmpfs sitec-test-etc /etc
+mkdir /etc/sysctl.d /etc/nftables.d
+echo 'table inet gw2 {}' > /etc/nftables.d/gw2.nft
+echo 'kernel.panic = 10' > /etc/sysctl.d/10-host.conf
+cp "$out/fixture" /etc/nftables.conf
+chmod 640 /etc/nftables.conf
+step() {
+  local name=$1
+  shift
+  set +e
+  bash "$dir/persist.sh" "$@" > "$out/$name.out" 2> "$out/$name.err"
+  echo $? > "$out/$name.rc"
+  set -e
+  cp /etc/nftables.conf "$out/$name.conf"
+  stat -c %a /etc/nftables.conf > "$out/$name.mode"
+  (cd /etc/sysctl.d && for f in *; do echo "== $f"; cat "$f"; done) > "$out/$name.sysctl"
+}
+step dry --dry-run
+step install
+if [ "$(cat "$out/install.rc")" != 0 ]; then exit 0; fi
+step again
+# What nftables.service runs at boot, and what systemd-sysctl applies: from a host that forwards nothing.
+nft -f /etc/nftables.conf
+nft list tables > "$out/tables"
+sysctl -q -p /etc/sysctl.d/90-sitec-v6-test-gw.conf
+for k in all/forwarding up.7/accept_ra; do echo "$k $(cat /proc/sys/net/ipv6/conf/$k)"; done > "$out/booted"
+step remove --remove
+step remove-again --remove
+`;
+  for (const [name, fixture] of Object.entries(fixtures)) {
+    it.runIf(hasTool('unshare') || NETNS_REQUIRED)(`nftables persist.sh on ${name}: idempotent, loads at boot, and --remove leaves /etc/nftables.conf byte for byte as it was`, () => {
+      const dir = write('nftables');
+      const ns = spaces.add(`persist${Object.keys(fixtures).indexOf(name)}`);
+      const peer = spaces.add(`ppeer${Object.keys(fixtures).indexOf(name)}`);
+      const quiet = spaces.add(`pquiet${Object.keys(fixtures).indexOf(name)}`);
+      // An uplink with a dot in its name (a VLAN's, say) that takes RAs, and an interface that takes none.
+      const [, uplink] = spaces.link(peer, undefined, ns, undefined);
+      for (const args of [['down'], ['name', 'up.7'], ['up']]) inNs(ns, 'ip', ['link', 'set', 'dev', args[0] === 'up' ? 'up.7' : args[0] === 'name' ? uplink : uplink, ...args]);
+      const [, still] = spaces.link(quiet, undefined, ns, undefined);
+      inNs(ns, 'sh', ['-c', `echo 0 > /proc/sys/net/ipv6/conf/${still}/accept_ra`]);
+      const out = mkdtempSync(join(work, 'persist-'));
+      writeFileSync(join(out, 'fixture'), fixture);
+      const run = inNs(ns, 'unshare', ['--mount', '--propagation', 'private', 'bash', '-c', driver, 'driver', dir, out], { allowFail: true });
+      expect(run.status, run.stderr).toBe(0);
+      expect(existsSync('/etc/sysctl.d/90-sitec-v6-test-gw.conf'), 'the real /etc is untouched').toBe(false);
+      const read = (f: string) => readFileSync(join(out, f), 'utf8');
+      const rc = (step: string) => [read(`${step}.rc`).trim(), read(`${step}.err`)];
+
+      expect(rc('dry')).toEqual(['0', '']);
+      expect(read('dry.conf')).toBe(fixture);
+      expect(read('dry.out')).toContain(`+include "${dir}/ruleset.nft"`);
+      expect(read('dry.sysctl')).toBe('== 10-host.conf\nkernel.panic = 10\n');
+
+      expect(rc('install')).toEqual(['0', '']);
+      const installed = read('install.conf');
+      expect(installed.startsWith(fixture)).toBe(true);
+      expect(installed.slice(fixture.length)).toMatch(
+        new RegExp(`^${fixture.endsWith('\n') ? '' : '\\n'}# sitec:v6-test:gw begin: .*\ninclude "${dir.replace(/[.+]/g, '\\$&')}/ruleset.nft"\n# sitec:v6-test:gw end\n$`),
+      );
+      expect(read('install.mode').trim()).toBe('640');
+      const sysctl = read('install.sysctl');
+      expect(sysctl).toContain('== 90-sitec-v6-test-gw.conf\n# generated by sitec from site v6-test');
+      // accept_ra before forwarding, for the interface that takes RAs (slash form: its name has a dot), and not for the one that takes none.
+      expect(sysctl).toMatch(/net\/ipv6\/conf\/up\.7\/accept_ra = 2\n(.*\n)*net\.ipv4\.ip_forward = 1\nnet\.ipv6\.conf\.all\.forwarding = 1\n$/);
+      expect(sysctl).not.toContain(still);
+
+      expect(rc('again')).toEqual(['0', '']);
+      expect(read('again.out')).toContain('is up to date');
+      expect(read('again.conf')).toBe(installed);
+      expect(read('tables')).toMatch(/table inet sitec_[0-9a-f]{8}/);
+      expect(read('booted')).toBe('all/forwarding 1\nup.7/accept_ra 2\n');
+
+      expect(rc('remove')).toEqual(['0', '']);
+      expect(Buffer.from(read('remove.conf'))).toEqual(Buffer.from(fixture));
+      expect(read('remove.mode').trim()).toBe('640');
+      expect(read('remove.sysctl')).toBe('== 10-host.conf\nkernel.panic = 10\n');
+      expect(rc('remove-again')).toEqual(['0', '']);
+      expect(read('remove-again.conf')).toBe(fixture);
+    });
+  }
+
+  it.runIf(hasTool('unshare') || NETNS_REQUIRED)('nftables persist.sh: when nft -c rejects the result, /etc/nftables.conf goes back as it was and nothing else is written', () => {
+    const dir = write('nftables');
+    const ns = spaces.add('persistbad');
+    const out = mkdtempSync(join(work, 'persist-bad-'));
+    // Already broken before persist.sh: nftables.service would fail at boot, and persist.sh says so rather than add to it.
+    const fixture = `${debianConf}include "/etc/nftables.d/missing.nft"\n`;
+    writeFileSync(join(out, 'fixture'), fixture);
+    const run = inNs(ns, 'unshare', ['--mount', '--propagation', 'private', 'bash', '-c', driver, 'driver', dir, out], { allowFail: true });
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(join(out, 'install.rc'), 'utf8').trim()).toBe('1');
+    expect(readFileSync(join(out, 'install.err'), 'utf8')).toContain('it is back as it was');
+    expect(readFileSync(join(out, 'install.conf'), 'utf8')).toBe(fixture);
+    expect(readFileSync(join(out, 'install.sysctl'), 'utf8')).toBe('== 10-host.conf\nkernel.panic = 10\n');
+  });
 
   it('switching backends: nftables after iptables leaves only the table, iptables after nftables only the chains; each remove restores the host', () => {
     const ipt = write('iptables');

@@ -158,6 +158,36 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     expect(get(['--max-time', '2', 'http://198.51.100.1:8080/']).status).not.toBe(0);
   });
 
+  it("a hand-made rule whose comment is the edge's tag and then a space: apply.sh and remove.sh complete, manage only sitec's rules, and leave it", () => {
+    const dir = filesFor(false);
+    // iptables-save prints these comments quoted, spaces and all: `--comment "sitec:edge-test:gw: hand made"`.
+    const mine = [
+      ['-t', 'filter', '-A', 'FORWARD', '-s', '203.0.113.0/24', '-m', 'comment', '--comment', 'sitec:edge-test:gw: hand made', '-j', 'ACCEPT'],
+      ['-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '--dport', '2222', '-m', 'comment', '--comment', 'sitec:edge-test:gw:jump:prerouting by hand', '-j', 'RETURN'],
+    ];
+    for (const rule of mine) inNs(host, 'iptables', rule);
+    try {
+      const before = rules();
+      expect(before).toContain('--comment "sitec:edge-test:gw: hand made"');
+      const applied = inNs(host, 'bash', [`${dir}/iptables/apply.sh`], { allowFail: true });
+      expect(applied.status, applied.stderr).toBe(0);
+      expect(get(['http://198.51.100.1:8080/']).status).toBe(0);
+      expect(sitecRules().filter((l) => !l.includes(' by hand') && !l.includes(' hand made'))).toHaveLength(5);
+      expect(inNs(host, 'bash', [`${dir}/iptables/apply.sh`]).status).toBe(0);
+      const removed = inNs(host, 'bash', [`${dir}/iptables/remove.sh`], { allowFail: true });
+      expect(removed.status, removed.stderr).toBe(0);
+      expect(rules()).toBe(before);
+    } finally {
+      for (const rule of mine)
+        inNs(
+          host,
+          'iptables',
+          rule.map((w) => (w === '-A' ? '-D' : w)),
+          { allowFail: true },
+        );
+    }
+  });
+
   it('rules.v4 loads the very rules apply.sh adds', () => {
     const dir = filesFor(false);
     const before = rules();

@@ -105,7 +105,7 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
     familyCmds: ipt.filter((f) => f.chains.length > 0).map((f) => IPTABLES_CMD[f.family]),
     ipv6Rules: ipt[1]!.chains.length > 0,
     fwDir: edge.firewall === 'nftables' ? 'nftables' : 'iptables',
-    nft: edge.firewall === 'nftables' ? { table: nftTableName(model.site, edge.name) } : undefined,
+    nft: edge.firewall === 'nftables' ? { table: nftTableName(model.site, edge.name), sysctlFile: sysctlFileName(model.site, edge.name) } : undefined,
     ipv4Rules: ipt[0]!.chains.length > 0,
     firstAddress: edge.forwards[0] ? hostPort(edge.publicIPs[0]!, edge.forwards[0].publicPort) : undefined,
     firstResolve: bracketed(edge.publicIPs[0]!),
@@ -316,6 +316,9 @@ function gatewayApiCrds(model: SiteModel, c: ClusterModel) {
   };
 }
 
+/** nftables/persist.sh's boot-time sysctl file (/etc/sysctl.d/): one per site and edge, so removing one edge's leaves another's. */
+const sysctlFileName = (site: string, edge: string) => `90-sitec-${site}-${edge}.conf`;
+
 /** The nftables backend's files: the table's rules, and the iptables leftovers of an earlier version to sweep. */
 export function nftablesContext(model: SiteModel, edge: EdgeModel, ipt: ReturnType<typeof iptablesContext>) {
   const nft = edgeNftables(model.site, edge);
@@ -327,5 +330,9 @@ export function nftablesContext(model: SiteModel, edge: EdgeModel, ipt: ReturnTy
     tagPrefix: ipt.tagPrefix,
     forwarding: nft.families.map((f) => FORWARDING_SWITCH[f]),
     families: ipt.families.map((f) => ({ cmd: f.cmd, allChains: f.allChains })),
+    /** persist.sh: the boot-time sysctl file of this edge, and the same switches as sysctl keys (/proc/sys/net/ipv4/ip_forward: net.ipv4.ip_forward). */
+    sysctlFile: sysctlFileName(model.site, edge.name),
+    sysctlKeys: nft.families.map((f) => FORWARDING_SWITCH[f].slice('/proc/sys/'.length).replace(/\//g, '.')),
+    ipv6: nft.families.includes(6),
   };
 }

@@ -118,6 +118,7 @@ function planEdge(model: SiteModel, edge: EdgeModel): FilePlan[] {
     files.push(
       { path: `${dir}/nftables/apply.sh`, format: 'blueprint', blueprint: 'nftables-apply.sh', context: nft, mode: 0o755 },
       { path: `${dir}/nftables/remove.sh`, format: 'blueprint', blueprint: 'nftables-remove.sh', context: nft, mode: 0o755 },
+      { path: `${dir}/nftables/persist.sh`, format: 'blueprint', blueprint: 'nftables-persist.sh', context: nft, mode: 0o755 },
       { path: `${dir}/nftables/ruleset.nft`, format: 'blueprint', blueprint: 'nftables-ruleset.nft', context: nft },
     );
   } else if (context.families.some((f) => f.active)) {

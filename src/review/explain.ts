@@ -129,7 +129,7 @@ function explainHost(site: Site, query: string, hop: HopFn): Hop[] {
               .join('; ')} (gateway port ${port.name})`,
             ['edges', ei, 'forwards', fi],
             edge.firewall === 'nftables'
-              ? [`hosts/${edge.name}/nftables/apply.sh`, `hosts/${edge.name}/nftables/remove.sh`, `hosts/${edge.name}/nftables/ruleset.nft`]
+              ? [`hosts/${edge.name}/nftables/apply.sh`, `hosts/${edge.name}/nftables/remove.sh`, `hosts/${edge.name}/nftables/persist.sh`, `hosts/${edge.name}/nftables/ruleset.nft`]
               : [`hosts/${edge.name}/iptables/apply.sh`, `hosts/${edge.name}/iptables/remove.sh`, `hosts/${edge.name}/iptables/rules.v4`, `hosts/${edge.name}/iptables/rules.v6`],
           ),
         );

@@ -69,3 +69,29 @@ export class Namespaces {
     }
   }
 }
+
+/** Waits until the link-local address of dev in ns has passed duplicate address detection (a tentative one cannot send). */
+export function waitLinkLocal(ns: string, dev: string): void {
+  for (let i = 0; i < 100; i++) {
+    const out = inNs(ns, 'ip', ['-6', 'addr', 'show', 'dev', dev, 'scope', 'link']).stdout;
+    if (out.includes('inet6 ') && !out.includes('tentative')) return;
+    spawnSync('sleep', ['0.1']);
+  }
+  throw new Error(`no usable link-local address on ${dev} in ${ns}`);
+}
+
+/**
+ * Sends one IPv6 router advertisement (no options: the router lifetime alone makes
+ * its receiver learn a default route) out of dev in ns, with python3's raw ICMPv6
+ * socket: the kernel fills in the checksum, and the hop limit is 255 as RFC 4861 requires.
+ */
+export function sendRouterAdvertisement(ns: string, dev: string, lifetime: number): void {
+  const py = `import socket, struct, sys
+dev, lifetime = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, dev.encode())
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+s.sendto(struct.pack('!BBHBBHII', 134, 0, 0, 64, 0, lifetime, 0, 0), ('ff02::1', 0, 0, socket.if_nametoindex(dev)))
+`;
+  inNs(ns, 'python3', ['-c', py, dev, String(lifetime)]);
+}

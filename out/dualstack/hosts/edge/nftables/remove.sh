@@ -3,7 +3,8 @@
 #
 # Edge host edge: deletes the table inet sitec_97b8c2ea (every rule this edge's
 # nftables ruleset holds, in one step), and nothing else. Packet forwarding stays
-# on: other services of this host may need it.
+# on: other services of this host may need it; so does accept_ra 2 where apply.sh
+# set it, or those interfaces would stop taking router advertisements.
 #
 # usage: remove.sh [--dry-run]
 #   --dry-run  print the command instead of running it (needs no root)
@@ -13,7 +14,7 @@ dry_run=0
 for arg in "$@"; do
   case "$arg" in
     --dry-run) dry_run=1 ;;
-    -h | --help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "remove.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done

@@ -49,11 +49,14 @@ use_family() {
   if ! "$ipt-save" -t nat >/dev/null 2>&1; then can_read=0; fi
 }
 
-# tagged TABLE: the rules in the built-in chains of TABLE whose comment starts with
-# sitec:shop-gw:edge-1:, one per line as iptables-save prints them, quotes removed (sitec's
-# comments hold no spaces).
+# tagged TABLE: sitec's rules in the built-in chains of TABLE, one per line as
+# iptables-save prints them, quotes removed. A sitec comment is sitec:shop-gw:edge-1: and
+# then only letters, digits and . : _ - (iptables-save quotes it whole for its colons),
+# and no other word of a sitec rule is quoted. A rule that merely starts its
+# comment with the tag ("sitec:shop-gw:edge-1: hand made"), or holds any other quoted
+# word, is not sitec's: it is left alone, and never split into words.
 tagged() {
-  "$ipt-save" -t "$1" | sed -n -E 's/"//g; /^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) .*--comment sitec:shop-gw:edge-1:/p'
+  "$ipt-save" -t "$1" | sed -n -E '/^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) ([^"\\]* )?--comment "?sitec:shop-gw:edge-1:[A-Za-z0-9.:_-]*"?( [^"\\]*)?$/{s/"//g;p}'
 }
 
 # prune: deletes every tagged rule in the built-in chains except one copy of each
@@ -111,8 +114,31 @@ if command -v nft >/dev/null 2>&1; then
   fi
 fi
 
+# keep_ra: IPv6 forwarding makes this host a router, and a router ignores router
+# advertisements on an interface whose accept_ra is 1; the kernel also deletes every
+# RA-learned default route the moment forwarding goes on, except on interfaces whose
+# accept_ra is 2 (Documentation/networking/ip-sysctl.rst: forwarding, accept_ra). So,
+# before it goes on, what takes RAs now (accept_ra 1 with forwarding 0) gets accept_ra 2
+# and keeps taking them: each interface, and the default for interfaces added later.
+keep_ra() {
+  local conf dev
+  for conf in /proc/sys/net/ipv6/conf/*/; do
+    dev=$(basename "$conf")
+    case "$dev" in all | lo) continue ;; esac
+    if [ "$(cat "${conf}accept_ra")" = 1 ] && [ "$(cat "${conf}forwarding")" = 0 ]; then
+      if [ "$dry_run" = 1 ]; then
+        echo "echo 2 > ${conf}accept_ra"
+      else
+        echo 2 > "${conf}accept_ra"
+        echo "apply.sh: $dev takes router advertisements: accept_ra 1 -> 2, so it still does with forwarding on"
+      fi
+    fi
+  done
+}
+
 # forwarding FILE: DNAT needs packet forwarding for the family.
 forwarding() {
+  if [ "$(cat "$1")" != 1 ] && [ "$1" = /proc/sys/net/ipv6/conf/all/forwarding ]; then keep_ra; fi
   if [ "$dry_run" = 1 ]; then
     echo "echo 1 > $1"
   elif [ "$(cat "$1")" != 1 ]; then

@@ -3,7 +3,8 @@
 #
 # Edge host ive: removes every rule tagged "sitec:x2bee-idc:ive:" from the built-in
 # chains of iptables and ip6tables, whatever version of sitec wrote it, and this
-# edge's own chains; nothing else. Packet forwarding stays on: other services of this host may need it.
+# edge's own chains; nothing else. Packet forwarding stays on: other services of this host may need it;
+# so does accept_ra 2 where apply.sh set it, or those interfaces would stop taking router advertisements.
 #
 # usage: remove.sh [--dry-run]
 #   --dry-run  print every command instead of running it (needs no root)
@@ -13,7 +14,7 @@ dry_run=0
 for arg in "$@"; do
   case "$arg" in
     --dry-run) dry_run=1 ;;
-    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "remove.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -46,11 +47,14 @@ use_family() {
   if ! "$ipt-save" -t nat >/dev/null 2>&1; then can_read=0; fi
 }
 
-# tagged TABLE: the rules in the built-in chains of TABLE whose comment starts with
-# sitec:x2bee-idc:ive:, one per line as iptables-save prints them, quotes removed (sitec's
-# comments hold no spaces).
+# tagged TABLE: sitec's rules in the built-in chains of TABLE, one per line as
+# iptables-save prints them, quotes removed. A sitec comment is sitec:x2bee-idc:ive: and
+# then only letters, digits and . : _ - (iptables-save quotes it whole for its colons),
+# and no other word of a sitec rule is quoted. A rule that merely starts its
+# comment with the tag ("sitec:x2bee-idc:ive: hand made"), or holds any other quoted
+# word, is not sitec's: it is left alone, and never split into words.
 tagged() {
-  "$ipt-save" -t "$1" | sed -n -E 's/"//g; /^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) .*--comment sitec:x2bee-idc:ive:/p'
+  "$ipt-save" -t "$1" | sed -n -E '/^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) ([^"\\]* )?--comment "?sitec:x2bee-idc:ive:[A-Za-z0-9.:_-]*"?( [^"\\]*)?$/{s/"//g;p}'
 }
 
 # prune: deletes every tagged rule in the built-in chains except one copy of each
