@@ -312,3 +312,64 @@ describe.runIf(needsTool('openssl'))('certificates.sh with real openssl', () => 
     expect(readFileSync(join(keyDir, 'kt', 'ca-key.pem')).equals(ktKey)).toBe(true);
   });
 });
+
+/** An OPENSSL_CONF shaped like OpenSSL 1.1.1's default (RHEL 8, Ubuntu 20.04): req's x509_extensions names v3_ca, which holds basicConstraints, plus an nsComment an admin might add there. */
+const openssl111Conf = `HOME = .
+[ req ]
+default_bits = 2048
+distinguished_name = req_distinguished_name
+x509_extensions = v3_ca
+[ req_distinguished_name ]
+countryName = Country Name (2 letter code)
+[ v3_ca ]
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always,issuer
+basicConstraints = critical,CA:true
+nsComment = "from the admin's openssl.cnf"
+`;
+
+/** The extension OIDs of a certificate, in order: the OBJECTs directly inside its [3] extensions block. */
+function extensionOids(pem: string): string[] {
+  const lines = spawnSync('openssl', ['asn1parse', '-in', pem], { encoding: 'utf8' }).stdout.split('\n');
+  const start = lines.findIndex((l) => /:d=2\s.*cont \[ 3 \]/.test(l));
+  if (start < 0) return [];
+  const oids: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (/:d=[0-2]\s/.test(l)) break;
+    const m = /:d=5\s.*prim: OBJECT\s+:(.*)$/.exec(l);
+    if (m) oids.push(m[1]!.trim());
+  }
+  return oids;
+}
+
+describe.runIf(needsTool('openssl'))('certificates.sh writes every extension from its own file', () => {
+  it('under a 1.1.1-shaped OPENSSL_CONF: each extension once, exactly the CA set, the same as under an empty config', () => {
+    const certs = (conf: string) => {
+      const work = mkdtempSync(join(tmpdir(), 'sitec-ca-ext-'));
+      const keyDir = join(work, 'ca');
+      const text = mutate(meshText, ['keyDir: /home/admin/x2bee-mesh-ca', `keyDir: ${keyDir}`], ['keyType: rsa-4096', 'keyType: ec-p256']);
+      writeFileSync(join(work, 'certificates.sh'), file(text, 'scripts/certificates.sh'));
+      writeFileSync(join(work, 'openssl.cnf'), conf);
+      mkdirSync(join(work, 'bin'));
+      writeFileSync(join(work, 'bin/kubectl'), '#!/usr/bin/env bash\ncat >/dev/null || true\n');
+      chmodSync(join(work, 'bin/kubectl'), 0o755);
+      const r = spawnSync('bash', [join(work, 'certificates.sh')], { encoding: 'utf8', env: { ...process.env, PATH: `${work}/bin:${process.env.PATH}`, OPENSSL_CONF: join(work, 'openssl.cnf') } });
+      expect(r.status, r.stderr).toBe(0);
+      return { root: join(keyDir, 'root-cert.pem'), kt: join(keyDir, 'kt', 'ca-cert.pem') };
+    };
+    const old = certs(openssl111Conf);
+    const rootOids = extensionOids(old.root);
+    const ktOids = extensionOids(old.kt);
+    for (const oids of [rootOids, ktOids]) expect(new Set(oids).size, oids.join(', ')).toBe(oids.length);
+    expect([...rootOids].sort()).toEqual(['X509v3 Authority Key Identifier', 'X509v3 Basic Constraints', 'X509v3 Key Usage', 'X509v3 Subject Key Identifier']);
+    expect([...ktOids].sort()).toEqual(['X509v3 Authority Key Identifier', 'X509v3 Basic Constraints', 'X509v3 Key Usage', 'X509v3 Subject Alternative Name', 'X509v3 Subject Key Identifier']);
+    const text = (pem: string) => spawnSync('openssl', ['x509', '-in', pem, '-noout', '-ext', 'basicConstraints,keyUsage'], { encoding: 'utf8' }).stdout;
+    expect(text(old.root)).toMatch(/Basic Constraints: critical\n\s+CA:TRUE\n[\s\S]*Key Usage: critical\n\s+Digital Signature, Certificate Sign, CRL Sign/);
+    expect(text(old.kt)).toMatch(/Basic Constraints: critical\n\s+CA:TRUE, pathlen:0\n[\s\S]*Key Usage: critical\n\s+Digital Signature, Certificate Sign, CRL Sign/);
+    // The admin's config changes nothing: an empty one gives the same extensions.
+    const bare = certs('');
+    expect(extensionOids(bare.root)).toEqual(rootOids);
+    expect(extensionOids(bare.kt)).toEqual(ktOids);
+    expect(text(bare.root)).toBe(text(old.root));
+  });
+});
