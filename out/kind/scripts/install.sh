@@ -42,7 +42,9 @@ run() {
 # cluster's kubelet or cloud-controller-manager), they are only compared with
 # site.yaml; where sitec sets them, a node without the label gets it, and one
 # labelled otherwise stops the install unless --relabel says to replace it.
-declare -A node_labels=() node_overwrite=()
+# One entry per label to set: "CONTEXT NODE [--overwrite] KEY=VALUE" (no associative
+# arrays: bash 3.2, macOS's, runs this too).
+queued=()
 topology_ok=1
 # topology CONTEXT OWNER NODE KEY WANT: checks one label, queues it for label_node.
 topology() {
@@ -50,7 +52,7 @@ topology() {
   local query="jsonpath={.metadata.labels.topology\\.kubernetes\\.io/$4}"
   if [ "$dry_run" = 1 ]; then
     show kubectl --context "$context" get node "$node" -o "$query"
-    if [ "$owner" = sitec ]; then node_labels["$context $node"]+=" $key=$want"; fi
+    if [ "$owner" = sitec ]; then queued+=("$context $node $key=$want"); fi
     return 0
   fi
   if ! have=$(kubectl --context "$context" get node "$node" -o "$query"); then
@@ -64,11 +66,10 @@ topology() {
     echo "install.sh: node $node ($context): $key is '$have' but site.yaml says '$want'; the provider sets this label, so correct locality in site.yaml" >&2
     topology_ok=0
   elif [ -z "$have" ]; then
-    node_labels["$context $node"]+=" $key=$want"
+    queued+=("$context $node $key=$want")
   elif [ "$relabel" = 1 ]; then
     echo "install.sh: node $node ($context): replacing $key '$have' with '$want' (--relabel)" >&2
-    node_labels["$context $node"]+=" $key=$want"
-    node_overwrite["$context $node"]=1
+    queued+=("$context $node --overwrite $key=$want")
   else
     echo "install.sh: node $node ($context): $key is '$have' but site.yaml says '$want'; not overwriting it (run with --relabel to replace it)" >&2
     topology_ok=0
@@ -76,10 +77,15 @@ topology() {
 }
 # label_node CONTEXT NODE: sets the labels topology queued for the node, if any.
 label_node() {
-  local labels=${node_labels["$1 $2"]:-} words
-  if [ -z "$labels" ]; then return 0; fi
-  read -r -a words <<<"$labels"
-  if [ -n "${node_overwrite["$1 $2"]:-}" ]; then words=(--overwrite "${words[@]}"); fi
+  local entry c n label words=() overwrite=0
+  for entry in ${queued[@]+"${queued[@]}"}; do
+    read -r c n label <<<"$entry"
+    if [ "$c $n" != "$1 $2" ]; then continue; fi
+    case "$label" in --overwrite\ *) overwrite=1 label=${label#--overwrite } ;; esac
+    words+=("$label")
+  done
+  if [ "${#words[@]}" = 0 ]; then return 0; fi
+  if [ "$overwrite" = 1 ]; then words=(--overwrite "${words[@]}"); fi
   run kubectl --context "$1" label node "$2" "${words[@]}"
 }
 
