@@ -175,6 +175,7 @@ export const CATALOGUE = {
     'Pin loadBalancerIP to an address of a pool, or allow autoAssign on one.',
   ),
   'lb-ip-dual-stack': e('addresses', 'A dual-stack Service pins one address', 'A dual-stack LoadBalancer Service takes one address per family.', 'Leave the address unpinned, or pin one per family.'),
+  'lb-dual-stack-pool': e('addresses', 'No pool can give a dual-stack Service both its addresses', "MetalLB gives a RequireDualStack Service both addresses from one pool; with one pool per family the Service stays pending forever.", 'Put an IPv4 and an IPv6 range in one pool that assigns automatically and is announced.'),
   'lb-ip-conflict': e('addresses', 'Two gateways pin the same address', 'Each LoadBalancer Service needs its own address.', 'Pin a different address for the east-west gateway.'),
   'strictarp-required': e(
     'addresses',

@@ -14,7 +14,7 @@ const v6only = mutate(
   ['{ name: worker-2, ip: 10.30.0.12, ipv6: "fd00:30::12",', '{ name: worker-2, ip: "fd00:30::12",'],
   ['podCIDR: [192.168.0.0/16, "fd00:10:244::/56"]', 'podCIDR: "fd00:10:244::/56"'],
   ['serviceCIDR: [10.96.0.0/12, "fd00:10:96::/112"]', 'serviceCIDR: "fd00:10:96::/112"'],
-  ['        - name: v4-pool\n          addresses: [10.30.0.200-10.30.0.220]\n', ''],
+  ['[10.30.0.200-10.30.0.220, "fd00:30::200-fd00:30::220"]', '["fd00:30::200-fd00:30::220"]'],
   ['        externalTrafficPolicy: Local\n', '        loadBalancerIP: "fd00:30::200"\n        externalTrafficPolicy: Local\n'],
   ['publicIPs: [203.0.113.20, "2001:db8:20::20"]', 'publicIPs: ["2001:db8:20::20"]'],
 );
@@ -98,6 +98,25 @@ describe('every address invariant, for IPv6 and for dual-stack', () => {
       'lb-ip-not-advertised',
       '"fd00:30::200"\n',
     ],
+    [
+      'dual: one pool per family (MetalLB takes both addresses of a dual-stack Service from one pool)',
+      mutate(dual, [
+        '        - name: dual-pool\n          addresses: [10.30.0.200-10.30.0.220, "fd00:30::200-fd00:30::220"]\n',
+        '        - name: v4-pool\n          addresses: [10.30.0.200-10.30.0.220]\n        - name: v6-pool\n          addresses: ["fd00:30::200-fd00:30::220"]\n',
+      ]),
+      'lb-dual-stack-pool',
+      '- name: v4-pool',
+    ],
+    [
+      'dual: the pool holding both families is not announced',
+      mutate(
+        dual,
+        ['        name: l2-default\n', '        name: l2-default\n        pools: [v4-pool]\n'],
+        ['        - name: dual-pool\n', '        - name: v4-pool\n          addresses: [10.30.0.230-10.30.0.240]\n        - name: dual-pool\n'],
+      ),
+      'lb-dual-stack-pool',
+      '- name: v4-pool',
+    ],
     ['IPv6: one node address in two spellings', mutate(v6only, ['{ name: worker-2, ip: "fd00:30::12",', '{ name: worker-2, ip: "fd00:30:0:0::11",']), 'duplicate-node-ip', '"fd00:30:0:0::11"'],
     ['dual: a node IPv6 address that is the pool of another', mutate(dual, ['ipv6: "fd00:30::12"', 'ipv6: "fd00:30::210"']), 'pool-overlaps-node', '"fd00:30::200-fd00:30::220"'],
   ];
@@ -115,7 +134,7 @@ describe('explain answers for IPv6 addresses', () => {
   };
   it('a node IPv6 address, in any spelling, an IPv6 pool address and the Service network', () => {
     expect(hops(dual, 'fd00:30:0::11').hops.map((h) => [h.step, h.path])).toEqual([['node', 'clusters[0].nodes[1].ipv6']]);
-    expect(hops(dual, 'fd00:30::210').hops.map((h) => h.detail)).toEqual(['pool v6-pool of cluster dc (fd00:30::200-fd00:30::220)']);
+    expect(hops(dual, 'fd00:30::210').hops.map((h) => h.detail)).toEqual(['pool dual-pool of cluster dc (fd00:30::200-fd00:30::220)']);
     expect(hops(dual, 'fd00:10:96::5').hops.map((h) => [h.step, h.path])).toEqual([['serviceCIDR', 'serviceCIDR[1]'.replace(/^/, 'clusters[0].')]]);
     expect(hops(dual, '2001:db8:20::20').hops.map((h) => h.step)).toEqual(['edge host']);
   });

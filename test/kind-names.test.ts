@@ -16,12 +16,12 @@ describe('kind names: what kind creates is what every file uses', () => {
     const secrets = file('scripts/remote-secrets.sh');
     const contexts = new Set([
       ...[...readme.matchAll(/use-context (\S+?)[`\n]/g)].map((m) => m[1]!),
-      ...[...install.matchAll(/--context (\S+)/g)].map((m) => m[1]!),
+      ...[...install.matchAll(/--context ([^\s"]+)/g)].map((m) => m[1]!),
       ...[...secrets.matchAll(/^remote (\S+) \S+ (\S+)/gm)].flatMap((m) => [m[1]!, m[2]!]),
     ]);
     expect([...contexts].sort()).toEqual(['kind-east', 'kind-west']);
     // Node names as kind makes them: <kind name>-control-plane.
-    expect([...install.matchAll(/label node (\S+)/g)].map((m) => m[1]!).sort()).toEqual(['east-control-plane', 'west-control-plane']);
+    expect([...install.matchAll(/^label_node \S+ (\S+)$/gm)].map((m) => m[1]!).sort()).toEqual(['east-control-plane', 'west-control-plane']);
     // The kind config carries kind's name; Istio's clusterName and the remote secrets' --name carry the cluster's.
     for (const [cluster, kind] of [
       ['west-cluster', 'west'],

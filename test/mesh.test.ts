@@ -238,16 +238,28 @@ describe('mesh scripts, --dry-run', () => {
     const r = run('install.sh');
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    const kt = lines.slice(0, lines.indexOf('== cluster ncloud (network ncloud-net)'));
+    // Every node's topology labels are read before anything changes; only the sitec-labelled cluster (kt) is labelled.
+    expect(lines.slice(0, lines.indexOf('== cluster kt (network kt-net)'))).toEqual([
+      '== node topology labels',
+      ...['kt-cp-1', 'kt-worker-1', 'kt-worker-2'].flatMap((n) =>
+        ['region', 'zone'].map((k) => `kubectl --context kt-admin get node ${n} -o 'jsonpath={.metadata.labels.topology\\.kubernetes\\.io/${k}}'`),
+      ),
+      ...['ncloud-admin nks-node-1', 'ncloud-admin nks-node-2', 'nhn-admin nhn-node-1', 'nhn-admin nhn-node-2'].map((cn) => {
+        const [c, n] = cn.split(' ');
+        return `kubectl --context ${c} get node ${n} -o 'jsonpath={.metadata.labels.topology\\.kubernetes\\.io/region}'`;
+      }),
+    ]);
+    expect(lines.filter((l) => / label node /.test(l) && !l.includes('kt-admin'))).toEqual([]);
+    const kt = lines.slice(lines.indexOf('== cluster kt (network kt-net)'), lines.indexOf('== cluster ncloud (network ncloud-net)'));
     expect(kt).toEqual([
       '== cluster kt (network kt-net)',
       'bash clusters/kt/kube-proxy.sh --context kt-admin',
       'kubectl --context kt-admin apply -f https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml',
       'kubectl --context kt-admin -n metallb-system wait --for=condition=Ready pod --selector=app=metallb --timeout=180s',
       'kubectl --context kt-admin apply -f clusters/kt/istio-system-namespace.yaml',
-      'kubectl --context kt-admin label node kt-cp-1 --overwrite topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
-      'kubectl --context kt-admin label node kt-worker-1 --overwrite topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
-      'kubectl --context kt-admin label node kt-worker-2 --overwrite topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context kt-admin label node kt-cp-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context kt-admin label node kt-worker-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context kt-admin label node kt-worker-2 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
       'istioctl install --context kt-admin -y -f clusters/kt/istio-operator.yaml',
       'istioctl install --context kt-admin -y -f clusters/kt/istio-eastwest-operator.yaml',
       'kubectl --context kt-admin apply -k clusters/kt',
@@ -267,6 +279,83 @@ describe('mesh scripts, --dry-run', () => {
     expect(r.stdout).toContain('openssl x509 -req -in /home/admin/x2bee-mesh-ca/nhn/ca.csr -sha256 -days 730');
     expect(r.stdout.match(/create secret generic cacerts/g)).toHaveLength(3);
     expect(r.stdout).toContain('kubectl --context ncloud-admin -n istio-system create secret generic cacerts --from-file=/home/admin/x2bee-mesh-ca/ncloud/ca-cert.pem');
+  });
+});
+
+/**
+ * install.sh against a recording kubectl that knows each node's topology labels
+ * (STATE/labels: "context node key value" lines) and answers every other call with success.
+ */
+describe('install.sh: node topology labels', () => {
+  const fakeKubectl = `#!/usr/bin/env bash
+echo "kubectl $*" >> "$STATE/calls"
+if [ "$3 $4" = "get node" ] && [[ $7 == jsonpath=* ]]; then
+  grep -q "^$2 $5 " "$STATE/nodes" || { echo "Error from server (NotFound): node $5 not found" >&2; exit 1; }
+  key=\${7##*/}
+  awk -v c="$2" -v n="$5" -v k="\${key%?}" '$1 == c && $2 == n && $3 == k { printf "%s", $4 }' "$STATE/labels"
+  exit 0
+fi
+case " $* " in *" -f - "*) cat >/dev/null ;; esac
+`;
+  const fakeIstioctl = '#!/usr/bin/env bash\necho "istioctl $*" >> "$STATE/calls"\ncase "$1" in create-remote-secret) echo "kind: Secret" ;; esac\n';
+  const nodes = ['kt-admin kt-cp-1', 'kt-admin kt-worker-1', 'kt-admin kt-worker-2', 'ncloud-admin nks-node-1', 'ncloud-admin nks-node-2', 'nhn-admin nhn-node-1', 'nhn-admin nhn-node-2'];
+  // What the clouds set on the NKS nodes; kt's nodes (sitec-labelled) start partly labelled.
+  const provider = ['ncloud-admin nks-node-1 region kr-south-1', 'ncloud-admin nks-node-2 region kr-south-1', 'nhn-admin nhn-node-1 region kr-pangyo', 'nhn-admin nhn-node-2 region kr-pangyo'];
+  const kt = ['kt-admin kt-worker-1 region kr-central-1', 'kt-admin kt-worker-1 zone kr-central-1a', 'kt-admin kt-worker-2 region kr-central-1'];
+  const install = (labels: string[], ...args: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-labels-'));
+    for (const f of compileText(combinedText).files) {
+      mkdirSync(join(dir, f.path, '..'), { recursive: true });
+      writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
+    }
+    writeFileSync(join(dir, 'clusters/kt/kube-proxy.sh'), 'exit 0\n'); // kube-proxy.sh has its own tests (scripts.test.ts)
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin/kubectl'), fakeKubectl, { mode: 0o755 });
+    writeFileSync(join(dir, 'bin/istioctl'), fakeIstioctl, { mode: 0o755 });
+    writeFileSync(join(dir, 'nodes'), nodes.map((n) => `${n} \n`).join(''));
+    writeFileSync(join(dir, 'labels'), labels.map((l) => `${l}\n`).join(''));
+    writeFileSync(join(dir, 'calls'), '');
+    const r = spawnSync('bash', [join(dir, 'scripts/install.sh'), ...args], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, STATE: dir } });
+    const calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n');
+    return { ...r, calls, changes: calls.filter((c) => !/ get (node|secret) /.test(c)) };
+  };
+
+  it('labels only the nodes sitec manages, only where a label is missing, never with --overwrite', () => {
+    const r = install([...provider, ...kt]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.calls.filter((c) => c.includes(' label '))).toEqual([
+      'kubectl --context kt-admin label node kt-cp-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context kt-admin label node kt-worker-2 topology.kubernetes.io/zone=kr-central-1a',
+    ]);
+    // The provider's nodes are read (with an escaped jsonpath) and never labelled.
+    expect(r.calls).toContain('kubectl --context ncloud-admin get node nks-node-2 -o jsonpath={.metadata.labels.topology\\.kubernetes\\.io/region}');
+    expect(r.calls.some((c) => c.includes('istioctl install --context nhn-admin'))).toBe(true);
+  });
+
+  it('a provider label that contradicts site.yaml stops the install before anything changes', () => {
+    const r = install([...provider.filter((l) => !l.startsWith('ncloud-admin nks-node-2')), 'ncloud-admin nks-node-2 region kr-central-1', ...kt]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("node nks-node-2 (ncloud-admin): topology.kubernetes.io/region is 'kr-central-1' but site.yaml says 'kr-south-1'; the provider sets this label");
+    expect(r.stderr).toContain('stopped before changing anything');
+    expect(r.changes).toEqual([]);
+    // A provider node without the label, or missing altogether, stops it too.
+    expect(install([...provider.slice(1), ...kt]).changes).toEqual([]);
+  });
+
+  it('a sitec-managed node labelled otherwise stops the install, and --relabel replaces it, saying so', () => {
+    const differs = [...provider, ...kt.filter((l) => !l.includes('worker-1 zone')), 'kt-admin kt-worker-1 zone kr-central-1b'];
+    const r = install(differs);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("node kt-worker-1 (kt-admin): topology.kubernetes.io/zone is 'kr-central-1b' but site.yaml says 'kr-central-1a'; not overwriting it (run with --relabel to replace it)");
+    expect(r.changes).toEqual([]);
+    const again = install(differs, '--relabel');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toContain("node kt-worker-1 (kt-admin): replacing topology.kubernetes.io/zone 'kr-central-1b' with 'kr-central-1a' (--relabel)");
+    expect(again.calls.filter((c) => c.includes(' label '))).toEqual([
+      'kubectl --context kt-admin label node kt-cp-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context kt-admin label node kt-worker-1 --overwrite topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context kt-admin label node kt-worker-2 topology.kubernetes.io/zone=kr-central-1a',
+    ]);
   });
 });
 
@@ -310,5 +399,66 @@ describe.runIf(needsTool('openssl'))('certificates.sh with real openssl', () => 
     expect(again.stdout).toContain('keeping the existing');
     expect(readFileSync(join(keyDir, 'root-key.pem')).equals(rootKey)).toBe(true);
     expect(readFileSync(join(keyDir, 'kt', 'ca-key.pem')).equals(ktKey)).toBe(true);
+  });
+});
+
+/** An OPENSSL_CONF shaped like OpenSSL 1.1.1's default (RHEL 8, Ubuntu 20.04): req's x509_extensions names v3_ca, which holds basicConstraints, plus an nsComment an admin might add there. */
+const openssl111Conf = `HOME = .
+[ req ]
+default_bits = 2048
+distinguished_name = req_distinguished_name
+x509_extensions = v3_ca
+[ req_distinguished_name ]
+countryName = Country Name (2 letter code)
+[ v3_ca ]
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always,issuer
+basicConstraints = critical,CA:true
+nsComment = "from the admin's openssl.cnf"
+`;
+
+/** The extension OIDs of a certificate, in order: the OBJECTs directly inside its [3] extensions block. */
+function extensionOids(pem: string): string[] {
+  const lines = spawnSync('openssl', ['asn1parse', '-in', pem], { encoding: 'utf8' }).stdout.split('\n');
+  const start = lines.findIndex((l) => /:d=2\s.*cont \[ 3 \]/.test(l));
+  if (start < 0) return [];
+  const oids: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (/:d=[0-2]\s/.test(l)) break;
+    const m = /:d=5\s.*prim: OBJECT\s+:(.*)$/.exec(l);
+    if (m) oids.push(m[1]!.trim());
+  }
+  return oids;
+}
+
+describe.runIf(needsTool('openssl'))('certificates.sh writes every extension from its own file', () => {
+  it('under a 1.1.1-shaped OPENSSL_CONF: each extension once, exactly the CA set, the same as under an empty config', () => {
+    const certs = (conf: string) => {
+      const work = mkdtempSync(join(tmpdir(), 'sitec-ca-ext-'));
+      const keyDir = join(work, 'ca');
+      const text = mutate(meshText, ['keyDir: /home/admin/x2bee-mesh-ca', `keyDir: ${keyDir}`], ['keyType: rsa-4096', 'keyType: ec-p256']);
+      writeFileSync(join(work, 'certificates.sh'), file(text, 'scripts/certificates.sh'));
+      writeFileSync(join(work, 'openssl.cnf'), conf);
+      mkdirSync(join(work, 'bin'));
+      writeFileSync(join(work, 'bin/kubectl'), '#!/usr/bin/env bash\ncat >/dev/null || true\n');
+      chmodSync(join(work, 'bin/kubectl'), 0o755);
+      const r = spawnSync('bash', [join(work, 'certificates.sh')], { encoding: 'utf8', env: { ...process.env, PATH: `${work}/bin:${process.env.PATH}`, OPENSSL_CONF: join(work, 'openssl.cnf') } });
+      expect(r.status, r.stderr).toBe(0);
+      return { root: join(keyDir, 'root-cert.pem'), kt: join(keyDir, 'kt', 'ca-cert.pem') };
+    };
+    const old = certs(openssl111Conf);
+    const rootOids = extensionOids(old.root);
+    const ktOids = extensionOids(old.kt);
+    for (const oids of [rootOids, ktOids]) expect(new Set(oids).size, oids.join(', ')).toBe(oids.length);
+    expect([...rootOids].sort()).toEqual(['X509v3 Authority Key Identifier', 'X509v3 Basic Constraints', 'X509v3 Key Usage', 'X509v3 Subject Key Identifier']);
+    expect([...ktOids].sort()).toEqual(['X509v3 Authority Key Identifier', 'X509v3 Basic Constraints', 'X509v3 Key Usage', 'X509v3 Subject Alternative Name', 'X509v3 Subject Key Identifier']);
+    const text = (pem: string) => spawnSync('openssl', ['x509', '-in', pem, '-noout', '-ext', 'basicConstraints,keyUsage'], { encoding: 'utf8' }).stdout;
+    expect(text(old.root)).toMatch(/Basic Constraints: critical\n\s+CA:TRUE\n[\s\S]*Key Usage: critical\n\s+Digital Signature, Certificate Sign, CRL Sign/);
+    expect(text(old.kt)).toMatch(/Basic Constraints: critical\n\s+CA:TRUE, pathlen:0\n[\s\S]*Key Usage: critical\n\s+Digital Signature, Certificate Sign, CRL Sign/);
+    // The admin's config changes nothing: an empty one gives the same extensions.
+    const bare = certs('');
+    expect(extensionOids(bare.root)).toEqual(rootOids);
+    expect(extensionOids(bare.kt)).toEqual(ktOids);
+    expect(text(bare.root)).toBe(text(old.root));
   });
 });

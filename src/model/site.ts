@@ -180,6 +180,10 @@ export interface Cluster {
   locality?: {
     region: Dns1123Label;
     zone?: Dns1123Label;
+    /**
+     * Who sets the nodes' topology labels. provider: the platform does (a managed cluster's kubelet or cloud-controller-manager); install.sh only reads them on the listed nodes and stops, before changing anything, when one differs from region/zone. sitec: install.sh labels the listed nodes that carry none, and stops, before changing anything, at a node labelled otherwise unless run with --relabel.
+     */
+    labelledBy: 'provider' | 'sitec';
   };
   /**
    * The cluster's nodes. Their IPs are the targets of the host edge.

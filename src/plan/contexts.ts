@@ -227,8 +227,10 @@ export function meshScriptsContext(model: SiteModel) {
     gatewayApi: gatewayApiCrds(model, c),
     intermediateSubject: shellQuote(`/O=${ca.organization}/CN=Intermediate CA/L=${c.name}`),
     intermediateName: `${c.name}.intermediate.${ca.rootCommonName}`,
-    locality: c.mesh!.locality ? { region: c.mesh!.locality.region, zone: c.mesh!.locality.zone ?? '' } : undefined,
+    locality: c.mesh!.locality ? { region: c.mesh!.locality.region, zone: c.mesh!.locality.zone ?? '', labelledBy: c.mesh!.locality.labelledBy } : undefined,
     nodes: c.nodes.map((n) => n.name),
+    // install.sh labels the nodes only where sitec, not the provider, sets their topology labels.
+    labelNodes: c.mesh!.locality?.labelledBy === 'sitec',
   }));
   const pairs = clusters.flatMap((a) => clusters.filter((b) => b !== a).map((b) => ({ from: a, to: b })));
   return {
@@ -247,6 +249,7 @@ export function meshScriptsContext(model: SiteModel) {
     rootHours: ca.rootValidityDays * 24,
     intermediateHours: ca.intermediateValidityDays * 24,
     clusters,
+    localities: clusters.some((c) => c.locality),
     pairs,
     pairCount: pairs.length,
   };

@@ -34,7 +34,7 @@ export interface EastWestPort {
 export interface ClusterMeshModel {
   network: string;
   context: string;
-  locality?: { region: string; zone?: string };
+  locality?: { region: string; zone?: string; labelledBy: 'provider' | 'sitec' };
   eastWest?: {
     name: 'istio-eastwestgateway';
     serviceType: 'LoadBalancer' | 'NodePort';

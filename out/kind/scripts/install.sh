@@ -7,14 +7,18 @@
 # routes, pools). Then the remote secrets, then checks. Run scripts/certificates.sh
 # first: Istio must start with the cacerts secret in place.
 #
-# usage: install.sh [--dry-run]
+# usage: install.sh [--dry-run] [--relabel]
 #   --dry-run  print every command instead of running it
+#   --relabel  replace a node's topology label that differs from site.yaml (on
+#              clusters whose labels sitec sets; never where the provider sets them)
 set -euo pipefail
 
 dry_run=0
+relabel=0
 for arg in "$@"; do
   case "$arg" in
     --dry-run) dry_run=1 ;;
+    --relabel) relabel=1 ;;
     -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
@@ -33,6 +37,66 @@ run() {
   if [ "$dry_run" = 1 ]; then show "$@"; else "$@"; fi
 }
 
+# Node topology labels (topology.kubernetes.io/region and zone), read on every
+# cluster before anything changes. Where the provider sets them (a managed
+# cluster's kubelet or cloud-controller-manager), they are only compared with
+# site.yaml; where sitec sets them, a node without the label gets it, and one
+# labelled otherwise stops the install unless --relabel says to replace it.
+# One entry per label to set: "CONTEXT NODE [--overwrite] KEY=VALUE" (no associative
+# arrays: bash 3.2, macOS's, runs this too).
+queued=()
+topology_ok=1
+# topology CONTEXT OWNER NODE KEY WANT: checks one label, queues it for label_node.
+topology() {
+  local context=$1 owner=$2 node=$3 key=topology.kubernetes.io/$4 want=$5 have
+  local query="jsonpath={.metadata.labels.topology\\.kubernetes\\.io/$4}"
+  if [ "$dry_run" = 1 ]; then
+    show kubectl --context "$context" get node "$node" -o "$query"
+    if [ "$owner" = sitec ]; then queued+=("$context $node $key=$want"); fi
+    return 0
+  fi
+  if ! have=$(kubectl --context "$context" get node "$node" -o "$query"); then
+    echo "install.sh: cannot read node $node in context $context" >&2
+    topology_ok=0
+    return 0
+  fi
+  if [ "$have" = "$want" ]; then
+    return 0
+  elif [ "$owner" = provider ]; then
+    echo "install.sh: node $node ($context): $key is '$have' but site.yaml says '$want'; the provider sets this label, so correct locality in site.yaml" >&2
+    topology_ok=0
+  elif [ -z "$have" ]; then
+    queued+=("$context $node $key=$want")
+  elif [ "$relabel" = 1 ]; then
+    echo "install.sh: node $node ($context): replacing $key '$have' with '$want' (--relabel)" >&2
+    queued+=("$context $node --overwrite $key=$want")
+  else
+    echo "install.sh: node $node ($context): $key is '$have' but site.yaml says '$want'; not overwriting it (run with --relabel to replace it)" >&2
+    topology_ok=0
+  fi
+}
+# label_node CONTEXT NODE: sets the labels topology queued for the node, if any.
+label_node() {
+  local entry c n label words=() overwrite=0
+  for entry in ${queued[@]+"${queued[@]}"}; do
+    read -r c n label <<<"$entry"
+    if [ "$c $n" != "$1 $2" ]; then continue; fi
+    case "$label" in --overwrite\ *) overwrite=1 label=${label#--overwrite } ;; esac
+    words+=("$label")
+  done
+  if [ "${#words[@]}" = 0 ]; then return 0; fi
+  if [ "$overwrite" = 1 ]; then words=(--overwrite "${words[@]}"); fi
+  run kubectl --context "$1" label node "$2" "${words[@]}"
+}
+
+echo "== node topology labels"
+topology kind-east sitec east-control-plane region us-east
+topology kind-west sitec west-control-plane region us-west
+if [ "$topology_ok" = 0 ]; then
+  echo "install.sh: stopped before changing anything: node topology labels disagree with site.yaml" >&2
+  exit 1
+fi
+
 echo "== cluster east-cluster (network east-network)"
 run bash clusters/east-cluster/kube-proxy.sh --context kind-east
 run kubectl --context kind-east apply -f https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml
@@ -42,7 +106,7 @@ if [ "$dry_run" = 0 ] && ! kubectl --context kind-east -n istio-system get secre
   echo "install.sh: cluster east-cluster has no istio-system/cacerts: run scripts/certificates.sh first" >&2
   exit 1
 fi
-run kubectl --context kind-east label node east-control-plane --overwrite topology.kubernetes.io/region=us-east
+label_node kind-east east-control-plane
 run istioctl install --context kind-east -y -f clusters/east-cluster/istio-operator.yaml
 run istioctl install --context kind-east -y -f clusters/east-cluster/istio-eastwest-operator.yaml
 run kubectl --context kind-east apply -k clusters/east-cluster
@@ -56,7 +120,7 @@ if [ "$dry_run" = 0 ] && ! kubectl --context kind-west -n istio-system get secre
   echo "install.sh: cluster west-cluster has no istio-system/cacerts: run scripts/certificates.sh first" >&2
   exit 1
 fi
-run kubectl --context kind-west label node west-control-plane --overwrite topology.kubernetes.io/region=us-west
+label_node kind-west west-control-plane
 run istioctl install --context kind-west -y -f clusters/west-cluster/istio-operator.yaml
 run istioctl install --context kind-west -y -f clusters/west-cluster/istio-eastwest-operator.yaml
 run kubectl --context kind-west apply -k clusters/west-cluster

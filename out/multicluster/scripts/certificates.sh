@@ -41,21 +41,34 @@ write() {
 umask 077
 run mkdir -p "$key_dir"
 
+# Every extension of every certificate, from this file alone: -config replaces the
+# admin's openssl.cnf, whose [req] x509_extensions (v3_ca in OpenSSL 1.1.1's default)
+# would otherwise add a second basicConstraints, and Go's x509 parser (istiod)
+# rejects a certificate with a duplicated extension. Key identifiers are listed
+# because OpenSSL 3 adds them by default and 1.1.1 and LibreSSL do not.
+write "$key_dir/ca.cnf" printf '%s\n' \
+  "[req]" \
+  "distinguished_name = subject" \
+  "[subject]" \
+  "[root_ca]" \
+  "basicConstraints = critical,CA:true" \
+  "keyUsage = critical,keyCertSign,cRLSign,digitalSignature" \
+  "subjectKeyIdentifier = hash" \
+  "authorityKeyIdentifier = keyid:always" \
+  "[intermediate_ca]" \
+  "basicConstraints = critical,CA:true,pathlen:0" \
+  "keyUsage = critical,keyCertSign,cRLSign,digitalSignature" \
+  "subjectKeyIdentifier = hash" \
+  "authorityKeyIdentifier = keyid:always" \
+  "subjectAltName = DNS:istiod.istio-system.svc"
+
 if [ -e "$key_dir/root-key.pem" ]; then
   echo "root CA: keeping the existing $key_dir/root-key.pem (sitec never overwrites a root key)"
 else
   run openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out "$key_dir/root-key.pem"
-  run openssl req -x509 -new -key "$key_dir/root-key.pem" -sha256 -days 3650 \
-    -subj /O=x2bee/CN=root.mesh.x2bee.com \
-    -addext "basicConstraints=critical,CA:true" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -out "$key_dir/root-cert.pem"
+  run openssl req -x509 -new -config "$key_dir/ca.cnf" -extensions root_ca -key "$key_dir/root-key.pem" -sha256 -days 3650 \
+    -subj /O=x2bee/CN=root.mesh.x2bee.com -out "$key_dir/root-cert.pem"
 fi
-
-write "$key_dir/intermediate.ext" printf '%s\n' \
-  "basicConstraints=critical,CA:true,pathlen:0" \
-  "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-  "subjectAltName=DNS:istiod.istio-system.svc"
 
 # intermediate CLUSTER SUBJECT NAME: one cluster's intermediate CA and chain.
 intermediate() {
@@ -66,10 +79,10 @@ intermediate() {
   fi
   run mkdir -p "$dir"
   run openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out "$dir/ca-key.pem"
-  run openssl req -new -key "$dir/ca-key.pem" -subj "$2" -out "$dir/ca.csr"
+  run openssl req -new -config "$key_dir/ca.cnf" -key "$dir/ca-key.pem" -subj "$2" -out "$dir/ca.csr"
   run openssl x509 -req -in "$dir/ca.csr" -sha256 -days 730 \
     -CA "$key_dir/root-cert.pem" -CAkey "$key_dir/root-key.pem" -CAcreateserial \
-    -extfile "$key_dir/intermediate.ext" -out "$dir/ca-cert.pem"
+    -extfile "$key_dir/ca.cnf" -extensions intermediate_ca -out "$dir/ca-cert.pem"
   run cp "$key_dir/root-cert.pem" "$dir/root-cert.pem"
   write "$dir/cert-chain.pem" cat "$dir/ca-cert.pem" "$key_dir/root-cert.pem"
 }

@@ -7,14 +7,18 @@
 # routes, pools). Then the remote secrets, then checks. Run scripts/certificates.sh
 # first: Istio must start with the cacerts secret in place.
 #
-# usage: install.sh [--dry-run]
+# usage: install.sh [--dry-run] [--relabel]
 #   --dry-run  print every command instead of running it
+#   --relabel  replace a node's topology label that differs from site.yaml (on
+#              clusters whose labels sitec sets; never where the provider sets them)
 set -euo pipefail
 
 dry_run=0
+relabel=0
 for arg in "$@"; do
   case "$arg" in
     --dry-run) dry_run=1 ;;
+    --relabel) relabel=1 ;;
     -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
@@ -33,6 +37,74 @@ run() {
   if [ "$dry_run" = 1 ]; then show "$@"; else "$@"; fi
 }
 
+# Node topology labels (topology.kubernetes.io/region and zone), read on every
+# cluster before anything changes. Where the provider sets them (a managed
+# cluster's kubelet or cloud-controller-manager), they are only compared with
+# site.yaml; where sitec sets them, a node without the label gets it, and one
+# labelled otherwise stops the install unless --relabel says to replace it.
+# One entry per label to set: "CONTEXT NODE [--overwrite] KEY=VALUE" (no associative
+# arrays: bash 3.2, macOS's, runs this too).
+queued=()
+topology_ok=1
+# topology CONTEXT OWNER NODE KEY WANT: checks one label, queues it for label_node.
+topology() {
+  local context=$1 owner=$2 node=$3 key=topology.kubernetes.io/$4 want=$5 have
+  local query="jsonpath={.metadata.labels.topology\\.kubernetes\\.io/$4}"
+  if [ "$dry_run" = 1 ]; then
+    show kubectl --context "$context" get node "$node" -o "$query"
+    if [ "$owner" = sitec ]; then queued+=("$context $node $key=$want"); fi
+    return 0
+  fi
+  if ! have=$(kubectl --context "$context" get node "$node" -o "$query"); then
+    echo "install.sh: cannot read node $node in context $context" >&2
+    topology_ok=0
+    return 0
+  fi
+  if [ "$have" = "$want" ]; then
+    return 0
+  elif [ "$owner" = provider ]; then
+    echo "install.sh: node $node ($context): $key is '$have' but site.yaml says '$want'; the provider sets this label, so correct locality in site.yaml" >&2
+    topology_ok=0
+  elif [ -z "$have" ]; then
+    queued+=("$context $node $key=$want")
+  elif [ "$relabel" = 1 ]; then
+    echo "install.sh: node $node ($context): replacing $key '$have' with '$want' (--relabel)" >&2
+    queued+=("$context $node --overwrite $key=$want")
+  else
+    echo "install.sh: node $node ($context): $key is '$have' but site.yaml says '$want'; not overwriting it (run with --relabel to replace it)" >&2
+    topology_ok=0
+  fi
+}
+# label_node CONTEXT NODE: sets the labels topology queued for the node, if any.
+label_node() {
+  local entry c n label words=() overwrite=0
+  for entry in ${queued[@]+"${queued[@]}"}; do
+    read -r c n label <<<"$entry"
+    if [ "$c $n" != "$1 $2" ]; then continue; fi
+    case "$label" in --overwrite\ *) overwrite=1 label=${label#--overwrite } ;; esac
+    words+=("$label")
+  done
+  if [ "${#words[@]}" = 0 ]; then return 0; fi
+  if [ "$overwrite" = 1 ]; then words=(--overwrite "${words[@]}"); fi
+  run kubectl --context "$1" label node "$2" "${words[@]}"
+}
+
+echo "== node topology labels"
+topology kt-admin sitec kt-cp-1 region kr-central-1
+topology kt-admin sitec kt-cp-1 zone kr-central-1a
+topology kt-admin sitec kt-worker-1 region kr-central-1
+topology kt-admin sitec kt-worker-1 zone kr-central-1a
+topology kt-admin sitec kt-worker-2 region kr-central-1
+topology kt-admin sitec kt-worker-2 zone kr-central-1a
+topology ncloud-admin provider nks-node-1 region kr-south-1
+topology ncloud-admin provider nks-node-2 region kr-south-1
+topology nhn-admin provider nhn-node-1 region kr-pangyo
+topology nhn-admin provider nhn-node-2 region kr-pangyo
+if [ "$topology_ok" = 0 ]; then
+  echo "install.sh: stopped before changing anything: node topology labels disagree with site.yaml" >&2
+  exit 1
+fi
+
 echo "== cluster kt (network kt-net)"
 run bash clusters/kt/kube-proxy.sh --context kt-admin
 run kubectl --context kt-admin apply -f https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml
@@ -42,9 +114,9 @@ if [ "$dry_run" = 0 ] && ! kubectl --context kt-admin -n istio-system get secret
   echo "install.sh: cluster kt has no istio-system/cacerts: run scripts/certificates.sh first" >&2
   exit 1
 fi
-run kubectl --context kt-admin label node kt-cp-1 --overwrite topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a
-run kubectl --context kt-admin label node kt-worker-1 --overwrite topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a
-run kubectl --context kt-admin label node kt-worker-2 --overwrite topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a
+label_node kt-admin kt-cp-1
+label_node kt-admin kt-worker-1
+label_node kt-admin kt-worker-2
 run istioctl install --context kt-admin -y -f clusters/kt/istio-operator.yaml
 run kubectl --context kt-admin apply -k clusters/kt
 
@@ -54,8 +126,6 @@ if [ "$dry_run" = 0 ] && ! kubectl --context ncloud-admin -n istio-system get se
   echo "install.sh: cluster ncloud has no istio-system/cacerts: run scripts/certificates.sh first" >&2
   exit 1
 fi
-run kubectl --context ncloud-admin label node nks-node-1 --overwrite topology.kubernetes.io/region=kr-south-1
-run kubectl --context ncloud-admin label node nks-node-2 --overwrite topology.kubernetes.io/region=kr-south-1
 run istioctl install --context ncloud-admin -y -f clusters/ncloud/istio-operator.yaml
 run istioctl install --context ncloud-admin -y -f clusters/ncloud/istio-eastwest-operator.yaml
 run kubectl --context ncloud-admin apply -k clusters/ncloud
@@ -66,8 +136,6 @@ if [ "$dry_run" = 0 ] && ! kubectl --context nhn-admin -n istio-system get secre
   echo "install.sh: cluster nhn has no istio-system/cacerts: run scripts/certificates.sh first" >&2
   exit 1
 fi
-run kubectl --context nhn-admin label node nhn-node-1 --overwrite topology.kubernetes.io/region=kr-pangyo
-run kubectl --context nhn-admin label node nhn-node-2 --overwrite topology.kubernetes.io/region=kr-pangyo
 run istioctl install --context nhn-admin -y -f clusters/nhn/istio-operator.yaml
 run istioctl install --context nhn-admin -y -f clusters/nhn/istio-eastwest-operator.yaml
 run kubectl --context nhn-admin apply -k clusters/nhn

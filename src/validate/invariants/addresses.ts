@@ -100,7 +100,7 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       'lb-ip-dual-stack',
       pins[0]!.path,
       `the ingress gateway of dual-stack cluster "${cluster.name}" is a dual-stack Service, which takes one load-balancer address per family; ${pins[0]!.ip} pins only one`,
-      'leave out loadBalancerIP: MetalLB assigns one address of each family from the pools (the edge hosts forward to node ports either way)',
+      'leave out loadBalancerIP: MetalLB assigns one address of each family from a pool holding both (the edge hosts forward to node ports either way)',
     );
   }
   for (const pin of pins) {
@@ -183,6 +183,7 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       'pin loadBalancerIP to an address in a pool, or set autoAssign: true on one',
     );
   }
+  checkDualStackPool(cluster, ctx, at);
   const pinned = pins.map((p) => parseIp(p.ip));
   metallb.pools.forEach((pool, pi) => {
     if (pool.autoAssign && announced && !announced.includes(pool.name)) {
@@ -204,4 +205,36 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       );
     }
   });
+}
+
+/**
+ * A dual-stack cluster's ingress gateway is a RequireDualStack Service. MetalLB's allocator
+ * takes both of its addresses from one pool (findBestPoolForService accepts a pool only when it
+ * yields an IPv4 and an IPv6 address), so an IPv4 pool beside an IPv6 pool leaves it pending
+ * forever. One auto-assigned, announced pool must hold both families.
+ */
+function checkDualStackPool(cluster: Cluster, ctx: CheckContext, at: (...p: PathSegment[]) => PathSegment[]): void {
+  const metallb = cluster.metallb!;
+  const ingress = cluster.istio.ingressGateway;
+  if (cidrsOf(cluster.serviceCIDR).length !== 2 || ingress.serviceType !== 'LoadBalancer' || ingress.loadBalancerIP !== undefined) return;
+  const assignable = metallb.pools.filter((p) => p.autoAssign);
+  if (assignable.length === 0) return; // lb-no-assignable-pool says so
+  const announced = metallb.l2Advertisement.pools;
+  const familiesOf = (pool: (typeof metallb.pools)[number]) => [...new Set(pool.addresses.map((a) => parseRange(a).family))].sort();
+  const serves = (pool: (typeof metallb.pools)[number]) => familiesOf(pool).length === 2 && (!announced || announced.includes(pool.name));
+  if (assignable.some(serves)) return;
+  const described = assignable
+    .map(
+      (p) =>
+        `"${p.name}": ${familiesOf(p)
+          .map((f) => `IPv${f}`)
+          .join(' and ')}${announced && !announced.includes(p.name) ? ', not announced' : ''}`,
+    )
+    .join('; ');
+  ctx.error(
+    'lb-dual-stack-pool',
+    at('metallb', 'pools'),
+    `the ingress gateway of dual-stack cluster "${cluster.name}" is a RequireDualStack Service, and MetalLB takes both of its addresses from one pool; no auto-assigned, announced pool holds an IPv4 and an IPv6 range (${described}), so the Service would stay pending`,
+    'put one IPv4 and one IPv6 range in the same pool, e.g. addresses: [10.0.0.200-10.0.0.220, "fd00::200-fd00::220"], and announce it',
+  );
 }
