@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { compileFile } from '../src/index.js';
 import { compileText, exampleText, mutate } from './helpers/site.js';
 
 /**
@@ -157,5 +158,47 @@ describe('update step: apply, then prune what the site no longer has', () => {
       .map((c) => c.split('\n'));
     for (const c of calls) expect(c.slice(0, 2)).toEqual(['--context', 'idc admin']);
     expect(calls.at(-1)).toEqual(['--context', 'idc admin', 'delete', 'virtualservices.networking.istio.io', 'hello-idc.x2bee.com', '--ignore-not-found', '--namespace', 'x2bee-stg']);
+  });
+});
+
+describe('prune.sh and extra resources', () => {
+  it('lists the kinds of the extra resources (never a Namespace or a CRD) and deletes only the dropped one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-prune-extra-'));
+    mkdirSync(join(dir, 'extra'));
+    writeFileSync(
+      join(dir, 'extra/objects.yaml'),
+      [
+        'apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-auth\n  namespace: x2bee-stg\ntype: Opaque\n',
+        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n  namespace: x2bee-stg\nspec:\n  podSelector: {}\n',
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tools\n',
+        'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec: {}\n',
+      ].join('---\n'),
+    );
+    const text = mutate(exampleText, ['    namespaces:', '    extraResources: [extra/*.yaml]\n    namespaces:']);
+    writeFileSync(join(dir, 'site.yaml'), text);
+    const r = compileFile(join(dir, 'site.yaml'));
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const script = join(dir, 'prune.sh');
+    writeFileSync(script, r.files.find((f) => f.path === 'clusters/idc/prune.sh')!.content);
+    const work = mkdtempSync(join(tmpdir(), 'sitec-kubectl-'));
+    mkdirSync(join(work, 'bin'));
+    mkdirSync(join(work, 'objects'));
+    writeFileSync(join(work, 'bin/kubectl'), FAKE_KUBECTL);
+    chmodSync(join(work, 'bin/kubectl'), 0o755);
+    writeFileSync(join(work, 'served'), `${ALL_SERVED.join('\n')}\nsecrets\nnetworkpolicies.networking.k8s.io\n`);
+    writeFileSync(join(work, 'objects/secret'), 'x2bee-stg/registry-auth\nx2bee-stg/old-token\n');
+    writeFileSync(join(work, 'objects/networkpolicy.networking.k8s.io'), 'x2bee-stg/deny-all\n');
+    writeFileSync(join(work, 'calls'), '');
+    const run = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, PATH: `${work}/bin:${process.env.PATH}`, STATE: work } });
+    expect(run.status, run.stderr).toBe(0);
+    const calls = readFileSync(join(work, 'calls'), 'utf8')
+      .split('\n\n')
+      .filter((c) => c.length > 0)
+      .map((c) => c.split('\n'));
+    const listed = calls.filter((c) => c[0] === 'get').map((c) => c[1]);
+    expect(listed).toContain('secret');
+    expect(listed).toContain('networkpolicy.networking.k8s.io');
+    for (const never of ['namespace', 'namespaces', 'customresourcedefinition.apiextensions.k8s.io', 'customresourcedefinitions.apiextensions.k8s.io']) expect(listed).not.toContain(never);
+    expect(calls.filter((c) => c[0] === 'delete')).toEqual([['delete', 'secret', 'old-token', '--ignore-not-found', '--namespace', 'x2bee-stg']]);
   });
 });
