@@ -175,7 +175,12 @@ export const CATALOGUE = {
     'Pin loadBalancerIP to an address of a pool, or allow autoAssign on one.',
   ),
   'lb-ip-dual-stack': e('addresses', 'A dual-stack Service pins one address', 'A dual-stack LoadBalancer Service takes one address per family.', 'Leave the address unpinned, or pin one per family.'),
-  'lb-dual-stack-pool': e('addresses', 'No pool can give a dual-stack Service both its addresses', "MetalLB gives a RequireDualStack Service both addresses from one pool; with one pool per family the Service stays pending forever.", 'Put an IPv4 and an IPv6 range in one pool that assigns automatically and is announced.'),
+  'lb-dual-stack-pool': e(
+    'addresses',
+    'No pool can give a dual-stack Service both its addresses',
+    'MetalLB gives a RequireDualStack Service both addresses from one pool; with one pool per family the Service stays pending forever.',
+    'Put an IPv4 and an IPv6 range in one pool that assigns automatically and is announced.',
+  ),
   'lb-ip-conflict': e('addresses', 'Two gateways pin the same address', 'Each LoadBalancer Service needs its own address.', 'Pin a different address for the east-west gateway.'),
   'strictarp-required': e(
     'addresses',
@@ -550,6 +555,12 @@ export const CATALOGUE = {
   'output-locked': e('output', 'Another build is writing the output', 'Two builds at once would mix their files.', 'Wait for it; a lock left by a process that is gone is taken over.'),
   'output-write-failed': e('output', 'Writing the output failed', 'The file system refused a write; nothing partial is left.', 'Check permissions and free space.'),
   'output-unreadable': e('output', 'The output directory cannot be read', 'check compares the output with what the site compiles to.', 'Check the path and its permissions.'),
+  'unowned-layer-file': e(
+    'output',
+    'A file sitec did not write sits in a layer directory',
+    'A pull request can add a file to clusters/<c>/resources/; kubectl apply -k would not apply it, but a rollback or a hand-run kubectl apply -f <dir> would act on it.',
+    'Remove the file; an object the site should apply belongs in extraResources.',
+  ),
   'output-interrupted': w('output', 'A build of the output was interrupted', 'The next build finishes it before anything else.', 'Run sitec build again.'),
   'output-name-clash': e('output', 'Two sites would render into one directory', 'Several sites render into <out>/<directory of the site file>.', 'Give each site a directory of its own name.'),
 

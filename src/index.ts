@@ -13,6 +13,7 @@ import { readSiteFile, type SiteInput } from './load/read.js';
 import { inputRecord, unchangedTree } from './emit/unchanged.js';
 import { buildIdentity } from './version.js';
 import { dirname, resolve } from 'node:path';
+import { unownedLayerFiles } from './emit/manifest.js';
 
 export type { SiteInput } from './load/read.js';
 
@@ -138,6 +139,9 @@ export interface CheckResult {
 export function check(opts: { site: string; out: string; cwd?: string; patches?: boolean; onValidated?: BuildOptions['onValidated']; onRead?: BuildOptions['onRead'] }): CheckResult {
   const input = readSite(opts.site);
   const fast = alreadyBuilt(input, opts.out, opts.cwd);
+  // A file sitec did not write in a layer directory makes the tree not the site's, whatever else holds.
+  const foreign = unownedLayerFiles(resolve(opts.cwd ?? process.cwd(), opts.out), opts.out);
+  if (fast?.hit && foreign.length > 0) return { ok: false, upToDate: false, diagnostics: [...fast.hit.warnings, ...foreign], text: input.text, files: [] };
   if (fast?.hit) {
     // Current by its record: no files are compiled, so `files` is empty.
     return {
@@ -165,8 +169,16 @@ export function check(opts: { site: string; out: string; cwd?: string; patches?:
       files: compiled.files,
     };
   }
-  const ok = !hasErrors(diff.diagnostics);
+  const ok = !hasErrors(diff.diagnostics) && foreign.length === 0;
   const current = diff.summary.added.length + diff.summary.changed.length + diff.summary.removed.length === 0 && diff.diagnostics.length === 0;
   const overridden = compiled.model?.overridden?.size ? [...compiled.model.overridden.keys()].sort() : undefined;
-  return { ok, upToDate: ok ? current : null, diagnostics: [...compiled.diagnostics, ...diff.diagnostics], text, diff, files: compiled.files, ...(overridden ? { overridden } : {}) };
+  return {
+    ok,
+    upToDate: ok ? current : foreign.length > 0 ? false : null,
+    diagnostics: [...compiled.diagnostics, ...diff.diagnostics, ...foreign],
+    text,
+    diff,
+    files: compiled.files,
+    ...(overridden ? { overridden } : {}),
+  };
 }

@@ -255,7 +255,8 @@ describe('mesh scripts, --dry-run', () => {
       '== cluster kt (network kt-net)',
       'bash clusters/kt/kube-proxy.sh --context kt-admin',
       'kubectl --context kt-admin apply -f https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml',
-      'kubectl --context kt-admin -n metallb-system wait --for=condition=Ready pod --selector=app=metallb --timeout=180s',
+      'kubectl --context kt-admin -n metallb-system rollout status deployment/controller --timeout=180s',
+      'kubectl --context kt-admin -n metallb-system rollout status daemonset/speaker --timeout=180s',
       'kubectl --context kt-admin apply -f clusters/kt/istio-system-namespace.yaml',
       'kubectl --context kt-admin label node kt-cp-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
       'kubectl --context kt-admin label node kt-worker-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
@@ -263,6 +264,7 @@ describe('mesh scripts, --dry-run', () => {
       'istioctl install --context kt-admin -y -f clusters/kt/istio-operator.yaml',
       'istioctl install --context kt-admin -y -f clusters/kt/istio-eastwest-operator.yaml',
       'kubectl --context kt-admin apply -k clusters/kt',
+      'bash clusters/kt/prune.sh --context kt-admin',
     ]);
     const secrets = lines.indexOf('== remote secrets');
     const checks = lines.indexOf('== checks');

@@ -65,6 +65,7 @@ describe('sitec diff', () => {
       'README.md': 'changed',
       'clusters/idc/istio-operator.yaml': 'changed',
       'clusters/idc/kustomization.yaml': 'changed',
+      'clusters/idc/prune.sh': 'changed',
       'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml': 'removed',
       'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hi-idc.x2bee.com.yaml': 'added',
       'clusters/idc/resources/45-smoke-tests/deployment.x2bee-stg.echo.yaml': 'changed',
@@ -132,6 +133,7 @@ describe('review-friendly output: no churn', () => {
     expect(changedBy(mutate(exampleText, ['service: echo', 'service: echo-v2']))).toEqual([
       'README.md',
       'clusters/idc/kustomization.yaml', // lists the renamed smoke-test objects
+      'clusters/idc/prune.sh', // keeps them, by name
       'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml',
       'clusters/idc/resources/45-smoke-tests/deployment.x2bee-stg.echo-v2.yaml',
       'clusters/idc/resources/45-smoke-tests/service.x2bee-stg.echo-v2.yaml',

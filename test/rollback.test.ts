@@ -35,22 +35,50 @@ describe('rollback never deletes what sitec did not create', () => {
           words.some((w) => /^(ns|namespaces?)(\/|$)/.test(w)),
           shown,
         ).toBe(false);
-        const fi = words.indexOf('-f');
-        if (fi < 0) continue;
-        const target = words[fi + 1]!.replace(/\/$/, '');
-        const scope = [...files.keys()].filter((p) => p === target || p.startsWith(`${target}/`));
-        expect(scope.length, `${shown}: names files sitec writes`).toBeGreaterThan(0);
-        for (const p of scope) {
-          const kinds = p.endsWith('.yaml') ? [(parse(files.get(p)!) as { kind?: string }).kind] : [];
-          expect(kinds, `${shown} would delete ${p}`).not.toContain('Namespace');
+        // Every -f names one file sitec writes, never a directory: a file someone else put in a
+        // layer directory (a Namespace in a pull request) is not in the scope of any rollback.
+        const targets = words.flatMap((w, i) => (words[i - 1] === '-f' ? [w] : []));
+        for (const target of targets) {
+          expect(files.has(target), `${shown}: ${target} is a file sitec writes`).toBe(true);
+          const kind = target.endsWith('.yaml') ? (parse(files.get(target)!) as { kind?: string }).kind : undefined;
+          expect(kind, `${shown} would delete ${target}`).not.toBe('Namespace');
         }
       }
+      const named = new Set(commands.flatMap((words) => words.filter((_, i) => words[i - 1] === '-f')));
       for (const c of clusters) {
-        const layers = [...new Set([...files.keys()].filter((p) => p.startsWith(`clusters/${c}/resources/`)).map((p) => p.split('/')[3]!))];
-        for (const layer of layers) {
-          const covered = commands.some((w) => w.includes(`clusters/${c}/resources/${layer}/`));
-          expect(covered, `clusters/${c}/resources/${layer}`).toBe(layer !== '20-namespaces');
+        for (const p of [...files.keys()].filter((p) => p.startsWith(`clusters/${c}/resources/`))) {
+          // Every file of a layer is rolled back by name; the namespaces' never.
+          expect(named.has(p), p).toBe(p.split('/')[3] !== '20-namespaces' && p.split('/')[3] !== '05-crds');
         }
+      }
+    });
+  }
+});
+
+describe('Istio rollback and waits', () => {
+  for (const [name, text] of Object.entries(sites)) {
+    it(`${name}: Istio is rolled back by its operator files, never with --purge; MetalLB is waited for by rollout status`, () => {
+      const r = compile(text, { file: 'site.yaml' });
+      expect(r.ok).toBe(true);
+      const paths = new Set(r.files.map((f) => f.path));
+      const readme = r.files.find((f) => f.path === 'README.md')!.content;
+      const scripts = r.files.filter((f) => f.path.endsWith('.sh')).map((f) => f.content);
+      // --purge deletes Istio's CRDs, and with them every team's VirtualServices, DestinationRules...
+      for (const t of [readme, ...scripts]) expect(t).not.toMatch(/^(?:run )?istioctl [^\n]*uninstall [^\n]*--purge/m);
+      // `kubectl wait` on pods a manifest has not created yet fails at once ("no matching resources found").
+      for (const t of [readme, ...scripts]) expect(t).not.toMatch(/wait --for=condition=Ready pod --selector/);
+      const uninstalls = [...readme.matchAll(/^istioctl uninstall (.*)$/gm)].map((m) => m[1]!.split(' '));
+      const operators = [...paths].filter((p) => /^clusters\/[^/]+\/istio-(?:eastwest-)?operator\.yaml$/.test(p));
+      expect(uninstalls.map((w) => w[1]).sort()).toEqual(operators.sort());
+      for (const words of uninstalls) expect(words).toEqual(['-f', words[1], '-y']);
+      for (const ew of operators.filter((p) => p.includes('eastwest'))) {
+        // The east-west gateway goes first, while istiod still runs.
+        const main = ew.replace('istio-eastwest-operator', 'istio-operator');
+        expect(readme.indexOf(`istioctl uninstall -f ${ew}`)).toBeLessThan(readme.indexOf(`istioctl uninstall -f ${main}`));
+      }
+      if (readme.includes('kubectl apply -f https://raw.githubusercontent.com/metallb/')) {
+        expect(readme).toContain('kubectl -n metallb-system rollout status deployment/controller --timeout=180s');
+        expect(readme).toContain('kubectl -n metallb-system rollout status daemonset/speaker --timeout=180s');
       }
     });
   }

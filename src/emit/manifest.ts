@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { sha256Hex } from '../util/digest.js';
 import { compareStrings, sortedBy } from '../util/order.js';
@@ -75,4 +77,52 @@ export function parseManifest(text: string): Manifest | undefined {
     // fall through: a damaged manifest is reported by the caller
   }
   return undefined;
+}
+
+/**
+ * Files under the clusters' layer directories (clusters/<c>/resources/) that the manifest
+ * of the tree at `out` does not list, sorted. A layer directory is sitec's alone: its
+ * rollback deletes what sitec wrote there, and a file added by hand (a Namespace in a pull
+ * request) would be applied or deleted as if the site had it. `shown` is how the directory
+ * was named on the command line.
+ */
+export function unownedLayerFiles(out: string, shown: string): Diagnostic[] {
+  let manifest: Manifest | undefined;
+  try {
+    manifest = parseManifest(readFileSync(join(out, MANIFEST_NAME), 'utf8'));
+  } catch {
+    return []; // No manifest: not a tree sitec wrote, which reading it reports.
+  }
+  if (!manifest) return [];
+  const owned = new Set(Object.keys(manifest.files));
+  const found: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of readdirSync(join(out, rel), { withFileTypes: true })) {
+      const path = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(path);
+      else if (!owned.has(path)) found.push(path);
+    }
+  };
+  let clusters: string[];
+  try {
+    clusters = readdirSync(join(out, 'clusters'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+  for (const c of clusters) {
+    try {
+      walk(`clusters/${c}/resources`);
+    } catch {
+      // No resources directory; an unreadable one is reported by reading the tree.
+    }
+  }
+  return found.sort(compareStrings).map((path) => ({
+    code: 'unowned-layer-file',
+    severity: 'error' as const,
+    message: `${path} is not sitec's: ${MANIFEST_NAME} does not list it, and a layer directory holds only the files sitec writes`,
+    location: { file: join(shown, path), line: 1, column: 1 },
+    hint: `remove it from ${shown}; an object the site should apply goes in site.yaml's extraResources`,
+  }));
 }

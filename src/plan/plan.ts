@@ -3,6 +3,7 @@ import { compareStrings } from '../util/order.js';
 import { kustomization } from '../objects/kustomization.js';
 import { istioSystemNamespace } from '../objects/namespace.js';
 import { clusterResources } from './resources.js';
+import { pruneContext } from './prune.js';
 import type { K8sObject } from '../objects/types.js';
 import { kindCluster } from '../objects/kind.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
@@ -150,6 +151,8 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
     ...(cluster.kubeProxy ? [{ path: `${dir}/kube-proxy.sh`, format: 'blueprint' as const, blueprint: 'kube-proxy.sh', context: kubeProxyContext(model, cluster), mode: 0o755 }] : []),
     { path: `${dir}/istio-operator.yaml`, format: 'yaml', object: owned(istioOperator(cluster, model.mesh), model.site) },
     { path: `${dir}/kustomization.yaml`, format: 'yaml', object: kustomization(resources.map((r) => r.path)) },
+    // The update step's second half: deletes what this site had in the cluster and no longer has.
+    { path: `${dir}/prune.sh`, format: 'blueprint', blueprint: 'prune.sh', context: pruneContext(model, cluster), mode: 0o755 },
   ];
   const script = (name: string, context: object): FilePlan => ({ path: `${dir}/${name}.sh`, format: 'blueprint', blueprint: `${name}.sh`, context, mode: 0o755 });
   if (cluster.cilium) files.push(script('cilium', ciliumContext(model, cluster)));

@@ -5,6 +5,7 @@ import { namespace } from '../objects/namespace.js';
 import { smokeTestDeployment, smokeTestService } from '../objects/smoke-test.js';
 import type { K8sObject } from '../objects/types.js';
 import type { ClusterModel, SiteModel } from '../resolve/model.js';
+import { shellQuote } from '../util/quote.js';
 
 /** The apply layers of a cluster's kustomization, in apply order: what each holds and how it is rolled back. */
 export const LAYERS = [
@@ -115,15 +116,26 @@ const GATEWAY_API_HOLDS: Partial<Record<Layer, string>> = {
   '40-routes': 'the HTTPRoutes, TLSRoutes and TCPRoutes',
 };
 
-/** The layers a cluster has, last applied first: the order to roll them back in. */
+/**
+ * The layers a cluster has, last applied first: the order to roll them back in.
+ * Each command names the files sitec wrote, never the layer's directory: a file
+ * someone else put there (a Namespace in a pull request) is not sitec's to delete.
+ */
 export function rollbackLayers(model: SiteModel, cluster: ClusterModel, dir: string) {
-  const present = new Set(clusterResources(model, cluster).map((r) => r.group));
-  return LAYERS.filter((l) => present.has(l.group))
+  const files = new Map<Layer, string[]>();
+  for (const r of clusterResources(model, cluster)) files.set(r.group, [...(files.get(r.group) ?? []), `${dir}/${r.path}`]);
+  return LAYERS.filter((l) => files.has(l.group))
     .reverse()
     .map((l) => ({
       group: l.group,
       holds: (cluster.routingApi === 'gateway-api' ? GATEWAY_API_HOLDS[l.group] : undefined) ?? l.holds,
-      command: l.rollback === 'delete' ? `kubectl delete --ignore-not-found -f ${dir}/resources/${l.group}/` : '',
+      command:
+        l.rollback === 'delete'
+          ? `kubectl delete --ignore-not-found ${files
+              .get(l.group)!
+              .map((f) => `-f ${shellQuote(f)}`)
+              .join(' ')}`
+          : '',
       caution: l.caution,
     }));
 }

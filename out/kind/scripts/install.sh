@@ -100,7 +100,8 @@ fi
 echo "== cluster east-cluster (network east-network)"
 run bash clusters/east-cluster/kube-proxy.sh --context kind-east
 run kubectl --context kind-east apply -f https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml
-run kubectl --context kind-east -n metallb-system wait --for=condition=Ready pod --selector=app=metallb --timeout=180s
+run kubectl --context kind-east -n metallb-system rollout status deployment/controller --timeout=180s
+run kubectl --context kind-east -n metallb-system rollout status daemonset/speaker --timeout=180s
 run kubectl --context kind-east apply -f clusters/east-cluster/istio-system-namespace.yaml
 if [ "$dry_run" = 0 ] && ! kubectl --context kind-east -n istio-system get secret cacerts >/dev/null 2>&1; then
   echo "install.sh: cluster east-cluster has no istio-system/cacerts: run scripts/certificates.sh first" >&2
@@ -110,11 +111,13 @@ label_node kind-east east-control-plane
 run istioctl install --context kind-east -y -f clusters/east-cluster/istio-operator.yaml
 run istioctl install --context kind-east -y -f clusters/east-cluster/istio-eastwest-operator.yaml
 run kubectl --context kind-east apply -k clusters/east-cluster
+run bash clusters/east-cluster/prune.sh --context kind-east
 
 echo "== cluster west-cluster (network west-network)"
 run bash clusters/west-cluster/kube-proxy.sh --context kind-west
 run kubectl --context kind-west apply -f https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml
-run kubectl --context kind-west -n metallb-system wait --for=condition=Ready pod --selector=app=metallb --timeout=180s
+run kubectl --context kind-west -n metallb-system rollout status deployment/controller --timeout=180s
+run kubectl --context kind-west -n metallb-system rollout status daemonset/speaker --timeout=180s
 run kubectl --context kind-west apply -f clusters/west-cluster/istio-system-namespace.yaml
 if [ "$dry_run" = 0 ] && ! kubectl --context kind-west -n istio-system get secret cacerts >/dev/null 2>&1; then
   echo "install.sh: cluster west-cluster has no istio-system/cacerts: run scripts/certificates.sh first" >&2
@@ -124,6 +127,7 @@ label_node kind-west west-control-plane
 run istioctl install --context kind-west -y -f clusters/west-cluster/istio-operator.yaml
 run istioctl install --context kind-west -y -f clusters/west-cluster/istio-eastwest-operator.yaml
 run kubectl --context kind-west apply -k clusters/west-cluster
+run bash clusters/west-cluster/prune.sh --context kind-west
 
 echo "== remote secrets"
 if [ "$dry_run" = 1 ]; then bash scripts/remote-secrets.sh --dry-run; else bash scripts/remote-secrets.sh; fi

@@ -108,7 +108,8 @@ fi
 echo "== cluster kt (network kt-net)"
 run bash clusters/kt/kube-proxy.sh --context kt-admin
 run kubectl --context kt-admin apply -f https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml
-run kubectl --context kt-admin -n metallb-system wait --for=condition=Ready pod --selector=app=metallb --timeout=180s
+run kubectl --context kt-admin -n metallb-system rollout status deployment/controller --timeout=180s
+run kubectl --context kt-admin -n metallb-system rollout status daemonset/speaker --timeout=180s
 run kubectl --context kt-admin apply -f clusters/kt/istio-system-namespace.yaml
 if [ "$dry_run" = 0 ] && ! kubectl --context kt-admin -n istio-system get secret cacerts >/dev/null 2>&1; then
   echo "install.sh: cluster kt has no istio-system/cacerts: run scripts/certificates.sh first" >&2
@@ -119,6 +120,7 @@ label_node kt-admin kt-worker-1
 label_node kt-admin kt-worker-2
 run istioctl install --context kt-admin -y -f clusters/kt/istio-operator.yaml
 run kubectl --context kt-admin apply -k clusters/kt
+run bash clusters/kt/prune.sh --context kt-admin
 
 echo "== cluster ncloud (network ncloud-net)"
 run kubectl --context ncloud-admin apply -f clusters/ncloud/istio-system-namespace.yaml
@@ -129,6 +131,7 @@ fi
 run istioctl install --context ncloud-admin -y -f clusters/ncloud/istio-operator.yaml
 run istioctl install --context ncloud-admin -y -f clusters/ncloud/istio-eastwest-operator.yaml
 run kubectl --context ncloud-admin apply -k clusters/ncloud
+run bash clusters/ncloud/prune.sh --context ncloud-admin
 
 echo "== cluster nhn (network nhn-net)"
 run kubectl --context nhn-admin apply -f clusters/nhn/istio-system-namespace.yaml
@@ -139,6 +142,7 @@ fi
 run istioctl install --context nhn-admin -y -f clusters/nhn/istio-operator.yaml
 run istioctl install --context nhn-admin -y -f clusters/nhn/istio-eastwest-operator.yaml
 run kubectl --context nhn-admin apply -k clusters/nhn
+run bash clusters/nhn/prune.sh --context nhn-admin
 
 echo "== remote secrets"
 if [ "$dry_run" = 1 ]; then bash scripts/remote-secrets.sh --dry-run; else bash scripts/remote-secrets.sh; fi
