@@ -501,6 +501,12 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
         expect(refused.stderr).toContain('nothing was changed');
         expect(state()).toEqual([[], []]);
       }
+      // [::]:443 without ipv6only=off is an IPv6 socket only (nginx's default): no conflict with an IPv4 address.
+      writeFileSync(join(own, 'own.conf'), ownServer('listen [::]:443 ssl;'));
+      const v6only = install('--dry-run');
+      expect(v6only.status, v6only.stderr).toBe(0);
+      expect(v6only.stdout).toContain(`add     ${stream}/sitec-edge-test.conf`);
+      expect(state()).toEqual([[], []]);
       await stopNginx(prefix);
 
       // 2. Something nginx -T cannot show holds 198.51.100.1:443 (here a plain TCP server): the reload's bind() fails,

@@ -191,3 +191,66 @@ describe('--dry-run prints commands that can be pasted', () => {
     expect(words.at(-1)).toBe('{"spec":{"type":"NodePort","ports":[{"port":9090,"nodePort":30001}]}}');
   });
 });
+
+describe('nginx install.sh reads listen directives the way nginx does', () => {
+  const script = scripts.find((s) => s.path === 'variant/hosts/gw/nginx/install.sh')!.content;
+  const fn = (name: string) => script.slice(script.indexOf(`\n${name}() {`) + 1, script.indexOf('\n}\n', script.indexOf(`\n${name}() {`)) + 3);
+  const bash = (body: string, input?: string) => spawnSync('bash', ['-c', `set -euo pipefail\n${body}`], { encoding: 'utf8', input });
+
+  it('an IPv6 wildcard takes an IPv6 address, and an IPv4 one only with ipv6only=off', () => {
+    const cases: [host: string, port: string, opts: string, mine: string, takes: boolean][] = [
+      ['*', '443', 'ssl', '198.51.100.1:443', true],
+      ['198.51.100.1', '443', 'ssl', '198.51.100.1:443', true],
+      ['198.51.100.2', '443', 'ssl', '198.51.100.1:443', false],
+      ['*', '8443', 'ssl', '198.51.100.1:443', false],
+      ['[::]', '443', 'ssl', '198.51.100.1:443', false],
+      ['[::]', '443', 'ssl,ipv6only=off', '198.51.100.1:443', true],
+      ['[::]', '443', '', '[2001:db8::1]:443', true],
+      ['*', '443', '', '[2001:db8::1]:443', false],
+      ['[2001:db8::1]', '443', 'ssl', '[2001:db8::1]:443', true],
+    ];
+    for (const [host, port, opts, mine, takes] of cases) {
+      const r = bash(`${fn('takes')}\ntakes "$@" && echo yes || echo no`.replace('"$@"', [host, port, opts, mine].map((a) => `'${a}'`).join(' ')));
+      expect(r.stdout.trim(), `${host} ${port} ${opts} vs ${mine}`).toBe(takes ? 'yes' : 'no');
+    }
+  });
+
+  it('scan_conf: listens with their module, file and line, through includes, quotes, ${vars} and comments', () => {
+    const dump = [
+      '# configuration file /etc/nginx/nginx.conf:',
+      'pid /run/nginx.pid;',
+      'http { log_format j escape=json \'{"h":"$host"}\'; include sites/*.conf; }',
+      'stream { include /etc/nginx/stream.d/*.conf; }',
+      '',
+      '# configuration file /etc/nginx/sites/a.conf:',
+      'server {',
+      '    # listen 1.2.3.4:443;',
+      '    return 200 "a } b; {";',
+      '    set $x "${host}";',
+      '    listen',
+      '        443 ssl;',
+      '    listen [::]:443 ssl ipv6only=off;',
+      '    listen [2001:db8::1];',
+      '    listen unix:/run/x.sock;',
+      '    location / { }',
+      '}',
+      'map $a $b { listen 1; }',
+      '',
+      '# configuration file /etc/nginx/stream.d/s.conf:',
+      'server { listen 198.51.100.1:443; }',
+      '',
+      '# configuration file /etc/nginx/sites/mine.conf:',
+      'server { listen 443; }',
+      '',
+    ].join('\n');
+    const r = bash(`${fn('scan_conf')}\nscan_conf /etc/nginx/sites/mine.conf /dev/stdin`, dump);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      'pid\t/run/nginx.pid',
+      'listen\thttp\t*\t443\tssl\t/etc/nginx/sites/a.conf:5',
+      'listen\thttp\t[::]\t443\tssl,ipv6only=off\t/etc/nginx/sites/a.conf:7',
+      'listen\thttp\t[2001:db8::1]\t80\t\t/etc/nginx/sites/a.conf:8',
+      'listen\tstream\t198.51.100.1\t443\t\t/etc/nginx/stream.d/s.conf:1',
+    ]);
+  });
+});

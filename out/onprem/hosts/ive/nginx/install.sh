@@ -258,7 +258,7 @@ if [ "${#add[@]}" -eq 0 ] && [ "${#replace[@]}" -eq 0 ] && [ "${#drop[@]}" -eq 0
     echo "$conf_dir already has this version; nothing to do"
     exit 0
   fi
-  echo "$conf_dir already has this version, but an earlier run's reload is not confirmed ($pending): reloading"
+  echo "$conf_dir already has this version, but an earlier run's reload is not confirmed ($pending): $([ "$dry_run" = 1 ] && echo 'would reload' || echo reloading)"
 fi
 
 work=$(mktemp -d)
