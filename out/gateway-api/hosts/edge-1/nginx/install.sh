@@ -85,11 +85,12 @@ nginx_cmd() {
 #   listen <module> <address> <port> <parameters> <file>:<line>   for each listen of a server block
 #   pid <path> / error_log <path>                                 of the main file's main context
 # where <module> is the block the server is in (http, stream, mail), found through
-# the include that read the file. Files named in SITEC_SKIP (this site's own, which
-# this run replaces) are left out. One pass, so a configuration of many megabytes
+# the include that read the file. This site's own files, which this run replaces,
+# are left out: those named in $1, and any whose first line is this site's marker
+# (however nginx spells its path). One pass, so a configuration of many megabytes
 # costs seconds, not minutes.
 scan_conf() {
-  SITEC_SKIP=$1 awk '
+  SITEC_SKIP=$1 SITEC_MARKER=$marker awk '
     function glob_re(p,   r, c, i) {
       r = ""
       for (i = 1; i <= length(p); i++) {
@@ -145,6 +146,7 @@ scan_conf() {
     }
     {
       line++
+      if (line == 1 && index($0, ENVIRON["SITEC_MARKER"]) == 1) skipping = 1
       if (skipping) next
       rest = $0
       if (inq != "") {
