@@ -585,6 +585,30 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
   );
 
   it.runIf(nginxHasStream() || NETNS_REQUIRED)(
+    "nginx install.sh, update from https on IP:443 to TLS passthrough on a running nginx: this site's own old servers on 443 are no conflict, and the reload hands the port to the stream server",
+    async () => {
+      const edge = await passthroughEdge();
+      const before = filesFor(false, undefined, (x) => x, '-update');
+      const prefix = join(work, 'nginx-update');
+      const [conf, stream] = ['conf.d', 'stream.d'].map((d) => join(prefix, d)) as [string, string];
+      for (const d of [conf, stream, join(prefix, 'tmp')]) mkdirSync(d, { recursive: true });
+      writeFileSync(join(prefix, 'nginx.conf'), nginxMainConf(prefix, conf, stream));
+      const first = edgeInstall(before, prefix, ['--no-reload']);
+      expect(first.status, first.stderr).toBe(0);
+      await startNginx(prefix);
+      expect(passedThrough().status, 'not passed through yet').not.toBe(0);
+      const updated = edgeInstall(edge, prefix);
+      expect(updated.status, updated.stderr).toBe(0);
+      expect(updated.stdout).toContain('installed and reloaded');
+      const pass = passedThrough();
+      expect(pass.status, pass.stderr).toBe(0);
+      expect(JSON.parse(pass.stdout)).toMatchObject({ servername: 'passthrough.example.test' });
+      await stopNginx(prefix);
+    },
+    60_000,
+  );
+
+  it.runIf(nginxHasStream() || NETNS_REQUIRED)(
     'nginx install.sh on a busy edge host: nginx -T of several megabytes (hundreds of server blocks), read once, a conflict deep inside it found with its file:line, and the install confirmed',
     async () => {
       const edge = await passthroughEdge();
