@@ -441,6 +441,17 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
         const tcp = get(['http://198.51.100.1:5432/tcp']);
         expect(tcp.status, tcp.stderr).toBe(0);
         expect(JSON.parse(tcp.stdout)).toMatchObject({ node: '10.77.0.11', remote: '198.51.100.2', url: '/tcp' });
+
+        // The host README's Layer 4 checks, run as written from the client: each passes.
+        const checks = readFileSync(join(edge, 'README.md'), 'utf8')
+          .split('\n')
+          .map((l) => /^\| (\d+)\/TCP \| [^|]+ \| `(.+)` \| /.exec(l))
+          .filter((m): m is RegExpExecArray => m !== null);
+        expect(checks.map((m) => m[1])).toEqual(['8080', '5432']);
+        for (const [, port, cmd] of checks) {
+          const r = inNs(client, 'bash', ['-c', `${cmd!} > /dev/null 2>&1 && echo passed`], { allowFail: true });
+          expect(r.stdout.trim(), `${port}: ${cmd!}`).toBe('passed');
+        }
       } finally {
         await stopNginx(prefix);
         inNs(host, 'bash', [`${edge}/iptables/remove.sh`], { allowFail: true });
