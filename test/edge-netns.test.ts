@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -401,21 +401,29 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
     await stopNginx(prefix);
   });
 
+  let passthrough: string | undefined;
+  /** The fixture site with a TLS passthrough route, compiled once, and its backends on the node (started once). */
+  const passthroughEdge = async () => {
+    if (passthrough) return passthrough;
+    // nginx's workers (an unprivileged user) connect to the sockets here: the path must be traversable, as /run is.
+    const run = join(work, 'run');
+    mkdirSync(run, { recursive: true, mode: 0o755 });
+    chmodSync(work, 0o711);
+    const result = compileText(edgeSite({ certDir: work, nginxVersion: installedNginxVersion() ?? '1.22.1', passthroughRuntimeDir: run }));
+    expect(result.diagnostics).toEqual([]);
+    const dir = join(work, 'passthrough');
+    writeFiles(dir, result.files);
+    writeFileSync(join(work, 'tls-backend.mjs'), tlsBackend);
+    await background(node, process.execPath, [join(work, 'tls-backend.mjs'), '10.77.0.11', '30443', work], /ready/);
+    await background(node, process.execPath, [join(work, 'responder.mjs'), '10.77.0.11', '30432'], /ready/);
+    passthrough = join(dir, 'hosts/gw');
+    return passthrough;
+  };
+
   it.runIf(nginxHasStream() || NETNS_REQUIRED)(
     'TLS passthrough and TCP: on one IP:443 a passed-through host reaches its backend with the client TLS intact while a terminated host gets nginx, and a TCP port is DNATed',
     async () => {
-      // nginx's workers (an unprivileged user) connect to the sockets here: the path must be traversable, as /run is.
-      const run = join(work, 'run');
-      mkdirSync(run, { recursive: true, mode: 0o755 });
-      chmodSync(work, 0o711);
-      const result = compileText(edgeSite({ certDir: work, nginxVersion: installedNginxVersion() ?? '1.22.1', passthroughRuntimeDir: run }));
-      expect(result.diagnostics).toEqual([]);
-      const dir = join(work, 'passthrough');
-      writeFiles(dir, result.files);
-      const edge = join(dir, 'hosts/gw');
-      writeFileSync(join(work, 'tls-backend.mjs'), tlsBackend);
-      await background(node, process.execPath, [join(work, 'tls-backend.mjs'), '10.77.0.11', '30443', work], /ready/);
-      await background(node, process.execPath, [join(work, 'responder.mjs'), '10.77.0.11', '30432'], /ready/);
+      const edge = await passthroughEdge();
 
       // install.sh puts conf.d and stream.d in place; an nginx.conf without a stream block that includes stream.d is refused, and nothing stays.
       const prefix = join(work, 'nginx-passthrough');
@@ -463,11 +471,225 @@ describe.runIf(runnable || NETNS_REQUIRED)('edge host end to end (network namesp
         const tcp = get(['http://198.51.100.1:5432/tcp']);
         expect(tcp.status, tcp.stderr).toBe(0);
         expect(JSON.parse(tcp.stdout)).toMatchObject({ node: '10.77.0.11', remote: '198.51.100.2', url: '/tcp' });
+
+        // The host README's Layer 4 checks, run as written from the client: each passes.
+        const checks = readFileSync(join(edge, 'README.md'), 'utf8')
+          .split('\n')
+          .map((l) => /^\| (\d+)\/TCP \| [^|]+ \| `(.+)` \| /.exec(l))
+          .filter((m): m is RegExpExecArray => m !== null);
+        expect(checks.map((m) => m[1])).toEqual(['8080', '5432']);
+        for (const [, port, cmd] of checks) {
+          const r = inNs(client, 'bash', ['-c', `${cmd!} > /dev/null 2>&1 && echo passed`], { allowFail: true });
+          expect(r.stdout.trim(), `${port}: ${cmd!}`).toBe('passed');
+        }
       } finally {
         await stopNginx(prefix);
         inNs(host, 'bash', [`${edge}/iptables/remove.sh`], { allowFail: true });
       }
     },
     60_000,
+  );
+  /** Starts nginx under prefix in the host namespace and waits for its pid file (written once every listen socket is bound). */
+  const startNginx = async (prefix: string) => {
+    rmSync(join(prefix, 'nginx.pid'), { force: true });
+    await background(host, 'nginx', ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;']);
+    running.push(prefix);
+    for (let i = 0; i < 100 && !existsSync(join(prefix, 'nginx.pid')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(join(prefix, 'nginx.pid')), readFileSync(join(prefix, 'error.log'), 'utf8')).toBe(true);
+  };
+  /** What a client gets for a passed-through name: the backend's own answer, trusted through its certificate alone. */
+  const passedThrough = () => get(['--cacert', join(work, 'passthrough.crt'), '--resolve', 'passthrough.example.test:443:198.51.100.1', 'https://passthrough.example.test/db']);
+  /** The host's own https server, not sitec's, at line 3 of its file. */
+  const ownServer = (listen: string) =>
+    `# this host's own site\nserver {\n    ${listen}\n    server_name own.example.test;\n    ssl_certificate ${work}/wildcard.crt;\n    ssl_certificate_key ${work}/wildcard.key;\n    return 200 "own\\n";\n}\n`;
+  const edgeInstall = (edge: string, prefix: string, args: string[] = [], env: string[] = []) =>
+    inNs(
+      host,
+      'env',
+      [...env, 'bash', `${edge}/nginx/install.sh`, '--conf-dir', join(prefix, 'conf.d'), '--stream-dir', join(prefix, 'stream.d'), '--nginx-conf', join(prefix, 'nginx.conf'), ...args],
+      {
+        allowFail: true,
+      },
+    );
+
+  it.runIf(nginxHasStream() || NETNS_REQUIRED)(
+    "nginx install.sh, TLS passthrough on a host whose own servers use port 443: a conflicting listen is refused before any change (file:line); a reload whose bind() fails is caught and undone; an interrupted run's reload is owed to the next run; a crashed nginx's socket does not block its start",
+    async () => {
+      const edge = await passthroughEdge();
+      const prefix = join(work, 'nginx-own443');
+      const [conf, stream, own] = ['conf.d', 'stream.d', 'host.d'].map((d) => join(prefix, d)) as [string, string, string];
+      for (const d of [conf, stream, own, join(prefix, 'tmp')]) mkdirSync(d, { recursive: true });
+      writeFileSync(join(prefix, 'nginx.conf'), nginxMainConf(prefix, conf, stream, { hostDirs: [own] }));
+      const pending = join(conf, '.sitec-edge-test.reload-pending');
+      const install = (...args: string[]) => edgeInstall(edge, prefix, args);
+      const state = () => [readdirSync(conf).sort(), readdirSync(stream).sort()];
+      const ownAnswer = (ip: string) =>
+        inNs(host, 'curl', ['--silent', '--max-time', '5', '--cacert', join(work, 'wildcard.crt'), '--resolve', `own.example.test:443:${ip}`, 'https://own.example.test/'], { allowFail: true }).stdout;
+
+      // 1. The host's own server holds port 443 on every address (or on this one): nginx -t would pass, the reload would not bind.
+      writeFileSync(join(own, 'own.conf'), ownServer('listen 443 ssl;'));
+      await startNginx(prefix);
+      expect(ownAnswer('198.51.100.1')).toBe('own\n');
+      for (const [listen, shown] of [
+        ['listen 443 ssl;', '*:443'],
+        ['listen 198.51.100.1:443 ssl;', '198.51.100.1:443'],
+        ['listen [::]:443 ssl ipv6only=off;', '[::]:443'],
+      ] as const) {
+        writeFileSync(join(own, 'own.conf'), ownServer(listen));
+        const refused = install();
+        expect(refused.status, listen).toBe(1);
+        expect(refused.stderr).toContain(`  ${own}/own.conf:3: listen ${shown} (http), where this site's stream server needs 198.51.100.1:443\n`);
+        expect(refused.stderr).toContain('nothing was changed');
+        expect(state()).toEqual([[], []]);
+      }
+      // [::]:443 without ipv6only=off is an IPv6 socket only (nginx's default): no conflict with an IPv4 address.
+      writeFileSync(join(own, 'own.conf'), ownServer('listen [::]:443 ssl;'));
+      const v6only = install('--dry-run');
+      expect(v6only.status, v6only.stderr).toBe(0);
+      expect(v6only.stdout).toContain(`add     ${stream}/sitec-edge-test.conf`);
+      expect(state()).toEqual([[], []]);
+      await stopNginx(prefix);
+
+      // 2. Something nginx -T cannot show holds 198.51.100.1:443 (here a plain TCP server): the reload's bind() fails,
+      // nginx keeps its old configuration, install.sh sees it, puts the files back and fails.
+      writeFileSync(join(own, 'own.conf'), ownServer('listen 127.0.0.1:443 ssl;'));
+      await startNginx(prefix);
+      const blocker = await background(host, process.execPath, [join(work, 'responder.mjs'), '198.51.100.1', '443'], /ready/);
+      const failed = install();
+      expect(failed.status, failed.stdout).toBe(1);
+      expect(failed.stderr).toMatch(/\[emerg\] .*bind\(\) to 198\.51\.100\.1:443 failed \(98: Address (already )?in use\)/);
+      expect(failed.stderr).toContain('the previous files are back; nginx still runs the previous configuration');
+      expect(failed.stdout).not.toContain('installed and reloaded');
+      expect(state()).toEqual([['.sitec-edge-test.reload-pending'], []]);
+      expect(ownAnswer('127.0.0.1')).toBe('own\n');
+      blocker.kill('SIGKILL');
+      await new Promise((r) => blocker.once('exit', r));
+
+      // The port is free now: the next run installs, and only says so once nginx serves the new files.
+      const retried = install();
+      expect(retried.status, retried.stderr).toBe(0);
+      expect(retried.stdout).toContain('installed and reloaded');
+      expect(existsSync(pending)).toBe(false);
+      const pass = passedThrough();
+      expect(pass.status, pass.stderr).toBe(0);
+      expect(JSON.parse(pass.stdout)).toMatchObject({ servername: 'passthrough.example.test', url: '/db' });
+
+      // 3. A run cut off at its reload (the admin's SSH session dropped): the files changed, nginx was never told.
+      const cut = join(work, 'cut-at-reload');
+      mkdirSync(cut, { recursive: true });
+      writeFileSync(join(cut, 'nginx'), `#!/bin/sh\ncase " $* " in *" -s reload "*) kill -9 "$PPID"; exit 1 ;; esac\nexec ${sh('sh', ['-c', 'command -v nginx']).stdout.trim()} "$@"\n`, {
+        mode: 0o755,
+      });
+      const interrupted = edgeInstall(edge, prefix, ['--remove'], [`PATH=${cut}:${process.env.PATH}`]);
+      expect(interrupted.status).not.toBe(0);
+      expect(state()).toEqual([['.sitec-edge-test.reload-pending'], []]);
+      expect(passedThrough().status, 'nginx still runs the passthrough').toBe(0);
+      const owed = install('--remove');
+      expect(owed.status, owed.stderr).toBe(0);
+      expect(owed.stdout).toContain("an earlier run's reload is not confirmed");
+      expect(owed.stdout).toContain('installed and reloaded');
+      expect(state()).toEqual([[], []]);
+      expect(passedThrough().status, 'the owed reload took the passthrough away').not.toBe(0);
+
+      // 4. nginx killed (no clean exit): its unix sockets stay behind, and nginx cannot bind() over them when it starts again.
+      expect(install().stdout).toContain('installed and reloaded');
+      const sockets = readdirSync(join(work, 'run')).filter((f) => f.endsWith('.sock'));
+      expect(sockets.sort()).toEqual(['sitec-edge-test-passthrough.sock', 'sitec-edge-test-terminate.sock']);
+      const master = readFileSync(join(prefix, 'nginx.pid'), 'utf8').trim();
+      const all = [
+        master,
+        ...sh('ps', ['-o', 'pid=', '--ppid', master])
+          .stdout.split('\n')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ];
+      sh('kill', ['-9', ...all]);
+      for (let i = 0; i < 100 && all.some((p) => sh('kill', ['-0', p], { allowFail: true }).status === 0); i++) await new Promise((r) => setTimeout(r, 50));
+      running.splice(running.indexOf(prefix), 1);
+      rmSync(join(prefix, 'nginx.pid'), { force: true });
+      expect(
+        readdirSync(join(work, 'run'))
+          .filter((f) => f.endsWith('.sock'))
+          .sort(),
+      ).toEqual(sockets);
+      const blocked = inNs(host, 'nginx', ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf')], { allowFail: true });
+      expect(blocked.status).not.toBe(0);
+      expect(blocked.stderr).toMatch(/bind\(\) to unix:.*sitec-edge-test-(terminate|passthrough)\.sock failed \(98/);
+      const cleared = install();
+      expect(cleared.status, cleared.stderr).toBe(0);
+      expect(cleared.stdout).toContain(`removed ${join(work, 'run')}/sitec-edge-test-`);
+      await startNginx(prefix);
+      expect(passedThrough().status).toBe(0);
+      await stopNginx(prefix);
+    },
+    120_000,
+  );
+
+  it.runIf(nginxHasStream() || NETNS_REQUIRED)(
+    "nginx install.sh, update from https on IP:443 to TLS passthrough on a running nginx: this site's own old servers on 443 are no conflict, and the reload hands the port to the stream server",
+    async () => {
+      const edge = await passthroughEdge();
+      const before = filesFor(false, undefined, (x) => x, '-update');
+      const prefix = join(work, 'nginx-update');
+      const [conf, stream] = ['conf.d', 'stream.d'].map((d) => join(prefix, d)) as [string, string];
+      for (const d of [conf, stream, join(prefix, 'tmp')]) mkdirSync(d, { recursive: true });
+      writeFileSync(join(prefix, 'nginx.conf'), nginxMainConf(prefix, conf, stream));
+      const first = edgeInstall(before, prefix, ['--no-reload']);
+      expect(first.status, first.stderr).toBe(0);
+      await startNginx(prefix);
+      expect(passedThrough().status, 'not passed through yet').not.toBe(0);
+      const updated = edgeInstall(edge, prefix);
+      expect(updated.status, updated.stderr).toBe(0);
+      expect(updated.stdout).toContain('installed and reloaded');
+      const pass = passedThrough();
+      expect(pass.status, pass.stderr).toBe(0);
+      expect(JSON.parse(pass.stdout)).toMatchObject({ servername: 'passthrough.example.test' });
+      await stopNginx(prefix);
+    },
+    60_000,
+  );
+
+  it.runIf(nginxHasStream() || NETNS_REQUIRED)(
+    'nginx install.sh on a busy edge host: nginx -T of several megabytes (hundreds of server blocks), read once, a conflict deep inside it found with its file:line, and the install confirmed',
+    async () => {
+      const edge = await passthroughEdge();
+      const prefix = join(work, 'nginx-busy');
+      const [conf, stream, own] = ['conf.d', 'stream.d', 'host.d'].map((d) => join(prefix, d)) as [string, string, string];
+      for (const d of [conf, stream, own, join(prefix, 'tmp')]) mkdirSync(d, { recursive: true });
+      // The stream block first: nginx -T prints the stream file, then megabytes of http files after it.
+      writeFileSync(join(prefix, 'nginx.conf'), nginxMainConf(prefix, conf, stream, { hostDirs: [own], streamFirst: true }));
+      const sites = 600;
+      const location = (k: number) =>
+        `    location /app-${k}/ {\n        proxy_pass http://127.0.0.1:9000;\n        proxy_set_header Host $host;\n        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n        proxy_set_header X-Request "{k=${k}; x}";  # braces and ; in quotes\n        add_header X-Route '/app-${k}/' always;\n    }\n`;
+      const block = (n: number, listen: string) =>
+        `# shared host: customer ${n}\nserver {\n    ${listen}\n    server_name site-${n}.busy.test www.site-${n}.busy.test;\n    ssl_certificate ${work}/wildcard.crt;\n    ssl_certificate_key ${work}/wildcard.key;\n${Array.from({ length: 24 }, (_, k) => location(k)).join('')}}\n`;
+      writeFileSync(join(own, '000-log.conf'), `log_format sitec_busy_json escape=json '{"host":"$host","uri":"$request_uri"}';\n`);
+      for (let n = 1; n <= sites; n++) writeFileSync(join(own, `site-${n}.conf`), block(n, 'listen 127.0.0.1:8443 ssl;'));
+      const install = (...args: string[]) => edgeInstall(edge, prefix, args);
+
+      // Customer 523's file has a second server, which answers on every address's port 443.
+      writeFileSync(join(own, 'site-523.conf'), `${block(523, 'listen 127.0.0.1:8443 ssl;')}${block(5230, 'listen 443 ssl;')}`);
+      const offset = block(523, 'listen 127.0.0.1:8443 ssl;').split('\n').length - 1;
+      const dump = inNs(host, 'sh', ['-c', 'nginx -T -q -c "$1" > "$2"', 'sh', join(prefix, 'nginx.conf'), join(prefix, 'dump.txt')], { allowFail: true });
+      expect(dump.status, dump.stderr).toBe(0);
+      expect(statSync(join(prefix, 'dump.txt')).size).toBeGreaterThan(4_000_000);
+      let t = Date.now();
+      const refused = install();
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain(`  ${own}/site-523.conf:${offset + 3}: listen *:443 (http), where this site's stream server needs 198.51.100.1:443\n`);
+      expect(Date.now() - t).toBeLessThan(30_000);
+      expect(readdirSync(conf)).toEqual([]);
+
+      writeFileSync(join(own, 'site-523.conf'), block(523, 'listen 127.0.0.1:8443 ssl;'));
+      await startNginx(prefix);
+      t = Date.now();
+      const installed = install();
+      expect(installed.status, installed.stderr).toBe(0);
+      expect(installed.stdout).toContain('installed and reloaded');
+      expect(Date.now() - t).toBeLessThan(60_000);
+      expect(passedThrough().status).toBe(0);
+      await stopNginx(prefix);
+    },
+    180_000,
   );
 });

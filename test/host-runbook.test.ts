@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileText, exampleText, mutate } from './helpers/site.js';
+import { compileText, exampleText, mutate, root } from './helpers/site.js';
 import { edgeSite, installedNginxVersion, makeCertificates, nginxMainConf } from './helpers/edge-site.js';
 import { NETNS_REQUIRED, Namespaces, inNs, netnsAvailable } from './helpers/netns.js';
 import { needsTool } from './helpers/tools.js';
@@ -87,5 +87,31 @@ describe('nginx names from two sites on one host never clash', () => {
     } finally {
       spaces.cleanup();
     }
+  });
+});
+
+describe('the host README checks each forwarded port with what the port carries', () => {
+  const readme = (text: string) => compileText(text).files.find((f) => /^hosts\/[^/]+\/README\.md$/.test(f.path))!.content;
+  it('a TCP route (Postgres on 5432) gets a TCP connect, never an HTTP request', () => {
+    const text = readme(readFileSync(`${root}examples/gateway-api/site.yaml`, 'utf8'));
+    expect(text).toContain("| 5432/TCP | tcp-postgres | `timeout 5 bash -c '< /dev/tcp/203.0.113.10/5432' && echo open` | TCP: the connection opens |");
+    expect(text).not.toMatch(/curl [^\n]*:5432/);
+  });
+  it('an HTTP port gets an HTTP request with a routed Host, a TLS port a handshake with a routed server name', () => {
+    const text = readme(
+      mutate(edgeSite({ certDir: '/etc/ssl/sitec', nginxVersion: '1.26.0', passthroughRuntimeDir: '/run' }), [
+        '      - { publicPort: 8080, gatewayPort: http2 }',
+        '      - { publicPort: 8080, gatewayPort: http2 }\n      - { publicPort: 8443, gatewayPort: https }',
+      ]),
+    );
+    expect(text).toContain("| 8080/TCP | http2 | `curl -sv http://198.51.100.1:8080/ -H 'Host: api.example.test'` |");
+    expect(text).toContain('| 8443/TCP | https | `openssl s_client -connect 198.51.100.1:8443 -servername passthrough.example.test -brief < /dev/null` | TLS: the handshake completes |');
+    expect(text).toContain("| 5432/TCP | tcp-db | `timeout 5 bash -c '< /dev/tcp/198.51.100.1/5432' && echo open` |");
+  });
+  it('the site runbook expects what kubectl shows for a NodePort gateway: no EXTERNAL-IP, the node ports', () => {
+    const text = compileText(readFileSync(`${root}examples/kind/site.yaml`, 'utf8')).files.find((f) => f.path === 'README.md')!.content;
+    const lines = text.split('\n').filter((l) => l.startsWith('kubectl -n istio-system get service istio-ingressgateway'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toMatch(/# TYPE NodePort, EXTERNAL-IP <none>, PORT\(S\) 80:\d+\/TCP,443:\d+\/TCP$/);
   });
 });

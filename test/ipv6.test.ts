@@ -29,7 +29,7 @@ describe('IPv6 and dual-stack sites compile clean', () => {
     expect(files.get('hosts/edge/nftables/ruleset.nft')).toContain('ip6 daddr 2001:db8:20::20 tcp dport 8080 dnat ip6 to numgen inc mod 2 map { 0 : fd00:30::11, 1 : fd00:30::12 } : 30080');
     expect(files.get('hosts/edge/nftables/ruleset.nft')).not.toContain(' ip daddr');
     expect(files.get('hosts/edge/nginx/conf.d/www.dual.example.test.conf')).toContain('    listen [2001:db8:20::20]:443 ssl http2;\n');
-    expect(files.get('hosts/edge/nginx/conf.d/00-sitec-dual.conf')).toContain('    server [fd00:30::11]:30080 max_fails=1 fail_timeout=10s;\n');
+    expect(files.get('hosts/edge/nginx/conf.d/00-sitec-dual.conf')).toContain('    server [fd00:30::11]:30080 max_fails=3 fail_timeout=10s;\n');
     expect(files.get('clusters/dc/istio-operator.yaml')).toContain('metallb.io/loadBalancerIPs: fd00:30::200');
   });
   it('the iptables backend writes rules.v6 with ip6tables addresses, and rules.v4 only where IPv4 is used', () => {

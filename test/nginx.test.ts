@@ -30,6 +30,26 @@ describe('nginx directives follow the declared version', () => {
   });
 });
 
+describe('upstream health: max_fails and fail_timeout follow proxy_connect_timeout', () => {
+  const upstreamLines = (text: string) =>
+    compile(text, { file: 'site.yaml' })
+      .files.filter((f) => f.path.includes('/nginx/'))
+      .flatMap((f) => f.content.split('\n').filter((l) => /^ {4}server \S+ max_fails=/.test(l)));
+  it('one slow attempt does not take a node out: three failures within the window do', () => {
+    const lines = upstreamLines(exampleText);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toMatch(/ max_fails=3 fail_timeout=10s;$/);
+  });
+  it('a long connect timeout widens the window, so three timed-out connects still fall inside it', () => {
+    const slow = mutate(exampleText, ['    nginx:\n      version: 1.22.1\n', '    nginx:\n      version: 1.22.1\n      timeouts: { connect: 20s }\n']);
+    const result = compileText(slow);
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const lines = upstreamLines(slow);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toMatch(/ max_fails=3 fail_timeout=60s;$/);
+  });
+});
+
 // nginx -t binds the listen addresses, so it runs in a namespace that owns the public IPs.
 const netns = netnsAvailable();
 describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS_REQUIRED)('nginx -t accepts every generated conf', () => {

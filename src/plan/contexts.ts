@@ -37,6 +37,7 @@ export function runbookContext(model: SiteModel) {
         nodes: c.nodes,
         ingress,
         annotation: lbAnnotation(ingress.serviceAnnotations),
+        serviceShows: serviceShows(ingress),
         istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
         platformScripts: [
           ...(c.cilium ? [{ name: 'cilium', why: `Cilium settings Istio needs (bpf-lb-sock-hostns-only, cni-exclusive${c.cilium.disableL7Proxy ? ', enable-l7-proxy off' : ''}); before Istio` }] : []),
@@ -107,7 +108,7 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
     fwDir: edge.firewall === 'nftables' ? 'nftables' : 'iptables',
     nft: edge.firewall === 'nftables' ? { table: nftTableName(model.site, edge.name), sysctlFile: sysctlFileName(model.site, edge.name) } : undefined,
     ipv4Rules: ipt[0]!.chains.length > 0,
-    firstAddress: edge.forwards[0] ? hostPort(edge.publicIPs[0]!, edge.forwards[0].publicPort) : undefined,
+    l4Checks: edge.forwards.map((f) => layer4Check(cluster, edge.publicIPs[0]!, f, firstHost)),
     firstResolve: bracketed(edge.publicIPs[0]!),
     exampleHost: firstHost,
     nginx: edge.nginx
@@ -115,6 +116,7 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
           version: edge.nginx.version,
           http2: edge.nginx.http2Directive ? '`http2 on;` (nginx 1.25.1 and later)' : '`listen ... ssl http2` (nginx before 1.25.1)',
           upstream: edge.nginx.upstream,
+          health: edge.nginx.health,
           servers: edge.nginx.servers,
           sharedFile: `00-sitec-${model.site}.conf`,
           httpsRedirect: edge.nginx.httpsRedirect,
@@ -129,6 +131,49 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
         }
       : undefined,
   };
+}
+
+/**
+ * What `kubectl get service` shows for a gateway Service that is no LoadBalancer:
+ * no external address (kubectl prints <none> when spec.externalIPs is empty), and for
+ * NodePort each port as port:nodePort/protocol.
+ */
+function serviceShows(ingress: ClusterModel['istio']['ingress']): string | undefined {
+  if (ingress.serviceType === 'LoadBalancer') return undefined;
+  const ports = ingress.serviceType === 'NodePort' ? ingress.ports.filter((p) => p.nodePort !== undefined).map((p) => `${p.port}:${p.nodePort}/${p.protocol}`) : [];
+  return `TYPE ${ingress.serviceType}, EXTERNAL-IP <none>${ports.length ? `, PORT(S) ${ports.join(',')}` : ''}`;
+}
+
+/** What a forwarded port carries, by the route on it or else by Istio's port-name convention (<protocol>[-<suffix>]). */
+function forwardKind(cluster: ClusterModel, f: EdgeModel['forwards'][number]): 'http' | 'tls' | 'tcp' | 'udp' {
+  if (f.protocol === 'UDP') return 'udp';
+  if (cluster.routes.some((r) => r.kind === 'tcp' && r.port.name === f.gatewayPort)) return 'tcp';
+  const prefix = f.gatewayPort.split('-')[0]!;
+  if (['http', 'http2', 'grpc'].includes(prefix)) return 'http';
+  if (['https', 'tls'].includes(prefix)) return 'tls';
+  return 'tcp';
+}
+
+/**
+ * A check, from outside the host, that fits what the forwarded port carries: an HTTP
+ * request only to an HTTP port; a TLS handshake (with a server name the gateway
+ * routes) to a TLS port; a bare TCP connect to anything else (a database speaks
+ * its own protocol, and an HTTP request to it proves nothing either way).
+ */
+function layer4Check(cluster: ClusterModel, ip: string, f: EdgeModel['forwards'][number], firstHost: string | undefined) {
+  const kind = forwardKind(cluster, f);
+  const address = hostPort(ip, f.publicPort);
+  const tlsHost = cluster.routes.find((r) => r.kind === 'passthrough')?.host ?? firstHost;
+  const cmd = {
+    http: `curl -sv http://${address}/${firstHost ? ` -H 'Host: ${firstHost}'` : ''}`,
+    tls: `openssl s_client -connect ${address}${tlsHost ? ` -servername ${tlsHost}` : ''} -brief < /dev/null`,
+    tcp: `timeout 5 bash -c '< /dev/tcp/${ip}/${f.publicPort}' && echo open`,
+    udp: undefined,
+  }[kind];
+  const what = { http: 'HTTP: any answer from the gateway', tls: 'TLS: the handshake completes', tcp: 'TCP: the connection opens', udp: "UDP: no handshake to check; use the service's own client" }[
+    kind
+  ];
+  return { publicPort: f.publicPort, protocol: f.protocol, gatewayPort: f.gatewayPort, cmd, what };
 }
 
 export function kubeProxyContext(model: SiteModel, cluster: ClusterModel) {

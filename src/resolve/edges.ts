@@ -30,6 +30,25 @@ export function resolveEdge(site: Site, edge: Edge): EdgeModel {
   };
 }
 
+/** How many failed attempts take a node out of an upstream (max_fails). */
+export const UPSTREAM_MAX_FAILS = 3;
+
+/**
+ * When nginx takes a node out of an upstream, and for how long: UPSTREAM_MAX_FAILS
+ * failed attempts (a refused or timed-out connect, or a timed-out response) within
+ * fail_timeout, which is also how long the node is then left alone. One slow connect
+ * or response must not take out a node that carries every host of the site, so one
+ * failure is not enough; and a node that drops connections (each failure then costs
+ * a whole proxy_connect_timeout) must still reach the count within one window, so
+ * fail_timeout is at least UPSTREAM_MAX_FAILS connect timeouts (and never under
+ * nginx's default 10s).
+ */
+export function upstreamHealth(connectTimeout: string): { maxFails: number; failTimeout: string } {
+  const [, n, unit] = /^(\d+)(ms|s|m|h)$/.exec(connectTimeout)!;
+  const seconds = Number(n) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms' | 's' | 'm' | 'h'];
+  return { maxFails: UPSTREAM_MAX_FAILS, failTimeout: `${Math.max(10, Math.ceil(UPSTREAM_MAX_FAILS * seconds))}s` };
+}
+
 function resolveNginx(site: Site, edge: Edge, cluster: Cluster, targets: EdgeModel['targets']): NginxModel {
   const nginx = edge.nginx!;
   const port = edgeUpstreamPort(site, edge, cluster)!;
@@ -51,6 +70,7 @@ function resolveNginx(site: Site, edge: Edge, cluster: Cluster, targets: EdgeMod
     ...(hsts ? { hsts } : {}),
     clientMaxBodySize: nginx.clientMaxBodySize,
     timeouts: { ...nginx.timeouts },
+    health: upstreamHealth(nginx.timeouts.connect),
     websocket: nginx.websocket,
     buffers: { ...nginx.buffers },
     ...passthroughOf(site, edge, cluster, targets),

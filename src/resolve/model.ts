@@ -167,6 +167,8 @@ export interface NginxModel {
   hsts?: string;
   clientMaxBodySize: string;
   timeouts: { connect: string; send: string; read: string };
+  /** max_fails and fail_timeout of every upstream server, chosen with the connect timeout (upstreamHealth). */
+  health: { maxFails: number; failTimeout: string };
   websocket: boolean;
   buffers: { bufferSize: string; count: number; size: string; busyBuffersSize: string };
   /** TLS passed through by SNI on port 443 of the public addresses, which the terminated hosts then share. */

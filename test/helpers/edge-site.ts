@@ -105,20 +105,25 @@ export function nginxHasStream(): boolean {
   return /--with-stream_ssl_preread_module/.test(configure) && /--with-http_realip_module/.test(configure);
 }
 
-/** A throwaway nginx main config that includes the generated conf.d (and stream.d) and touches nothing of the system nginx. */
-export function nginxMainConf(prefix: string, confDir: string, streamDir?: string): string {
+/**
+ * A throwaway nginx main config that includes the generated conf.d (and stream.d) and touches nothing of the system nginx.
+ * `hostDirs` are more http include directories (the host's own servers); `streamFirst` puts the stream block before http,
+ * so that nginx -T prints the stream file before every http file.
+ */
+export function nginxMainConf(prefix: string, confDir: string, streamDir?: string, o: { hostDirs?: string[]; streamFirst?: boolean } = {}): string {
   const dynamicStream = streamDir !== undefined && existsSync(STREAM_MODULE) && !/--with-stream(\s|$)/.test(spawnSync('nginx', ['-V'], { encoding: 'utf8' }).stderr);
+  const stream = streamDir !== undefined ? `stream {\n    include ${streamDir}/*.conf;\n}\n` : '';
   return `${dynamicStream ? `load_module ${STREAM_MODULE};\n` : ''}pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log;
 events {}
-http {
+${o.streamFirst ? stream : ''}http {
     access_log off;
     client_body_temp_path ${prefix}/tmp/body;
     proxy_temp_path ${prefix}/tmp/proxy;
     fastcgi_temp_path ${prefix}/tmp/fastcgi;
     uwsgi_temp_path ${prefix}/tmp/uwsgi;
     scgi_temp_path ${prefix}/tmp/scgi;
-    include ${confDir}/*.conf;
+${(o.hostDirs ?? []).map((d) => `    include ${d}/*.conf;\n`).join('')}    include ${confDir}/*.conf;
 }
-${streamDir !== undefined ? `stream {\n    include ${streamDir}/*.conf;\n}\n` : ''}`;
+${o.streamFirst ? '' : stream}`;
 }
