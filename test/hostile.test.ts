@@ -119,7 +119,7 @@ describe('hostile extra resources never reach the output', () => {
     const block = r.stderr.split('\n\n')[0]!;
     expect(block.split('\n')[0], label).toContain(where ?? '');
     expect(block.split('\n')[1], label).toMatch(typeof code === 'string' ? new RegExp(`^ {2}error ${code}$`) : code);
-    expect(block, label).toMatch(/\n  hint: \S/);
+    expect(block, label).toMatch(/\n {2}hint: \S/);
     expect(r.stderr).not.toContain('LEAKED');
     expect(existsSync(join(s.dir, 'out')), label).toBe(false);
     return block;
