@@ -198,8 +198,12 @@ function realOrUndefined(path: string): string | undefined {
   }
 }
 
-/** Kinds that wrap other objects (v1 List, and every <Kind>List the API serves): their items would skip every check. */
-const LIST_KIND = /List$/;
+/**
+ * A list wraps other objects: kustomize replaces any kind ending in "List" that has
+ * `items` by its items (api/resource/factory.go, inlineAnyEmbeddedLists), so they
+ * would skip every check and apply layer here. v1 List is one whatever it holds.
+ */
+const isList = (o: { kind: string; items?: unknown }): boolean => o.kind === 'List' || (o.kind.endsWith('List') && 'items' in o);
 
 function readObjects(text: string, file: string, shown: string, diagnostics: Diagnostic[]): ExtraObject[] {
   const fail = (message: string, line = 1, column = 1, hint?: string, code = 'extra-resource-invalid') =>
@@ -230,7 +234,7 @@ function readObjects(text: string, file: string, shown: string, diagnostics: Dia
     if (typeof o !== 'object' || Array.isArray(o)) fail('a document is not a Kubernetes object (a map)', line, col);
     else if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(o.kind))
       fail('a Kubernetes object needs apiVersion and kind', line, col, 'like apiVersion: v1, kind: Secret');
-    else if (LIST_KIND.test(o.kind))
+    else if (isList(o as { kind: string }))
       fail(`a ${o.kind} wraps other objects, which would skip sitec's checks and apply layers`, line, col, 'write each item as its own YAML document, separated by ---', 'extra-resource-list');
     else if (typeof o.metadata?.name !== 'string' || !DNS_SUBDOMAIN.test(o.metadata.name))
       fail(`${o.kind}: metadata.name must be a DNS-1123 subdomain`, line, col, 'generateName is not supported: sitec writes one file per named object');
