@@ -191,6 +191,7 @@ describe('hostile extra resources never reach the output', () => {
   it('an extra object with the identity of a generated one (another file, another version) is refused, quoting the extra file', () => {
     const gateway = 'apiVersion: networking.istio.io/v1beta1\nkind: Gateway\nmetadata:\n  name: istio-gateway\n  namespace: istio-system\nspec: {}\n';
     const service = '# the smoke test, again\napiVersion: v1\nkind: Service\nmetadata:\n  name: echo\n  namespace: x2bee-stg\nspec:\n  ports: [{ port: 80 }]\n';
+    // v1beta1: kustomize's id holds the version, so `kubectl kustomize` let this one through and both were applied to one object.
     for (const [name, text, line] of [
       ['extra/gw.yaml', gateway, 1],
       ['extra/svc.yaml', service, 2],
@@ -199,6 +200,13 @@ describe('hostile extra resources never reach the output', () => {
       const block = refused(s, 'extra-resource-conflict', `${name}:${line}:1  `);
       expect(block).toContain(`> ${line} | ${text.split('\n')[line - 1]}`);
     }
+  });
+
+  it("an error in an extra file is shown with that file's lines, never site.yaml's", () => {
+    const s = estate(['extra/bad.yaml'], { 'extra/bad.yaml': '# registry credentials\napiVersion: v1\nkind: Secret\nmetadata: { name: [oops }\n' });
+    const block = refused(s, 'extra-resource-invalid', 'extra/bad.yaml:4:');
+    const frame = block.split('\n').filter((l) => /^[> ] +\d+ \| /.test(l));
+    expect(frame).toEqual(['  3 | kind: Secret', '> 4 | metadata: { name: [oops }']);
   });
 
   it('a List (or any *List) cannot smuggle objects past the checks', () => {

@@ -215,7 +215,7 @@ function readObjects(text: string, file: string, shown: string, diagnostics: Dia
     const errors = [...doc.errors, ...doc.warnings];
     if (errors.length > 0) {
       const { line, col } = pos(errors[0]!.pos[0]);
-      fail(`not valid YAML: ${errors[0]!.message.split('\n')[0]}`, line, col);
+      fail(`not valid YAML: ${errors[0]!.message.split('\n')[0]}`, line, col, 'extra files are read by the rules of the site file: YAML 1.2, no duplicate keys');
       continue;
     }
     if (doc.contents === null) continue; // no node at all: a comment-only document
@@ -224,14 +224,15 @@ function readObjects(text: string, file: string, shown: string, diagnostics: Dia
     try {
       object = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
-      fail((err as Error).message, line, col);
+      fail((err as Error).message, line, col, 'write the repeated values out instead of using many YAML aliases');
       continue;
     }
     // An empty document (`---` at the end of a file) holds nothing.
     if (object === null || object === undefined) continue;
     const o = object as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
     const location = { file: shown, line, column: col };
-    if (typeof o !== 'object' || Array.isArray(o)) fail('a document is not a Kubernetes object (a map)', line, col);
+    if (typeof o !== 'object' || Array.isArray(o))
+      fail('a document is not a Kubernetes object (a map)', line, col, 'each YAML document of an extra file is one object, like apiVersion: v1, kind: Secret, metadata: { name: ... }');
     else if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(o.kind))
       fail('a Kubernetes object needs apiVersion and kind', line, col, 'like apiVersion: v1, kind: Secret');
     else if (isList(o as { kind: string }))
@@ -239,7 +240,7 @@ function readObjects(text: string, file: string, shown: string, diagnostics: Dia
     else if (typeof o.metadata?.name !== 'string' || !DNS_SUBDOMAIN.test(o.metadata.name))
       fail(`${o.kind}: metadata.name must be a DNS-1123 subdomain`, line, col, 'generateName is not supported: sitec writes one file per named object');
     else if (o.metadata.namespace !== undefined && (typeof o.metadata.namespace !== 'string' || !DNS_LABEL.test(o.metadata.namespace)))
-      fail(`${o.kind} ${o.metadata.name}: metadata.namespace must be a DNS-1123 label`, line, col);
+      fail(`${o.kind} ${o.metadata.name}: metadata.namespace must be a DNS-1123 label`, line, col, 'lower-case letters, digits and -, at most 63 characters');
     else out.push({ object: o as ExtraObject['object'], file, location });
   }
   return out;
