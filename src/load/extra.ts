@@ -114,6 +114,8 @@ interface Root {
   lexical: string;
   /** The root through its symbolic links: every match's real path must be inside it. */
   real: string;
+  /** extraResourcesRoot as written; undefined for the site's own directory. */
+  written?: string;
 }
 
 function confinementRoot(written: string | undefined, baseDir: string): Root | { problem: string } {
@@ -121,7 +123,7 @@ function confinementRoot(written: string | undefined, baseDir: string): Root | {
   try {
     const real = realpathSync(lexical);
     if (!statSync(real).isDirectory()) return { problem: `extraResourcesRoot ${written} is not a directory` };
-    return { lexical, real };
+    return { lexical, real, ...(written === undefined ? {} : { written }) };
   } catch (err) {
     if (!isFsError(err)) throw err;
     return { problem: `extraResourcesRoot ${written ?? '.'}: ${describeFsError(err)}` };
@@ -144,7 +146,11 @@ const outsideHint = 'keep extra files inside the site directory; to share files 
 function matchPattern(pattern: string, baseDir: string, root: Root, excluded: string[]): { files: { file: string; real: string }[] } | { problem: Problem } {
   const escapes = (written: string) => !inside(normalize(resolve(baseDir, written)), root.lexical);
   const outside = (what: string): { problem: Problem } => ({
-    problem: { code: 'extra-resources-outside', message: `${pattern}: ${what}, outside ${root.real === baseDir ? "the site's directory" : `extraResourcesRoot ${root.real}`}`, hint: outsideHint },
+    problem: {
+      code: 'extra-resources-outside',
+      message: `${pattern}: ${what}, outside ${root.written === undefined ? "the site's directory" : `extraResourcesRoot ${root.written} (${root.real})`}`,
+      hint: outsideHint,
+    },
   });
   if (escapes(pattern)) return outside(`reaches ${normalize(resolve(baseDir, pattern))}`);
   const literal = exists(join(baseDir, pattern));
