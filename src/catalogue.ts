@@ -504,6 +504,30 @@ export const CATALOGUE = {
     'Paths and patterns are relative to the directory of site.yaml.',
   ),
   'extra-resources-unreadable': e('extensions', 'Extra resources cannot be read', 'Extra resources are read relative to the site file.', 'Compile the site from its file.'),
+  'extra-resources-outside': e(
+    'extensions',
+    'An extra resource lies outside the site directory',
+    "Extra resources are confined to the site's directory, as kustomize's default load restrictor confines a kustomization: a pattern, a brace expansion or a symbolic link reaching out would copy files from anywhere into the output.",
+    "Keep extra files inside the site directory; to share them across sites, set the cluster's extraResourcesRoot to a directory holding both.",
+  ),
+  'extra-resources-root': e(
+    'extensions',
+    'extraResourcesRoot is not a directory',
+    'The opt-in names the directory extra resources may come from.',
+    'Name a directory relative to site.yaml that holds the site and its extra files, like "..".',
+  ),
+  'extra-resources-excluded': e(
+    'extensions',
+    "An extra resource pattern names sitec's own input or output",
+    "Reading the site file or the output directory as extra resources would feed one build's output into the next.",
+    'Name other files; globs skip these two by themselves.',
+  ),
+  'extra-resource-list': e(
+    'extensions',
+    'An extra resource is a List',
+    "A List wraps objects that would skip sitec's checks, identity comparison and layers.",
+    'Write each item as its own YAML document, separated by ---.',
+  ),
   'extra-resource-invalid': e('extensions', 'An extra resource is not a valid object', 'Extra resources are validated as strictly as generated objects.', 'Fix the object at the reported place.'),
   'extra-resource-conflict': e(
     'extensions',

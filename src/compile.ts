@@ -28,6 +28,8 @@ export interface CompileResult {
   plan?: FilePlan[];
   /** The planned files as a stream, when compiled with `render: 'stream'`. */
   stream?: PlanStream;
+  /** The text of each extra resource file read, by the name its diagnostics show: code frames quote it instead of the site file. */
+  sources?: ReadonlyMap<string, string>;
 }
 
 export interface CompileOptions {
@@ -41,6 +43,8 @@ export interface CompileOptions {
   keepSource?: boolean;
   /** The directory extraResources paths are relative to: the site file's. */
   baseDir?: string;
+  /** Paths extraResources never read: the output directory of a build (the site file is never read either). */
+  exclude?: readonly string[];
   /** Called once validation is done, after the parsed document is let go when keepSource is false. */
   onValidated?: () => void;
 }
@@ -65,8 +69,12 @@ export function compile(text: string, opts: CompileOptions): CompileResult {
   opts.onValidated?.();
 
   const model = resolve(site);
-  const extra = extras && locator ? loadExtraResources(site, opts.baseDir, locator) : { byCluster: new Map<string, ExtraObject[]>(), diagnostics: [] };
-  if (hasErrors(extra.diagnostics)) return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...extra.diagnostics]), files: [] };
+  const extra =
+    extras && locator
+      ? loadExtraResources(site, { baseDir: opts.baseDir, exclude: opts.exclude }, locator)
+      : { byCluster: new Map<string, ExtraObject[]>(), diagnostics: [], texts: new Map<string, string>() };
+  const sources = extra.texts.size > 0 ? { sources: extra.texts } : {};
+  if (hasErrors(extra.diagnostics)) return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...extra.diagnostics]), files: [], ...sources };
   for (const cluster of model.clusters) cluster.extra = extra.byCluster.get(cluster.name);
   const whole = overrides || extra.byCluster.size > 0;
   if (opts.validateOnly && !whole) return { ok: true, diagnostics, model, site, source, files: [] };
@@ -75,7 +83,7 @@ export function compile(text: string, opts: CompileOptions): CompileResult {
   const planned = byPath(plan(model));
   const overridden = overrides && locator ? applyOverrides(site, planned, locator) : { diagnostics: [], overridden: new Map<string, number[]>() };
   const problems = [...checkExtraResources(model, planned), ...overridden.diagnostics];
-  if (hasErrors(problems)) return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...problems]), files: [] };
+  if (hasErrors(problems)) return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...problems]), files: [], ...sources };
   model.overridden = overridden.overridden;
 
   if (opts.validateOnly) return { ok: true, diagnostics, model, site, source, files: [] };
@@ -112,26 +120,50 @@ function partialInvariants(data: unknown, faults: SchemaFault[], source: SiteSou
   return [];
 }
 
-/** Extra resources are valid objects, and none lands on a path sitec generates or another extra object takes (two objects, one identity). */
+/** An object's identity in a cluster, as the API server and kustomize know it: group, kind, namespace and name (not the version). */
+function identityOf(o: { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } }): string {
+  const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return `${group}|${String(o.kind)}|${String(o.metadata?.namespace ?? '')}|${String(o.metadata?.name)}`;
+}
+
+/**
+ * Extra resources are valid objects, none has the identity of an object sitec
+ * generates or of another extra object (kustomize refuses a second object with
+ * one id), and none lands on a path another object takes.
+ */
 function checkExtraResources(model: SiteModel, planned: FilePlan[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const counts = new Map<string, number>();
   for (const f of planned) counts.set(f.path, (counts.get(f.path) ?? 0) + 1);
   for (const cluster of model.clusters) {
-    const extraPaths = (cluster.extra ?? []).map((x) => `clusters/${cluster.name}/${extraResourcePath(x.object)}`);
-    (cluster.extra ?? []).forEach((x, i) => {
+    const extra = cluster.extra ?? [];
+    if (extra.length === 0) continue;
+    const prefix = `clusters/${cluster.name}/resources/`;
+    const ids = extra.map((x) => identityOf(x.object));
+    const extraPaths = extra.map((x) => `clusters/${cluster.name}/${extraResourcePath(x.object)}`);
+    // What sitec generates into this cluster's resources, by identity (the extra objects are planned too; one sharing a generated path is caught by the count).
+    const taken = new Set(extraPaths);
+    const generated = new Map<string, string>();
+    for (const f of planned) if (f.format === 'yaml' && f.path.startsWith(prefix) && !taken.has(f.path)) generated.set(identityOf(f.object as Record<string, never>), f.path);
+    const tally = (keys: string[]) => keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
+    const byId = tally(ids);
+    const byPath = tally(extraPaths);
+    extra.forEach((x, i) => {
       const what = `${x.object.kind} ${x.object.metadata.namespace ? `${x.object.metadata.namespace}/` : ''}${x.object.metadata.name}`;
       const path = extraPaths[i]!;
-      const extras = extraPaths.filter((p) => p === path).length;
-      if (counts.get(path)! > extras) {
+      const mine = byPath.get(path)!;
+      const sameId = byId.get(ids[i]!)!;
+      const generatedAt = generated.get(ids[i]!) ?? (counts.get(path)! > mine ? path : undefined);
+      if (generatedAt !== undefined) {
         diagnostics.push({
           code: 'extra-resource-conflict',
           severity: 'error',
           message: `${what} is also generated by sitec for cluster ${cluster.name}`,
           location: x.location,
-          hint: `sitec writes ${path} already: change the generated object with an override instead`,
+          hint: `sitec writes ${generatedAt} already: change the generated object with an override instead`,
         });
-      } else if (extras > 1) {
+      } else if (mine > 1 || sameId > 1) {
         diagnostics.push({
           code: 'extra-resource-conflict',
           severity: 'error',

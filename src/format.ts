@@ -6,6 +6,8 @@ import type { Diagnostic } from './diagnostics.js';
 export interface FormatOptions {
   /** The site text, for code frames. */
   source?: string;
+  /** Other files diagnostics may point into (extra resource files), by the name they show: a frame quotes the file its diagnostic is in. */
+  sources?: ReadonlyMap<string, string>;
   color?: boolean;
 }
 
@@ -47,7 +49,8 @@ export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): strin
   const where = `${printable(d.location.file)}:${d.location.line}:${d.location.column}`;
   const head = [cyan(where), d.path && printable(d.path), printable(d.message)].filter((s) => s !== undefined && s !== '').join('  ');
   const lines = [head, `  ${sev} ${dim(d.code)}`];
-  if (opts.source !== undefined) lines.push(...codeFrame(opts.source, d, color));
+  const text = opts.sources?.get(d.location.file) ?? opts.source;
+  if (text !== undefined) lines.push(...codeFrame(text, d, color));
   if (d.hint) lines.push(`  hint: ${printable(d.hint)}`);
   return lines.join('\n');
 }

@@ -97,7 +97,18 @@ export function build(opts: BuildOptions): BuildResult {
     return { ok: true, diagnostics: warnings, text: input.text, paths, summary: { added: [], changed: [], removed: [], unchanged: paths.length } };
   }
   // Neither positions (only diagnostics need them, and those are made) nor rendered contents are held.
-  const { files: _none, source: _dropped, stream, ...compiled } = compileInput(input, { render: 'stream', keepSource: false, onRead: opts.onRead, onValidated: opts.onValidated });
+  const {
+    files: _none,
+    source: _dropped,
+    stream,
+    ...compiled
+  } = compileInput(input, {
+    render: 'stream',
+    keepSource: false,
+    onRead: opts.onRead,
+    onValidated: opts.onValidated,
+    exclude: [resolve(opts.cwd ?? process.cwd(), opts.out)],
+  });
   if (!compiled.ok || !compiled.model || !stream) return { ...compiled, paths: [] };
   const { paths } = stream;
   // Recorded without the site file's path, which depends on how it was named on the command line: the manifest must not.
@@ -130,6 +141,8 @@ export interface CheckResult {
   files: CompileResult['files'];
   /** Files site.yaml's overrides changed, sorted; absent when the site has none. */
   overridden?: string[];
+  /** The extra resource files read, for code frames (CompileResult.sources). */
+  sources?: CompileResult['sources'];
 }
 
 /**
@@ -153,9 +166,9 @@ export function check(opts: { site: string; out: string; cwd?: string; patches?:
       files: [],
     };
   }
-  const compiled = compileInput(input, { keepSource: false, onRead: opts.onRead, onValidated: opts.onValidated });
+  const compiled = compileInput(input, { keepSource: false, onRead: opts.onRead, onValidated: opts.onValidated, exclude: [resolve(opts.cwd ?? process.cwd(), opts.out)] });
   const text = compiled.text;
-  if (!compiled.ok) return { ok: false, upToDate: null, diagnostics: compiled.diagnostics, text, files: [] };
+  if (!compiled.ok) return { ok: false, upToDate: null, diagnostics: compiled.diagnostics, text, files: [], ...(compiled.sources ? { sources: compiled.sources } : {}) };
   let diff: TreeDiff;
   try {
     diff = diffTree(compiled.files, opts.out, { cwd: opts.cwd, patches: opts.patches });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -95,5 +95,47 @@ describe('extra resources', () => {
       'extra/pool.yaml': 'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: more\n  namespace: metallb-system\nspec:\n  addresses: [10.0.0.1/32]\n  bogus: 1\n',
     });
     expect(compileFile(invalid.file).diagnostics[0]).toMatchObject({ code: 'extra-resource-invalid', message: expect.stringContaining('bogus') });
+  });
+
+  it('a glob covering the site file and the output directory reads neither: the second build is the first', () => {
+    const s = site({ 'extra/a-secret.yaml': SECRET }, '["**/*.yaml"]');
+    const out = join(s.dir, 'out');
+    const first = build({ site: s.file, out });
+    expect(first.diagnostics).toEqual([]);
+    writeFileSync(join(s.dir, 'extra/a-secret.yaml'), SECRET.replace('token: abc', 'token: xyz'));
+    const second = build({ site: s.file, out });
+    expect(second.diagnostics).toEqual([]);
+    expect(second.summary!.changed).toEqual(['clusters/idc/resources/60-extra/secret.x2bee-stg.registry-auth.yaml']);
+    expect(second.paths).toEqual(first.paths);
+  });
+
+  it('a path that names an existing file reads it as written, brackets and all', () => {
+    const other = SECRET.replace('registry-auth', 'wrong-file');
+    const s = site({ 'extra/app[1].yaml': SECRET, 'extra/app1.yaml': other }, '["extra/app[1].yaml"]');
+    const r = compileFile(s.file);
+    expect(r.diagnostics).toEqual([]);
+    const extra = r.files.filter((f) => f.path.includes('/60-extra/')).map((f) => f.path);
+    expect(extra).toEqual(['clusters/idc/resources/60-extra/secret.x2bee-stg.registry-auth.yaml']);
+  });
+
+  it('links that stay inside the site are followed; extraResourcesRoot opts a shared directory in', () => {
+    const s = site({ 'extra/a-secret.yaml': SECRET }, '[current/*.yaml]');
+    symlinkSync('extra', join(s.dir, 'current'));
+    expect(compileFile(s.file).diagnostics).toEqual([]);
+
+    // A monorepo: sites/idc/site.yaml reads sites/shared/*.yaml once its root is sites/.
+    const top = mkdtempSync(join(tmpdir(), 'sitec-extra-root-'));
+    mkdirSync(join(top, 'idc'));
+    mkdirSync(join(top, 'shared'));
+    writeFileSync(join(top, 'shared/secret.yaml'), SECRET);
+    const text = mutate(exampleText, ['    namespaces:', '    extraResourcesRoot: ..\n    extraResources: [../shared/*.yaml]\n    namespaces:']);
+    writeFileSync(join(top, 'idc/site.yaml'), text);
+    const r = compileFile(join(top, 'idc/site.yaml'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.files.find((f) => f.path === 'README.md')!.content).toContain('from `../shared/secret.yaml`');
+    // Without the opt-in the same site is refused at the pattern.
+    writeFileSync(join(top, 'idc/site.yaml'), text.replace('    extraResourcesRoot: ..\n', ''));
+    const refused = compileFile(join(top, 'idc/site.yaml'));
+    expect(refused.diagnostics.map((d) => [d.code, d.location?.line])).toEqual([['extra-resources-outside', positionOf(readFileSync(join(top, 'idc/site.yaml'), 'utf8'), '../shared').line]]);
   });
 });

@@ -23,12 +23,23 @@ function kindOf(st: Stats): string {
   return 'not a regular file';
 }
 
+/** Why a file could not be taken as text: a diagnostic code, a message and a hint, for the caller to locate. */
+export interface ReadProblem {
+  code: 'input-unreadable' | 'input-not-a-file' | 'input-too-large' | 'input-encoding' | 'input-binary';
+  message: string;
+  hint?: string;
+}
+
 /**
- * Reads a site file without trusting it: only a regular file, its size checked
- * before reading, never more than the limit read, and text that is not UTF-8
- * (binary, UTF-16) refused in one line instead of shown.
+ * Reads a text file without trusting it: only a regular file, its size checked
+ * before reading, never more than the limit read (a /proc file that says it is
+ * empty included), and text that is not UTF-8 (binary, UTF-16) refused in one
+ * line instead of shown. `what` names the file in messages ("the site file"),
+ * `name` in those that say it could not be read.
+ * The site file and every extra resource file are read with it.
  */
-export function readSiteFile(file: string): SiteInput {
+export function readBoundedText(file: string, what: string, name = file): { text: string } | { problem: ReadProblem } {
+  const problem = (code: ReadProblem['code'], message: string, hint?: string) => ({ problem: { code, message, ...(hint ? { hint } : {}) } });
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
@@ -37,14 +48,16 @@ export function readSiteFile(file: string): SiteInput {
     if (!isFsError(err)) throw err;
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'ENOENT' ? 'no such file' : describeFsError(e, 'open').replace(/^cannot open \S+: /, '');
-    return { file, diagnostics: [{ code: 'input-unreadable', severity: 'error', message: `cannot read ${file}: ${why}` }] };
+    return problem('input-unreadable', `cannot read ${name}: ${why}`);
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) return { file, diagnostics: [{ code: 'input-not-a-file', severity: 'error', message: `cannot read ${file}: it is ${kindOf(st)}`, hint: 'give the path of a site.yaml file' }] };
-    if (st.size > MAX_SITE_BYTES) return tooLarge(file);
-    // Read at most one byte past the limit: a file that grows while read is still caught.
-    const buf = Buffer.allocUnsafe(Math.min(st.size, MAX_SITE_BYTES) + 1);
+    if (!st.isFile()) return problem('input-not-a-file', `cannot read ${name}: it is ${kindOf(st)}`);
+    const tooLarge = () => problem('input-too-large', `${what} is larger than ${MAX_SITE_BYTES} bytes`, 'a file this large is almost certainly not hand-written; split it or check what generated it');
+    if (st.size > MAX_SITE_BYTES) return tooLarge();
+    // Read at most one byte past the limit: a file that grows while read is still caught. A file
+    // whose size says 0 (a /proc file) may hold anything: up to the limit is read from it.
+    const buf = Buffer.allocUnsafe((st.size === 0 ? MAX_SITE_BYTES : Math.min(st.size, MAX_SITE_BYTES)) + 1);
     let n = 0;
     for (;;) {
       const got = readSync(fd, buf, n, buf.length - n, null);
@@ -52,40 +65,47 @@ export function readSiteFile(file: string): SiteInput {
       n += got;
       if (n === buf.length) break;
     }
-    if (n > MAX_SITE_BYTES) return tooLarge(file);
-    return decode(file, buf.subarray(0, n));
+    if (n > MAX_SITE_BYTES) return tooLarge();
+    return decode(buf.subarray(0, n), what, problem);
   } catch (err) {
     if (!isFsError(err)) throw err;
-    return {
-      file,
-      diagnostics: [{ code: 'input-unreadable', severity: 'error', message: `cannot read ${file}: ${describeFsError(err as NodeJS.ErrnoException, 'read').replace(/^cannot read \S+: /, '')}` }],
-    };
+    return problem('input-unreadable', `cannot read ${name}: ${describeFsError(err as NodeJS.ErrnoException, 'read').replace(/^cannot read \S+: /, '')}`);
   } finally {
     closeSync(fd);
   }
 }
 
-function tooLarge(file: string): SiteInput {
-  return fail(file, 'input-too-large', `site file is larger than ${MAX_SITE_BYTES} bytes`, 'a site.yaml this large is almost certainly not hand-written; split it or check what generated it');
+/**
+ * Reads a site file without trusting it (readBoundedText). A file that cannot
+ * be opened or is not a regular file has no place to point at.
+ */
+export function readSiteFile(file: string): SiteInput {
+  const read = readBoundedText(file, 'the site file');
+  if ('text' in read) return { file, text: read.text, diagnostics: [] };
+  const { code, message } = read.problem;
+  if (code === 'input-unreadable') return { file, diagnostics: [{ code, severity: 'error', message }] };
+  if (code === 'input-not-a-file') return { file, diagnostics: [{ code, severity: 'error', message, hint: 'give the path of a site.yaml file' }] };
+  if (code === 'input-too-large') return fail(file, code, message, 'a site.yaml this large is almost certainly not hand-written; split it or check what generated it');
+  return fail(file, code, message, code === 'input-binary' ? 'give the path of a site.yaml file' : read.problem.hint);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function decode(file: string, bytes: Buffer): SiteInput {
+function decode(bytes: Buffer, what: string, problem: (code: ReadProblem['code'], message: string, hint?: string) => { problem: ReadProblem }): { text: string } | { problem: ReadProblem } {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    return fail(file, 'input-encoding', 'the site file is UTF-16; sitec reads UTF-8', 'save it as UTF-8 (iconv -f UTF-16 -t UTF-8)');
+    return problem('input-encoding', `${what} is UTF-16; sitec reads UTF-8`, 'save it as UTF-8 (iconv -f UTF-16 -t UTF-8)');
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     // UTF-16 without a byte-order mark shows as every other byte zero.
     const utf16 = bytes.length >= 2 && (bytes[1] === 0 || bytes[0] === 0) && bytes.length % 2 === 0;
     return utf16
-      ? fail(file, 'input-encoding', 'the site file looks like UTF-16; sitec reads UTF-8', 'save it as UTF-8 (iconv -f UTF-16 -t UTF-8)')
-      : fail(file, 'input-binary', `the site file is binary (a NUL byte at offset ${nul}), not YAML text`, 'give the path of a site.yaml file');
+      ? problem('input-encoding', `${what} looks like UTF-16; sitec reads UTF-8`, 'save it as UTF-8 (iconv -f UTF-16 -t UTF-8)')
+      : problem('input-binary', `${what} is binary (a NUL byte at offset ${nul}), not YAML text`, 'give the path of a YAML file');
   }
   try {
-    return { file, text: utf8.decode(bytes), diagnostics: [] };
+    return { text: utf8.decode(bytes) };
   } catch {
-    return fail(file, 'input-encoding', 'the site file is not valid UTF-8', 'save it as UTF-8');
+    return problem('input-encoding', `${what} is not valid UTF-8`, 'save it as UTF-8');
   }
 }

@@ -286,6 +286,10 @@ export interface Cluster {
    * YAML files of Kubernetes objects sitec does not generate (a Secret, a ConfigMap, a CRD and its objects), as paths or fast-glob patterns relative to site.yaml. Each object is validated, written one per file into this cluster's resources in its apply layer (CustomResourceDefinitions in 05-crds, Namespaces in 20-namespaces, everything else in 60-extra) and listed in the kustomization and the runbook.
    */
   extraResources: string[];
+  /**
+   * The directory extraResources may read from, relative to site.yaml; by default the site file's own directory, and nothing outside it is read (patterns, brace expansions and symbolic links are resolved first). An opt-in for a monorepo whose sites share resources: name a directory holding both, like "..".
+   */
+  extraResourcesRoot?: string;
 }
 /**
  * One cluster node.

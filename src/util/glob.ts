@@ -17,3 +17,6 @@ const MAYBE_DYNAMIC = /[*?[\]{}()!+@]/;
 export const isDynamicPattern = (p: string): boolean => MAYBE_DYNAMIC.test(p) && glob().isDynamicPattern(p);
 
 export const globSync = (pattern: string, cwd: string): string[] => glob().sync(pattern, { cwd, onlyFiles: true, dot: false, followSymbolicLinks: false });
+
+/** How fast-glob splits a pattern (braces expanded): the directory each part starts from and the patterns matched under it. */
+export const globTasks = (pattern: string, cwd: string): { base: string; patterns: string[] }[] => glob().generateTasks([pattern], { cwd, onlyFiles: true, dot: false, followSymbolicLinks: false });
