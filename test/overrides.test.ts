@@ -476,6 +476,46 @@ describe('overrides: attacks on what other artefacts depend on', () => {
     });
   }
 
+  it('the mesh identity on a multi-network mesh: the east-west gateway’s network view, its injection template and network label, the istio-system network label, the mesh ID', () => {
+    const multi = readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8');
+    const EW = '  - target: { cluster: ncloud, kind: IstioOperator, name: eastwest }\n';
+    const cases: [yaml: string, needle: string, hint: string][] = [
+      [
+        patch(EW, '{ op: replace, path: /spec/components/ingressGateways/0/k8s/env/0/value, value: other-net }'),
+        '{ op: replace, path: /spec/components/ingressGateways/0/k8s/env/0/value',
+        'clusters[1].network',
+      ],
+      [
+        patch(EW, '{ op: replace, path: /spec/values/gateways/istio-ingressgateway/injectionTemplate, value: sidecar }'),
+        '{ op: replace, path: /spec/values/gateways/istio-ingressgateway/injectionTemplate',
+        'clusters[1].istio.eastWestGateway',
+      ],
+      [
+        patch(EW, '{ op: replace, path: /spec/components/ingressGateways/0/label/topology.istio.io~1network, value: other-net }'),
+        '{ op: replace, path: /spec/components/ingressGateways/0/label',
+        'the gateways it installs',
+      ],
+      [
+        patch('  - target: { cluster: ncloud, kind: Namespace, name: istio-system }\n', '{ op: remove, path: /metadata/labels/topology.istio.io~1network }'),
+        '{ op: remove, path: /metadata/labels/topology.istio.io~1network }',
+        'clusters[1].network',
+      ],
+      [
+        merge('  - target: { cluster: ncloud, kind: IstioOperator, name: ncloud }\n', '{ spec: { values: { global: { meshID: other } } } }'),
+        '{ spec: { values: { global: { meshID: other } } } }',
+        'mesh.id',
+      ],
+    ];
+    for (const [yaml, needle, hint] of cases) {
+      const text = `${multi}\noverrides:\n${yaml}`;
+      const r = build(text);
+      expect(r.files, needle).toEqual([]);
+      const d = only(r, 'override-protected');
+      expect(d.location, needle).toMatchObject({ file: 'site.yaml', ...positionOf(text, needle) });
+      expect(d.hint, needle).toContain(hint);
+    }
+  });
+
   it('through the CLI each attack exits 2, located, and writes nothing', () => {
     for (const a of attacks) {
       const dir = mkdtempSync(join(tmpdir(), 'sitec-override-attack-'));

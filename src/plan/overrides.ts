@@ -346,7 +346,9 @@ function istioOperatorValues(o: Obj, cluster: string): Protected[] {
     // The east-west gateway's ports, type and address come from istio.eastWestGateway, the ingress gateway's from istio.ingressGateway.
     const eastWest = gw.label?.istio === 'eastwestgateway';
     const field = eastWest ? `${cluster}.istio.eastWestGateway` : `${cluster}.istio.ingressGateway`;
-    const values = `/spec/values/gateways/${token(gw.name ?? 'istio-ingressgateway')}`;
+    // Every ingress gateway component, the east-west one included, takes its Helm values from values.gateways.istio-ingressgateway; a section under its own name is read too.
+    const sections = [...new Set(['istio-ingressgateway', gw.name ?? 'istio-ingressgateway'])].map((n) => `/spec/values/gateways/${token(n)}`);
+    const values = sections[0]!;
     const service = (x: Obj) => (valueAt(x, `${k8s}/service`) as Record<string, unknown> | undefined) ?? {};
     out.push(
       {
@@ -372,8 +374,7 @@ function istioOperatorValues(o: Obj, cluster: string): Protected[] {
         read: (x) => [
           sorted(valueAt(x, `${k8s}/serviceAnnotations`) as Record<string, unknown>, isMetallbKey),
           service(x).loadBalancerIP,
-          sorted(valueAt(x, `${values}/serviceAnnotations`) as Record<string, unknown>, isMetallbKey),
-          valueAt(x, `${values}/loadBalancerIP`),
+          ...sections.flatMap((v) => [sorted(valueAt(x, `${v}/serviceAnnotations`) as Record<string, unknown>, isMetallbKey), valueAt(x, `${v}/loadBalancerIP`)]),
         ],
       },
       {
@@ -395,7 +396,8 @@ function istioOperatorValues(o: Obj, cluster: string): Protected[] {
         pointer: values,
         usedBy: 'the edge hosts, MetalLB and the Gateway selectors',
         siteField: field,
-        read: (x) => ['type', 'ports', 'loadBalancerIP', 'externalTrafficPolicy', 'labels', 'name', 'enabled', 'namespace', 'injectionTemplate'].map((k) => valueAt(x, `${values}/${k}`)),
+        read: (x) =>
+          sections.flatMap((v) => ['type', 'ports', 'loadBalancerIP', 'externalTrafficPolicy', 'labels', 'name', 'enabled', 'namespace', 'injectionTemplate'].map((k) => valueAt(x, `${v}/${k}`))),
       },
       {
         what: 'the gateway placement (node affinity, node selector)',
