@@ -516,6 +516,35 @@ describe('overrides: attacks on what other artefacts depend on', () => {
     }
   });
 
+  it('Gateway API: a listener port, a route detached from its listener (parentRefs), a TCPRoute parentRef', () => {
+    const site = readFileSync(join(root, 'examples/gateway-api/site.yaml'), 'utf8');
+    const cases: [yaml: string, needle: string, hint: string][] = [
+      [
+        patch('  - target: { cluster: dc1, kind: Gateway, name: public }\n', '{ op: replace, path: /spec/listeners/0/port, value: 8080 }'),
+        '{ op: replace, path: /spec/listeners/0/port, value: 8080 }',
+        'the Gateway class and listeners',
+      ],
+      [
+        patch('  - target: { cluster: dc1, kind: HTTPRoute, name: www.shop.example.test }\n', '{ op: replace, path: /spec/parentRefs, value: [{ name: other }] }'),
+        '{ op: replace, path: /spec/parentRefs, value: [{ name: other }] }',
+        'routes[].gateway',
+      ],
+      [
+        patch('  - target: { cluster: dc1, kind: TCPRoute, name: tcp-postgres }\n', '{ op: remove, path: /spec/parentRefs/0/sectionName }'),
+        '{ op: remove, path: /spec/parentRefs/0/sectionName }',
+        'parentRefs',
+      ],
+    ];
+    for (const [yaml, needle, hint] of cases) {
+      const text = `${site}\noverrides:\n${yaml}`;
+      const r = build(text);
+      expect(r.files, needle).toEqual([]);
+      const d = only(r, 'override-protected');
+      expect(d.location, needle).toMatchObject({ file: 'site.yaml', ...positionOf(text, needle) });
+      expect(d.hint, needle).toContain(hint);
+    }
+  });
+
   it('through the CLI each attack exits 2, located, and writes nothing', () => {
     for (const a of attacks) {
       const dir = mkdtempSync(join(tmpdir(), 'sitec-override-attack-'));
