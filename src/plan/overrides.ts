@@ -105,7 +105,7 @@ export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource
         fail(
           'override-protected',
           blame(p.pointer),
-          `${describe(t)}: overrides[${i}] changes ${p.what} (${was ?? 'absent'} -> ${now ?? 'absent'}), which ${p.usedBy} depend on`,
+          `${describe(t)}: overrides[${i}] changes ${p.what} (${shown(was)} -> ${shown(now)}), which ${p.usedBy} depend on`,
           p.hint ?? `${p.what} is protected: change ${p.siteField} in site.yaml instead, so every artefact agrees`,
         );
         return;
@@ -127,6 +127,8 @@ export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource
   return { diagnostics: ctx.diagnostics, overridden };
 }
 
+/** A value as the message shows it: JSON, cut short (a whole Service spec would fill the screen). */
+const shown = (json: string | undefined) => (json === undefined ? 'absent' : json.length > 120 ? `${json.slice(0, 117)}...` : json);
 const identity = (cluster: string, kind: string, namespace: string | undefined, name: string) => `${cluster}|${kind}|${namespace ?? ''}|${name}`;
 const describe = (t: { cluster: string; kind: string; namespace?: string; name: string }) => `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name} (cluster ${t.cluster})`;
 
