@@ -545,6 +545,23 @@ describe('overrides: attacks on what other artefacts depend on', () => {
     }
   });
 
+  it('MetalLB < 0.14.9: the metallb.universe.tf annotation sitec writes itself is protected, and so is adding the newer key', () => {
+    const old = exampleText.replace('  metallb: v0.14.9', '  metallb: v0.14.8');
+    expect(parse(build(old).files.find((f) => f.path === OPERATOR)!.content).spec.components.ingressGateways[0].k8s.serviceAnnotations).toEqual({
+      'metallb.universe.tf/loadBalancerIPs': '10.10.10.220',
+    });
+    for (const op of [
+      `{ op: replace, path: ${GW0}/k8s/serviceAnnotations/metallb.universe.tf~1loadBalancerIPs, value: 10.10.10.240 }`,
+      `{ op: add, path: ${GW0}/k8s/serviceAnnotations/metallb.io~1loadBalancerIPs, value: 10.10.10.240 }`,
+      `{ op: remove, path: ${GW0}/k8s/serviceAnnotations }`,
+    ]) {
+      const text = `${old}\noverrides:\n${patch(IO, op)}`;
+      const d = only(build(text), 'override-protected');
+      expect(d.location, op).toMatchObject({ file: 'site.yaml', ...positionOf(text, op) });
+      expect(d.hint, op).toContain('clusters[0].istio.ingressGateway.loadBalancerIP');
+    }
+  });
+
   it('through the CLI each attack exits 2, located, and writes nothing', () => {
     for (const a of attacks) {
       const dir = mkdtempSync(join(tmpdir(), 'sitec-override-attack-'));
