@@ -66,6 +66,12 @@ export const CATALOGUE = {
     'Several sites can be named by a glob; one that matches nothing is usually a typo or an unquoted pattern the shell expanded.',
     "Quote the pattern so sitec sees it, e.g. 'sites/*/site.yaml'.",
   ),
+  'input-too-deep': e(
+    'input',
+    'The site nests deeper than sitec reads',
+    'No site needs more than 64 levels of nesting; deeper input (thousands of brackets or indents) would exhaust the stack of every recursive step after parsing.',
+    'Flatten the structure at the reported place.',
+  ),
   'yaml-syntax': e('input', 'YAML syntax error', 'The file is not valid YAML 1.2.', 'Fix the YAML at the reported line and column.'),
   'yaml-duplicate-key': e('input', 'A key appears twice in one mapping', 'YAML parsers disagree on which of two equal keys wins; sitec refuses rather than guess.', 'Keep one of the two entries.'),
   'yaml-multiple-documents': e(
@@ -548,6 +554,12 @@ export const CATALOGUE = {
     'An override changes a value other artefacts depend on',
     'Ports, addresses, hosts and selectors are derived once and shared; changing one copy breaks the traffic path.',
     'Change the site field the hint names.',
+  ),
+  'override-forbidden-key': e(
+    'extensions',
+    'An override names __proto__, constructor or prototype',
+    'Those keys would change the prototype of the objects sitec builds instead of the object itself.',
+    'Remove the key; Kubernetes objects have no such fields.',
   ),
   'override-patch-failed': e('extensions', 'A JSON patch operation failed', 'The path does not exist in the generated object.', 'See the object in out/ and fix the path.'),
   'override-test-failed': e('extensions', 'A JSON patch test failed', 'The object is not what the override expects.', 'Check the object in out/ and update the test value.'),

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { compileText, exampleText, mutate, positionOf, root } from './helpers/site.js';
 
@@ -218,3 +218,40 @@ describe('hostile extra resources never reach the output', () => {
     }
   });
 });
+
+/**
+ * Issue 26.21: characters YAML lets through raw but a reviewer cannot see, or
+ * that reorder what they see (bidi controls, the "Trojan Source" set), and
+ * control characters, arriving through an override value or key. The written
+ * bytes hold none of them raw: each is a \u escape in a double-quoted scalar,
+ * and the file reads back to exactly the value the site gave.
+ */
+describe('hidden characters in override values are written escaped', () => {
+  const codes = [0x01, 0x08, 0x0b, 0x0d, 0x1b, 0x7f, 0x85, 0x9b, 0x061c, 0x200e, 0x200f, 0x2028, 0x2029, ...range(0x202a, 0x202e), ...range(0x2066, 0x2069), 0xfeff];
+  // eslint-disable-next-line no-control-regex -- it matches control characters on purpose
+  const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/u;
+  const hex = (c: number) => c.toString(16).padStart(4, '0');
+  // One annotation per character, its value "zz<c>zz" (a \u escape in the site text), one key with a bidi override, one multi-line value.
+  const annotations = [...codes.map((c) => `          note-${hex(c)}: "zz\\u${hex(c)}zz"`), '          "key\\u202ename": "x"', '          multi: "line one\\u202e\\nline two"'];
+  const text = `${exampleText}\noverrides:\n  - target: { cluster: idc, kind: Gateway, name: istio-gateway }\n    merge:\n      metadata:\n        annotations:\n${annotations.join('\n')}\n`;
+
+  it('the output bytes hold no raw bidi or control character, and read back to the same strings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-hidden-'));
+    writeFileSync(join(dir, 'site.yaml'), text);
+    const r = spawnSync(process.execPath, [join(root, 'bin/sitec.js'), 'build', 'site.yaml', '-o', 'out'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const written = readFileSync(join(dir, 'out/clusters/idc/resources/30-gateways/gateway.istio-system.istio-gateway.yaml'), 'utf8');
+    expect(written.match(RAW)).toBeNull();
+    const back = parse(written) as { metadata: { annotations: Record<string, string> } };
+    for (const c of codes) expect(back.metadata.annotations[`note-${hex(c)}`], hex(c)).toBe(`zz${String.fromCharCode(c)}zz`);
+    expect(back.metadata.annotations['key\u202ename']).toBe('x');
+    expect(back.metadata.annotations.multi).toBe('line one\u202e\nline two');
+    expect(written).toContain('note-202e: "zz\\u202ezz"');
+    // No other written file holds one either.
+    for (const f of compileText(text).files) expect(f.content.match(RAW), f.path).toBeNull();
+  });
+});
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}

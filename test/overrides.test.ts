@@ -240,6 +240,373 @@ describe('overrides: refusals, located at the override', () => {
   });
 });
 
+/**
+ * Attacks from the operator review (issue 25) and the attack audit (issue 26):
+ * an override that strips sitec's ownership labels, moves the load-balancer
+ * address, detaches or renames what the edge hosts and routes rely on, changes
+ * the mesh identity, or reaches the prototype. Each is refused at the override
+ * (the failing op for a patch), with a code, a hint naming what is protected,
+ * and, through the CLI, exit 2 and nothing written.
+ */
+describe('overrides: attacks on what other artefacts depend on', () => {
+  const IO = '  - target: { cluster: idc, kind: IstioOperator, name: idc }\n';
+  const patch = (target: string, op: string) => `${target}    patch:\n      - ${op}\n`;
+  const merge = (target: string, value: string) => `${target}    merge: ${value}\n`;
+  const GW0 = '/spec/components/ingressGateways/0';
+  const attacks: { name: string; yaml: string; needle: string; code?: string; hint: string }[] = [
+    // 25.17: ownership labels.
+    {
+      name: 'remove every label of the Gateway',
+      yaml: patch('  - target: { cluster: idc, kind: Gateway, name: istio-gateway }\n', '{ op: remove, path: /metadata/labels }'),
+      needle: '{ op: remove, path: /metadata/labels }',
+      hint: 'app.kubernetes.io/managed-by',
+    },
+    {
+      name: 'managed-by changed by a merge',
+      yaml: merge(IO, '{ metadata: { labels: { app.kubernetes.io/managed-by: helm } } }'),
+      needle: '{ metadata: { labels: { app.kubernetes.io/managed-by: helm } } }',
+      hint: 'app.kubernetes.io/managed-by',
+    },
+    {
+      name: 'part-of changed on a VirtualService',
+      yaml: patch('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.x2bee.com }\n', '{ op: replace, path: /metadata/labels/app.kubernetes.io~1part-of, value: other }'),
+      needle: '{ op: replace, path: /metadata/labels/app.kubernetes.io~1part-of, value: other }',
+      hint: 'app.kubernetes.io/part-of',
+    },
+    {
+      name: 'managed-by deleted by a merge null',
+      yaml: merge('  - target: { cluster: idc, kind: IPAddressPool, name: default-pool }\n', '{ metadata: { labels: { app.kubernetes.io/managed-by: null } } }'),
+      needle: '{ metadata: { labels: { app.kubernetes.io/managed-by: null } } }',
+      hint: 'app.kubernetes.io/managed-by',
+    },
+    {
+      name: 'the smoke-test Service’s selector label',
+      yaml: patch('  - target: { cluster: idc, kind: Service, name: echo }\n', '{ op: replace, path: /metadata/labels/app, value: other }'),
+      needle: '{ op: replace, path: /metadata/labels/app, value: other }',
+      hint: 'the label app',
+    },
+    {
+      name: 'the smoke-test Service’s selector',
+      yaml: patch('  - target: { cluster: idc, kind: Service, name: echo }\n', '{ op: replace, path: /spec/selector/app, value: other }'),
+      needle: '{ op: replace, path: /spec/selector/app, value: other }',
+      hint: 'the selector',
+    },
+    // 26.6: the load-balancer address, every way MetalLB or Kubernetes reads it.
+    {
+      name: 'the pre-0.14.9 MetalLB annotation',
+      yaml: patch(IO, `{ op: add, path: ${GW0}/k8s/serviceAnnotations/metallb.universe.tf~1loadBalancerIPs, value: 10.10.10.230 }`),
+      needle: `{ op: add, path: ${GW0}/k8s/serviceAnnotations/metallb.universe.tf~1loadBalancerIPs`,
+      hint: 'clusters[0].istio.ingressGateway.loadBalancerIP',
+    },
+    {
+      name: 'the current MetalLB annotation',
+      yaml: patch(IO, `{ op: replace, path: ${GW0}/k8s/serviceAnnotations/metallb.io~1loadBalancerIPs, value: 10.10.10.231 }`),
+      needle: `{ op: replace, path: ${GW0}/k8s/serviceAnnotations/metallb.io~1loadBalancerIPs`,
+      hint: 'clusters[0].istio.ingressGateway.loadBalancerIP',
+    },
+    {
+      name: 'service.loadBalancerIP',
+      yaml: patch(IO, `{ op: add, path: ${GW0}/k8s/service/loadBalancerIP, value: 10.10.10.232 }`),
+      needle: `{ op: add, path: ${GW0}/k8s/service/loadBalancerIP, value: 10.10.10.232 }`,
+      hint: 'load-balancer IP',
+    },
+    {
+      name: 'the Helm values’ loadBalancerIP',
+      yaml: merge(IO, '{ spec: { values: { gateways: { istio-ingressgateway: { loadBalancerIP: 10.10.10.233 } } } } }'),
+      needle: '{ spec: { values: { gateways: { istio-ingressgateway: { loadBalancerIP: 10.10.10.233 } } } } }',
+      hint: 'load-balancer IP',
+    },
+    {
+      name: 'node ports switched off (allocateLoadBalancerNodePorts)',
+      yaml: patch(IO, `{ op: add, path: ${GW0}/k8s/service/allocateLoadBalancerNodePorts, value: false }`),
+      needle: `{ op: add, path: ${GW0}/k8s/service/allocateLoadBalancerNodePorts, value: false }`,
+      hint: 'clusters[0].istio.ingressGateway',
+    },
+    {
+      name: 'an overlay patching the gateway Service',
+      yaml: patch(IO, `{ op: add, path: ${GW0}/k8s/overlays/-, value: { kind: Service, name: istio-ingressgateway, patches: [{ path: spec.ports, value: [] }] } }`),
+      needle: `{ op: add, path: ${GW0}/k8s/overlays/-`,
+      hint: 'overlays',
+    },
+    {
+      name: 'the empty L2 advertisement',
+      yaml: patch('  - target: { cluster: idc, kind: L2Advertisement, name: l2-default }\n', '{ op: remove, path: /spec/ipAddressPools }'),
+      needle: '{ op: remove, path: /spec/ipAddressPools }',
+      hint: 'clusters[0].metallb',
+    },
+    // 26.6: the ingress gateway, its Gateway and the routes attached to it.
+    {
+      name: 'the ingress gateway disabled',
+      yaml: patch(IO, `{ op: replace, path: ${GW0}/enabled, value: false }`),
+      needle: `{ op: replace, path: ${GW0}/enabled, value: false }`,
+      hint: 'the gateways it installs',
+    },
+    {
+      name: 'the ingress gateway renamed',
+      yaml: patch(IO, `{ op: replace, path: ${GW0}/name, value: my-gateway }`),
+      needle: `{ op: replace, path: ${GW0}/name, value: my-gateway }`,
+      hint: 'the gateways it installs',
+    },
+    {
+      name: 'the ingress gateway’s pod label (what the Gateway selects)',
+      yaml: patch(IO, `{ op: replace, path: ${GW0}/label/istio, value: other }`),
+      needle: `{ op: replace, path: ${GW0}/label/istio, value: other }`,
+      hint: 'the gateways it installs',
+    },
+    {
+      name: 'a Gateway port',
+      yaml: patch('  - target: { cluster: idc, kind: Gateway, name: istio-gateway }\n', '{ op: replace, path: /spec/servers/0/port/number, value: 8080 }'),
+      needle: '{ op: replace, path: /spec/servers/0/port/number, value: 8080 }',
+      hint: 'gateways[]',
+    },
+    {
+      name: 'a Gateway host',
+      yaml: patch('  - target: { cluster: idc, kind: Gateway, name: istio-gateway }\n', '{ op: replace, path: /spec/servers/0/hosts/0, value: "*.evil.com" }'),
+      needle: '{ op: replace, path: /spec/servers/0/hosts/0, value: "*.evil.com" }',
+      hint: 'the Gateway servers',
+    },
+    {
+      name: 'the Gateway selector',
+      yaml: merge('  - target: { cluster: idc, kind: Gateway, name: istio-gateway }\n', '{ spec: { selector: { istio: eastwestgateway } } }'),
+      needle: '{ spec: { selector: { istio: eastwestgateway } } }',
+      hint: 'the selector',
+    },
+    {
+      name: 'a VirtualService detached from its gateway',
+      yaml: patch('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.x2bee.com }\n', '{ op: replace, path: /spec/gateways, value: [mesh] }'),
+      needle: '{ op: replace, path: /spec/gateways, value: [mesh] }',
+      hint: 'routes[].gateway',
+    },
+    {
+      name: 'a VirtualService hidden from the gateway (exportTo)',
+      yaml: patch('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.x2bee.com }\n', '{ op: add, path: /spec/exportTo, value: ["."] }'),
+      needle: '{ op: add, path: /spec/exportTo, value: ["."] }',
+      hint: 'exportTo',
+    },
+    {
+      name: 'injection turned off (the namespace label)',
+      yaml: patch('  - target: { cluster: idc, kind: Namespace, name: x2bee-stg }\n', '{ op: replace, path: /metadata/labels/istio-injection, value: disabled }'),
+      needle: '{ op: replace, path: /metadata/labels/istio-injection, value: disabled }',
+      hint: 'clusters[0].namespaces[].injection',
+    },
+    {
+      name: 'a revision label added to a namespace',
+      yaml: patch('  - target: { cluster: idc, kind: Namespace, name: x2bee-stg }\n', '{ op: add, path: /metadata/labels/istio.io~1rev, value: canary }'),
+      needle: '{ op: add, path: /metadata/labels/istio.io~1rev, value: canary }',
+      hint: 'istio.io/rev',
+    },
+    // 26.6: the mesh identity.
+    {
+      name: 'the control-plane revision',
+      yaml: patch(IO, '{ op: add, path: /spec/revision, value: canary }'),
+      needle: '{ op: add, path: /spec/revision, value: canary }',
+      hint: 'clusters[0].istio.revision',
+    },
+    {
+      name: 'the trust domain',
+      yaml: patch(IO, '{ op: add, path: /spec/meshConfig/trustDomain, value: evil.local }'),
+      needle: '{ op: add, path: /spec/meshConfig/trustDomain, value: evil.local }',
+      hint: 'trust domain',
+    },
+    {
+      name: 'the mesh ID',
+      yaml: merge(IO, '{ spec: { values: { global: { meshID: other } } } }'),
+      needle: '{ spec: { values: { global: { meshID: other } } } }',
+      hint: 'mesh.id',
+    },
+    {
+      name: 'the network',
+      yaml: patch(IO, '{ op: add, path: /spec/values/global/network, value: other }'),
+      needle: '{ op: add, path: /spec/values/global/network, value: other }',
+      hint: 'clusters[0].network',
+    },
+    {
+      name: 'the cluster name',
+      yaml: patch(IO, '{ op: add, path: /spec/values/global/multiCluster/clusterName, value: other }'),
+      needle: '{ op: add, path: /spec/values/global/multiCluster/clusterName, value: other }',
+      hint: 'clusters[0].name',
+    },
+    {
+      name: 'the empty profile',
+      yaml: patch(IO, '{ op: replace, path: /spec/profile, value: empty }'),
+      needle: '{ op: replace, path: /spec/profile, value: empty }',
+      hint: 'clusters[0].istio.profile',
+    },
+    // 26.16: keys that reach the prototype.
+    {
+      name: '__proto__ in a pointer',
+      yaml: patch(IO, '{ op: add, path: /spec/__proto__/x, value: 1 }'),
+      needle: '{ op: add, path: /spec/__proto__/x, value: 1 }',
+      code: 'override-forbidden-key',
+      hint: '__proto__, constructor, prototype',
+    },
+    {
+      name: 'constructor in a from pointer',
+      yaml: patch(IO, '{ op: copy, from: /spec/constructor, path: /spec/meshConfig/x }'),
+      needle: '{ op: copy, from: /spec/constructor, path: /spec/meshConfig/x }',
+      code: 'override-forbidden-key',
+      hint: '__proto__, constructor, prototype',
+    },
+    {
+      name: '__proto__ in a merge patch',
+      yaml: merge(IO, '{ spec: { meshConfig: { __proto__: { accessLogFile: /dev/stdout } } } }'),
+      needle: '{ spec: { meshConfig: { __proto__: { accessLogFile: /dev/stdout } } } }',
+      code: 'override-forbidden-key',
+      hint: '__proto__, constructor, prototype',
+    },
+    {
+      name: 'prototype inside an added value',
+      yaml: patch(IO, '{ op: add, path: /spec/meshConfig, value: { defaultConfig: { prototype: 1 } } }'),
+      needle: '{ op: add, path: /spec/meshConfig, value: { defaultConfig: { prototype: 1 } } }',
+      code: 'override-forbidden-key',
+      hint: '__proto__, constructor, prototype',
+    },
+  ];
+
+  for (const a of attacks) {
+    it(`refused at the override: ${a.name}`, () => {
+      const text = withOverrides(a.yaml);
+      const r = build(text);
+      expect(r.ok).toBe(false);
+      expect(r.files).toEqual([]);
+      const d = only(r, a.code ?? 'override-protected');
+      expect(d.location).toMatchObject({ file: 'site.yaml', ...positionOf(text, a.needle) });
+      expect(d.hint).toContain(a.hint);
+      if (!a.code) expect(d.message).toContain('overrides[0]');
+    });
+  }
+
+  it('the mesh identity on a multi-network mesh: the east-west gateway’s network view, its injection template and network label, the istio-system network label, the mesh ID', () => {
+    const multi = readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8');
+    const EW = '  - target: { cluster: ncloud, kind: IstioOperator, name: eastwest }\n';
+    const cases: [yaml: string, needle: string, hint: string][] = [
+      [
+        patch(EW, '{ op: replace, path: /spec/components/ingressGateways/0/k8s/env/0/value, value: other-net }'),
+        '{ op: replace, path: /spec/components/ingressGateways/0/k8s/env/0/value',
+        'clusters[1].network',
+      ],
+      [
+        patch(EW, '{ op: replace, path: /spec/values/gateways/istio-ingressgateway/injectionTemplate, value: sidecar }'),
+        '{ op: replace, path: /spec/values/gateways/istio-ingressgateway/injectionTemplate',
+        'clusters[1].istio.eastWestGateway',
+      ],
+      [
+        patch(EW, '{ op: replace, path: /spec/components/ingressGateways/0/label/topology.istio.io~1network, value: other-net }'),
+        '{ op: replace, path: /spec/components/ingressGateways/0/label',
+        'the gateways it installs',
+      ],
+      [
+        patch('  - target: { cluster: ncloud, kind: Namespace, name: istio-system }\n', '{ op: remove, path: /metadata/labels/topology.istio.io~1network }'),
+        '{ op: remove, path: /metadata/labels/topology.istio.io~1network }',
+        'clusters[1].network',
+      ],
+      [
+        merge('  - target: { cluster: ncloud, kind: IstioOperator, name: ncloud }\n', '{ spec: { values: { global: { meshID: other } } } }'),
+        '{ spec: { values: { global: { meshID: other } } } }',
+        'mesh.id',
+      ],
+    ];
+    for (const [yaml, needle, hint] of cases) {
+      const text = `${multi}\noverrides:\n${yaml}`;
+      const r = build(text);
+      expect(r.files, needle).toEqual([]);
+      const d = only(r, 'override-protected');
+      expect(d.location, needle).toMatchObject({ file: 'site.yaml', ...positionOf(text, needle) });
+      expect(d.hint, needle).toContain(hint);
+    }
+  });
+
+  it('Gateway API: a listener port, a route detached from its listener (parentRefs), a TCPRoute parentRef', () => {
+    const site = readFileSync(join(root, 'examples/gateway-api/site.yaml'), 'utf8');
+    const cases: [yaml: string, needle: string, hint: string][] = [
+      [
+        patch('  - target: { cluster: dc1, kind: Gateway, name: public }\n', '{ op: replace, path: /spec/listeners/0/port, value: 8080 }'),
+        '{ op: replace, path: /spec/listeners/0/port, value: 8080 }',
+        'the Gateway class and listeners',
+      ],
+      [
+        patch('  - target: { cluster: dc1, kind: HTTPRoute, name: www.shop.example.test }\n', '{ op: replace, path: /spec/parentRefs, value: [{ name: other }] }'),
+        '{ op: replace, path: /spec/parentRefs, value: [{ name: other }] }',
+        'routes[].gateway',
+      ],
+      [
+        patch('  - target: { cluster: dc1, kind: TCPRoute, name: tcp-postgres }\n', '{ op: remove, path: /spec/parentRefs/0/sectionName }'),
+        '{ op: remove, path: /spec/parentRefs/0/sectionName }',
+        'parentRefs',
+      ],
+    ];
+    for (const [yaml, needle, hint] of cases) {
+      const text = `${site}\noverrides:\n${yaml}`;
+      const r = build(text);
+      expect(r.files, needle).toEqual([]);
+      const d = only(r, 'override-protected');
+      expect(d.location, needle).toMatchObject({ file: 'site.yaml', ...positionOf(text, needle) });
+      expect(d.hint, needle).toContain(hint);
+    }
+  });
+
+  it('MetalLB < 0.14.9: the metallb.universe.tf annotation sitec writes itself is protected, and so is adding the newer key', () => {
+    const old = exampleText.replace('  metallb: v0.14.9', '  metallb: v0.14.8');
+    expect(parse(build(old).files.find((f) => f.path === OPERATOR)!.content).spec.components.ingressGateways[0].k8s.serviceAnnotations).toEqual({
+      'metallb.universe.tf/loadBalancerIPs': '10.10.10.220',
+    });
+    for (const op of [
+      `{ op: replace, path: ${GW0}/k8s/serviceAnnotations/metallb.universe.tf~1loadBalancerIPs, value: 10.10.10.240 }`,
+      `{ op: add, path: ${GW0}/k8s/serviceAnnotations/metallb.io~1loadBalancerIPs, value: 10.10.10.240 }`,
+      `{ op: remove, path: ${GW0}/k8s/serviceAnnotations }`,
+    ]) {
+      const text = `${old}\noverrides:\n${patch(IO, op)}`;
+      const d = only(build(text), 'override-protected');
+      expect(d.location, op).toMatchObject({ file: 'site.yaml', ...positionOf(text, op) });
+      expect(d.hint, op).toContain('clusters[0].istio.ingressGateway.loadBalancerIP');
+    }
+  });
+
+  it('through the CLI each attack exits 2, located, and writes nothing', () => {
+    for (const a of attacks) {
+      const dir = mkdtempSync(join(tmpdir(), 'sitec-override-attack-'));
+      const text = withOverrides(a.yaml);
+      writeFileSync(join(dir, 'site.yaml'), text);
+      const r = spawnSync(process.execPath, [join(root, 'bin/sitec.js'), 'build', 'site.yaml', '-o', 'out'], { cwd: dir, encoding: 'utf8' });
+      const { line, column } = positionOf(text, a.needle);
+      expect([a.name, r.status]).toEqual([a.name, 2]);
+      expect(r.stderr, a.name).toContain(`site.yaml:${line}:${column}`);
+      expect(r.stderr, a.name).toContain(a.code ?? 'override-protected');
+      expect(existsSync(join(dir, 'out')), a.name).toBe(false);
+    }
+  }, 120_000);
+
+  it('a merge __proto__ never reaches the prototype (the patch functions refuse it too)', () => {
+    expect(() => mergePatch({}, JSON.parse('{"__proto__": {"polluted": 1}}'))).toThrow(/__proto__/);
+    expect(() => applyJsonPatch({}, [{ op: 'add', path: '/__proto__/polluted', value: 1 }])).toThrow(/__proto__/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('what sitec does not derive stays tunable: own labels and annotations, source ranges, HPA bounds, meshConfig', () => {
+    const r = build(
+      withOverrides(
+        [
+          IO.trimEnd(),
+          '    patch:',
+          '      - { op: add, path: /metadata/labels/team, value: platform }',
+          `      - { op: add, path: ${GW0}/k8s/serviceAnnotations/external-dns.alpha.kubernetes.io~1hostname, value: lb.x2bee.com }`,
+          `      - { op: add, path: ${GW0}/k8s/service/loadBalancerSourceRanges, value: [10.0.0.0/8] }`,
+          `      - { op: replace, path: ${GW0}/k8s/hpaSpec/maxReplicas, value: 20 }`,
+          '      - { op: add, path: /spec/meshConfig/accessLogFile, value: /dev/stdout }',
+          '  - target: { cluster: idc, kind: Namespace, name: x2bee-stg }',
+          '    merge: { metadata: { labels: { team: apps }, annotations: { owner: apps } } }',
+          '',
+        ].join('\n'),
+      ),
+    );
+    const o = object(r, OPERATOR);
+    expect(o.metadata.labels).toEqual({ ...baseline.metadata.labels, team: 'platform' });
+    expect(gateway(o).service.loadBalancerSourceRanges).toEqual(['10.0.0.0/8']);
+    const ns = object(r, 'clusters/idc/resources/20-namespaces/namespace.x2bee-stg.yaml');
+    expect(ns.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'sitec', 'istio-injection': 'enabled', team: 'apps' });
+  });
+});
+
 describe('build-time object validators', () => {
   it('accept every object sitec itself generates for every example (they are no stricter than the truth)', () => {
     let checked = 0;

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_SITE_BYTES, build, compile, emit } from '../src/index.js';
+import { MAX_DEPTH, deepPath, load } from '../src/load/load.js';
 import { recoverOutput } from '../src/emit/journal.js';
 import { walk } from '../src/emit/tree.js';
-import { exampleText, mutate, root } from './helpers/site.js';
+import { exampleText, mutate, only, positionOf, root } from './helpers/site.js';
 // @ts-expect-error plain ESM script shared with the benchmark
 import { syntheticSite } from '../scripts/synthetic-site.mjs';
 
@@ -130,5 +131,83 @@ describe('the output directory survives crashes and races', () => {
   it('the synthetic sites compile cleanly (the benchmark relies on it)', () => {
     expect(compile(synth({ routes: 50, clusters: 3 }), { file: 's' }).diagnostics).toEqual([]);
     expect(compile(mutate(exampleText, ['site: x2bee-idc', 'site: x']), { file: 's' }).ok).toBe(true);
+  });
+});
+
+/**
+ * Issue 26.12: nesting thousands of levels deep overflowed the parsers' and
+ * walkers' stacks (exit 3, "internal error"). Past MAX_DEPTH levels the site,
+ * an override value inside it, data made deep through aliases, or an extra
+ * resource file is refused with a located input-too-deep (exit 2), before
+ * anything walks the data recursively.
+ */
+describe('input nested too deep', () => {
+  const n = 5000;
+  const flow = `${exampleText}\noverrides:\n  - target: { cluster: idc, kind: IstioOperator, name: idc }\n    merge: { spec: { meshConfig: { x: ${'['.repeat(n)}${']'.repeat(n)} } } }\n`;
+  const block = `${exampleText}\nx-deep:\n${Array.from({ length: n }, (_, i) => `${' '.repeat(i + 2)}a:`).join('\n')}\n${' '.repeat(n + 2)}b: 1\n`;
+  const at = (text: string, d: { location?: { line: number; column: number } }) => text.split('\n')[d.location!.line - 1]!.slice(d.location!.column - 1);
+
+  it('an override value nested 5,000 levels: refused at the override, exit 2, nothing written', () => {
+    const r = compile(flow, { file: 'site.yaml' });
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics).toHaveLength(1);
+    const d = r.diagnostics[0]!;
+    expect(d).toMatchObject({ code: 'input-too-deep', severity: 'error', location: { file: 'site.yaml', line: positionOf(flow, 'merge: {').line } });
+    expect(d.hint).toContain(String(MAX_DEPTH));
+    // The column is inside the run of brackets, past the 64th level.
+    expect(at(flow, d)).toMatch(/^\[+\]+ \} \} \}$/);
+    const base = mkdtempSync(join(tmpdir(), 'sitec-deep-'));
+    for (const [name, text] of [
+      ['flow.yaml', flow],
+      ['block.yaml', block],
+    ] as const) {
+      writeFileSync(join(base, name), text);
+      const cli = spawnSync(process.execPath, [bin, 'build', name, '-o', `out-${name}`], { cwd: base, encoding: 'utf8' });
+      expect([name, cli.status]).toEqual([name, 2]);
+      expect(cli.stderr).toContain('input-too-deep');
+      expect(cli.stderr).toMatch(new RegExp(`${name}:\\d+:\\d+`));
+      expect(cli.stderr).not.toContain('internal error');
+      expect(existsSync(join(base, `out-${name}`))).toBe(false);
+    }
+  });
+
+  it('a site indented 5,000 levels deep: refused inside the deep part', () => {
+    const d = only(compile(block, { file: 'site.yaml' }), 'input-too-deep');
+    expect(d.location!.line).toBeGreaterThan(positionOf(block, 'x-deep:').line + MAX_DEPTH - 3);
+    expect(d.location!.line).toBeLessThan(positionOf(block, 'x-deep:').line + MAX_DEPTH + 3);
+  });
+
+  it('the limit is exact on the data: 64 levels load, 65 do not (both parsers)', () => {
+    const nested = (levels: number) => `${'{ a: '.repeat(levels - 1)}{ b: 1 }${' }'.repeat(levels - 1)}\n`;
+    // The root mapping is level 1: `x: <nested(k)>` has k + 1 levels.
+    for (const fast of [true, false]) {
+      expect(load(`x: ${nested(MAX_DEPTH - 1)}`, 's.yaml', { fast }).diagnostics).toEqual([]);
+      expect(load(`x: ${nested(MAX_DEPTH)}`, 's.yaml', { fast }).diagnostics.map((d) => d.code)).toEqual(['input-too-deep']);
+    }
+    expect(deepPath({ a: [{ b: 1 }] })).toBeUndefined();
+  });
+
+  it('shallow text made deep through aliases: refused at the path that is too deep', () => {
+    // Each anchor nests the previous one 25 levels deeper: 3 aliases, 76 levels from a text 27 deep.
+    const lines = ['a0: &a0 { v: 1 }'];
+    for (let i = 1; i <= 3; i++) lines.push(`a${i}: &a${i} ${'{ x: '.repeat(25)}*a${i - 1}${' }'.repeat(25)}`);
+    const text = `${lines.join('\n')}\n`;
+    const r = load(text, 's.yaml');
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]).toMatchObject({ code: 'input-too-deep', location: { file: 's.yaml' } });
+    expect(r.diagnostics[0]!.location!.line).toBeGreaterThan(1);
+  });
+
+  it('an extra resource file nested 5,000 levels: refused, located in that file, exit 2', () => {
+    const base = mkdtempSync(join(tmpdir(), 'sitec-deep-extra-'));
+    mkdirSync(join(base, 'extra'));
+    writeFileSync(join(base, 'extra/deep.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: deep, namespace: x2bee-stg }\ndata: { x: ${'['.repeat(n)}${']'.repeat(n)} }\n`);
+    writeFileSync(join(base, 'site.yaml'), mutate(exampleText, ['    namespaces:', '    extraResources: [extra/deep.yaml]\n    namespaces:']));
+    const cli = spawnSync(process.execPath, [bin, 'build', 'site.yaml', '-o', 'out'], { cwd: base, encoding: 'utf8' });
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toContain(`nests deeper than ${MAX_DEPTH} levels`);
+    expect(cli.stderr).toMatch(/deep\.yaml:4:\d+/);
+    expect(cli.stderr).not.toContain('internal error');
+    expect(existsSync(join(base, 'out'))).toBe(false);
   });
 });

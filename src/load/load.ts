@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, isAlias, isMap, isSeq, isPair, isScalar, type Document } from 'yaml';
+import { Document as YamlDocument, LineCounter, Lexer, Parser, YAMLParseError, parseAllDocuments, isAlias, isMap, isSeq, isPair, isScalar, type Document } from 'yaml';
 import type { Diagnostic, Location, PathSegment } from '../diagnostics.js';
 import { fastLoad } from './fast.js';
 
@@ -6,6 +6,76 @@ import { fastLoad } from './fast.js';
 export const MAX_SITE_BYTES = 16 * 1024 * 1024;
 /** Aliases a site may expand; more is treated as an alias bomb. */
 export const MAX_ALIAS_COUNT = 100;
+/**
+ * Nesting a site (or an extra resource file) may have, counting the root
+ * mapping as 1. A site needs about ten levels and an override value or a CRD
+ * schema a few dozen; the parsers, the schema validator and the writers walk
+ * data recursively, and a few thousand levels overflow their stack.
+ */
+export const MAX_DEPTH = 64;
+const TOO_DEEP = `nests deeper than ${MAX_DEPTH} levels`;
+
+const isStackOverflow = (err: unknown) => err instanceof RangeError && /call stack/i.test(err.message);
+
+/**
+ * The offset where the text nests deeper than MAX_DEPTH, or undefined. The
+ * `yaml` package's CST parser keeps its own stack of open collections instead
+ * of recursing, so this is safe on any input; it is run only when a parse
+ * overflowed or the data came out too deep, never on a valid site.
+ */
+export function deepOffset(text: string): number | undefined {
+  const parser = new Parser();
+  const collections = () => parser.stack.filter((t) => t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection').length;
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const _token of parser.next(lexeme));
+    if (parser.stack.length > MAX_DEPTH && collections() > MAX_DEPTH) return parser.offset;
+  }
+  return undefined;
+}
+
+/** The path of the first collection nested deeper than MAX_DEPTH in parsed data, or undefined. Iterative: no stack to overflow. */
+export function deepPath(data: unknown): (string | number)[] | undefined {
+  // Paths are built only on a second walk, for data already known to be too deep.
+  return walkDeep(data, false) ? walkDeep(data, true) : undefined;
+}
+
+function walkDeep(data: unknown, withPaths: boolean): (string | number)[] | undefined {
+  const todo: { node: object; depth: number; path?: (string | number)[] }[] = [];
+  if (data !== null && typeof data === 'object') todo.push({ node: data, depth: 1, path: [] });
+  while (todo.length > 0) {
+    const { node, depth, path } = todo.pop()!;
+    if (depth > MAX_DEPTH) return path ?? [];
+    if (Array.isArray(node)) {
+      node.forEach((v: unknown, i) => {
+        if (v !== null && typeof v === 'object') todo.push({ node: v, depth: depth + 1, path: withPaths ? [...path!, i] : undefined });
+      });
+    } else {
+      for (const k in node) {
+        const v = (node as Record<string, unknown>)[k];
+        if (v !== null && typeof v === 'object') todo.push({ node: v, depth: depth + 1, path: withPaths ? [...path!, k] : undefined });
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The offset of the first node nested deeper than MAX_DEPTH in a parsed document, or undefined (iterative). */
+function deepNode(doc: Document.Parsed): number | undefined {
+  const todo: [unknown, number][] = [[doc.contents, 1]];
+  while (todo.length > 0) {
+    const [node, depth] = todo.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth > MAX_DEPTH) return node.range?.[0] ?? 0;
+    for (const item of node.items) {
+      if (isPair(item)) todo.push([item.key, depth + 1], [item.value, depth + 1]);
+      else todo.push([item, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+const tooDeepError = (offset: number) => new YAMLParseError([offset, offset + 1], 'BAD_INDENT', `the file ${TOO_DEEP}`);
+const isTooDeepError = (err: { message: string }) => err.message.includes(TOO_DEEP);
 
 /** The parsed site file, kept for locating model paths in the original text. */
 export interface SiteSource {
@@ -41,10 +111,32 @@ class LazySource implements SiteSource {
   }
 }
 
-/** Every document of a YAML text, by the rules a site file is read with (also extra resource files). */
+/**
+ * Every document of a YAML text, by the rules a site file is read with (also
+ * extra resource files). A document nested deeper than MAX_DEPTH carries an
+ * error saying so, at the first node too deep; a text so deep the parser's own
+ * recursion overflows comes back as one document holding only that error.
+ */
 export const parseDocuments = (text: string, lineCounter: LineCounter): Document.Parsed[] => {
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
-  return Array.isArray(docs) ? docs : [];
+  let docs;
+  try {
+    docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+  } catch (err) {
+    if (!isStackOverflow(err)) throw err;
+    // The line counter saw the whole text before the composer overflowed.
+    const doc = new YamlDocument(null) as unknown as Document.Parsed;
+    doc.errors.push(tooDeepError(deepOffset(text) ?? 0));
+    return [doc];
+  }
+  const list = Array.isArray(docs) ? docs : [];
+  for (const doc of list) {
+    // The composer records an overflow of its own recursion as an error of the document.
+    const overflowed = doc.errors.filter((e) => isStackOverflow(new RangeError(e.message)));
+    const offset = overflowed.length > 0 ? (deepOffset(text) ?? overflowed[0]!.pos[0]) : deepNode(doc);
+    if (offset === undefined) continue;
+    doc.errors = [tooDeepError(offset), ...doc.errors.filter((e) => !overflowed.includes(e))];
+  }
+  return list;
 };
 
 export interface LoadResult {
@@ -60,6 +152,39 @@ export interface LoadResult {
  * the `yaml` package.
  */
 export function load(text: string, file: string, opts: { fast?: boolean } = {}): LoadResult {
+  let result: LoadResult;
+  try {
+    result = parse(text, file, opts);
+  } catch (err) {
+    if (!isStackOverflow(err)) throw err;
+    return { diagnostics: [tooDeep(file, text, deepOffset(text))] };
+  }
+  // Before anything walks the data recursively (the schema, the invariants, overrides, the writers).
+  const path = result.data === undefined ? undefined : deepPath(result.data);
+  if (path === undefined) return result;
+  const offset = deepOffset(text);
+  // Deep only through aliases: the text itself is shallow, so its positioned parse is safe to locate the path in.
+  const location = offset === undefined && result.source ? locate(result.source, path) : undefined;
+  return { diagnostics: [tooDeep(file, text, offset, location)] };
+}
+
+function tooDeep(file: string, text: string, offset: number | undefined, location?: Location): Diagnostic {
+  let at = location ?? { file, line: 1, column: 1 };
+  if (!location && offset !== undefined) {
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    at = { file, line, column: offset - before.lastIndexOf('\n') };
+  }
+  return {
+    code: 'input-too-deep',
+    severity: 'error',
+    message: `the site ${TOO_DEEP}`,
+    location: at,
+    hint: `no site needs more than a dozen levels (an override value or an extra resource a few dozen); sitec refuses past ${MAX_DEPTH} before walking it. Flatten it, or check what generated it`,
+  };
+}
+
+function parse(text: string, file: string, opts: { fast?: boolean }): LoadResult {
   const lineCounter = new LineCounter();
   const at = (offset: number): Location => {
     const { line, col } = lineCounter.linePos(offset);
@@ -84,6 +209,10 @@ export function load(text: string, file: string, opts: { fast?: boolean } = {}):
   const diagnostics: Diagnostic[] = [];
   for (const doc of list) {
     for (const err of [...doc.errors, ...doc.warnings]) {
+      if (isTooDeepError(err)) {
+        diagnostics.push(tooDeep(file, text, err.pos[0]));
+        continue;
+      }
       const duplicate = err.code === 'DUPLICATE_KEY';
       diagnostics.push({
         code: duplicate ? 'yaml-duplicate-key' : 'yaml-syntax',

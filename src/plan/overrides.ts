@@ -3,7 +3,7 @@ import type { SiteSource } from '../load/load.js';
 import { CheckContext } from '../validate/context.js';
 import type { Site } from '../model/site.js';
 import type { FilePlan } from './plan.js';
-import { PatchError, applyJsonPatch, mergePatch, valueAt, type JsonPatchOp } from './patch.js';
+import { FORBIDDEN_KEYS, PatchError, applyJsonPatch, mergePatch, valueAt, type JsonPatchOp } from './patch.js';
 import { validateOverridden } from './validate-objects.js';
 
 /**
@@ -76,11 +76,13 @@ export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource
       if (!(err instanceof PatchError)) throw err;
       fail(
         err.code,
-        [...at, 'patch', err.index],
+        ov.patch ? [...at, 'patch', err.index] : [...at, 'merge'],
         `${describe(t)}: ${err.message}`,
         err.code === 'override-test-failed'
           ? 'the object is not what the override expects: check it in out/ and update the test value'
-          : 'the path must exist (add creates missing objects on its way, but not list items); see the object in out/',
+          : err.code === 'override-forbidden-key'
+            ? `the keys ${[...FORBIDDEN_KEYS].join(', ')} are refused anywhere in an override: they reach the JavaScript object's prototype, not the object, and no Kubernetes field has these names`
+            : 'the path must exist (add creates missing objects on its way, but not list items); see the object in out/',
       );
       return;
     }
@@ -103,8 +105,8 @@ export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource
         fail(
           'override-protected',
           blame(p.pointer),
-          `${describe(t)}: the override changes ${p.what} (${was} -> ${now}), which ${p.usedBy} depend on`,
-          `change ${p.siteField} in site.yaml instead, so every artefact agrees`,
+          `${describe(t)}: overrides[${i}] changes ${p.what} (${shown(was)} -> ${shown(now)}), which ${p.usedBy} depend on`,
+          p.hint ?? `${p.what} is protected: change ${p.siteField} in site.yaml instead, so every artefact agrees`,
         );
         return;
       }
@@ -125,6 +127,8 @@ export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource
   return { diagnostics: ctx.diagnostics, overridden };
 }
 
+/** A value as the message shows it: JSON, cut short (a whole Service spec would fill the screen). */
+const shown = (json: string | undefined) => (json === undefined ? 'absent' : json.length > 120 ? `${json.slice(0, 117)}...` : json);
 const identity = (cluster: string, kind: string, namespace: string | undefined, name: string) => `${cluster}|${kind}|${namespace ?? ''}|${name}`;
 const describe = (t: { cluster: string; kind: string; namespace?: string; name: string }) => `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name} (cluster ${t.cluster})`;
 
@@ -143,75 +147,93 @@ interface Protected {
   usedBy: string;
   siteField: string;
   read: (o: Obj) => unknown;
+  /** When the value is not changed through a site field: what to do instead. */
+  hint?: string;
 }
 
-/** Values of a generated object that other artefacts (DNAT, nginx, MetalLB, the mesh) were built from. */
+/** JSON Pointer token escaping (RFC 6901). */
+const token = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
+const sorted = (m: Record<string, unknown> | undefined, keep: (k: string) => boolean) =>
+  Object.entries(m ?? {})
+    .filter(([k]) => keep(k))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/** The labels sitec finds its objects by (`kubectl get -l app.kubernetes.io/managed-by=sitec`, the runbook's checks). */
+const OWNERSHIP_LABELS = ['app.kubernetes.io/managed-by', 'app.kubernetes.io/part-of'];
+/**
+ * Namespace labels that decide sidecar injection and the mesh network: protected
+ * even where sitec did not write them, since adding one (istio-injection:
+ * disabled where sitec uses istio.io/rev) changes what the routes rely on.
+ */
+const NAMESPACE_MESH_LABELS = ['istio-injection', 'istio.io/rev', 'topology.istio.io/network'];
+/** MetalLB's Service annotations: the address, the pool and IP sharing (both the current and the pre-0.14.9 prefix). */
+const isMetallbKey = (k: string) => k.startsWith('metallb.io/') || k.startsWith('metallb.universe.tf/');
+/** Fields of a Service spec an override may tune: none of them changes the address, ports, type, selector or who answers. */
+const SERVICE_TUNABLE = new Set(['loadBalancerSourceRanges', 'sessionAffinity', 'sessionAffinityConfig', 'publishNotReadyAddresses']);
+
+/**
+ * Every value of a generated object another artefact was built from or finds
+ * it by: its labels, selectors, ports, addresses, hosts, names and the mesh
+ * identity. An override may tune the rest (resources, HPA bounds, meshConfig
+ * settings, annotations sitec does not write...).
+ */
 function protectedValues(o: Obj, c: number): Protected[] {
+  return [...generalValues(o, c), ...kindValues(o, c)];
+}
+
+/** Labels, annotations, selectors: for every kind. */
+function generalValues(o: Obj, c: number): Protected[] {
   const cluster = `clusters[${c}]`;
+  const labels = new Set([...Object.keys(o.metadata?.labels ?? {}), ...(o.kind === 'Namespace' ? NAMESPACE_MESH_LABELS : [])]);
+  const out: Protected[] = [...labels].sort().map((k): Protected => {
+    const read = (x: Obj) => x.metadata?.labels?.[k];
+    const pointer = `/metadata/labels/${token(k)}`;
+    if (OWNERSHIP_LABELS.includes(k))
+      return {
+        what: `the ownership label ${k}`,
+        pointer,
+        usedBy: 'the runbook, pruning and drift checks (they find sitec’s objects by it)',
+        siteField: 'site',
+        read,
+        hint: `sitec owns the labels ${OWNERSHIP_LABELS.join(' and ')} on every object it writes; add labels of your own instead`,
+      };
+    if (k === 'topology.istio.io/network') return { what: 'the network label', pointer, usedBy: 'Istio multi-network routing', siteField: `${cluster}.network`, read };
+    if (o.kind === 'Namespace' && NAMESPACE_MESH_LABELS.includes(k))
+      return { what: `the injection label ${k}`, pointer, usedBy: 'the routes into this namespace (its pods need sidecars)', siteField: `${cluster}.namespaces[].injection`, read };
+    return {
+      what: `the label ${k}`,
+      pointer,
+      usedBy: 'the selectors and checks that find this object',
+      siteField: 'site',
+      read,
+      hint: `sitec derives the label ${k}; add labels of your own instead`,
+    };
+  });
+  for (const k of Object.keys(o.metadata?.annotations ?? {}).sort())
+    out.push({
+      what: `the annotation ${k}`,
+      pointer: `/metadata/annotations/${token(k)}`,
+      usedBy: 'the controllers that read it',
+      siteField: 'site',
+      read: (x) => x.metadata?.annotations?.[k],
+      hint: `sitec derives the annotation ${k}; add annotations of your own instead`,
+    });
+  for (const [pointer, what] of [
+    ['/spec/selector', 'the selector'],
+    ['/spec/template/metadata/labels', 'the pod labels'],
+    ['/spec/workloadSelector', 'the workload selector'],
+  ] as const)
+    if (valueAt(o, pointer) !== undefined)
+      out.push({ what, pointer, usedBy: 'the objects that select or are selected by it', siteField: 'site', read: (x) => valueAt(x, pointer), hint: `sitec derives ${what}; it cannot be overridden` });
+  return out;
+}
+
+function kindValues(o: Obj, c: number): Protected[] {
+  const cluster = `clusters[${c}]`;
+  const group = (o.apiVersion ?? '').split('/')[0];
   switch (o.kind) {
-    case 'IstioOperator': {
-      const gateways = (valueAt(o, '/spec/components/ingressGateways') as unknown[] | undefined) ?? [];
-      const out: Protected[] = gateways.flatMap((gw, g) => {
-        const k8s = `/spec/components/ingressGateways/${g}/k8s`;
-        // The east-west gateway's ports, type and address come from istio.eastWestGateway, the ingress gateway's from istio.ingressGateway.
-        const eastWest = (gw as { label?: Record<string, string> }).label?.istio === 'eastwestgateway';
-        const field = eastWest ? `${cluster}.istio.eastWestGateway` : `${cluster}.istio.ingressGateway`;
-        return [
-          {
-            what: 'the gateway Service ports (port, target port, node port)',
-            pointer: `${k8s}/service/ports`,
-            usedBy: 'the edge hosts’ DNAT rules and nginx upstreams',
-            siteField: eastWest ? `${field}.nodePorts` : `${field}.ports`,
-            read: (x: Obj) =>
-              ((valueAt(x, `${k8s}/service/ports`) as { port?: number; targetPort?: number; nodePort?: number; name?: string }[] | undefined) ?? []).map((p) => [
-                p.name,
-                p.port,
-                p.targetPort,
-                p.nodePort,
-              ]),
-          },
-          {
-            what: 'the gateway Service type',
-            pointer: `${k8s}/service/type`,
-            usedBy: 'the edge hosts and the runbook',
-            siteField: `${field}.serviceType`,
-            read: (x: Obj) => valueAt(x, `${k8s}/service/type`),
-          },
-          {
-            what: 'the gateway load-balancer IP',
-            pointer: `${k8s}/serviceAnnotations`,
-            usedBy: 'the MetalLB pool and the edge hosts',
-            siteField: `${field}.loadBalancerIP`,
-            read: (x: Obj) => (valueAt(x, `${k8s}/serviceAnnotations`) as Record<string, unknown> | undefined)?.['metallb.io/loadBalancerIPs'],
-          },
-          {
-            what: 'the gateway externalTrafficPolicy',
-            pointer: `${k8s}/service/externalTrafficPolicy`,
-            usedBy: 'the edge hosts (which nodes answer) and the gateway placement',
-            siteField: eastWest ? field : `${field}.externalTrafficPolicy`,
-            read: (x: Obj) => valueAt(x, `${k8s}/service/externalTrafficPolicy`),
-          },
-        ];
-      });
-      out.push(
-        {
-          what: 'the mesh network',
-          pointer: '/spec/values/global/network',
-          usedBy: 'the east-west gateway, the istio-system namespace label and the remote secrets',
-          siteField: `${cluster}.network`,
-          read: (x) => valueAt(x, '/spec/values/global/network'),
-        },
-        {
-          what: 'the mesh cluster name',
-          pointer: '/spec/values/global/multiCluster',
-          usedBy: 'the remote secrets and the runbook',
-          siteField: `${cluster}.name`,
-          read: (x) => valueAt(x, '/spec/values/global/multiCluster/clusterName'),
-        },
-        { what: 'the mesh ID', pointer: '/spec/values/global/meshID', usedBy: 'every cluster of the mesh', siteField: 'mesh.id', read: (x) => valueAt(x, '/spec/values/global/meshID') },
-      );
-      return out;
-    }
+    case 'IstioOperator':
+      return istioOperatorValues(o, cluster);
     case 'IPAddressPool':
       return [
         {
@@ -221,22 +243,39 @@ function protectedValues(o: Obj, c: number): Protected[] {
           siteField: `${cluster}.metallb.pools`,
           read: (x) => valueAt(x, '/spec/addresses'),
         },
+        {
+          what: 'the pool’s assignment rules (autoAssign, serviceAllocation)',
+          pointer: '/spec',
+          usedBy: 'the pinned gateway load-balancer IP',
+          siteField: `${cluster}.metallb.pools`,
+          read: (x) => [valueAt(x, '/spec/autoAssign'), valueAt(x, '/spec/serviceAllocation')],
+        },
       ];
-    case 'Namespace':
+    case 'L2Advertisement':
+    case 'BGPAdvertisement':
       return [
         {
-          what: 'the network label',
-          pointer: '/metadata/labels',
-          usedBy: 'Istio multi-network routing',
-          siteField: `${cluster}.network`,
-          read: (x) => x.metadata?.labels?.['topology.istio.io/network'],
+          what: 'what the advertisement announces (pools, pool selectors, nodes, interfaces)',
+          pointer: '/spec',
+          usedBy: 'the gateway load-balancer IPs the edge hosts forward to',
+          siteField: `${cluster}.metallb`,
+          read: (x) => ['ipAddressPools', 'ipAddressPoolSelectors', 'nodeSelectors', 'interfaces'].map((k) => valueAt(x, `/spec/${k}`)),
         },
       ];
     case 'VirtualService':
-      return [{ what: 'the route hosts', pointer: '/spec/hosts', usedBy: 'the nginx server names and the Gateway hosts', siteField: 'routes[].host', read: (x) => valueAt(x, '/spec/hosts') }];
+      return [
+        { what: 'the route hosts', pointer: '/spec/hosts', usedBy: 'the nginx server names and the Gateway hosts', siteField: 'routes[].host', read: (x) => valueAt(x, '/spec/hosts') },
+        {
+          what: 'the gateways the route is attached to',
+          pointer: '/spec/gateways',
+          usedBy: 'the edge hosts and nginx, which send the route’s traffic through that gateway',
+          siteField: 'routes[].gateway',
+          read: (x) => valueAt(x, '/spec/gateways'),
+        },
+        { what: 'the route’s visibility (exportTo)', pointer: '/spec/exportTo', usedBy: 'the gateway, which must see the route', siteField: 'routes[]', read: (x) => valueAt(x, '/spec/exportTo') },
+      ];
     case 'Gateway':
-      // A Gateway API Gateway is bound to the IstioOperator's gateway Service; an Istio Gateway selects its pods.
-      return (o.apiVersion ?? '').startsWith('gateway.networking.k8s.io/')
+      return group === 'gateway.networking.k8s.io'
         ? [
             {
               what: 'the gateway Service the Gateway binds to',
@@ -245,20 +284,175 @@ function protectedValues(o: Obj, c: number): Protected[] {
               siteField: 'routingApi',
               read: (x) => valueAt(x, '/spec/addresses'),
             },
+            {
+              what: 'the Gateway class and listeners (names, ports, protocols, hostnames, TLS mode)',
+              pointer: '/spec/listeners',
+              usedBy: 'the routes’ parentRefs, the edge hosts and nginx',
+              siteField: 'gateways[]',
+              read: (x) => [
+                valueAt(x, '/spec/gatewayClassName'),
+                ((valueAt(x, '/spec/listeners') as Record<string, unknown>[] | undefined) ?? []).map((l) => [l.name, l.port, l.protocol, l.hostname, (l.tls as { mode?: string } | undefined)?.mode]),
+              ],
+            },
           ]
-        : [];
-    case 'HTTPRoute':
-    case 'TLSRoute':
-      return [
-        {
-          what: 'the route hostnames',
-          pointer: '/spec/hostnames',
-          usedBy: o.kind === 'TLSRoute' ? 'the edge hosts’ SNI routing and the Gateway listeners' : 'the nginx server names and the Gateway listeners',
-          siteField: 'routes[].host',
-          read: (x) => valueAt(x, '/spec/hostnames'),
-        },
-      ];
+        : [
+            {
+              what: 'the Gateway servers (ports, protocols, hosts, TLS mode)',
+              pointer: '/spec/servers',
+              usedBy: 'the routes, the edge hosts and nginx',
+              siteField: 'gateways[]',
+              read: (x) => ((valueAt(x, '/spec/servers') as Record<string, unknown>[] | undefined) ?? []).map((sv) => [sv.port, sv.hosts, (sv.tls as { mode?: string } | undefined)?.mode]),
+            },
+          ];
     default:
+      if (group === 'gateway.networking.k8s.io' && /Route$/.test(o.kind ?? ''))
+        return [
+          {
+            what: 'the route hostnames',
+            pointer: '/spec/hostnames',
+            usedBy: o.kind === 'TLSRoute' ? 'the edge hosts’ SNI routing and the Gateway listeners' : 'the nginx server names and the Gateway listeners',
+            siteField: 'routes[].host',
+            read: (x) => valueAt(x, '/spec/hostnames'),
+          },
+          {
+            what: 'the Gateway listeners the route is attached to (parentRefs)',
+            pointer: '/spec/parentRefs',
+            usedBy: 'the edge hosts and nginx, which send the route’s traffic through that Gateway',
+            siteField: 'routes[].gateway',
+            read: (x) => valueAt(x, '/spec/parentRefs'),
+          },
+        ];
       return [];
   }
+}
+
+function istioOperatorValues(o: Obj, cluster: string): Protected[] {
+  const gateways = (valueAt(o, '/spec/components/ingressGateways') as { name?: string; label?: Record<string, string> }[] | undefined) ?? [];
+  const out: Protected[] = [
+    {
+      what: 'the gateways it installs (name, enabled, namespace, pod labels)',
+      pointer: '/spec/components/ingressGateways',
+      usedBy: 'the Gateway selectors, the edge hosts and the runbook',
+      siteField: `${cluster}.istio`,
+      read: (x) =>
+        ((valueAt(x, '/spec/components/ingressGateways') as Record<string, unknown>[] | undefined) ?? []).map((g) => [
+          g.name,
+          g.enabled,
+          g.namespace,
+          sorted(g.label as Record<string, unknown>, () => true),
+        ]),
+    },
+  ];
+  gateways.forEach((gw, g) => {
+    const k8s = `/spec/components/ingressGateways/${g}/k8s`;
+    // The east-west gateway's ports, type and address come from istio.eastWestGateway, the ingress gateway's from istio.ingressGateway.
+    const eastWest = gw.label?.istio === 'eastwestgateway';
+    const field = eastWest ? `${cluster}.istio.eastWestGateway` : `${cluster}.istio.ingressGateway`;
+    // Every ingress gateway component, the east-west one included, takes its Helm values from values.gateways.istio-ingressgateway; a section under its own name is read too.
+    const sections = [...new Set(['istio-ingressgateway', gw.name ?? 'istio-ingressgateway'])].map((n) => `/spec/values/gateways/${token(n)}`);
+    const values = sections[0]!;
+    const service = (x: Obj) => (valueAt(x, `${k8s}/service`) as Record<string, unknown> | undefined) ?? {};
+    out.push(
+      {
+        what: 'the gateway Service ports (name, protocol, port, target port, node port)',
+        pointer: `${k8s}/service/ports`,
+        usedBy: 'the edge hosts’ DNAT rules and nginx upstreams',
+        siteField: eastWest ? `${field}.nodePorts` : `${field}.ports`,
+        read: (x) =>
+          ((service(x).ports as { port?: number; targetPort?: number; nodePort?: number; name?: string; protocol?: string }[] | undefined) ?? []).map((p) => [
+            p.name,
+            p.protocol,
+            p.port,
+            p.targetPort,
+            p.nodePort,
+          ]),
+      },
+      { what: 'the gateway Service type', pointer: `${k8s}/service/type`, usedBy: 'the edge hosts and the runbook', siteField: `${field}.serviceType`, read: (x) => service(x).type },
+      {
+        what: 'the gateway load-balancer IP (the MetalLB annotations, loadBalancerIP)',
+        pointer: `${k8s}/serviceAnnotations`,
+        usedBy: 'the MetalLB pool and the edge hosts',
+        siteField: `${field}.loadBalancerIP`,
+        read: (x) => [
+          sorted(valueAt(x, `${k8s}/serviceAnnotations`) as Record<string, unknown>, isMetallbKey),
+          service(x).loadBalancerIP,
+          ...sections.flatMap((v) => [sorted(valueAt(x, `${v}/serviceAnnotations`) as Record<string, unknown>, isMetallbKey), valueAt(x, `${v}/loadBalancerIP`)]),
+        ],
+      },
+      {
+        what: 'the gateway externalTrafficPolicy',
+        pointer: `${k8s}/service/externalTrafficPolicy`,
+        usedBy: 'the edge hosts (which nodes answer) and the gateway placement',
+        siteField: eastWest ? field : `${field}.externalTrafficPolicy`,
+        read: (x) => service(x).externalTrafficPolicy,
+      },
+      {
+        what: 'the gateway Service (addresses, selector, node port allocation, load-balancer class...)',
+        pointer: `${k8s}/service`,
+        usedBy: 'the edge hosts, MetalLB and the runbook',
+        siteField: field,
+        read: (x) => sorted(service(x), (k) => !SERVICE_TUNABLE.has(k)),
+      },
+      {
+        what: 'the gateway Service settings under values.gateways (type, ports, address, traffic policy, labels, name)',
+        pointer: values,
+        usedBy: 'the edge hosts, MetalLB and the Gateway selectors',
+        siteField: field,
+        read: (x) =>
+          sections.flatMap((v) => ['type', 'ports', 'loadBalancerIP', 'externalTrafficPolicy', 'labels', 'name', 'enabled', 'namespace', 'injectionTemplate'].map((k) => valueAt(x, `${v}/${k}`))),
+      },
+      {
+        what: 'the gateway placement (node affinity, node selector)',
+        pointer: `${k8s}/affinity`,
+        usedBy: 'the edge hosts, which forward only to the nodes the gateway runs on',
+        siteField: field,
+        read: (x) => [valueAt(x, `${k8s}/affinity/nodeAffinity`), valueAt(x, `${k8s}/nodeSelector`)],
+      },
+      {
+        what: 'the gateway’s network view (ISTIO_META_REQUESTED_NETWORK_VIEW)',
+        pointer: `${k8s}/env`,
+        usedBy: 'the other networks of the mesh',
+        siteField: `${cluster}.network`,
+        read: (x) => ((valueAt(x, `${k8s}/env`) as { name?: string; value?: unknown }[] | undefined) ?? []).filter((e) => e.name === 'ISTIO_META_REQUESTED_NETWORK_VIEW'),
+      },
+      {
+        what: 'overlays on the gateway Service, or on labels and selectors',
+        pointer: `${k8s}/overlays`,
+        usedBy: 'the edge hosts, MetalLB and the Gateway selectors',
+        siteField: field,
+        read: (x) =>
+          ((valueAt(x, `${k8s}/overlays`) as { kind?: string; patches?: { path?: string }[] }[] | undefined) ?? []).filter(
+            (ov) => ov.kind !== 'Deployment' || (ov.patches ?? []).some((p) => /(^|\.)(labels|selector|matchLabels)(\.|\[|$)/.test(p.path ?? '')),
+          ),
+      },
+    );
+  });
+  const mesh = (what: string, pointers: string[], usedBy: string, siteField: string, hint?: string): Protected => ({
+    what,
+    pointer: pointers[0]!,
+    usedBy,
+    siteField,
+    read: (x) => pointers.map((p) => valueAt(x, p)),
+    hint,
+  });
+  out.push(
+    mesh('the mesh network', ['/spec/values/global/network'], 'the east-west gateway, the istio-system namespace label and the remote secrets', `${cluster}.network`),
+    mesh('the mesh cluster name', ['/spec/values/global/multiCluster/clusterName'], 'the remote secrets and the runbook', `${cluster}.name`),
+    mesh('the mesh ID', ['/spec/values/global/meshID', '/spec/meshConfig/defaultConfig/meshId'], 'every cluster of the mesh', 'mesh.id'),
+    mesh(
+      'the trust domain',
+      ['/spec/meshConfig/trustDomain', '/spec/values/global/trustDomain'],
+      'the workload identities every cluster of the mesh and the AuthorizationPolicies trust',
+      'mesh',
+      'sitec keeps every cluster on the same trust domain (Istio’s default); it cannot be overridden on one IstioOperator',
+    ),
+    mesh('the control-plane revision', ['/spec/revision', '/spec/values/revision'], 'the namespaces’ injection labels and the runbook', `${cluster}.istio.revision`),
+    mesh(
+      'the install profile, namespace and control plane',
+      ['/spec/profile', '/spec/namespace', '/spec/values/global/istioNamespace', '/spec/components/pilot/enabled', '/spec/components/base/enabled'],
+      'sidecar injection, the gateways and the runbook',
+      `${cluster}.istio.profile`,
+    ),
+  );
+  return out;
 }

@@ -8,7 +8,7 @@ export type JsonPatchOp = { op: 'add' | 'remove' | 'replace' | 'test' | 'copy' |
 export class PatchError extends Error {
   constructor(
     readonly index: number,
-    readonly code: 'override-patch-failed' | 'override-test-failed',
+    readonly code: 'override-patch-failed' | 'override-test-failed' | 'override-forbidden-key',
     message: string,
   ) {
     super(message);
@@ -26,6 +26,45 @@ function parsePointer(pointer: string): string[] {
     .slice(1)
     .split('/')
     .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/**
+ * Keys that reach a JavaScript object's prototype instead of the object:
+ * `o['__proto__'] = v` replaces the prototype, so a change would be reported
+ * and land nowhere in the output. No Kubernetes field has these names.
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The first forbidden key in a pointer or anywhere in a value, as a pointer
+ * into it, or undefined. Iterative: values come from the site, whose depth
+ * load.ts bounds, but this walk needs no stack either way.
+ */
+export function forbiddenKeyIn(value: unknown, base = ''): string | undefined {
+  const todo: [unknown, string][] = [[value, base]];
+  while (todo.length > 0) {
+    const [node, at] = todo.pop()!;
+    if (!isContainer(node)) continue;
+    for (const k of Object.keys(node)) {
+      const here = `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (!Array.isArray(node) && FORBIDDEN_KEYS.has(k)) return here;
+      todo.push([(node as Record<string, unknown>)[k], here]);
+    }
+  }
+  return undefined;
+}
+
+/** Where the op uses a forbidden key (its path, its from or its value), in words, or undefined. */
+function forbiddenInOp(op: JsonPatchOp): string | undefined {
+  for (const [name, p] of [
+    ['path', op.path],
+    ['from', op.from],
+  ] as const) {
+    const key = p === undefined ? undefined : parsePointer(p).find((t) => FORBIDDEN_KEYS.has(t));
+    if (key !== undefined) return `its ${name} ${p} has the key ${JSON.stringify(key)}`;
+  }
+  const inValue = forbiddenKeyIn(op.value);
+  return inValue === undefined ? undefined : `its value has the key ${JSON.stringify(inValue.split('/').pop())} at ${inValue}`;
 }
 
 const isContainer = (v: unknown): v is Container => v !== null && typeof v === 'object';
@@ -119,6 +158,8 @@ function canonical(v: unknown): unknown {
 export function applyJsonPatch(doc: unknown, ops: readonly JsonPatchOp[]): unknown {
   let out = clone(doc);
   ops.forEach((op, index) => {
+    const forbidden = forbiddenInOp(op);
+    if (forbidden !== undefined) throw new PatchError(index, 'override-forbidden-key', `${op.op} refused: ${forbidden}`);
     try {
       switch (op.op) {
         case 'add':
@@ -154,13 +195,22 @@ export function applyJsonPatch(doc: unknown, ops: readonly JsonPatchOp[]): unkno
   return out;
 }
 
-/** RFC 7386: objects merge key by key, null deletes, anything else replaces. */
+/**
+ * RFC 7386: objects merge key by key, null deletes, anything else replaces.
+ * A patch with a forbidden key throws PatchError (index -1: the whole merge).
+ */
 export function mergePatch(target: unknown, patch: unknown): unknown {
+  const forbidden = forbiddenKeyIn(patch);
+  if (forbidden !== undefined) throw new PatchError(-1, 'override-forbidden-key', `the merge patch has the key ${JSON.stringify(forbidden.split('/').pop())} at ${forbidden}`);
+  return merge(target, patch);
+}
+
+function merge(target: unknown, patch: unknown): unknown {
   if (!isContainer(patch) || Array.isArray(patch)) return clone(patch);
   const out: Record<string, unknown> = isContainer(target) && !Array.isArray(target) ? clone(target) : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else out[k] = merge(out[k], v);
   }
   return out;
 }

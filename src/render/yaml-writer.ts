@@ -1,4 +1,5 @@
 import { Document, stringify } from 'yaml';
+import { stringTag } from 'yaml/util';
 import { readsAsNonString } from '../util/yaml-core.js';
 
 /**
@@ -31,9 +32,37 @@ export function directYaml(object: object, comment: string): string | null {
   return written ? out.join('') : null;
 }
 
+/**
+ * Characters YAML allows raw in a scalar that a reader of the file cannot see
+ * or that reorder what they see: C0 and C1 controls (but tab and line feed),
+ * DEL, the bidirectional marks, embeddings, overrides and isolates (U+061C,
+ * U+200E, U+200F, U+202A–U+202E, U+2066–U+2069: the "Trojan Source" set),
+ * the line and paragraph separators and the byte order mark. The library
+ * writes most of them as they are (bidi controls even in a plain scalar); a
+ * string holding one is written double-quoted with each of them, and any
+ * control character, as a \u escape, so the output bytes hold none raw.
+ */
+// eslint-disable-next-line no-control-regex -- it matches control characters on purpose
+const HIDDEN = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+// eslint-disable-next-line no-control-regex -- it matches control characters on purpose
+const ESCAPED = /[\\"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+export const hasHidden = (s: string): boolean => HIDDEN.test(s);
+/** A YAML double-quoted scalar with backslash, quote, controls and bidi characters escaped (\u is valid in YAML 1.1 and 1.2). */
+export const escapedScalar = (s: string): string => `"${s.replace(ESCAPED, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))}"`;
+
+/** The library's string tag, escaping what HIDDEN lists the way the direct writer does. */
+const visibleString: typeof stringTag = {
+  ...stringTag,
+  stringify: (item, ctx, onComment, onChompKeep) => {
+    const value = String(item.value);
+    return hasHidden(value) ? escapedScalar(value) : stringTag.stringify!(item, ctx, onComment, onChompKeep);
+  },
+};
+const customTags = (tags: unknown[]) => tags.map((t) => (t === stringTag || (t as { tag?: string }).tag === stringTag.tag ? visibleString : t)) as typeof tags;
+
 /** The reference rendering: what writeYaml reproduces, and its fallback. */
 export function libraryYaml(object: object, comment: string): string {
-  const doc = new Document(object, { sortMapEntries: false, aliasDuplicateObjects: false });
+  const doc = new Document(object, { sortMapEntries: false, aliasDuplicateObjects: false, customTags: customTags as never });
   // On the root node (not the document) so the comment sits directly above the first key.
   doc.contents!.commentBefore = comment;
   return doc.toString(STYLE);
@@ -65,6 +94,7 @@ function scalar(value: unknown): string | null {
   // A Map takes -0 for 0 (SameValueZero); the library writes them differently.
   if (Object.is(value, -0)) return stringify({ v: value }, STYLE).slice(3, -1);
   if (typeof value === 'string' && plain(value)) return value;
+  if (typeof value === 'string' && hasHidden(value)) return escapedScalar(value);
   const known = values.get(value);
   if (known !== undefined) return known;
   return remember(values, value, typeof value === 'string' && UNSAFE.test(value) ? null : stringify({ v: value }, STYLE).slice(3, -1));
@@ -75,6 +105,11 @@ function key(name: string): string | null {
   const known = keys.get(name);
   if (known !== undefined) return known;
   if (name.length <= 1000 && plain(name)) return remember(keys, name, name);
+  if (hasHidden(name)) {
+    const quoted = escapedScalar(name);
+    // Past 1024 characters a key is no longer implicit: the library writes `? key`.
+    return remember(keys, name, quoted.length > 1000 ? null : quoted);
+  }
   // Past 1024 characters a key is no longer implicit and the library writes `? key`.
   return remember(keys, name, name.length > 1000 || UNSAFE.test(name) ? null : stringify({ [name]: 0 }, STYLE).slice(0, -4));
 }
