@@ -24,6 +24,7 @@ import {
 import type { ClusterMeshModel, ClusterModel, GatewayModel, KindModel, RouteModel, SiteModel } from './model.js';
 import type { Cluster } from '../model/site.js';
 import { resolveEdge } from './edges.js';
+import { ISTIO_SYSTEM, discoveryNeeds, injectionLabels, selectorFor } from '../model/discovery.js';
 import { compareStrings } from '../util/order.js';
 import { canonicalIp, hostPort } from '../util/ip.js';
 
@@ -123,12 +124,13 @@ export function resolve(site: Site): SiteModel {
       ...(c.metricsServer ? { metricsServer: { ...c.metricsServer, manifest: metricsServerManifestUrl(c.metricsServer.version) } } : {}),
       ...(c.coredns ? { coredns: { upstreams: [...c.coredns.upstreams], clusterDNS: clusterDnsIp(c) } } : {}),
       ...(c.istio.sidecarDefaults ? { sidecarDefaults: { egressHosts: [...c.istio.sidecarDefaults.egressHosts], outboundTrafficPolicy: c.istio.sidecarDefaults.outboundTrafficPolicy } } : {}),
+      ...istioSystemOf(site, c),
       namespaces: c.namespaces
         .map((ns) => ({
           name: ns.name,
-          // With discovery selectors istiod ignores a namespace that matches none; give injected ones the first selector's labels.
+          // With discovery selectors istiod ignores a namespace that matches none: those it must see get a selector's labels.
           labels: {
-            ...(ns.injection === 'enabled' && c.istio.discoverySelectors ? c.istio.discoverySelectors[0]!.matchLabels : {}),
+            ...discoveryLabels(site, c, ns.name),
             ...injectionLabels(ns.injection, ns.revision ?? c.istio.revision),
           },
         }))
@@ -174,9 +176,20 @@ export function resolve(site: Site): SiteModel {
 }
 
 /** A revision label selects that control plane; istio-injection would override it, so never both. */
-function injectionLabels(injection: 'enabled' | 'disabled', revision: string | undefined): Record<string, string> {
-  if (injection === 'disabled') return { 'istio-injection': 'disabled' };
-  return revision ? { 'istio.io/rev': revision } : { 'istio-injection': 'enabled' };
+/** The labels of the discovery selector a namespace istiod must see carries; none when it need not be seen (or no selector fits: an invariant refuses that). */
+function discoveryLabels(site: Site, c: Cluster, namespace: string): Record<string, string> {
+  const need = discoveryNeeds(site, c).find((n) => n.namespace === namespace);
+  return need ? (selectorFor(need, c.istio.discoverySelectors!)?.labels ?? {}) : {};
+}
+
+/**
+ * istio-system, created before istioctl install when its labels matter: a mesh
+ * member's network label, and under discovery selectors a selector's labels
+ * (else istiod ignores its own namespace and the gateways get no configuration).
+ */
+function istioSystemOf(site: Site, c: Cluster): { istioSystemLabels?: Record<string, string> } {
+  if (!site.mesh && !c.istio.discoverySelectors) return {};
+  return { istioSystemLabels: { ...(site.mesh && c.network !== undefined ? { 'topology.istio.io/network': c.network } : {}), ...discoveryLabels(site, c, ISTIO_SYSTEM) } };
 }
 
 function meshOf(c: Cluster, annotation: string): ClusterMeshModel {
