@@ -65,6 +65,63 @@ describe("one address for ingress and east-west traffic (seed 002's KT cluster)"
   }
 });
 
+/**
+ * What Istio's samples/multicluster/gen-eastwest-gateway.sh --network NET prints for a
+ * sidecar-mode east-west gateway (1.24 to 1.30.3, istio/istio@56df41f6), the fields that
+ * make it an east-west gateway rather than its names: the network label, the requested
+ * network view, the three listeners with port = targetPort, and values.global.network.
+ */
+const eastWestFields = (net: string) => ({
+  networkLabel: net,
+  env: [{ name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: net }],
+  ports: ['tls 15443 15443', 'tls-istiod 15012 15012', 'tls-webhook 15017 15017'],
+  globalNetwork: net,
+});
+
+interface GatewayOperator {
+  spec: {
+    components: {
+      ingressGateways: { label: Record<string, string>; k8s: { env?: { name: string; value: string }[]; service: { ports: { name: string; port: number; targetPort: number }[] } } }[];
+    };
+    values: { global?: { network?: string } };
+  };
+}
+const fieldsOf = (io: GatewayOperator) => {
+  const gw = io.spec.components.ingressGateways[0]!;
+  return {
+    networkLabel: gw.label['topology.istio.io/network'],
+    env: gw.k8s.env,
+    ports: gw.k8s.service.ports.filter((p) => p.name.startsWith('tls')).map((p) => `${p.name} ${p.port} ${p.targetPort}`),
+    globalNetwork: io.spec.values.global?.network,
+  };
+};
+
+describe('the combined gateway is configured as gen-eastwest-gateway.sh configures an east-west gateway', () => {
+  const combinedText = readFileSync(join(root, 'examples/combined/site.yaml'), 'utf8');
+  it('examples/combined: both ingress gateways carry the east-west fields of their network', () => {
+    const r = compileText(combinedText);
+    expect(r.diagnostics).toEqual([]);
+    for (const [cluster, net] of [
+      ['kt', 'kt-net'],
+      ['nhn', 'nhn-net'],
+    ] as const) {
+      const path = `clusters/${cluster}/istio-operator.yaml`;
+      const text = r.files.find((f) => f.path === path)!.content;
+      expect(fieldsOf(parse(text) as GatewayOperator), cluster).toEqual(eastWestFields(net));
+      expect(validateObject(path, text)).toEqual([]);
+      expect(r.files.map((f) => f.path)).not.toContain(`clusters/${cluster}/istio-eastwest-operator.yaml`);
+    }
+  });
+  it('a separate east-west gateway has the same fields, and a plain ingress gateway none of them', () => {
+    const separate = parse(file(meshText, 'clusters/ncloud/istio-eastwest-operator.yaml')!) as GatewayOperator;
+    expect(fieldsOf(separate)).toEqual(eastWestFields('ncloud-net'));
+    const ingress = fieldsOf(parse(file(meshText, 'clusters/ncloud/istio-operator.yaml')!) as GatewayOperator);
+    expect(ingress.env).toBeUndefined();
+    expect(ingress.ports).toEqual([]);
+    expect(ingress.networkLabel).toBeUndefined();
+  });
+});
+
 describe('console load balancers list the east-west listeners', () => {
   it("combined: the ingress gateway's table gains 15443, 15012 and 15017 on their pinned node ports", () => {
     const text = mutate(meshText, [
