@@ -19,11 +19,27 @@ const PURPOSE: Record<string, string> = {
 };
 const purposeOf = (name: string) => PURPOSE[name] ?? PURPOSE[name.split('-')[0]!] ?? name;
 
+/** The Istio multicluster model of the meshes sitec builds: every cluster runs its own istiod. */
+type MeshModelKind = 'multi-primary' | 'primary-remote';
+const MESH_MODEL = 'multi-primary' as MeshModelKind;
+
+/**
+ * The east-west listeners other clusters use, per model (Istio's samples/multicluster/README.md):
+ * across networks, service traffic on 15443 (expose-services.yaml) in every model; istiod's
+ * 15012 and webhook 15017 (expose-istiod.yaml) only where a remote cluster has no istiod of its
+ * own. The gateway still exposes all four, as gen-eastwest-gateway.sh writes it, but a
+ * multi-primary firewall opens only what is used.
+ */
+const CROSS_CLUSTER_LISTENERS: Record<MeshModelKind, string[]> = {
+  'multi-primary': ['status-port', 'tls'],
+  'primary-remote': ['status-port', 'tls', 'tls-istiod', 'tls-webhook'],
+};
+
 /**
  * Everything that must be open towards one cluster, and from where (seed
  * 002 §2.3 opens the ingress gateway's ports and the mesh's on every cluster):
  * the ingress gateway's ports at its address and node ports, the east-west
- * listeners, and the API server for the other clusters' istiod.
+ * listeners the mesh model uses, and the API server for the other clusters' istiod.
  */
 export function firewallRows(model: SiteModel, c: ClusterModel): FirewallRow[] {
   const ingress = c.istio.ingress;
@@ -51,7 +67,7 @@ export function firewallRows(model: SiteModel, c: ClusterModel): FirewallRow[] {
         .map((o) => o.name)
         .join(', ') || 'the other clusters';
     const ewAddress = ew.combined ? address : (ew.loadBalancerIP ?? 'its load-balancer address');
-    for (const p of ew.ports) {
+    for (const p of ew.ports.filter((p) => CROSS_CLUSTER_LISTENERS[MESH_MODEL].includes(p.name))) {
       const at = [ewAddress, p.nodePort !== undefined ? `every node, node port ${p.nodePort}` : undefined].filter(Boolean).join('; ');
       const purpose = {
         'status-port': 'health checks of the east-west gateway',
