@@ -26,7 +26,7 @@ import type { Cluster } from '../model/site.js';
 import { resolveEdge } from './edges.js';
 import { ISTIO_SYSTEM, discoveryNeeds, injectionLabels, selectorFor } from '../model/discovery.js';
 import { compareStrings } from '../util/order.js';
-import { canonicalIp, hostPort } from '../util/ip.js';
+import { canonicalIp } from '../util/ip.js';
 
 const INGRESS_SELECTOR = { istio: 'ingressgateway' };
 const byName = <T extends { name: string; namespace?: string }>(a: T, b: T) => compareStrings(a.namespace ?? '', b.namespace ?? '') || compareStrings(a.name, b.name);
@@ -216,7 +216,6 @@ function meshOf(c: Cluster, annotation: string): ClusterMeshModel {
 
 function kindOf(c: Cluster): KindModel {
   const kind = c.kind!;
-  const controlPlane = c.nodes.find((n) => n.role === 'control-plane')!;
   return {
     name: kindClusterName(c),
     network: kind.network,
@@ -226,8 +225,20 @@ function kindOf(c: Cluster): KindModel {
       .map((p) => ({ port: p.port, protocol: p.protocol, purpose: p.source === 'gateway' ? `istio-ingressgateway ${p.name}` : p.name }))
       .sort((a, b) => a.port - b.port),
     addons: (Object.keys(KIND_ADDONS) as (keyof typeof KIND_ADDONS)[]).filter((name) => kind.addons[name] !== undefined).map((name) => ({ name, ...KIND_ADDONS[name], nodePort: kind.addons[name]! })),
-    apiServer: `https://${hostPort(controlPlane.ip, 6443)}`,
+    apiServer: kindApiServer(c),
   };
+}
+
+/**
+ * The API server as the other kind clusters' istiod reach it: by container name on
+ * kind's docker network, as `kind get kubeconfig --internal` writes it (kind's
+ * GetAPIServerInternalEndpoint: the control-plane node, or the external load balancer
+ * kind adds in front of several). Docker hands out the network's addresses in start
+ * order, so an address would differ from one machine to the next; the name does not.
+ */
+function kindApiServer(c: Cluster): string {
+  const controlPlanes = c.nodes.filter((n) => n.role === 'control-plane').length;
+  return `https://${kindClusterName(c)}-${controlPlanes > 1 ? 'external-load-balancer' : 'control-plane'}:6443`;
 }
 
 /** istiod: the seed 003 tuning knobs become IstioOperator fields and PILOT_* env. */
