@@ -46,6 +46,20 @@ describe('discovery selectors select every namespace istiod must see', () => {
     expect(labelsOf(out['clusters/nks/istio-system-namespace.yaml'])).toMatchObject({ team: 'web' });
   });
 
+  it('a namespace holding an EnvoyFilter is selected even when not injected', () => {
+    const text = mutate(
+      cspText,
+      ['      - { name: shop }\n', '      - { name: shop }\n      - { name: filters, injection: disabled }\n      - { name: other, injection: disabled }\n'],
+      ['\ngateways:\n', '\nenvoyFilters:\n  - name: lua\n    namespace: filters\n    spec:\n      configPatches: []\n\ngateways:\n'],
+    );
+    const r = compileText(text);
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const out = Object.fromEntries(r.files.map((f) => [f.path, f.content]));
+    expect(labelsOf(out['clusters/nks/resources/20-namespaces/namespace.filters.yaml'])).toMatchObject({ 'istio-discovery': 'enabled' });
+    // A namespace istiod need not see is left out of discovery, which is what the selectors are for.
+    expect(labelsOf(out['clusters/nks/resources/20-namespaces/namespace.other.yaml'])).not.toHaveProperty('istio-discovery');
+  });
+
   it('a mesh member keeps its network label beside the selector labels', () => {
     const text = mutate(meshText, [
       '      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn',

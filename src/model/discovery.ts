@@ -6,7 +6,7 @@ import { gatewayNamespace } from './derive.js';
  * labels match no selector, and its filter makes no exception for its own
  * namespace (istio/istio pkg/kube/namespace/filter.go, discoveryNamespacesFilter.Filter
  * and isSelectedLocked). So every namespace that holds the gateways, a Gateway,
- * a route or a routed Service must carry one selector's labels, istio-system
+ * a route, a routed Service or an extension must carry one selector's labels, istio-system
  * included, or the gateways get no configuration. This module says which
  * namespaces those are, which labels each already has for good, and which
  * selector sitec gives it.
@@ -33,6 +33,8 @@ export function injectionLabels(injection: 'enabled' | 'disabled', revision: str
 export function discoveryNeeds(site: Site, c: Cluster): DiscoveryNeed[] {
   if (!c.istio.discoverySelectors) return [];
   const gatewayNamespaces = new Set(site.gateways.map(gatewayNamespace));
+  // EnvoyFilters and WasmPlugins are configuration istiod reads from their namespace too.
+  const extensionNamespaces = new Set([...site.envoyFilters, ...site.wasmPlugins].filter((e) => (e.clusters ?? [c.name]).includes(c.name)).map((e) => e.namespace));
   const needs: DiscoveryNeed[] = [
     {
       namespace: ISTIO_SYSTEM,
@@ -44,10 +46,11 @@ export function discoveryNeeds(site: Site, c: Cluster): DiscoveryNeed[] {
   ];
   for (const ns of c.namespaces) {
     const holdsGateway = gatewayNamespaces.has(ns.name);
-    if (ns.injection !== 'enabled' && !holdsGateway) continue;
+    const holdsExtension = extensionNamespaces.has(ns.name);
+    if (ns.injection !== 'enabled' && !holdsGateway && !holdsExtension) continue;
     needs.push({
       namespace: ns.name,
-      why: holdsGateway ? 'it holds a Gateway' : 'its workloads are injected and its routes and Services live there',
+      why: holdsGateway ? 'it holds a Gateway' : holdsExtension ? 'it holds an EnvoyFilter or WasmPlugin' : 'its workloads are injected and its routes and Services live there',
       fixed: { 'kubernetes.io/metadata.name': ns.name, ...injectionLabels(ns.injection, ns.revision ?? c.istio.revision) },
       forbidden: [],
     });
