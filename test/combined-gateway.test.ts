@@ -123,13 +123,14 @@ describe('the combined gateway is configured as gen-eastwest-gateway.sh configur
 });
 
 describe('console load balancers list the east-west listeners', () => {
-  it("combined: the ingress gateway's table gains 15443, 15012 and 15017 on their pinned node ports", () => {
+  it("combined: the ingress gateway's table gains 15443 on its pinned node port, not istiod's 15012/15017 (multi-primary)", () => {
     const text = mutate(meshText, [
       '        hpa: { minReplicas: 2, maxReplicas: 10 }\n      eastWestGateway:',
       '        hpa: { minReplicas: 2, maxReplicas: 10 }\n        consoleLoadBalancer: true\n      eastWestGateway:',
     ]);
     const readme = file(text, 'README.md')!;
-    for (const row of ['| 15443/TCP | 31543 | tls |', '| 15012/TCP | 31512 | tls-istiod |', '| 15017/TCP | 31517 | tls-webhook |', '| 80/TCP | 31080 | http2 |']) expect(readme).toContain(row);
+    for (const row of ['| 15443/TCP | 31543 | tls |', '| 80/TCP | 31080 | http2 |']) expect(readme).toContain(row);
+    for (const row of ['| 15012/TCP | 31512 | tls-istiod |', '| 15017/TCP | 31517 | tls-webhook |']) expect(readme).not.toContain(row);
   });
   it('separate: its own table, and every node port must be pinned for it', () => {
     const base = mutate(
@@ -150,6 +151,8 @@ describe('console load balancers list the east-west listeners', () => {
     expect(readme).toContain('Point its health check at node port 31521 (status-port)');
     const eastwest = parse(r.files.find((f) => f.path === 'clusters/kt/istio-eastwest-operator.yaml')!.content) as Operator;
     expect(eastwest.spec.components.ingressGateways[0]!.k8s.service.ports.map((p) => p.nodePort)).toEqual([31521, 31543, 31512, 31517]);
+    // istiod's node ports need not be pinned: no listener forwards to them.
+    expect(compileText(mutate(base, ['istiod: 31512, webhook: 31517', 'istiod: 31512'])).diagnostics).toEqual([]);
     const unpinned = mutate(base, ['status: 31521, ', '']);
     const d = only(compileText(unpinned), 'console-lb-needs-nodeports');
     expect(d.message).toContain('nodePorts status');

@@ -1,4 +1,5 @@
 import type { ClusterModel, SiteModel } from '../resolve/model.js';
+import { usedAcrossClusters } from '../model/mesh-model.js';
 
 export interface FirewallRow {
   to: string;
@@ -18,22 +19,6 @@ const PURPOSE: Record<string, string> = {
   grpc: 'gRPC',
 };
 const purposeOf = (name: string) => PURPOSE[name] ?? PURPOSE[name.split('-')[0]!] ?? name;
-
-/** The Istio multicluster model of the meshes sitec builds: every cluster runs its own istiod. */
-type MeshModelKind = 'multi-primary' | 'primary-remote';
-const MESH_MODEL = 'multi-primary' as MeshModelKind;
-
-/**
- * The east-west listeners other clusters use, per model (Istio's samples/multicluster/README.md):
- * across networks, service traffic on 15443 (expose-services.yaml) in every model; istiod's
- * 15012 and webhook 15017 (expose-istiod.yaml) only where a remote cluster has no istiod of its
- * own. The gateway still exposes all four, as gen-eastwest-gateway.sh writes it, but a
- * multi-primary firewall opens only what is used.
- */
-const CROSS_CLUSTER_LISTENERS: Record<MeshModelKind, string[]> = {
-  'multi-primary': ['status-port', 'tls'],
-  'primary-remote': ['status-port', 'tls', 'tls-istiod', 'tls-webhook'],
-};
 
 /**
  * Everything that must be open towards one cluster, and from where (seed
@@ -67,7 +52,7 @@ export function firewallRows(model: SiteModel, c: ClusterModel): FirewallRow[] {
         .map((o) => o.name)
         .join(', ') || 'the other clusters';
     const ewAddress = ew.combined ? address : (ew.loadBalancerIP ?? 'its load-balancer address');
-    for (const p of ew.ports.filter((p) => CROSS_CLUSTER_LISTENERS[MESH_MODEL].includes(p.name))) {
+    for (const p of ew.ports.filter((p) => usedAcrossClusters(p.name))) {
       const at = [ewAddress, p.nodePort !== undefined ? `every node, node port ${p.nodePort}` : undefined].filter(Boolean).join('; ');
       const purpose = {
         'status-port': 'health checks of the east-west gateway',
@@ -82,9 +67,13 @@ export function firewallRows(model: SiteModel, c: ClusterModel): FirewallRow[] {
   return rows;
 }
 
-/** The listeners of a load balancer set up by hand for the east-west gateway, or added to the ingress one when combined. */
+/**
+ * The listeners of a load balancer set up by hand for the east-west gateway, or added to the
+ * ingress one when combined: those the mesh model uses, so istiod's ports are not published
+ * where no remote cluster needs them.
+ */
 export function eastWestListeners(c: ClusterModel): { name: string; port: number; nodePort: number }[] {
   const ew = c.mesh?.eastWest;
   if (!ew) return [];
-  return ew.ports.filter((p) => p.nodePort !== undefined).map((p) => ({ name: p.name, port: p.port, nodePort: p.nodePort! }));
+  return ew.ports.filter((p) => p.nodePort !== undefined && usedAcrossClusters(p.name)).map((p) => ({ name: p.name, port: p.port, nodePort: p.nodePort! }));
 }

@@ -3,6 +3,7 @@ import { contextOf, eastWestPorts, cidrsOf } from '../../model/derive.js';
 import { overlaps, parseCidr } from '../../util/ip.js';
 import { checkUnique, type CheckContext } from '../context.js';
 import { conflictOf, discoveryNeeds, selectorFor } from '../../model/discovery.js';
+import { usedAcrossClusters } from '../../model/mesh-model.js';
 
 /**
  * A multi-primary, multi-network mesh: every cluster names its network, the
@@ -112,7 +113,11 @@ export function checkMesh(site: Site, ctx: CheckContext): void {
     }
     const consoleLB = ew.combined ? ingress.consoleLoadBalancer : ew.consoleLoadBalancer;
     if (consoleLB) {
-      const missing = (ew.combined ? ['tls', 'istiod', 'webhook'] : ['status', 'tls', 'istiod', 'webhook']).filter((k) => np[k as keyof typeof np] === undefined);
+      // Only the listeners the load balancer carries: in a multi-primary mesh not istiod's 15012/15017 (see eastWestListeners).
+      const listener = { status: 'status-port', tls: 'tls', istiod: 'tls-istiod', webhook: 'tls-webhook' } as const;
+      const missing = (ew.combined ? (['tls', 'istiod', 'webhook'] as const) : (['status', 'tls', 'istiod', 'webhook'] as const))
+        .filter((k) => k === 'status' || usedAcrossClusters(listener[k]))
+        .filter((k) => np[k] === undefined);
       if (missing.length > 0) {
         ctx.error(
           'console-lb-needs-nodeports',
