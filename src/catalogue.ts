@@ -257,6 +257,12 @@ export const CATALOGUE = {
   ),
 
   // Multi-cluster mesh
+  'discovery-selectors-unmatchable': e(
+    'mesh',
+    "A namespace istiod must see can carry no discovery selector's labels",
+    'With meshConfig.discoverySelectors set, istiod ignores every namespace whose labels match no selector, its own istio-system included: the gateway would get no configuration.',
+    'Add a selector whose labels that namespace can carry, e.g. { matchLabels: { istio-discovery: enabled } }; sitec labels the namespaces with it.',
+  ),
   'mesh-required': e('mesh', 'Mesh settings without a mesh', 'A network or an east-west gateway only means something inside a mesh.', 'Add mesh: { id, ca }, or drop the setting.'),
   'mesh-network-required': e(
     'mesh',

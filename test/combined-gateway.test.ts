@@ -65,14 +65,72 @@ describe("one address for ingress and east-west traffic (seed 002's KT cluster)"
   }
 });
 
+/**
+ * What Istio's samples/multicluster/gen-eastwest-gateway.sh --network NET prints for a
+ * sidecar-mode east-west gateway (1.24 to 1.30.3, istio/istio@56df41f6), the fields that
+ * make it an east-west gateway rather than its names: the network label, the requested
+ * network view, the three listeners with port = targetPort, and values.global.network.
+ */
+const eastWestFields = (net: string) => ({
+  networkLabel: net,
+  env: [{ name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: net }],
+  ports: ['tls 15443 15443', 'tls-istiod 15012 15012', 'tls-webhook 15017 15017'],
+  globalNetwork: net,
+});
+
+interface GatewayOperator {
+  spec: {
+    components: {
+      ingressGateways: { label: Record<string, string>; k8s: { env?: { name: string; value: string }[]; service: { ports: { name: string; port: number; targetPort: number }[] } } }[];
+    };
+    values: { global?: { network?: string } };
+  };
+}
+const fieldsOf = (io: GatewayOperator) => {
+  const gw = io.spec.components.ingressGateways[0]!;
+  return {
+    networkLabel: gw.label['topology.istio.io/network'],
+    env: gw.k8s.env,
+    ports: gw.k8s.service.ports.filter((p) => p.name.startsWith('tls')).map((p) => `${p.name} ${p.port} ${p.targetPort}`),
+    globalNetwork: io.spec.values.global?.network,
+  };
+};
+
+describe('the combined gateway is configured as gen-eastwest-gateway.sh configures an east-west gateway', () => {
+  const combinedText = readFileSync(join(root, 'examples/combined/site.yaml'), 'utf8');
+  it('examples/combined: both ingress gateways carry the east-west fields of their network', () => {
+    const r = compileText(combinedText);
+    expect(r.diagnostics).toEqual([]);
+    for (const [cluster, net] of [
+      ['kt', 'kt-net'],
+      ['nhn', 'nhn-net'],
+    ] as const) {
+      const path = `clusters/${cluster}/istio-operator.yaml`;
+      const text = r.files.find((f) => f.path === path)!.content;
+      expect(fieldsOf(parse(text) as GatewayOperator), cluster).toEqual(eastWestFields(net));
+      expect(validateObject(path, text)).toEqual([]);
+      expect(r.files.map((f) => f.path)).not.toContain(`clusters/${cluster}/istio-eastwest-operator.yaml`);
+    }
+  });
+  it('a separate east-west gateway has the same fields, and a plain ingress gateway none of them', () => {
+    const separate = parse(file(meshText, 'clusters/ncloud/istio-eastwest-operator.yaml')!) as GatewayOperator;
+    expect(fieldsOf(separate)).toEqual(eastWestFields('ncloud-net'));
+    const ingress = fieldsOf(parse(file(meshText, 'clusters/ncloud/istio-operator.yaml')!) as GatewayOperator);
+    expect(ingress.env).toBeUndefined();
+    expect(ingress.ports).toEqual([]);
+    expect(ingress.networkLabel).toBeUndefined();
+  });
+});
+
 describe('console load balancers list the east-west listeners', () => {
-  it("combined: the ingress gateway's table gains 15443, 15012 and 15017 on their pinned node ports", () => {
+  it("combined: the ingress gateway's table gains 15443 on its pinned node port, not istiod's 15012/15017 (multi-primary)", () => {
     const text = mutate(meshText, [
       '        hpa: { minReplicas: 2, maxReplicas: 10 }\n      eastWestGateway:',
       '        hpa: { minReplicas: 2, maxReplicas: 10 }\n        consoleLoadBalancer: true\n      eastWestGateway:',
     ]);
     const readme = file(text, 'README.md')!;
-    for (const row of ['| 15443/TCP | 31543 | tls |', '| 15012/TCP | 31512 | tls-istiod |', '| 15017/TCP | 31517 | tls-webhook |', '| 80/TCP | 31080 | http2 |']) expect(readme).toContain(row);
+    for (const row of ['| 15443/TCP | 31543 | tls |', '| 80/TCP | 31080 | http2 |']) expect(readme).toContain(row);
+    for (const row of ['| 15012/TCP | 31512 | tls-istiod |', '| 15017/TCP | 31517 | tls-webhook |']) expect(readme).not.toContain(row);
   });
   it('separate: its own table, and every node port must be pinned for it', () => {
     const base = mutate(
@@ -93,6 +151,8 @@ describe('console load balancers list the east-west listeners', () => {
     expect(readme).toContain('Point its health check at node port 31521 (status-port)');
     const eastwest = parse(r.files.find((f) => f.path === 'clusters/kt/istio-eastwest-operator.yaml')!.content) as Operator;
     expect(eastwest.spec.components.ingressGateways[0]!.k8s.service.ports.map((p) => p.nodePort)).toEqual([31521, 31543, 31512, 31517]);
+    // istiod's node ports need not be pinned: no listener forwards to them.
+    expect(compileText(mutate(base, ['istiod: 31512, webhook: 31517', 'istiod: 31512'])).diagnostics).toEqual([]);
     const unpinned = mutate(base, ['status: 31521, ', '']);
     const d = only(compileText(unpinned), 'console-lb-needs-nodeports');
     expect(d.message).toContain('nodePorts status');
@@ -102,13 +162,15 @@ describe('console load balancers list the east-west listeners', () => {
 
 describe('the firewall table lists, per cluster, every port the ingress and the mesh need, and from where', () => {
   const sites = Object.fromEntries(readdirSync(join(root, 'examples')).map((n) => [n, readFileSync(join(root, 'examples', n, 'site.yaml'), 'utf8')]));
-  it("seed 002's ports on every cluster of the mesh: 15021, 80, 443, 15443, 15012, 15017, and the API server", () => {
+  // Seed 002's table also opens 15012 and 15017; only a primary-remote mesh uses them across clusters
+  // (Istio's samples/multicluster/README.md: expose-istiod.yaml is the primary-remote step), and sitec's meshes are multi-primary.
+  it('every cluster of the multi-primary mesh: 15021, 80, 443, 15443 and the API server, not istiod 15012 or webhook 15017', () => {
     const readme = file(sites.multicluster!, 'README.md')!;
     for (const cluster of ['kt', 'ncloud', 'nhn']) {
       const section = readme.slice(readme.indexOf(`## Cluster ${cluster}`), readme.indexOf('### 4.', readme.indexOf(`## Cluster ${cluster}`)));
       const table = section.slice(section.indexOf('Firewall (security group)'));
       const ports = [...table.matchAll(/^\| [^|]+ \| (\d+)\/tcp \|/gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
-      expect(ports, cluster).toEqual(cluster === 'kt' ? [80, 443, 6443, 15012, 15017, 15021, 15443] : [80, 443, 6443, 15012, 15017, 15021, 15021, 15443]);
+      expect(ports, cluster).toEqual(cluster === 'kt' ? [80, 443, 6443, 15021, 15443] : [80, 443, 6443, 15021, 15021, 15443]);
       expect(table).toMatch(/\| 15443\/tcp \| [^|]+ \| (kt|ncloud|nhn), (kt|ncloud|nhn) \|/);
     }
   });

@@ -31,7 +31,22 @@ describe('kind output', () => {
     expect((parse(file(kindText, 'clusters/east-cluster/istio-operator.yaml')!) as { spec: { values: { global: { proxy?: unknown } } } }).spec.values.global.proxy).toBeUndefined();
   });
   it('remote secrets name an API server the other kind cluster reaches', () => {
-    expect(file(kindText, 'scripts/remote-secrets.sh')).toContain('remote kind-west west-cluster kind-east --server=https://172.18.0.2:6443');
+    expect(file(kindText, 'scripts/remote-secrets.sh')).toContain('remote kind-west west-cluster kind-east --server=https://west-control-plane:6443');
+    expect(file(kindText, 'scripts/remote-secrets.sh')).toContain('remote kind-east east-cluster kind-west --server=https://east-control-plane:6443');
+  });
+  it("the API server is named by its container, not by the address docker happened to give it (kind's --internal kubeconfig)", () => {
+    // Docker assigns kind-network addresses in start order: another machine gives the control plane another one.
+    const moved = mutate(kindText, ['{ name: west-control-plane, ip: 172.18.0.2', '{ name: west-control-plane, ip: 172.18.0.9']);
+    expect(file(moved, 'scripts/remote-secrets.sh')).toContain('--server=https://west-control-plane:6443');
+    expect(file(moved, 'scripts/remote-secrets.sh')).not.toMatch(/--server=https:\/\/172\./);
+    // Several control planes sit behind the load balancer kind adds, which --internal names.
+    const ha = mutate(kindText, [
+      '      - { name: west-control-plane, ip: 172.18.0.2, role: control-plane }\n',
+      '      - { name: west-control-plane, ip: 172.18.0.2, role: control-plane }\n      - { name: west-control-plane2, ip: 172.18.0.6, role: control-plane }\n      - { name: west-control-plane3, ip: 172.18.0.7, role: control-plane }\n',
+    ]);
+    const r = compileText(ha);
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(r.files.find((f) => f.path === 'scripts/remote-secrets.sh')!.content).toContain('--server=https://west-external-load-balancer:6443');
   });
   it('addons: manifests from the Istio release, Services patched onto their node ports', () => {
     const script = file(kindText, 'clusters/east-cluster/addons.sh')!;

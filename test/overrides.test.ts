@@ -169,7 +169,8 @@ describe('overrides: refusals, located at the override', () => {
       '{ op: add, path: /spec/components/ingressGateways/0/k8s/bogusField, value: 1 }',
     );
     expect(d.message).toContain('bogusField');
-    refused('  - target: { cluster: idc, kind: IPAddressPool, name: default-pool }\n    merge: { metadata: { labels: { tier: 1 } } }\n', 'override-invalid', '{ metadata: { labels: { tier: 1 } } }');
+    // A merge patch is located at the key it writes wrong.
+    refused('  - target: { cluster: idc, kind: IPAddressPool, name: default-pool }\n    merge: { metadata: { labels: { tier: 1 } } }\n', 'override-invalid', '1 } } }');
   });
 
   it('a change to a value other artefacts depend on, with the site field to change instead', () => {
@@ -180,11 +181,7 @@ describe('overrides: refusals, located at the override', () => {
     );
     expect(d.hint).toContain('clusters[0].istio.ingressGateway.ports');
     expect(
-      refused(
-        '  - target: { cluster: idc, kind: IPAddressPool, name: default-pool }\n    merge: { spec: { addresses: [10.10.10.1/32] } }\n',
-        'override-protected',
-        '{ spec: { addresses: [10.10.10.1/32] } }',
-      ).hint,
+      refused('  - target: { cluster: idc, kind: IPAddressPool, name: default-pool }\n    merge: { spec: { addresses: [10.10.10.1/32] } }\n', 'override-protected', '[10.10.10.1/32] } }').hint,
     ).toContain('clusters[0].metallb.pools');
   });
 
@@ -198,7 +195,7 @@ describe('overrides: refusals, located at the override', () => {
     refused(
       '  - target: { cluster: idc, kind: VirtualService, name: hello-idc.x2bee.com }\n    merge: { spec: { http: [{ route: [{ destination: { host: a, port: { numbr: 80 } } }] }] } }\n',
       'override-invalid',
-      '{ spec: { http: [{ route: [{ destination: { host: a, port: { numbr: 80 } } }] }] } }',
+      '[{ route: [{ destination: { host: a, port: { numbr: 80 } } }] }] } }',
     );
     // A valid change to the same kinds goes through.
     const ok = build(withOverrides('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.x2bee.com }\n    patch:\n      - { op: add, path: /spec/http/0/timeout, value: 30s }\n'));
@@ -264,7 +261,7 @@ describe('overrides: attacks on what other artefacts depend on', () => {
     {
       name: 'managed-by changed by a merge',
       yaml: merge(IO, '{ metadata: { labels: { app.kubernetes.io/managed-by: helm } } }'),
-      needle: '{ metadata: { labels: { app.kubernetes.io/managed-by: helm } } }',
+      needle: 'helm } } }',
       hint: 'app.kubernetes.io/managed-by',
     },
     {
@@ -276,7 +273,7 @@ describe('overrides: attacks on what other artefacts depend on', () => {
     {
       name: 'managed-by deleted by a merge null',
       yaml: merge('  - target: { cluster: idc, kind: IPAddressPool, name: default-pool }\n', '{ metadata: { labels: { app.kubernetes.io/managed-by: null } } }'),
-      needle: '{ metadata: { labels: { app.kubernetes.io/managed-by: null } } }',
+      needle: 'null } } }',
       hint: 'app.kubernetes.io/managed-by',
     },
     {
@@ -313,7 +310,7 @@ describe('overrides: attacks on what other artefacts depend on', () => {
     {
       name: 'the Helm values’ loadBalancerIP',
       yaml: merge(IO, '{ spec: { values: { gateways: { istio-ingressgateway: { loadBalancerIP: 10.10.10.233 } } } } }'),
-      needle: '{ spec: { values: { gateways: { istio-ingressgateway: { loadBalancerIP: 10.10.10.233 } } } } }',
+      needle: '{ values: { gateways',
       hint: 'load-balancer IP',
     },
     {
@@ -368,7 +365,7 @@ describe('overrides: attacks on what other artefacts depend on', () => {
     {
       name: 'the Gateway selector',
       yaml: merge('  - target: { cluster: idc, kind: Gateway, name: istio-gateway }\n', '{ spec: { selector: { istio: eastwestgateway } } }'),
-      needle: '{ spec: { selector: { istio: eastwestgateway } } }',
+      needle: '{ istio: eastwestgateway }',
       hint: 'the selector',
     },
     {
@@ -411,7 +408,7 @@ describe('overrides: attacks on what other artefacts depend on', () => {
     {
       name: 'the mesh ID',
       yaml: merge(IO, '{ spec: { values: { global: { meshID: other } } } }'),
-      needle: '{ spec: { values: { global: { meshID: other } } } }',
+      needle: 'other } } } }',
       hint: 'mesh.id',
     },
     {
@@ -500,11 +497,7 @@ describe('overrides: attacks on what other artefacts depend on', () => {
         '{ op: remove, path: /metadata/labels/topology.istio.io~1network }',
         'clusters[1].network',
       ],
-      [
-        merge('  - target: { cluster: ncloud, kind: IstioOperator, name: ncloud }\n', '{ spec: { values: { global: { meshID: other } } } }'),
-        '{ spec: { values: { global: { meshID: other } } } }',
-        'mesh.id',
-      ],
+      [merge('  - target: { cluster: ncloud, kind: IstioOperator, name: ncloud }\n', '{ spec: { values: { global: { meshID: other } } } }'), 'other } } } }', 'mesh.id'],
     ];
     for (const [yaml, needle, hint] of cases) {
       const text = `${multi}\noverrides:\n${yaml}`;

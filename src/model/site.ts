@@ -382,7 +382,7 @@ export interface Istio {
     pushThrottle?: number;
   };
   /**
-   * meshConfig.discoverySelectors: istiod watches only namespaces with these labels. The injected namespaces sitec creates get the first selector's labels.
+   * meshConfig.discoverySelectors: istiod watches only namespaces with these labels, istio-system included. istio-system and the namespaces sitec creates that hold routes or Gateways get the labels of the first selector they can carry.
    *
    * @minItems 1
    *

@@ -41,6 +41,9 @@ export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOpe
     },
     service,
   };
+  // What gen-eastwest-gateway.sh gives an east-west gateway: traffic through it stays inside its network
+  // (istiod shows a proxy only the endpoints of its requested networks). Ingress routes target this cluster's own Services, so they keep their endpoints.
+  if (combined) k8s.env = [{ name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: cluster.mesh!.network }];
   if (Object.keys(ingress.serviceAnnotations).length > 0) k8s.serviceAnnotations = { ...ingress.serviceAnnotations };
   if (ingress.trustedProxies > 0) {
     // Per gateway, not mesh-wide: the east-west gateway and sidecars keep trusting nobody.

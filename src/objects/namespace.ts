@@ -6,7 +6,10 @@ export function namespace(ns: ClusterModel['namespaces'][number]): K8sObject {
   return { apiVersion: API.namespace, kind: 'Namespace', metadata: { name: ns.name, labels: { ...ns.labels } } };
 }
 
-/** istio-system labelled with the cluster's network, created before istioctl install so the label is there from the start. */
-export function istioSystemNamespace(network: string): K8sObject {
-  return { apiVersion: API.namespace, kind: 'Namespace', metadata: { name: 'istio-system', labels: { 'topology.istio.io/network': network } } };
+/**
+ * istio-system with its labels (the cluster's network; a discovery selector's),
+ * created before istioctl install so they are there from the start.
+ */
+export function istioSystemNamespace(labels: Record<string, string>): K8sObject {
+  return { apiVersion: API.namespace, kind: 'Namespace', metadata: { name: 'istio-system', labels: { ...labels } } };
 }

@@ -30,6 +30,8 @@ export function runbookContext(model: SiteModel) {
         rollback: rollbackLayers(model, c, `clusters/${c.name}`),
         extra: (c.extra ?? []).map((x) => ({ file: x.file, path: `clusters/${c.name}/${extraResourcePath(x.object)}` })),
         meshMember: c.mesh !== undefined,
+        istioSystemNamespace: c.istioSystemLabels !== undefined,
+        istioSystemWhy: istioSystemWhy(c),
         context: c.kubeContext,
         eastWest: c.mesh?.eastWest !== undefined && !c.mesh.eastWest.combined,
         metallb: c.metallb !== undefined,
@@ -383,4 +385,12 @@ export function nftablesContext(model: SiteModel, edge: EdgeModel, ipt: ReturnTy
     sysctlKeys: nft.families.map((f) => FORWARDING_SWITCH[f].slice('/proc/sys/'.length).replace(/\//g, '.')),
     ipv6: nft.families.includes(6),
   };
+}
+
+/** What the istio-system labels are for, as the runbook's comment says it. */
+function istioSystemWhy(c: ClusterModel): string {
+  const network = c.mesh !== undefined;
+  const discovery = c.istio.discoverySelectors !== undefined;
+  if (network && discovery) return 'its network label and the discovery selector istiod must match';
+  return network ? 'its network label' : 'the discovery selector istiod must match';
 }

@@ -1,4 +1,5 @@
 import type { ClusterModel, SiteModel } from '../resolve/model.js';
+import { usedAcrossClusters } from '../model/mesh-model.js';
 
 export interface FirewallRow {
   to: string;
@@ -23,7 +24,7 @@ const purposeOf = (name: string) => PURPOSE[name] ?? PURPOSE[name.split('-')[0]!
  * Everything that must be open towards one cluster, and from where (seed
  * 002 §2.3 opens the ingress gateway's ports and the mesh's on every cluster):
  * the ingress gateway's ports at its address and node ports, the east-west
- * listeners, and the API server for the other clusters' istiod.
+ * listeners the mesh model uses, and the API server for the other clusters' istiod.
  */
 export function firewallRows(model: SiteModel, c: ClusterModel): FirewallRow[] {
   const ingress = c.istio.ingress;
@@ -51,7 +52,7 @@ export function firewallRows(model: SiteModel, c: ClusterModel): FirewallRow[] {
         .map((o) => o.name)
         .join(', ') || 'the other clusters';
     const ewAddress = ew.combined ? address : (ew.loadBalancerIP ?? 'its load-balancer address');
-    for (const p of ew.ports) {
+    for (const p of ew.ports.filter((p) => usedAcrossClusters(p.name))) {
       const at = [ewAddress, p.nodePort !== undefined ? `every node, node port ${p.nodePort}` : undefined].filter(Boolean).join('; ');
       const purpose = {
         'status-port': 'health checks of the east-west gateway',
@@ -66,9 +67,13 @@ export function firewallRows(model: SiteModel, c: ClusterModel): FirewallRow[] {
   return rows;
 }
 
-/** The listeners of a load balancer set up by hand for the east-west gateway, or added to the ingress one when combined. */
+/**
+ * The listeners of a load balancer set up by hand for the east-west gateway, or added to the
+ * ingress one when combined: those the mesh model uses, so istiod's ports are not published
+ * where no remote cluster needs them.
+ */
 export function eastWestListeners(c: ClusterModel): { name: string; port: number; nodePort: number }[] {
   const ew = c.mesh?.eastWest;
   if (!ew) return [];
-  return ew.ports.filter((p) => p.nodePort !== undefined).map((p) => ({ name: p.name, port: p.port, nodePort: p.nodePort! }));
+  return ew.ports.filter((p) => p.nodePort !== undefined && usedAcrossClusters(p.name)).map((p) => ({ name: p.name, port: p.port, nodePort: p.nodePort! }));
 }

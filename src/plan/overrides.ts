@@ -86,7 +86,7 @@ export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource
       );
       return;
     }
-    const blame = (pointer: string): PathSegment[] => (ov.patch ? [...at, 'patch', opFor(ov.patch as JsonPatchOp[], pointer)] : [...at, 'merge']);
+    const blame = (pointer: string): PathSegment[] => (ov.patch ? [...at, 'patch', opFor(ov.patch as JsonPatchOp[], pointer)] : [...at, 'merge', ...inMerge(ov.merge, pointer)]);
 
     if (after?.kind !== before.kind || after?.apiVersion !== before.apiVersion || after?.metadata?.name !== before.metadata?.name || after?.metadata?.namespace !== before.metadata?.namespace) {
       fail(
@@ -117,7 +117,7 @@ export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource
         'override-invalid',
         blame(problem.pointer),
         `${describe(t)} is invalid after the override: ${problem.message}`,
-        'compare with the API reference of the kind; sitec validates overridden objects as strictly as its own',
+        problem.hint ?? 'compare with the API reference of the kind; sitec validates overridden objects as strictly as its own',
       );
       return;
     }
@@ -131,6 +131,19 @@ export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource
 const shown = (json: string | undefined) => (json === undefined ? 'absent' : json.length > 120 ? `${json.slice(0, 117)}...` : json);
 const identity = (cluster: string, kind: string, namespace: string | undefined, name: string) => `${cluster}|${kind}|${namespace ?? ''}|${name}`;
 const describe = (t: { cluster: string; kind: string; namespace?: string; name: string }) => `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name} (cluster ${t.cluster})`;
+
+/** The longest part of a pointer the merge patch itself spells out, so a diagnostic points at the key written wrong. */
+function inMerge(merge: unknown, pointer: string): string[] {
+  const path: string[] = [];
+  let node = merge;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (node === null || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, key)) break;
+    path.push(key);
+    node = (node as Record<string, unknown>)[key];
+  }
+  return path;
+}
 
 /** The op most likely at fault for a pointer: the last whose path or from is on it, else the last op. */
 function opFor(ops: JsonPatchOp[], pointer: string): number {

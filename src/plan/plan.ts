@@ -164,9 +164,9 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
       files.push({ path: `${dir}/addons.sh`, format: 'blueprint', blueprint: 'addons.sh', context: addonsContext(model, cluster), mode: 0o755 });
     }
   }
+  // Outside the kustomization: applied before istioctl install, and never deleted by `kubectl delete -k`.
+  if (cluster.istioSystemLabels) files.push({ path: `${dir}/istio-system-namespace.yaml`, format: 'yaml', object: owned(istioSystemNamespace(cluster.istioSystemLabels), model.site) });
   if (cluster.mesh) {
-    // Outside the kustomization: applied before istioctl install, and never deleted by `kubectl delete -k`.
-    files.push({ path: `${dir}/istio-system-namespace.yaml`, format: 'yaml', object: owned(istioSystemNamespace(cluster.mesh.network), model.site) });
     if (cluster.mesh.eastWest && !cluster.mesh.eastWest.combined) files.push({ path: `${dir}/istio-eastwest-operator.yaml`, format: 'yaml', object: owned(eastWestOperator(cluster), model.site) });
   }
   for (const r of resources) files.push({ path: `${dir}/${r.path}`, format: 'yaml', object: owned(r.make(), model.site) });

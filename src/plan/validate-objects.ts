@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { sha256Hex } from '../util/digest.js';
+import { closest } from '../util/suggest.js';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
@@ -21,6 +22,8 @@ export interface ObjectProblem {
   /** JSON Pointer of the offending value in the object. */
   pointer: string;
   message: string;
+  /** A did-you-mean for an unknown field, when a known one is close. */
+  hint?: string;
 }
 
 let validators: Record<string, ValidateFunction> | undefined;
@@ -95,11 +98,35 @@ export function validateOverridden(object: unknown): ObjectProblem | undefined {
   if (!validate || validate(apiVersions[key] ? { ...o, apiVersion: apiVersions[key] } : object)) return undefined;
   const err = validate.errors![0]!;
   const where = err.instancePath ? err.instancePath.slice(1).replace(/\//g, '.') : '(the object)';
-  const detail = err.keyword === 'additionalProperties' ? `unknown field "${(err.params as { additionalProperty: string }).additionalProperty}"` : err.message;
+  if (err.keyword !== 'additionalProperties') return { pointer: err.instancePath, message: `${where}: ${err.message}` };
+  const unknown = (err.params as { additionalProperty: string }).additionalProperty;
+  const guess = key === 'install.istio.io/IstioOperator' ? closest(unknown, knownFields(istioOperatorSchema(), err.instancePath)) : undefined;
   return {
-    pointer: err.keyword === 'additionalProperties' ? `${err.instancePath}/${escape((err.params as { additionalProperty: string }).additionalProperty)}` : err.instancePath,
-    message: `${where}: ${detail}`,
+    pointer: `${err.instancePath}/${escape(unknown)}`,
+    message: `${where}: unknown field "${unknown}"`,
+    ...(guess ? { hint: `did you mean "${guess}"?` } : {}),
   };
+}
+
+type SchemaNode = { $ref?: string; properties?: Record<string, SchemaNode>; additionalProperties?: boolean | SchemaNode; items?: SchemaNode; $defs?: Record<string, SchemaNode> };
+let operatorSchema: SchemaNode | undefined;
+const istioOperatorSchema = (): SchemaNode => (operatorSchema ??= JSON.parse(readFileSync(istioOperatorSchemaPath, 'utf8')) as SchemaNode);
+
+/**
+ * The field names the schema allows at a JSON Pointer of the object, for a
+ * did-you-mean: follows properties, list items, maps and local $refs.
+ */
+function knownFields(root: SchemaNode, pointer: string): string[] {
+  const deref = (n: SchemaNode | undefined): SchemaNode | undefined => (n?.$ref?.startsWith('#/$defs/') ? deref(root.$defs?.[n.$ref.slice('#/$defs/'.length)]) : n);
+  let node = deref(root);
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (!node) return [];
+    if (node.items && /^\d+$/.test(seg)) node = deref(node.items);
+    else if (node.properties?.[seg]) node = deref(node.properties[seg]);
+    else node = typeof node.additionalProperties === 'object' ? deref(node.additionalProperties) : undefined;
+  }
+  return Object.keys(node?.properties ?? {});
 }
 
 type Model = new (data: unknown) => { validate(): void };

@@ -79,6 +79,8 @@ export interface ClusterModel {
     discoverySelectors?: { matchLabels: Record<string, string> }[];
   };
   namespaces: { name: string; labels: Record<string, string> }[];
+  /** The labels of istio-system, written to istio-system-namespace.yaml: present for a mesh member or under discovery selectors. */
+  istioSystemLabels?: Record<string, string>;
   /** Present when the site declares a mesh. */
   mesh?: ClusterMeshModel;
   kind?: KindModel;

@@ -28,8 +28,9 @@ import {
 import type { ClusterMeshModel, ClusterModel, GatewayModel, KindModel, RouteModel, SiteModel } from './model.js';
 import type { Cluster } from '../model/site.js';
 import { resolveEdge } from './edges.js';
+import { ISTIO_SYSTEM, discoveryNeeds, injectionLabels, selectorFor } from '../model/discovery.js';
 import { compareStrings } from '../util/order.js';
-import { canonicalIp, hostPort } from '../util/ip.js';
+import { canonicalIp } from '../util/ip.js';
 
 const INGRESS_SELECTOR = { istio: 'ingressgateway' };
 const byName = <T extends { name: string; namespace?: string }>(a: T, b: T) => compareStrings(a.namespace ?? '', b.namespace ?? '') || compareStrings(a.name, b.name);
@@ -127,12 +128,13 @@ export function resolve(site: Site): SiteModel {
       ...(c.metricsServer ? { metricsServer: { ...c.metricsServer, manifest: metricsServerManifestUrl(c.metricsServer.version) } } : {}),
       ...(c.coredns ? { coredns: { upstreams: [...c.coredns.upstreams], clusterDNS: clusterDnsIp(c) } } : {}),
       ...(c.istio.sidecarDefaults ? { sidecarDefaults: { egressHosts: [...c.istio.sidecarDefaults.egressHosts], outboundTrafficPolicy: c.istio.sidecarDefaults.outboundTrafficPolicy } } : {}),
+      ...istioSystemOf(site, c),
       namespaces: c.namespaces
         .map((ns) => ({
           name: ns.name,
-          // With discovery selectors istiod ignores a namespace that matches none; give injected ones the first selector's labels.
+          // With discovery selectors istiod ignores a namespace that matches none: those it must see get a selector's labels.
           labels: {
-            ...(ns.injection === 'enabled' && c.istio.discoverySelectors ? c.istio.discoverySelectors[0]!.matchLabels : {}),
+            ...discoveryLabels(site, c, ns.name),
             ...injectionLabels(ns.injection, ns.revision ?? c.istio.revision),
           },
         }))
@@ -178,9 +180,20 @@ export function resolve(site: Site): SiteModel {
 }
 
 /** A revision label selects that control plane; istio-injection would override it, so never both. */
-function injectionLabels(injection: 'enabled' | 'disabled', revision: string | undefined): Record<string, string> {
-  if (injection === 'disabled') return { 'istio-injection': 'disabled' };
-  return revision ? { 'istio.io/rev': revision } : { 'istio-injection': 'enabled' };
+/** The labels of the discovery selector a namespace istiod must see carries; none when it need not be seen (or no selector fits: an invariant refuses that). */
+function discoveryLabels(site: Site, c: Cluster, namespace: string): Record<string, string> {
+  const need = discoveryNeeds(site, c).find((n) => n.namespace === namespace);
+  return need ? (selectorFor(need, c.istio.discoverySelectors!)?.labels ?? {}) : {};
+}
+
+/**
+ * istio-system, created before istioctl install when its labels matter: a mesh
+ * member's network label, and under discovery selectors a selector's labels
+ * (else istiod ignores its own namespace and the gateways get no configuration).
+ */
+function istioSystemOf(site: Site, c: Cluster): { istioSystemLabels?: Record<string, string> } {
+  if (!site.mesh && !c.istio.discoverySelectors) return {};
+  return { istioSystemLabels: { ...(site.mesh && c.network !== undefined ? { 'topology.istio.io/network': c.network } : {}), ...discoveryLabels(site, c, ISTIO_SYSTEM) } };
 }
 
 function meshOf(c: Cluster, annotation: string): ClusterMeshModel {
@@ -207,7 +220,6 @@ function meshOf(c: Cluster, annotation: string): ClusterMeshModel {
 
 function kindOf(c: Cluster): KindModel {
   const kind = c.kind!;
-  const controlPlane = c.nodes.find((n) => n.role === 'control-plane')!;
   return {
     name: kindClusterName(c),
     network: kind.network,
@@ -217,8 +229,20 @@ function kindOf(c: Cluster): KindModel {
       .map((p) => ({ port: p.port, protocol: p.protocol, purpose: p.source === 'gateway' ? `istio-ingressgateway ${p.name}` : p.name }))
       .sort((a, b) => a.port - b.port),
     addons: (Object.keys(KIND_ADDONS) as (keyof typeof KIND_ADDONS)[]).filter((name) => kind.addons[name] !== undefined).map((name) => ({ name, ...KIND_ADDONS[name], nodePort: kind.addons[name]! })),
-    apiServer: `https://${hostPort(controlPlane.ip, 6443)}`,
+    apiServer: kindApiServer(c),
   };
+}
+
+/**
+ * The API server as the other kind clusters' istiod reach it: by container name on
+ * kind's docker network, as `kind get kubeconfig --internal` writes it (kind's
+ * GetAPIServerInternalEndpoint: the control-plane node, or the external load balancer
+ * kind adds in front of several). Docker hands out the network's addresses in start
+ * order, so an address would differ from one machine to the next; the name does not.
+ */
+function kindApiServer(c: Cluster): string {
+  const controlPlanes = c.nodes.filter((n) => n.role === 'control-plane').length;
+  return `https://${kindClusterName(c)}-${controlPlanes > 1 ? 'external-load-balancer' : 'control-plane'}:6443`;
 }
 
 /** istiod: the seed 003 tuning knobs become IstioOperator fields and PILOT_* env. */

@@ -29,5 +29,5 @@ remote() {
   istioctl create-remote-secret --context="$1" --name="$2" ${4:+"$4"} | kubectl apply --context="$3" -f -
 }
 
-remote kind-east east-cluster kind-west --server=https://172.18.0.3:6443
-remote kind-west west-cluster kind-east --server=https://172.18.0.2:6443
+remote kind-east east-cluster kind-west --server=https://east-control-plane:6443
+remote kind-west west-cluster kind-east --server=https://west-control-plane:6443

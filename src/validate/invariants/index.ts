@@ -5,7 +5,7 @@ import { CheckContext } from '../context.js';
 import { checkAddresses } from './addresses.js';
 import { checkEdges } from './edges.js';
 import { checkEdgeGateway } from './edge-gateway.js';
-import { checkMesh } from './mesh.js';
+import { checkDiscoverySelectors, checkMesh } from './mesh.js';
 import { checkKind } from './kind.js';
 import { checkKubernetesVersions } from './kubernetes-version.js';
 import { checkPlatform } from './platform.js';
@@ -26,6 +26,7 @@ export const invariantChecks = [
   checkEdges,
   checkEdgeGateway,
   checkMesh,
+  checkDiscoverySelectors,
   checkKind,
   checkKubernetesVersions,
   checkGatewayApiVersions,

@@ -2,6 +2,8 @@ import type { Site } from '../../model/site.js';
 import { contextOf, eastWestPorts, cidrsOf } from '../../model/derive.js';
 import { overlaps, parseCidr } from '../../util/ip.js';
 import { checkUnique, type CheckContext } from '../context.js';
+import { conflictOf, discoveryNeeds, selectorFor } from '../../model/discovery.js';
+import { usedAcrossClusters } from '../../model/mesh-model.js';
 
 /**
  * A multi-primary, multi-network mesh: every cluster names its network, the
@@ -111,7 +113,11 @@ export function checkMesh(site: Site, ctx: CheckContext): void {
     }
     const consoleLB = ew.combined ? ingress.consoleLoadBalancer : ew.consoleLoadBalancer;
     if (consoleLB) {
-      const missing = (ew.combined ? ['tls', 'istiod', 'webhook'] : ['status', 'tls', 'istiod', 'webhook']).filter((k) => np[k as keyof typeof np] === undefined);
+      // Only the listeners the load balancer carries: in a multi-primary mesh not istiod's 15012/15017 (see eastWestListeners).
+      const listener = { status: 'status-port', tls: 'tls', istiod: 'tls-istiod', webhook: 'tls-webhook' } as const;
+      const missing = (ew.combined ? (['tls', 'istiod', 'webhook'] as const) : (['status', 'tls', 'istiod', 'webhook'] as const))
+        .filter((k) => k === 'status' || usedAcrossClusters(listener[k]))
+        .filter((k) => np[k] === undefined);
       if (missing.length > 0) {
         ctx.error(
           'console-lb-needs-nodeports',
@@ -134,4 +140,27 @@ export function checkMesh(site: Site, ctx: CheckContext): void {
       }
     });
   }
+}
+
+/**
+ * Discovery selectors must be able to select every namespace istiod has to see
+ * (istio-system included: istiod's namespace filter has no exception for it).
+ * sitec gives each such namespace a selector's labels; a namespace every
+ * selector contradicts (kubernetes.io/metadata.name of another namespace, an
+ * injection label it has the other way round) would stay invisible to istiod.
+ */
+export function checkDiscoverySelectors(site: Site, ctx: CheckContext): void {
+  site.clusters.forEach((c, ci) => {
+    const selectors = c.istio.discoverySelectors;
+    if (!selectors) return;
+    const unmatched = discoveryNeeds(site, c).filter((need) => !selectorFor(need, selectors));
+    if (unmatched.length === 0) return;
+    const why = unmatched.map((need) => `"${need.namespace}" (${need.why}): ${selectors.map((s, si) => `selector ${si}: ${conflictOf(need, s)}`).join('; ')}`);
+    ctx.error(
+      'discovery-selectors-unmatchable',
+      ['clusters', ci, 'istio', 'discoverySelectors'],
+      `no discovery selector of cluster "${c.name}" can select ${unmatched.length === 1 ? 'a namespace' : 'namespaces'} istiod must see: ${why.join('; ')}`,
+      `add a selector whose labels ${unmatched.map((n) => n.namespace).join(' and ')} can carry (e.g. { matchLabels: { istio-discovery: enabled } }); sitec labels the namespaces with it`,
+    );
+  });
 }
