@@ -42,10 +42,11 @@ interface Io {
   format: 'text' | 'github';
 }
 
-function report(io: Io, diagnostics: Diagnostic[], text: string | undefined): void {
+/** `file`: the site file `text` was read from; diagnostics located elsewhere get no code frame of it. */
+function report(io: Io, diagnostics: Diagnostic[], text: string | undefined, file?: string): void {
   if (io.json || diagnostics.length === 0) return;
   if (io.format === 'github') process.stdout.write(githubAnnotations(diagnostics));
-  process.stderr.write(formatDiagnostics(diagnostics, { source: text, color: io.color ?? process.stderr.isTTY === true, max: MAX_PRINTED_DIAGNOSTICS }));
+  process.stderr.write(formatDiagnostics(diagnostics, { source: text, ...(file !== undefined ? { file } : {}), color: io.color ?? process.stderr.isTTY === true, max: MAX_PRINTED_DIAGNOSTICS }));
 }
 
 const emitJson = (value: { command: string; ok: boolean; [field: string]: unknown }) => process.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, null, 2)}\n`);
@@ -153,7 +154,7 @@ function run(argv: string[]): number {
 
   const checkOne = (s: SiteTarget, o: Io) => {
     const r = check({ site: s.file, out: s.out, patches: false, onRead: tuneHeapFor, onValidated: collectAfterParse });
-    report(o, r.diagnostics, r.text);
+    report(o, r.diagnostics, r.text, s.file);
     const sum = r.diff?.summary;
     if (!o.json && r.ok && !r.upToDate)
       process.stderr.write(
@@ -186,7 +187,7 @@ function run(argv: string[]): number {
         o,
         (s) => {
           const r = build({ site: s.file, out: s.out, force: flags.force === true, onRead: tuneHeapFor, onValidated: collectAfterParse });
-          report(o, r.diagnostics, r.text);
+          report(o, r.diagnostics, r.text, s.file);
           const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
           if (!o.json && r.ok) {
             process.stdout.write(`${formatSummary(s.out, groups)}\n`);
@@ -228,7 +229,7 @@ function run(argv: string[]): number {
       const site = arg(siteArg);
       const o = io(flags);
       const r = check({ site, out: str('out', flags.out), onRead: tuneHeapFor, onValidated: collectAfterParse });
-      report(o, r.diagnostics, r.text);
+      report(o, r.diagnostics, r.text, site);
       if (o.json) emitJson({ command: 'diff', ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, files: r.diff?.diffs ?? [] });
       else {
         for (const d of r.diff?.diffs ?? []) process.stdout.write(`${(o.color ?? process.stdout.isTTY === true) ? colorPatch(d.patch) : d.patch}${d.patch.endsWith('\n') ? '' : '\n'}`);

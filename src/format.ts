@@ -6,6 +6,8 @@ import type { Diagnostic } from './diagnostics.js';
 export interface FormatOptions {
   /** The site text, for code frames. */
   source?: string;
+  /** The site file as named in locations: a diagnostic located in another file (a journal in the output directory) gets no frame of the site text. */
+  file?: string;
   color?: boolean;
 }
 
@@ -47,7 +49,7 @@ export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): strin
   const where = `${printable(d.location.file)}:${d.location.line}:${d.location.column}`;
   const head = [cyan(where), d.path && printable(d.path), printable(d.message)].filter((s) => s !== undefined && s !== '').join('  ');
   const lines = [head, `  ${sev} ${dim(d.code)}`];
-  if (opts.source !== undefined) lines.push(...codeFrame(opts.source, d, color));
+  if (opts.source !== undefined && (opts.file === undefined || opts.file === d.location.file)) lines.push(...codeFrame(opts.source, d, color));
   if (d.hint) lines.push(`  hint: ${printable(d.hint)}`);
   return lines.join('\n');
 }
