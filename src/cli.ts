@@ -12,6 +12,7 @@ import {
   formatSummary,
   githubAnnotations,
   init,
+  printable,
   summarizeGroups,
   type Diagnostic,
 } from './index.js';
@@ -156,10 +157,12 @@ function run(argv: string[]): number {
     const r = check({ site: s.file, out: s.out, patches: false, onRead: tuneHeapFor, onValidated: collectAfterParse });
     report(o, r.diagnostics, r.text, s.file);
     const sum = r.diff?.summary;
-    if (!o.json && r.ok && !r.upToDate)
-      process.stderr.write(
-        `${s.out} is not current: ${[...sum!.added.map((p) => `+${p}`), ...sum!.changed.map((p) => `~${p}`), ...sum!.removed.map((p) => `-${p}`)].join(' ')}\nrun: sitec build ${s.file} -o ${s.out}\n`,
-      );
+    if (!o.json && r.ok && !r.upToDate) {
+      const listed = [...sum!.added.map((p) => `+${p}`), ...sum!.changed.map((p) => `~${p}`), ...sum!.removed.map((p) => `-${p}`)];
+      // Files all as compiled but a journal pending: say that, not an empty list.
+      const why = listed.length > 0 ? listed.map(printable).join(' ') : "an interrupted build's journal is pending; the next build finishes it";
+      process.stderr.write(`${printable(s.out)} is not current: ${why}\nrun: sitec build ${printable(s.file)} -o ${printable(s.out)}\n`);
+    }
     return {
       code: !r.ok ? EXIT.invalid : r.upToDate ? EXIT.ok : EXIT.different,
       json: { ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, added: sum?.added ?? [], changed: sum?.changed ?? [], removed: sum?.removed ?? [] },
