@@ -1,7 +1,7 @@
 import type { Location, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 import { locate, type SiteSource } from '../load/load.js';
-import { GATEWAY_ROUTE_KINDS } from '../objects/gateway-api.js';
+import { routeObjectFile } from '../validate/invariants/file-names.js';
 import {
   nodeIpOf,
   cidrPaths,
@@ -16,7 +16,6 @@ import {
   passthroughPortOf,
   routeKind,
   routeObjectName,
-  routingApiOf,
   targetPortOf,
 } from '../model/derive.js';
 import type { Site } from '../model/site.js';
@@ -61,8 +60,8 @@ type HopFn = (step: string, detail: string, path: PathSegment[], files: string[]
 
 /** The route object kind and file a route has in its cluster's routing API. */
 function routeObject(site: Site, cluster: Site['clusters'][number], route: Site['routes'][number]): { kind: string; file: string } {
-  const kind = routingApiOf(site, cluster) === 'istio' ? 'VirtualService' : GATEWAY_ROUTE_KINDS[routeKind(route)];
-  return { kind, file: `clusters/${cluster.name}/resources/40-routes/${kind.toLowerCase()}.${route.namespace}.${routeObjectName(route)}.yaml` };
+  const { kind, file } = routeObjectFile(site, cluster, route);
+  return { kind, file: `clusters/${cluster.name}/resources/40-routes/${file}` };
 }
 
 function explainHost(site: Site, query: string, hop: HopFn): Hop[] {

@@ -14,6 +14,7 @@ import { checkIngress } from './ingress.js';
 import { checkNames } from './names.js';
 import { checkNodePorts } from './nodeports.js';
 import { checkRoutes } from './routes.js';
+import { checkFileNames } from './file-names.js';
 
 /** The cross-field invariants, run on a schema-valid site with defaults filled. */
 export const invariantChecks = [
@@ -22,6 +23,7 @@ export const invariantChecks = [
   checkAddresses,
   checkIngress,
   checkRoutes,
+  checkFileNames,
   checkEdges,
   checkEdgeGateway,
   checkMesh,
