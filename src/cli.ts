@@ -139,7 +139,7 @@ function run(argv: string[]): number {
     const results: Record<string, unknown>[] = [];
     let worst: number = EXIT.ok;
     for (const s of sites) {
-      if (many && !o.json) process.stdout.write(`== ${s.file}${s.out ? ` -> ${s.out}` : ''}\n`);
+      if (many && !o.json) process.stdout.write(`== ${printable(s.file)}${s.out ? ` -> ${printable(s.out)}` : ''}\n`);
       const r = one(s);
       worst = Math.max(worst, r.code);
       if (!many && o.json) emitJson({ command, ok: r.json.ok === true, ...r.json });
@@ -256,7 +256,7 @@ function run(argv: string[]): number {
         (s) => {
           const r = compileFile(s.file, { validateOnly: true });
           report(o, r.diagnostics, r.text);
-          if (!o.json && r.ok) process.stdout.write(`${s.file}: valid\n`);
+          if (!o.json && r.ok) process.stdout.write(`${printable(s.file)}: valid\n`);
           return { code: r.ok ? EXIT.ok : EXIT.invalid, json: { ok: r.ok, diagnostics: r.diagnostics } };
         },
         sites.many,
@@ -292,7 +292,7 @@ function run(argv: string[]): number {
       const r = init({ template: str('template', flags.template), dir: dir === undefined ? undefined : arg(dir) });
       report(o, r.diagnostics, undefined);
       if (o.json) emitJson({ command: 'init', ok: r.ok, path: r.path ?? null, diagnostics: r.diagnostics });
-      else if (r.ok) process.stdout.write(`wrote ${r.path}\nnext: sitec validate ${r.path}\n`);
+      else if (r.ok) process.stdout.write(`wrote ${printable(r.path!)}\nnext: sitec validate ${printable(r.path!)}\n`);
       code = r.ok ? EXIT.ok : EXIT.invalid;
     });
 
@@ -324,7 +324,7 @@ function run(argv: string[]): number {
   cli.version(version);
   cli.parse(protectedArgs.argv, { run: false });
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
-    if (cli.args.length > 0) process.stderr.write(`sitec: unknown command "${arg(cli.args[0])}"\n`);
+    if (cli.args.length > 0) process.stderr.write(`sitec: unknown command "${printable(arg(cli.args[0]))}"\n`);
     cli.outputHelp();
     return cli.args.length > 0 ? EXIT.invalid : EXIT.ok;
   }
@@ -362,10 +362,10 @@ export function main(argv: string[] = process.argv): number {
     const e = err as Error;
     // cac reports usage mistakes (missing argument, unknown option) as CACError.
     if (e.name === 'CACError') {
-      process.stderr.write(`sitec: ${e.message}\n`);
+      process.stderr.write(`sitec: ${printable(e.message)}\n`);
       return EXIT.invalid;
     }
-    process.stderr.write(`sitec: internal error: ${e.message}\n`);
+    process.stderr.write(`sitec: internal error: ${printable(e.message)}\n`);
     if (argv.includes('--debug')) process.stderr.write(`${e.stack}\n`);
     else process.stderr.write('run again with --debug for the stack trace, and report it\n');
     return EXIT.internal;

@@ -102,14 +102,15 @@ export function formatSummary(out: string, groups: GroupSummary[]): string {
     const parts = [g.added && `${g.added} added`, g.changed && `${g.changed} changed`, g.removed && `${g.removed} removed`].filter(Boolean);
     return `  ${g.group.padEnd(width)}  ${parts.length ? parts.join(', ') : 'unchanged'}`;
   });
-  return [`${out}:`, ...lines].join('\n');
+  return [`${printable(out)}:`, ...lines].join('\n');
 }
 
 export function formatExplanation(e: Explanation): string {
-  if (e.hops.length === 0) return `${e.query}: not found in the site`;
-  const title = e.kind === 'ip' ? `${e.query} is:` : `${e.query}, hop by hop:`;
+  const query = printable(e.query);
+  if (e.hops.length === 0) return `${query}: not found in the site`;
+  const title = e.kind === 'ip' ? `${query} is:` : `${query}, hop by hop:`;
   const blocks = e.hops.map((h, i) => {
-    const lines = [`${i + 1}. ${h.step}`, `   ${h.detail}`, `   from ${h.location.file}:${h.location.line} (${h.path})`];
+    const lines = [`${i + 1}. ${h.step}`, `   ${h.detail}`, `   from ${printable(h.location.file)}:${h.location.line} (${h.path})`];
     if (h.files.length) lines.push(`   files: ${h.files.join(', ')}`);
     if (h.overrides) lines.push(`   changed by: ${h.overrides.join(', ')} in site.yaml`);
     return lines.join('\n');
