@@ -128,6 +128,7 @@ describe('sitec CLI (spawned)', () => {
 describe('control characters in the paths the user gives never reach the terminal raw (26.19)', () => {
   // ESC (a colour or a window title), BEL and CR: a path may hold any of them.
   const evil = 'a\u001b]0;pwned\u0007b\u001b[31mc\rd';
+  // eslint-disable-next-line no-control-regex -- it looks for control characters on purpose
   const raw = /[\u0000-\u0008\u000b-\u001f\u007f]/;
   it('build headers and summaries, check, validate and explain show them escaped', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sitec-ctl-'));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { build, check, compile, emit } from '../src/index.js';
-import { SYSTEM_DIRECTORIES } from '../src/emit/guard.js';
+import { SYSTEM_DIRECTORIES, refuseUnsafeTarget } from '../src/emit/guard.js';
 import { walk } from '../src/emit/tree.js';
 import { LOCK_NAME, STAGING_PREFIX, Staging, pendingJournals } from '../src/emit/journal.js';
 import { exampleText, mutate, root } from './helpers/site.js';
@@ -66,6 +66,46 @@ describe('day two: the output directory', () => {
     for (const dir of SYSTEM_DIRECTORIES) expect(emit(files, dir, 's', { force: true, cwd: base }).diagnostics[0]?.code, dir).toBe('output-unsafe');
     // A path below a system directory is an ordinary one (here: below the temporary directory).
     expect(emit(files, join(base, 'srv', 'gitops', 'out'), 's', { cwd: base }).ok).toBe(true);
+  });
+
+  it("never takes anything inside a system tree, a home's hidden directories or /root's top level, even with --force (26.20)", () => {
+    const files = [{ path: 'a.txt', content: 'a', mode: 0o644 }];
+    const home = join(base, 'home');
+    mkdirSync(join(home, '.config'), { recursive: true });
+    const saved = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      for (const dir of [
+        '/root/sitec-out',
+        '/root/.ssh',
+        '/root/.kube/out',
+        '/root/work/.git-sitec/out',
+        '/var/lib/sitec-pkg',
+        '/var/lib/dpkg/out',
+        '/etc/nginx/sitec',
+        '/usr/share/sitec',
+        '/var/log/sitec',
+        '/home/alice',
+        '/home/alice/.ssh/out',
+        join(home, '.config', 'sitec'),
+        join(home, '.cache'),
+      ]) {
+        const r = emit(files, dir, 's', { force: true, cwd: base });
+        expect(r.diagnostics[0], dir).toMatchObject({ code: 'output-unsafe' });
+        expect(existsSync(join(dir, 'a.txt')), dir).toBe(false);
+      }
+      expect(existsSync('/var/lib/sitec-pkg')).toBe(false);
+      expect(existsSync(join(home, '.config', 'sitec'))).toBe(false);
+      // Through a link: the real path decides.
+      symlinkSync(join(home, '.config'), join(base, 'cfg'));
+      expect(emit(files, join(base, 'cfg', 'x'), 's', { force: true, cwd: base }).diagnostics[0]).toMatchObject({ code: 'output-unsafe' });
+      // Still fine: a project below a home or /root, /srv, /opt, /var/www and the temporary directory.
+      for (const dir of [join(home, 'proj', 'out'), '/root/work/gitops/out', '/srv/gitops/out', '/opt/gitops/out', '/var/www/out', join(base, 'out')])
+        expect(refuseUnsafeTarget(dir, base, undefined), dir).toBeUndefined();
+      expect(emit(files, join(home, 'proj', 'out'), 's', { cwd: base }).ok).toBe(true);
+    } finally {
+      process.env.HOME = saved;
+    }
   });
 
   it('--force into a directory it does not own adds its files in place: nothing there is moved, recreated or changed', () => {
