@@ -87,12 +87,33 @@ function unprotect(value: unknown, values: string[]): unknown {
   return typeof value === 'string' && value.startsWith(PROTECT) ? values[Number(value.slice(PROTECT.length))] : value;
 }
 
-/** The value of a string option; an empty one is a usage error. */
+/** The value of a string option; an empty one, or one given twice (`-o a -o b`: which did the user mean?), is a usage error. */
 function stringOption(name: string, value: unknown, values: string[]): string {
+  if (Array.isArray(value)) throw Object.assign(new Error(`option --${name} is given more than once; give it once`), { name: 'CACError' });
   const v = unprotect(value, values);
   const s = typeof v === 'string' ? v : String(v ?? '');
   if (s === '') throw Object.assign(new Error(`option --${name} needs a non-empty value`), { name: 'CACError' });
   return s;
+}
+
+/** The options that take a value, by every name they go by. */
+const VALUE_OPTIONS: readonly (readonly string[])[] = [['-o', '--out'], ['--template'], ['--cluster'], ['--format']];
+
+/**
+ * An option that takes a value, given more than once (`-o a -o b`, `--out a -o b`):
+ * a usage error, not the last one silently. Counted on the words themselves:
+ * the parser merges -o and --out and keeps only one of them.
+ */
+function repeatedOption(args: readonly string[]): string | undefined {
+  for (const names of VALUE_OPTIONS) {
+    let count = 0;
+    for (const a of args) {
+      if (a === '--') break;
+      if (names.some((n) => a === n || a.startsWith(`${n}=`))) count++;
+    }
+    if (count > 1) return names[names.length - 1];
+  }
+  return undefined;
 }
 
 interface BuildFlags {
@@ -112,6 +133,8 @@ function run(argv: string[]): number {
     if (f !== 'text' && f !== 'github') throw Object.assign(new Error(`--format is text or github, not "${f}"`), { name: 'CACError' });
     return f;
   };
+  const repeated = repeatedOption(argv.slice(2));
+  if (repeated) throw Object.assign(new Error(`option ${repeated} is given more than once; give it once`), { name: 'CACError' });
   const protectedArgs = protectStrings(argv);
   const str = (name: string, value: unknown) => stringOption(name, value, protectedArgs.values);
   const arg = (value: unknown) => String(unprotect(value, protectedArgs.values));

@@ -184,6 +184,37 @@ describe('sitec explain', () => {
   });
 });
 
+describe('explain and the command line take what users type (26.21)', () => {
+  const compiled = compileFile(join(root, 'examples/onprem/site.yaml'));
+  it('a host in any case, with a trailing dot, is the host the site names', () => {
+    const want = explain(compiled.site!, compiled.source!, compiled.files, 'hello-idc.x2bee.com').hops;
+    expect(want.length).toBeGreaterThan(0);
+    for (const q of ['Hello-IDC.X2bee.COM.', 'HELLO-IDC.X2BEE.COM', 'hello-idc.x2bee.com.']) expect(explain(compiled.site!, compiled.source!, compiled.files, q).hops, q).toEqual(want);
+    const r = sitec(['explain', 'Hello-IDC.X2bee.COM.', 'examples/onprem/site.yaml'], root);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Hello-IDC.X2bee.COM., hop by hop:');
+  });
+  it('an option given twice is a usage error (exit 2) naming it, and nothing is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-twice-'));
+    writeFileSync(join(dir, 'site.yaml'), exampleText);
+    for (const args of [
+      ['build', 'site.yaml', '-o', 'a', '-o', 'b'],
+      ['build', 'site.yaml', '--out', 'a', '-o', 'b'],
+      ['build', 'site.yaml', '-o', 'a', '--out=b'],
+      ['check', 'site.yaml', '-o', 'a', '-o', 'b'],
+      ['diff', 'site.yaml', '-o', 'a', '--out', 'b'],
+      ['init', 'x', '--template', 'kind', '--template', 'onprem'],
+    ]) {
+      const r = sitec(args, dir);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/option (--out|--template) is given more than once/);
+      expect(existsSync(join(dir, 'a')) || existsSync(join(dir, 'b')) || existsSync(join(dir, 'x'))).toBe(false);
+    }
+    // Once is fine; a value after -- is not an option.
+    expect(sitec(['build', 'site.yaml', '-o', 'a'], dir).status).toBe(0);
+  });
+});
+
 describe('sitec init', () => {
   for (const template of ['onprem', 'multicluster', 'kind']) {
     it(`${template}: writes a site that compiles as written, with a modeline naming this version's published schema`, () => {

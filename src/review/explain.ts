@@ -53,8 +53,16 @@ export function explain(site: Site, source: SiteSource, files: OutputFile[], que
   };
   if (isIp(query)) return { query, kind: 'ip', hops: explainIp(site, query, hop) };
   // Route hosts always hold a dot and port names never do: a query is one or the other.
-  return { query, kind: query.includes('.') || query === '*' ? 'host' : 'tcp-port', hops: explainHost(site, query, hop) };
+  const isHost = query.includes('.') || query === '*';
+  return { query, kind: isHost ? 'host' : 'tcp-port', hops: explainHost(site, isHost ? hostKey(query) : query, hop) };
 }
+
+/**
+ * A host name as the site spells its hosts: DNS names are case-insensitive
+ * (RFC 4343) and a trailing dot only marks the name fully qualified, so
+ * Hello.Example.COM. is hello.example.com.
+ */
+const hostKey = (host: string): string => host.toLowerCase().replace(/\.$/, '');
 
 type HopFn = (step: string, detail: string, path: PathSegment[], files: string[]) => Hop;
 
