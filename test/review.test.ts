@@ -232,6 +232,47 @@ describe('sitec init', () => {
       expect(text).toContain('#'); // commented
     });
   }
+  // What the shipped examples carried from the field reports: an estate's names, customers, addresses, internal documents.
+  const OLD = [
+    /x2bee/i,
+    /\bseeds?\b/i,
+    /DOMAIN\.md/,
+    /\bK2P\b/i,
+    /ncloud/i,
+    /\bNHN\b/i,
+    /\bKT\b/,
+    /\bkt-/,
+    /istioinaction/i,
+    /\bidc\b/i,
+    /\bive\b/,
+    /\bTPS\b/,
+    /217\.37\.14\.73/,
+    /10\.10\.10\./,
+    /172\.16\.1\./,
+    /10\.0\.1\./,
+    /192\.168\.10\./,
+    /chapter/i,
+  ];
+  const DOCUMENTATION = [/^192\.0\.2\.\d+$/, /^198\.51\.100\.\d+$/, /^203\.0\.113\.\d+$/];
+  for (const template of ['onprem', 'multicluster', 'kind']) {
+    it(`${template}: a neutral starter that builds: example.com names, documentation addresses, none of the old names (25.15)`, () => {
+      const dir = join(mkdtempSync(join(tmpdir(), 'sitec-init-neutral-')), 'lab');
+      expect(init({ template, dir }).ok).toBe(true);
+      const text = readFileSync(join(dir, 'site.yaml'), 'utf8');
+      for (const old of OLD) expect(text, String(old)).not.toMatch(old);
+      const r = build({ site: join(dir, 'site.yaml'), out: join(dir, 'out') });
+      expect(r.diagnostics).toEqual([]);
+      expect(r.ok).toBe(true);
+      // The built tree carries none of them either.
+      for (const path of r.paths) for (const old of OLD) expect(readFileSync(join(dir, 'out', path), 'utf8'), `${path} ${String(old)}`).not.toMatch(old);
+      // Every host name is under example.com.
+      for (const host of text.match(/\bhost: (\S+)/g) ?? []) expect(host).toMatch(/example\.com\b/);
+      // Every address of a host (not a pod or Service network) is a documentation address, or kind's own Docker network on kind.
+      const addresses = [...text.matchAll(/\b(\d+\.\d+\.\d+\.\d+)(\/\d+)?/g)].filter((m) => m[2] === undefined || m[2] === '/32').map((m) => m[1]!);
+      expect(addresses.length).toBeGreaterThan(2);
+      for (const a of addresses) expect(template === 'kind' ? /^172\.18\./.test(a) : DOCUMENTATION.some((d) => d.test(a)), a).toBe(true);
+    });
+  }
   it('refuses to overwrite, and unknown templates', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sitec-init-'));
     writeFileSync(join(dir, 'site.yaml'), 'mine');
