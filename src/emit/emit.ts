@@ -4,7 +4,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { OutputFile } from '../render/render.js';
 import { describeFsError, isFsError, makeDirs } from '../util/fs.js';
 import { refuseUnsafeTarget } from './guard.js';
-import { Staging, journalRefused, recoverOutput } from './journal.js';
+import { Staging, UNSAFE_PATH, journalRefused, recoverOutput } from './journal.js';
 import { acquireLock, recoverLegacy } from './lock.js';
 import { MANIFEST_NAME, manifestFor, pathsDigest, sha256, type InputRecord } from './manifest.js';
 import { compareFile, neededDirectories, readOutputTree, removals, sitecDirectories, type OutputTree, type TreeSummary } from './tree.js';
@@ -95,9 +95,6 @@ export function emit(input: EmitInput, outDir: string, site: string, opts: EmitO
     }
   }
 }
-
-/** Staging joins paths as text: every path is relative, '/'-separated, of plain characters, without '.', '..' or empty segments. */
-const UNSAFE_PATH = /^\/|\/\/|\/$|(?:^|\/)\.{1,2}(?:\/|$)|[^\w./-]|^$/;
 
 const isFileList = (input: EmitInput): input is readonly OutputFile[] => Array.isArray(input);
 

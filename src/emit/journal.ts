@@ -224,9 +224,13 @@ export function checkJournal(out: string, name: string): { journal: Journal } | 
   return { journal: { moves: journal.moves, removes: journal.removes, prune: journal.prune } };
 }
 
-/** Paths a journal may name are those emit writes: relative, '/'-separated, plain, normalized, and none of sitec's working files. */
-const UNSAFE_PATH = /^\/|\/\/|\/$|(?:^|\/)\.{1,2}(?:\/|$)|[^\w./-]|^$/;
+/**
+ * A path emit refuses to write and a journal may not name: it must be relative, '/'-separated, of plain
+ * characters, without '.', '..' or empty segments (staging joins paths as text).
+ */
+export const UNSAFE_PATH = /^\/|\/\/|\/$|(?:^|\/)\.{1,2}(?:\/|$)|[^\w./-]|^$/;
 
+/** Paths a journal may name are those emit writes, and none of sitec's working files. */
 function unsafeJournalPath(path: string): string | undefined {
   if (UNSAFE_PATH.test(path)) return 'not a plain relative path inside the output directory';
   if (isInternal(path.split('/')[0]!)) return "one of sitec's working files";
