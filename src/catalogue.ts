@@ -105,6 +105,12 @@ export const CATALOGUE = {
   ),
   'schema-enum': e('schema', 'A value is not one of the allowed ones', 'The field takes one of a fixed set of values.', 'Use one of the listed values.'),
   'schema-range': e('schema', 'A number is out of range', 'Ports, replica counts and percentages have limits set by the programs that read them.', 'Use a number inside the range.'),
+  'schema-invalid': e(
+    'schema',
+    'A value the schema refuses for another reason',
+    'The schema refuses the value by a rule the other schema codes do not name; the message says which.',
+    'Change the value as the message says.',
+  ),
   'schema-min-items': e('schema', 'A list or map has too few entries', 'The field needs at least the given number of entries to mean anything.', 'Add entries.'),
   'schema-max-items': e('schema', 'A list has too many entries', 'The field allows at most the given number of entries (a dual-stack cluster has one network per family).', 'Remove entries.'),
 
@@ -357,6 +363,12 @@ export const CATALOGUE = {
   ),
   'route-tcp-port-unusable': e('routes', 'A TCP route on the status or a UDP port', 'The status port is the health check; a UDP port carries no TCP.', 'Add a TCP port for the route.'),
   'route-tcp-port-conflict': e('routes', 'A TCP route on a port that carries HTTP or HTTPS', 'A port carries HTTP, HTTPS or one TCP route.', 'Use a port of its own for the TCP route.'),
+  'route-file-name-too-long': e(
+    'routes',
+    'A host too long for the file names it becomes',
+    "Each route's file is named for its host; Linux refuses a file name over 255 bytes (NAME_MAX), so the build would fail half-way.",
+    'Shorten the host (the message gives the limit).',
+  ),
   'duplicate-route-host': e(
     'routes',
     'A host is routed twice in one cluster',
@@ -602,6 +614,12 @@ export const CATALOGUE = {
     'A file sitec did not write sits in a layer directory',
     'A pull request can add a file to clusters/<c>/resources/; kubectl apply -k would not apply it, but a rollback or a hand-run kubectl apply -f <dir> would act on it.',
     'Remove the file; an object the site should apply belongs in extraResources.',
+  ),
+  'output-journal-refused': e(
+    'output',
+    'A pending journal in the output is not one sitec can trust',
+    'An interrupted build leaves a journal that the next build finishes; a journal committed or planted in the output could name files anywhere, so sitec carries out only a journal bound to the staging directory that wrote it, with every path inside the output.',
+    'Remove the .sitec-staging-* directory and build again (with --force if the build then reports files it did not write).',
   ),
   'output-interrupted': w('output', 'A build of the output was interrupted', 'The next build finishes it before anything else.', 'Run sitec build again.'),
   'output-name-clash': e('output', 'Two sites would render into one directory', 'Several sites render into <out>/<directory of the site file>.', 'Give each site a directory of its own name.'),

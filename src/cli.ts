@@ -12,6 +12,7 @@ import {
   formatSummary,
   githubAnnotations,
   init,
+  printable,
   summarizeGroups,
   type Diagnostic,
 } from './index.js';
@@ -42,11 +43,19 @@ interface Io {
   format: 'text' | 'github';
 }
 
-/** `from`: the site text, and the extra files read (sources), for code frames. */
-function report(io: Io, diagnostics: Diagnostic[], from: { text?: string; sources?: ReadonlyMap<string, string> } | undefined): void {
+/** `from`: the site text and the extra files read (sources), for code frames; `file`: the site file the text was read from (a diagnostic located elsewhere, such as a journal in the output, gets no frame of the site text). */
+function report(io: Io, diagnostics: Diagnostic[], from: { text?: string; sources?: ReadonlyMap<string, string> } | undefined, file?: string): void {
   if (io.json || diagnostics.length === 0) return;
   if (io.format === 'github') process.stdout.write(githubAnnotations(diagnostics));
-  process.stderr.write(formatDiagnostics(diagnostics, { source: from?.text, sources: from?.sources, color: io.color ?? process.stderr.isTTY === true, max: MAX_PRINTED_DIAGNOSTICS }));
+  process.stderr.write(
+    formatDiagnostics(diagnostics, {
+      source: from?.text,
+      sources: from?.sources,
+      ...(file !== undefined ? { file } : {}),
+      color: io.color ?? process.stderr.isTTY === true,
+      max: MAX_PRINTED_DIAGNOSTICS,
+    }),
+  );
 }
 
 const emitJson = (value: { command: string; ok: boolean; [field: string]: unknown }) => process.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, null, 2)}\n`);
@@ -86,12 +95,33 @@ function unprotect(value: unknown, values: string[]): unknown {
   return typeof value === 'string' && value.startsWith(PROTECT) ? values[Number(value.slice(PROTECT.length))] : value;
 }
 
-/** The value of a string option; an empty one is a usage error. */
+/** The value of a string option; an empty one, or one given twice (`-o a -o b`: which did the user mean?), is a usage error. */
 function stringOption(name: string, value: unknown, values: string[]): string {
+  if (Array.isArray(value)) throw Object.assign(new Error(`option --${name} is given more than once; give it once`), { name: 'CACError' });
   const v = unprotect(value, values);
   const s = typeof v === 'string' ? v : String(v ?? '');
   if (s === '') throw Object.assign(new Error(`option --${name} needs a non-empty value`), { name: 'CACError' });
   return s;
+}
+
+/** The options that take a value, by every name they go by. */
+const VALUE_OPTIONS: readonly (readonly string[])[] = [['-o', '--out'], ['--template'], ['--cluster'], ['--format']];
+
+/**
+ * An option that takes a value, given more than once (`-o a -o b`, `--out a -o b`):
+ * a usage error, not the last one silently. Counted on the words themselves:
+ * the parser merges -o and --out and keeps only one of them.
+ */
+function repeatedOption(args: readonly string[]): string | undefined {
+  for (const names of VALUE_OPTIONS) {
+    let count = 0;
+    for (const a of args) {
+      if (a === '--') break;
+      if (names.some((n) => a === n || a.startsWith(`${n}=`))) count++;
+    }
+    if (count > 1) return names[names.length - 1];
+  }
+  return undefined;
 }
 
 interface BuildFlags {
@@ -111,6 +141,8 @@ function run(argv: string[]): number {
     if (f !== 'text' && f !== 'github') throw Object.assign(new Error(`--format is text or github, not "${f}"`), { name: 'CACError' });
     return f;
   };
+  const repeated = repeatedOption(argv.slice(2));
+  if (repeated) throw Object.assign(new Error(`option ${repeated} is given more than once; give it once`), { name: 'CACError' });
   const protectedArgs = protectStrings(argv);
   const str = (name: string, value: unknown) => stringOption(name, value, protectedArgs.values);
   const arg = (value: unknown) => String(unprotect(value, protectedArgs.values));
@@ -138,7 +170,7 @@ function run(argv: string[]): number {
     const results: Record<string, unknown>[] = [];
     let worst: number = EXIT.ok;
     for (const s of sites) {
-      if (many && !o.json) process.stdout.write(`== ${s.file}${s.out ? ` -> ${s.out}` : ''}\n`);
+      if (many && !o.json) process.stdout.write(`== ${printable(s.file)}${s.out ? ` -> ${printable(s.out)}` : ''}\n`);
       const r = one(s);
       worst = Math.max(worst, r.code);
       if (!many && o.json) emitJson({ command, ok: r.json.ok === true, ...r.json });
@@ -154,12 +186,14 @@ function run(argv: string[]): number {
 
   const checkOne = (s: SiteTarget, o: Io) => {
     const r = check({ site: s.file, out: s.out, patches: false, onRead: tuneHeapFor, onValidated: collectAfterParse });
-    report(o, r.diagnostics, r);
+    report(o, r.diagnostics, r, s.file);
     const sum = r.diff?.summary;
-    if (!o.json && r.ok && !r.upToDate)
-      process.stderr.write(
-        `${s.out} is not current: ${[...sum!.added.map((p) => `+${p}`), ...sum!.changed.map((p) => `~${p}`), ...sum!.removed.map((p) => `-${p}`)].join(' ')}\nrun: sitec build ${s.file} -o ${s.out}\n`,
-      );
+    if (!o.json && r.ok && !r.upToDate) {
+      const listed = [...sum!.added.map((p) => `+${p}`), ...sum!.changed.map((p) => `~${p}`), ...sum!.removed.map((p) => `-${p}`)];
+      // Files all as compiled but a journal pending: say that, not an empty list.
+      const why = listed.length > 0 ? listed.map(printable).join(' ') : "an interrupted build's journal is pending; the next build finishes it";
+      process.stderr.write(`${printable(s.out)} is not current: ${why}\nrun: sitec build ${printable(s.file)} -o ${printable(s.out)}\n`);
+    }
     return {
       code: !r.ok ? EXIT.invalid : r.upToDate ? EXIT.ok : EXIT.different,
       json: { ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, added: sum?.added ?? [], changed: sum?.changed ?? [], removed: sum?.removed ?? [] },
@@ -187,7 +221,7 @@ function run(argv: string[]): number {
         o,
         (s) => {
           const r = build({ site: s.file, out: s.out, force: flags.force === true, onRead: tuneHeapFor, onValidated: collectAfterParse });
-          report(o, r.diagnostics, r);
+          report(o, r.diagnostics, r, s.file);
           const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
           if (!o.json && r.ok) {
             process.stdout.write(`${formatSummary(s.out, groups)}\n`);
@@ -229,7 +263,7 @@ function run(argv: string[]): number {
       const site = arg(siteArg);
       const o = io(flags);
       const r = check({ site, out: str('out', flags.out), onRead: tuneHeapFor, onValidated: collectAfterParse });
-      report(o, r.diagnostics, r);
+      report(o, r.diagnostics, r, site);
       if (o.json) emitJson({ command: 'diff', ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, files: r.diff?.diffs ?? [] });
       else {
         for (const d of r.diff?.diffs ?? []) process.stdout.write(`${(o.color ?? process.stdout.isTTY === true) ? colorPatch(d.patch) : d.patch}${d.patch.endsWith('\n') ? '' : '\n'}`);
@@ -253,7 +287,7 @@ function run(argv: string[]): number {
         (s) => {
           const r = compileFile(s.file, { validateOnly: true });
           report(o, r.diagnostics, r);
-          if (!o.json && r.ok) process.stdout.write(`${s.file}: valid\n`);
+          if (!o.json && r.ok) process.stdout.write(`${printable(s.file)}: valid\n`);
           return { code: r.ok ? EXIT.ok : EXIT.invalid, json: { ok: r.ok, diagnostics: r.diagnostics } };
         },
         sites.many,
@@ -289,7 +323,7 @@ function run(argv: string[]): number {
       const r = init({ template: str('template', flags.template), dir: dir === undefined ? undefined : arg(dir) });
       report(o, r.diagnostics, undefined);
       if (o.json) emitJson({ command: 'init', ok: r.ok, path: r.path ?? null, diagnostics: r.diagnostics });
-      else if (r.ok) process.stdout.write(`wrote ${r.path}\nnext: sitec validate ${r.path}\n`);
+      else if (r.ok) process.stdout.write(`wrote ${printable(r.path!)}\nnext: sitec validate ${printable(r.path!)}\n`);
       code = r.ok ? EXIT.ok : EXIT.invalid;
     });
 
@@ -321,7 +355,7 @@ function run(argv: string[]): number {
   cli.version(version);
   cli.parse(protectedArgs.argv, { run: false });
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
-    if (cli.args.length > 0) process.stderr.write(`sitec: unknown command "${arg(cli.args[0])}"\n`);
+    if (cli.args.length > 0) process.stderr.write(`sitec: unknown command "${printable(arg(cli.args[0]))}"\n`);
     cli.outputHelp();
     return cli.args.length > 0 ? EXIT.invalid : EXIT.ok;
   }
@@ -359,10 +393,10 @@ export function main(argv: string[] = process.argv): number {
     const e = err as Error;
     // cac reports usage mistakes (missing argument, unknown option) as CACError.
     if (e.name === 'CACError') {
-      process.stderr.write(`sitec: ${e.message}\n`);
+      process.stderr.write(`sitec: ${printable(e.message)}\n`);
       return EXIT.invalid;
     }
-    process.stderr.write(`sitec: internal error: ${e.message}\n`);
+    process.stderr.write(`sitec: internal error: ${printable(e.message)}\n`);
     if (argv.includes('--debug')) process.stderr.write(`${e.stack}\n`);
     else process.stderr.write('run again with --debug for the stack trace, and report it\n');
     return EXIT.internal;

@@ -2,7 +2,10 @@
  * Diagnostics are data: every stage returns them instead of throwing, so the
  * CLI can print all problems at once and tests can assert on fields.
  */
+import type { DiagnosticCode } from './catalogue.js';
 import { compareStrings } from './util/order.js';
+
+export type { DiagnosticCode };
 
 export type Severity = 'error' | 'warning';
 
@@ -18,8 +21,8 @@ export interface Location {
 }
 
 export interface Diagnostic {
-  /** Stable identifier, e.g. "schema-unknown-field" or "nodeport-duplicate". */
-  code: string;
+  /** Stable identifier, e.g. "schema-unknown-field" or "nodeport-duplicate": a key of the catalogue (src/catalogue.ts), whose docs/diagnostics/<code>.md explains it. */
+  code: DiagnosticCode;
   severity: Severity;
   message: string;
   /** Field path in the site model, e.g. "clusters[0].nodes[1].ip". */

@@ -8,6 +8,8 @@ export interface FormatOptions {
   source?: string;
   /** Other files diagnostics may point into (extra resource files), by the name they show: a frame quotes the file its diagnostic is in. */
   sources?: ReadonlyMap<string, string>;
+  /** The site file as named in locations: a diagnostic located in another file (a journal in the output directory) gets no frame of the site text. */
+  file?: string;
   color?: boolean;
 }
 
@@ -49,7 +51,7 @@ export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): strin
   const where = `${printable(d.location.file)}:${d.location.line}:${d.location.column}`;
   const head = [cyan(where), d.path && printable(d.path), printable(d.message)].filter((s) => s !== undefined && s !== '').join('  ');
   const lines = [head, `  ${sev} ${dim(d.code)}`];
-  const text = opts.sources?.get(d.location.file) ?? opts.source;
+  const text = opts.sources?.get(d.location.file) ?? (opts.file === undefined || opts.file === d.location.file ? opts.source : undefined);
   if (text !== undefined) lines.push(...codeFrame(text, d, color));
   if (d.hint) lines.push(`  hint: ${printable(d.hint)}`);
   return lines.join('\n');
@@ -103,14 +105,15 @@ export function formatSummary(out: string, groups: GroupSummary[]): string {
     const parts = [g.added && `${g.added} added`, g.changed && `${g.changed} changed`, g.removed && `${g.removed} removed`].filter(Boolean);
     return `  ${g.group.padEnd(width)}  ${parts.length ? parts.join(', ') : 'unchanged'}`;
   });
-  return [`${out}:`, ...lines].join('\n');
+  return [`${printable(out)}:`, ...lines].join('\n');
 }
 
 export function formatExplanation(e: Explanation): string {
-  if (e.hops.length === 0) return `${e.query}: not found in the site`;
-  const title = e.kind === 'ip' ? `${e.query} is:` : `${e.query}, hop by hop:`;
+  const query = printable(e.query);
+  if (e.hops.length === 0) return `${query}: not found in the site`;
+  const title = e.kind === 'ip' ? `${query} is:` : `${query}, hop by hop:`;
   const blocks = e.hops.map((h, i) => {
-    const lines = [`${i + 1}. ${h.step}`, `   ${h.detail}`, `   from ${h.location.file}:${h.location.line} (${h.path})`];
+    const lines = [`${i + 1}. ${h.step}`, `   ${h.detail}`, `   from ${printable(h.location.file)}:${h.location.line} (${h.path})`];
     if (h.files.length) lines.push(`   files: ${h.files.join(', ')}`);
     if (h.overrides) lines.push(`   changed by: ${h.overrides.join(', ')} in site.yaml`);
     return lines.join('\n');

@@ -5,7 +5,11 @@ import { describeFsError, exists as pathExists, isFsError, makeDirs } from './ut
 import { packageRoot } from './util/paths.js';
 import { version } from './version.js';
 
-/** The starter sites are the shipped examples: the golden tests prove each one compiles. */
+/**
+ * The starter sites, in templates/: the shapes of the shipped examples with
+ * neutral names and addresses (example.com, the RFC 5737 documentation
+ * networks), so what init writes refers to nobody's estate. A test builds each.
+ */
 export const INIT_TEMPLATES = ['onprem', 'multicluster', 'kind'] as const;
 export type InitTemplate = (typeof INIT_TEMPLATES)[number];
 
@@ -29,10 +33,12 @@ export function init(opts: { template?: string; dir?: string; cwd?: string }): I
   const exists = {
     ok: false,
     path: target,
-    diagnostics: [{ code: 'init-exists', severity: 'error' as const, message: `${target} already exists`, hint: 'sitec init never overwrites; choose another directory or move the file away' }],
+    diagnostics: [
+      { code: 'init-exists' as const, severity: 'error' as const, message: `${target} already exists`, hint: 'sitec init never overwrites; choose another directory or move the file away' },
+    ],
   };
   if (pathExists(target)) return exists;
-  const text = readFileSync(join(packageRoot, 'examples', template, 'site.yaml'), 'utf8');
+  const text = readFileSync(join(packageRoot, 'templates', template, 'site.yaml'), 'utf8');
   // The published schema of this very version: it resolves wherever the site file goes, and
   // after the npx cache that ran init is cleared (a path into node_modules would not).
   const modeline = `# yaml-language-server: $schema=${schemaUrl(version)}`;

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fg from 'fast-glob';
-import { CATALOGUE, isDiagnosticCode } from '../src/catalogue.js';
+import { CATALOGUE, isDiagnosticCode, type DiagnosticCode } from '../src/catalogue.js';
 import { diagnosticsDocs } from '../src/catalogue-docs.js';
 import { root } from './helpers/site.js';
 
@@ -28,6 +28,18 @@ describe('the diagnostics catalogue', () => {
     }
     expect(reported.size).toBeGreaterThan(100);
     expect([...reported].filter((c) => !isDiagnosticCode(c)).sort()).toEqual([]);
+  });
+
+  it('gives each code the severity the source reports it with', () => {
+    const wrong: string[] = [];
+    const call = /\b(error|warn)\(\s*'([a-z][a-z0-9]*(?:-[a-z0-9]+)+)'/g;
+    const literal = /\bcode: '([a-z][a-z0-9]*(?:-[a-z0-9]+)+)',\s*severity: '(error|warning)'/g;
+    for (const file of fg.sync('src/**/*.ts', { cwd: root })) {
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const m of text.matchAll(call)) if (CATALOGUE[m[2] as DiagnosticCode].severity !== (m[1] === 'warn' ? 'warning' : 'error')) wrong.push(`${file}: ${m[2]}`);
+      for (const m of text.matchAll(literal)) if (CATALOGUE[m[1] as DiagnosticCode].severity !== m[2]) wrong.push(`${file}: ${m[1]}`);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('gives every code a title, an explanation and a fix that end in sentences', () => {

@@ -124,3 +124,34 @@ describe('sitec CLI (spawned)', () => {
     expect(run(['--debug']).stderr).toMatch(/\n\s+at /);
   });
 });
+
+describe('control characters in the paths the user gives never reach the terminal raw (26.19)', () => {
+  // ESC (a colour or a window title), BEL and CR: a path may hold any of them.
+  const evil = 'a\u001b]0;pwned\u0007b\u001b[31mc\rd';
+  // eslint-disable-next-line no-control-regex -- it looks for control characters on purpose
+  const raw = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+  it('build headers and summaries, check, validate and explain show them escaped', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-ctl-'));
+    for (const d of [`one${evil}`, `two${evil}`]) {
+      cpSync(join(root, 'examples/onprem'), join(dir, d), { recursive: true });
+      writeFileSync(join(dir, d, 'site.yaml'), exampleText);
+    }
+    const runs = [
+      sitec(['build', `one${evil}/site.yaml`, '-o', `out${evil}`], dir),
+      sitec(['build', `one${evil}/site.yaml`, `two${evil}/site.yaml`, '-o', `many${evil}`], dir),
+      sitec(['validate', `one${evil}/site.yaml`], dir),
+      sitec(['explain', `nope${evil}.x2bee.com`, `one${evil}/site.yaml`], dir),
+      sitec(['explain', 'hello-idc.x2bee.com', `one${evil}/site.yaml`], dir),
+    ];
+    writeFileSync(join(dir, `one${evil}`, 'site.yaml'), mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6']));
+    runs.push(sitec(['check', `one${evil}/site.yaml`, '-o', `out${evil}`], dir));
+    runs.push(sitec([`unknown${evil}`], dir));
+    for (const r of runs) {
+      expect(r.stdout + r.stderr).not.toMatch(raw);
+      expect(r.stdout + r.stderr).toContain('\\x1b]0;pwned\\x07b\\x1b[31mc\\x0dd');
+    }
+    expect(runs[0]!.status).toBe(0);
+    expect(runs[1]!.stdout).toContain('== one');
+    expect(runs[5]!.status).toBe(1);
+  });
+});

@@ -295,7 +295,7 @@ describe('manifest text', () => {
       ['a/b "q" \\ é.yaml', 'sha256:cd'],
       ['clusters/x.yaml', 'sha256:ef'],
     ];
-    const made = { input: { sha256: 'sha256:1', sitec: 'x' }, warnings: [{ code: 'w', severity: 'warning' as const, message: 'm\u0000"' }], executables: ['a'] };
+    const made = { input: { sha256: 'sha256:1', sitec: 'x' }, warnings: [{ code: 'pool-unused' as const, severity: 'warning' as const, message: 'm\u0000"' }], executables: ['a'] };
     const reference = (hs: [string, string][], dirs: string[], m?: typeof made) =>
       `${JSON.stringify(
         {

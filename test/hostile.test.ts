@@ -255,3 +255,36 @@ describe('hidden characters in override values are written escaped', () => {
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
+
+describe('a host too long for the file names it gets is refused at validate (26.11)', () => {
+  // Labels of 63, the longest DNS allows, joined to `length` characters ending in x2bee.com (the example's Gateway admits *.x2bee.com).
+  const hostOf = (length: number) => {
+    let host = 'x2bee.com';
+    while (host.length < length) host = `${'h'.repeat(Math.min(63, length - host.length - 1))}.${host}`;
+    return host;
+  };
+  const withHost = (host: string) => exampleText.replace('host: hello-idc.x2bee.com', `host: ${host}`);
+
+  it('253 characters (the DNS limit): route-file-name-too-long at routes[0].host, on its line, and nothing rendered', () => {
+    const host = hostOf(253);
+    expect(host).toHaveLength(253);
+    const r = compileText(withHost(host));
+    expect(r.ok).toBe(false);
+    expect(r.files).toEqual([]);
+    const d = r.diagnostics.find((x) => x.code === 'route-file-name-too-long')!;
+    expect(d).toMatchObject({ severity: 'error', path: 'routes[0].host' });
+    expect(d.location!.line).toBe(
+      withHost(host)
+        .split('\n')
+        .findIndex((l) => l.includes(host)) + 1,
+    );
+    expect(d.message).toContain('283 bytes');
+  });
+  it('the longest host that fits builds, every file name within 255 bytes; one character more is refused', () => {
+    // virtualservice.x2bee-stg.<host>.yaml: 30 bytes around the host.
+    const fits = compileText(withHost(hostOf(225)));
+    expect(fits.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    for (const f of fits.files) for (const part of f.path.split('/')) expect(Buffer.byteLength(part), f.path).toBeLessThanOrEqual(255);
+    expect(compileText(withHost(hostOf(226))).diagnostics.map((d) => d.code)).toContain('route-file-name-too-long');
+  });
+});

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { build, check, compile, emit } from '../src/index.js';
-import { SYSTEM_DIRECTORIES } from '../src/emit/guard.js';
+import { SYSTEM_DIRECTORIES, refuseUnsafeTarget } from '../src/emit/guard.js';
 import { walk } from '../src/emit/tree.js';
-import { LOCK_NAME, STAGING_PREFIX, pendingJournals } from '../src/emit/journal.js';
+import { LOCK_NAME, STAGING_PREFIX, Staging, pendingJournals } from '../src/emit/journal.js';
 import { exampleText, mutate, root } from './helpers/site.js';
 import { needsTool } from './helpers/tools.js';
 
@@ -66,6 +66,46 @@ describe('day two: the output directory', () => {
     for (const dir of SYSTEM_DIRECTORIES) expect(emit(files, dir, 's', { force: true, cwd: base }).diagnostics[0]?.code, dir).toBe('output-unsafe');
     // A path below a system directory is an ordinary one (here: below the temporary directory).
     expect(emit(files, join(base, 'srv', 'gitops', 'out'), 's', { cwd: base }).ok).toBe(true);
+  });
+
+  it("never takes anything inside a system tree, a home's hidden directories or /root's top level, even with --force (26.20)", () => {
+    const files = [{ path: 'a.txt', content: 'a', mode: 0o644 }];
+    const home = join(base, 'home');
+    mkdirSync(join(home, '.config'), { recursive: true });
+    const saved = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      for (const dir of [
+        '/root/sitec-out',
+        '/root/.ssh',
+        '/root/.kube/out',
+        '/root/work/.git-sitec/out',
+        '/var/lib/sitec-pkg',
+        '/var/lib/dpkg/out',
+        '/etc/nginx/sitec',
+        '/usr/share/sitec',
+        '/var/log/sitec',
+        '/home/alice',
+        '/home/alice/.ssh/out',
+        join(home, '.config', 'sitec'),
+        join(home, '.cache'),
+      ]) {
+        const r = emit(files, dir, 's', { force: true, cwd: base });
+        expect(r.diagnostics[0], dir).toMatchObject({ code: 'output-unsafe' });
+        expect(existsSync(join(dir, 'a.txt')), dir).toBe(false);
+      }
+      expect(existsSync('/var/lib/sitec-pkg')).toBe(false);
+      expect(existsSync(join(home, '.config', 'sitec'))).toBe(false);
+      // Through a link: the real path decides.
+      symlinkSync(join(home, '.config'), join(base, 'cfg'));
+      expect(emit(files, join(base, 'cfg', 'x'), 's', { force: true, cwd: base }).diagnostics[0]).toMatchObject({ code: 'output-unsafe' });
+      // Still fine: a project below a home or /root, /srv, /opt, /var/www and the temporary directory.
+      for (const dir of [join(home, 'proj', 'out'), '/root/work/gitops/out', '/srv/gitops/out', '/opt/gitops/out', '/var/www/out', join(base, 'out')])
+        expect(refuseUnsafeTarget(dir, base, undefined), dir).toBeUndefined();
+      expect(emit(files, join(home, 'proj', 'out'), 's', { cwd: base }).ok).toBe(true);
+    } finally {
+      process.env.HOME = saved;
+    }
   });
 
   it('--force into a directory it does not own adds its files in place: nothing there is moved, recreated or changed', () => {
@@ -220,6 +260,54 @@ describe('day two: the output directory', () => {
     expect(pendingJournals(out)).toEqual([]);
     for (const f of files) expect(readFileSync(join(out, f.path), 'utf8'), f.path).toBe(f.content);
     expect(existsSync(join(out, 'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml'))).toBe(false);
+  });
+});
+
+describe('day two: a killed build is finished before ownership is judged', () => {
+  let base: string;
+  let out: string;
+  let site: string;
+  beforeEach(() => {
+    base = mkdtempSync(join(tmpdir(), 'sitec-killed-'));
+    out = join(base, 'out');
+    site = join(base, 'site.yaml');
+  });
+
+  it("a build of site B killed while replacing site A's tree (--force) is finished by a plain build of B", () => {
+    writeFileSync(site, exampleText);
+    expect(build({ site, out }).ok).toBe(true);
+    const other = mutate(exampleText, ['site: x2bee-idc', 'site: other-site'], ['host: hello-idc.x2bee.com', 'host: bye-idc.x2bee.com']);
+    const files = compile(other, { file: site }).files;
+    expect(() =>
+      emit(files, out, 'other-site', {
+        force: true,
+        onCommit: () => {
+          throw new Error('killed');
+        },
+      }),
+    ).toThrow('killed');
+    writeFileSync(site, other);
+    // The manifest still names x2bee-idc: judged before the journal is finished, this was output-other-site.
+    const r = build({ site, out });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(manifestOf(out).site).toBe('other-site');
+    expect(pendingJournals(out)).toEqual([]);
+    expect(check({ site, out, patches: false }).upToDate).toBe(true);
+  });
+
+  it('check with a journal pending and every file as compiled says the journal is pending and what to run, not an empty list', () => {
+    writeFileSync(site, exampleText);
+    expect(sitec(['build', 'site.yaml', '-o', 'out'], base).status).toBe(0);
+    const staging = new Staging(out);
+    staging.commit({ moves: [], removes: [], prune: [] });
+    const c = sitec(['check', 'site.yaml', '-o', 'out'], base);
+    expect(c.status).toBe(1);
+    expect(c.stderr).toContain("out is not current: an interrupted build's journal is pending");
+    expect(c.stderr).toContain('run: sitec build site.yaml -o out');
+    expect(c.stderr).not.toMatch(/not current: \n/);
+    expect(sitec(['build', 'site.yaml', '-o', 'out'], base).status).toBe(0);
+    expect(sitec(['check', 'site.yaml', '-o', 'out'], base).status).toBe(0);
   });
 });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/index.js';
-import { exampleText, root } from './helpers/site.js';
+import { root } from './helpers/site.js';
 
 const run = (cmd: string, args: string[], cwd: string) => {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 240_000, env: { ...process.env, NO_COLOR: '1', npm_config_update_notifier: 'false' } });
@@ -40,6 +40,7 @@ describe('the npm package', () => {
       'schemas/cli-output.schema.json',
       'blueprints/runbook.md.hbs',
       'examples/onprem/site.yaml',
+      'templates/onprem/site.yaml',
       'LICENSE',
       'README.md',
       'package.json',
@@ -64,7 +65,8 @@ describe('the npm package', () => {
     // A pattern loads fast-glob from the installed package's dependencies (it is not in the bundle).
     expect(run('npx', ['sitec', 'validate', 'l*/site.yaml'], app)).toBe('== lab/site.yaml\nlab/site.yaml: valid\n');
     run('npx', ['sitec', 'build', 'lab/site.yaml', '-o', 'lab/out'], app);
-    const expected = compile(exampleText, { file: 's' }).files;
+    // init writes the neutral starter (templates/), not the example.
+    const expected = compile(readFileSync(join(root, 'templates/onprem/site.yaml'), 'utf8'), { file: 's' }).files;
     for (const f of expected) expect(readFileSync(join(app, 'lab/out', f.path), 'utf8'), f.path).toBe(f.content);
     // The library API, by its package name.
     const imported = run(

@@ -186,6 +186,37 @@ describe('sitec explain', () => {
   });
 });
 
+describe('explain and the command line take what users type (26.21)', () => {
+  const compiled = compileFile(join(root, 'examples/onprem/site.yaml'));
+  it('a host in any case, with a trailing dot, is the host the site names', () => {
+    const want = explain(compiled.site!, compiled.source!, compiled.files, 'hello-idc.x2bee.com').hops;
+    expect(want.length).toBeGreaterThan(0);
+    for (const q of ['Hello-IDC.X2bee.COM.', 'HELLO-IDC.X2BEE.COM', 'hello-idc.x2bee.com.']) expect(explain(compiled.site!, compiled.source!, compiled.files, q).hops, q).toEqual(want);
+    const r = sitec(['explain', 'Hello-IDC.X2bee.COM.', 'examples/onprem/site.yaml'], root);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Hello-IDC.X2bee.COM., hop by hop:');
+  });
+  it('an option given twice is a usage error (exit 2) naming it, and nothing is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-twice-'));
+    writeFileSync(join(dir, 'site.yaml'), exampleText);
+    for (const args of [
+      ['build', 'site.yaml', '-o', 'a', '-o', 'b'],
+      ['build', 'site.yaml', '--out', 'a', '-o', 'b'],
+      ['build', 'site.yaml', '-o', 'a', '--out=b'],
+      ['check', 'site.yaml', '-o', 'a', '-o', 'b'],
+      ['diff', 'site.yaml', '-o', 'a', '--out', 'b'],
+      ['init', 'x', '--template', 'kind', '--template', 'onprem'],
+    ]) {
+      const r = sitec(args, dir);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/option (--out|--template) is given more than once/);
+      expect(existsSync(join(dir, 'a')) || existsSync(join(dir, 'b')) || existsSync(join(dir, 'x'))).toBe(false);
+    }
+    // Once is fine; a value after -- is not an option.
+    expect(sitec(['build', 'site.yaml', '-o', 'a'], dir).status).toBe(0);
+  });
+});
+
 describe('sitec init', () => {
   for (const template of ['onprem', 'multicluster', 'kind']) {
     it(`${template}: writes a site that compiles as written, with a modeline naming this version's published schema`, () => {
@@ -201,6 +232,47 @@ describe('sitec init', () => {
       expect(existsSync(join(root, new URL(modeline).pathname.replace(/^\/npm\/sitec@[^/]+\//, '')))).toBe(true);
       expect(compile(text, { file: 'site.yaml' }).diagnostics).toEqual([]);
       expect(text).toContain('#'); // commented
+    });
+  }
+  // What the shipped examples carried from the field reports: an estate's names, customers, addresses, internal documents.
+  const OLD = [
+    /x2bee/i,
+    /\bseeds?\b/i,
+    /DOMAIN\.md/,
+    /\bK2P\b/i,
+    /ncloud/i,
+    /\bNHN\b/i,
+    /\bKT\b/,
+    /\bkt-/,
+    /istioinaction/i,
+    /\bidc\b/i,
+    /\bive\b/,
+    /\bTPS\b/,
+    /217\.37\.14\.73/,
+    /10\.10\.10\./,
+    /172\.16\.1\./,
+    /10\.0\.1\./,
+    /192\.168\.10\./,
+    /chapter/i,
+  ];
+  const DOCUMENTATION = [/^192\.0\.2\.\d+$/, /^198\.51\.100\.\d+$/, /^203\.0\.113\.\d+$/];
+  for (const template of ['onprem', 'multicluster', 'kind']) {
+    it(`${template}: a neutral starter that builds: example.com names, documentation addresses, none of the old names (25.15)`, () => {
+      const dir = join(mkdtempSync(join(tmpdir(), 'sitec-init-neutral-')), 'lab');
+      expect(init({ template, dir }).ok).toBe(true);
+      const text = readFileSync(join(dir, 'site.yaml'), 'utf8');
+      for (const old of OLD) expect(text, String(old)).not.toMatch(old);
+      const r = build({ site: join(dir, 'site.yaml'), out: join(dir, 'out') });
+      expect(r.diagnostics).toEqual([]);
+      expect(r.ok).toBe(true);
+      // The built tree carries none of them either.
+      for (const path of r.paths) for (const old of OLD) expect(readFileSync(join(dir, 'out', path), 'utf8'), `${path} ${String(old)}`).not.toMatch(old);
+      // Every host name is under example.com.
+      for (const host of text.match(/\bhost: (\S+)/g) ?? []) expect(host).toMatch(/example\.com\b/);
+      // Every address of a host (not a pod or Service network) is a documentation address, or kind's own Docker network on kind.
+      const addresses = [...text.matchAll(/\b(\d+\.\d+\.\d+\.\d+)(\/\d+)?/g)].filter((m) => m[2] === undefined || m[2] === '/32').map((m) => m[1]!);
+      expect(addresses.length).toBeGreaterThan(2);
+      for (const a of addresses) expect(template === 'kind' ? /^172\.18\./.test(a) : DOCUMENTATION.some((d) => d.test(a)), a).toBe(true);
     });
   }
   it('refuses to overwrite, and unknown templates', () => {

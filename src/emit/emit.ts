@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import type { OutputFile } from '../render/render.js';
 import { describeFsError, isFsError, makeDirs } from '../util/fs.js';
 import { refuseUnsafeTarget } from './guard.js';
-import { Staging, applyJournal, recoverOutput } from './journal.js';
+import { Staging, UNSAFE_PATH, journalRefused, recoverOutput } from './journal.js';
 import { acquireLock, recoverLegacy } from './lock.js';
 import { MANIFEST_NAME, manifestFor, pathsDigest, sha256, type InputRecord } from './manifest.js';
 import { compareFile, neededDirectories, readOutputTree, removals, sitecDirectories, type OutputTree, type TreeSummary } from './tree.js';
@@ -31,7 +31,7 @@ export interface EmitResult {
   summary?: EmitSummary;
 }
 
-const refuse = (code: string, message: string, hint?: string): EmitResult => ({
+const refuse = (code: DiagnosticCode, message: string, hint?: string): EmitResult => ({
   ok: false,
   diagnostics: [{ code, severity: 'error', message, ...(hint ? { hint } : {}) }],
 });
@@ -62,7 +62,9 @@ export function emit(input: EmitInput, outDir: string, site: string, opts: EmitO
     const early = readOutputTree(out, outDir);
     if (!early.tree) return { ok: false, diagnostics: early.diagnostics };
     const needed = neededDirectories(paths);
-    const refused = refuseOwnership(early.tree, paths, needed, outDir, site, opts.force === true);
+    // A tree an interrupted build left is judged once its journal is finished, under the lock (in write):
+    // before, its manifest may still be the old one while files of the new build are already in place.
+    const refused = early.tree.interrupted ? undefined : refuseOwnership(early.tree, paths, needed, outDir, site, opts.force === true);
     if (refused) return refused;
 
     created = makeDirs(out);
@@ -71,7 +73,8 @@ export function emit(input: EmitInput, outDir: string, site: string, opts: EmitO
       return refuse('output-locked', `another sitec build (pid ${lock.busy}) is still writing ${outDir}`, 'wait for it to finish; a lock left by a process that is gone is taken over automatically');
     }
     try {
-      recoverOutput(out);
+      const refusedJournals = recoverOutput(out);
+      if (refusedJournals.length > 0) return { ok: false, diagnostics: refusedJournals.map((r) => journalRefused(r, out, outDir)) };
       return write(paths, needed, files, out, outDir, site, opts);
     } finally {
       lock.release();
@@ -92,9 +95,6 @@ export function emit(input: EmitInput, outDir: string, site: string, opts: EmitO
     }
   }
 }
-
-/** Staging joins paths as text: every path is relative, '/'-separated, of plain characters, without '.', '..' or empty segments. */
-const UNSAFE_PATH = /^\/|\/\/|\/$|(?:^|\/)\.{1,2}(?:\/|$)|[^\w./-]|^$/;
 
 const isFileList = (input: EmitInput): input is readonly OutputFile[] => Array.isArray(input);
 
@@ -188,7 +188,7 @@ function write(paths: readonly string[], needed: readonly string[], files: Itera
     throw err;
   }
   opts.onCommit?.();
-  applyJournal(out, staging.root);
+  staging.apply(out);
   return { ok: true, diagnostics: [], summary };
 }
 

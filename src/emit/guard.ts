@@ -60,6 +60,58 @@ export const SYSTEM_DIRECTORIES: readonly string[] = [
   '/var/www',
 ];
 
+/**
+ * Trees of the operating system where nothing below is an output directory
+ * either: the package manager, the kernel, services and their state own every
+ * directory there (/var/lib/<package>, /etc/<service>, /usr/share/<package>).
+ * /srv, /opt, /var/www, /var/tmp, /tmp, /mnt and /media stay usable below.
+ */
+export const SYSTEM_TREES: readonly string[] = [
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/lost+found',
+  '/proc',
+  '/run',
+  '/sbin',
+  '/snap',
+  '/sys',
+  '/usr',
+  '/var/cache',
+  '/var/lib',
+  '/var/lock',
+  '/var/log',
+  '/var/mail',
+  '/var/opt',
+  '/var/run',
+  '/var/spool',
+];
+
+/** Why a path (already absolute and normalized) lies where no output directory may be; undefined when it may. */
+function forbiddenPlace(path: string, home: string): string | undefined {
+  if (SYSTEM_DIRECTORIES.includes(path)) return `the system directory ${path}`;
+  const tree = SYSTEM_TREES.find((t) => isInside(path, t));
+  if (tree) return `${path}, inside the system directory ${tree}`;
+  // Homes: the administrator's, the user's, and every user's under /home.
+  const homes = new Set(['/root', home, ...(path.startsWith('/home/') ? [path.split('/').slice(0, 3).join('/')] : [])]);
+  for (const h of homes) {
+    // A HOME of / (system accounts) is no home to guard.
+    if (h === '/' || !isInside(path, h)) continue;
+    if (path === h) return `the home directory ${h}`;
+    const rel = relative(h, path).split(sep);
+    // ~/.ssh, ~/.config/..., ~/.kube: a hidden directory holds a program's keys and settings.
+    if (rel.some((part) => part.startsWith('.'))) return `${path}, a hidden directory of the home directory ${h}`;
+    // /root/<name>: the administrator's top level; a project below it (/root/work/out) is fine.
+    if (h === '/root' && rel.length === 1) return `${path}, directly in the administrator's home directory /root`;
+  }
+  return undefined;
+}
+
 const isInside = (child: string, parent: string) => {
   const rel = relative(parent, child);
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
@@ -68,8 +120,9 @@ const isInside = (child: string, parent: string) => {
 const unsafe = (message: string, hint = 'use a directory of its own, such as out/ next to site.yaml'): Diagnostic[] => [{ code: 'output-unsafe', severity: 'error', message, hint }];
 
 /**
- * Output directories sitec refuses whatever the flags: system directories, the
- * home directory, a repository root, the current directory or one of its
+ * Output directories sitec refuses whatever the flags: system directories and
+ * anything inside the system trees, the home directory and its hidden
+ * directories (and /root's top level), a repository root, the current directory or one of its
  * parents, and the directory holding the site file.
  */
 export function refuseUnsafeTarget(out: string, cwd: string, siteFile: string | undefined): Diagnostic[] | undefined {
@@ -78,6 +131,10 @@ export function refuseUnsafeTarget(out: string, cwd: string, siteFile: string | 
   if (SYSTEM_DIRECTORIES.includes(real) || SYSTEM_DIRECTORIES.includes(out)) return unsafe(`refusing to write the output into the system directory ${shown}`);
   const home = homedir();
   if (real === realPathOf(home) || out === resolve(home)) return unsafe('refusing to write the output into the home directory', 'use a subdirectory such as out/');
+  // By the path as given and by its real path: a link into /var/lib is /var/lib.
+  const why = forbiddenPlace(out, resolve(home)) ?? forbiddenPlace(real, realPathOf(home));
+  if (why)
+    return unsafe(`refusing to write the output into ${why}${real === out ? '' : ` (${shown})`}`, 'use a directory of its own, such as out/ next to site.yaml, under /srv or a project directory');
   if (existsSync(join(out, '.git'))) return unsafe(`refusing to write the output into the repository root ${out}`, 'use a subdirectory such as out/');
   if (isInside(cwd, out) || isInside(realPathOf(cwd), real))
     return unsafe(`refusing to write the output into ${out}: it is the current directory or one of its parents`, 'use a subdirectory such as out/');

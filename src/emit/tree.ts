@@ -1,6 +1,6 @@
 import { type Stats, existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import type { OutputFile } from '../render/render.js';
 import { compareStrings } from '../util/order.js';
 import { MANIFEST_NAME, parseManifest, type Manifest } from './manifest.js';
@@ -31,7 +31,7 @@ export interface TreeSummary {
   unchanged: number;
 }
 
-const refuse = (code: string, message: string, hint?: string): { diagnostics: Diagnostic[] } => ({
+const refuse = (code: DiagnosticCode, message: string, hint?: string): { diagnostics: Diagnostic[] } => ({
   diagnostics: [{ code, severity: 'error', message, ...(hint ? { hint } : {}) }],
 });
 

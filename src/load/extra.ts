@@ -2,7 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { globSync, globTasks, isDynamicPattern } from '../util/glob.js';
 import { LineCounter } from 'yaml';
-import type { Diagnostic, Location, PathSegment } from '../diagnostics.js';
+import type { Diagnostic, DiagnosticCode, Location, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 import type { Site } from '../model/site.js';
 import { compareStrings } from '../util/order.js';
@@ -58,7 +58,7 @@ export function loadExtraResources(site: Site, opts: ExtraOptions, source: SiteS
   const byCluster = new Map<string, ExtraObject[]>();
   const diagnostics: Diagnostic[] = [];
   const texts = new Map<string, string>();
-  const at = (path: PathSegment[], code: string, message: string, hint?: string) =>
+  const at = (path: PathSegment[], code: DiagnosticCode, message: string, hint?: string) =>
     diagnostics.push({ code, severity: 'error', message, path: formatPath(path), location: locate(source, path), ...(hint ? { hint } : {}) });
   // Diagnostics name an extra file as the site file was named (relative to where sitec runs); the runbook, relative to the site.
   const shownDir = dirname(source.file);
@@ -131,7 +131,7 @@ function confinementRoot(written: string | undefined, baseDir: string): Root | {
 }
 
 interface Problem {
-  code: string;
+  code: DiagnosticCode;
   message: string;
   hint?: string;
 }
@@ -212,7 +212,7 @@ function realOrUndefined(path: string): string | undefined {
 const isList = (o: { kind: string; items?: unknown }): boolean => o.kind === 'List' || (o.kind.endsWith('List') && 'items' in o);
 
 function readObjects(text: string, file: string, shown: string, diagnostics: Diagnostic[]): ExtraObject[] {
-  const fail = (message: string, line = 1, column = 1, hint?: string, code = 'extra-resource-invalid') =>
+  const fail = (message: string, line = 1, column = 1, hint?: string, code: DiagnosticCode = 'extra-resource-invalid') =>
     diagnostics.push({ code, severity: 'error', message, location: { file: shown, line, column }, ...(hint ? { hint } : {}) });
   const lineCounter = new LineCounter();
   const out: ExtraObject[] = [];

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import { describeFsError, isFsError } from '../util/fs.js';
 import { MAX_SITE_BYTES } from './load.js';
 
@@ -9,7 +9,7 @@ export interface SiteInput {
   diagnostics: Diagnostic[];
 }
 
-const fail = (file: string, code: string, message: string, hint?: string): SiteInput => ({
+const fail = (file: string, code: DiagnosticCode, message: string, hint?: string): SiteInput => ({
   file,
   diagnostics: [{ code, severity: 'error', message, location: { file, line: 1, column: 1 }, ...(hint ? { hint } : {}) }],
 });

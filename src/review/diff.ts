@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { Diagnostic } from '../diagnostics.js';
 import { compareStrings } from '../util/order.js';
 import { compareTree, readOutputTree, type TreeSummary } from '../emit/tree.js';
+import { journalRefused, refusedJournals } from '../emit/journal.js';
 import type { OutputFile } from '../render/render.js';
 
 export interface FileDiff {
@@ -31,16 +32,19 @@ export function diffTree(files: OutputFile[], outDir: string, opts: { cwd?: stri
   if (!read.tree) return { summary: { added: [], changed: [], removed: [], unchanged: 0 }, diffs: [], diagnostics: read.diagnostics };
   const summary = compareTree(files, read.tree, out);
   // A build stopped after it decided what to write: the tree is part old, part new until the next build finishes it.
-  const diagnostics: Diagnostic[] = read.tree.interrupted
-    ? [
-        {
-          code: 'output-interrupted',
-          severity: 'warning',
-          message: `a build of ${outDir} was interrupted; the next sitec build finishes it before anything else`,
-          hint: `run: sitec build <site> -o ${outDir}`,
-        },
-      ]
-    : [];
+  const refused = read.tree.interrupted ? refusedJournals(out) : [];
+  const diagnostics: Diagnostic[] = refused.length
+    ? refused.map((r) => journalRefused(r, out, outDir))
+    : read.tree.interrupted
+      ? [
+          {
+            code: 'output-interrupted',
+            severity: 'warning',
+            message: `a build of ${outDir} was interrupted; the next sitec build finishes it before anything else`,
+            hint: `run: sitec build <site> -o ${outDir}`,
+          },
+        ]
+      : [];
   if (opts.patches === false) return { summary, diffs: [], diagnostics };
   // Loaded here, not at start-up: only `sitec diff` needs it, and it costs every other command ~40 ms.
   const { createTwoFilesPatch } = createRequire(import.meta.url)('diff') as typeof import('diff');

@@ -1,7 +1,7 @@
 import type { Location, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 import { locate, type SiteSource } from '../load/load.js';
-import { GATEWAY_ROUTE_KINDS } from '../objects/gateway-api.js';
+import { routeObjectFile } from '../validate/invariants/file-names.js';
 import {
   nodeIpOf,
   cidrPaths,
@@ -16,7 +16,6 @@ import {
   passthroughPortOf,
   routeKind,
   routeObjectName,
-  routingApiOf,
   targetPortOf,
 } from '../model/derive.js';
 import type { Site } from '../model/site.js';
@@ -54,15 +53,23 @@ export function explain(site: Site, source: SiteSource, files: OutputFile[], que
   };
   if (isIp(query)) return { query, kind: 'ip', hops: explainIp(site, query, hop) };
   // Route hosts always hold a dot and port names never do: a query is one or the other.
-  return { query, kind: query.includes('.') || query === '*' ? 'host' : 'tcp-port', hops: explainHost(site, query, hop) };
+  const isHost = query.includes('.') || query === '*';
+  return { query, kind: isHost ? 'host' : 'tcp-port', hops: explainHost(site, isHost ? hostKey(query) : query, hop) };
 }
+
+/**
+ * A host name as the site spells its hosts: DNS names are case-insensitive
+ * (RFC 4343) and a trailing dot only marks the name fully qualified, so
+ * Hello.Example.COM. is hello.example.com.
+ */
+const hostKey = (host: string): string => host.toLowerCase().replace(/\.$/, '');
 
 type HopFn = (step: string, detail: string, path: PathSegment[], files: string[]) => Hop;
 
 /** The route object kind and file a route has in its cluster's routing API. */
 function routeObject(site: Site, cluster: Site['clusters'][number], route: Site['routes'][number]): { kind: string; file: string } {
-  const kind = routingApiOf(site, cluster) === 'istio' ? 'VirtualService' : GATEWAY_ROUTE_KINDS[routeKind(route)];
-  return { kind, file: `clusters/${cluster.name}/resources/40-routes/${kind.toLowerCase()}.${route.namespace}.${routeObjectName(route)}.yaml` };
+  const { kind, file } = routeObjectFile(site, cluster, route);
+  return { kind, file: `clusters/${cluster.name}/resources/40-routes/${file}` };
 }
 
 function explainHost(site: Site, query: string, hop: HopFn): Hop[] {

@@ -1,4 +1,4 @@
-import type { Diagnostic, PathSegment, Severity } from '../diagnostics.js';
+import type { Diagnostic, DiagnosticCode, PathSegment, Severity } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 import { locate, nodeAt, type SiteSource } from '../load/load.js';
 
@@ -12,11 +12,11 @@ export class CheckContext {
     private readonly toOriginal: (path: readonly PathSegment[]) => PathSegment[] = (p) => [...p],
   ) {}
 
-  error(code: string, path: PathSegment[], message: string, hint?: string): void {
+  error(code: DiagnosticCode, path: PathSegment[], message: string, hint?: string): void {
     this.report('error', code, path, message, hint);
   }
 
-  warn(code: string, path: PathSegment[], message: string, hint?: string): void {
+  warn(code: DiagnosticCode, path: PathSegment[], message: string, hint?: string): void {
     this.report('warning', code, path, message, hint);
   }
 
@@ -31,7 +31,7 @@ export class CheckContext {
     return `${formatPath(at)}, line ${locate(this.source, at).line}`;
   }
 
-  private report(severity: Severity, code: string, checked: PathSegment[], message: string, hint?: string): void {
+  private report(severity: Severity, code: DiagnosticCode, checked: PathSegment[], message: string, hint?: string): void {
     const path = this.toOriginal(checked);
     // One problem, one diagnostic: checks that walk a field from several sides report it once.
     const key = `${code}|${formatPath(path)}`;
@@ -51,7 +51,7 @@ export class CheckContext {
 /**
  * Reports every entry whose key was already seen. Linear: one Map, no pairwise scan.
  */
-export function checkUnique<T>(ctx: CheckContext, items: readonly T[], keyOf: (item: T) => string, pathOf: (index: number) => PathSegment[], code: string, what: string): void {
+export function checkUnique<T>(ctx: CheckContext, items: readonly T[], keyOf: (item: T) => string, pathOf: (index: number) => PathSegment[], code: DiagnosticCode, what: string): void {
   const first = new Map<string, number>();
   items.forEach((item, i) => {
     const key = keyOf(item);

@@ -15,6 +15,7 @@ import { checkNames } from './names.js';
 import { checkNodePorts } from './nodeports.js';
 import { checkRoutes } from './routes.js';
 import { checkGatewayApiVersions } from './versions.js';
+import { checkFileNames } from './file-names.js';
 
 /** The cross-field invariants, run on a schema-valid site with defaults filled. */
 export const invariantChecks = [
@@ -23,6 +24,7 @@ export const invariantChecks = [
   checkAddresses,
   checkIngress,
   checkRoutes,
+  checkFileNames,
   checkEdges,
   checkEdgeGateway,
   checkMesh,
