@@ -19,7 +19,7 @@ export type { SiteInput } from './load/read.js';
 
 export { compile, type CompileResult, type CompileOptions } from './compile.js';
 export { emit, type EmitInput, type EmitResult, type EmitSummary, type EmitOptions } from './emit/emit.js';
-export type { Diagnostic, Location, Severity } from './diagnostics.js';
+export type { Diagnostic, Location, RelatedLocation, Severity } from './diagnostics.js';
 export { formatDiagnostic, formatDiagnostics, formatExplanation, formatSummary, printable } from './format.js';
 export { siteSchema } from './validate/schema.js';
 export { MAX_SITE_BYTES } from './load/load.js';
