@@ -45,6 +45,17 @@ export interface Diagnostic {
   related?: RelatedLocation[];
 }
 
+/**
+ * The diagnostic with the site file's name replaced, in its location and in
+ * every related place in that file: the manifest records warnings under ''
+ * (how the site was named on the command line must not change the output),
+ * and a later build names them as the site is given then.
+ */
+export function withSiteFile(d: Diagnostic, from: string, to: string): Diagnostic {
+  const move = <L extends Location>(l: L): L => (l.file === from ? { ...l, file: to } : l);
+  return { ...d, ...(d.location ? { location: move(d.location) } : {}), ...(d.related ? { related: d.related.map(move) } : {}) };
+}
+
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }

@@ -16,6 +16,7 @@ describe('validation gaps of day two', () => {
     path: 'clusters[0].metallb.pools[1].name',
     at: 'spare',
     hint: /add "spare" to metallb\.l2Advertisement\.pools/,
+    related: [{ at: '[default-pool]', path: 'clusters[0].metallb.l2Advertisement.pools', message: 'the pools L2Advertisement "l2-default" announces' }],
   });
 
   itIsLocated(exampleText, {

@@ -202,6 +202,7 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
         at('metallb', 'pools', pi, 'name'),
         `pool "${pool.name}" hands out addresses automatically, but the L2Advertisement "${metallb.l2Advertisement.name}" does not announce it: a Service given one of its addresses is unreachable`,
         `add "${pool.name}" to metallb.l2Advertisement.pools, or set autoAssign: false on it`,
+        { related: [{ path: at('metallb', 'l2Advertisement', 'pools'), message: `the pools L2Advertisement "${metallb.l2Advertisement.name}" announces` }] },
       );
     }
     if (pool.autoAssign) return;
