@@ -170,6 +170,8 @@ function checkExtraResources(model: SiteModel, planned: FilePlan[]): Diagnostic[
           message: `${what} is named more than once in the extra resources of cluster ${cluster.name}`,
           location: x.location,
           hint: 'keep one of them',
+          // Each copy points at the others: any one of them may be the one to drop.
+          related: extra.flatMap((y, j) => (j !== i && (extraPaths[j] === path || ids[j] === ids[i]) ? [{ ...y.location, message: `${what} is also here` }] : [])),
         });
       } else {
         const problem = validateOverridden(x.object);

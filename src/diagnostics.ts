@@ -20,6 +20,18 @@ export interface Location {
   endColumn?: number;
 }
 
+/**
+ * Another place involved in a diagnostic (tsc's relatedInformation): the first
+ * declaration of a duplicate, the other half of a conflict. Located like the
+ * diagnostic itself, so tools jump to it instead of parsing "line N" out of text.
+ */
+export interface RelatedLocation extends Location {
+  /** What this place is, read on its own: "first declared here". */
+  message: string;
+  /** Field path of this place in the site model. */
+  path?: string;
+}
+
 export interface Diagnostic {
   /** Stable identifier, e.g. "schema-unknown-field" or "nodeport-duplicate": a key of the catalogue (src/catalogue.ts), whose docs/diagnostics/<code>.md explains it. */
   code: DiagnosticCode;
@@ -29,6 +41,19 @@ export interface Diagnostic {
   path?: string;
   location?: Location;
   hint?: string;
+  /** The other places involved, in the order they matter; absent when there are none. */
+  related?: RelatedLocation[];
+}
+
+/**
+ * The diagnostic with the site file's name replaced, in its location and in
+ * every related place in that file: the manifest records warnings under ''
+ * (how the site was named on the command line must not change the output),
+ * and a later build names them as the site is given then.
+ */
+export function withSiteFile(d: Diagnostic, from: string, to: string): Diagnostic {
+  const move = <L extends Location>(l: L): L => (l.file === from ? { ...l, file: to } : l);
+  return { ...d, ...(d.location ? { location: move(d.location) } : {}), ...(d.related ? { related: d.related.map(move) } : {}) };
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -1,7 +1,7 @@
 import { createColors } from 'picocolors';
 import type { GroupSummary } from './review/diff.js';
 import type { Explanation } from './review/explain.js';
-import type { Diagnostic } from './diagnostics.js';
+import type { Diagnostic, Location, RelatedLocation } from './diagnostics.js';
 
 export interface FormatOptions {
   /** The site text, for code frames. */
@@ -38,23 +38,42 @@ function sourceLines(source: string): string[] {
   return linesOf.lines;
 }
 
+/** The text a location points into, when the caller gave it: a frame quotes the file its location is in. */
+function textOf(loc: Location, opts: FormatOptions): string | undefined {
+  return opts.sources?.get(loc.file) ?? (opts.file === undefined || opts.file === loc.file ? opts.source : undefined);
+}
+
 /**
  * `file:line:col  path  message`, then a code frame with a caret under the
- * offending token (as tsc and vite print), then the hint.
+ * offending token (as tsc and vite print), then each related place (tsc's
+ * relatedInformation) with its own line and caret, then the hint.
  */
 export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): string {
   const color = opts.color ?? false;
-  const { red, yellow, cyan, dim } = palette(color);
+  const { red, yellow, dim } = palette(color);
   const sev = d.severity === 'error' ? red('error') : yellow('warning');
+  const hint = d.hint ? [`  hint: ${printable(d.hint)}`] : [];
+  const related = (d.related ?? []).flatMap((r) => formatRelated(r, opts));
   // Without a place in the site file (the output directory, the file itself): one line and the hint.
-  if (!d.location) return [`${sev} ${dim(d.code)}: ${printable(d.message)}`, ...(d.hint ? [`  hint: ${printable(d.hint)}`] : [])].join('\n');
-  const where = `${printable(d.location.file)}:${d.location.line}:${d.location.column}`;
-  const head = [cyan(where), d.path && printable(d.path), printable(d.message)].filter((s) => s !== undefined && s !== '').join('  ');
-  const lines = [head, `  ${sev} ${dim(d.code)}`];
-  const text = opts.sources?.get(d.location.file) ?? (opts.file === undefined || opts.file === d.location.file ? opts.source : undefined);
-  if (text !== undefined) lines.push(...codeFrame(text, d, color));
-  if (d.hint) lines.push(`  hint: ${printable(d.hint)}`);
-  return lines.join('\n');
+  if (!d.location) return [`${sev} ${dim(d.code)}: ${printable(d.message)}`, ...related, ...hint].join('\n');
+  const lines = [placeLine(d.location, d.path, d.message, color), `  ${sev} ${dim(d.code)}`];
+  const text = textOf(d.location, opts);
+  if (text !== undefined) lines.push(...codeFrame(text, d.location, color));
+  return [...lines, ...related, ...hint].join('\n');
+}
+
+/** `file:line:col  path  message`, every part printable. */
+function placeLine(loc: Location, path: string | undefined, message: string, color: boolean): string {
+  const where = `${printable(loc.file)}:${loc.line}:${loc.column}`;
+  return [palette(color).cyan(where), path && printable(path), printable(message)].filter((s) => s !== undefined && s !== '').join('  ');
+}
+
+/** `  related: file:line:col  path  message`, then the one line it points at with its caret, indented under it. */
+function formatRelated(r: RelatedLocation, opts: FormatOptions): string[] {
+  const color = opts.color ?? false;
+  const text = textOf(r, opts);
+  const frame = text === undefined ? [] : codeFrame(text, r, color, false).map((l) => `  ${l}`);
+  return [`  related: ${placeLine(r, r.path, r.message, color)}`, ...frame];
 }
 
 /**
@@ -71,8 +90,8 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], opts: Form
   return parts.join('');
 }
 
-function codeFrame(source: string, d: Diagnostic, color: boolean): string[] {
-  const loc = d.location!;
+/** The line a location points at with a caret under it; `before` adds the line above for context (a related place shows its own line only). */
+function codeFrame(source: string, loc: Location, color: boolean, before = true): string[] {
   const all = sourceLines(source);
   const text = all[loc.line - 1];
   if (text === undefined) return [];
@@ -87,7 +106,7 @@ function codeFrame(source: string, d: Diagnostic, color: boolean): string[] {
     return `${start > 0 ? '…' : ''}${printable(cut)}${start + FRAME_WIDTH < line.length ? '…' : ''}`;
   };
   const out: string[] = [];
-  if (loc.line > 1) out.push(`  ${num(loc.line - 1)} | ${clip(all[loc.line - 2]!, 0)}`);
+  if (before && loc.line > 1) out.push(`  ${num(loc.line - 1)} | ${clip(all[loc.line - 2]!, 0)}`);
   out.push(`> ${num(loc.line)} | ${clip(text, from)}`);
   // Columns count escaped characters as they are printed, so the caret stays under its token.
   const lead = (from > 0 ? 1 : 0) + printable(text.slice(from, Math.max(from, loc.column - 1))).length;

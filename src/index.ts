@@ -7,7 +7,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { emit, type EmitSummary } from './emit/emit.js';
 import { diffTree, type TreeDiff } from './review/diff.js';
 import { renderEach } from './render/render.js';
-import { hasErrors } from './diagnostics.js';
+import { hasErrors, withSiteFile } from './diagnostics.js';
 import { describeFsError, isFsError } from './util/fs.js';
 import { readSiteFile, type SiteInput } from './load/read.js';
 import { inputRecord, unchangedTree } from './emit/unchanged.js';
@@ -19,7 +19,7 @@ export type { SiteInput } from './load/read.js';
 
 export { compile, type CompileResult, type CompileOptions } from './compile.js';
 export { emit, type EmitInput, type EmitResult, type EmitSummary, type EmitOptions } from './emit/emit.js';
-export type { Diagnostic, Location, Severity } from './diagnostics.js';
+export type { Diagnostic, Location, RelatedLocation, Severity } from './diagnostics.js';
 export { formatDiagnostic, formatDiagnostics, formatExplanation, formatSummary, printable } from './format.js';
 export { siteSchema } from './validate/schema.js';
 export { MAX_SITE_BYTES } from './load/load.js';
@@ -112,7 +112,7 @@ export function build(opts: BuildOptions): BuildResult {
   if (!compiled.ok || !compiled.model || !stream) return { ...compiled, paths: [] };
   const { paths } = stream;
   // Recorded without the site file's path, which depends on how it was named on the command line: the manifest must not.
-  const warnings = compiled.diagnostics.filter((d) => d.severity === 'warning').map((d) => (d.location ? { ...d, location: { ...d.location, file: '' } } : d));
+  const warnings = compiled.diagnostics.filter((d) => d.severity === 'warning').map((d) => withSiteFile(d, input.file, ''));
   // A tree built from extra resource files is never taken as current from the site text alone: they may have changed.
   const usesExtra = compiled.model.clusters.some((c) => (c.extra?.length ?? 0) > 0);
   const made = fast ? { input: usesExtra ? { ...fast.record, extra: true } : fast.record, warnings } : undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { compileText, only, positionOf } from './helpers/site.js';
+import { expectRelated } from './helpers/cases.js';
 
 /** A cluster of `workers` workers behind one edge host; the edge's nginx and forwards are given as YAML. */
 function site(o: { workers: number; targets?: number; minReplicas?: number; edge: string; trusted?: number; policy?: 'Local' | 'Cluster' }): string {
@@ -60,7 +61,8 @@ describe('trusted proxies follow the edge topology', () => {
     const d = only(compileText(text), 'gateway-trust-ambiguous');
     expect(d.path).toBe('edges[0].forwards[0].gatewayPort');
     expect(d.location).toMatchObject(positionOf(text, 'http2 }'));
-    expect(d.message).toContain(`edges[0].nginx, line ${positionOf(text, 'nginx:').line}`);
+    expect(d.message).toContain('reached both through nginx on edge host "gw" and by plain DNAT here');
+    expectRelated(d, text, [{ at: '{ tls:', path: 'edges[0].nginx', message: 'nginx on edge host "gw" proxies to it' }]);
     expect(d.hint).toContain('clusters[0].istio.ingressGateway.trustedProxies: 1');
     expect(trustedHops(site({ workers: 2, edge: NGINX + DNAT_HTTP, trusted: 1 }))).toBe(1);
     expect(trustedHops(site({ workers: 2, edge: NGINX + DNAT_HTTP, trusted: 0 }))).toBe(0);

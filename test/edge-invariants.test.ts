@@ -4,13 +4,22 @@ import { itIsLocated, type LocatedCase } from './helpers/cases.js';
 
 const nginxBlock = '    nginx:\n      version: 1.22.1\n';
 const cases: LocatedCase[] = [
-  { name: 'two edges with one name', edits: [['\nedges:\n', '\nedges:\n  - { name: ive, publicIPs: [198.51.100.1] }\n']], code: 'duplicate-name', path: 'edges[1].name', at: ['ive\n', 1] },
+  {
+    name: 'two edges with one name',
+    edits: [['\nedges:\n', '\nedges:\n  - { name: ive, publicIPs: [198.51.100.1] }\n']],
+    code: 'duplicate-name',
+    path: 'edges[1].name',
+    at: ['ive\n', 1],
+    related: [{ at: 'ive,', path: 'edges[0].name', message: 'edge host name "ive" first declared here' }],
+  },
   {
     name: 'a public IP owned twice',
     edits: [['\nedges:\n', '\nedges:\n  - { name: other, publicIPs: [217.37.14.73] }\n']],
     code: 'duplicate-public-ip',
     path: 'edges[1].publicIPs[0]',
     at: ['217.37.14.73', 2],
+    message: /^public IP 217\.37\.14\.73 is already owned by edge host "other"$/,
+    related: [{ at: ['217.37.14.73', 1], path: 'edges[0].publicIPs[0]', message: 'public IP 217.37.14.73 first owned here' }],
   },
   {
     name: 'unknown cluster',
@@ -65,6 +74,8 @@ const cases: LocatedCase[] = [
     code: 'edge-port-conflict',
     path: 'edges[0].forwards[1].publicPort',
     at: ['30347', 4],
+    message: /^public port 30347 collides with public port 30347 on edge host "ive"$/,
+    related: [{ at: ['30347', 3], path: 'edges[0].forwards[0].publicPort', message: 'public port 30347 is declared here' }],
   },
   {
     name: 'nginx fronts an unknown gateway',
@@ -88,6 +99,20 @@ const cases: LocatedCase[] = [
     code: 'edge-certificate-unknown-host',
     path: 'edges[0].nginx.certificates[0].serverNames[0]',
     at: ['other.x2bee.com'],
+  },
+  {
+    name: 'two certificates for one host',
+    edits: [
+      [
+        nginxBlock,
+        `${nginxBlock}      certificates:\n        - { serverNames: [hello-idc.x2bee.com], certificate: /etc/a.crt, key: /etc/a.key }\n        - { serverNames: [hello-idc.x2bee.com], certificate: /etc/b.crt, key: /etc/b.key }\n`,
+      ],
+    ],
+    code: 'edge-certificate-duplicate',
+    path: 'edges[0].nginx.certificates[1].serverNames[0]',
+    at: ['hello-idc.x2bee.com]', 2],
+    message: /^hello-idc\.x2bee\.com already has a certificate$/,
+    related: [{ at: ['hello-idc.x2bee.com]', 1], path: 'edges[0].nginx.certificates[0].serverNames[0]', message: 'the first certificate for hello-idc.x2bee.com' }],
   },
   {
     name: 'nginx with nothing to serve',

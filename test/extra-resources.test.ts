@@ -75,6 +75,11 @@ describe('extra resources', () => {
       ['extra-resource-conflict', 'Secret x2bee-stg/registry-auth is named more than once in the extra resources of cluster idc', join(twice.dir, 'extra/a.yaml')],
       ['extra-resource-conflict', 'Secret x2bee-stg/registry-auth is named more than once in the extra resources of cluster idc', join(twice.dir, 'extra/b.yaml')],
     ]);
+    // Each copy points at the other, in its own file.
+    expect(compileFile(twice.file).diagnostics.map((d) => d.related)).toEqual([
+      [{ file: join(twice.dir, 'extra/b.yaml'), line: 1, column: 1, message: 'Secret x2bee-stg/registry-auth is also here' }],
+      [{ file: join(twice.dir, 'extra/a.yaml'), line: 1, column: 1, message: 'Secret x2bee-stg/registry-auth is also here' }],
+    ]);
 
     const deployment = site({
       'extra/d.yaml':

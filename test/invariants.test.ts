@@ -28,10 +28,26 @@ const cases: LocatedCase[] = [
     code: 'duplicate-name',
     path: 'clusters[0].nodes[2].name',
     at: ['worker-1', 2],
-    message: /first at clusters\[0\]\.nodes\[1\]\.name, line \d+/,
+    message: /^node name "worker-1" is declared twice$/,
+    related: [{ at: ['worker-1', 1], path: 'clusters[0].nodes[1].name', message: 'node name "worker-1" first declared here' }],
   },
-  { name: 'duplicate node IP', edits: [['ip: 10.10.10.12', 'ip: 10.10.10.11']], code: 'duplicate-node-ip', path: 'clusters[0].nodes[2].ip', at: ['10.10.10.11', 2] },
-  { name: 'duplicate cluster name', edits: [['  - name: dr\n', '  - name: idc\n']], base: withSecondCluster, code: 'duplicate-name', path: 'clusters[1].name', at: ['idc\n    nodes', 2] },
+  {
+    name: 'duplicate node IP',
+    edits: [['ip: 10.10.10.12', 'ip: 10.10.10.11']],
+    code: 'duplicate-node-ip',
+    path: 'clusters[0].nodes[2].ip',
+    at: ['10.10.10.11', 2],
+    related: [{ at: ['10.10.10.11', 1], path: 'clusters[0].nodes[1].ip', message: 'node IP "10.10.10.11" first declared here' }],
+  },
+  {
+    name: 'duplicate cluster name',
+    edits: [['  - name: dr\n', '  - name: idc\n']],
+    base: withSecondCluster,
+    code: 'duplicate-name',
+    path: 'clusters[1].name',
+    at: ['idc\n    nodes', 2],
+    related: [{ at: ['idc\n    nodes', 1], path: 'clusters[0].name', message: 'cluster name "idc" first declared here' }],
+  },
   { name: 'duplicate gateway port name', edits: [['{ name: https, port: 443', '{ name: http2, port: 443']], code: 'duplicate-name', path: `${ports}[2].name`, at: ['http2', 2] },
   { name: 'duplicate gateway port number', edits: [['{ name: https, port: 443', '{ name: https, port: 80']], code: 'duplicate-port', path: `${ports}[2].port`, at: ['80, targetPort: 8443'] },
   {
@@ -82,7 +98,15 @@ const cases: LocatedCase[] = [
   // node ports
   { name: 'node port outside the range', edits: [['nodePort: 30347', 'nodePort: 29999']], code: 'nodeport-out-of-range', path: `${ports}[1].nodePort`, at: ['29999'], hint: /30000 to 32767/ },
   { name: 'node port outside a narrowed range', edits: [['nodePortRange: 30000-32767', 'nodePortRange: 30000-30999']], code: 'nodeport-out-of-range', path: `${ports}[0].nodePort`, at: ['32134'] },
-  { name: 'duplicate node port', edits: [['nodePort: 30377', 'nodePort: 30347']], code: 'nodeport-duplicate', path: `${ports}[2].nodePort`, at: ['30347', 2], message: /already used by port "http2"/ },
+  {
+    name: 'duplicate node port',
+    edits: [['nodePort: 30377', 'nodePort: 30347']],
+    code: 'nodeport-duplicate',
+    path: `${ports}[2].nodePort`,
+    at: ['30347', 2],
+    message: /^node port 30347 is already used by port "http2"$/,
+    related: [{ at: ['30347', 1], path: `${ports}[1].nodePort`, message: 'port "http2" uses node port 30347 here' }],
+  },
   { name: 'node port range reversed', edits: [['nodePortRange: 30000-32767', 'nodePortRange: 32767-30000']], code: 'nodeport-range-invalid', path: 'clusters[0].nodePortRange', at: ['32767-30000'] },
   {
     name: 'node port on a ClusterIP gateway',
@@ -119,7 +143,15 @@ const cases: LocatedCase[] = [
     at: ['192.168.1.0/16'],
     hint: /did you mean "192\.168\.0\.0\/16"/,
   },
-  { name: 'pod and service CIDR overlap', edits: [['serviceCIDR: 10.96.0.0/12', 'serviceCIDR: 192.168.128.0/17']], code: 'cidr-overlap', path: 'clusters[0].serviceCIDR', at: ['192.168.128.0/17'] },
+  {
+    name: 'pod and service CIDR overlap',
+    edits: [['serviceCIDR: 10.96.0.0/12', 'serviceCIDR: 192.168.128.0/17']],
+    code: 'cidr-overlap',
+    path: 'clusters[0].serviceCIDR',
+    at: ['192.168.128.0/17'],
+    message: /^serviceCIDR 192\.168\.128\.0\/17 overlaps podCIDR 192\.168\.0\.0\/16$/,
+    related: [{ at: '192.168.0.0/16', path: 'clusters[0].podCIDR', message: 'podCIDR 192.168.0.0/16' }],
+  },
   {
     name: 'node IP inside the service CIDR',
     edits: [['serviceCIDR: 10.96.0.0/12', 'serviceCIDR: 10.10.10.12/30']],
@@ -127,6 +159,7 @@ const cases: LocatedCase[] = [
     path: 'clusters[0].nodes[2].ip',
     at: ['10.10.10.12'],
     message: /serviceCIDR/,
+    related: [{ at: '10.10.10.12/30', path: 'clusters[0].serviceCIDR', message: 'serviceCIDR 10.10.10.12/30' }],
   },
   {
     name: 'pool range reversed',
@@ -142,7 +175,8 @@ const cases: LocatedCase[] = [
     code: 'pool-overlap',
     path: 'clusters[0].metallb.pools[1].addresses[0]',
     at: ['10.10.10.248/29'],
-    message: /overlaps pool "default-pool"/,
+    message: /^pool "extra" \(10\.10\.10\.248\/29\) overlaps pool "default-pool" \(10\.10\.10\.220-10\.10\.10\.250\)$/,
+    related: [{ at: '10.10.10.220-10.10.10.250', path: 'clusters[0].metallb.pools[0].addresses[0]', message: 'pool "default-pool" (10.10.10.220-10.10.10.250)' }],
   },
   {
     name: 'pool contains a node IP',
@@ -151,6 +185,7 @@ const cases: LocatedCase[] = [
     path: 'clusters[0].metallb.pools[0].addresses[0]',
     at: ['10.10.10.5-10.10.10.250'],
     message: /master/,
+    related: [{ at: '10.10.10.10,', path: 'clusters[0].nodes[0].ip', message: "node master's IP 10.10.10.10" }],
   },
   {
     name: 'pool overlaps the service CIDR',
@@ -162,6 +197,7 @@ const cases: LocatedCase[] = [
     path: 'clusters[0].metallb.pools[0].addresses[0]',
     at: ['10.96.0.200-10.96.0.250'],
     message: /serviceCIDR/,
+    related: [{ at: '10.96.0.0/12', path: 'clusters[0].serviceCIDR', message: 'serviceCIDR 10.96.0.0/12' }],
   },
   {
     name: 'pinned LB IP outside every pool',

@@ -73,8 +73,17 @@ describe('kind invariants', () => {
       code: 'kind-host-port-conflict',
       path: 'clusters[1].istio.ingressGateway.ports[1].nodePort',
       at: ['30000 }', 2],
+      message: /^host port 30000 is already mapped by another kind cluster$/,
+      related: [{ at: ['30000 }', 1], path: 'clusters[0].istio.ingressGateway.ports[1].nodePort', message: 'host port 30000 first mapped here' }],
     },
-    { name: 'an addon on a gateway node port', edits: [['prometheus: 31001', 'prometheus: 31000']], code: 'nodeport-duplicate', path: 'clusters[1].kind.addons.prometheus', at: ['31000,'] },
+    {
+      name: 'an addon on a gateway node port',
+      edits: [['prometheus: 31001', 'prometheus: 31000']],
+      code: 'nodeport-duplicate',
+      path: 'clusters[1].kind.addons.prometheus',
+      at: ['31000,'],
+      related: [{ at: '31000 }', path: 'clusters[1].istio.ingressGateway.ports[1].nodePort', message: 'node port 31000 first used here' }],
+    },
     { name: 'an addon outside the node port range', edits: [['grafana: 31002', 'grafana: 3000']], code: 'nodeport-out-of-range', path: 'clusters[1].kind.addons.grafana', at: ['3000,'] },
     {
       name: 'a kind cluster without control plane',

@@ -152,7 +152,14 @@ describe('mesh invariants', () => {
   const cases: LocatedCase[] = [
     { name: 'network without a mesh', edits: [[meshText.slice(meshText.indexOf('mesh:\n'), meshText.indexOf('clusters:\n')), '']], code: 'mesh-required', path: 'clusters[0].network', at: ['kt-net'] },
     { name: 'cluster without network in a mesh', edits: [['    network: nhn-net\n', '']], code: 'mesh-network-required', path: 'clusters[2]', at: ['name: nhn'] },
-    { name: 'two clusters on one context', edits: [['context: nhn-admin', 'context: kt-admin']], code: 'duplicate-context', path: 'clusters[2].context', at: ['kt-admin', 2] },
+    {
+      name: 'two clusters on one context',
+      edits: [['context: nhn-admin', 'context: kt-admin']],
+      code: 'duplicate-context',
+      path: 'clusters[2].context',
+      at: ['kt-admin', 2],
+      related: [{ at: ['kt-admin', 1], path: 'clusters[0].context', message: 'kubeconfig context "kt-admin" first declared here' }],
+    },
     {
       name: 'clusters sharing a network with overlapping pod CIDRs',
       edits: [
@@ -183,6 +190,8 @@ describe('mesh invariants', () => {
       code: 'lb-ip-conflict',
       path: 'clusters[0].istio.eastWestGateway.loadBalancerIP',
       at: ['203.0.113.20', 3],
+      message: /^the east-west gateway pins 203\.0\.113\.20, which the ingress gateway already uses$/,
+      related: [{ at: '203.0.113.20\n', path: 'clusters[0].istio.ingressGateway.loadBalancerIP', message: 'the ingress gateway pins 203.0.113.20 here' }],
     },
     {
       name: 'east-west pinned where no MetalLB runs',

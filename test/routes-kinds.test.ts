@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { explain } from '../src/index.js';
 import { compileText, mutate, positionOf, root } from './helpers/site.js';
-import { expectLocated } from './helpers/cases.js';
+import { expectLocated, expectRelated } from './helpers/cases.js';
 
 // The gateway-api example has one route of each kind: HTTP (www), passthrough (db), TCP (tcp-postgres).
 const text = readFileSync(`${root}examples/gateway-api/site.yaml`, 'utf8');
@@ -46,7 +46,8 @@ describe('route shape', () => {
     const site = mutate(text, ['  - host: db.shop.example.test', '  - host: www.shop.example.test']);
     const d = expectLocated(site, 'duplicate-route-host', 'www.shop.example.test', 2);
     expect(d.hint).toBe('a host is either passed through (SNI) or routed by path, not both');
-    expect(d.message).toContain(`line ${positionOf(site, 'www.shop.example.test').line}`);
+    expect(d.message).toBe('host www.shop.example.test is already routed in cluster "dc1"');
+    expectRelated(d, site, [{ at: 'www.shop.example.test', path: 'routes[0].host', message: 'host www.shop.example.test first routed here' }]);
   });
 });
 
@@ -57,7 +58,8 @@ describe('TCP routes take a whole ingress gateway port', () => {
   });
   it('the status port or a UDP port cannot carry one', () => {
     const status = mutate(text, ['  - tcpPort: tcp-postgres', '  - tcpPort: status-port']);
-    expectLocated(status, 'route-tcp-port-unusable', 'status-port', 2);
+    const d = expectLocated(status, 'route-tcp-port-unusable', 'status-port', 2);
+    expectRelated(d, status, [{ at: '{ name: status-port', path: 'clusters[0].istio.ingressGateway.ports[0]', message: 'ingress gateway port "status-port" is declared here' }]);
     const udp = mutate(text, ['{ name: tcp-postgres, port: 5432, nodePort: 30432 }', '{ name: tcp-postgres, port: 5432, nodePort: 30432, protocol: UDP }']);
     expect(expectLocated(udp, 'route-tcp-port-unusable', 'tcp-postgres', 3).message).toContain('it is UDP');
   });
@@ -67,13 +69,14 @@ describe('TCP routes take a whole ingress gateway port', () => {
       '    service: postgres\n    port: 5432\n  - tcpPort: tcp-postgres\n    gateway: public\n    namespace: data\n    service: other\n    port: 5432\n',
     ]);
     const d = expectLocated(site, 'duplicate-route-tcp-port', 'tcp-postgres', 4);
-    expect(d.message).toContain(`line ${positionOf(site, 'tcp-postgres', 3).line}`);
+    expect(d.message).toBe('TCP port tcp-postgres already goes to a Service in cluster "dc1"');
+    expectRelated(d, site, [{ at: ['tcp-postgres', 3], path: 'routes[2].tcpPort', message: 'the first route on TCP port tcp-postgres' }]);
   });
   it('a port that is also an HTTP server: both places named', () => {
     const site = mutate(text, ['  - tcpPort: tcp-postgres', '  - tcpPort: https']);
     const d = expectLocated(site, 'route-tcp-port-conflict', 'https\n    gateway');
     expect(d.message).toContain('is also the https server of Gateway "public"');
-    expect(d.message).toContain(`line ${positionOf(site, '      port: 443\n      credentialName').line}`);
+    expectRelated(d, site, [{ at: '443\n      credentialName', path: 'gateways[0].https.port', message: 'the https server of Gateway "public" listens on 443' }]);
   });
 });
 
@@ -100,7 +103,8 @@ describe('the edge host and passthrough', () => {
   it('a passed-through host cannot also be an nginx server name', () => {
     const site = mutate(text, ['      tls:\n        certificate', '      serverNames: [www.shop.example.test, db.shop.example.test]\n      tls:\n        certificate']);
     const d = expectLocated(site, 'edge-server-name-passthrough', 'db.shop.example.test]');
-    expect(d.message).toContain(`line ${positionOf(site, 'tls: passthrough').line}`);
+    expect(d.message).toBe('db.shop.example.test is passed through (tls: passthrough): nginx cannot also terminate it');
+    expectRelated(d, site, [{ at: 'passthrough\n', path: 'routes[1].tls', message: 'the route passing db.shop.example.test through' }]);
   });
   it("nginx's unix socket must fit Linux's limit", () => {
     const long = `/${'d'.repeat(90)}`;

@@ -50,7 +50,10 @@ describe('a rebuild with nothing to do compiles nothing', () => {
       },
     });
     expect(again.diagnostics).toEqual(first.diagnostics);
-    expect(again.diagnostics.map((d) => [d.code, d.location!.file])).toEqual([['pool-not-advertised', site]]);
+    expect(again.diagnostics.map((d) => [d.code, d.location!.file, d.related?.map((r) => r.file)])).toEqual([['pool-not-advertised', site, [site]]]);
+    // Recorded without the site file's name, in the related places too: the manifest does not depend on how the site was named.
+    const recorded = (JSON.parse(readFileSync(manifestPath(out), 'utf8')) as { warnings: { location: { file: string }; related: { file: string }[] }[] }).warnings;
+    expect(recorded.map((d) => [d.location.file, d.related.map((r) => r.file)])).toEqual([['', ['']]]);
   });
 
   for (const [name, spoil] of [

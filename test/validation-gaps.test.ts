@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileText, exampleText, mutate, only, positionOf } from './helpers/site.js';
-import { itIsLocated } from './helpers/cases.js';
+import { expectRelated, itIsLocated } from './helpers/cases.js';
 
 describe('validation gaps of day two', () => {
   itIsLocated(exampleText, {
@@ -16,6 +16,7 @@ describe('validation gaps of day two', () => {
     path: 'clusters[0].metallb.pools[1].name',
     at: 'spare',
     hint: /add "spare" to metallb\.l2Advertisement\.pools/,
+    related: [{ at: '[default-pool]', path: 'clusters[0].metallb.l2Advertisement.pools', message: 'the pools L2Advertisement "l2-default" announces' }],
   });
 
   itIsLocated(exampleText, {
@@ -31,7 +32,8 @@ describe('validation gaps of day two', () => {
     const text = mutate(exampleText, ['{ publicPort: 30347,', '{ publicPort: 443,']);
     const d = only(compileText(text), 'edge-port-conflict');
     expect(d.location).toMatchObject(positionOf(text, '443, gatewayPort'));
-    expect(d.message).toMatch(/collides with edges\[0\]\.nginx, line \d+/);
+    expect(d.message).toBe('public port 443 collides with nginx on port 443 on edge host "ive"');
+    expectRelated(d, text, [{ at: 'version: 1.22.1', path: 'edges[0].nginx', message: 'nginx on port 443 is declared here' }]);
     expect(d.hint).toContain('nginx takes 80 and 443');
   });
 });
@@ -60,7 +62,8 @@ $1`,
     const dup = only(r, 'duplicate-route-host');
     expect(dup.path).toMatch(/^routes\[2\]/);
     expect(dup.location!.line).toBe(positionOf(text, 'b.x2bee.com', 2).line);
-    expect(dup.message).toMatch(/routes\[1\]/);
+    // The first route is routes[1] of the file, though routes[0] of the checked (pruned) site.
+    expectRelated(dup, text, [{ at: 'b.x2bee.com', path: 'routes[1].host', message: 'host b.x2bee.com first routed here' }]);
   });
 
   it('what a fault leaves missing is not reported as a second error', () => {

@@ -1,6 +1,6 @@
 import { lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Diagnostic } from '../diagnostics.js';
+import { withSiteFile, type Diagnostic } from '../diagnostics.js';
 import { compareStrings } from '../util/order.js';
 import { isInternal } from './journal.js';
 import { neededDirectories } from './tree.js';
@@ -42,6 +42,6 @@ export function unchangedTree(out: string, input: InputRecord, siteFile: string)
     }
   }
   // The warnings name the site file as it was given then; name it as it is given now.
-  const warnings = (manifest.warnings ?? []).map((d) => (d.location ? { ...d, location: { ...d.location, file: siteFile } } : d));
+  const warnings = (manifest.warnings ?? []).map((d) => withSiteFile(d, '', siteFile));
   return { paths: Object.keys(manifest.files).sort(compareStrings), warnings };
 }

@@ -1,6 +1,16 @@
-import type { Diagnostic, DiagnosticCode, PathSegment, Severity } from '../diagnostics.js';
+import type { Diagnostic, DiagnosticCode, PathSegment, RelatedLocation, Severity } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
 import { locate, nodeAt, type SiteSource } from '../load/load.js';
+
+/** Another place a diagnostic involves, by its path in the checked data: located like the diagnostic's own. */
+export interface Related {
+  path: PathSegment[];
+  message: string;
+}
+
+export interface ReportOptions {
+  related?: readonly Related[];
+}
 
 /** What an invariant check gets: a way to report located problems. */
 export class CheckContext {
@@ -12,12 +22,12 @@ export class CheckContext {
     private readonly toOriginal: (path: readonly PathSegment[]) => PathSegment[] = (p) => [...p],
   ) {}
 
-  error(code: DiagnosticCode, path: PathSegment[], message: string, hint?: string): void {
-    this.report('error', code, path, message, hint);
+  error(code: DiagnosticCode, path: PathSegment[], message: string, hint?: string, opts: ReportOptions = {}): void {
+    this.report('error', code, path, message, hint, opts);
   }
 
-  warn(code: DiagnosticCode, path: PathSegment[], message: string, hint?: string): void {
-    this.report('warning', code, path, message, hint);
+  warn(code: DiagnosticCode, path: PathSegment[], message: string, hint?: string, opts: ReportOptions = {}): void {
+    this.report('warning', code, path, message, hint, opts);
   }
 
   /** Whether the site file itself holds this path (a schema default does not count). */
@@ -25,13 +35,13 @@ export class CheckContext {
     return nodeAt(this.source, this.toOriginal(path)) !== undefined;
   }
 
-  /** "line N" of a path, to point from one diagnostic at the other half of a conflict. */
-  lineOf(path: PathSegment[]): string {
-    const at = this.toOriginal(path);
-    return `${formatPath(at)}, line ${locate(this.source, at).line}`;
+  /** The other half of a conflict, located through the same source locator as the diagnostic (and the same path mapping). */
+  private relate(r: Related): RelatedLocation {
+    const path = this.toOriginal(r.path);
+    return { ...locate(this.source, path), path: formatPath(path), message: r.message };
   }
 
-  private report(severity: Severity, code: DiagnosticCode, checked: PathSegment[], message: string, hint?: string): void {
+  private report(severity: Severity, code: DiagnosticCode, checked: PathSegment[], message: string, hint: string | undefined, opts: ReportOptions): void {
     const path = this.toOriginal(checked);
     // One problem, one diagnostic: checks that walk a field from several sides report it once.
     const key = `${code}|${formatPath(path)}`;
@@ -44,6 +54,7 @@ export class CheckContext {
       path: formatPath(path),
       location: locate(this.source, path),
       ...(hint ? { hint } : {}),
+      ...(opts.related?.length ? { related: opts.related.map((r) => this.relate(r)) } : {}),
     });
   }
 }
@@ -57,6 +68,6 @@ export function checkUnique<T>(ctx: CheckContext, items: readonly T[], keyOf: (i
     const key = keyOf(item);
     const prev = first.get(key);
     if (prev === undefined) first.set(key, i);
-    else ctx.error(code, pathOf(i), `${what} "${key}" is declared twice (first at ${ctx.lineOf(pathOf(prev))})`, `${what}s must be unique`);
+    else ctx.error(code, pathOf(i), `${what} "${key}" is declared twice`, `${what}s must be unique`, { related: [{ path: pathOf(prev), message: `${what} "${key}" first declared here` }] });
   });
 }

@@ -2,6 +2,13 @@ import { expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/index.js';
 import { compileText, mutate, only, positionOf } from './site.js';
 
+/** A related place: the text it points at (and which occurrence), its field path, and its message. */
+export interface ExpectedRelated {
+  at: [string, number?] | string;
+  path: string;
+  message: RegExp | string;
+}
+
 /** A failing input: edits to a valid site, and the one diagnostic they must produce, exactly located. */
 export interface LocatedCase {
   name: string;
@@ -14,6 +21,8 @@ export interface LocatedCase {
   severity?: 'warning';
   message?: RegExp;
   hint?: RegExp;
+  /** The other places the diagnostic points at (Diagnostic.related), each where its text is written: asserted exactly, in order. */
+  related?: ExpectedRelated[];
   /** Start from a variant of the base site. */
   base?: (text: string) => string;
 }
@@ -35,6 +44,7 @@ export function itIsLocated(baseText: string, c: LocatedCase): void {
     assertLocated(d!, text, needle, occurrence, c.severity ?? 'error');
     if (c.message) expect(d!.message).toMatch(c.message);
     if (c.hint) expect(d!.hint).toMatch(c.hint);
+    if (c.related) expectRelated(d!, text, c.related);
     if (c.severity === 'warning') expect(result.ok).toBe(true);
     else {
       expect(result.ok).toBe(false);
@@ -53,4 +63,22 @@ export function expectLocated(text: string, code: string, needle: string, occurr
 function assertLocated(d: Diagnostic, text: string, needle: string, occurrence: number | undefined, severity: 'error' | 'warning'): void {
   expect(d.severity, d.message).toBe(severity);
   expect(d.location, d.message).toMatchObject({ file: 'site.yaml', ...positionOf(text, needle, occurrence) });
+}
+
+/**
+ * The diagnostic's related places, field by field: file, line and column found
+ * by plain string search (positionOf), not by the YAML library that located them.
+ */
+export function expectRelated(d: Diagnostic, text: string, expected: readonly ExpectedRelated[]): void {
+  expect(
+    d.related?.map((r) => ({ file: r.file, line: r.line, column: r.column, path: r.path, message: r.message })),
+    d.message,
+  ).toEqual(
+    expected.map((e) => {
+      const [needle, occurrence] = typeof e.at === 'string' ? [e.at, undefined] : e.at;
+      return { file: 'site.yaml', ...positionOf(text, needle, occurrence), path: e.path, message: typeof e.message === 'string' ? e.message : expect.stringMatching(e.message) };
+    }),
+  );
+  // The other place is a field, not a number pasted into the text.
+  expect(d.message).not.toMatch(/\bline \d/);
 }

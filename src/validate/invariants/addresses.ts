@@ -35,14 +35,18 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       const span = { family: c.family, first: c.first, last: c.last, path: paths[i]!, label: `${key} ${text}` };
       // Dual-stack is one network per family: two of one family is a typo, not a bigger network.
       const twin = byKey[key].find((s) => s.family === c.family);
-      if (twin) ctx.error('cidr-family-twice', paths[i]!, `${key} lists two IPv${c.family} networks (${ctx.lineOf(twin.path)})`, 'a dual-stack cluster has one IPv4 and one IPv6 network');
+      if (twin)
+        ctx.error('cidr-family-twice', paths[i]!, `${key} lists two IPv${c.family} networks`, 'a dual-stack cluster has one IPv4 and one IPv6 network', {
+          related: [{ path: twin.path, message: `the first IPv${c.family} ${twin.label}` }],
+        });
       byKey[key].push(span);
       cidrs.push(span);
     });
   }
   for (const svc of byKey.serviceCIDR) {
     for (const pod of byKey.podCIDR) {
-      if (overlaps(pod, svc)) ctx.error('cidr-overlap', svc.path, `${svc.label} overlaps ${pod.label} (${ctx.lineOf(pod.path)})`, 'pods and Services need separate networks');
+      if (overlaps(pod, svc))
+        ctx.error('cidr-overlap', svc.path, `${svc.label} overlaps ${pod.label}`, 'pods and Services need separate networks', { related: [{ path: pod.path, message: pod.label }] });
     }
   }
   const families = (key: 'podCIDR' | 'serviceCIDR') => byKey[key].map((s) => s.family).join(',');
@@ -62,7 +66,10 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       if (text === undefined) continue;
       const ip = parseIp(text);
       for (const c of cidrs) {
-        if (contains(c, ip)) ctx.error('node-ip-in-cidr', at('nodes', ni, field), `node IP ${text} lies inside ${c.label}`, 'node addresses must be outside the pod and Service networks');
+        if (contains(c, ip))
+          ctx.error('node-ip-in-cidr', at('nodes', ni, field), `node IP ${text} lies inside ${c.label}`, 'node addresses must be outside the pod and Service networks', {
+            related: [{ path: c.path, message: c.label }],
+          });
       }
     }
     if (node.ipv6 !== undefined && (familyOf(node.ipv6) !== 6 || familyOf(node.ip) !== 4)) {
@@ -109,12 +116,9 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
     }
   }
   if (pins.length === 2 && pins[0]!.ip === pins[1]!.ip) {
-    ctx.error(
-      'lb-ip-conflict',
-      pins[1]!.path,
-      `the east-west gateway pins ${pins[1]!.ip}, which the ingress gateway already uses (${ctx.lineOf(pins[0]!.path)})`,
-      'each LoadBalancer Service needs its own address',
-    );
+    ctx.error('lb-ip-conflict', pins[1]!.path, `the east-west gateway pins ${pins[1]!.ip}, which the ingress gateway already uses`, 'each LoadBalancer Service needs its own address', {
+      related: [{ path: pins[0]!.path, message: `the ingress gateway pins ${pins[0]!.ip} here` }],
+    });
   }
   if (!metallb) {
     for (const pin of pins) {
@@ -140,21 +144,27 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
   let reach: Span | undefined;
   for (const s of sorted) {
     if (reach && reach.family === s.family && s.first <= reach.last) {
-      ctx.error('pool-overlap', s.path, `${s.label} overlaps ${reach.label} (${ctx.lineOf(reach.path)})`, 'MetalLB pools must not share addresses');
+      ctx.error('pool-overlap', s.path, `${s.label} overlaps ${reach.label}`, 'MetalLB pools must not share addresses', { related: [{ path: reach.path, message: reach.label }] });
     }
     if (!reach || reach.family !== s.family || s.last > reach.last) reach = s;
   }
   for (const s of spans) {
     for (const c of cidrs) {
-      if (overlaps(s, c)) ctx.error('pool-overlaps-cidr', s.path, `${s.label} overlaps ${c.label}`, 'load-balancer addresses must be outside the pod and Service networks');
+      if (overlaps(s, c))
+        ctx.error('pool-overlaps-cidr', s.path, `${s.label} overlaps ${c.label}`, 'load-balancer addresses must be outside the pod and Service networks', {
+          related: [{ path: c.path, message: c.label }],
+        });
     }
   }
-  cluster.nodes.forEach((node) => {
+  cluster.nodes.forEach((node, ni) => {
     for (const text of nodeIps(node)) {
       const ip = parseIp(text);
+      const nodeAt = at('nodes', ni, text === node.ip ? 'ip' : 'ipv6');
       for (const s of spans) {
         if (contains(s, ip))
-          ctx.error('pool-overlaps-node', s.path, `${s.label} contains node ${node.name}'s IP ${text}`, 'MetalLB would answer ARP (or NDP) for a node address; exclude it from the range');
+          ctx.error('pool-overlaps-node', s.path, `${s.label} contains node ${node.name}'s IP ${text}`, 'MetalLB would answer ARP (or NDP) for a node address; exclude it from the range', {
+            related: [{ path: nodeAt, message: `node ${node.name}'s IP ${text}` }],
+          });
       }
     }
   });
@@ -192,6 +202,7 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
         at('metallb', 'pools', pi, 'name'),
         `pool "${pool.name}" hands out addresses automatically, but the L2Advertisement "${metallb.l2Advertisement.name}" does not announce it: a Service given one of its addresses is unreachable`,
         `add "${pool.name}" to metallb.l2Advertisement.pools, or set autoAssign: false on it`,
+        { related: [{ path: at('metallb', 'l2Advertisement', 'pools'), message: `the pools L2Advertisement "${metallb.l2Advertisement.name}" announces` }] },
       );
     }
     if (pool.autoAssign) return;

@@ -21,8 +21,9 @@ export function checkEdgeGateway(site: Site, ctx: CheckContext): void {
       ctx.error(
         'gateway-trust-ambiguous',
         ['edges', direct.edge, 'forwards', direct.forward, 'gatewayPort'],
-        `gateway port "${fwd.gatewayPort}" of cluster "${cluster.name}" is reached both through nginx (${ctx.lineOf(['edges', firstNginx, 'nginx'])}) and by plain DNAT here: Envoy trusts one hop for the whole gateway or none`,
+        `gateway port "${fwd.gatewayPort}" of cluster "${cluster.name}" is reached both through nginx on edge host "${site.edges[firstNginx]!.name}" and by plain DNAT here: Envoy trusts one hop for the whole gateway or none`,
         `forward the DNAT path to a TLS or TCP port instead, or set ${formatPath([...at, 'trustedProxies'])}: 1 (nginx's X-Forwarded-For and -Proto are believed; a client on the DNAT path can forge them) or 0 (the application sees the edge host as client and http as scheme on the nginx path)`,
+        { related: [{ path: ['edges', firstNginx, 'nginx'], message: `nginx on edge host "${site.edges[firstNginx]!.name}" proxies to it` }] },
       );
     }
 

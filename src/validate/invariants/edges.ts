@@ -40,7 +40,10 @@ export function checkEdges(site: Site, ctx: CheckContext): void {
     edge.publicIPs.forEach((ip, i) => {
       const at = ['edges', ei, 'publicIPs', i];
       const prev = ipOwner.get(canonicalIp(ip));
-      if (prev) ctx.error('duplicate-public-ip', at, `public IP ${ip} is already owned by ${ctx.lineOf(prev)}`, 'an address belongs to one host');
+      if (prev)
+        ctx.error('duplicate-public-ip', at, `public IP ${ip} is already owned by edge host "${site.edges[prev[1] as number]!.name}"`, 'an address belongs to one host', {
+          related: [{ path: prev, message: `public IP ${ip} first owned here` }],
+        });
       else ipOwner.set(canonicalIp(ip), at);
     });
     checkEdge(site, edge, ei, ctx);
@@ -130,17 +133,18 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
     }
   };
 
-  const publicPorts = new Map<string, PathSegment[]>();
+  const publicPorts = new Map<string, { path: PathSegment[]; what: string }>();
   const claim = (key: string, path: PathSegment[], what: string) => {
     const prev = publicPorts.get(key);
     if (prev)
       ctx.error(
         'edge-port-conflict',
         path,
-        `${what} collides with ${ctx.lineOf(prev)} on edge host "${edge.name}"`,
+        `${what} collides with ${prev.what} on edge host "${edge.name}"`,
         "each public port carries one forward; the edge's own nginx takes 80 and 443: forward another public port, or leave those to nginx",
+        { related: [{ path: prev.path, message: `${prev.what} is declared here` }] },
       );
-    else publicPorts.set(key, path);
+    else publicPorts.set(key, { path, what });
   };
   if (edge.nginx) {
     claim('TCP/80', at('nginx'), 'nginx on port 80');
@@ -194,8 +198,9 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
         ctx.error(
           'edge-server-name-passthrough',
           at('nginx', 'serverNames', listed),
-          `${host} is passed through (tls: passthrough, ${ctx.lineOf(['routes', site.routes.findIndex((r) => r.host === host && r.tls === 'passthrough'), 'tls'])}): nginx cannot also terminate it`,
+          `${host} is passed through (tls: passthrough): nginx cannot also terminate it`,
           'leave it out of serverNames: nginx routes it by SNI without terminating it',
+          { related: [{ path: ['routes', site.routes.findIndex((r) => r.host === host && r.tls === 'passthrough'), 'tls'], message: `the route passing ${host} through` }] },
         );
       }
     }
@@ -242,7 +247,7 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
       const path = at('nginx', 'certificates', ci2, 'serverNames', i);
       if (!names.includes(name)) ctx.error('edge-certificate-unknown-host', path, `nginx on edge host "${edge.name}" does not serve ${name}`, `server names: ${names.join(', ')}`);
       const prev = certified.get(name);
-      if (prev) ctx.error('edge-certificate-duplicate', path, `${name} already has a certificate at ${ctx.lineOf(prev)}`);
+      if (prev) ctx.error('edge-certificate-duplicate', path, `${name} already has a certificate`, undefined, { related: [{ path: prev, message: `the first certificate for ${name}` }] });
       else certified.set(name, path);
     });
   });

@@ -66,7 +66,10 @@ export function checkKind(site: Site, ctx: CheckContext): void {
           ctx.error('nodeport-out-of-range', path, `node port ${hp.port} is outside the cluster's node port range ${range.first}-${range.last}`, `pick a port from ${range.first} to ${range.last}`);
         }
         const clash = mine.get(hp.port);
-        if (clash) ctx.error('nodeport-duplicate', path, `node port ${hp.port} is already used (${ctx.lineOf(clash)})`, 'each node port can belong to one Service port only');
+        if (clash)
+          ctx.error('nodeport-duplicate', path, `node port ${hp.port} is already used`, 'each node port can belong to one Service port only', {
+            related: [{ path: clash, message: `node port ${hp.port} first used here` }],
+          });
       }
       mine.set(hp.port, path);
       const other = hostPorts.get(hp.port);
@@ -74,8 +77,9 @@ export function checkKind(site: Site, ctx: CheckContext): void {
         ctx.error(
           'kind-host-port-conflict',
           path,
-          `host port ${hp.port} is already mapped by another kind cluster (${ctx.lineOf(other)})`,
+          `host port ${hp.port} is already mapped by another kind cluster`,
           "kind clusters share the machine's ports: give each cluster its own node ports (seed 003 uses 30000-30005 and 31000-31005)",
+          { related: [{ path: other, message: `host port ${hp.port} first mapped here` }] },
         );
       } else if (!other) hostPorts.set(hp.port, path);
     }

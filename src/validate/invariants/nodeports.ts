@@ -40,12 +40,9 @@ export function checkNodePorts(site: Site, ctx: CheckContext): void {
       }
       const prev = seen.get(port.nodePort);
       if (prev !== undefined) {
-        ctx.error(
-          'nodeport-duplicate',
-          at,
-          `node port ${port.nodePort} is already used by port "${gateway.ports[prev]!.name}" (${ctx.lineOf([...portsAt(prev), 'nodePort'])})`,
-          'each node port can belong to one Service port only',
-        );
+        ctx.error('nodeport-duplicate', at, `node port ${port.nodePort} is already used by port "${gateway.ports[prev]!.name}"`, 'each node port can belong to one Service port only', {
+          related: [{ path: [...portsAt(prev), 'nodePort'], message: `port "${gateway.ports[prev]!.name}" uses node port ${port.nodePort} here` }],
+        });
       } else seen.set(port.nodePort, i);
     });
     // The east-west gateway's fixed node ports share the cluster's node port space.
@@ -58,7 +55,10 @@ export function checkNodePorts(site: Site, ctx: CheckContext): void {
         ctx.error('nodeport-out-of-range', at, `node port ${p.nodePort} is outside the cluster's node port range ${range.first}-${range.last}`, `pick a port from ${range.first} to ${range.last}`);
       }
       const prev = taken.get(p.nodePort);
-      if (prev) ctx.error('nodeport-duplicate', at, `node port ${p.nodePort} is already used (${ctx.lineOf(prev)})`, 'each node port can belong to one Service port only');
+      if (prev)
+        ctx.error('nodeport-duplicate', at, `node port ${p.nodePort} is already used`, 'each node port can belong to one Service port only', {
+          related: [{ path: prev, message: `node port ${p.nodePort} first used here` }],
+        });
       else taken.set(p.nodePort, at);
     }
   });

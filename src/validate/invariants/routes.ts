@@ -72,8 +72,9 @@ export function checkRoutes(site: Site, ctx: CheckContext): void {
         ctx.error(
           'duplicate-route-host',
           at('host'),
-          `host ${route.host} is already routed in cluster "${clusterName}" (${ctx.lineOf(['routes', prev, 'host'])})`,
+          `host ${route.host} is already routed in cluster "${clusterName}"`,
           routeKind(route) === routeKind(site.routes[prev]!) ? 'one route per host and cluster: list more paths on the first one' : 'a host is either passed through (SNI) or routed by path, not both',
+          { related: [{ path: ['routes', prev, 'host'], message: `host ${route.host} first routed here` }] },
         );
       } else hostsSeen.set(key, ri);
     }
@@ -202,20 +203,18 @@ function checkTcpRoute(site: Site, route: Route, ri: number, cluster: Site['clus
     ctx.error(
       'route-tcp-port-unusable',
       at,
-      `ingress gateway port "${port.name}" (${ctx.lineOf(portPath)}) cannot carry a TCP route: ${port.name === 'status-port' ? 'it is the health-check port' : 'it is UDP'}`,
+      `ingress gateway port "${port.name}" cannot carry a TCP route: ${port.name === 'status-port' ? 'it is the health-check port' : 'it is UDP'}`,
       'add a TCP port for it, named tcp-<something>',
+      { related: [{ path: portPath, message: `ingress gateway port "${port.name}" is declared here` }] },
     );
     return;
   }
   const key = `${cluster.name}/${port.name}`;
   const prev = seen.get(key);
   if (prev !== undefined) {
-    ctx.error(
-      'duplicate-route-tcp-port',
-      at,
-      `TCP port ${port.name} already goes to a Service in cluster "${cluster.name}" (${ctx.lineOf(['routes', prev, 'tcpPort'])})`,
-      'one TCP route per port: add another gateway port',
-    );
+    ctx.error('duplicate-route-tcp-port', at, `TCP port ${port.name} already goes to a Service in cluster "${cluster.name}"`, 'one TCP route per port: add another gateway port', {
+      related: [{ path: ['routes', prev, 'tcpPort'], message: `the first route on TCP port ${port.name}` }],
+    });
     return;
   }
   seen.set(key, ri);
@@ -227,8 +226,9 @@ function checkTcpRoute(site: Site, route: Route, ri: number, cluster: Site['clus
       ctx.error(
         'route-tcp-port-conflict',
         at,
-        `port "${port.name}" (${port.port}) is also the ${server.server} server of Gateway "${gw.name}" (${ctx.lineOf(['gateways', gi, ...server.path])})`,
+        `port "${port.name}" (${port.port}) is also the ${server.server} server of Gateway "${gw.name}"`,
         'a port carries HTTP or TCP, not both: add a gateway port for the TCP route',
+        { related: [{ path: ['gateways', gi, ...server.path], message: `the ${server.server} server of Gateway "${gw.name}" listens on ${port.port}` }] },
       );
     }
   });
