@@ -42,10 +42,7 @@ export function readSite(file: string, cwd?: string): SiteInput {
 export { siteFromBytes };
 
 /** Compiles a site file from disk (a relative path from cwd); onValidated gets the file's size. */
-export function compileFile(
-  file: string,
-  opts: Omit<CompileOptions, 'file' | 'onValidated'> & { onValidated?: (inputBytes: number) => void; cwd?: string } = {},
-): CompileResult & { text?: string } {
+export function compileFile(file: string, opts: Omit<CompileOptions, 'file' | 'onValidated'> & { onValidated?: (inputBytes: number) => void; cwd?: string } = {}): CompileResult & { text?: string } {
   return compileSite(readSite(file, opts.cwd), opts);
 }
 

@@ -67,7 +67,12 @@ export const SITE_FILE = 'site.yaml';
  * does not climb into. The path is relative to cwd, as diagnostics show it.
  */
 export function findSite(cwd: string, env: CliIo['env']): string | undefined {
-  const ceilings = new Set((env.SITEC_CEILING_DIRECTORIES ?? '').split(':').filter((d) => d !== '').map((d) => resolve(d)));
+  const ceilings = new Set(
+    (env.SITEC_CEILING_DIRECTORIES ?? '')
+      .split(':')
+      .filter((d) => d !== '')
+      .map((d) => resolve(d)),
+  );
   let dir = resolve(cwd);
   for (;;) {
     const candidate = join(dir, SITE_FILE);
@@ -144,4 +149,3 @@ export function noSites(ctx: Context, command: string, shape: Record<string, unk
   if (ctx.json) emitJson(ctx.io, { command, ok: false, ...shape, diagnostics: problems });
   return EXIT.invalid;
 }
-

@@ -75,7 +75,9 @@ export function helpText(spec?: AnyCommand): string {
     `For more info, run any command with the \`--help\` flag:\n${COMMANDS.map((c) => `  $ sitec ${c.name} --help`).join('\n')}`,
     `Options:\n${pad(optionRows(GLOBAL_OPTIONS))}`,
     'Exit codes: 0 success; 1 a difference (diff, check) or nothing found (explain); 2 invalid input or usage; 3 internal failure.',
-  ].join('\n\n').concat('\n');
+  ]
+    .join('\n\n')
+    .concat('\n');
 }
 
 /** The option words on the command line that are not the command's nor global, as the user wrote them. */
@@ -97,14 +99,21 @@ function unknownOptions(words: readonly string[], spec: AnyCommand): string[] {
 }
 
 function unknownOptionError(option: string, spec: AnyCommand): UsageError {
-  const own = [...spec.options, ...GLOBAL_OPTIONS].flatMap((o) => optionNames(o.flags)).filter((n) => n.startsWith('--'));
-  const guess = closest(option.replace(/^-+/, ''), own.map((n) => n.slice(2)));
-  const elsewhere = COMMANDS.filter((c) => c.options.some((o) => optionNames(o.flags).includes(option))).map((c) => c.name);
-  const hint = guess
-    ? `did you mean --${guess}?`
-    : elsewhere.length > 0
-      ? `${option} belongs to sitec ${elsewhere.join(', ')}; see sitec ${spec.name} --help`
-      : `see sitec ${spec.name} --help`;
+  const longNames = (options: readonly OptionSpec[]) => options.flatMap((o) => optionNames(o.flags)).filter((n) => n.startsWith('--'));
+  const bare = option.replace(/^-+/, '');
+  const guess = closest(
+    bare,
+    longNames([...spec.options, ...GLOBAL_OPTIONS]).map((n) => n.slice(2)),
+  );
+  // Not this command's: perhaps another's (validate --out, check --verbose).
+  const other = guess
+    ? undefined
+    : closest(
+        bare,
+        longNames(COMMANDS.flatMap((c) => c.options)).map((n) => n.slice(2)),
+      );
+  const owners = other ? COMMANDS.filter((c) => longNames(c.options).includes(`--${other}`)).map((c) => c.name) : [];
+  const hint = guess ? `did you mean --${guess}?` : other ? `--${other} belongs to sitec ${owners.join(', ')}; see sitec ${spec.name} --help` : `see sitec ${spec.name} --help`;
   return new UsageError(`unknown option ${option} for sitec ${spec.name}`, hint);
 }
 
@@ -125,7 +134,10 @@ export function run(argv: readonly string[], io: CliIo): number {
   if (!spec) {
     if (cli.args.length > 0) {
       const word = arg(cli.args[0]);
-      const guess = closest(word, COMMANDS.map((c) => c.name));
+      const guess = closest(
+        word,
+        COMMANDS.map((c) => c.name),
+      );
       throw new UsageError(`unknown command "${word}"`, guess ? `did you mean "sitec ${guess}"?` : 'run sitec --help for the commands');
     }
     if (options.version) io.stdout(`sitec/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
@@ -148,7 +160,11 @@ export function run(argv: readonly string[], io: CliIo): number {
   for (const o of spec.options) {
     const key = keyOf(o);
     if (isValueOption(o)) {
-      if (options[key] !== undefined) flags[key] = str(key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), options[key]);
+      if (options[key] !== undefined)
+        flags[key] = str(
+          key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
+          options[key],
+        );
     } else if (options[key] === true) flags[key] = true;
   }
 
@@ -157,8 +173,14 @@ export function run(argv: readonly string[], io: CliIo): number {
   const variadic = spec.args.includes('...');
   const max = variadic ? Infinity : spec.args.split(' ').filter((a) => a !== '').length;
   const args = cli.args.map(arg);
-  if (args.length < required) throw new UsageError(`${spec.name} needs ${spec.args.split(' ').filter((a) => a.startsWith('<')).join(' ')}`, `sitec ${spec.usage}`);
+  if (args.length < required)
+    throw new UsageError(
+      `${spec.name} needs ${spec.args
+        .split(' ')
+        .filter((a) => a.startsWith('<'))
+        .join(' ')}`,
+      `sitec ${spec.usage}`,
+    );
   if (args.length > max) throw new UsageError(`${spec.name} takes ${spec.args || 'no arguments'}; got ${args.length}: ${args.join(' ')}`, `sitec ${spec.usage}`);
   return spec.run(io, args, flags, global);
 }
-

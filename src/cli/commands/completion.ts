@@ -77,7 +77,11 @@ complete -o default -F _sitec sitec
 
 /** zsh: _arguments specs; [ ] : ' and \\ in descriptions escaped for it. */
 function zsh(commands: readonly AnyCommand[], globals: readonly OptionSpec[]): string {
-  const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/[[\]:]/g, (c) => `\\${c}`).replace(/'/g, `'\\''`);
+  const esc = (s: string) =>
+    s
+      .replace(/\\/g, '\\\\')
+      .replace(/[[\]:]/g, (c) => `\\${c}`)
+      .replace(/'/g, `'\\''`);
   const spec = (o: OptionSpec) => {
     const names = optionNames(o.flags);
     const value = takesValue(o) ? (o.values ? `:value:(${o.values.join(' ')})` : o.directory ? ':directory:_files -/' : ':value:') : '';
