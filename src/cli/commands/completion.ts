@@ -75,13 +75,10 @@ complete -o default -F _sitec sitec
 `;
 }
 
-/** zsh: _arguments specs; [ ] : ' and \\ in descriptions escaped for it. */
+/** zsh: _arguments [descriptions] escape [ ] and \; _describe takes the text after an item's first colon as it is. ' closes the shell quote. */
 function zsh(commands: readonly AnyCommand[], globals: readonly OptionSpec[]): string {
-  const esc = (s: string) =>
-    s
-      .replace(/\\/g, '\\\\')
-      .replace(/[[\]:]/g, (c) => `\\${c}`)
-      .replace(/'/g, `'\\''`);
+  const quoted = (s: string) => s.replace(/'/g, `'\\''`);
+  const esc = (s: string) => quoted(s.replace(/\\/g, '\\\\').replace(/[[\]]/g, (c) => `\\${c}`));
   const spec = (o: OptionSpec) => {
     const names = optionNames(o.flags);
     const value = takesValue(o) ? (o.values ? `:value:(${o.values.join(' ')})` : o.directory ? ':directory:_files -/' : ':value:') : '';
@@ -94,9 +91,9 @@ function zsh(commands: readonly AnyCommand[], globals: readonly OptionSpec[]): s
 _sitec() {
   local -a commands
   commands=(
-${commands.map((c) => `    '${c.name}:${esc(c.description)}'`).join('\n')}
+${commands.map((c) => `    '${c.name}:${quoted(c.description)}'`).join('\n')}
   )
-  local state line
+  local curcontext=$curcontext state line
   _arguments -C ${globals.map(spec).join(' ')} '1: :->command' '*:: :->args' && return
   case $state in
   command) _describe -t commands 'sitec command' commands ;;
