@@ -9,7 +9,7 @@ import { diffTree, type TreeDiff } from './review/diff.js';
 import { renderEach } from './render/render.js';
 import { hasErrors, withSiteFile } from './diagnostics.js';
 import { describeFsError, isFsError } from './util/fs.js';
-import { readSiteFile, type SiteInput } from './load/read.js';
+import { readSiteFile, siteFromBytes, type SiteInput } from './load/read.js';
 import { inputRecord, unchangedTree } from './emit/unchanged.js';
 import { buildIdentity } from './version.js';
 import { dirname, resolve } from 'node:path';
@@ -34,24 +34,29 @@ export { init, INIT_TEMPLATES, type InitResult } from './init.js';
  * Reads a site file; a missing or unreadable file, one that is not a regular
  * file, or one over the size limit is a diagnostic, not an exception.
  */
-export function readSite(file: string): SiteInput {
-  return readSiteFile(file);
+export function readSite(file: string, cwd?: string): SiteInput {
+  return readSiteFile(file, cwd);
 }
 
-/** Compiles a site file from disk; onValidated gets the file's size. */
-export function compileFile(file: string, opts: Omit<CompileOptions, 'file' | 'onValidated'> & { onValidated?: (inputBytes: number) => void } = {}): CompileResult & { text?: string } {
-  return compileInput(readSite(file), opts);
+/** A site given as bytes (standard input), held to the rules a site file is: see readSite. */
+export { siteFromBytes };
+
+/** Compiles a site file from disk (a relative path from cwd); onValidated gets the file's size. */
+export function compileFile(file: string, opts: Omit<CompileOptions, 'file' | 'onValidated'> & { onValidated?: (inputBytes: number) => void; cwd?: string } = {}): CompileResult & { text?: string } {
+  return compileSite(readSite(file, opts.cwd), opts);
 }
 
-function compileInput(
+/** Compiles a site already read (readSite, siteFromBytes); its extra resources are found from its directory, or cwd for one without a file. */
+export function compileSite(
   input: SiteInput,
-  opts: Omit<CompileOptions, 'file' | 'onValidated'> & { onValidated?: (inputBytes: number) => void; onRead?: (inputBytes: number) => void } = {},
+  opts: Omit<CompileOptions, 'file' | 'onValidated'> & { onValidated?: (inputBytes: number) => void; onRead?: (inputBytes: number) => void; cwd?: string; noFile?: boolean } = {},
 ): CompileResult & { text?: string } {
   if (input.text === undefined) return { ok: false, diagnostics: input.diagnostics, files: [] };
   const bytes = Buffer.byteLength(input.text);
-  const { onValidated, onRead, ...rest } = opts;
+  const { onValidated, onRead, cwd, noFile, ...rest } = opts;
   onRead?.(bytes);
-  return { ...compile(input.text, { file: input.file, baseDir: dirname(resolve(input.file)), ...rest, ...(onValidated ? { onValidated: () => onValidated(bytes) } : {}) }), text: input.text };
+  const baseDir = noFile ? resolve(cwd ?? process.cwd()) : dirname(resolve(cwd ?? process.cwd(), input.file));
+  return { ...compile(input.text, { file: input.file, baseDir, ...rest, ...(onValidated ? { onValidated: () => onValidated(bytes) } : {}) }), text: input.text };
 }
 
 /** A tree this site text already compiled to, untouched since: nothing to parse, render or write. */
@@ -90,7 +95,7 @@ export interface BuildResult extends Omit<CompileResult, 'files' | 'plan' | 'str
  * grow with the size of the output.
  */
 export function build(opts: BuildOptions): BuildResult {
-  const input = readSite(opts.site);
+  const input = readSite(opts.site, opts.cwd);
   const fast = alreadyBuilt(input, opts.out, opts.cwd);
   if (fast?.hit) {
     const { paths, warnings } = fast.hit;
@@ -102,11 +107,12 @@ export function build(opts: BuildOptions): BuildResult {
     source: _dropped,
     stream,
     ...compiled
-  } = compileInput(input, {
+  } = compileSite(input, {
     render: 'stream',
     keepSource: false,
     onRead: opts.onRead,
     onValidated: opts.onValidated,
+    cwd: opts.cwd,
     exclude: [resolve(opts.cwd ?? process.cwd(), opts.out)],
   });
   if (!compiled.ok || !compiled.model || !stream) return { ...compiled, paths: [] };
@@ -150,7 +156,7 @@ export interface CheckResult {
  * the engine of `sitec diff` and `sitec build --check`.
  */
 export function check(opts: { site: string; out: string; cwd?: string; patches?: boolean; onValidated?: BuildOptions['onValidated']; onRead?: BuildOptions['onRead'] }): CheckResult {
-  const input = readSite(opts.site);
+  const input = readSite(opts.site, opts.cwd);
   const fast = alreadyBuilt(input, opts.out, opts.cwd);
   // A file sitec did not write in a layer directory makes the tree not the site's, whatever else holds.
   const foreign = unownedLayerFiles(resolve(opts.cwd ?? process.cwd(), opts.out), opts.out);
@@ -166,7 +172,7 @@ export function check(opts: { site: string; out: string; cwd?: string; patches?:
       files: [],
     };
   }
-  const compiled = compileInput(input, { keepSource: false, onRead: opts.onRead, onValidated: opts.onValidated, exclude: [resolve(opts.cwd ?? process.cwd(), opts.out)] });
+  const compiled = compileSite(input, { cwd: opts.cwd, keepSource: false, onRead: opts.onRead, onValidated: opts.onValidated, exclude: [resolve(opts.cwd ?? process.cwd(), opts.out)] });
   const text = compiled.text;
   if (!compiled.ok) return { ok: false, upToDate: null, diagnostics: compiled.diagnostics, text, files: [], ...(compiled.sources ? { sources: compiled.sources } : {}) };
   let diff: TreeDiff;

@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import { describeFsError, isFsError } from '../util/fs.js';
 import { MAX_SITE_BYTES } from './load.js';
+import { resolve } from 'node:path';
 
 export interface SiteInput {
   file: string;
@@ -79,8 +80,22 @@ export function readBoundedText(file: string, what: string, name = file): { text
  * Reads a site file without trusting it (readBoundedText). A file that cannot
  * be opened or is not a regular file has no place to point at.
  */
-export function readSiteFile(file: string): SiteInput {
-  const read = readBoundedText(file, 'the site file');
+export function readSiteFile(file: string, cwd?: string): SiteInput {
+  // Read where cwd says, reported as the user named it.
+  return siteInput(file, readBoundedText(cwd === undefined ? file : resolve(cwd, file), 'the site file', file));
+}
+
+/**
+ * A site given as bytes (standard input, `sitec validate -`), held to the same
+ * rules as a file: the size limit, UTF-8 text, no binary.
+ */
+export function siteFromBytes(file: string, bytes: Uint8Array): SiteInput {
+  const problem = (code: ReadProblem['code'], message: string, hint?: string) => ({ problem: { code, message, ...(hint ? { hint } : {}) } });
+  if (bytes.length > MAX_SITE_BYTES) return siteInput(file, problem('input-too-large', `the site is larger than ${MAX_SITE_BYTES} bytes`));
+  return siteInput(file, decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), 'the site', problem));
+}
+
+function siteInput(file: string, read: { text: string } | { problem: ReadProblem }): SiteInput {
   if ('text' in read) return { file, text: read.text, diagnostics: [] };
   const { code, message } = read.problem;
   if (code === 'input-unreadable') return { file, diagnostics: [{ code, severity: 'error', message }] };
