@@ -348,7 +348,7 @@ const cases: LocatedCase[] = [
     name: 'duplicate route host',
     edits: [
       [
-        "    smokeTest: true           # seed 000's echo server until the real app is deployed\n",
+        '    smokeTest: true           # an echo server until the real app is deployed\n',
         '    smokeTest: true\n  - { host: hello-idc.x2bee.com, gateway: istio-gateway, namespace: x2bee-stg, service: other, port: 80 }\n',
       ],
     ],

@@ -80,5 +80,18 @@ describe('the npm package', () => {
     );
     expect(JSON.parse(imported)).toEqual({ ok: true, files: expected.length, max: 16 * 1024 * 1024 });
     expect(readdirSync(join(app, 'node_modules/sitec/dist')).sort()).toContain('lib');
+
+    // The README's install from a clone: a global install of the packed tarball, and of
+    // the clone itself (npm links the directory), each a working `sitec` on PATH.
+    for (const [prefix, source] of [
+      [join(work, 'global-tarball'), join(work, packed[0]!.filename)],
+      [join(work, 'global-clone'), root],
+    ] as const) {
+      run('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--ignore-scripts', source], work);
+      const bin = join(prefix, 'bin/sitec');
+      expect(run(bin, ['--version'], work), source).toContain(`sitec/${(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version}`);
+      run(bin, ['init', join(prefix, 'lab')], work);
+      expect(run(bin, ['validate', join(prefix, 'lab/site.yaml')], work), source).toMatch(/: valid\n$/);
+    }
   }, 300_000);
 });

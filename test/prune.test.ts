@@ -29,7 +29,7 @@ const RESOURCE: Record<string, string> = {
 };
 
 /** The site with its route renamed and its smoke test dropped: three of its objects go. */
-const changed = mutate(exampleText, ['host: hello-idc.x2bee.com', 'host: hello2-idc.x2bee.com'], ["    smokeTest: true           # seed 000's echo server until the real app is deployed\n", '']);
+const changed = mutate(exampleText, ['host: hello-idc.x2bee.com', 'host: hello2-idc.x2bee.com'], ['    smokeTest: true           # an echo server until the real app is deployed\n', '']);
 
 function writeTree(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'sitec-prune-'));

@@ -88,7 +88,7 @@ export interface Site {
      */
     istioNetworkingApi: 'v1' | 'v1beta1' | 'v1alpha3';
     /**
-     * Image of the smoke-test echo server (seed 000's).
+     * Image of the smoke-test echo server.
      */
     smokeTestImage: string;
     /**
@@ -113,7 +113,7 @@ export interface Site {
    */
   routes: Route[];
   /**
-   * Hosts in front of the cluster that own the public addresses (seed 000's hypervisor host): the iptables DNAT scripts and nginx server blocks their admins install.
+   * Hosts in front of the cluster that own the public addresses (for example a hypervisor host): the iptables DNAT scripts and nginx server blocks their admins install.
    */
   edges: Edge[];
   /**
@@ -141,7 +141,7 @@ export interface Mesh {
  */
 export interface CaPlan {
   /**
-   * openssl (what Istio's tools/certs use) or the step CLI (seed 003).
+   * openssl (what Istio's tools/certs use) or the step CLI.
    */
   tool: 'openssl' | 'step';
   rootCommonName: Hostname;
@@ -237,7 +237,7 @@ export interface Cluster {
    */
   cilium: {
     /**
-     * Also set enable-l7-proxy: "false" (seed 002). Only needed where Cilium L7 policies would break Istio's mTLS; it turns Cilium's L7 policies off.
+     * Also set enable-l7-proxy: "false". Only needed where Cilium L7 policies would break Istio's mTLS; it turns Cilium's L7 policies off.
      */
     disableL7Proxy: boolean;
   };
@@ -250,7 +250,7 @@ export interface Cluster {
      */
     version: string;
     /**
-     * Add --kubelet-insecure-tls (kubelets with self-signed serving certificates, as on the managed clouds of seed 002).
+     * Add --kubelet-insecure-tls (kubelets with self-signed serving certificates, as on some managed clouds).
      */
     insecureKubeletTLS: boolean;
   };
@@ -360,7 +360,7 @@ export interface Istio {
   ingressGateway: IngressGateway;
   eastWestGateway?: EastWestGateway;
   /**
-   * istiod sizing and push tuning (seed 003).
+   * istiod sizing and push tuning.
    */
   pilot?: {
     /**
@@ -498,7 +498,7 @@ export interface EastWestGateway {
   serviceType: 'LoadBalancer' | 'NodePort';
   loadBalancerIP?: Ip;
   /**
-   * Serve east-west traffic on the ingress gateway instead of a gateway of its own, under the ingress gateway's one address (seed 002's KT cluster): its Service gains tls 15443, tls-istiod 15012 and tls-webhook 15017, it carries the network label, and the cross-network Gateway selects it.
+   * Serve east-west traffic on the ingress gateway instead of a gateway of its own, under the ingress gateway's one address (a cloud that gives a cluster one public address): its Service gains tls 15443, tls-istiod 15012 and tls-webhook 15017, it carries the network label, and the cross-network Gateway selects it.
    */
   combined: boolean;
   /**
@@ -742,7 +742,7 @@ export interface Nginx {
    */
   websocket: boolean;
   /**
-   * Proxy buffers; the defaults are seed 000's, sized for large response headers.
+   * Proxy buffers; the defaults are sized for large response headers.
    */
   buffers: {
     bufferSize: Size;

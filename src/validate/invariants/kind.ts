@@ -78,7 +78,7 @@ export function checkKind(site: Site, ctx: CheckContext): void {
           'kind-host-port-conflict',
           path,
           `host port ${hp.port} is already mapped by another kind cluster`,
-          "kind clusters share the machine's ports: give each cluster its own node ports (seed 003 uses 30000-30005 and 31000-31005)",
+          "kind clusters share the machine's ports: give each cluster its own node ports (for example 30000-30005 and 31000-31005)",
           { related: [{ path: other, message: `host port ${hp.port} first mapped here` }] },
         );
       } else if (!other) hostPorts.set(hp.port, path);
