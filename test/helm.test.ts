@@ -16,7 +16,7 @@ import { hasTool } from './helpers/tools.js';
  * values are validated against the chart's values.schema.json.
  */
 const file = (files: { path: string; content: string }[], path: string) => files.find((f) => f.path === path)?.content;
-/** A site with install: helm at the top (after `site:`), replacing Y it had. */
+/** A site with install: helm at the top (after `site:`), replacing any it had. */
 const withHelm = (text: string) => text.replace(/^install: \w+\n/m, '').replace(/^(site: .*\n)/m, '$1install: helm\n');
 
 describe('install: helm', () => {
