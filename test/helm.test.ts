@@ -68,6 +68,13 @@ describe('install: helm', () => {
     expect(ew.labels).toEqual({ istio: 'eastwestgateway', app: 'istio-eastwestgateway', 'topology.istio.io/network': 'nhn-net' });
   });
 
+  it('warns that an IstioOperator override does not reach the Helm releases', () => {
+    const override = 'overrides:\n  - target: { cluster: idc, kind: IstioOperator, name: idc }\n    patch:\n      - { op: add, path: /spec/meshConfig/accessLogFile, value: /dev/stdout }\n';
+    const helm = compileText(withHelm(exampleText) + override);
+    expect(helm.diagnostics.map((d) => [d.code, d.severity, d.path])).toEqual([['override-helm-unapplied', 'warning', 'overrides[0].target.kind']]);
+    expect(compileText(exampleText + override).diagnostics).toEqual([]);
+  });
+
   it('refuses an unknown install method, located', () => {
     const r = compileText(exampleText.replace(/^(site: .*\n)/m, '$1install: kubectl\n'));
     expect(r.diagnostics.map((d) => [d.code, d.path])).toEqual([['schema-enum', 'install']]);
