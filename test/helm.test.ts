@@ -115,6 +115,9 @@ interface OperatorGateway {
 const ports = (list: Record<string, unknown>[]) => list.map((p) => ({ protocol: 'TCP', ...p }));
 
 /** The rendered gateway objects against the IstioOperator's gateway entry, field by field. */
+/** The settings the comparisons met with a value, over all examples: the equivalence is not vacuous. */
+const seen = new Set<string>();
+
 function compareGateway(objects: Obj[], gw: OperatorGateway, operatorValues: Record<string, Y> | undefined): void {
   const by = (kind: string) => objects.find((o) => o.kind === kind && o.metadata.name === gw.name)!;
   const svc = by('Service');
@@ -122,6 +125,15 @@ function compareGateway(objects: Obj[], gw: OperatorGateway, operatorValues: Rec
   const hpa = by('HorizontalPodAutoscaler');
   expect(svc && dep && hpa, `${gw.name}: Service, Deployment and HPA rendered`).toBeTruthy();
   const s = gw.k8s.service;
+  if (s.ports.some((p: { nodePort?: number }) => p.nodePort !== undefined)) seen.add('node ports');
+  if (s.ipFamilyPolicy) seen.add('dual stack');
+  if (gw.k8s.serviceAnnotations) seen.add('address annotation');
+  if (gw.k8s.podAnnotations) seen.add('trusted proxies');
+  if (gw.k8s.affinity) seen.add('affinity');
+  if (gw.k8s.overlays) seen.add('spread');
+  if (gw.k8s.env) seen.add('network view');
+  if (gw.k8s.hpaSpec) seen.add('hpa');
+  if (s.type && s.type !== 'LoadBalancer') seen.add('service type');
   // Service: type, traffic policy, families, ports and node ports, annotations (the pinned address).
   expect(svc.spec.type).toBe(s.type ?? 'LoadBalancer');
   expect(svc.spec.externalTrafficPolicy).toBe(s.externalTrafficPolicy);
@@ -199,7 +211,11 @@ describe.skipIf(!canRender)("install: helm renders through Istio 1.30.3's charts
           if (op.spec.components.pilot?.k8s?.resources) expect(dep.spec.template.spec.containers[0].resources).toEqual(op.spec.components.pilot.k8s.resources);
           const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('istio') && (o as unknown as { data: Record<string, string> }).data?.mesh);
           const meshConfig = parse((cm as unknown as { data: { mesh: string } }).data.mesh) as Record<string, Y>;
-          if (global.meshID) expect(meshConfig.defaultConfig.meshId).toBe(global.meshID);
+          if (global.meshID) {
+            expect(meshConfig.defaultConfig.meshId).toBe(global.meshID);
+            seen.add('mesh ID');
+          }
+          if (op.spec.meshConfig?.discoverySelectors) seen.add('discovery selectors');
           expect(meshConfig.discoverySelectors).toEqual(op.spec.meshConfig?.discoverySelectors);
           for (const [k, v] of Object.entries(op.spec.meshConfig?.defaultConfig?.proxyMetadata ?? {})) expect(meshConfig.defaultConfig.proxyMetadata[k]).toBe(v);
           const networks = JSON.stringify(objs.filter((o) => o.kind === 'ConfigMap'));
@@ -208,4 +224,10 @@ describe.skipIf(!canRender)("install: helm renders through Istio 1.30.3's charts
       }
     });
   }
+
+  it('the comparisons met every setting the issue names, in some example', () => {
+    expect([...seen].sort()).toEqual(
+      ['address annotation', 'affinity', 'discovery selectors', 'dual stack', 'hpa', 'mesh ID', 'network view', 'node ports', 'service type', 'spread', 'trusted proxies'].sort(),
+    );
+  });
 });
