@@ -579,6 +579,12 @@ export const CATALOGUE = {
     'Those keys would change the prototype of the objects sitec builds instead of the object itself.',
     'Remove the key; Kubernetes objects have no such fields.',
   ),
+  'override-helm-unapplied': w(
+    'extensions',
+    'An override of the IstioOperator of a cluster installed with helm',
+    'With install: helm the Helm releases read the values files sitec writes from site.yaml; the IstioOperator file stays for istioctl, and an override changes only that file.',
+    'Set the field where site.yaml models it, or install the cluster with istioctl.',
+  ),
   'override-patch-failed': e('extensions', 'A JSON patch operation failed', 'The path does not exist in the generated object.', 'See the object in out/ and fix the path.'),
   'override-test-failed': e('extensions', 'A JSON patch test failed', 'The object is not what the override expects.', 'Check the object in out/ and update the test value.'),
   'override-invalid': e('extensions', 'An object is invalid after an override', 'sitec validates overridden objects as strictly as its own.', 'Compare with the API reference of the kind.'),

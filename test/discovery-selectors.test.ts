@@ -19,7 +19,7 @@ const selector = '      discoverySelectors:\n        - matchLabels: { istio-disc
 const matches = (sel: Record<string, string>, labels: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
 
 describe('discovery selectors select every namespace istiod must see', () => {
-  it('csp: istio-system, applied before istioctl install, and the routed namespace carry the selector labels', () => {
+  it('csp: istio-system, applied before Istio is installed, and the routed namespace carry the selector labels', () => {
     const out = files(cspText);
     const system = labelsOf(out['clusters/nks/istio-system-namespace.yaml']);
     expect(system).toMatchObject({ 'istio-discovery': 'enabled' });
@@ -28,7 +28,9 @@ describe('discovery selectors select every namespace istiod must see', () => {
     const runbook = out['README.md']!;
     const apply = runbook.indexOf('kubectl apply -f clusters/nks/istio-system-namespace.yaml');
     expect(apply).toBeGreaterThan(0);
-    expect(apply).toBeLessThan(runbook.indexOf('istioctl install -f clusters/nks/istio-operator.yaml'));
+    // csp installs with helm (docs/helm.md): the namespace comes before its first release.
+    expect(apply).toBeLessThan(runbook.indexOf('helm upgrade --install istio-base istio/base -n istio-system'));
+    expect(runbook.indexOf('helm upgrade --install istio-base')).toBeGreaterThan(0);
   });
 
   it('a namespace holding a Gateway is selected even when not injected; the first selector it can carry is used', () => {

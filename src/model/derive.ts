@@ -94,6 +94,8 @@ export const routeObjectName = (route: Route): string => (route.tcpPort !== unde
 export const routeLabel = (route: Route): string => (route.tcpPort !== undefined ? `TCP port ${route.tcpPort}` : (route.host ?? '(no host)'));
 
 export const routingApiOf = (site: Site, cluster: Cluster): 'istio' | 'gateway-api' => cluster.routingApi ?? site.routingApi;
+/** How the cluster's Istio is installed: its own choice, else the site's. */
+export const installOf = (site: Site, cluster: Cluster): 'istioctl' | 'helm' => cluster.install ?? site.install;
 
 /** What the site's Istio release reads of the Gateway API (a release newer than the table reads like the newest row). */
 export const istioGatewayApi = (site: Site): IstioGatewayApi => ISTIO_GATEWAY_API[minorOf(site.versions.istio)] ?? ISTIO_GATEWAY_API[NEWEST_ISTIO_MINOR]!;

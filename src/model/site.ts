@@ -10,6 +10,10 @@ export type Dns1123Label = string;
  */
 export type RoutingApi = 'istio' | 'gateway-api';
 /**
+ * An Istio installation method: istioctl or helm.
+ */
+export type Install = 'istioctl' | 'helm';
+/**
  * A fully qualified DNS host name, lower case, like app.example.com.
  */
 export type Hostname = string;
@@ -97,6 +101,7 @@ export interface Site {
     gatewayApi?: string;
   };
   routingApi: RoutingApi;
+  install: Install;
   mesh?: Mesh;
   /**
    * The Kubernetes clusters of the site.
@@ -223,6 +228,7 @@ export interface Cluster {
   metallb?: Metallb;
   istio: Istio;
   routingApi?: RoutingApi;
+  install?: Install;
   /**
    * Application namespaces sitec creates, with their sidecar injection labels.
    */

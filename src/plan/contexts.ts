@@ -9,6 +9,32 @@ import { eastWestListeners, firewallRows } from './firewall.js';
 import { shellJoin, shellQuote } from '../util/quote.js';
 import { bracketed, hostPort } from '../util/ip.js';
 import { nodeIps } from '../model/derive.js';
+import { helmReleases } from '../objects/helm-values.js';
+
+/** Istio's Helm chart repository (https://istio.io/latest/docs/setup/install/helm/). */
+export const ISTIO_HELM_REPO = 'https://istio-release.storage.googleapis.com/charts';
+
+/**
+ * install: helm: each release's helm upgrade --install, in install order
+ * (base, istiod, then the gateways istiod injects), its rollback and its uninstall
+ * (reverse order). kubeContext is the already shell-quoted --kube-context, or empty.
+ */
+export function helmSteps(model: SiteModel, c: ClusterModel, kubeContext = '') {
+  if (c.istio.install !== 'helm') return undefined;
+  const dir = `clusters/${c.name}`;
+  const ctx = kubeContext ? ` --kube-context ${kubeContext}` : '';
+  const releases = helmReleases(c, model.mesh).map((r, i) => ({
+    release: r.release,
+    chart: r.chart,
+    why: r.why,
+    file: `${dir}/helm/${r.release}.values.yaml`,
+    // --wait: the next release starts when this one's objects are ready (istiod's webhook before the gateways' injection).
+    install: `helm upgrade --install ${r.release} istio/${r.chart}${ctx} -n istio-system${i === 0 ? ' --create-namespace' : ''} --version ${model.versions.istio} -f ${dir}/helm/${r.release}.values.yaml --wait`,
+    rollback: `helm rollback ${r.release}${ctx} -n istio-system --wait`,
+    uninstall: `helm uninstall ${r.release}${ctx} -n istio-system --wait`,
+  }));
+  return { releases, uninstall: [...releases].reverse(), repo: ISTIO_HELM_REPO, version: model.versions.istio };
+}
 
 /** What the runbook blueprint reads: every command and number precomputed, no logic in the template. */
 export function runbookContext(model: SiteModel) {
@@ -41,6 +67,7 @@ export function runbookContext(model: SiteModel) {
         annotation: lbAnnotation(ingress.serviceAnnotations),
         serviceShows: serviceShows(ingress),
         istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
+        helm: helmSteps(model, c),
         platformScripts: [
           ...(c.cilium ? [{ name: 'cilium', why: `Cilium settings Istio needs (bpf-lb-sock-hostns-only, cni-exclusive${c.cilium.disableL7Proxy ? ', enable-l7-proxy off' : ''}); before Istio` }] : []),
           ...(c.metricsServer
@@ -271,6 +298,7 @@ export function meshScriptsContext(model: SiteModel) {
     server: c.kind ? ` --server=${c.kind.apiServer}` : '',
     metallb: c.metallb !== undefined,
     istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
+    helm: helmSteps(model, c, shellQuote(c.mesh!.context)),
     gatewayApi: gatewayApiCrds(model, c),
     intermediateSubject: shellQuote(`/O=${ca.organization}/CN=Intermediate CA/L=${c.name}`),
     intermediateName: `${c.name}.intermediate.${ca.rootCommonName}`,

@@ -1,4 +1,5 @@
 import { eastWestOperator, istioOperator } from '../objects/istio-operator.js';
+import { helmReleases } from '../objects/helm-values.js';
 import { compareStrings } from '../util/order.js';
 import { kustomization } from '../objects/kustomization.js';
 import { istioSystemNamespace } from '../objects/namespace.js';
@@ -169,6 +170,9 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
   if (cluster.mesh) {
     if (cluster.mesh.eastWest && !cluster.mesh.eastWest.combined) files.push({ path: `${dir}/istio-eastwest-operator.yaml`, format: 'yaml', object: owned(eastWestOperator(cluster), model.site) });
   }
+  // install: helm adds one values file per release. The IstioOperator files stay in both modes: they are the
+  // reference the values are derived from and checked against, and switching back to istioctl needs no rebuild.
+  if (cluster.istio.install === 'helm') for (const r of helmReleases(cluster, model.mesh)) files.push({ path: `${dir}/helm/${r.release}.values.yaml`, format: 'yaml', object: r.values });
   for (const r of resources) files.push({ path: `${dir}/${r.path}`, format: 'yaml', object: owned(r.make(), model.site) });
   return files;
 }

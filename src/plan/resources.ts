@@ -136,7 +136,8 @@ export function rollbackLayers(model: SiteModel, cluster: ClusterModel, dir: str
               .map((f) => `-f ${shellQuote(f)}`)
               .join(' ')}`
           : '',
-      caution: l.caution,
+      // With install: helm the gateway Services go with `helm uninstall`, not istioctl's.
+      caution: cluster.istio.install === 'helm' ? l.caution.replace('`istioctl uninstall`', 'the gateway releases’ `helm uninstall`') : l.caution,
     }));
 }
 

@@ -67,6 +67,8 @@ export interface ClusterModel {
     l2Advertisement: { name: string; pools?: string[] };
   };
   istio: {
+    /** istioctl: istioctl install -f the IstioOperator files; helm: the base, istiod and gateway charts with sitec's values files. */
+    install: 'istioctl' | 'helm';
     profile: string;
     revision?: string;
     egressGateway: boolean;

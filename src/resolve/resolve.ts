@@ -20,6 +20,7 @@ import {
   routeObjectName,
   passthroughPortOf,
   routingApiOf,
+  installOf,
   gatewayApiRelease,
   gatewayApiKinds,
   gatewayApiPlan,
@@ -96,6 +97,7 @@ export function resolve(site: Site): SiteModel {
           }
         : {}),
       istio: {
+        install: installOf(site, c),
         profile: c.istio.profile,
         ...(c.istio.revision ? { revision: c.istio.revision } : {}),
         egressGateway: c.istio.egressGateway,

@@ -139,8 +139,11 @@ if [ "$dry_run" = 0 ] && ! kubectl --context nhn-admin -n istio-system get secre
   echo "install.sh: cluster nhn has no istio-system/cacerts: run scripts/certificates.sh first" >&2
   exit 1
 fi
-run istioctl install --context nhn-admin -y -f clusters/nhn/istio-operator.yaml
-run istioctl install --context nhn-admin -y -f clusters/nhn/istio-eastwest-operator.yaml
+run helm repo add istio https://istio-release.storage.googleapis.com/charts --force-update
+run helm upgrade --install istio-base istio/base --kube-context nhn-admin -n istio-system --create-namespace --version 1.28.10 -f clusters/nhn/helm/istio-base.values.yaml --wait
+run helm upgrade --install istiod istio/istiod --kube-context nhn-admin -n istio-system --version 1.28.10 -f clusters/nhn/helm/istiod.values.yaml --wait
+run helm upgrade --install istio-ingressgateway istio/gateway --kube-context nhn-admin -n istio-system --version 1.28.10 -f clusters/nhn/helm/istio-ingressgateway.values.yaml --wait
+run helm upgrade --install istio-eastwestgateway istio/gateway --kube-context nhn-admin -n istio-system --version 1.28.10 -f clusters/nhn/helm/istio-eastwestgateway.values.yaml --wait
 run kubectl --context nhn-admin apply -k clusters/nhn
 run bash clusters/nhn/prune.sh --context nhn-admin
 

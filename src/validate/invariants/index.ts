@@ -16,6 +16,7 @@ import { checkNodePorts } from './nodeports.js';
 import { checkRoutes } from './routes.js';
 import { checkGatewayApiVersions } from './versions.js';
 import { checkFileNames } from './file-names.js';
+import { checkInstall } from './install.js';
 
 /** The cross-field invariants, run on a schema-valid site with defaults filled. */
 export const invariantChecks = [
@@ -34,6 +35,7 @@ export const invariantChecks = [
   checkGatewayApiVersions,
   checkPlatform,
   checkExtensions,
+  checkInstall,
 ];
 
 export function checkInvariants(site: Site, source: SiteSource, toOriginal?: (path: readonly PathSegment[]) => PathSegment[]): Diagnostic[] {
