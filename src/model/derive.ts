@@ -115,8 +115,10 @@ export interface GatewayApiPlan {
   versions: Readonly<Record<GatewayApiKind, string>>;
   /** standard, unless a kind is served at its version only on the experimental channel. */
   channel: GatewayApiChannel;
-  /** istiod must be told to read alpha kinds (PILOT_ENABLE_ALPHA_GATEWAY_API). */
-  alpha: boolean;
+  /** Kinds istiod reads only when told to (PILOT_ENABLE_ALPHA_GATEWAY_API). */
+  alphaKinds: GatewayApiKind[];
+  /** Kinds the standard channel does not serve at the version istiod reads: why the channel is experimental. */
+  experimentalKinds: GatewayApiKind[];
   problems: GatewayApiProblem[];
 }
 
@@ -141,10 +143,10 @@ export function gatewayApiPlan(site: Site, kinds: readonly GatewayApiKind[]): Ga
   const release = gatewayApiRelease(site);
   const versions = { Gateway: 'v1', HTTPRoute: 'v1', ...istio.reads };
   const served = GATEWAY_API_SERVED[release];
-  const alpha = kinds.some((k) => istio.alpha.includes(k));
-  if (!served) return { release, versions, channel: 'standard', alpha, problems: [{ code: 'gateway-api-release-unknown' }] };
-  const onStandard = kinds.every((k) => served.standard[k]?.includes(versions[k]));
-  const channel: GatewayApiChannel = onStandard ? 'standard' : 'experimental';
+  const alphaKinds = kinds.filter((k) => istio.alpha.includes(k));
+  if (!served) return { release, versions, channel: 'standard', alphaKinds, experimentalKinds: [], problems: [{ code: 'gateway-api-release-unknown' }] };
+  const experimentalKinds = kinds.filter((k) => !served.standard[k]?.includes(versions[k]));
+  const channel: GatewayApiChannel = experimentalKinds.length === 0 ? 'standard' : 'experimental';
   const problems: GatewayApiProblem[] = [];
   for (const kind of kinds) {
     const offered = served[channel][kind] ?? [];
@@ -155,7 +157,7 @@ export function gatewayApiPlan(site: Site, kinds: readonly GatewayApiKind[]): Ga
     if (min && compareRelease(release, min) < 0) problems.push({ code: 'gateway-api-tlsroute-ignored', bound: 'min', limit: min });
     if (max && compareRelease(release, max) > 0) problems.push({ code: 'gateway-api-tlsroute-ignored', bound: 'max', limit: max });
   }
-  return { release, versions, channel, alpha, problems };
+  return { release, versions, channel, alphaKinds, experimentalKinds, problems };
 }
 
 /** MetalLB moved its annotations from metallb.universe.tf to metallb.io in v0.14.9. */

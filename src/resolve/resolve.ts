@@ -1,5 +1,4 @@
 import type { Route, Site } from '../model/site.js';
-import { GATEWAY_API_SERVED } from '../data/gateway-api.js';
 import {
   KIND_ADDONS,
   clusterDnsIp,
@@ -24,7 +23,6 @@ import {
   gatewayApiRelease,
   gatewayApiKinds,
   gatewayApiPlan,
-  istioGatewayApi,
 } from '../model/derive.js';
 import type { ClusterMeshModel, ClusterModel, GatewayModel, KindModel, RouteModel, SiteModel } from './model.js';
 import type { Cluster } from '../model/site.js';
@@ -258,13 +256,6 @@ function pilotOf(p: NonNullable<Cluster['istio']['pilot']>): NonNullable<Cluster
 
 /** What a gateway-api cluster writes and installs; the invariants have refused a plan with problems. */
 function gatewayApiOf(site: Site, routes: readonly Route[]): NonNullable<ClusterModel['gatewayApi']> {
-  const kinds = gatewayApiKinds(routes);
-  const plan = gatewayApiPlan(site, kinds);
-  const served = GATEWAY_API_SERVED[plan.release]?.standard ?? {};
-  return {
-    channel: plan.channel,
-    versions: plan.versions,
-    alphaKinds: kinds.filter((k) => istioGatewayApi(site).alpha.includes(k)),
-    experimentalKinds: kinds.filter((k) => !served[k]?.includes(plan.versions[k])),
-  };
+  const { channel, versions, alphaKinds, experimentalKinds } = gatewayApiPlan(site, gatewayApiKinds(routes));
+  return { channel, versions, alphaKinds, experimentalKinds };
 }
