@@ -75,8 +75,14 @@ export function makeDirs(path: string): string[] {
   }
   const created: string[] = [];
   for (const dir of missing.reverse()) {
-    mkdirSync(dir);
-    created.push(dir);
+    try {
+      mkdirSync(dir);
+      created.push(dir);
+    } catch (err) {
+      // Another process (a second build racing on the same new directory) made it
+      // between our lstat and mkdir: a directory there is what we wanted.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !lstatSync(dir).isDirectory()) throw err;
+    }
   }
   return created;
 }
