@@ -10,6 +10,9 @@
 export type GatewayApiKind = 'Gateway' | 'HTTPRoute' | 'TLSRoute' | 'TCPRoute';
 export type GatewayApiChannel = 'standard' | 'experimental';
 
+/** The Gateway API kind of each kind of route. */
+export const GATEWAY_ROUTE_KINDS = { http: 'HTTPRoute', passthrough: 'TLSRoute', tcp: 'TCPRoute' } as const;
+
 type Served = Readonly<Partial<Record<GatewayApiKind, readonly string[]>>>;
 
 const BOTH_V1 = { Gateway: ['v1', 'v1beta1'], HTTPRoute: ['v1', 'v1beta1'] } as const;

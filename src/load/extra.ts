@@ -7,7 +7,8 @@ import { formatPath } from '../diagnostics.js';
 import type { Site } from '../model/site.js';
 import { compareStrings } from '../util/order.js';
 import { describeFsError, exists, isFsError, realPathOf } from '../util/fs.js';
-import { locate, MAX_ALIAS_COUNT, parseDocuments, type SiteSource } from './load.js';
+import { MAX_ALIAS_COUNT, parseDocuments, type SiteSource } from './load.js';
+import { locate } from '../source/locate.js';
 import { readBoundedText } from './read.js';
 
 /** One object of an extra resource file, with where it was written. */

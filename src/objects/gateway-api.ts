@@ -1,5 +1,5 @@
 import { API } from '../model/apis.js';
-import type { GatewayApiKind } from '../data/gateway-api.js';
+import { GATEWAY_ROUTE_KINDS, type GatewayApiKind } from '../data/gateway-api.js';
 import type { GatewayModel, RouteModel } from '../resolve/model.js';
 import { hostMatches } from '../util/hosts.js';
 import { tcpObjectName } from '../model/derive.js';
@@ -129,9 +129,6 @@ function listenersFor(route: RouteModel, gw: GatewayModel): string[] {
       return all.filter((l) => l.family === 'tcp' && l.port === route.port.number).map((l) => l.name);
   }
 }
-
-/** The Gateway API kind of each kind of route. */
-export const GATEWAY_ROUTE_KINDS = { http: 'HTTPRoute', passthrough: 'TLSRoute', tcp: 'TCPRoute' } as const;
 
 /** A route, written at the version of its kind that the cluster's istiod reads. */
 export function gatewayRoute(route: RouteModel, gw: GatewayModel, versions: Readonly<Record<GatewayApiKind, string>>): K8sObject {

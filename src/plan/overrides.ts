@@ -1,6 +1,6 @@
 import type { Diagnostic, PathSegment } from '../diagnostics.js';
-import type { SiteSource } from '../load/load.js';
-import { CheckContext } from '../validate/context.js';
+import type { SiteSource } from '../source/locate.js';
+import { CheckContext } from '../source/report.js';
 import type { Site } from '../model/site.js';
 import type { FilePlan } from './plan.js';
 import { FORBIDDEN_KEYS, PatchError, applyJsonPatch, mergePatch, valueAt, type JsonPatchOp } from './patch.js';

@@ -1,5 +1,6 @@
 import { crossNetworkGateway, defaultSidecar, extension, gateway, virtualService } from '../objects/istio-networking.js';
-import { GATEWAY_ROUTE_KINDS, gatewayRoute, httpsRedirectRoute, k8sGateway } from '../objects/gateway-api.js';
+import { gatewayRoute, httpsRedirectRoute, k8sGateway } from '../objects/gateway-api.js';
+import { GATEWAY_ROUTE_KINDS } from '../data/gateway-api.js';
 import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
 import { namespace } from '../objects/namespace.js';
 import { smokeTestDeployment, smokeTestService } from '../objects/smoke-test.js';

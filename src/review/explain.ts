@@ -1,6 +1,6 @@
 import type { Location, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
-import { locate, type SiteSource } from '../load/load.js';
+import { locate, type SiteSource } from '../source/locate.js';
 import { routeObjectFile } from '../validate/invariants/file-names.js';
 import {
   nodeIpOf,

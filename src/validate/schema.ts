@@ -5,7 +5,7 @@ import type { Ajv2020, ErrorObject, Options, ValidateFunction } from 'ajv/dist/2
 import { annotationKeywords, siteAjvOptions } from './ajv-options.js';
 import type { Diagnostic, DiagnosticCode, PathSegment } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
-import { locate, nodeAt, type SiteSource } from '../load/load.js';
+import { locate, nodeAt, type SiteSource } from '../source/locate.js';
 import { closest } from '../util/suggest.js';
 import { precompiledValidatorPath, schemaPath } from '../util/paths.js';
 import { isScalar } from 'yaml';

@@ -2,7 +2,7 @@ import type { Cluster, Site } from '../../model/site.js';
 import type { PathSegment } from '../../diagnostics.js';
 import { compareIps, contains, familyOf, formatIp, formatRange, overlaps, parseCidr, parseIp, parseRange, type Ip, type IpRange } from '../../util/ip.js';
 import { cidrPaths, cidrsOf, nodeIps } from '../../model/derive.js';
-import type { CheckContext } from '../context.js';
+import type { CheckContext } from '../../source/report.js';
 
 interface Span extends IpRange {
   path: PathSegment[];

@@ -1,6 +1,6 @@
 import type { Site } from '../../model/site.js';
 import { edgeTopology } from '../../model/derive.js';
-import type { CheckContext } from '../context.js';
+import type { CheckContext } from '../../source/report.js';
 import { formatPath } from '../../diagnostics.js';
 
 /**

@@ -17,7 +17,7 @@ import {
   passthroughGatewayPort,
 } from '../../model/derive.js';
 import { closest } from '../../util/suggest.js';
-import { checkUnique, type CheckContext } from '../context.js';
+import { checkUnique, type CheckContext } from '../../source/report.js';
 
 /** The host's own SSH port, which a forward must never take. */
 const SSH_PORT = 22;

@@ -1,6 +1,6 @@
 import type { Site } from '../../model/site.js';
 import { closest } from '../../util/suggest.js';
-import { checkUnique, type CheckContext } from '../context.js';
+import { checkUnique, type CheckContext } from '../../source/report.js';
 
 /** EnvoyFilters and WasmPlugins land in namespaces that exist, in clusters that exist, once per name. */
 export function checkExtensions(site: Site, ctx: CheckContext): void {

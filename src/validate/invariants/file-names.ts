@@ -1,7 +1,7 @@
 import type { Route, Site } from '../../model/site.js';
 import { clusterNameOf, routeKind, routeObjectName, routingApiOf } from '../../model/derive.js';
-import { GATEWAY_ROUTE_KINDS } from '../../objects/gateway-api.js';
-import type { CheckContext } from '../context.js';
+import { GATEWAY_ROUTE_KINDS } from '../../data/gateway-api.js';
+import type { CheckContext } from '../../source/report.js';
 
 /**
  * The longest name one directory entry may have: NAME_MAX, 255 bytes, on

@@ -1,7 +1,7 @@
 import type { Diagnostic, PathSegment } from '../../diagnostics.js';
-import type { SiteSource } from '../../load/load.js';
+import type { SiteSource } from '../../source/locate.js';
 import type { Site } from '../../model/site.js';
-import { CheckContext } from '../context.js';
+import { CheckContext } from '../../source/report.js';
 import { checkAddresses } from './addresses.js';
 import { checkEdges } from './edges.js';
 import { checkEdgeGateway } from './edge-gateway.js';

@@ -1,6 +1,6 @@
 import type { Site } from '../../model/site.js';
 import { targetPortOf } from '../../model/derive.js';
-import type { CheckContext } from '../context.js';
+import type { CheckContext } from '../../source/report.js';
 
 /** The ingress gateway as istioctl will accept and run it. */
 export function checkIngress(site: Site, ctx: CheckContext): void {

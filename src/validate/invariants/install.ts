@@ -1,6 +1,6 @@
 import { installOf } from '../../model/derive.js';
 import type { Site } from '../../model/site.js';
-import type { CheckContext } from '../context.js';
+import type { CheckContext } from '../../source/report.js';
 
 /**
  * install: helm writes the releases' values from the site, not from the

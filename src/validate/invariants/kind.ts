@@ -2,7 +2,7 @@ import type { Site } from '../../model/site.js';
 import type { PathSegment } from '../../diagnostics.js';
 import { kindClusterName, kindHostPorts, kindNodeNames, nodePortRangeOf } from '../../model/derive.js';
 import { parseCidr, parseRange } from '../../util/ip.js';
-import type { CheckContext } from '../context.js';
+import type { CheckContext } from '../../source/report.js';
 
 /**
  * kind: the MetalLB pool must be reachable inside kind's docker network, and

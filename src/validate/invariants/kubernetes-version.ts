@@ -1,7 +1,7 @@
 import type { PathSegment } from '../../diagnostics.js';
 import type { Site } from '../../model/site.js';
 import { ISTIO_KUBERNETES_SUPPORT, minorOf } from '../../data/istio-support.js';
-import type { CheckContext } from '../context.js';
+import type { CheckContext } from '../../source/report.js';
 
 /** kindest/node:v1.32.2 (with or without a digest) -> v1.32.2 */
 const kindImageVersion = (image: string): string | undefined => /^kindest\/node:(v1\.\d+(\.\d+)?)(@|$)/.exec(image)?.[1];

@@ -1,7 +1,7 @@
 import type { Site } from '../../model/site.js';
 import { contextOf, eastWestPorts, cidrsOf } from '../../model/derive.js';
 import { overlaps, parseCidr } from '../../util/ip.js';
-import { checkUnique, type CheckContext } from '../context.js';
+import { checkUnique, type CheckContext } from '../../source/report.js';
 import { conflictOf, discoveryNeeds, selectorFor } from '../../model/discovery.js';
 import { usedAcrossClusters } from '../../model/mesh-model.js';
 

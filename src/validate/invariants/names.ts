@@ -2,7 +2,7 @@ import { canonicalIp } from '../../util/ip.js';
 import type { Site } from '../../model/site.js';
 import { RESERVED_NAMESPACES } from '../../model/derive.js';
 import { closest } from '../../util/suggest.js';
-import { checkUnique, type CheckContext } from '../context.js';
+import { checkUnique, type CheckContext } from '../../source/report.js';
 
 /** Names Kubernetes (or the output layout) needs unique, and references between named things. */
 export function checkNames(site: Site, ctx: CheckContext): void {

@@ -1,6 +1,6 @@
 import type { Site } from '../../model/site.js';
 import { eastWestPorts, gatewayClusterNames, gatewayServerPorts, nodePortRangeOf } from '../../model/derive.js';
-import type { CheckContext } from '../context.js';
+import type { CheckContext } from '../../source/report.js';
 
 /**
  * One port number per purpose: the Service nodePort is what the host edge

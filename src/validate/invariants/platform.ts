@@ -1,7 +1,7 @@
 import type { Site } from '../../model/site.js';
 import { clusterDnsIp, cidrsOf } from '../../model/derive.js';
 import { contains, nthAddress, parseCidr, parseIp, sameIp } from '../../util/ip.js';
-import type { CheckContext } from '../context.js';
+import type { CheckContext } from '../../source/report.js';
 
 /** Platform adaptations: CoreDNS upstreams that cannot loop, Cilium settings only on Cilium, console load balancers with node ports. */
 export function checkPlatform(site: Site, ctx: CheckContext): void {

@@ -3,7 +3,7 @@ import type { PathSegment } from '../../diagnostics.js';
 import { gatewayClusterNames, gatewayNamespace, gatewayServerPorts, routeClusterName, routeKind, routeLabel, routingApiOf } from '../../model/derive.js';
 import { hostMatches } from '../../util/hosts.js';
 import { closest } from '../../util/suggest.js';
-import type { CheckContext } from '../context.js';
+import type { CheckContext } from '../../source/report.js';
 
 /** Gateways and routes: every reference resolves and every host is admitted by its Gateway. */
 export function checkRoutes(site: Site, ctx: CheckContext): void {

@@ -3,7 +3,7 @@ import type { Site } from '../../model/site.js';
 import { GATEWAY_API_RELEASES } from '../../data/gateway-api.js';
 import { minorOf } from '../../data/istio-support.js';
 import { gatewayApiKinds, gatewayApiPlan, routesOfCluster, routingApiOf, type GatewayApiProblem } from '../../model/derive.js';
-import type { CheckContext } from '../context.js';
+import type { CheckContext } from '../../source/report.js';
 
 const UPGRADE_NOTES = 'https://istio.io/latest/news/releases/1.30.x/announcing-1.30/upgrade-notes/';
 

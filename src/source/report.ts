@@ -1,6 +1,6 @@
 import type { Diagnostic, DiagnosticCode, PathSegment, RelatedLocation, Severity } from '../diagnostics.js';
 import { formatPath } from '../diagnostics.js';
-import { locate, nodeAt, type SiteSource } from '../load/load.js';
+import { locate, nodeAt, type SiteSource } from './locate.js';
 
 /** Another place a diagnostic involves, by its path in the checked data: located like the diagnostic's own. */
 export interface Related {
