@@ -28,6 +28,8 @@ export interface CompileResult {
   plan?: FilePlan[];
   /** The planned files as a stream, when compiled with `render: 'stream'`. */
   stream?: PlanStream;
+  /** Files site.yaml's overrides changed (path -> indexes into site.overrides); empty for a site without overrides. */
+  overridden?: ReadonlyMap<string, readonly number[]>;
   /** The text of each extra resource file read, by the name its diagnostics show: code frames quote it instead of the site file. */
   sources?: ReadonlyMap<string, string>;
 }
@@ -53,11 +55,15 @@ export interface CompileOptions {
  * The pure compiler: site text in, files and diagnostics out. No I/O besides
  * reading the shipped schemas and blueprints, and the extra resource files the
  * site names (relative to baseDir).
- * Phases: load -> validate (schema, then invariants) -> resolve (+ extra
- * resources) -> plan (+ overrides, each checked) -> render.
+ *
+ * It runs the stages in order, each a function from one value to the next:
+ * load -> validate (schema, then invariants) -> resolve (with the extra
+ * resources) -> plan (with the overrides, each checked) -> render. The options
+ * say how far to go and what to hand back, never what a stage does; nothing
+ * changes the model once resolve made it.
  */
 export function compile(text: string, opts: CompileOptions): CompileResult {
-  const validated = validate(text, opts.file);
+  const validated = validateSite(text, opts.file);
   if (!validated.site) return { ok: false, diagnostics: sortDiagnostics(validated.diagnostics), files: [] };
   const { site, diagnostics } = validated;
   // Overrides and extra resources are checked after planning and located in the site file, so a site with either keeps its source that long.
@@ -68,32 +74,27 @@ export function compile(text: string, opts: CompileOptions): CompileResult {
   validated.source = undefined;
   opts.onValidated?.();
 
-  const model = resolve(site);
-  const extra =
-    extras && locator
-      ? loadExtraResources(site, { baseDir: opts.baseDir, exclude: opts.exclude }, locator)
-      : { byCluster: new Map<string, ExtraObject[]>(), diagnostics: [], texts: new Map<string, string>() };
-  const sources = extra.texts.size > 0 ? { sources: extra.texts } : {};
-  if (hasErrors(extra.diagnostics)) return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...extra.diagnostics]), files: [], ...sources };
-  for (const cluster of model.clusters) cluster.extra = extra.byCluster.get(cluster.name);
-  const whole = overrides || extra.byCluster.size > 0;
-  if (opts.validateOnly && !whole) return { ok: true, diagnostics, model, site, source, files: [] };
+  const resolved = resolveSite(site, locator, opts);
+  const sources = resolved.texts.size > 0 ? { sources: resolved.texts } : {};
+  if (!resolved.model) return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...resolved.diagnostics]), files: [], ...sources };
+  const { model } = resolved;
+  const done = { ok: true, diagnostics, model, site, source, files: [] };
+  const whole = overrides || resolved.extra;
+  if (opts.validateOnly && !whole) return done;
   // Overrides and extra resources are checked against the whole plan; without them a build never holds it.
-  if (opts.render === 'stream' && !whole) return { ok: true, diagnostics, model, site, source, files: [], stream: planStream(model) };
-  const planned = byPath(plan(model));
-  const overridden = overrides && locator ? applyOverrides(site, planned, locator) : { diagnostics: [], overridden: new Map<string, number[]>() };
-  const problems = [...checkExtraResources(model, planned), ...overridden.diagnostics];
-  if (hasErrors(problems)) return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...problems]), files: [], ...sources };
-  model.overridden = overridden.overridden;
+  if (opts.render === 'stream' && !whole) return { ...done, stream: planStream(model) };
+  const planned = planSite(site, model, overrides ? locator : undefined);
+  if (!planned.files) return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...planned.diagnostics]), files: [], ...sources };
+  const overridden = { overridden: planned.overridden };
 
-  if (opts.validateOnly) return { ok: true, diagnostics, model, site, source, files: [] };
-  if (opts.render === false) return { ok: true, diagnostics, model, site, source, files: [], plan: planned };
-  if (opts.render === 'stream') return { ok: true, diagnostics, model, site, source, files: [], stream: streamOf(planned) };
-  return { ok: true, diagnostics, model, site, source, files: render(planned, model.site) };
+  if (opts.validateOnly) return { ...done, ...overridden };
+  if (opts.render === false) return { ...done, ...overridden, plan: planned.files };
+  if (opts.render === 'stream') return { ...done, ...overridden, stream: streamOf(planned.files) };
+  return { ...done, ...overridden, files: render(planned.files, model.site) };
 }
 
-/** load -> schema -> invariants; a site only when there are no errors. */
-function validate(text: string, file: string): { site?: Site; source?: SiteSource; diagnostics: Diagnostic[] } {
+/** The validate stage: load -> schema -> invariants; a site only when there are no errors. */
+export function validateSite(text: string, file: string): { site?: Site; source?: SiteSource; diagnostics: Diagnostic[] } {
   const loaded = load(text, file);
   if (!loaded.source || hasErrors(loaded.diagnostics)) return { diagnostics: loaded.diagnostics };
 
@@ -104,6 +105,24 @@ function validate(text: string, file: string): { site?: Site; source?: SiteSourc
   const diagnostics = sortDiagnostics(checkInvariants(site, loaded.source));
   if (hasErrors(diagnostics)) return { diagnostics };
   return { site, source: loaded.source, diagnostics };
+}
+
+/** The resolve stage: the site's extra resource files read (located through the site's source), then the one model; no model when a file is wrong. */
+export function resolveSite(site: Site, locator: SiteSource | undefined, io: { baseDir?: string; exclude?: readonly string[] }) {
+  const wanted = locator && site.clusters.some((c) => (c.extraResources?.length ?? 0) > 0);
+  const extra = wanted
+    ? loadExtraResources(site, { baseDir: io.baseDir, exclude: io.exclude }, locator)
+    : { byCluster: new Map<string, ExtraObject[]>(), diagnostics: [], texts: new Map<string, string>() };
+  const model = hasErrors(extra.diagnostics) ? undefined : resolve(site, extra.byCluster);
+  return { model, diagnostics: extra.diagnostics, texts: extra.texts, extra: extra.byCluster.size > 0 };
+}
+
+/** The plan stage, whole: every file, the overrides applied (located through the site's source) and the extra resources checked against the rest; no files when either is wrong. */
+export function planSite(site: Site, model: SiteModel, locator: SiteSource | undefined): { files?: FilePlan[]; overridden: ReadonlyMap<string, readonly number[]>; diagnostics: Diagnostic[] } {
+  const files = byPath(plan(model));
+  const overridden = locator ? applyOverrides(site, files, locator) : { diagnostics: [], overridden: new Map<string, number[]>() };
+  const diagnostics = [...checkExtraResources(model, files), ...overridden.diagnostics];
+  return hasErrors(diagnostics) ? { overridden: overridden.overridden, diagnostics } : { files, overridden: overridden.overridden, diagnostics: [] };
 }
 
 /**

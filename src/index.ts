@@ -190,7 +190,7 @@ export function check(opts: { site: string; out: string; cwd?: string; patches?:
   }
   const ok = !hasErrors(diff.diagnostics) && foreign.length === 0;
   const current = diff.summary.added.length + diff.summary.changed.length + diff.summary.removed.length === 0 && diff.diagnostics.length === 0;
-  const overridden = compiled.model?.overridden?.size ? [...compiled.model.overridden.keys()].sort() : undefined;
+  const overridden = compiled.overridden?.size ? [...compiled.overridden.keys()].sort() : undefined;
   return {
     ok,
     upToDate: ok ? current : foreign.length > 0 ? false : null,

@@ -99,7 +99,7 @@ describe('overrides: operations', () => {
     expect(o.spec.meshConfig).toEqual({ accessLogFile: '/dev/stdout', enableTracing: true });
     expect(o.spec.values.pilot).toEqual({ ...baseline.spec.values.pilot, autoscaleEnabled: false });
     expect(o.spec.values.gateways).toEqual(baseline.spec.values.gateways);
-    expect(r.model!.overridden!.get(OPERATOR)).toEqual([0]);
+    expect(r.overridden!.get(OPERATOR)).toEqual([0]);
   });
 
   it('sitec build says which objects overrides changed', () => {

@@ -17,11 +17,10 @@ const sites: [string, string][] = [
 describe('planStream', () => {
   for (const [name, text] of sites) {
     it(`streams the sorted plan of ${name}, held whole or planned again`, () => {
-      const { model } = compile(text, { file: 'site.yaml', validateOnly: true });
-      expect(model).toBeDefined();
-      // The resolver sorts clusters and edges already; reversed here, so the stream's own sort of its parts is what is proven.
-      model!.clusters.reverse();
-      model!.edges.reverse();
+      const resolved = compile(text, { file: 'site.yaml', validateOnly: true }).model;
+      expect(resolved).toBeDefined();
+      // The resolver sorts clusters and edges already; reversed here (in a copy: the model is read-only), so the stream's own sort of its parts is what is proven.
+      const model = { ...resolved!, clusters: [...resolved!.clusters].reverse(), edges: [...resolved!.edges].reverse() };
       const whole = byPath(plan(model!));
       for (const held of [0, 7, Infinity]) {
         const stream = planStream(model!, held);

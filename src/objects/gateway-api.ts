@@ -36,7 +36,7 @@ interface NamedListener extends Listener {
  * https-any), so adding a host renames no other listener; two hosts that
  * would read the same (a-b.c, a.b-c) get -2, -3 in the order listed.
  */
-function hostNames(family: Family, hosts: string[]): string[] {
+function hostNames(family: Family, hosts: readonly string[]): string[] {
   const seen = new Map<string, number>();
   return hosts.map((host, i) => {
     const base = `${family}-${host === '*' ? 'any' : host.replace(/^\*\./, 'wildcard.').replace(/\./g, '-')}`;
@@ -57,7 +57,7 @@ export function listenersOf(gw: GatewayModel): NamedListener[] {
   if (cached) return cached;
   const out: NamedListener[] = [];
   listenerCache.set(gw, out);
-  const perHost = (family: Family, hosts: string[], port: number, protocol: Listener['protocol'], tls?: Listener['tls']) => {
+  const perHost = (family: Family, hosts: readonly string[], port: number, protocol: Listener['protocol'], tls?: Listener['tls']) => {
     const names = hostNames(family, hosts);
     hosts.forEach((host, i) => out.push({ family, host, name: names[i]!, ...(host === '*' ? {} : { hostname: host }), port, protocol, ...(tls ? { tls } : {}) }));
   };

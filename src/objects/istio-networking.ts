@@ -75,7 +75,7 @@ export function crossNetworkGateway(apiVersion: string, selector: Record<string,
 }
 
 /** The mesh-wide default Sidecar (seed 003, ch. 11): every proxy learns only these hosts. */
-export function defaultSidecar(d: { egressHosts: string[]; outboundTrafficPolicy: string }, apiVersion: string): K8sObject {
+export function defaultSidecar(d: { egressHosts: readonly string[]; outboundTrafficPolicy: string }, apiVersion: string): K8sObject {
   return {
     apiVersion: `${API.istioNetworkingGroup}/${apiVersion}`,
     kind: 'Sidecar',

@@ -144,7 +144,7 @@ function pilotK8s(p: NonNullable<ClusterModel['istio']['pilot']>): Record<string
  * so with at least as many replicas as nodes (an invariant) every one holds a pod.
  * IstioOperator has no field for topology spread: an overlay patches the Deployment.
  */
-function onEdgeNodes(nodes: string[], selector: Record<string, string>): Record<string, unknown> {
+function onEdgeNodes(nodes: readonly string[], selector: Readonly<Record<string, string>>): Record<string, unknown> {
   return {
     affinity: {
       nodeAffinity: {

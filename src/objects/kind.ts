@@ -31,7 +31,7 @@ export function kindCluster(cluster: ClusterModel): KindCluster {
 }
 
 /** kind's networking.ipFamily: left out for IPv4 (its default), ipv6 or dual otherwise. */
-function ipFamilyOf(cidrs: string[]): { ipFamily?: 'ipv6' | 'dual' } {
+function ipFamilyOf(cidrs: readonly string[]): { ipFamily?: 'ipv6' | 'dual' } {
   if (cidrs.length === 2) return { ipFamily: 'dual' };
   return cidrs[0]!.includes(':') ? { ipFamily: 'ipv6' } : {};
 }

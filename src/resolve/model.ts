@@ -1,17 +1,15 @@
 import type { ExtraObject } from '../load/extra.js';
 import type { GatewayApiChannel, GatewayApiKind } from '../data/gateway-api.js';
-/** The resolved site: every default applied and every derived value computed, ready to plan. */
-export interface SiteModel {
+import type { DeepReadonly } from '../util/readonly.js';
+interface SiteModelFields {
   site: string;
   versions: { istio: string; metallb: string; istioNetworkingApi: string; smokeTestImage: string; gatewayApi: string };
   mesh?: MeshModel;
   clusters: ClusterModel[];
   edges: EdgeModel[];
-  /** Files an override changed (path -> indexes into site.overrides), set once overrides are applied. */
-  overridden?: Map<string, number[]>;
 }
 
-export interface MeshModel {
+interface MeshModelFields {
   id: string;
   ca: {
     tool: 'openssl' | 'step';
@@ -24,14 +22,14 @@ export interface MeshModel {
   };
 }
 
-export interface EastWestPort {
+interface EastWestPortFields {
   name: 'status-port' | 'tls' | 'tls-istiod' | 'tls-webhook';
   port: number;
   nodePort?: number;
 }
 
 /** A cluster's place in the mesh. */
-export interface ClusterMeshModel {
+interface ClusterMeshModelFields {
   network: string;
   context: string;
   locality?: { region: string; zone?: string; labelledBy: 'provider' | 'sitec' };
@@ -48,9 +46,9 @@ export interface ClusterMeshModel {
   };
 }
 
-export interface ClusterModel {
+interface ClusterModelFields {
   name: string;
-  /** Objects from the site's extraResources files, set by compile (reading them is I/O, which resolve does not do). */
+  /** Objects from the site's extraResources files (read before resolve: reading them is I/O, which resolve does not do). */
   extra?: ExtraObject[];
   /** The kubeconfig context, where sitec knows it (a mesh names it, kind derives it). */
   kubeContext?: string;
@@ -104,7 +102,7 @@ export interface ClusterModel {
   routes: RouteModel[];
 }
 
-export interface IngressModel {
+interface IngressModelFields {
   name: 'istio-ingressgateway';
   /** The pod labels Gateways select. */
   selector: Record<string, string>;
@@ -125,7 +123,7 @@ export interface IngressModel {
   edgeNodes?: string[];
 }
 
-export interface GatewayModel {
+interface GatewayModelFields {
   name: string;
   namespace: string;
   selector: Record<string, string>;
@@ -138,7 +136,7 @@ export interface GatewayModel {
   tcp: { name: string; port: number }[];
 }
 
-export type RouteModel = {
+type RouteModelFields = {
   name: string;
   namespace: string;
   /** namespace/name of the Gateway. */
@@ -146,7 +144,7 @@ export type RouteModel = {
   destination: { host: string; service: string; port: number };
 } & ({ kind: 'http'; host: string; paths: string[] } | { kind: 'passthrough'; host: string } | { kind: 'tcp'; port: { name: string; number: number } });
 
-export interface EdgeModel {
+interface EdgeModelFields {
   name: string;
   cluster: string;
   publicIPs: string[];
@@ -160,7 +158,7 @@ export interface EdgeModel {
   nginx?: NginxModel;
 }
 
-export interface NginxModel {
+interface NginxModelFields {
   version: string;
   /** nginx >= 1.25.1 takes `http2 on;`; older versions put http2 on the listen line. */
   http2Directive: boolean;
@@ -185,7 +183,7 @@ export interface NginxModel {
  * other name goes to the https server blocks, which listen on a unix socket and
  * learn the client's address from the PROXY header.
  */
-export interface NginxPassthroughModel {
+interface NginxPassthroughModelFields {
   /** Where the sockets live: nginx's workers must reach it. */
   runtimeDir: string;
   /** The stream map's variables: SNI -> first hop, and SNI -> gateway upstream. */
@@ -197,7 +195,7 @@ export interface NginxPassthroughModel {
   upstreams: { name: string; gatewayPort: string; nodePort: number; servers: string[] }[];
 }
 
-export interface KindModel {
+interface KindModelFields {
   /** The name kind knows the cluster by (kind-<name> context, <name>-... nodes). */
   name: string;
   network: string;
@@ -209,3 +207,20 @@ export interface KindModel {
   /** The API server as other kind clusters reach it (remote secrets' --server). */
   apiServer: string;
 }
+
+/**
+ * The resolved site: every default applied and every derived value computed,
+ * ready to plan. Read-only all the way down: nothing after resolve changes it.
+ */
+export type SiteModel = DeepReadonly<SiteModelFields>;
+export type MeshModel = DeepReadonly<MeshModelFields>;
+export type EastWestPort = DeepReadonly<EastWestPortFields>;
+export type ClusterMeshModel = DeepReadonly<ClusterMeshModelFields>;
+export type ClusterModel = DeepReadonly<ClusterModelFields>;
+export type IngressModel = DeepReadonly<IngressModelFields>;
+export type GatewayModel = DeepReadonly<GatewayModelFields>;
+export type RouteModel = DeepReadonly<RouteModelFields>;
+export type EdgeModel = DeepReadonly<EdgeModelFields>;
+export type NginxModel = DeepReadonly<NginxModelFields>;
+export type NginxPassthroughModel = DeepReadonly<NginxPassthroughModelFields>;
+export type KindModel = DeepReadonly<KindModelFields>;

@@ -1,4 +1,5 @@
 import type { Route, Site } from '../model/site.js';
+import type { ExtraObject } from '../load/extra.js';
 import {
   KIND_ADDONS,
   clusterDnsIp,
@@ -35,11 +36,12 @@ const INGRESS_SELECTOR = { istio: 'ingressgateway' };
 const byName = <T extends { name: string; namespace?: string }>(a: T, b: T) => compareStrings(a.namespace ?? '', b.namespace ?? '') || compareStrings(a.name, b.name);
 
 /**
- * Turns a valid site (schema defaults filled, invariants proven) into the one
+ * Turns a valid site (schema defaults filled, invariants proven) and the
+ * objects of its extra resource files (read by load/extra.ts) into the one
  * model the planner reads. Objects are sorted by name so reordering entries in
  * site.yaml does not churn the output.
  */
-export function resolve(site: Site): SiteModel {
+export function resolve(site: Site, extra: ReadonlyMap<string, readonly ExtraObject[]> = new Map()): SiteModel {
   const annotation = metallbLoadBalancerIPsAnnotation(site.versions.metallb);
   const clusters = site.clusters.map((c): ClusterModel => {
     const gw = c.istio.ingressGateway;
@@ -74,8 +76,10 @@ export function resolve(site: Site): SiteModel {
     const dualStack = cidrsOf(c.serviceCIDR).length === 2;
     const extraEnv = [...(alphaRoutes ? [{ name: 'PILOT_ENABLE_ALPHA_GATEWAY_API', value: 'true' }] : []), ...(dualStack ? [{ name: 'ISTIO_DUAL_STACK', value: 'true' }] : [])];
     const pilotWithAlpha = extraEnv.length > 0 ? { ...(pilot ?? {}), env: [...(pilot?.env ?? []), ...extraEnv] } : pilot;
+    const extraObjects = extra.get(c.name);
     return {
       name: c.name,
+      ...(extraObjects ? { extra: extraObjects } : {}),
       ...(site.mesh || c.kind ? { kubeContext: contextOf(c) } : {}),
       domain: c.clusterDomain,
       nodes: c.nodes.map((n) => ({ ...n, ip: canonicalIp(n.ip), ...(n.ipv6 ? { ipv6: canonicalIp(n.ipv6) } : {}) })),

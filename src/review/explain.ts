@@ -44,7 +44,7 @@ export interface Explanation {
 }
 
 /** The path of one host through the site, hop by hop, or what owns one IP address. */
-export function explain(site: Site, source: SiteSource, files: OutputFile[], query: string, overridden?: ReadonlyMap<string, number[]>): Explanation {
+export function explain(site: Site, source: SiteSource, files: OutputFile[], query: string, overridden?: ReadonlyMap<string, readonly number[]>): Explanation {
   const exists = new Set(files.map((f) => f.path));
   const hop = (step: string, detail: string, path: PathSegment[], candidates: string[]): Hop => {
     const present = candidates.filter((f) => exists.has(f));

@@ -37,7 +37,7 @@ export const buildCommand: CommandSpec<BuildFlags> = {
       const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
       if (!ctx.json && r.ok) {
         io.stdout(`${formatSummary(s.out, groups)}\n`);
-        const overridden = r.model?.overridden;
+        const overridden = r.overridden;
         if (overridden && overridden.size > 0) io.stdout(`  ${overridden.size} object(s) changed by site.yaml's overrides: ${[...overridden.keys()].join(', ')}\n`);
         if (flags.verbose)
           for (const [mark, list] of [

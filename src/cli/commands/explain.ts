@@ -26,7 +26,7 @@ export const explainCommand: CommandSpec<ExplainFlags> = {
     const r = compileFile(site, { cwd: io.cwd });
     report(ctx, r.diagnostics, r);
     if (!r.ok) return failed(r.diagnostics);
-    const e = explain(r.site!, r.source!, r.files, query!, r.model?.overridden);
+    const e = explain(r.site!, r.source!, r.files, query!, r.overridden);
     if (ctx.json) emitJson(io, { command: 'explain', ok: true, found: e.hops.length > 0, ...e, diagnostics: r.diagnostics });
     else io.stdout(`${formatExplanation(e)}\n`);
     return e.hops.length > 0 ? EXIT.ok : EXIT.different;
