@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Invariants are small named rules (docs/development.md): no function over 60 lines. The rest of src/ is not held to it yet.
+    files: ['src/validate/invariants/**/*.ts', 'src/source/**/*.ts', 'src/compile.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
+  },
+  {
     // The bin is CommonJS (bin/package.json): it loads before any module loader is up.
     files: ['bin/**/*.js'],
     languageOptions: { sourceType: 'commonjs' },

@@ -20,8 +20,39 @@ export function checkAddresses(site: Site, ctx: CheckContext): void {
   });
 }
 
+type At = (...p: PathSegment[]) => PathSegment[];
+
+/** A Service that pins a load-balancer address: the ingress gateway, and the east-west gateway of a mesh. */
+interface Pin {
+  ip: string;
+  type: string;
+  path: PathSegment[];
+  what: string;
+}
+
 function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
-  const at = (...p: PathSegment[]): PathSegment[] => ['clusters', ci, ...p];
+  const at: At = (...p) => ['clusters', ci, ...p];
+  const cidrs = checkCidrs(cluster, ctx, at);
+  checkNodeAddresses(cluster, cidrs, ctx, at);
+  const pins = pinsOf(cluster, at);
+  checkKubeProxyForMetalLB(cluster, ctx, at);
+  checkPins(cluster, pins, ctx);
+  const metallb = cluster.metallb;
+  if (!metallb) {
+    for (const pin of pins) {
+      ctx.error('lb-ip-outside-pools', pin.path, `load-balancer IP ${pin.ip} is pinned, but the cluster declares no MetalLB pools`, 'add metallb.pools with a range that contains it');
+    }
+    return;
+  }
+  const spans = checkPoolRanges(cluster, cidrs, ctx, at);
+  checkPinsInPools(cluster, pins, spans, ctx);
+  checkAssignablePool(cluster, ctx, at);
+  checkDualStackPool(cluster, ctx, at);
+  checkPoolUse(cluster, pins, ctx, at);
+}
+
+/** cidr-not-network, cidr-family-twice, cidr-overlap, cidr-families-differ: the pod and Service networks. */
+function checkCidrs(cluster: Cluster, ctx: CheckContext, at: At): Span[] {
   const cidrs: Span[] = [];
   const byKey: Record<'podCIDR' | 'serviceCIDR', Span[]> = { podCIDR: [], serviceCIDR: [] };
   for (const key of ['podCIDR', 'serviceCIDR'] as const) {
@@ -58,6 +89,11 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       'give both one network per family, the primary family first',
     );
   }
+  return cidrs;
+}
+
+/** node-ip-in-cidr, node-ip-family: node addresses outside the cluster's networks, each in its family's field. */
+function checkNodeAddresses(cluster: Cluster, cidrs: readonly Span[], ctx: CheckContext, at: At): void {
   cluster.nodes.forEach((node, ni) => {
     for (const [field, text] of [
       ['ip', node.ip],
@@ -81,15 +117,20 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       );
     }
   });
+}
 
-  const metallb = cluster.metallb;
-  // Every Service that pins a load-balancer address: the ingress gateway, and the east-west gateway of a mesh.
+function pinsOf(cluster: Cluster, at: At): Pin[] {
   const ingress = cluster.istio.ingressGateway;
   const eastWest = cluster.istio.eastWestGateway;
-  const pins = [
+  return [
     { ip: ingress.loadBalancerIP, type: ingress.serviceType, path: at('istio', 'ingressGateway', 'loadBalancerIP'), what: 'ingress gateway' },
     { ip: eastWest?.enabled ? eastWest.loadBalancerIP : undefined, type: eastWest?.serviceType ?? 'LoadBalancer', path: at('istio', 'eastWestGateway', 'loadBalancerIP'), what: 'east-west gateway' },
   ].filter((p): p is typeof p & { ip: string } => p.ip !== undefined);
+}
+
+/** strictarp-required, kube-proxy-unmanaged: MetalLB's layer 2 under kube-proxy's IPVS mode. */
+function checkKubeProxyForMetalLB(cluster: Cluster, ctx: CheckContext, at: At): void {
+  const metallb = cluster.metallb;
   if (cluster.kubeProxy && cluster.kubeProxy.mode === 'ipvs' && !cluster.kubeProxy.strictARP && metallb) {
     ctx.error('strictarp-required', at('kubeProxy', 'strictARP'), 'MetalLB in L2 mode needs strictARP when kube-proxy runs in ipvs mode', 'set kubeProxy.strictARP: true');
   }
@@ -101,6 +142,10 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       'if kube-proxy runs in IPVS mode, MetalLB L2 needs strictARP: declare kubeProxy: { mode: ipvs, strictARP: true } and sitec writes the script',
     );
   }
+}
+
+/** lb-ip-dual-stack, lb-ip-needs-loadbalancer, lb-ip-conflict: what a pinned address asks of its Service. */
+function checkPins(cluster: Cluster, pins: readonly Pin[], ctx: CheckContext): void {
   // MetalLB gives a dual-stack Service one address per family, and a pin must then name both: sitec pins one address, so it leaves dual-stack clusters to the pools.
   if (cidrsOf(cluster.serviceCIDR).length === 2 && pins.length > 0 && pins[0]!.path.includes('ingressGateway')) {
     ctx.error(
@@ -120,16 +165,12 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       related: [{ path: pins[0]!.path, message: `the ingress gateway pins ${pins[0]!.ip} here` }],
     });
   }
-  if (!metallb) {
-    for (const pin of pins) {
-      ctx.error('lb-ip-outside-pools', pin.path, `load-balancer IP ${pin.ip} is pinned, but the cluster declares no MetalLB pools`, 'add metallb.pools with a range that contains it');
-    }
-    return;
-  }
+}
 
-  // Pool ranges: well formed, then disjoint from each other, the nodes and the CIDRs.
+/** pool-range-reversed, pool-overlap, pool-overlaps-cidr, pool-overlaps-node: pool ranges well formed, then disjoint from each other, the CIDRs and the nodes. */
+function checkPoolRanges(cluster: Cluster, cidrs: readonly Span[], ctx: CheckContext, at: At): Span[] {
   const spans: Span[] = [];
-  metallb.pools.forEach((pool, pi) => {
+  cluster.metallb!.pools.forEach((pool, pi) => {
     pool.addresses.forEach((text, ai) => {
       const path = at('metallb', 'pools', pi, 'addresses', ai);
       const r = parseRange(text);
@@ -156,6 +197,11 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
         });
     }
   }
+  checkPoolsOffNodes(cluster, spans, ctx, at);
+  return spans;
+}
+
+function checkPoolsOffNodes(cluster: Cluster, spans: readonly Span[], ctx: CheckContext, at: At): void {
   cluster.nodes.forEach((node, ni) => {
     for (const text of nodeIps(node)) {
       const ip = parseIp(text);
@@ -168,8 +214,11 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       }
     }
   });
+}
 
-  // Each pin: inside a pool that is announced; otherwise MetalLB leaves the Service pending.
+/** lb-ip-outside-pools, lb-ip-not-advertised: each pin inside a pool that is announced; otherwise MetalLB leaves the Service pending. */
+function checkPinsInPools(cluster: Cluster, pins: readonly Pin[], spans: readonly Span[], ctx: CheckContext): void {
+  const metallb = cluster.metallb!;
   const announced = metallb.l2Advertisement.pools;
   const poolOf = (ip: Ip) => metallb.pools.findIndex((p) => p.addresses.some((a) => contains(parseRange(a), ip)));
   for (const pin of pins.filter((p) => p.type === 'LoadBalancer')) {
@@ -185,7 +234,12 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       );
     }
   }
-  if (ingress.serviceType === 'LoadBalancer' && ingress.loadBalancerIP === undefined && !metallb.pools.some((p) => p.autoAssign)) {
+}
+
+/** lb-no-assignable-pool: an unpinned LoadBalancer gateway needs a pool that assigns automatically. */
+function checkAssignablePool(cluster: Cluster, ctx: CheckContext, at: At): void {
+  const ingress = cluster.istio.ingressGateway;
+  if (ingress.serviceType === 'LoadBalancer' && ingress.loadBalancerIP === undefined && !cluster.metallb!.pools.some((p) => p.autoAssign)) {
     ctx.error(
       'lb-no-assignable-pool',
       at('istio', 'ingressGateway', 'serviceType'),
@@ -193,7 +247,12 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
       'pin loadBalancerIP to an address in a pool, or set autoAssign: true on one',
     );
   }
-  checkDualStackPool(cluster, ctx, at);
+}
+
+/** pool-not-advertised, pool-unused: a pool that hands out unreachable addresses, or none at all. */
+function checkPoolUse(cluster: Cluster, pins: readonly Pin[], ctx: CheckContext, at: At): void {
+  const metallb = cluster.metallb!;
+  const announced = metallb.l2Advertisement.pools;
   const pinned = pins.map((p) => parseIp(p.ip));
   metallb.pools.forEach((pool, pi) => {
     if (pool.autoAssign && announced && !announced.includes(pool.name)) {
@@ -224,7 +283,7 @@ function checkCluster(cluster: Cluster, ci: number, ctx: CheckContext): void {
  * yields an IPv4 and an IPv6 address), so an IPv4 pool beside an IPv6 pool leaves it pending
  * forever. One auto-assigned, announced pool must hold both families.
  */
-function checkDualStackPool(cluster: Cluster, ctx: CheckContext, at: (...p: PathSegment[]) => PathSegment[]): void {
+function checkDualStackPool(cluster: Cluster, ctx: CheckContext, at: At): void {
   const metallb = cluster.metallb!;
   const ingress = cluster.istio.ingressGateway;
   if (cidrsOf(cluster.serviceCIDR).length !== 2 || ingress.serviceType !== 'LoadBalancer' || ingress.loadBalancerIP !== undefined) return;

@@ -3,22 +3,25 @@ import type { SiteSource } from '../../source/locate.js';
 import type { Site } from '../../model/site.js';
 import { CheckContext } from '../../source/report.js';
 import { checkAddresses } from './addresses.js';
-import { checkEdges } from './edges.js';
-import { checkEdgeGateway } from './edge-gateway.js';
+import { checkEdgeGateway, checkEdges } from './edge.js';
 import { checkDiscoverySelectors, checkMesh } from './mesh.js';
 import { checkKind } from './kind.js';
-import { checkKubernetesVersions } from './kubernetes-version.js';
 import { checkPlatform } from './platform.js';
 import { checkExtensions } from './extensions.js';
 import { checkIngress } from './ingress.js';
 import { checkNames } from './names.js';
-import { checkNodePorts } from './nodeports.js';
+import { checkNodePorts } from './ports.js';
 import { checkRoutes } from './routes.js';
-import { checkGatewayApiVersions } from './versions.js';
+import { checkGatewayApiVersions, checkKubernetesVersions } from './versions.js';
 import { checkFileNames } from './file-names.js';
 import { checkInstall } from './install.js';
 
-/** The cross-field invariants, run on a schema-valid site with defaults filled. */
+/**
+ * The cross-field invariants, run on a schema-valid site with defaults filled.
+ * One file per family of rules (addresses, ports, routes, edge, mesh, versions,
+ * and the smaller ones: names, file names, ingress, kind, platform, extensions,
+ * install); each rule is a small named function that says which codes it reports.
+ */
 export const invariantChecks = [
   checkNames,
   checkNodePorts,

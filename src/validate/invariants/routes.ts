@@ -7,129 +7,156 @@ import type { CheckContext } from '../../source/report.js';
 
 /** Gateways and routes: every reference resolves and every host is admitted by its Gateway. */
 export function checkRoutes(site: Site, ctx: CheckContext): void {
-  site.gateways.forEach((gw, gi) => {
-    if (gw.http.httpsRedirect && !gw.https) {
-      ctx.error(
-        'https-redirect-without-https',
-        ['gateways', gi, 'http', 'httpsRedirect'],
-        `Gateway "${gw.name}" redirects HTTP to HTTPS but has no https server`,
-        'add https: { credentialName: <tls secret> }, or set httpsRedirect: false',
-      );
-    }
-    if (gw.https && (gw.https.port ?? 443) === (gw.http.port ?? 80)) {
-      ctx.error(
-        'gateway-port-conflict',
-        ['gateways', gi, 'https', 'port'],
-        `the http and https servers of Gateway "${gw.name}" both use port ${gw.http.port ?? 80}`,
-        'give each server its own gateway Service port',
-      );
-    }
-    const ns = gatewayNamespace(gw);
-    if (ns !== 'istio-system') {
-      for (const name of gatewayClusterNames(site, gw)) {
-        const cluster = site.clusters.find((c) => c.name === name);
-        if (cluster && !cluster.namespaces.some((n) => n.name === ns)) {
-          ctx.error(
-            'gateway-unknown-namespace',
-            ['gateways', gi, 'namespace'],
-            `namespace "${ns}" is not declared in cluster "${name}"`,
-            "declare it under the cluster's namespaces, or use istio-system",
-          );
-        }
-      }
-    }
-  });
-
-  const gatewayNames = site.gateways.map((g) => g.name);
-  const clusterNames = site.clusters.map((c) => c.name);
+  site.gateways.forEach((gw, gi) => checkGateway(site, gw, gi, ctx));
   const hostsSeen = new Map<string, number>();
   const tcpSeen = new Map<string, number>();
   site.routes.forEach((route, ri) => {
-    const at = (field: string) => ['routes', ri, field];
     if (!checkRouteShape(route, ri, ctx)) return;
-    const clusterName = routeClusterName(site, route);
-    if (clusterName === undefined) {
-      ctx.error(
-        'route-cluster-required',
-        ['routes', ri],
-        `route for ${routeLabel(route)} does not say which cluster serves it`,
-        `the site has ${site.clusters.length} clusters; add cluster: one of ${clusterNames.join(', ')}`,
-      );
-      return;
-    }
-    const cluster = site.clusters.find((c) => c.name === clusterName);
-    if (!cluster) {
-      const guess = closest(clusterName, clusterNames);
-      ctx.error('route-unknown-cluster', at('cluster'), `no cluster named "${clusterName}"`, guess ? `did you mean "${guess}"?` : `clusters: ${clusterNames.join(', ')}`);
-      return;
-    }
+    const cluster = routeCluster(site, route, ri, ctx);
+    if (!cluster) return;
     if (route.tcpPort !== undefined) checkTcpRoute(site, route, ri, cluster, tcpSeen, ctx);
-    else {
-      // HTTP and passthrough hosts share one namespace: the SNI of a passed-through host would never reach an HTTP route of the same name.
-      const key = `${clusterName}/${route.host}`;
-      const prev = hostsSeen.get(key);
-      if (prev !== undefined) {
-        ctx.error(
-          'duplicate-route-host',
-          at('host'),
-          `host ${route.host} is already routed in cluster "${clusterName}"`,
-          routeKind(route) === routeKind(site.routes[prev]!) ? 'one route per host and cluster: list more paths on the first one' : 'a host is either passed through (SNI) or routed by path, not both',
-          { related: [{ path: ['routes', prev, 'host'], message: `host ${route.host} first routed here` }] },
-        );
-      } else hostsSeen.set(key, ri);
-    }
-
-    const gw = site.gateways.find((g) => g.name === route.gateway);
-    if (!gw) {
-      const guess = closest(route.gateway, gatewayNames);
-      ctx.error(
-        'route-unknown-gateway',
-        at('gateway'),
-        `no gateway named "${route.gateway}"`,
-        guess ? `did you mean "${guess}"?` : gatewayNames.length ? `gateways: ${gatewayNames.join(', ')}` : 'declare it under gateways',
-      );
-    } else {
-      if (!gatewayClusterNames(site, gw).includes(clusterName)) {
-        ctx.error('route-gateway-not-in-cluster', at('gateway'), `Gateway "${gw.name}" is not deployed to cluster "${clusterName}"`, `add "${clusterName}" to the clusters of gateway "${gw.name}"`);
-      }
-      if (route.host !== undefined && !gw.hosts.some((h) => hostMatches(h, route.host!))) {
-        ctx.error(
-          'route-host-not-matched',
-          at('host'),
-          `host ${route.host} is not matched by the hosts of Gateway "${gw.name}" (${gw.hosts.join(', ')})`,
-          'the Gateway would drop its traffic; add the host or a covering wildcard to the Gateway',
-        );
-      }
-    }
-
+    else checkRouteHost(site, route, ri, cluster, hostsSeen, ctx);
+    const gw = checkRouteGateway(site, route, ri, cluster, ctx);
     if (routingApiOf(site, cluster) === 'gateway-api' && gw && gatewayNamespace(gw) !== 'istio-system') {
       ctx.error(
         'gateway-api-namespace',
         ['gateways', site.gateways.indexOf(gw), 'namespace'],
-        `cluster "${clusterName}" routes with the Gateway API, whose Gateway "${gw.name}" binds to the istio-ingressgateway Service in istio-system and must live there (its certificate Secret is read from its own namespace)`,
+        `cluster "${cluster.name}" routes with the Gateway API, whose Gateway "${gw.name}" binds to the istio-ingressgateway Service in istio-system and must live there (its certificate Secret is read from its own namespace)`,
         'leave out namespace (istio-system), or set routingApi: istio on the cluster',
       );
     }
+    checkRouteNamespace(site, route, ri, cluster, ctx);
+  });
+}
 
-    const nsIndex = cluster.namespaces.findIndex((n) => n.name === route.namespace);
-    if (nsIndex < 0) {
-      const names = cluster.namespaces.map((n) => n.name);
-      const guess = closest(route.namespace, names);
+type Cluster = Site['clusters'][number];
+type Gateway = Site['gateways'][number];
+
+/** https-redirect-without-https, gateway-port-conflict, gateway-unknown-namespace: a Gateway's own servers and namespace. */
+function checkGateway(site: Site, gw: Gateway, gi: number, ctx: CheckContext): void {
+  if (gw.http.httpsRedirect && !gw.https) {
+    ctx.error(
+      'https-redirect-without-https',
+      ['gateways', gi, 'http', 'httpsRedirect'],
+      `Gateway "${gw.name}" redirects HTTP to HTTPS but has no https server`,
+      'add https: { credentialName: <tls secret> }, or set httpsRedirect: false',
+    );
+  }
+  if (gw.https && (gw.https.port ?? 443) === (gw.http.port ?? 80)) {
+    ctx.error(
+      'gateway-port-conflict',
+      ['gateways', gi, 'https', 'port'],
+      `the http and https servers of Gateway "${gw.name}" both use port ${gw.http.port ?? 80}`,
+      'give each server its own gateway Service port',
+    );
+  }
+  const ns = gatewayNamespace(gw);
+  if (ns !== 'istio-system') {
+    for (const name of gatewayClusterNames(site, gw)) {
+      const cluster = site.clusters.find((c) => c.name === name);
+      if (cluster && !cluster.namespaces.some((n) => n.name === ns)) {
+        ctx.error(
+          'gateway-unknown-namespace',
+          ['gateways', gi, 'namespace'],
+          `namespace "${ns}" is not declared in cluster "${name}"`,
+          "declare it under the cluster's namespaces, or use istio-system",
+        );
+      }
+    }
+  }
+}
+
+/** route-cluster-required, route-unknown-cluster: the cluster that serves a route. */
+function routeCluster(site: Site, route: Route, ri: number, ctx: CheckContext): Cluster | undefined {
+  const clusterNames = site.clusters.map((c) => c.name);
+  const clusterName = routeClusterName(site, route);
+  if (clusterName === undefined) {
+    ctx.error(
+      'route-cluster-required',
+      ['routes', ri],
+      `route for ${routeLabel(route)} does not say which cluster serves it`,
+      `the site has ${site.clusters.length} clusters; add cluster: one of ${clusterNames.join(', ')}`,
+    );
+    return undefined;
+  }
+  const cluster = site.clusters.find((c) => c.name === clusterName);
+  if (!cluster) {
+    const guess = closest(clusterName, clusterNames);
+    ctx.error('route-unknown-cluster', ['routes', ri, 'cluster'], `no cluster named "${clusterName}"`, guess ? `did you mean "${guess}"?` : `clusters: ${clusterNames.join(', ')}`);
+  }
+  return cluster;
+}
+
+/** duplicate-route-host: one route per host and cluster. */
+function checkRouteHost(site: Site, route: Route, ri: number, cluster: Cluster, hostsSeen: Map<string, number>, ctx: CheckContext): void {
+  const at = (field: string) => ['routes', ri, field];
+  const clusterName = cluster.name;
+  // HTTP and passthrough hosts share one namespace: the SNI of a passed-through host would never reach an HTTP route of the same name.
+  const key = `${clusterName}/${route.host}`;
+  const prev = hostsSeen.get(key);
+  if (prev !== undefined) {
+    ctx.error(
+      'duplicate-route-host',
+      at('host'),
+      `host ${route.host} is already routed in cluster "${clusterName}"`,
+      routeKind(route) === routeKind(site.routes[prev]!) ? 'one route per host and cluster: list more paths on the first one' : 'a host is either passed through (SNI) or routed by path, not both',
+      { related: [{ path: ['routes', prev, 'host'], message: `host ${route.host} first routed here` }] },
+    );
+  } else hostsSeen.set(key, ri);
+}
+
+/** route-unknown-gateway, route-gateway-not-in-cluster, route-host-not-matched: the route's Gateway exists in its cluster and admits its host. */
+function checkRouteGateway(site: Site, route: Route, ri: number, cluster: Cluster, ctx: CheckContext): Gateway | undefined {
+  const at = (field: string) => ['routes', ri, field];
+  const clusterName = cluster.name;
+  const gatewayNames = site.gateways.map((g) => g.name);
+  const gw = site.gateways.find((g) => g.name === route.gateway);
+  if (!gw) {
+    const guess = closest(route.gateway, gatewayNames);
+    ctx.error(
+      'route-unknown-gateway',
+      at('gateway'),
+      `no gateway named "${route.gateway}"`,
+      guess ? `did you mean "${guess}"?` : gatewayNames.length ? `gateways: ${gatewayNames.join(', ')}` : 'declare it under gateways',
+    );
+  } else {
+    if (!gatewayClusterNames(site, gw).includes(clusterName)) {
+      ctx.error('route-gateway-not-in-cluster', at('gateway'), `Gateway "${gw.name}" is not deployed to cluster "${clusterName}"`, `add "${clusterName}" to the clusters of gateway "${gw.name}"`);
+    }
+    if (route.host !== undefined && !gw.hosts.some((h) => hostMatches(h, route.host!))) {
       ctx.error(
-        'route-unknown-namespace',
-        at('namespace'),
-        `namespace "${route.namespace}" is not declared in cluster "${clusterName}"`,
-        guess ? `did you mean "${guess}"?` : `declare it under clusters[${site.clusters.indexOf(cluster)}].namespaces`,
-      );
-    } else if (cluster.namespaces[nsIndex]!.injection !== 'enabled') {
-      ctx.error(
-        'route-namespace-not-injected',
-        at('namespace'),
-        `namespace "${route.namespace}" has sidecar injection disabled`,
-        'routed workloads need the sidecar for mesh traffic; set injection: enabled on the namespace',
+        'route-host-not-matched',
+        at('host'),
+        `host ${route.host} is not matched by the hosts of Gateway "${gw.name}" (${gw.hosts.join(', ')})`,
+        'the Gateway would drop its traffic; add the host or a covering wildcard to the Gateway',
       );
     }
-  });
+  }
+  return gw;
+}
+
+/** route-unknown-namespace, route-namespace-not-injected: the route's namespace is declared, with the sidecar. */
+function checkRouteNamespace(site: Site, route: Route, ri: number, cluster: Cluster, ctx: CheckContext): void {
+  const at = (field: string) => ['routes', ri, field];
+  const clusterName = cluster.name;
+  const nsIndex = cluster.namespaces.findIndex((n) => n.name === route.namespace);
+  if (nsIndex < 0) {
+    const names = cluster.namespaces.map((n) => n.name);
+    const guess = closest(route.namespace, names);
+    ctx.error(
+      'route-unknown-namespace',
+      at('namespace'),
+      `namespace "${route.namespace}" is not declared in cluster "${clusterName}"`,
+      guess ? `did you mean "${guess}"?` : `declare it under clusters[${site.clusters.indexOf(cluster)}].namespaces`,
+    );
+  } else if (cluster.namespaces[nsIndex]!.injection !== 'enabled') {
+    ctx.error(
+      'route-namespace-not-injected',
+      at('namespace'),
+      `namespace "${route.namespace}" has sidecar injection disabled`,
+      'routed workloads need the sidecar for mesh traffic; set injection: enabled on the namespace',
+    );
+  }
 }
 
 /** A route is a host (HTTP, or TLS passed through) or a TCP port, and carries only the fields its kind reads. */

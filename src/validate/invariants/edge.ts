@@ -1,11 +1,12 @@
-import type { Edge, Site } from '../../model/site.js';
-import type { PathSegment } from '../../diagnostics.js';
+import type { Cluster, Edge, Site } from '../../model/site.js';
+import { formatPath, type PathSegment } from '../../diagnostics.js';
 import { canonicalIp, familyOf } from '../../util/ip.js';
 import {
   MAX_SOCKET_PATH,
   nodeIpOf,
   admittedBy,
   clusterNameOf,
+  edgeTopology,
   edgeGateways,
   edgePassthroughRoutes,
   edgeServerNames,
@@ -50,23 +51,46 @@ export function checkEdges(site: Site, ctx: CheckContext): void {
   });
 }
 
+type At = (...p: PathSegment[]) => PathSegment[];
+type Nginx = NonNullable<Edge['nginx']>;
+/** Reports when the named ingress gateway port cannot take what an edge host forwards (a node port it needs). */
+type NeedNodePort = (portName: string, from: PathSegment[], what: string) => void;
+
 function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void {
-  const at = (...p: PathSegment[]): PathSegment[] => ['edges', ei, ...p];
+  const at: At = (...p) => ['edges', ei, ...p];
+  const cluster = frontedCluster(site, edge, ctx, at);
+  if (!cluster) return;
+  checkEdgeFamilies(edge, cluster, ctx, at);
+  checkTargetNodes(edge, cluster, ctx, at);
+  const needNodePort = nodePortNeed(site, edge, cluster, ctx);
+  checkForwards(edge, cluster, needNodePort, ctx, at);
+  const nginx = edge.nginx;
+  if (!nginx) return;
+  checkNginxGateways(site, nginx, cluster, ctx, at);
+  checkNginxUpstream(site, edge, cluster, needNodePort, ctx, at);
+  checkPassthrough(site, edge, cluster, needNodePort, ctx, at);
+  checkServerNames(site, edge, cluster, ctx, at);
+  checkCertificates(site, edge, cluster, ctx, at);
+}
+
+/** edge-cluster-required, edge-unknown-cluster: the cluster an edge host fronts, when it names one that exists. */
+function frontedCluster(site: Site, edge: Edge, ctx: CheckContext, at: At): Cluster | undefined {
   const clusterNames = site.clusters.map((c) => c.name);
   const clusterName = clusterNameOf(site, edge);
   if (clusterName === undefined) {
     ctx.error('edge-cluster-required', at(), `edge host "${edge.name}" does not say which cluster it fronts`, `add cluster: one of ${clusterNames.join(', ')}`);
-    return;
+    return undefined;
   }
   const cluster = site.clusters.find((c) => c.name === clusterName);
   if (!cluster) {
     const guess = closest(clusterName, clusterNames);
     ctx.error('edge-unknown-cluster', at('cluster'), `no cluster named "${clusterName}"`, guess ? `did you mean "${guess}"?` : `clusters: ${clusterNames.join(', ')}`);
-    return;
   }
-  const ci = site.clusters.indexOf(cluster);
+  return cluster;
+}
 
-  // Each public address is forwarded to the target nodes' address of its own family (DNAT and ip6tables do not translate families).
+/** edge-family-mismatch: each public address is forwarded to the target nodes' address of its own family (DNAT and ip6tables do not translate families). */
+function checkEdgeFamilies(edge: Edge, cluster: Cluster, ctx: CheckContext, at: At): void {
   edge.publicIPs.forEach((ip, i) => {
     const family = familyOf(ip);
     const without = edgeTargetNodes(cluster, edge).filter((n) => nodeIpOf(n, family) === undefined);
@@ -79,7 +103,10 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
       );
     }
   });
+}
 
+/** edge-unknown-node, duplicate-name, edge-no-targets: the nodes an edge host forwards to. */
+function checkTargetNodes(edge: Edge, cluster: Cluster, ctx: CheckContext, at: At): void {
   (edge.targetNodes ?? []).forEach((name, i) => {
     if (!cluster.nodes.some((n) => n.name === name)) {
       const guess = closest(
@@ -101,9 +128,13 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
   else if (edgeTargetNodes(cluster, edge).length === 0) {
     ctx.error('edge-no-targets', at(), `cluster "${cluster.name}" has no worker nodes to forward to`, 'list targetNodes explicitly');
   }
+}
 
+/** edge-unknown-gateway-port, edge-needs-nodeports, nodeport-missing: a gateway port an edge host forwards to has a fixed node port. */
+function nodePortNeed(site: Site, edge: Edge, cluster: Cluster, ctx: CheckContext): NeedNodePort {
+  const ci = site.clusters.indexOf(cluster);
   const gateway = cluster.istio.ingressGateway;
-  const needNodePort = (portName: string, from: PathSegment[], what: string) => {
+  return (portName, from, what) => {
     const idx = gateway.ports.findIndex((p) => p.name === portName);
     if (idx < 0) {
       const guess = closest(
@@ -132,7 +163,11 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
       );
     }
   };
+}
 
+/** edge-port-conflict, edge-port-reserved: one forward per public port, never the host's SSH; each forward's gateway port has a node port. */
+function checkForwards(edge: Edge, cluster: Cluster, needNodePort: NeedNodePort, ctx: CheckContext, at: At): void {
+  const gateway = cluster.istio.ingressGateway;
   const publicPorts = new Map<string, { path: PathSegment[]; what: string }>();
   const claim = (key: string, path: PathSegment[], what: string) => {
     const prev = publicPorts.get(key);
@@ -164,9 +199,10 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
     claim(`${proto}/${f.publicPort}`, at('forwards', i, 'publicPort'), `public port ${f.publicPort}`);
     needNodePort(f.gatewayPort, at('forwards', i, 'gatewayPort'), `the forward of public port ${f.publicPort}`);
   });
+}
 
-  const nginx = edge.nginx;
-  if (!nginx) return;
+/** edge-unknown-gateway, edge-gateway-not-in-cluster: the Gateways nginx fronts exist in its cluster. */
+function checkNginxGateways(site: Site, nginx: Nginx, cluster: Cluster, ctx: CheckContext, at: At): void {
   const deployedNames = site.gateways.filter((g) => gatewayClusterNames(site, g).includes(cluster.name)).map((g) => g.name);
   (nginx.gateways ?? []).forEach((name, i) => {
     if (!site.gateways.some((g) => g.name === name)) {
@@ -179,42 +215,54 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
       ctx.error('edge-gateway-not-in-cluster', at('nginx', 'gateways', i), `Gateway "${name}" is not deployed to cluster "${cluster.name}"`);
     }
   });
+}
+
+/** edge-unknown-gateway-port: nginx's upstream is a gateway port with a node port. */
+function checkNginxUpstream(site: Site, edge: Edge, cluster: Cluster, needNodePort: NeedNodePort, ctx: CheckContext, at: At): void {
+  const nginx = edge.nginx!;
   if (nginx.upstreamPort !== undefined) needNodePort(nginx.upstreamPort, at('nginx', 'upstreamPort'), `nginx on edge host "${edge.name}"`);
   else {
     const upstream = edgeUpstreamPort(site, edge, cluster);
     if (upstream) needNodePort(upstream.name, at('nginx'), `nginx on edge host "${edge.name}"`);
     else ctx.error('edge-unknown-gateway-port', at('nginx'), `no ingress gateway port of cluster "${cluster.name}" carries the Gateways' HTTP server`, 'set nginx.upstreamPort to a gateway port name');
   }
+}
 
-  const gateways = edgeGateways(site, edge, cluster.name);
-  const names = edgeServerNames(site, edge, cluster.name);
+/** edge-server-name-passthrough, edge-socket-path-too-long: TLS passed through by SNI. */
+function checkPassthrough(site: Site, edge: Edge, cluster: Cluster, needNodePort: NeedNodePort, ctx: CheckContext, at: At): void {
+  const nginx = edge.nginx!;
   const passthrough = edgePassthroughRoutes(site, edge, cluster.name);
-  if (passthrough.length > 0) {
-    for (const { host, gateway } of passthrough) {
-      const port = passthroughGatewayPort(cluster, gateway);
-      if (port) needNodePort(port.name, at('nginx'), `nginx passing TLS for ${host} through on edge host "${edge.name}"`);
-      const listed = (nginx.serverNames ?? ([] as string[])).indexOf(host);
-      if (listed >= 0) {
-        ctx.error(
-          'edge-server-name-passthrough',
-          at('nginx', 'serverNames', listed),
-          `${host} is passed through (tls: passthrough): nginx cannot also terminate it`,
-          'leave it out of serverNames: nginx routes it by SNI without terminating it',
-          { related: [{ path: ['routes', site.routes.findIndex((r) => r.host === host && r.tls === 'passthrough'), 'tls'], message: `the route passing ${host} through` }] },
-        );
-      }
-    }
-    const socket = nginxSocketPath(edge, site.site, 'passthrough');
-    if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
+  if (passthrough.length === 0) return;
+  for (const { host, gateway } of passthrough) {
+    const port = passthroughGatewayPort(cluster, gateway);
+    if (port) needNodePort(port.name, at('nginx'), `nginx passing TLS for ${host} through on edge host "${edge.name}"`);
+    const listed = (nginx.serverNames ?? ([] as string[])).indexOf(host);
+    if (listed >= 0) {
       ctx.error(
-        'edge-socket-path-too-long',
-        ctx.written(at('nginx', 'runtimeDir')) ? at('nginx', 'runtimeDir') : at('nginx'),
-        `nginx's unix socket ${socket} is longer than the ${MAX_SOCKET_PATH} bytes Linux allows`,
-        'set nginx.runtimeDir to a shorter directory, like /run',
+        'edge-server-name-passthrough',
+        at('nginx', 'serverNames', listed),
+        `${host} is passed through (tls: passthrough): nginx cannot also terminate it`,
+        'leave it out of serverNames: nginx routes it by SNI without terminating it',
+        { related: [{ path: ['routes', site.routes.findIndex((r) => r.host === host && r.tls === 'passthrough'), 'tls'], message: `the route passing ${host} through` }] },
       );
     }
   }
-  if (names.length === 0) {
+  const socket = nginxSocketPath(edge, site.site, 'passthrough');
+  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
+    ctx.error(
+      'edge-socket-path-too-long',
+      ctx.written(at('nginx', 'runtimeDir')) ? at('nginx', 'runtimeDir') : at('nginx'),
+      `nginx's unix socket ${socket} is longer than the ${MAX_SOCKET_PATH} bytes Linux allows`,
+      'set nginx.runtimeDir to a shorter directory, like /run',
+    );
+  }
+}
+
+/** edge-no-server-names, edge-server-name-not-routed, duplicate-name: nginx serves hosts, each one a fronted Gateway admits. */
+function checkServerNames(site: Site, edge: Edge, cluster: Cluster, ctx: CheckContext, at: At): void {
+  const nginx = edge.nginx!;
+  const gateways = edgeGateways(site, edge, cluster.name);
+  if (edgeServerNames(site, edge, cluster.name).length === 0) {
     ctx.error(
       'edge-no-server-names',
       at('nginx'),
@@ -241,8 +289,13 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
       'duplicate-name',
       'server name',
     );
+}
+
+/** edge-certificate-unknown-host, edge-certificate-duplicate: one certificate per host nginx serves. */
+function checkCertificates(site: Site, edge: Edge, cluster: Cluster, ctx: CheckContext, at: At): void {
+  const names = edgeServerNames(site, edge, cluster.name);
   const certified = new Map<string, PathSegment[]>();
-  nginx.certificates.forEach((c, ci2) => {
+  edge.nginx!.certificates.forEach((c, ci2) => {
     c.serverNames.forEach((name, i) => {
       const path = at('nginx', 'certificates', ci2, 'serverNames', i);
       if (!names.includes(name)) ctx.error('edge-certificate-unknown-host', path, `nginx on edge host "${edge.name}" does not serve ${name}`, `server names: ${names.join(', ')}`);
@@ -250,5 +303,42 @@ function checkEdge(site: Site, edge: Edge, ei: number, ctx: CheckContext): void 
       if (prev) ctx.error('edge-certificate-duplicate', path, `${name} already has a certificate`, undefined, { related: [{ path: prev, message: `the first certificate for ${name}` }] });
       else certified.set(name, path);
     });
+  });
+}
+
+/**
+ * What the edge hosts need from a cluster's ingress gateway: a trust setting
+ * that is right for every path that reaches it, and, with
+ * externalTrafficPolicy Local, a gateway pod on every node they send to.
+ */
+export function checkEdgeGateway(site: Site, ctx: CheckContext): void {
+  site.clusters.forEach((cluster, ci) => {
+    const gw = cluster.istio.ingressGateway;
+    const topology = edgeTopology(site, cluster);
+    const at = ['clusters', ci, 'istio', 'ingressGateway'];
+
+    const [firstNginx] = topology.nginx;
+    const [direct] = topology.httpForwards;
+    if (firstNginx !== undefined && direct && gw.trustedProxies === undefined) {
+      const fwd = site.edges[direct.edge]!.forwards[direct.forward]!;
+      ctx.error(
+        'gateway-trust-ambiguous',
+        ['edges', direct.edge, 'forwards', direct.forward, 'gatewayPort'],
+        `gateway port "${fwd.gatewayPort}" of cluster "${cluster.name}" is reached both through nginx on edge host "${site.edges[firstNginx]!.name}" and by plain DNAT here: Envoy trusts one hop for the whole gateway or none`,
+        `forward the DNAT path to a TLS or TCP port instead, or set ${formatPath([...at, 'trustedProxies'])}: 1 (nginx's X-Forwarded-For and -Proto are believed; a client on the DNAT path can forge them) or 0 (the application sees the edge host as client and http as scheme on the nginx path)`,
+        { related: [{ path: ['edges', firstNginx, 'nginx'], message: `nginx on edge host "${site.edges[firstNginx]!.name}" proxies to it` }] },
+      );
+    }
+
+    if (gw.serviceType === 'ClusterIP' || gw.externalTrafficPolicy !== 'Local') return;
+    const nodes = topology.targetNodes;
+    if (nodes.length > gw.hpa.minReplicas) {
+      ctx.error(
+        'hpa-below-edge-nodes',
+        [...at, 'hpa', 'minReplicas'],
+        `the edge hosts send traffic to ${nodes.length} nodes (${nodes.join(', ')}) but the gateway may shrink to ${gw.hpa.minReplicas} pod(s): with externalTrafficPolicy Local a node without one drops its share of connections`,
+        `set hpa.minReplicas to at least ${nodes.length}, or target fewer nodes (edges[].targetNodes)`,
+      );
+    }
   });
 }
