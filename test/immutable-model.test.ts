@@ -7,6 +7,7 @@ import { emit } from '../src/emit/emit.js';
 import { planStream } from '../src/plan/plan.js';
 import { render, renderEach } from '../src/render/render.js';
 import { deepFreeze } from '../src/util/readonly.js';
+// @ts-expect-error plain ESM script shared with the benchmark
 import { syntheticSite } from '../scripts/synthetic-site.mjs';
 import { exampleText, root } from './helpers/site.js';
 
@@ -41,12 +42,13 @@ describe('the resolved model is immutable', () => {
       expect(expected.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
 
       const validated = validateSite(text, 'site.yaml');
-      const site = deepFreeze(validated.site!);
+      const site = validated.site!;
+      deepFreeze(site);
       const resolved = resolveSite(site, validated.source, { baseDir });
       const model = deepFreeze(resolved.model!);
       expect(Object.isFrozen(model.clusters[0]!.routes)).toBe(true);
       // A write the types let through would throw, not pass unseen.
-      expect(() => ((model.clusters[0]!.nodes as { name: string }[])[0]!.name = 'changed')).toThrow(TypeError);
+      expect(() => ((model.clusters[0]!.nodes as unknown as { name: string }[])[0]!.name = 'changed')).toThrow(TypeError);
       const planned = planSite(site, model, validated.source);
       expect(planned.diagnostics).toEqual([]);
       const files = render(planned.files!, model.site);
