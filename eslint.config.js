@@ -15,8 +15,20 @@ export default tseslint.config(
     },
   },
   {
-    // Invariants are small named rules (docs/development.md): no function over 60 lines. The rest of src/ is not held to it yet.
-    files: ['src/validate/invariants/**/*.ts', 'src/source/**/*.ts', 'src/compile.ts'],
+    // No function over 60 lines (docs/development.md): invariants are small named rules, and so is new code anywhere in src/.
+    files: ['src/**/*.ts'],
+    // Not held to it yet: each has one long function (a value table, a runbook context, a parser) still to split.
+    ignores: [
+      'src/cli/program.ts',
+      'src/load/load.ts',
+      'src/objects/istio-operator.ts',
+      'src/plan/contexts.ts',
+      'src/plan/overrides.ts',
+      'src/resolve/resolve.ts',
+      'src/review/explain.ts',
+      'src/schema-docs.ts',
+      'src/validate/schema.ts',
+    ],
     rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
   },
   {
