@@ -11,7 +11,6 @@
 // against their sources), handlebars and ajv (only when those digests do not
 // match) and diff (only for `sitec diff`).
 import { build } from 'esbuild';
-import { makeAscii } from './ascii.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +19,8 @@ const require = createRequire(import.meta.url);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /**
- * The library is an ES module. The CLI is CommonJS so bin/sitec.js can compile it
- * through vm.Script with V8's code cache (see code-cache.mjs): Node 20 offers no
- * cache for ES modules, and compiling ~750 KB of JavaScript is a third of the
- * example's start-up.
+ * The library is an ES module. The CLI is CommonJS, which bin/sitec.js (itself
+ * CommonJS) requires directly; Node's compile cache covers it (bin/sitec.js).
  */
 const bundle = (entry, outfile, format) =>
   build({
@@ -32,7 +29,7 @@ const bundle = (entry, outfile, format) =>
     bundle: true,
     platform: 'node',
     format,
-    target: 'node20',
+    target: 'node22',
     // Bundled CommonJS packages (yaml) require Node built-ins; an ES module has no
     // `require`, so give the bundle one. The CommonJS bundle has no import.meta:
     // util/paths.js finds the package root from this file's URL instead.
@@ -61,7 +58,6 @@ for (const [entry, outfile, format] of [
   ['index.js', 'lib/sitec.mjs', 'esm'],
 ]) {
   await bundle(entry, outfile, format);
-  if (format === 'cjs') makeAscii(`${root}dist/${outfile}`);
   console.log(`wrote dist/${outfile}`);
 }
 
@@ -97,11 +93,4 @@ for (const [entry, outfile, format] of [
 {
   const { writeFileSync } = await import('node:fs');
   writeFileSync(`${root}dist/bin/sitec.mjs`, "// Compatibility entry: the CLI is dist/bin/sitec.cjs, run by bin/sitec.js.\nimport cli from './sitec.cjs';\n\nexport const main = cli.main;\n");
-}
-
-// V8's code cache for the CLI bundle, made by a process that has just run it.
-{
-  const { spawnSync } = await import('node:child_process');
-  const r = spawnSync(process.execPath, [`${root}scripts/code-cache.mjs`], { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
 }

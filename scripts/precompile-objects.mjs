@@ -101,7 +101,7 @@ console.log(`wrote ${out}`);
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node20',
+    target: 'node22',
     outfile: `${root}dist/k8s-validators.cjs`,
     legalComments: 'none',
     logLevel: 'warning',

@@ -6,7 +6,6 @@
 // Each carries a digest of its source; sitec compiles at run time instead when
 // the digest does not match what it ships (so a stale dist/ is slower, never wrong).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { makeAscii } from './ascii.mjs';
 import standalone from 'ajv/dist/standalone/index.js';
 import { newSiteAjv, schemaDigest } from '../dist/validate/schema.js';
 import { compileBlueprint } from '../dist/render/blueprint-compiler.js';
@@ -37,7 +36,6 @@ const byLength = (code) =>
     op === '>' ? `(${v}.length > ${n} && ${lengthName}(${v}) > ${n})` : `(${v}.length < ${n} || (${v}.length < ${2 * n} && ${lengthName}(${v}) < ${n}))`,
   );
 writeFileSync(precompiledValidatorPath, `${byLength(validatorCode).replace(UCS2LENGTH, 'ucs2length')}\n${ucs2length}\nmodule.exports.digest = ${JSON.stringify(schemaDigest(schemaText))};\n`);
-makeAscii(precompiledValidatorPath);
 console.log(`wrote ${precompiledValidatorPath}`);
 
 const partialNames = new Set(Object.keys(partialSources()));
@@ -49,5 +47,4 @@ writeFileSync(
   precompiledBlueprintsPath,
   `'use strict';\nmodule.exports = {\n  templates: {\n${entries(blueprintSources(), false)}\n  },\n  partials: {\n${entries(partialSources(), true)}\n  },\n};\n`,
 );
-makeAscii(precompiledBlueprintsPath);
 console.log(`wrote ${precompiledBlueprintsPath}`);

@@ -102,6 +102,26 @@ describe('sitec CLI (spawned)', () => {
     expect(version.stdout).toContain(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   });
 
+  it('a Node.js older than 22 is refused with one line and exit 3, before anything is loaded', () => {
+    // The bin as an older Node runs it: its version is what process.versions says.
+    const older = `Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '20.19.0' } });
+      Object.defineProperty(process, 'version', { value: 'v20.19.0' });
+      process.argv.push('build', 'site.yaml', '-o', 'out-old-node');
+      require(${JSON.stringify(join(root, 'bin/sitec.js'))});`;
+    const r = spawnSync(process.execPath, ['-e', older], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('sitec: needs Node.js 22 or newer (this is Node.js v20.19.0)\n');
+    expect(existsSync(join(dir, 'out-old-node'))).toBe(false);
+    // A real older Node on this machine, when there is one.
+    const system = spawnSync('/usr/bin/node', ['-p', 'process.versions.node'], { encoding: 'utf8' });
+    if (system.status === 0 && Number(system.stdout.split('.')[0]) < 22) {
+      const real = spawnSync('/usr/bin/node', [join(root, 'bin/sitec.js'), '--version'], { cwd: dir, encoding: 'utf8' });
+      expect(real.status).toBe(3);
+      expect(real.stderr).toBe(`sitec: needs Node.js 22 or newer (this is Node.js v${system.stdout.trim()})\n`);
+    }
+  });
+
   it('an unknown command is exit 2', () => {
     const r = sitec(['deploy', 'site.yaml'], dir);
     expect(r.status).toBe(2);

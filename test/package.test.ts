@@ -23,12 +23,8 @@ describe('the npm package', () => {
     const files = packed[0]!.files.map((f) => f.path).sort();
     for (const needed of [
       'bin/sitec.js',
-      'bin/load.js',
       'bin/package.json',
       'dist/bin/sitec.cjs',
-      'dist/bin/sitec.cache',
-      'dist/bin/site-validator.cache',
-      'dist/bin/blueprints.cache',
       'dist/lib/sitec.mjs',
       'dist/index.d.ts',
       'dist/site-validator.cjs',

@@ -31,7 +31,7 @@ export const JSON_SCHEMA_VERSION = 1;
 /** Diagnostics printed on a terminal before a summary line takes over; --json always has them all. */
 export const MAX_PRINTED_DIAGNOSTICS = 50;
 
-/** The process's own streams. Each write goes through process.stdout.write as it is when called (scripts/code-cache.mjs silences it). */
+/** The process's own streams. Each write goes through process.stdout.write as it is when called. */
 export function processIo(): CliIo {
   return {
     stdout: (text) => void process.stdout.write(text),

@@ -1,7 +1,6 @@
 import { Document as YamlDocument, LineCounter, Lexer, Parser, YAMLParseError, parseAllDocuments, isAlias, isMap, isSeq, isPair, type Document } from 'yaml';
 import type { Diagnostic, Location } from '../diagnostics.js';
 import { locate, type SiteSource } from '../source/locate.js';
-import { fastLoad } from './fast.js';
 
 /** Inputs above this size are refused before parsing: 16 MiB holds some 130,000 routes. */
 export const MAX_SITE_BYTES = 16 * 1024 * 1024;
@@ -81,32 +80,6 @@ const isTooDeepError = (err: { message: string }) => err.message.includes(TOO_DE
 export type { SiteSource } from '../source/locate.js';
 
 /**
- * A site the fast parser read: the positioned Document is parsed only when
- * something asks where a path was written (a diagnostic, explain). A valid site
- * without warnings never builds it.
- */
-class LazySource implements SiteSource {
-  private parsed?: { doc: Document.Parsed; lineCounter: LineCounter };
-  constructor(
-    readonly file: string,
-    readonly text: string,
-  ) {}
-  get doc(): Document.Parsed {
-    return this.positioned().doc;
-  }
-  get lineCounter(): LineCounter {
-    return this.positioned().lineCounter;
-  }
-  private positioned() {
-    if (!this.parsed) {
-      const lineCounter = new LineCounter();
-      this.parsed = { doc: parseDocuments(this.text, lineCounter)[0]!, lineCounter };
-    }
-    return this.parsed;
-  }
-}
-
-/**
  * Every document of a YAML text, by the rules a site file is read with (also
  * extra resource files). A document nested deeper than MAX_DEPTH carries an
  * error saying so, at the first node too deep; a text so deep the parser's own
@@ -142,14 +115,13 @@ export interface LoadResult {
 
 /**
  * Parses site text with YAML 1.2 core rules; duplicate keys, syntax errors and
- * alias bombs are diagnostics. A site the fast parser vouches for skips the
- * positioned parse (fast.ts); everything else, and every diagnostic, comes from
- * the `yaml` package.
+ * alias bombs are diagnostics. The `yaml` package reads it, with the source
+ * positions every diagnostic is located by.
  */
-export function load(text: string, file: string, opts: { fast?: boolean } = {}): LoadResult {
+export function load(text: string, file: string): LoadResult {
   let result: LoadResult;
   try {
-    result = parse(text, file, opts);
+    result = parse(text, file);
   } catch (err) {
     if (!isStackOverflow(err)) throw err;
     return { diagnostics: [tooDeep(file, text, deepOffset(text))] };
@@ -179,7 +151,7 @@ function tooDeep(file: string, text: string, offset: number | undefined, locatio
   };
 }
 
-function parse(text: string, file: string, opts: { fast?: boolean }): LoadResult {
+function parse(text: string, file: string): LoadResult {
   const lineCounter = new LineCounter();
   const at = (offset: number): Location => {
     const { line, col } = lineCounter.linePos(offset);
@@ -198,8 +170,6 @@ function parse(text: string, file: string, opts: { fast?: boolean }): LoadResult
       ],
     };
   }
-  const fast = opts.fast === false ? undefined : fastLoad(text);
-  if (fast) return { source: new LazySource(file, text), data: fast.data, diagnostics: [] };
   const list = parseDocuments(text, lineCounter);
   const diagnostics: Diagnostic[] = [];
   for (const doc of list) {
