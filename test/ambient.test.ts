@@ -159,6 +159,13 @@ describe('ambient invariants', () => {
     expect(only(outside, 'waypoint-without-ambient').path).toBe('clusters[0].namespaces[0].waypoint');
   });
 
+  it('a route into an ambient namespace outside the mesh says so in ambient terms', () => {
+    const text = mutate(ambientText, ['    namespace: catalog\n', '    namespace: batch\n']);
+    const d = only(compileText(text), 'route-namespace-not-injected');
+    expect(d.message).toContain('outside the ambient mesh');
+    expect(d.hint).toContain('istio.io/dataplane-mode=ambient');
+  });
+
   it('an extra Namespace labelled for both injection and ambient is refused; either alone is fine', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sitec-ambient-'));
     mkdirSync(join(dir, 'extra'));
