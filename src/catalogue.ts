@@ -326,6 +326,43 @@ export const CATALOGUE = {
     'Fix every node port it forwards to.',
   ),
 
+  // The ambient data plane
+  'ambient-profile': e(
+    'mesh',
+    'Ambient with an istioctl profile other than default',
+    'An ambient cluster installs from istioctl’s ambient profile (the default profile plus the istio-cni and ztunnel components); it cannot also start from demo, minimal or empty.',
+    'Drop istio.profile, or use dataplane: sidecar.',
+  ),
+  'ambient-revision': e(
+    'mesh',
+    'An Istio revision on an ambient cluster',
+    'sitec writes no revisioned ambient install: istio-cni and ztunnel run once per node, and an ambient namespace carries istio.io/dataplane-mode, never an istio.io/rev injection label beside it.',
+    'Drop istio.revision and the namespaces’ revision on an ambient cluster.',
+  ),
+  'waypoint-without-ambient': e(
+    'mesh',
+    'A waypoint for a namespace outside the ambient mesh',
+    'A waypoint proxy serves the ambient pods of its namespace; on the sidecar data plane, or in a namespace with injection disabled, nothing would send traffic through it.',
+    'Set dataplane: ambient on the cluster and injection: enabled on the namespace, or drop waypoint.',
+  ),
+  'ambient-multi-network': e(
+    'mesh',
+    'Ambient across networks before Istio 1.27',
+    'Istio added ambient multi-network multicluster support in 1.27 (alpha); earlier releases cannot carry ambient pods’ traffic to another network.',
+    'Raise versions.istio to 1.27 or later (1.29 or later for beta), or use dataplane: sidecar on a multi-network mesh.',
+  ),
+  'ambient-multi-network-preview': w(
+    'mesh',
+    'Ambient across networks is alpha or beta',
+    'Istio supports ambient multi-network multicluster as alpha in 1.27 and 1.28 and as beta from 1.29. sitec’s east-west gateway carries the sidecars’ cross-network traffic; ambient pods’ traffic to another network needs ambient’s own east-west gateway, which sitec does not write.',
+    'Accept the preview status and add ambient’s east-west gateway yourself, or use dataplane: sidecar for a multi-network mesh.',
+  ),
+  'namespace-mesh-labels-mixed': e(
+    'extensions',
+    'A namespace with both sidecar injection and ambient labels',
+    'A pod with a sidecar is not captured by ztunnel: a namespace labelled both for injection (istio-injection=enabled or istio.io/rev) and istio.io/dataplane-mode=ambient gets one data plane or the other depending on the order of events.',
+    'Keep one: the injection label for sidecars, or istio.io/dataplane-mode=ambient.',
+  ),
   // Gateways and routes
   'route-host-not-matched': e(
     'routes',

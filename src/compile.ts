@@ -13,6 +13,7 @@ import { resolve } from './resolve/resolve.js';
 import { checkInvariants } from './validate/invariants/index.js';
 import { checkSchema, validateSchema, type SchemaFault } from './validate/schema.js';
 import { keepAfterPruning, pruneInvalid } from './validate/partial.js';
+import { isInjectionLabel } from './model/discovery.js';
 
 export interface CompileResult {
   /** True when there are no error diagnostics (warnings allowed). */
@@ -146,6 +147,13 @@ function identityOf(o: { apiVersion?: unknown; kind?: unknown; metadata?: { name
   return `${group}|${String(o.kind)}|${String(o.metadata?.namespace ?? '')}|${String(o.metadata?.name)}`;
 }
 
+/** The injection label a namespace carries beside istio.io/dataplane-mode=ambient, if any. */
+function mixedMeshLabels(labels: Record<string, string>): string | undefined {
+  if (labels['istio.io/dataplane-mode'] !== 'ambient') return undefined;
+  const k = Object.keys(labels).find((key) => isInjectionLabel(key, labels[key]!));
+  return k === undefined ? undefined : `${k}=${labels[k]}`;
+}
+
 /**
  * Extra resources are valid objects, none has the identity of an object sitec
  * generates or of another extra object (kustomize refuses a second object with
@@ -195,6 +203,15 @@ function checkExtraResources(model: SiteModel, planned: FilePlan[]): Diagnostic[
       } else {
         const problem = validateOverridden(x.object);
         if (problem) diagnostics.push({ code: 'extra-resource-invalid', severity: 'error', message: `${what}: ${problem.message}`, location: x.location });
+        const mixed = x.object.kind === 'Namespace' ? mixedMeshLabels((x.object.metadata as { labels?: Record<string, string> }).labels ?? {}) : undefined;
+        if (mixed)
+          diagnostics.push({
+            code: 'namespace-mesh-labels-mixed',
+            severity: 'error',
+            message: `${what} is labelled ${mixed} and istio.io/dataplane-mode=ambient: sidecar injection and ambient on one namespace`,
+            location: x.location,
+            hint: 'keep one: the injection label for sidecars, or istio.io/dataplane-mode=ambient',
+          });
       }
     });
   }

@@ -171,6 +171,33 @@ function compareGateway(objects: Obj[], gw: OperatorGateway, operatorValues: Rec
   });
 }
 
+/**
+ * An ambient cluster's node agents, rendered from sitec's values: istio-cni's
+ * DaemonSet in ambient mode selecting the namespaces sitec labels, ztunnel's
+ * DaemonSet, and istiod with ambient on (what istioctl's ambient profile sets).
+ */
+function checkAmbient(cluster: string, values: (release: string) => string, op: { spec: Record<string, Y> }): void {
+  const cni = render('istio-cni', 'istio-cni', values('istio-cni'));
+  expect(
+    cni.some((o) => o.kind === 'DaemonSet' && o.metadata.name === 'istio-cni-node'),
+    `${cluster}: istio-cni-node`,
+  ).toBe(true);
+  const cm = cni.find((o) => o.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
+  expect(cm.data.AMBIENT_ENABLED).toBe('true');
+  // The CNI captures the pods of namespaces labelled the way sitec labels them.
+  const selector = parse(cm.data.AMBIENT_ENABLEMENT_SELECTOR!) as { namespaceSelector?: { matchLabels?: Record<string, string> } }[];
+  expect(selector.some((s) => s.namespaceSelector?.matchLabels?.['istio.io/dataplane-mode'] === 'ambient')).toBe(true);
+  const zt = render('ztunnel', 'ztunnel', values('ztunnel'));
+  expect(
+    zt.some((o) => o.kind === 'DaemonSet' && o.metadata.name === 'ztunnel'),
+    `${cluster}: ztunnel`,
+  ).toBe(true);
+  const istiod = render('istiod', 'istio-discovery', values('istiod')).find((o) => o.kind === 'Deployment')!;
+  const env = Object.fromEntries((istiod.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+  expect(env.PILOT_ENABLE_AMBIENT).toBe('true');
+  expect(op.spec.profile).toBe('ambient');
+}
+
 describe.skipIf(!canRender)("install: helm renders through Istio 1.30.3's charts to the IstioOperator's gateway objects", () => {
   const gatewaySchema = canRender ? (JSON.parse(readFileSync(join(charts, 'gateway', 'values.schema.json'), 'utf8')) as Record<string, unknown>) : {};
   // The chart's schema declares the unversioned draft URI; ajv reads it as draft-07.
@@ -221,13 +248,33 @@ describe.skipIf(!canRender)("install: helm renders through Istio 1.30.3's charts
           const networks = JSON.stringify(objs.filter((o) => o.kind === 'ConfigMap'));
           if (global.network) expect(networks).toContain(`"network": "${global.network}"`.replace(/"/g, '\\"'));
         }
+        if (op.spec.profile === 'ambient') {
+          seen.add('ambient');
+          checkAmbient(cluster, values, op);
+        }
       }
     });
   }
 
+  it('ambient in a multi-network mesh: ztunnel reports the cluster and network istiod knows it by', () => {
+    const text = readFileSync(`${root}examples/multicluster/site.yaml`, 'utf8')
+      .replace(/^(site: .*\n)/m, '$1dataplane: ambient\n')
+      .replace('istio: 1.28.10', 'istio: 1.30.3');
+    const r = compileText(withHelm(text));
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    for (const cluster of ['kt', 'ncloud', 'nhn']) {
+      const op = parse(file(r.files, `clusters/${cluster}/istio-operator.yaml`)!) as { spec: Record<string, Y> };
+      checkAmbient(cluster, (release) => file(r.files, `clusters/${cluster}/helm/${release}.values.yaml`)!, op);
+      const ds = render('ztunnel', 'ztunnel', file(r.files, `clusters/${cluster}/helm/ztunnel.values.yaml`)!).find((o) => o.kind === 'DaemonSet')!;
+      const env = Object.fromEntries((ds.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+      expect(env.ISTIO_META_CLUSTER_ID).toBe(op.spec.values.global.multiCluster.clusterName);
+      expect(env.NETWORK).toBe(op.spec.values.global.network);
+    }
+  });
+
   it('the comparisons met every setting the issue names, in some example', () => {
     expect([...seen].sort()).toEqual(
-      ['address annotation', 'affinity', 'discovery selectors', 'dual stack', 'hpa', 'mesh ID', 'network view', 'node ports', 'service type', 'spread', 'trusted proxies'].sort(),
+      ['address annotation', 'affinity', 'ambient', 'discovery selectors', 'dual stack', 'hpa', 'mesh ID', 'network view', 'node ports', 'service type', 'spread', 'trusted proxies'].sort(),
     );
   });
 });

@@ -14,6 +14,7 @@ const sites = {
   multicluster: join(root, 'examples/multicluster/site.yaml'),
   kind: join(root, 'examples/kind/site.yaml'),
   csp: join(root, 'examples/csp/site.yaml'),
+  ambient: join(root, 'examples/ambient/site.yaml'),
 };
 
 describe.runIf(needsTool('kubectl'))('kubectl kustomize builds every cluster directory', () => {

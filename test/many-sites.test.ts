@@ -20,7 +20,7 @@ describe('many sites per repository', () => {
     const j = JSON.parse(r.stdout) as Many;
     expect(conforms(j), ajv.errorsText(conforms.errors)).toBe(true);
     expect(j.sites.map((s) => [s.file, s.out, s.upToDate])).toEqual(
-      ['combined', 'csp', 'dualstack', 'gateway-api', 'kind', 'multicluster', 'onprem'].map((n) => [`examples/${n}/site.yaml`, join('out', n), true]),
+      ['ambient', 'combined', 'csp', 'dualstack', 'gateway-api', 'kind', 'multicluster', 'onprem'].map((n) => [`examples/${n}/site.yaml`, join('out', n), true]),
     );
     expect(sitec(['build', '--check', 'examples/*/site.yaml', '-o', 'out'], root).status).toBe(0);
   });

@@ -68,6 +68,13 @@ describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS
       ['/etc/nginx/tls/dual.example.test.key', `${certDir}/wildcard.key`],
       ['version: 1.22.1', `version: ${version}`],
     );
+  variants['ambient example (the edge path the sidecar examples have)'] = (certDir) =>
+    mutate(
+      readFileSync(`${root}examples/ambient/site.yaml`, 'utf8'),
+      ['/etc/nginx/tls/example.com.crt', `${certDir}/wildcard.crt`],
+      ['/etc/nginx/tls/example.com.key', `${certDir}/wildcard.key`],
+      ['version: 1.22.1', `version: ${version}`],
+    );
   // With a TLS passthrough route: the stream file too, and the https servers behind its socket.
   if (nginxHasStream() || NETNS_REQUIRED) variants['edge fixture with TLS passthrough and TCP (stream.d)'] = (certDir) => edgeSite({ certDir, nginxVersion: version, passthroughRuntimeDir: certDir });
   for (const [name, siteFor] of Object.entries(variants)) {

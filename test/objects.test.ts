@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ const gatewayApiRedirectText = mutate(
   ['  - host: www.shop.example.test', '  - host: "*"\n    gateway: public\n    namespace: shop\n    service: fallback\n    port: 80\n  - host: www.shop.example.test'],
 );
 const sites = {
+  // Every example (the ambient one's waypoints are Gateway API Gateways too), then the variants.
+  ...Object.fromEntries(readdirSync(`${root}examples`).map((n) => [n, readFileSync(`${root}examples/${n}/site.yaml`, 'utf8')])),
   onprem: exampleText,
   full: fullText,
   multicluster: meshText,

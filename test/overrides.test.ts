@@ -392,6 +392,12 @@ describe('overrides: attacks on what other artefacts depend on', () => {
       needle: '{ op: add, path: /metadata/labels/istio.io~1rev, value: canary }',
       hint: 'istio.io/rev',
     },
+    {
+      name: 'an ambient label added to a namespace with sidecar injection (never both data planes)',
+      yaml: patch('  - target: { cluster: idc, kind: Namespace, name: x2bee-stg }\n', '{ op: add, path: /metadata/labels/istio.io~1dataplane-mode, value: ambient }'),
+      needle: '{ op: add, path: /metadata/labels/istio.io~1dataplane-mode, value: ambient }',
+      hint: 'clusters[0].namespaces[].injection',
+    },
     // 26.6: the mesh identity.
     {
       name: 'the control-plane revision',

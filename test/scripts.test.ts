@@ -19,6 +19,7 @@ const scripts = [
   ...compile(fullText, { file: 'f' }).files,
   ...compile(edgeVariant, { file: 'e' }).files.map((f) => ({ ...f, path: `variant/${f.path}` })),
   ...compile(readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8'), { file: 'm' }).files.map((f) => ({ ...f, path: `mesh/${f.path}` })),
+  ...compile(readFileSync(join(root, 'examples/ambient/site.yaml'), 'utf8'), { file: 'a' }).files.map((f) => ({ ...f, path: `ambient/${f.path}` })),
   // The nftables backend, dual-stack: apply.sh, remove.sh and persist.sh.
   ...compile(readFileSync(join(root, 'examples/dualstack/site.yaml'), 'utf8'), { file: 'd' }).files.map((f) => ({ ...f, path: `dual/${f.path}` })),
   ...compile(readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8').replace('tool: openssl', 'tool: step').replace('keyType: rsa-4096', 'keyType: ec-p256'), { file: 'm' }).files.map(

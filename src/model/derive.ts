@@ -96,6 +96,23 @@ export const routeLabel = (route: Route): string => (route.tcpPort !== undefined
 export const routingApiOf = (site: Site, cluster: Cluster): 'istio' | 'gateway-api' => cluster.routingApi ?? site.routingApi;
 /** How the cluster's Istio is installed: its own choice, else the site's. */
 export const installOf = (site: Site, cluster: Cluster): 'istioctl' | 'helm' => cluster.install ?? site.install;
+/** The cluster's data plane: its own choice, else the site's. */
+export const dataplaneOf = (site: Site, cluster: Cluster): 'sidecar' | 'ambient' => cluster.dataplane ?? site.dataplane;
+
+/** Ambient is GA (and in istioctl's ambient profile, the charts' profile: ambient) from Istio 1.24. */
+export const AMBIENT_MIN_ISTIO = '1.24';
+/**
+ * Ambient across several networks: none before 1.27, alpha in 1.27 and 1.28,
+ * beta from 1.29 (istio.io blog: "Introducing multicluster support for ambient
+ * mode (alpha)", 2025, and "Ambient multi-network multicluster support is now Beta", 2026).
+ */
+export function ambientMultiNetworkStatus(istioVersion: string): 'unsupported' | 'alpha' | 'beta' {
+  const minor = Number(istioVersion.replace(/^v/, '').split('.')[1]);
+  return minor < 27 ? 'unsupported' : minor < 29 ? 'alpha' : 'beta';
+}
+
+/** The waypoint sitec gives a namespace: istioctl waypoint apply's default name. */
+export const WAYPOINT_NAME = 'waypoint';
 
 /** What the site's Istio release reads of the Gateway API (a release newer than the table reads like the newest row). */
 export const istioGatewayApi = (site: Site): IstioGatewayApi => ISTIO_GATEWAY_API[minorOf(site.versions.istio)] ?? ISTIO_GATEWAY_API[NEWEST_ISTIO_MINOR]!;

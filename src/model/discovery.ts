@@ -1,5 +1,5 @@
 import type { Cluster, Site } from './site.js';
-import { gatewayNamespace } from './derive.js';
+import { WAYPOINT_NAME, dataplaneOf, gatewayNamespace } from './derive.js';
 
 /**
  * meshConfig.discoverySelectors: istiod drops every object of a namespace whose
@@ -29,6 +29,22 @@ export function injectionLabels(injection: 'enabled' | 'disabled', revision: str
   return revision ? { 'istio.io/rev': revision } : { 'istio-injection': 'enabled' };
 }
 
+/** Namespace labels that put a namespace's pods in the ambient mesh or send its Services' traffic through a waypoint. */
+export const AMBIENT_LABELS = ['istio.io/dataplane-mode', 'istio.io/use-waypoint'];
+/** Namespace labels that inject sidecars (istio-injection=disabled opts out, and may sit beside ambient labels). */
+export const isInjectionLabel = (key: string, value: string): boolean => (key === 'istio-injection' && value === 'enabled') || key === 'istio.io/rev';
+
+/**
+ * The mesh labels of a namespace sitec creates: sidecar injection's, or on an
+ * ambient cluster istio.io/dataplane-mode=ambient (and istio.io/use-waypoint
+ * with a waypoint), never both kinds (Istio: a pod with a sidecar is not captured by ztunnel).
+ */
+export function meshLabels(ns: Cluster['namespaces'][number], dataplane: 'sidecar' | 'ambient', revision: string | undefined): Record<string, string> {
+  if (dataplane === 'sidecar') return injectionLabels(ns.injection, revision);
+  if (ns.injection === 'disabled') return {};
+  return { 'istio.io/dataplane-mode': 'ambient', ...(ns.waypoint ? { 'istio.io/use-waypoint': WAYPOINT_NAME } : {}) };
+}
+
 /** The namespaces of a cluster istiod must discover, when the cluster sets discovery selectors; none otherwise. */
 export function discoveryNeeds(site: Site, c: Cluster): DiscoveryNeed[] {
   if (!c.istio.discoverySelectors) return [];
@@ -51,7 +67,7 @@ export function discoveryNeeds(site: Site, c: Cluster): DiscoveryNeed[] {
     needs.push({
       namespace: ns.name,
       why: holdsGateway ? 'it holds a Gateway' : holdsExtension ? 'it holds an EnvoyFilter or WasmPlugin' : 'its workloads are injected and its routes and Services live there',
-      fixed: { 'kubernetes.io/metadata.name': ns.name, ...injectionLabels(ns.injection, ns.revision ?? c.istio.revision) },
+      fixed: { 'kubernetes.io/metadata.name': ns.name, ...meshLabels(ns, dataplaneOf(site, c), ns.revision ?? c.istio.revision) },
       forbidden: [],
     });
   }

@@ -14,6 +14,10 @@ export type RoutingApi = 'istio' | 'gateway-api';
  */
 export type Install = 'istioctl' | 'helm';
 /**
+ * A mesh data plane: sidecar or ambient.
+ */
+export type Dataplane = 'sidecar' | 'ambient';
+/**
  * A fully qualified DNS host name, lower case, like app.example.com.
  */
 export type Hostname = string;
@@ -102,6 +106,7 @@ export interface Site {
   };
   routingApi: RoutingApi;
   install: Install;
+  dataplane: Dataplane;
   mesh?: Mesh;
   /**
    * The Kubernetes clusters of the site.
@@ -229,8 +234,9 @@ export interface Cluster {
   istio: Istio;
   routingApi?: RoutingApi;
   install?: Install;
+  dataplane?: Dataplane;
   /**
-   * Application namespaces sitec creates, with their sidecar injection labels.
+   * Application namespaces sitec creates, with their sidecar injection labels (ambient: their istio.io/dataplane-mode label).
    */
   namespaces: Namespace[];
   kind?: Kind;
@@ -552,10 +558,14 @@ export interface ResourceList {
 export interface Namespace {
   name: Dns1123Label;
   /**
-   * Sidecar injection: enabled labels the namespace for an Istio revision (istio.io/rev) or the default control plane (istio-injection=enabled); disabled opts it out.
+   * Whether the namespace is in the mesh. Sidecar data plane: enabled labels the namespace for an Istio revision (istio.io/rev) or the default control plane (istio-injection=enabled); disabled opts it out. Ambient data plane: enabled labels it istio.io/dataplane-mode=ambient; disabled leaves the label off.
    */
   injection: 'enabled' | 'disabled';
   revision?: Dns1123Label;
+  /**
+   * Ambient only: give the namespace a waypoint proxy (a Gateway named waypoint of class istio-waypoint, listener mesh on 15008/HBONE) and label it istio.io/use-waypoint=waypoint, so the L7 policies and routes of its Services apply.
+   */
+  waypoint: boolean;
 }
 /**
  * kind settings.

@@ -2,7 +2,7 @@ import { API } from '../model/apis.js';
 import { GATEWAY_ROUTE_KINDS, type GatewayApiKind } from '../data/gateway-api.js';
 import type { GatewayModel, RouteModel } from '../resolve/model.js';
 import { hostMatches } from '../util/hosts.js';
-import { tcpObjectName } from '../model/derive.js';
+import { WAYPOINT_NAME, tcpObjectName } from '../model/derive.js';
 import type { K8sObject } from './types.js';
 
 /**
@@ -152,4 +152,21 @@ export function gatewayRoute(route: RouteModel, gw: GatewayModel, versions: Read
     case 'tcp':
       return { apiVersion: `${API.gatewayApiGroup}/${versions.TCPRoute}`, kind: GATEWAY_ROUTE_KINDS.tcp, metadata, spec: { parentRefs, rules: [{ backendRefs }] } };
   }
+}
+
+/**
+ * A namespace's waypoint proxy in ambient mode, as `istioctl waypoint generate`
+ * writes it (istio/istio istioctl/pkg/waypoint/waypoint.go, 1.24-1.30): class
+ * istio-waypoint, one listener "mesh" on 15008 speaking HBONE. Without an
+ * istio.io/waypoint-for label istiod gives it the class default, service traffic.
+ * istiod deploys the proxy itself; the namespace's istio.io/use-waypoint label
+ * sends its Services' traffic through it.
+ */
+export function waypointGateway(namespace: string): K8sObject {
+  return {
+    apiVersion: API.gatewayApi,
+    kind: 'Gateway',
+    metadata: { name: WAYPOINT_NAME, namespace },
+    spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
+  };
 }

@@ -13,18 +13,28 @@ export interface HelmRelease {
   /** Release name, also the values file's name (helm/<release>.values.yaml). */
   release: string;
   /** The chart in Istio's Helm repository (https://istio-release.storage.googleapis.com/charts). */
-  chart: 'base' | 'istiod' | 'gateway';
+  chart: 'base' | 'istiod' | 'cni' | 'ztunnel' | 'gateway';
   values: Record<string, unknown>;
   /** What the release is, for the runbook. */
   why: string;
 }
 
-/** The releases of a cluster in install order: base (CRDs, validation) before istiod, istiod before the gateways it injects. */
+/**
+ * The releases of a cluster in install order: base (CRDs, validation) before
+ * istiod, istiod before the gateways it injects. An ambient cluster adds the
+ * node agents after istiod and before the gateways, the order of Istio's Helm
+ * install for ambient (istio.io/latest/docs/ambient/install/helm/): istio-cni,
+ * which sets up each node's traffic redirection, then ztunnel, which it hands the traffic to.
+ */
 export function helmReleases(cluster: ClusterModel, mesh?: MeshModel): HelmRelease[] {
   const { istio } = cluster;
   const releases: HelmRelease[] = [{ release: 'istio-base', chart: 'base', values: baseValues(cluster), why: "Istio's CRDs and the default validating webhook" }];
   // The empty profile installs no control plane (istiod runs elsewhere): neither does the helm path.
   if (istio.profile !== 'empty') releases.push({ release: istiodRelease(cluster), chart: 'istiod', values: istiodValues(cluster, mesh), why: 'the control plane' });
+  if (istio.dataplane === 'ambient') {
+    releases.push({ release: 'istio-cni', chart: 'cni', values: cniValues(cluster), why: "the CNI node agent (redirects the ambient pods' traffic to ztunnel)" });
+    releases.push({ release: 'ztunnel', chart: 'ztunnel', values: ztunnelValues(cluster, mesh), why: 'the ztunnel node proxy (mTLS and L4 policy for ambient pods)' });
+  }
   releases.push({ release: 'istio-ingressgateway', chart: 'gateway', values: ingressValues(cluster), why: 'the ingress gateway' });
   if (istio.egressGateway) releases.push({ release: 'istio-egressgateway', chart: 'gateway', values: egressValues(cluster), why: 'the egress gateway' });
   if (cluster.mesh?.eastWest && !cluster.mesh.eastWest.combined)
@@ -35,8 +45,13 @@ export function helmReleases(cluster: ClusterModel, mesh?: MeshModel): HelmRelea
 /** istiod's release is named like its Deployment: istiod, or istiod-<revision>. */
 export const istiodRelease = (cluster: ClusterModel): string => (cluster.istio.revision ? `istiod-${cluster.istio.revision}` : 'istiod');
 
-/** The chart's own profile where istioctl's has one (demo); default and minimal are the charts' defaults. */
-const profileOf = (cluster: ClusterModel): Record<string, unknown> => (cluster.istio.profile === 'demo' ? { profile: 'demo' } : {});
+/**
+ * The chart's own profile where istioctl's has one (demo, ambient); default and
+ * minimal are the charts' defaults. Every chart of an ambient cluster takes
+ * profile: ambient (istiod's PILOT_ENABLE_AMBIENT, the CNI's ambient switch),
+ * as istioctl's ambient profile sets values.profile for all of its components.
+ */
+const profileOf = (cluster: ClusterModel): Record<string, unknown> => (cluster.istio.dataplane === 'ambient' ? { profile: 'ambient' } : cluster.istio.profile === 'demo' ? { profile: 'demo' } : {});
 const revisionOf = (cluster: ClusterModel): Record<string, unknown> => (cluster.istio.revision ? { revision: cluster.istio.revision } : {});
 
 /** The validating webhook of base points at the cluster's control plane, as istioctl's does. */
@@ -62,6 +77,19 @@ function istiodValues(cluster: ClusterModel, mesh?: MeshModel): Record<string, u
     ...(pilot?.resources ? { resources: pilot.resources } : {}),
     // The chart's env is a map (name: value), istioctl's a list.
     ...(pilot && pilot.env.length > 0 ? { env: Object.fromEntries(pilot.env.map((e) => [e.name, e.value])) } : {}),
+  };
+}
+
+/** istio-cni in ambient mode: the chart's ambient profile (cni.ambient.enabled). kind's and most clusters' CNI paths are the chart's defaults. */
+function cniValues(cluster: ClusterModel): Record<string, unknown> {
+  return { ...profileOf(cluster) };
+}
+
+/** ztunnel: the ambient profile, and in a mesh the cluster and network names it reports (what values.global gives istiod). */
+function ztunnelValues(cluster: ClusterModel, mesh?: MeshModel): Record<string, unknown> {
+  return {
+    ...profileOf(cluster),
+    ...(cluster.mesh && mesh ? { multiCluster: { clusterName: cluster.name }, global: { network: cluster.mesh.network } } : {}),
   };
 }
 

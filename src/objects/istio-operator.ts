@@ -64,7 +64,9 @@ export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOpe
     kind: 'IstioOperator',
     metadata: { name: cluster.name, namespace: 'istio-system' },
     spec: {
-      profile: istio.profile,
+      // istioctl's ambient profile: the default profile plus the cni and ztunnel components and values.profile ambient.
+      // It turns the ingress gateway off; the ingressGateways list below replaces its list (istioctl merges maps, not lists).
+      profile: istio.dataplane === 'ambient' ? 'ambient' : istio.profile,
       ...(istio.revision ? { revision: istio.revision } : {}),
       ...meshConfigOf(cluster),
       components: {

@@ -45,13 +45,15 @@ export function runbookContext(model: SiteModel) {
     metallbManifest: metallbManifestUrl(model.versions.metallb),
     edges: model.edges.map((e) => edgeRunbook(model, e)),
     mesh: model.mesh ? meshRunbook(model) : undefined,
-    gatewayApi: model.clusters.some((c) => c.routingApi === 'gateway-api') ? { release: model.versions.gatewayApi } : undefined,
+    gatewayApi: model.clusters.some((c) => c.gatewayApi !== undefined) ? { release: model.versions.gatewayApi } : undefined,
     istioMinor: minorOf(model.versions.istio),
     clusters: model.clusters.map((c) => {
       const ingress = c.istio.ingress;
       return {
         name: c.name,
         gatewayApi: gatewayApiCrds(model, c),
+        // The routes are Gateway API objects (an ambient cluster's waypoints need the CRDs too).
+        gatewayApiRoutes: c.routingApi === 'gateway-api',
         dir: `clusters/${c.name}`,
         rollback: rollbackLayers(model, c, `clusters/${c.name}`),
         extra: (c.extra ?? []).map((x) => ({ file: x.file, path: `clusters/${c.name}/${extraResourcePath(x.object)}` })),
@@ -68,6 +70,17 @@ export function runbookContext(model: SiteModel) {
         serviceShows: serviceShows(ingress),
         istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
         helm: helmSteps(model, c),
+        ambient:
+          c.istio.dataplane === 'ambient'
+            ? {
+                namespaces:
+                  c.namespaces
+                    .filter((ns) => ns.labels['istio.io/dataplane-mode'] === 'ambient')
+                    .map((ns) => ns.name)
+                    .join(', ') || 'none yet',
+                waypoints: c.waypoints.join(', '),
+              }
+            : undefined,
         platformScripts: [
           ...(c.cilium ? [{ name: 'cilium', why: `Cilium settings Istio needs (bpf-lb-sock-hostns-only, cni-exclusive${c.cilium.disableL7Proxy ? ', enable-l7-proxy off' : ''}); before Istio` }] : []),
           ...(c.metricsServer
@@ -381,7 +394,8 @@ export function corednsContext(model: SiteModel, cluster: ClusterModel) {
 
 /** The Gateway API CRDs a cluster that routes with them needs, installed before istiod starts so it watches them from the start. */
 function gatewayApiCrds(model: SiteModel, c: ClusterModel) {
-  if (c.routingApi !== 'gateway-api') return undefined;
+  // A gateway-api cluster's routes, or an ambient cluster's waypoints.
+  if (!c.gatewayApi) return undefined;
   const { channel, alphaKinds, experimentalKinds } = c.gatewayApi!;
   return {
     release: model.versions.gatewayApi,

@@ -178,7 +178,7 @@ const OWNERSHIP_LABELS = ['app.kubernetes.io/managed-by', 'app.kubernetes.io/par
  * even where sitec did not write them, since adding one (istio-injection:
  * disabled where sitec uses istio.io/rev) changes what the routes rely on.
  */
-const NAMESPACE_MESH_LABELS = ['istio-injection', 'istio.io/rev', 'topology.istio.io/network'];
+const NAMESPACE_MESH_LABELS = ['istio-injection', 'istio.io/rev', 'istio.io/dataplane-mode', 'istio.io/use-waypoint', 'topology.istio.io/network'];
 /** MetalLB's Service annotations: the address, the pool and IP sharing (both the current and the pre-0.14.9 prefix). */
 const isMetallbKey = (k: string) => k.startsWith('metallb.io/') || k.startsWith('metallb.universe.tf/');
 /** Fields of a Service spec an override may tune: none of them changes the address, ports, type, selector or who answers. */
@@ -212,7 +212,15 @@ function generalValues(o: Obj, c: number): Protected[] {
       };
     if (k === 'topology.istio.io/network') return { what: 'the network label', pointer, usedBy: 'Istio multi-network routing', siteField: `${cluster}.network`, read };
     if (o.kind === 'Namespace' && NAMESPACE_MESH_LABELS.includes(k))
-      return { what: `the injection label ${k}`, pointer, usedBy: 'the routes into this namespace (its pods need sidecars)', siteField: `${cluster}.namespaces[].injection`, read };
+      return k.startsWith('istio.io/dataplane-mode') || k === 'istio.io/use-waypoint'
+        ? {
+            what: `the ambient label ${k}`,
+            pointer,
+            usedBy: 'the ambient data plane (ztunnel captures the namespace’s pods by it; a sidecar and ztunnel never both)',
+            siteField: `${cluster}.namespaces[].injection`,
+            read,
+          }
+        : { what: `the injection label ${k}`, pointer, usedBy: 'the routes into this namespace (its pods need sidecars)', siteField: `${cluster}.namespaces[].injection`, read };
     return {
       what: `the label ${k}`,
       pointer,

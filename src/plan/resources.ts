@@ -1,6 +1,7 @@
 import { crossNetworkGateway, defaultSidecar, extension, gateway, virtualService } from '../objects/istio-networking.js';
-import { gatewayRoute, httpsRedirectRoute, k8sGateway } from '../objects/gateway-api.js';
+import { gatewayRoute, httpsRedirectRoute, k8sGateway, waypointGateway } from '../objects/gateway-api.js';
 import { GATEWAY_ROUTE_KINDS } from '../data/gateway-api.js';
+import { WAYPOINT_NAME } from '../model/derive.js';
 import { ipAddressPool, l2Advertisement } from '../objects/metallb.js';
 import { namespace } from '../objects/namespace.js';
 import { smokeTestDeployment, smokeTestService } from '../objects/smoke-test.js';
@@ -63,6 +64,8 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
   }
   for (const ns of cluster.namespaces) add('20-namespaces', `namespace.${ns.name}`, () => namespace(ns));
   const gatewayApi = cluster.routingApi === 'gateway-api';
+  // Ambient waypoints: Gateway API Gateways in their own namespaces, after the namespaces exist.
+  for (const ns of cluster.waypoints) add('30-gateways', `gateway.${ns}.${WAYPOINT_NAME}`, () => waypointGateway(ns));
   const ingressService = `${cluster.istio.ingress.name}.istio-system.svc.${cluster.domain}`;
   for (const gw of cluster.gateways)
     add('30-gateways', `gateway.${gw.namespace}.${gw.name}`, () =>
@@ -111,6 +114,10 @@ export function clusterResources(model: SiteModel, cluster: ClusterModel): Clust
   return [...crds, ...resources];
 }
 
+/** An ambient cluster's waypoints are Gateways too, in the Gateways' layer: deleting them sends the namespaces' traffic around the L7 policies. */
+const withWaypoints = (cluster: ClusterModel, group: Layer, holds: string): string =>
+  group === '30-gateways' && cluster.waypoints.length > 0 ? `${holds}, and the waypoints of ${cluster.waypoints.join(', ')} (their Services lose their L7 policies)` : holds;
+
 /** What the routing layers hold in a cluster that routes with the Gateway API. */
 const GATEWAY_API_HOLDS: Partial<Record<Layer, string>> = {
   '30-gateways': 'the Gateway API Gateways (bound to the istio-ingressgateway Service)',
@@ -129,7 +136,7 @@ export function rollbackLayers(model: SiteModel, cluster: ClusterModel, dir: str
     .reverse()
     .map((l) => ({
       group: l.group,
-      holds: (cluster.routingApi === 'gateway-api' ? GATEWAY_API_HOLDS[l.group] : undefined) ?? l.holds,
+      holds: withWaypoints(cluster, l.group, (cluster.routingApi === 'gateway-api' ? GATEWAY_API_HOLDS[l.group] : undefined) ?? l.holds),
       command:
         l.rollback === 'delete'
           ? `kubectl delete --ignore-not-found ${files

@@ -67,6 +67,8 @@ interface ClusterModelFields {
   istio: {
     /** istioctl: istioctl install -f the IstioOperator files; helm: the base, istiod and gateway charts with sitec's values files. */
     install: 'istioctl' | 'helm';
+    /** sidecar: injected Envoy sidecars; ambient: istio-cni and ztunnel on every node (istioctl's ambient profile, or the istio-cni and ztunnel charts). */
+    dataplane: 'sidecar' | 'ambient';
     profile: string;
     revision?: string;
     egressGateway: boolean;
@@ -98,6 +100,8 @@ interface ClusterModelFields {
   /** A gateway-api cluster's CRD channel, the version of each kind it writes, and the kinds istiod reads only as alpha. */
   gatewayApi?: { channel: GatewayApiChannel; versions: Readonly<Record<GatewayApiKind, string>>; alphaKinds: GatewayApiKind[]; experimentalKinds: GatewayApiKind[] };
   gateways: GatewayModel[];
+  /** Ambient namespaces with a waypoint proxy, sorted. */
+  waypoints: string[];
   /** The routes of this cluster (VirtualServices, or HTTPRoutes, TLSRoutes and TCPRoutes), sorted by namespace and name. */
   routes: RouteModel[];
 }

@@ -21,6 +21,7 @@ import {
   passthroughPortOf,
   routingApiOf,
   installOf,
+  dataplaneOf,
   gatewayApiRelease,
   gatewayApiKinds,
   gatewayApiPlan,
@@ -28,7 +29,7 @@ import {
 import type { ClusterMeshModel, ClusterModel, GatewayModel, KindModel, RouteModel, SiteModel } from './model.js';
 import type { Cluster } from '../model/site.js';
 import { resolveEdge } from './edges.js';
-import { ISTIO_SYSTEM, discoveryNeeds, injectionLabels, selectorFor } from '../model/discovery.js';
+import { ISTIO_SYSTEM, discoveryNeeds, meshLabels, selectorFor } from '../model/discovery.js';
 import { compareStrings } from '../util/order.js';
 import { canonicalIp } from '../util/ip.js';
 
@@ -70,7 +71,16 @@ export function resolve(site: Site, extra: ReadonlyMap<string, readonly ExtraObj
       })
       .sort(byName);
     const routingApi = routingApiOf(site, c);
-    const gatewayApi = routingApi === 'gateway-api' ? gatewayApiOf(site, routes) : undefined;
+    const dataplane = dataplaneOf(site, c);
+    // Waypoints are Gateway API Gateways: an ambient cluster with one needs the CRDs whatever its routes are written in.
+    const waypoints =
+      dataplane === 'ambient'
+        ? c.namespaces
+            .filter((ns) => ns.waypoint && ns.injection === 'enabled')
+            .map((ns) => ns.name)
+            .sort(compareStrings)
+        : [];
+    const gatewayApi = routingApi === 'gateway-api' ? gatewayApiOf(site, routes) : waypoints.length > 0 ? gatewayApiOf(site, []) : undefined;
     const alphaRoutes = gatewayApi !== undefined && gatewayApi.alphaKinds.length > 0;
     const pilot = c.istio.pilot ? pilotOf(c.istio.pilot) : undefined;
     const dualStack = cidrsOf(c.serviceCIDR).length === 2;
@@ -100,6 +110,7 @@ export function resolve(site: Site, extra: ReadonlyMap<string, readonly ExtraObj
         : {}),
       istio: {
         install: installOf(site, c),
+        dataplane,
         profile: c.istio.profile,
         ...(c.istio.revision ? { revision: c.istio.revision } : {}),
         egressGateway: c.istio.egressGateway,
@@ -139,7 +150,7 @@ export function resolve(site: Site, extra: ReadonlyMap<string, readonly ExtraObj
           // With discovery selectors istiod ignores a namespace that matches none: those it must see get a selector's labels.
           labels: {
             ...discoveryLabels(site, c, ns.name),
-            ...injectionLabels(ns.injection, ns.revision ?? c.istio.revision),
+            ...meshLabels(ns, dataplane, ns.revision ?? c.istio.revision),
           },
         }))
         .sort(byName),
@@ -155,6 +166,7 @@ export function resolve(site: Site, extra: ReadonlyMap<string, readonly ExtraObj
       ].sort((a, b) => compareStrings(a.kind, b.kind) || byName(a, b)),
       routingApi,
       ...(gatewayApi ? { gatewayApi } : {}),
+      waypoints,
       routes: routes
         .map((r): RouteModel => {
           const g = gateways.find((x) => x.name === r.gateway)!;

@@ -15,6 +15,7 @@ import { checkRoutes } from './routes.js';
 import { checkGatewayApiVersions, checkKubernetesVersions } from './versions.js';
 import { checkFileNames } from './file-names.js';
 import { checkInstall } from './install.js';
+import { checkAmbient } from './ambient.js';
 
 /**
  * The cross-field invariants, run on a schema-valid site with defaults filled.
@@ -39,6 +40,7 @@ export const invariantChecks = [
   checkPlatform,
   checkExtensions,
   checkInstall,
+  checkAmbient,
 ];
 
 export function checkInvariants(site: Site, source: SiteSource, toOriginal?: (path: readonly PathSegment[]) => PathSegment[]): Diagnostic[] {

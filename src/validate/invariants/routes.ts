@@ -1,6 +1,6 @@
 import type { Route, Site } from '../../model/site.js';
 import type { PathSegment } from '../../diagnostics.js';
-import { gatewayClusterNames, gatewayNamespace, gatewayServerPorts, routeClusterName, routeKind, routeLabel, routingApiOf } from '../../model/derive.js';
+import { dataplaneOf, gatewayClusterNames, gatewayNamespace, gatewayServerPorts, routeClusterName, routeKind, routeLabel, routingApiOf } from '../../model/derive.js';
 import { hostMatches } from '../../util/hosts.js';
 import { closest } from '../../util/suggest.js';
 import type { CheckContext } from '../../source/report.js';
@@ -153,8 +153,10 @@ function checkRouteNamespace(site: Site, route: Route, ri: number, cluster: Clus
     ctx.error(
       'route-namespace-not-injected',
       at('namespace'),
-      `namespace "${route.namespace}" has sidecar injection disabled`,
-      'routed workloads need the sidecar for mesh traffic; set injection: enabled on the namespace',
+      dataplaneOf(site, cluster) === 'ambient' ? `namespace "${route.namespace}" is outside the ambient mesh (injection disabled)` : `namespace "${route.namespace}" has sidecar injection disabled`,
+      dataplaneOf(site, cluster) === 'ambient'
+        ? 'routed workloads need ztunnel for mesh traffic; set injection: enabled on the namespace (it is labelled istio.io/dataplane-mode=ambient)'
+        : 'routed workloads need the sidecar for mesh traffic; set injection: enabled on the namespace',
     );
   }
 }
