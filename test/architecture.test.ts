@@ -22,11 +22,15 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['plan'],
   ['render'],
   ['emit'],
+  // The observe stage: dumps of what runs, read into the observed model (it knows what the collectors write).
+  ['observe'],
   // The drivers.
   ['compile', 'sites', 'init', 'heap', 'schema-docs', 'catalogue-docs'],
   ['review'],
   ['format', 'format-github'],
   ['index'],
+  // Commands that compile a site through the library API and judge observed dumps against it.
+  ['verify'],
   ['cli'],
 ];
 

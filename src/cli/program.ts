@@ -21,6 +21,7 @@ import { initCommand } from './commands/init.js';
 import { renderCommand } from './commands/render.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
+import { verifyCommand } from './commands/verify.js';
 
 /** The options every command takes. */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
@@ -40,6 +41,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   initCommand,
   renderCommand,
   schemaCommand,
+  verifyCommand,
   completionCommand(() => COMMANDS, GLOBAL_OPTIONS),
 ];
 
