@@ -17,6 +17,7 @@ import { checkCommand } from './commands/check.js';
 import { completionCommand } from './commands/completion.js';
 import { diffCommand } from './commands/diff.js';
 import { explainCommand } from './commands/explain.js';
+import { importCommand } from './commands/import.js';
 import { initCommand } from './commands/init.js';
 import { renderCommand } from './commands/render.js';
 import { schemaCommand } from './commands/schema.js';
@@ -38,6 +39,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   validateCommand,
   explainCommand,
   initCommand,
+  importCommand,
   renderCommand,
   schemaCommand,
   completionCommand(() => COMMANDS, GLOBAL_OPTIONS),
