@@ -71,7 +71,8 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
   const notes = new Notes();
   const explained = new Set<KubeObject>();
   const of = (kind: string) => c.objects.filter((o) => o.object.kind === kind);
-  const find = (kind: string, ns: string | undefined, name: string) => c.objects.find((o) => o.object.kind === kind && o.object.metadata?.name === name && (ns === undefined || o.object.metadata?.namespace === ns));
+  const find = (kind: string, ns: string | undefined, name: string) =>
+    c.objects.find((o) => o.object.kind === kind && o.object.metadata?.name === name && (ns === undefined || o.object.metadata?.namespace === ns));
   const value: Record<string, unknown> = { name: c.name };
   const versions: ImportedCluster['versions'] = {};
 
@@ -119,7 +120,11 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
   } else {
     value.podCIDR = '10.244.0.0/16';
     notes.add('podCIDR', 'placeholder: no dump shows the pod network');
-    items.push(item('missing', where, 'podCIDR', 'no dump shows the pod network (kube-system/kubeadm-config or the kube-proxy ConfigMap): a placeholder is written', [], { field: `clusters.${c.name}.podCIDR` }));
+    items.push(
+      item('missing', where, 'podCIDR', 'no dump shows the pod network (kube-system/kubeadm-config or the kube-proxy ConfigMap): a placeholder is written', [], {
+        field: `clusters.${c.name}.podCIDR`,
+      }),
+    );
   }
   if (clusterConfig?.networking?.serviceSubnet) {
     value.serviceCIDR = cidrs(clusterConfig.networking.serviceSubnet);
@@ -127,7 +132,11 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
   } else {
     value.serviceCIDR = '10.96.0.0/12';
     notes.add('serviceCIDR', 'placeholder: no dump shows the Service network (kubeadm default)');
-    items.push(item('missing', where, 'serviceCIDR', "no dump shows the Service network (kube-system/kubeadm-config): kubeadm's default 10.96.0.0/12 is written", [], { field: `clusters.${c.name}.serviceCIDR` }));
+    items.push(
+      item('missing', where, 'serviceCIDR', "no dump shows the Service network (kube-system/kubeadm-config): kubeadm's default 10.96.0.0/12 is written", [], {
+        field: `clusters.${c.name}.serviceCIDR`,
+      }),
+    );
   }
   const range = clusterConfig?.apiServer?.extraArgs?.['service-node-port-range'] ?? (Array.isArray(clusterConfig?.apiServer?.extraArgs) ? undefined : undefined);
   value.nodePortRange = range ?? '30000-32767';
@@ -162,7 +171,9 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
       for (const extra of l2.slice(1)) items.push(item('unexplained', where, describe(extra.object), 'a second L2Advertisement; the site has one', [srcOf(extra)]));
     } else {
       metallb.l2Advertisement = { name: 'l2-default' };
-      items.push(item('missing', where, 'L2Advertisement', 'MetalLB pools without an L2Advertisement: the site announces them with l2-default', [], { field: `clusters.${c.name}.metallb.l2Advertisement` }));
+      items.push(
+        item('missing', where, 'L2Advertisement', 'MetalLB pools without an L2Advertisement: the site announces them with l2-default', [], { field: `clusters.${c.name}.metallb.l2Advertisement` }),
+      );
     }
     for (const b of of('BGPAdvertisement')) items.push(item('unexplained', where, describe(b.object), 'MetalLB in BGP mode; the site describes layer 2 only', [srcOf(b)]));
     value.metallb = metallb;
@@ -223,6 +234,34 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
           }),
         );
     }
+  } else if (nginxController(c.objects)) {
+    // ingress-nginx's controller Service takes the traffic today: the Istio gateway takes over its type and node ports.
+    const ctl = nginxController(c.objects)!;
+    const spec = ctl.object.spec as { type?: string; externalTrafficPolicy?: string; loadBalancerIP?: string; ports?: Port[] };
+    const s = srcOf(ctl);
+    ig.serviceType = spec.type === 'NodePort' || spec.type === 'LoadBalancer' ? spec.type : 'LoadBalancer';
+    if (spec.loadBalancerIP) ig.loadBalancerIP = spec.loadBalancerIP;
+    ig.externalTrafficPolicy = spec.externalTrafficPolicy === 'Local' ? 'Local' : 'Cluster';
+    const nodePort = (name: string, port: number) => (spec.ports ?? []).find((p) => p.name === name || p.port === port)?.nodePort;
+    const http = nodePort('http', 80);
+    const https = nodePort('https', 443);
+    ig.ports = [
+      { name: 'status-port', port: 15021, targetPort: 15021 },
+      { name: 'http2', port: 80, targetPort: 8080, ...(http !== undefined ? { nodePort: http } : {}) },
+      { name: 'https', port: 443, targetPort: 8443, ...(https !== undefined ? { nodePort: https } : {}) },
+    ];
+    for (const k of ['serviceType', 'externalTrafficPolicy', 'ports']) notes.add(`istio.ingressGateway.${k}`, `${s.file} (${s.object}: what takes the traffic today)`);
+    for (const p of ig.ports as { name: string; port: number; nodePort?: number }[]) gatewayPorts.push({ name: p.name, port: p.port, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) });
+    items.push(
+      item(
+        'would-change',
+        where,
+        describe(ctl.object),
+        `the Istio ingress gateway takes over ingress-nginx's ${ig.serviceType} Service and its node ports (${[http, https].filter((x) => x !== undefined).join(', ') || 'none fixed'}), so whatever sends traffic to the cluster keeps working; both Services cannot hold a node port at once: delete ingress-nginx's Service as the gateway is installed, or change the node ports`,
+        [s],
+      ),
+    );
+    explained.add(ctl.object);
   } else {
     ig.serviceType = 'LoadBalancer';
     ig.ports = [
@@ -231,7 +270,11 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
       { name: 'https', port: 443, targetPort: 8443 },
     ];
     notes.add('istio.ingressGateway', "placeholder: istioctl's default ports; no istio-ingressgateway Service in the dumps");
-    items.push(item('missing', where, 'Service istio-system/istio-ingressgateway', "no ingress gateway Service in the dumps: istioctl's default ports are written", [], { field: `clusters.${c.name}.istio.ingressGateway` }));
+    items.push(
+      item('missing', where, 'Service istio-system/istio-ingressgateway', "no ingress gateway Service in the dumps: istioctl's default ports are written", [], {
+        field: `clusters.${c.name}.istio.ingressGateway`,
+      }),
+    );
   }
   const deploy = find('Deployment', 'istio-system', 'istio-ingressgateway');
   if (deploy) {
@@ -286,6 +329,29 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
     if (api) versions.istioNetworkingApi = { object: api, source: srcOf(vs) };
   }
 
+  // The Gateway API: Gateways of class istio, their HTTP, TLS and TCP routes.
+  const apiGateways = of('Gateway').filter((g) => g.object.apiVersion?.startsWith('gateway.networking.k8s.io/'));
+  for (const g of apiGateways) {
+    const imported = importApiGateway(g, where, items, of('HTTPRoute'));
+    if (!imported) continue;
+    explained.add(g.object);
+    gateways.push(imported);
+  }
+  for (const kind of ['HTTPRoute', 'TLSRoute', 'TCPRoute'] as const)
+    for (const r of of(kind)) {
+      const spec = r.object.spec as { rules?: { filters?: { type?: string }[] }[] } | undefined;
+      // sitec's own answer to httpsRedirect: read with its Gateway.
+      if (kind === 'HTTPRoute' && r.object.metadata?.name?.endsWith('-https-redirect') && spec?.rules?.[0]?.filters?.[0]?.type === 'RequestRedirect') {
+        explained.add(r.object);
+        continue;
+      }
+      const imported = importApiRoute(r, kind, gateways, where, items);
+      if (!imported) continue;
+      routingApi = 'gateway-api';
+      explained.add(r.object);
+      routes.push(imported);
+    }
+
   // Namespaces with an injection label, or holding what the site routes.
   const routed = new Set(routes.map((r) => String(r.value.namespace)));
   const namespaces: Record<string, unknown>[] = [];
@@ -319,7 +385,7 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
     }
   }
 
-  const partOf = c.objects.map((o) => o.object.metadata?.labels?.['app.kubernetes.io/part-of'] && o.object.metadata.labels[SITEC_MANAGED] === 'sitec' ? o : undefined).find(Boolean);
+  const partOf = c.objects.map((o) => (o.object.metadata?.labels?.['app.kubernetes.io/part-of'] && o.object.metadata.labels[SITEC_MANAGED] === 'sitec' ? o : undefined)).find(Boolean);
   const siteName = partOf ? { object: String(partOf.object.metadata!.labels!['app.kubernetes.io/part-of']), source: srcOf(partOf) } : undefined;
 
   return {
@@ -336,6 +402,17 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
     ...(routingApi ? { routingApi } : {}),
     explained,
   };
+}
+
+/** ingress-nginx's controller Service, by its chart's labels. */
+function nginxController(objects: readonly Sourced<KubeObject>[]): Sourced<KubeObject> | undefined {
+  return objects.find(
+    (o) =>
+      o.object.kind === 'Service' &&
+      o.object.metadata?.labels?.['app.kubernetes.io/name'] === 'ingress-nginx' &&
+      o.object.metadata.labels['app.kubernetes.io/component'] === 'controller' &&
+      !o.object.metadata.name?.endsWith('-admission'),
+  );
 }
 
 function imageTag(o: KubeObject): string | undefined {
@@ -445,5 +522,85 @@ function importVirtualService(vs: Sourced<KubeObject>, gateways: ImportedGateway
     if (!d || !server?.name) return undefined;
     Object.assign(value, { tcpPort: server.name, gateway: gw.value.name, namespace: d.namespace, service: d.service, port: d.port ?? portNo });
   } else return undefined;
+  return { value, notes };
+}
+
+interface Listener {
+  name?: string;
+  hostname?: string;
+  port?: number;
+  protocol?: string;
+  tls?: { mode?: string; certificateRefs?: { name?: string }[] };
+}
+
+function importApiGateway(g: Sourced<KubeObject>, where: string, items: ReportItem[], httpRoutes: readonly Sourced<KubeObject>[]): ImportedGateway | undefined {
+  const spec = g.object.spec as { gatewayClassName?: string; listeners?: Listener[] };
+  const s = srcOf(g);
+  if (spec.gatewayClassName !== 'istio') {
+    items.push(item('unexplained', where, describe(g.object), `its class is ${spec.gatewayClassName ?? '(none)'}, not istio: not imported`, [s]));
+    return undefined;
+  }
+  const listeners = spec.listeners ?? [];
+  const http = listeners.filter((l) => l.protocol === 'HTTP');
+  const https = listeners.filter((l) => l.protocol === 'HTTPS' && l.tls?.mode !== 'Passthrough');
+  const pass = listeners.filter((l) => l.protocol === 'TLS' && l.tls?.mode === 'Passthrough');
+  const hosts: string[] = [];
+  for (const l of [...http, ...https]) {
+    const h = l.hostname ?? '*';
+    if (!hosts.includes(h)) hosts.push(h);
+  }
+  const name = String(g.object.metadata?.name);
+  const ns = g.object.metadata?.namespace ?? 'default';
+  const redirect = httpRoutes.some((r) => r.object.metadata?.name === `${name}-https-redirect` && r.object.metadata?.namespace === ns);
+  const value: Record<string, unknown> = { name, namespace: ns, hosts, http: { port: http[0]?.port ?? 80, httpsRedirect: redirect } };
+  if (https[0]) value.https = { port: https[0].port ?? 443, credentialName: https[0].tls?.certificateRefs?.[0]?.name ?? '' };
+  if (pass[0]) value.passthroughPort = pass[0].port;
+  const notes = new Notes();
+  notes.add('', s);
+  for (const l of listeners)
+    if (!['HTTP', 'HTTPS', 'TLS', 'TCP'].includes(String(l.protocol)))
+      items.push(item('unexplained', where, `${describe(g.object)} listener ${l.name}`, `a ${l.protocol} listener the site has no place for`, [s]));
+  return { value, notes, id: `${ns}/${name}`, servers: listeners.map((l) => ({ number: Number(l.port), ...(l.name ? { name: l.name } : {}), ...(l.protocol ? { protocol: l.protocol } : {}) })) };
+}
+
+interface ParentRef {
+  name?: string;
+  namespace?: string;
+  sectionName?: string;
+}
+
+function importApiRoute(r: Sourced<KubeObject>, kind: 'HTTPRoute' | 'TLSRoute' | 'TCPRoute', gateways: ImportedGateway[], where: string, items: ReportItem[]): ImportedRoute | undefined {
+  const spec = r.object.spec as {
+    parentRefs?: ParentRef[];
+    hostnames?: string[];
+    rules?: { matches?: { path?: { type?: string; value?: string } }[]; backendRefs?: { name?: string; namespace?: string; port?: number }[]; filters?: unknown[] }[];
+  };
+  const s = srcOf(r);
+  const ns = r.object.metadata?.namespace ?? 'default';
+  const parent = spec.parentRefs?.[0];
+  const gw = gateways.find((g) => g.id === `${parent?.namespace ?? ns}/${parent?.name}`);
+  const backend = spec.rules?.[0]?.backendRefs?.[0];
+  if (!gw || !backend?.name) {
+    items.push(item('unexplained', where, describe(r.object), !gw ? `its parent ${parent?.namespace ?? ns}/${parent?.name ?? '?'} is not an imported Gateway` : 'it has no backend', [s]));
+    return undefined;
+  }
+  if ((spec.rules?.length ?? 0) > 1 || (spec.rules?.[0]?.backendRefs?.length ?? 0) > 1 || (spec.rules?.[0]?.filters?.length ?? 0) > 0)
+    items.push(item('unexplained', where, describe(r.object), 'more than one rule or backend, or filters: the site route keeps the first rule and backend', [s]));
+  const value: Record<string, unknown> = {};
+  if (kind === 'HTTPRoute') {
+    const paths = (spec.rules?.[0]?.matches ?? []).map((m) => m.path?.value).filter((p): p is string => p !== undefined);
+    Object.assign(value, {
+      host: spec.hostnames?.[0] ?? '*',
+      gateway: gw.value.name,
+      namespace: backend.namespace ?? ns,
+      service: backend.name,
+      port: backend.port ?? 80,
+      paths: paths.length > 0 ? paths : ['/'],
+    });
+  } else if (kind === 'TLSRoute')
+    Object.assign(value, { host: spec.hostnames?.[0], tls: 'passthrough', gateway: gw.value.name, namespace: backend.namespace ?? ns, service: backend.name, port: backend.port ?? 443 });
+  else Object.assign(value, { tcpPort: parent?.sectionName, gateway: gw.value.name, namespace: backend.namespace ?? ns, service: backend.name, port: backend.port });
+  const notes = new Notes();
+  notes.add('', s);
   return { value, notes };
 }

@@ -174,7 +174,10 @@ export function importEdge(h: HostFacts, clusters: readonly ImportedCluster[]): 
           `nginx upstream port ${port}`,
           `nginx proxies to node port ${port}, which no ingress gateway port has${chosen ? `; the gateway's ${chosen.name} port is node port ${chosen.nodePort}${dnatAgreed ? ', and the DNAT forwards there too' : ''}` : ''}`,
           [...sources, ...(dnatAgreed ? dnatAgreed[1] : []), ...(cluster.gatewayPortsSource ? [cluster.gatewayPortsSource] : [])],
-          { chosen: chosen ? `upstreamPort ${chosen.name} (node port ${chosen.nodePort}): what the Service${dnatAgreed ? ' and the DNAT agree on' : ' has'}` : undefined, field: `edges.${h.name}.nginx.upstreamPort` },
+          {
+            chosen: chosen ? `upstreamPort ${chosen.name} (node port ${chosen.nodePort}): what the Service${dnatAgreed ? ' and the DNAT agree on' : ' has'}` : undefined,
+            field: `edges.${h.name}.nginx.upstreamPort`,
+          },
         ),
       );
       if (chosen) {
@@ -193,20 +196,32 @@ export function importEdge(h: HostFacts, clusters: readonly ImportedCluster[]): 
     } else {
       nginx.tls = { certificate: '/etc/nginx/tls/placeholder.crt', key: '/etc/nginx/tls/placeholder.key' };
       nn.add('tls', 'placeholder: no ssl_certificate in nginx -T');
-      items.push(item('missing', where, 'nginx tls', 'no server block has ssl_certificate: a placeholder path is written (sitec serves every host on 443)', [], { field: `edges.${h.name}.nginx.tls` }));
+      items.push(
+        item('missing', where, 'nginx tls', 'no server block has ssl_certificate: a placeholder path is written (sitec serves every host on 443)', [], { field: `edges.${h.name}.nginx.tls` }),
+      );
     }
     const plain = h.nginx.servers.filter((s) => s.listens.some((l) => !l.ssl));
     const redirects = plain.filter((s) => (s.directives.get('return') ?? []).some((r) => r.args[0] === '301' && (r.args[1] ?? '').startsWith('https://')));
     nginx.httpsRedirect = plain.length > 0 && redirects.length === plain.length;
     nn.add('httpsRedirect', (redirects[0] ?? plain[0])?.source ?? 'no plain-HTTP server block');
     if (redirects.length > 0 && redirects.length < plain.length)
-      items.push(item('would-change', where, 'nginx https redirect', `${redirects.length} of ${plain.length} plain-HTTP server blocks redirect to https; the site does the same for every host`, [redirects[0]!.source, plain.find((s) => !redirects.includes(s))!.source]));
+      items.push(
+        item('would-change', where, 'nginx https redirect', `${redirects.length} of ${plain.length} plain-HTTP server blocks redirect to https; the site does the same for every host`, [
+          redirects[0]!.source,
+          plain.find((s) => !redirects.includes(s))!.source,
+        ]),
+      );
     const size = directive('client_max_body_size');
     if (size[0]) {
       nginx.clientMaxBodySize = size[0].args[0];
       nn.add('clientMaxBodySize', size[0].source);
       const other = size.find((s) => s.args[0] !== size[0]!.args[0]);
-      if (other) items.push(item('conflict', where, 'client_max_body_size', `server blocks disagree: ${size[0].args[0]} and ${other.args[0]}`, [size[0].source, other.source], { chosen: `${size[0].args[0]}, the first` }));
+      if (other)
+        items.push(
+          item('conflict', where, 'client_max_body_size', `server blocks disagree: ${size[0].args[0]} and ${other.args[0]}`, [size[0].source, other.source], {
+            chosen: `${size[0].args[0]}, the first`,
+          }),
+        );
     } else {
       nginx.clientMaxBodySize = '1m';
       nn.add('clientMaxBodySize', "nginx's default; no client_max_body_size in nginx -T");
@@ -249,7 +264,16 @@ export function importEdge(h: HostFacts, clusters: readonly ImportedCluster[]): 
     } else {
       nginx.version = http2On ? '1.25.1' : '1.22.1';
       nn.add('version', `not in the dumps; ${http2On ? '`http2 on;` needs 1.25.1 or later' : '`listen ... http2` is the form before 1.25.1'}: check with nginx -v`);
-      items.push(item('missing', where, 'nginx version', `nginx -T does not print the version: ${nginx.version} is written, the oldest release that reads what the dump shows the same way; check with nginx -v`, [], { field: `edges.${h.name}.nginx.version` }));
+      items.push(
+        item(
+          'missing',
+          where,
+          'nginx version',
+          `nginx -T does not print the version: ${nginx.version} is written, the oldest release that reads what the dump shows the same way; check with nginx -v`,
+          [],
+          { field: `edges.${h.name}.nginx.version` },
+        ),
+      );
     }
     nginx.version = String(nginx.version);
     const ordered: Record<string, unknown> = { version: nginx.version, ...nginx };

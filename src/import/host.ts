@@ -90,7 +90,8 @@ export function readHostFacts(root: string, rel: string, name: string): HostFact
 
   const addr = read('ip-addr.json');
   if (addr !== undefined)
-    for (const a of guarded('ip-addr.json', () => readIpAddr(addr))) if (a.scope === 'global') facts.addresses.push({ address: a.address, source: { file: file('ip-addr.json'), object: `${a.ifname} ${a.address}` } });
+    for (const a of guarded('ip-addr.json', () => readIpAddr(addr)))
+      if (a.scope === 'global') facts.addresses.push({ address: a.address, source: { file: file('ip-addr.json'), object: `${a.ifname} ${a.address}` } });
   const sysctl = read('sysctl.txt');
   if (sysctl !== undefined) {
     const fwd = readSysctl(sysctl).get('net.ipv4.ip_forward');

@@ -54,6 +54,18 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
   const edges = estate.hosts.map((h) => importEdge(h, clusters));
   for (const e of edges) items.push(...e.items);
 
+  // nginx and plain DNAT reaching one gateway port: Envoy trusts one hop for both or none, and the site must say which.
+  for (const e of edges) {
+    const nginx = e.value.nginx as { upstreamPort?: string } | undefined;
+    const forwards = (e.value.forwards as { gatewayPort: string }[] | undefined) ?? [];
+    const ci = clusters.findIndex((c) => c.value.name === e.cluster);
+    if (!nginx?.upstreamPort || ci < 0 || !forwards.some((f) => f.gatewayPort === nginx.upstreamPort)) continue;
+    const ig = ((clusters[ci]!.value.istio as Record<string, unknown>).ingressGateway ?? {}) as Record<string, unknown>;
+    if (ig.trustedProxies !== undefined) continue;
+    ig.trustedProxies = 0;
+    clusters[ci]!.notes.add('istio.ingressGateway.trustedProxies', "Envoy's default: the gateway pods carry no proxy config that trusts a proxy in front");
+  }
+
   // Ingress objects of ingress-nginx, per cluster.
   const ingressGateways: Record<string, unknown>[] = [];
   const ingressRoutes: { value: Record<string, unknown>; notes: Notes; cluster: string }[] = [];
@@ -121,13 +133,13 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
 
   // The site's name: sitec's part-of label, else the directory's.
   const named = clusters.map((c) => c.siteName).find(Boolean);
-  const fallback = (siteNameHint ?? (estate.dir.split(/[\\/]/).filter(Boolean).pop() ?? 'imported'))
+  const fallback = (siteNameHint ?? estate.dir.split(/[\\/]/).filter(Boolean).pop() ?? 'imported')
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 63);
   const site: Record<string, unknown> = { site: named?.object ?? (fallback || 'imported') };
-  notes.add('site', named ? named.source : siteNameHint ? 'given with --name' : 'the observed directory\'s name');
+  notes.add('site', named ? named.source : siteNameHint ? 'given with --name' : "the observed directory's name");
 
   // Versions, agreed across clusters.
   const versions: Record<string, unknown> = {};
@@ -166,9 +178,16 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
         had.clusters.push(String(c.value.name));
         if (JSON.stringify(had.value) !== JSON.stringify(g.value))
           items.push(
-            item('conflict', `clusters/${c.value.name}`, `Gateway ${g.id}`, 'the same Gateway differs between clusters; a site Gateway is the same everywhere', [...had.notes.map.values()].map((t) => ({ file: t })).concat(g.notes.map.get('') ? [{ file: g.notes.map.get('')! }] : []), {
-              chosen: `the first cluster's`,
-            }),
+            item(
+              'conflict',
+              `clusters/${c.value.name}`,
+              `Gateway ${g.id}`,
+              'the same Gateway differs between clusters; a site Gateway is the same everywhere',
+              [...had.notes.map.values()].map((t) => ({ file: t })).concat(g.notes.map.get('') ? [{ file: g.notes.map.get('')! }] : []),
+              {
+                chosen: `the first cluster's`,
+              },
+            ),
           );
       } else gateways.push({ value: g.value, clusters: [String(c.value.name)], notes: g.notes });
     }

@@ -125,7 +125,9 @@ export function translateIngresses(where: string, ingresses: readonly Sourced<Ku
       continue;
     }
     if (spec.defaultBackend)
-      items.push(item('untranslatable', where, `${objName(ing)} defaultBackend`, 'a default backend for every unmatched host; an Istio Gateway has no fallback Service (route "*" to it by hand)', [src]));
+      items.push(
+        item('untranslatable', where, `${objName(ing)} defaultBackend`, 'a default backend for every unmatched host; an Istio Gateway has no fallback Service (route "*" to it by hand)', [src]),
+      );
 
     const get = (name: string) => annotations[PREFIX + name];
     const tlsSecretOf = (host: string) => spec.tls?.find((t) => (t.hosts ?? []).includes(host))?.secretName;
@@ -157,11 +159,23 @@ export function translateIngresses(where: string, ingresses: readonly Sourced<Ku
             if (ok) translatedNotes.push(`backend-protocol=${v}: the Service port's name or appProtocol already tells Istio`);
             else
               items.push(
-                item('untranslatable', where, subject, `Istio chooses HTTP/2 from the Service port's name (grpc-*, http2-*) or its appProtocol, not from the route: name the port so before routing ${v} through the gateway`, [src]),
+                item(
+                  'untranslatable',
+                  where,
+                  subject,
+                  `Istio chooses HTTP/2 from the Service port's name (grpc-*, http2-*) or its appProtocol, not from the route: name the port so before routing ${v} through the gateway`,
+                  [src],
+                ),
               );
           } else
             items.push(
-              item('untranslatable', where, subject, `the gateway would speak plain HTTP to a ${v} backend: TLS to the backend needs a DestinationRule (trafficPolicy.tls), which sitec does not write`, [src]),
+              item(
+                'untranslatable',
+                where,
+                subject,
+                `the gateway would speak plain HTTP to a ${v} backend: TLS to the backend needs a DestinationRule (trafficPolicy.tls), which sitec does not write`,
+                [src],
+              ),
             );
           break;
         }
@@ -211,7 +225,15 @@ export function translateIngresses(where: string, ingresses: readonly Sourced<Ku
       const secret = tlsSecretOf(host);
       const redirect = secret !== undefined ? sslRedirect === undefined || truthy(sslRedirect) || forceRedirect : false;
       if (secret === undefined && forceRedirect)
-        items.push(item('untranslatable', where, `${objName(ing)} force-ssl-redirect for ${host}`, 'a redirect to https for a host without TLS at the gateway: the redirect needs the https server a TLS secret gives', [src]));
+        items.push(
+          item(
+            'untranslatable',
+            where,
+            `${objName(ing)} force-ssl-redirect for ${host}`,
+            'a redirect to https for a host without TLS at the gateway: the redirect needs the https server a TLS secret gives',
+            [src],
+          ),
+        );
       const key = secret !== undefined ? `tls:${ns}/${secret}:${redirect}` : 'plain';
       let gw = gateways.get(key);
       if (!gw) {
@@ -247,7 +269,13 @@ export function translateIngresses(where: string, ingresses: readonly Sourced<Ku
         const id = `${host}`;
         if (bi > 0) {
           items.push(
-            item('untranslatable', where, `${objName(ing)} host ${host} -> ${b.service}:${b.port}`, `a second Service behind the same host (paths ${b.paths.join(', ')}); a sitec route sends a host to one Service`, [src]),
+            item(
+              'untranslatable',
+              where,
+              `${objName(ing)} host ${host} -> ${b.service}:${b.port}`,
+              `a second Service behind the same host (paths ${b.paths.join(', ')}); a sitec route sends a host to one Service`,
+              [src],
+            ),
           );
           continue;
         }

@@ -60,7 +60,15 @@ export function importObserved(opts: ImportOptions): ImportOutcome {
       ok: false,
       written: [],
       result,
-      diagnostics: [{ code: 'import-exists', severity: 'error', message: `${opts.out} exists; sitec import never overwrites a site file`, location: { file: opts.out, line: 1, column: 1 }, hint: 'name another file with -o, or pass --force' }],
+      diagnostics: [
+        {
+          code: 'import-exists',
+          severity: 'error',
+          message: `${opts.out} exists; sitec import never overwrites a site file`,
+          location: { file: opts.out, line: 1, column: 1 },
+          hint: 'name another file with -o, or pass --force',
+        },
+      ],
     };
   const reportPath = join(dirname(site), 'import-report.md');
   const shownReport = join(dirname(opts.out), 'import-report.md');

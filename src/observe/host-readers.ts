@@ -91,7 +91,8 @@ export function readNftJson(text: string): DumpRule[] {
         rule.target = 'DNAT';
         const port = typeof e.dnat.port === 'number' ? e.dnat.port : undefined;
         const addr = e.dnat.addr;
-        const ips: string[] = typeof addr === 'string' ? [addr] : ((addr?.map?.data?.set ?? []) as unknown[]).map((p) => String(Array.isArray(p) ? p[1] : ((p as { concat?: unknown[] }).concat?.[1] ?? p)));
+        const ips: string[] =
+          typeof addr === 'string' ? [addr] : ((addr?.map?.data?.set ?? []) as unknown[]).map((p) => String(Array.isArray(p) ? p[1] : ((p as { concat?: unknown[] }).concat?.[1] ?? p)));
         rule.toDestinations = ips.map((ip) => ({ ip, ...(port !== undefined ? { port } : {}) }));
         parts.push(`dnat ${JSON.stringify(e.dnat)}`);
       } else if ('masquerade' in e) {

@@ -41,7 +41,15 @@ function serverSide(o: Obj, manager = 'kubectl-client-side-apply'): Obj {
     },
   };
   if (o.kind === 'Service') {
-    out.spec = { clusterIP: `10.96.${(n >> 8) & 255}.${n & 255}`, internalTrafficPolicy: 'Cluster', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', sessionAffinity: 'None', type: 'ClusterIP', ...o.spec };
+    out.spec = {
+      clusterIP: `10.96.${(n >> 8) & 255}.${n & 255}`,
+      internalTrafficPolicy: 'Cluster',
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      sessionAffinity: 'None',
+      type: 'ClusterIP',
+      ...o.spec,
+    };
     out.status = { loadBalancer: {} };
   }
   if (o.kind === 'Deployment') out.status = { availableReplicas: 1, observedGeneration: 1, readyReplicas: 1, replicas: 1, updatedReplicas: 1 };
@@ -76,7 +84,10 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
           {
             apiVersion: 'v1',
             kind: 'Node',
-            metadata: { name: node.name, labels: { 'kubernetes.io/hostname': node.name, 'kubernetes.io/os': 'linux', ...(node.role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : {}) } },
+            metadata: {
+              name: node.name,
+              labels: { 'kubernetes.io/hostname': node.name, 'kubernetes.io/os': 'linux', ...(node.role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : {}) },
+            },
             spec: {},
             status: { addresses: [{ type: 'InternalIP', address: node.ip }, ...(node.ipv6 ? [{ type: 'InternalIP', address: node.ipv6 }] : []), { type: 'Hostname', address: node.name }] },
           },
@@ -97,7 +108,15 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
           apiVersion: 'v1',
           kind: 'ConfigMap',
           metadata: { name: 'kube-proxy', namespace: 'kube-system' },
-          data: { 'config.conf': stringify({ apiVersion: 'kubeproxy.config.k8s.io/v1alpha1', clusterCIDR: joinCidr(c.podCIDR), ipvs: { strictARP: c.kubeProxy.strictARP }, kind: 'KubeProxyConfiguration', mode: c.kubeProxy.mode }) },
+          data: {
+            'config.conf': stringify({
+              apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+              clusterCIDR: joinCidr(c.podCIDR),
+              ipvs: { strictARP: c.kubeProxy.strictARP },
+              kind: 'KubeProxyConfiguration',
+              mode: c.kubeProxy.mode,
+            }),
+          },
         }),
       );
     // What istioctl install -f istio-operator.yaml creates.
@@ -113,7 +132,12 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
           {
             apiVersion: 'v1',
             kind: 'Service',
-            metadata: { name: 'istio-ingressgateway', namespace: 'istio-system', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' }, ...(k8s.serviceAnnotations ? { annotations: k8s.serviceAnnotations } : {}) },
+            metadata: {
+              name: 'istio-ingressgateway',
+              namespace: 'istio-system',
+              labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
+              ...(k8s.serviceAnnotations ? { annotations: k8s.serviceAnnotations } : {}),
+            },
             spec: { ...svcSpec, selector: { app: 'istio-ingressgateway', istio: 'ingressgateway' } },
           },
           'istioctl',
@@ -129,7 +153,10 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
             metadata: { name: 'istio-ingressgateway', namespace: 'istio-system', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } },
             spec: {
               selector: { matchLabels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } },
-              template: { metadata: { labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' }, ...(k8s.podAnnotations ? { annotations: k8s.podAnnotations } : {}) }, spec: { containers: [{ name: 'istio-proxy', image: `docker.io/istio/proxyv2:${site.versions.istio}` }] } },
+              template: {
+                metadata: { labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' }, ...(k8s.podAnnotations ? { annotations: k8s.podAnnotations } : {}) },
+                spec: { containers: [{ name: 'istio-proxy', image: `docker.io/istio/proxyv2:${site.versions.istio}` }] },
+              },
             },
           },
           'istioctl',
@@ -153,7 +180,10 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
             apiVersion: 'apps/v1',
             kind: 'Deployment',
             metadata: { name: 'istiod', namespace: 'istio-system', labels: { app: 'istiod', istio: 'pilot' } },
-            spec: { selector: { matchLabels: { app: 'istiod' } }, template: { metadata: { labels: { app: 'istiod' } }, spec: { containers: [{ name: 'discovery', image: `docker.io/istio/pilot:${site.versions.istio}` }] } } },
+            spec: {
+              selector: { matchLabels: { app: 'istiod' } },
+              template: { metadata: { labels: { app: 'istiod' } }, spec: { containers: [{ name: 'discovery', image: `docker.io/istio/pilot:${site.versions.istio}` }] } },
+            },
           },
           'istioctl',
         ),
@@ -161,7 +191,12 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
       if ((iop.spec.components.egressGateways as Obj[] | undefined)?.some((g) => g.enabled))
         objects.push(
           serverSide(
-            { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'istio-egressgateway', namespace: 'istio-system' }, spec: { template: { spec: { containers: [{ name: 'istio-proxy', image: `docker.io/istio/proxyv2:${site.versions.istio}` }] } } } },
+            {
+              apiVersion: 'apps/v1',
+              kind: 'Deployment',
+              metadata: { name: 'istio-egressgateway', namespace: 'istio-system' },
+              spec: { template: { spec: { containers: [{ name: 'istio-proxy', image: `docker.io/istio/proxyv2:${site.versions.istio}` }] } } },
+            },
             'istioctl',
           ),
         );
@@ -187,7 +222,8 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
     const conf = files.filter((f) => f.path.startsWith(`${base}nginx/conf.d/`)).sort((a, b) => a.path.localeCompare(b.path));
     if (conf.length > 0) {
       // nginx -T prints each file it read after a "# configuration file" line, the main file first.
-      const main = 'user www-data;\nworker_processes auto;\npid /run/nginx.pid;\n\nevents {\n\tworker_connections 768;\n}\n\nhttp {\n\tinclude /etc/nginx/mime.types;\n\tdefault_type application/octet-stream;\n\tinclude /etc/nginx/conf.d/*.conf;\n}\n';
+      const main =
+        'user www-data;\nworker_processes auto;\npid /run/nginx.pid;\n\nevents {\n\tworker_connections 768;\n}\n\nhttp {\n\tinclude /etc/nginx/mime.types;\n\tdefault_type application/octet-stream;\n\tinclude /etc/nginx/conf.d/*.conf;\n}\n';
       let text = 'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful\n';
       text += `# configuration file /etc/nginx/nginx.conf:\n${main}\n# configuration file /etc/nginx/mime.types:\ntypes {\n    text/html html htm shtml;\n}\n\n`;
       for (const f of conf) text += `# configuration file /etc/nginx/conf.d/${f.path.split('/').pop()}:\n${String(f.content)}\n`;
@@ -197,7 +233,11 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
       join(dir, base, 'ip-addr.json'),
       `${JSON.stringify([
         { ifindex: 1, ifname: 'lo', addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8, scope: 'host' }] },
-        { ifindex: 2, ifname: e.interface ?? 'eth0', addr_info: e.publicIPs.map((ip) => ({ family: ip.includes(':') ? 'inet6' : 'inet', local: ip, prefixlen: ip.includes(':') ? 64 : 24, scope: 'global' })) },
+        {
+          ifindex: 2,
+          ifname: e.interface ?? 'eth0',
+          addr_info: e.publicIPs.map((ip) => ({ family: ip.includes(':') ? 'inet6' : 'inet', local: ip, prefixlen: ip.includes(':') ? 64 : 24, scope: 'global' })),
+        },
       ])}\n`,
     );
     writeFileSync(join(dir, base, 'sysctl.txt'), 'net.ipv4.ip_forward = 1\nnet.ipv6.conf.all.forwarding = 1\n');

@@ -27,7 +27,9 @@ export const importCommand: CommandSpec<ImportFlags> = {
   run(io: CliIo, _args: string[], flags: ImportFlags, global: GlobalFlags): number {
     const ctx = context(io, flags, global);
     if (!flags.observed) {
-      const problems = [{ code: 'import-not-observed' as const, severity: 'error' as const, message: 'sitec import needs --observed <dir>', hint: 'sitec import --observed ./sitec-observed -o site.yaml' }];
+      const problems = [
+        { code: 'import-not-observed' as const, severity: 'error' as const, message: 'sitec import needs --observed <dir>', hint: 'sitec import --observed ./sitec-observed -o site.yaml' },
+      ];
       report(ctx, problems, undefined);
       if (ctx.json) emitJson(io, { command: 'import', ok: false, complete: false, diagnostics: problems, written: [], items: [] });
       return EXIT.invalid;
