@@ -50,7 +50,7 @@ describe('a hand-built estate (one cluster, an edge host typed by hand)', () => 
     expect(c.sources).toEqual([
       { file: 'hosts/ive/nginx-T.txt', line: 55, object: '/etc/nginx/conf.d/hello-idc.conf:22' },
       { file: 'hosts/ive/iptables-save.txt', line: 15, object: 'nat -A PREROUTING -p tcp -m tcp --dport 30347 -j DNAT --to-destination 10.10.10.11:30347' },
-      { file: 'clusters/idc/services.yaml', object: 'Service istio-system/istio-ingressgateway' },
+      { file: 'clusters/idc/services.yaml', line: 3, object: 'Service istio-system/istio-ingressgateway' },
     ]);
     expect(readFileSync(join(fixtures, 'handbuilt/hosts/ive/nginx-T.txt'), 'utf8').split('\n')[54]).toContain('proxy_pass http://10.10.10.11:30148;');
     expect(c.chosen).toContain('node port 30347');
@@ -82,8 +82,8 @@ describe('a hand-built estate (one cluster, an edge host typed by hand)', () => 
   it('comments every imported value with the dump and object, or file and line, it came from', () => {
     const doc = parseDocument(r.text);
     expect(doc.errors).toEqual([]);
-    expect(r.text).toContain('podCIDR: 192.168.0.0/16 # clusters/idc/configmaps.yaml (ConfigMap kube-system/kubeadm-config)');
-    expect(r.text).toContain('# clusters/idc/horizontalpodautoscalers.yaml (HorizontalPodAutoscaler istio-system/istio-ingressgateway)\n        hpa:');
+    expect(r.text).toContain('podCIDR: 192.168.0.0/16 # clusters/idc/configmaps.yaml:3 (ConfigMap kube-system/kubeadm-config)');
+    expect(r.text).toContain('# clusters/idc/horizontalpodautoscalers.yaml:3 (HorizontalPodAutoscaler istio-system/istio-ingressgateway)\n        hpa:');
     expect(r.text).toContain('certificate: /etc/nginx/tls/x2bee.com.crt # hosts/ive/nginx-T.txt:43 (/etc/nginx/conf.d/hello-idc.conf:10)');
     expect(r.text).toContain('# hosts/ive/iptables-save.txt:15 (nat -A PREROUTING');
   });
@@ -111,12 +111,13 @@ describe('an ingress-nginx estate', () => {
 
   it('imports each Ingress host to a route on a Gateway per TLS secret', () => {
     expect(site.routes).toEqual([
-      { host: 'www.shop.example.com', gateway: 'ingress-shop-tls', namespace: 'shop', service: 'web', port: 80, paths: ['/', '/static'] },
-      { host: 'api.shop.example.com', gateway: 'ingress-shop-tls', namespace: 'shop', service: 'api', port: 9090, paths: ['/'] },
       { host: 'admin.shop.example.com', gateway: 'ingress-admin-tls', namespace: 'shop', service: 'admin', port: 8443, paths: ['/admin'] },
+      { host: 'api.shop.example.com', gateway: 'ingress-shop-tls', namespace: 'shop', service: 'api', port: 9090, paths: ['/'] },
       { host: 'legacy.shop.example.com', gateway: 'ingress', namespace: 'shop', service: 'legacy', port: 80, paths: ['/old', '/v1'] },
+      { host: 'www.shop.example.com', gateway: 'ingress-shop-tls', namespace: 'shop', service: 'web', port: 80, paths: ['/', '/static'] },
     ]);
     expect(site.gateways).toEqual([
+      { name: 'ingress-admin-tls', namespace: 'istio-system', hosts: ['admin.shop.example.com'], http: { port: 80, httpsRedirect: false }, https: { port: 443, credentialName: 'admin-tls' } },
       {
         name: 'ingress-shop-tls',
         namespace: 'istio-system',
@@ -124,9 +125,11 @@ describe('an ingress-nginx estate', () => {
         http: { port: 80, httpsRedirect: true },
         https: { port: 443, credentialName: 'shop-tls' },
       },
-      { name: 'ingress-admin-tls', namespace: 'istio-system', hosts: ['admin.shop.example.com'], http: { port: 80, httpsRedirect: false }, https: { port: 443, credentialName: 'admin-tls' } },
       { name: 'ingress', namespace: 'istio-system', hosts: ['legacy.shop.example.com'], http: { port: 80, httpsRedirect: false } },
     ]);
+    // The Istio gateway takes over the node ports ingress-nginx's controller Service holds.
+    expect(site.clusters[0].istio.ingressGateway).toMatchObject({ serviceType: 'NodePort', externalTrafficPolicy: 'Local' });
+    expect(site.clusters[0].istio.ingressGateway.ports.map((p: { nodePort?: number }) => p.nodePort)).toEqual([undefined, 31080, 31443]);
   });
 
   it('translates ssl-redirect and a GRPC backend whose Service port says grpc, and notes it on the route', () => {
@@ -147,7 +150,7 @@ describe('an ingress-nginx estate', () => {
     ]);
     const body = r.report.items.find((i) => i.subject.includes('proxy-body-size'))!;
     expect(body.message).toContain('Istio');
-    expect(body.sources[0]).toEqual({ file: 'clusters/shop/ingresses.networking.k8s.io.yaml', object: 'Ingress shop/web' });
+    expect(body.sources[0]).toEqual({ file: 'clusters/shop/ingresses.networking.k8s.io.yaml', line: 3, object: 'Ingress shop/web' });
   });
 
   it('reports what changes (an Exact path becomes a prefix, the TLS secrets move, sidecars) and what is not ingress-nginx', () => {

@@ -1,122 +1,143 @@
 /**
- * One host's dump directory read into the facts the edge import needs: DNAT
- * and MASQUERADE rules (iptables-save, ip6tables-save or nft -j list ruleset),
- * nginx server and upstream blocks (nginx -T), addresses and forwarding.
+ * One host of the observe model seen as the facts the edge import needs: DNAT
+ * and MASQUERADE rules (iptables or nft), nginx server and upstream blocks
+ * with the line of each directive in nginx -T, global addresses, forwarding.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { readIpAddr, readIptablesSave, readNftJson, readNginxT, readSysctl, type DumpRule, type NginxDirective } from '../observe/host-readers.js';
-import type { HostFacts, NginxServerFact, NginxUpstreamFact } from './edge.js';
-import { ImportInputError } from './dumps.js';
+import type { NginxDirective, ObservedHost } from '../observe/model.js';
+import type { DnatFact, HostFacts, NginxServerFact } from './edge.js';
 import type { Source } from './report.js';
 
-const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'LOG', 'MARK', 'CONNMARK', 'NETMAP']);
+const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'LOG', 'MARK', 'CONNMARK', 'NETMAP', '']);
 
-export function readHostFacts(root: string, rel: string, name: string): HostFacts {
-  const file = (f: string) => join(rel, f);
-  const read = (f: string): string | undefined => (existsSync(join(root, rel, f)) ? readFileSync(join(root, rel, f), 'utf8') : undefined);
-  const facts: HostFacts = { name, dnat: [], masquerade: [], otherNat: [], addresses: [] };
-  const guarded = <T>(f: string, fn: () => T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof ImportInputError) throw err;
-      throw new ImportInputError('import-bad-dump', `${file(f)}: not what its tool prints (${(err as Error).message.split('\n')[0]})`, file(f));
-    }
-  };
-
-  const rules: { rule: DumpRule; f: string }[] = [];
-  for (const f of ['iptables-save.txt', 'ip6tables-save.txt']) {
-    const text = read(f);
-    if (text === undefined) continue;
-    facts.firewall = 'iptables';
-    for (const rule of guarded(f, () => readIptablesSave(text))) rules.push({ rule, f });
-  }
-  const nft = read('nft-ruleset.json');
-  if (nft !== undefined && nft.trim() !== '') {
-    const parsed = guarded('nft-ruleset.json', () => readNftJson(nft));
-    if (parsed.some((r) => r.target === 'DNAT') || facts.firewall === undefined) facts.firewall = 'nftables';
-    for (const rule of parsed) rules.push({ rule, f: 'nft-ruleset.json' });
-  }
-  const chains = new Set(rules.map((r) => r.rule.chain));
-  for (const { rule, f } of rules) {
-    const isNat = rule.table === 'nat' || rule.table.endsWith(' nat') || rule.toDestinations !== undefined || rule.target === 'MASQUERADE';
-    if (!isNat) continue;
-    const source: Source = { file: file(f), line: rule.line, object: f.endsWith('.json') ? rule.text : `${rule.table} ${rule.text}` };
-    if (rule.target === 'DNAT' && rule.toDestinations && rule.dport !== undefined) {
-      for (const to of rule.toDestinations)
-        facts.dnat.push({
-          ...(rule.destination ? { destination: rule.destination } : {}),
-          ...(rule.inInterface ? { inInterface: rule.inInterface } : {}),
-          protocol: rule.protocol ?? 'tcp',
-          dport: rule.dport,
-          toIp: to.ip,
-          toPort: to.port ?? rule.dport,
-          source,
-          ...(rule.comment ? { comment: rule.comment } : {}),
-        });
-    } else if (rule.target === 'MASQUERADE' || rule.target === 'SNAT') facts.masquerade.push({ ...(rule.destination ? { destination: rule.destination } : {}), source });
-    else if (rule.target && !BUILTIN_TARGETS.has(rule.target) && chains.has(rule.target)) continue;
-    else if (rule.table === 'nat' || rule.table.endsWith(' nat') || rule.target === 'DNAT') facts.otherNat.push({ text: rule.text, source });
-  }
-
-  const nginxT = read('nginx-T.txt');
-  if (nginxT !== undefined) {
-    const parsed = guarded('nginx-T.txt', () => readNginxT(nginxT));
-    const servers: NginxServerFact[] = [];
-    const upstreams: NginxUpstreamFact[] = [];
-    const src = (d: NginxDirective): Source => ({ file: file('nginx-T.txt'), line: d.line, object: `${d.file}:${d.fileLine}` });
-    const walk = (ds: NginxDirective[]) => {
-      for (const d of ds) {
-        if (d.name === 'server' && d.block) servers.push(serverFact(d, src));
-        else if (d.name === 'upstream' && d.block)
-          upstreams.push({
-            name: d.args[0] ?? '',
-            source: src(d),
-            servers: d.block
-              .filter((s) => s.name === 'server')
-              .flatMap((s) => {
-                const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(s.args[0] ?? '');
-                return m ? [{ ip: m[1]!, port: Number(m[2]), source: src(s) }] : [];
-              }),
-          });
-        else if (d.block) walk(d.block);
-      }
-    };
-    for (const f of parsed.files) walk(f.directives);
-    const version = /nginx version: nginx\/([\d.]+)/.exec(nginxT);
-    facts.nginx = { servers, upstreams, ...(version ? { version: version[1]!, versionSource: { file: file('nginx-T.txt'), line: nginxT.slice(0, version.index).split('\n').length } } : {}) };
-  }
-
-  const addr = read('ip-addr.json');
-  if (addr !== undefined)
-    for (const a of guarded('ip-addr.json', () => readIpAddr(addr)))
-      if (a.scope === 'global') facts.addresses.push({ address: a.address, source: { file: file('ip-addr.json'), object: `${a.ifname} ${a.address}` } });
-  const sysctl = read('sysctl.txt');
-  if (sysctl !== undefined) {
-    const fwd = readSysctl(sysctl).get('net.ipv4.ip_forward');
-    if (fwd) facts.forwarding = { enabled: fwd.value === '1', source: { file: file('sysctl.txt'), line: fwd.line } };
-  }
-  return facts;
+/** `10.0.0.1:30080`, `[fd00::1]:30080`, `fd00::1` or `10.0.0.1`. */
+export function hostPort(v: string): { ip: string; port?: number } {
+  const bracket = /^\[([^\]]+)\](?::(\d+))?/.exec(v);
+  if (bracket) return { ip: bracket[1]!, ...(bracket[2] ? { port: Number(bracket[2]) } : {}) };
+  const parts = v.split(':');
+  if (parts.length === 2) return { ip: parts[0]!, port: Number(parts[1]) };
+  return { ip: v };
 }
 
-function serverFact(d: NginxDirective, src: (d: NginxDirective) => Source): NginxServerFact {
-  const directives = new Map<string, { args: string[]; source: Source }[]>();
-  const add = (ds: NginxDirective[]) => {
-    for (const x of ds) {
-      if (x.block && x.name !== 'location') continue;
-      if (x.block) {
-        add(x.block);
+export function hostFacts(h: ObservedHost): HostFacts {
+  const facts: HostFacts = { name: h.name, dnat: [], masquerade: [], otherNat: [], addresses: [] };
+  const ipt = h.firewall.iptables;
+  if (ipt.rules.length > 0 || ipt.chains.length > 0) facts.firewall = 'iptables';
+  const userChains = new Set(ipt.chains.filter((c) => c.policy === '-').map((c) => `${c.family}/${c.table}/${c.name}`));
+  for (const r of ipt.rules) {
+    if (r.table !== 'nat') continue;
+    const opt = (name: string) => r.options.find((o) => o.name === name && !o.negated)?.value;
+    const source: Source = { file: r.source.file, line: r.source.line, object: `${r.table} ${r.text}` };
+    if (r.target === 'DNAT') {
+      const to = opt('to-destination');
+      const dport = opt('dport');
+      if (to && dport) {
+        const t = hostPort(to);
+        const d: DnatFact = { protocol: opt('p') ?? 'tcp', dport: Number(dport), toIp: t.ip, toPort: t.port ?? Number(dport), source };
+        const dst = opt('d');
+        if (dst) d.destination = dst;
+        const iface = opt('i');
+        if (iface) d.inInterface = iface;
+        if (r.comment) d.comment = r.comment;
+        facts.dnat.push(d);
         continue;
       }
-      directives.set(x.name, [...(directives.get(x.name) ?? []), { args: x.args, source: src(x) }]);
     }
-  };
-  add(d.block ?? []);
-  const listens = (directives.get('listen') ?? []).map((l) => {
-    const a = l.args[0] ?? '80';
-    const m = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(a);
-    return { ...(m?.[1] ? { address: m[1] } : {}), port: Number(m?.[2] ?? 80), ssl: l.args.includes('ssl'), http2: l.args.includes('http2') };
-  });
-  return { listens, serverNames: (directives.get('server_name') ?? []).flatMap((s) => s.args), directives, source: src(d) };
+    if (r.target === 'MASQUERADE' || r.target === 'SNAT') {
+      const dst = opt('d');
+      facts.masquerade.push({ ...(dst ? { destination: dst } : {}), source });
+    } else if (!BUILTIN_TARGETS.has(r.target) && userChains.has(`${r.family}/nat/${r.target}`)) continue;
+    else facts.otherNat.push({ text: r.text, source });
+  }
+
+  const nftNat = new Set(h.firewall.nft.chains.filter((c) => c.type === 'nat').map((c) => `${c.family}/${c.table}/${c.name}`));
+  for (const r of h.firewall.nft.rules) {
+    const exprs = r.expr as Record<string, any>[];
+    const dnat = exprs.find((e) => e.dnat)?.dnat;
+    const masq = exprs.some((e) => 'masquerade' in e || e.snat);
+    if (!dnat && !masq && !nftNat.has(`${r.family}/${r.table}/${r.chain}`)) continue;
+    facts.firewall = 'nftables';
+    const source: Source = {
+      file: r.source.file,
+      ...(r.source.line > 0 ? { line: r.source.line } : {}),
+      object: `${r.family} ${r.table} ${r.chain} rule ${r.handle}${r.comment ? ` "${r.comment}"` : ''}`,
+    };
+    const match = (field: string) => exprs.find((e) => e.match && (e.match.left?.payload?.field === field || e.match.left?.meta?.key === field) && (e.match.op ?? '==') === '==')?.match.right;
+    if (dnat) {
+      const dport = match('dport');
+      const addr = dnat.addr;
+      const ips: string[] = typeof addr === 'string' ? [addr] : ((addr?.map?.data?.set ?? []) as unknown[]).map((p) => String(Array.isArray(p) ? p[1] : p));
+      const proto = exprs.find((e) => e.match?.left?.payload?.field === 'dport')?.match.left.payload.protocol ?? 'tcp';
+      if (dport === undefined || ips.length === 0) {
+        facts.otherNat.push({ text: `${r.chain}: ${JSON.stringify(r.expr)}`, source });
+        continue;
+      }
+      const daddr = match('daddr');
+      const iif = match('iifname');
+      for (const ip of ips)
+        facts.dnat.push({
+          protocol: proto,
+          dport: Number(dport),
+          toIp: ip,
+          toPort: typeof dnat.port === 'number' ? dnat.port : Number(dport),
+          source,
+          ...(daddr !== undefined ? { destination: String(daddr) } : {}),
+          ...(iif !== undefined ? { inInterface: String(iif) } : {}),
+          ...(r.comment ? { comment: r.comment } : {}),
+        });
+    } else if (masq) {
+      const daddr = match('daddr');
+      facts.masquerade.push({ ...(daddr !== undefined ? { destination: String(daddr) } : {}), source });
+    } else facts.otherNat.push({ text: `${r.chain}: ${JSON.stringify(r.expr)}`, source });
+  }
+
+  if (h.nginx) {
+    const src = (d: { source: { file: string; line: number }; file: string; line: number }): Source => ({ file: d.source.file, line: d.source.line, object: `${d.file}:${d.line}` });
+    const servers: NginxServerFact[] = h.nginx.servers
+      .filter((s) => s.context === 'http')
+      .map((s) => {
+        const directives = new Map<string, { args: string[]; source: Source }[]>();
+        const add = (ds: NginxDirective[]) => {
+          for (const x of ds) {
+            if (x.block) {
+              if (x.name === 'location') add(x.block);
+              continue;
+            }
+            directives.set(x.name, [...(directives.get(x.name) ?? []), { args: x.args, source: src(x) }]);
+          }
+        };
+        add(s.directive.block ?? []);
+        return {
+          listens: s.listens.map((l) => ({
+            ...(l.address && l.address !== '*' ? { address: l.address.replace(/^\[|\]$/g, '') } : {}),
+            port: l.port,
+            ssl: l.flags.includes('ssl'),
+            http2: l.flags.includes('http2'),
+          })),
+          serverNames: s.serverNames,
+          directives,
+          source: src(s.directive),
+        };
+      });
+    const upstreamSource = (file: string, line: number): Source => {
+      const f = h.nginx!.files.find((x) => x.path === file);
+      return { file: f?.source.file ?? 'nginx-T.txt', ...(f ? { line: f.source.line + line - 1 } : {}), object: `${file}:${line}` };
+    };
+    const upstreams = h.nginx.upstreams
+      .filter((u) => u.context === 'http')
+      .map((u) => ({
+        name: u.name,
+        source: upstreamSource(u.file, u.line),
+        servers: u.servers.flatMap((s) => {
+          const t = hostPort(s.address);
+          return t.port !== undefined ? [{ ip: t.ip, port: t.port, source: upstreamSource(s.file, s.line) }] : [];
+        }),
+      }));
+    const versionLine = h.nginx.testOutput.find((l) => /nginx version: nginx\//.test(l));
+    facts.nginx = { servers, upstreams, ...(versionLine ? { version: /nginx\/([\d.]+)/.exec(versionLine)![1]! } : {}) };
+  }
+  for (const a of h.addresses)
+    if (a.scope === 'global') facts.addresses.push({ address: a.local, source: { file: h.files.find((f) => f.endsWith('ip-addr.json')) ?? 'ip-addr.json', object: `${a.ifname} ${a.local}` } });
+  const fwd = h.sysctl.get('net.ipv4.ip_forward');
+  if (fwd) facts.forwarding = { enabled: fwd.value === '1', source: fwd.source };
+  return facts;
 }

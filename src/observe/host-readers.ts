@@ -1,63 +1,53 @@
 /**
- * Host dump readers `sitec import` needs: the nat rules of iptables-save and
- * `nft -j list ruleset`, the server and upstream blocks of `nginx -T` (each
- * directive with its line in the dump), `ip -j addr` and sysctl output.
- * Written for import while the observe stage's own parsers were not yet on
- * its branch; when they are, import reads through them and this file goes.
+ * Readers of host dumps into the observe model (./model.ts): iptables-save,
+ * `nft -j list ruleset`, `nginx -T`, `ip -j addr`, sysctl. Written for
+ * `sitec import` while the observe stage's own parsers were not yet on its
+ * branch; import reads only the model, so these go when those land.
  */
+import type { IptablesChain, IptablesRule, NftChain, NftRule, NginxDirective, NginxServer, NginxUpstream, ObservedAddress, ObservedNginx, ObservedSource } from './model.js';
 
-export interface DumpRule {
-  table: string;
-  chain: string;
-  /** The rule's words after `-A CHAIN` (iptables) or a one-line rendering (nft). */
-  text: string;
-  line: number;
-  /** Parsed matches and target. */
-  destination?: string;
-  source?: string;
-  inInterface?: string;
-  protocol?: string;
-  dport?: number;
-  target?: string;
-  /** DNAT targets: address and port, one per address of a load-balancing map. */
-  toDestinations?: { ip: string; port?: number }[];
-  comment?: string;
-}
-
-/** iptables-save (or ip6tables-save) text: every rule of every table. */
-export function readIptablesSave(text: string): DumpRule[] {
-  const rules: DumpRule[] = [];
+/** iptables-save (or ip6tables-save) text: its chains and rules, each rule's options in order. */
+export function readIptablesSave(text: string, file: string, family: 'ipv4' | 'ipv6'): { chains: IptablesChain[]; rules: IptablesRule[] } {
+  const chains: IptablesChain[] = [];
+  const rules: IptablesRule[] = [];
+  const position = new Map<string, number>();
   let table = '';
   for (const [i, raw] of text.split('\n').entries()) {
     const line = raw.trim();
+    const source: ObservedSource = { file, line: i + 1 };
     if (line.startsWith('*')) table = line.slice(1);
-    if (!line.startsWith('-A ') && !line.startsWith('-I ')) continue;
-    const words = shellWords(line);
-    const rule: DumpRule = { table, chain: words[1] ?? '', text: line, line: i + 1 };
-    for (let w = 2; w < words.length; w++) {
-      const a = words[w]!;
-      const next = words[w + 1];
-      if (a === '-d') rule.destination = next;
-      else if (a === '-s') rule.source = next;
-      else if (a === '-i') rule.inInterface = next;
-      else if (a === '-p') rule.protocol = next;
-      else if (a === '--dport') rule.dport = Number(next);
-      else if (a === '-j') rule.target = next;
-      else if (a === '--comment') rule.comment = next;
-      else if (a === '--to-destination' && next) rule.toDestinations = [toDestination(next)];
+    else if (line.startsWith(':')) {
+      const [name = '', policy = '-'] = line.slice(1).split(/\s+/);
+      chains.push({ family, table, name, policy, source });
+    } else if (line.startsWith('-A ') || line.startsWith('-I ')) {
+      const words = shellWords(line);
+      const chain = words[1] ?? '';
+      const key = `${table}/${chain}`;
+      const index = position.get(key) ?? 0;
+      position.set(key, index + 1);
+      const rule: IptablesRule = { family, table, chain, index, options: [], modules: [], target: '', comment: '', text: line, source };
+      let negated = false;
+      for (let w = 2; w < words.length; w++) {
+        const a = words[w]!;
+        if (a === '!') {
+          negated = true;
+          continue;
+        }
+        if (!a.startsWith('-')) continue;
+        const name = a.replace(/^-+/, '');
+        const value = words[w + 1] !== undefined && !(words[w + 1]!.startsWith('-') && words[w + 1]!.length > 1 && !/^-\d/.test(words[w + 1]!)) ? words[++w]! : '';
+        if (name === 'm') rule.modules.push(value);
+        else if (name === 'j' || name === 'g') rule.target = value;
+        else {
+          rule.options.push({ name, value, negated });
+          if (name === 'comment') rule.comment = value;
+        }
+        negated = false;
+      }
+      rules.push(rule);
     }
-    rules.push(rule);
   }
-  return rules;
-}
-
-/** `10.0.0.1:30080`, `[fd00::1]:30080`, `fd00::1` or `10.0.0.1`. */
-function toDestination(v: string): { ip: string; port?: number } {
-  const bracket = /^\[([^\]]+)\](?::(\d+))?/.exec(v);
-  if (bracket) return { ip: bracket[1]!, ...(bracket[2] ? { port: Number(bracket[2]) } : {}) };
-  const parts = v.split(':');
-  if (parts.length === 2) return { ip: parts[0]!, port: Number(parts[1]) };
-  return { ip: v };
+  return { chains, rules };
 }
 
 function shellWords(line: string): string[] {
@@ -67,76 +57,105 @@ function shellWords(line: string): string[] {
   return out;
 }
 
-/** `nft -j list ruleset`: the rules of every table, matches and nat statements read. */
-export function readNftJson(text: string): DumpRule[] {
+/** `nft -j list ruleset`: chains and rules, each rule's expr kept as nft printed it. The line of a rule is its place in the printed JSON array (nft prints one line). */
+export function readNftJson(text: string, file: string): { chains: NftChain[]; rules: NftRule[] } {
   const doc = JSON.parse(text) as { nftables?: Record<string, any>[] };
-  const rules: DumpRule[] = [];
-  for (const [i, entry] of (doc.nftables ?? []).entries()) {
-    const r = entry.rule as { family: string; table: string; chain: string; expr?: Record<string, any>[]; comment?: string } | undefined;
-    if (!r) continue;
-    const rule: DumpRule = { table: `${r.family} ${r.table}`, chain: r.chain, text: '', line: i + 1, ...(r.comment ? { comment: r.comment } : {}) };
-    const parts: string[] = [];
-    for (const e of r.expr ?? []) {
-      if (e.match) {
-        const left = e.match.left ?? {};
-        const right = e.match.right;
-        if (left.payload?.field === 'daddr') rule.destination = String(right);
-        else if (left.payload?.field === 'saddr') rule.source = String(right);
-        else if (left.payload?.field === 'dport') {
-          rule.dport = Number(right);
-          rule.protocol = left.payload.protocol;
-        } else if (left.meta?.key === 'iifname') rule.inInterface = String(right);
-        parts.push(`${JSON.stringify(left)} ${e.match.op ?? '=='} ${JSON.stringify(right)}`);
-      } else if (e.dnat) {
-        rule.target = 'DNAT';
-        const port = typeof e.dnat.port === 'number' ? e.dnat.port : undefined;
-        const addr = e.dnat.addr;
-        const ips: string[] =
-          typeof addr === 'string' ? [addr] : ((addr?.map?.data?.set ?? []) as unknown[]).map((p) => String(Array.isArray(p) ? p[1] : ((p as { concat?: unknown[] }).concat?.[1] ?? p)));
-        rule.toDestinations = ips.map((ip) => ({ ip, ...(port !== undefined ? { port } : {}) }));
-        parts.push(`dnat ${JSON.stringify(e.dnat)}`);
-      } else if ('masquerade' in e) {
-        rule.target = 'MASQUERADE';
-        parts.push('masquerade');
-      } else if (e.snat) {
-        rule.target = 'SNAT';
-        parts.push('snat');
-      } else if ('accept' in e) {
-        rule.target = 'ACCEPT';
-        parts.push('accept');
-      } else parts.push(JSON.stringify(e));
+  const chains: NftChain[] = [];
+  const rules: NftRule[] = [];
+  const position = new Map<string, number>();
+  for (const entry of doc.nftables ?? []) {
+    if (entry.chain) {
+      const c = entry.chain as NftChain;
+      chains.push({
+        family: c.family,
+        table: c.table,
+        name: c.name,
+        ...(c.type ? { type: c.type } : {}),
+        ...(c.hook ? { hook: c.hook } : {}),
+        ...(c.prio !== undefined ? { prio: c.prio } : {}),
+        ...(c.policy ? { policy: c.policy } : {}),
+      });
+    } else if (entry.rule) {
+      const r = entry.rule as { family: string; table: string; chain: string; handle: number; expr?: unknown[]; comment?: string };
+      const key = `${r.family}/${r.table}/${r.chain}`;
+      const index = position.get(key) ?? 0;
+      position.set(key, index + 1);
+      rules.push({ family: r.family, table: r.table, chain: r.chain, handle: r.handle, index, expr: r.expr ?? [], comment: r.comment ?? '', source: { file, line: 1 } });
     }
-    rule.text = `${r.family} ${r.table} ${r.chain}: ${parts.join(' ')}`;
-    rules.push(rule);
   }
-  return rules;
+  return { chains, rules };
 }
 
-export interface NginxDirective {
-  name: string;
-  args: string[];
-  /** Line in the nginx -T dump, and the configuration file and its line it came from. */
-  line: number;
-  file: string;
-  fileLine: number;
-  block?: NginxDirective[];
-}
-
-/** `nginx -T`: each configuration file it printed, parsed into directives; returns the top-level directives of every file. */
-export function readNginxT(text: string): { files: { file: string; directives: NginxDirective[] }[] } {
+/** `nginx -T`: the files it printed, each parsed, with its servers and upstreams. */
+export function readNginxT(text: string, file: string): ObservedNginx {
   const lines = text.split('\n');
-  const files: { file: string; start: number; end: number }[] = [];
+  const starts: { path: string; start: number; end: number }[] = [];
   for (const [i, l] of lines.entries()) {
     const m = /^# configuration file (.+):$/.exec(l);
     if (m) {
-      if (files.length > 0) files[files.length - 1]!.end = i;
-      files.push({ file: m[1]!, start: i + 1, end: lines.length });
+      if (starts.length > 0) starts[starts.length - 1]!.end = i;
+      starts.push({ path: m[1]!, start: i + 1, end: lines.length });
     }
   }
-  return { files: files.map((f) => ({ file: f.file, directives: parseNginx(lines.slice(f.start, f.end).join('\n'), f.file, f.start) })) };
+  const testOutput = lines.slice(0, starts[0]?.start !== undefined ? starts[0].start - 1 : lines.length).filter((l) => l.startsWith('nginx'));
+  const out: ObservedNginx = { testOutput, ok: testOutput.some((l) => /test is successful/.test(l)), files: [], directivesByFile: new Map(), servers: [], upstreams: [] };
+  for (const s of starts) {
+    const body = lines.slice(s.start, s.end).join('\n');
+    out.files.push({ path: s.path, text: body, source: { file, line: s.start + 1 } });
+    const directives = parseNginx(body, s.path, file, s.start);
+    out.directivesByFile.set(s.path, directives);
+    walk(directives, 'http', out);
+  }
+  return out;
 }
 
-function parseNginx(text: string, file: string, offset: number): NginxDirective[] {
+function walk(ds: NginxDirective[], context: 'http' | 'stream', out: ObservedNginx): void {
+  for (const d of ds) {
+    if (d.name === 'stream' && d.block) walk(d.block, 'stream', out);
+    else if (d.name === 'server' && d.block) out.servers.push(serverOf(d, context));
+    else if (d.name === 'upstream' && d.block) out.upstreams.push(upstreamOf(d, context));
+    else if (d.block) walk(d.block, context, out);
+  }
+}
+
+function serverOf(d: NginxDirective, context: 'http' | 'stream'): NginxServer {
+  const all: NginxDirective[] = [];
+  const flat = (ds: NginxDirective[]) => {
+    for (const x of ds) {
+      all.push(x);
+      if (x.block) flat(x.block);
+    }
+  };
+  flat(d.block ?? []);
+  return {
+    context,
+    listens: all
+      .filter((x) => x.name === 'listen')
+      .map((l) => {
+        const a = l.args[0] ?? '';
+        const m = /^(\[[^\]]*\]|[^:]*?)(?::(\d+))?$/.exec(a);
+        const portOnly = /^\d+$/.test(a);
+        return { address: portOnly ? '' : (m?.[1] ?? ''), port: Number(portOnly ? a : (m?.[2] ?? 80)), flags: l.args.slice(1), file: l.file, line: l.line };
+      }),
+    serverNames: all.filter((x) => x.name === 'server_name').flatMap((x) => x.args),
+    proxyPass: all.filter((x) => x.name === 'proxy_pass').map((x) => x.args[0] ?? ''),
+    file: d.file,
+    line: d.line,
+    directive: d,
+  };
+}
+
+function upstreamOf(d: NginxDirective, context: 'http' | 'stream'): NginxUpstream {
+  return {
+    context,
+    name: d.args[0] ?? '',
+    servers: (d.block ?? []).filter((s) => s.name === 'server').map((s) => ({ address: s.args[0] ?? '', params: s.args.slice(1), file: s.file, line: s.line })),
+    file: d.file,
+    line: d.line,
+  };
+}
+
+function parseNginx(text: string, path: string, dumpFile: string, offset: number): NginxDirective[] {
   const tokens: { t: string; line: number; quoted: boolean }[] = [];
   let line = 1;
   let i = 0;
@@ -151,6 +170,7 @@ function parseNginx(text: string, file: string, offset: number): NginxDirective[
       tokens.push({ t: c, line, quoted: false });
       i++;
     } else if (c === '"' || c === "'") {
+      const at = line;
       let j = i + 1;
       let s = '';
       while (j < text.length && text[j] !== c) {
@@ -159,7 +179,7 @@ function parseNginx(text: string, file: string, offset: number): NginxDirective[
         s += text[j];
         j++;
       }
-      tokens.push({ t: s, line, quoted: true });
+      tokens.push({ t: s, line: at, quoted: true });
       i = j + 1;
     } else {
       let j = i;
@@ -169,6 +189,7 @@ function parseNginx(text: string, file: string, offset: number): NginxDirective[
     }
   }
   let p = 0;
+  const special = (k: number) => ['{', ';', '}'].includes(tokens[k]!.t) && !tokens[k]!.quoted;
   const block = (): NginxDirective[] => {
     const out: NginxDirective[] = [];
     while (p < tokens.length) {
@@ -177,9 +198,9 @@ function parseNginx(text: string, file: string, offset: number): NginxDirective[
         p++;
         return out;
       }
-      const d: NginxDirective = { name: tok.t, args: [], line: offset + tok.line, file, fileLine: tok.line };
+      const d: NginxDirective = { name: tok.t, args: [], file: path, line: tok.line, source: { file: dumpFile, line: offset + tok.line } };
       p++;
-      while (p < tokens.length && !(['{', ';', '}'].includes(tokens[p]!.t) && !tokens[p]!.quoted)) d.args.push(tokens[p++]!.t);
+      while (p < tokens.length && !special(p)) d.args.push(tokens[p++]!.t);
       if (tokens[p]?.t === '{') {
         p++;
         d.block = block();
@@ -191,18 +212,26 @@ function parseNginx(text: string, file: string, offset: number): NginxDirective[
   return block();
 }
 
-/** `ip -j addr`: every address with its interface and scope. */
-export function readIpAddr(text: string): { ifname: string; address: string; scope: string }[] {
-  const links = JSON.parse(text) as { ifname?: string; addr_info?: { local?: string; scope?: string }[] }[];
-  return links.flatMap((l) => (l.addr_info ?? []).map((a) => ({ ifname: String(l.ifname), address: String(a.local), scope: String(a.scope ?? '') })));
+/** `ip -j addr`: every address of every interface. */
+export function readIpAddr(text: string): ObservedAddress[] {
+  const links = JSON.parse(text) as { ifname?: string; addr_info?: { family?: string; local?: string; prefixlen?: number; scope?: string }[] }[];
+  return links.flatMap((l) =>
+    (l.addr_info ?? []).map((a) => ({
+      ifname: String(l.ifname),
+      family: a.family === 'inet6' ? ('inet6' as const) : ('inet' as const),
+      local: String(a.local),
+      prefixlen: Number(a.prefixlen ?? 0),
+      scope: String(a.scope ?? ''),
+    })),
+  );
 }
 
 /** sysctl output (`name = value` lines). */
-export function readSysctl(text: string): Map<string, { value: string; line: number }> {
-  const out = new Map<string, { value: string; line: number }>();
+export function readSysctl(text: string, file: string): Map<string, { value: string; source: ObservedSource }> {
+  const out = new Map<string, { value: string; source: ObservedSource }>();
   for (const [i, l] of text.split('\n').entries()) {
     const m = /^\s*([\w./-]+)\s*=\s*(.*?)\s*$/.exec(l);
-    if (m) out.set(m[1]!, { value: m[2]!, line: i + 1 });
+    if (m) out.set(m[1]!, { value: m[2]!, source: { file, line: i + 1 } });
   }
   return out;
 }
