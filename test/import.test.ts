@@ -223,3 +223,13 @@ describe('sitec import (the command)', () => {
     expect(existsSync(join(tmp, 'site.yaml'))).toBe(false);
   });
 });
+
+describe('the site.yaml writer', () => {
+  it('lays the imported site out exactly as the yaml package does through a Document with comments', async () => {
+    const { libraryYaml } = await import('../src/import/write.js');
+    for (const name of ['handbuilt', 'ingress-nginx']) {
+      const r = importDir(name);
+      expect(r.text, name).toBe(libraryYaml(r.site, r.notes, r.header));
+    }
+  });
+});

@@ -24,6 +24,9 @@ export interface ImportResult {
   /** The site.yaml text with its source comments. */
   text: string;
   report: ImportReport;
+  /** The comments: dotted field path to the source text, and the header lines. */
+  notes: ReadonlyMap<string, string>;
+  header: string[];
 }
 
 /** Kinds whose objects describe routing or installation: one the import did not account for is reported. */
@@ -235,7 +238,7 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     `Imported by \`sitec import\` from ${estate.dir}. Each comment names the dump a value was read from;`,
     report.complete ? 'nothing was left out (import-report.md).' : 'import-report.md lists the conflicts, placeholders and what the site cannot express.',
   ];
-  return { site, text: siteYaml(site, notes.map, header), report };
+  return { site, text: siteYaml(site, notes.map, header), report, notes: notes.map, header };
 }
 
 function insertAfter(o: Record<string, unknown>, after: string, key: string, value: unknown): Record<string, unknown> {

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { readIpAddr, readIptablesSave, readNftJson, readNginxT, readSysctl } from './host-readers.js';
 import { ObserveError, type ObservedCluster, type ObservedEstate, type ObservedHost, type ObservedObject } from './model.js';
 
@@ -51,30 +51,57 @@ function readCluster(root: string, name: string): ObservedCluster {
 
 /** The objects of one `kubectl get -o yaml` (or -o json) output: a List's items, or the documents themselves. */
 export function kubeObjects(text: string, file: string): ObservedObject[] {
-  const lc = new LineCounter();
   const out: ObservedObject[] = [];
-  const docs = parseAllDocuments(text, { lineCounter: lc });
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0]!;
-      throw new ObserveError(`${file}: not YAML or JSON kubectl printed: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line ?? 0 });
-    }
-    const v = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let docs: unknown[];
+  try {
+    // js-yaml with the core schema (no timestamps: kubectl's dates stay strings); JSON is YAML too.
+    docs = /^\s*[{[]/.test(text) ? [JSON.parse(text)] : loadAll(text, undefined, { schema: CORE_SCHEMA });
+  } catch (err) {
+    const mark = (err as { mark?: { line?: number } }).mark;
+    throw new ObserveError(`${file}: not YAML or JSON kubectl printed: ${(err as Error).message.split('\n')[0]}`, { file, line: mark?.line !== undefined ? mark.line + 1 : 0 });
+  }
+  const starts = itemLines(text);
+  let item = 0;
+  for (const v of docs) {
     if (v === null || v === undefined) continue;
     if (typeof v !== 'object' || Array.isArray(v)) throw new ObserveError(`${file}: not a Kubernetes object or List`, { file, line: 1 });
     const o = v as Record<string, unknown>;
-    const lineOf = (n: Node | null | undefined) => (n?.range ? lc.linePos(n.range[0]).line : 0);
     const push = (raw: Record<string, unknown>, line: number) => {
       const meta = (raw.metadata ?? {}) as { name?: string; namespace?: string };
       out.push({ apiVersion: String(raw.apiVersion ?? ''), kind: String(raw.kind ?? ''), namespace: meta.namespace ?? '', name: meta.name ?? '', raw, source: { file, line } });
     };
     if (Array.isArray(o.items) && String(o.kind ?? '').endsWith('List')) {
-      const seq = isMap(doc.contents) ? doc.contents.get('items', true) : undefined;
-      o.items.forEach((it, i) => {
-        if (it && typeof it === 'object') push(it as Record<string, unknown>, isSeq(seq) ? lineOf(seq.items[i] as Node) : 0);
-      });
-    } else if (typeof o.kind === 'string') push(o, lineOf(doc.contents as Node));
-    else throw new ObserveError(`${file}: a document without kind`, { file, line: lineOf(doc.contents as Node) });
+      for (const it of o.items) if (it && typeof it === 'object') push(it as Record<string, unknown>, starts[item++] ?? 0);
+    } else if (typeof o.kind === 'string') push(o, 1);
+    else throw new ObserveError(`${file}: a document without kind`, { file, line: 1 });
+  }
+  // The scan found another number of items than the parser: lines unknown rather than wrong.
+  if (starts.length !== item) for (const o of out) o.source = { file, line: 0 };
+  return out;
+}
+
+/** The 1-based line of each item of the List(s) in a kubectl YAML dump: the `- ` lines at the indentation of the first item after `items:`. */
+function itemLines(text: string): number[] {
+  const out: number[] = [];
+  let indent: string | undefined;
+  let inItems = false;
+  let line = 0;
+  for (let i = 0; i <= text.length;) {
+    const nl = text.indexOf('\n', i);
+    const end = nl < 0 ? text.length : nl;
+    line++;
+    const l = text.slice(i, end);
+    if (/^items:\s*$/.test(l)) {
+      inItems = true;
+      indent = undefined;
+    } else if (inItems) {
+      const m = /^( *)- /.exec(l);
+      if (indent === undefined && m) indent = m[1];
+      if (m && m[1] === indent) out.push(line);
+      else if (/^\S/.test(l) && !l.startsWith('-')) inItems = false;
+    }
+    if (nl < 0) break;
+    i = nl + 1;
   }
   return out;
 }
