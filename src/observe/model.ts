@@ -192,7 +192,7 @@ export interface ObservedNginx {
   /** Whether `nginx -T` said the test succeeded. */
   ok: boolean;
   files: NginxFile[];
-  /** The configuration as one tree, `include` resolved the way nginx -T prints it (each file parsed on its own; includes are not inlined). */
+  /** Each configuration file's directives, by the path nginx -T names it by (each file parsed on its own; includes are not inlined). */
   directivesByFile: Map<string, NginxDirective[]>;
   servers: NginxServer[];
   upstreams: NginxUpstream[];
