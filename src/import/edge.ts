@@ -90,6 +90,8 @@ export function importEdge(h: HostFacts, clusters: readonly ImportedCluster[]): 
   const addPublic = (ip: string | undefined, src: Source) => {
     if (!ip) return;
     const bare = ip.replace(/\/(32|128)$/, '').replace(/^\[|\]$/g, '');
+    // Only addresses: a listen on a unix socket or a host name is not a public IP.
+    if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(bare) && !(bare.includes(':') && /^[0-9a-f:.]+$/i.test(bare))) return;
     if (!publicIPs.includes(bare)) {
       publicIPs.push(bare);
       notes.add(`publicIPs.${publicIPs.length - 1}`, src);
@@ -263,17 +265,8 @@ export function importEdge(h: HostFacts, clusters: readonly ImportedCluster[]): 
       nn.add('version', h.nginx.versionSource ?? 'nginx -v');
     } else {
       nginx.version = http2On ? '1.25.1' : '1.22.1';
-      nn.add('version', `not in the dumps; ${http2On ? '`http2 on;` needs 1.25.1 or later' : '`listen ... http2` is the form before 1.25.1'}: check with nginx -v`);
-      items.push(
-        item(
-          'missing',
-          where,
-          'nginx version',
-          `nginx -T does not print the version: ${nginx.version} is written, the oldest release that reads what the dump shows the same way; check with nginx -v`,
-          [],
-          { field: `edges.${h.name}.nginx.version` },
-        ),
-      );
+      // Every release on either side of 1.25.1 reads the site's output the same way, so this changes nothing; the comment asks for the real one.
+      nn.add('version', `not in the dumps (check with nginx -v); ${http2On ? '`http2 on;` needs 1.25.1 or later' : 'any release before 1.25.1 writes `listen ... http2` as this one does'}`);
     }
     nginx.version = String(nginx.version);
     const ordered: Record<string, unknown> = { version: nginx.version, ...nginx };

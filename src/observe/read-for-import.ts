@@ -1,15 +1,16 @@
 /**
- * A dump directory read into the observe model (./model.ts): every
- * `clusters/<c>/*.yaml` as kubectl printed it (a List's items, each with the
- * line of its `- apiVersion:`), every host's dumps through ./host-readers.ts.
- * Written for `sitec import` while the observe stage's own reader was not yet
- * on its branch; import reads only the model, so this goes when that lands.
+ * A dump directory read into the observe model (./model.ts) for `sitec import`:
+ * the hosts through the observe stage's observeHost, the clusters' kubectl
+ * Lists through a reader of their own that is ten times faster than the
+ * positioned parse of ./cluster.ts on big dumps (js-yaml with the core schema,
+ * and a line scan for where each List item starts). import's 2,000-route budget
+ * needs it; the observe stage can take it over.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { readIpAddr, readIptablesSave, readNftJson, readNginxT, readSysctl } from './host-readers.js';
-import { ObserveError, type ObservedCluster, type ObservedEstate, type ObservedHost, type ObservedObject } from './model.js';
+import { observeHost } from './observe.js';
+import { ObserveError, type ObservedCluster, type ObservedEstate, type ObservedObject } from './model.js';
 
 const MAX_DUMP_BYTES = 256 * 1024 * 1024;
 
@@ -28,7 +29,7 @@ export function readEstateForImport(dir: string, shownAs = dir): ObservedEstate 
   const hostNames = dirs(join(dir, 'hosts'));
   if (clusterNames.length === 0 && hostNames.length === 0)
     throw new ObserveError(`${shownAs} holds neither clusters/<name>/ nor hosts/<name>/: not a directory the collectors wrote`, { file: shownAs, line: 0 });
-  return { dir: shownAs, clusters: clusterNames.map((n) => readCluster(dir, n)), hosts: hostNames.map((n) => readHost(dir, n)) };
+  return { dir: shownAs, clusters: clusterNames.map((n) => readCluster(dir, n)), hosts: hostNames.map((n) => observeHost(dir, n)) };
 }
 
 function readText(root: string, file: string): string {
@@ -104,46 +105,4 @@ function itemLines(text: string): number[] {
     i = nl + 1;
   }
   return out;
-}
-
-function readHost(root: string, name: string): ObservedHost {
-  const rel = `hosts/${name}`;
-  const present = readdirSync(join(root, rel)).sort();
-  const has = (f: string) => present.includes(f);
-  const file = (f: string) => `${rel}/${f}`;
-  const guarded = <T>(f: string, fn: (text: string) => T): T => {
-    const text = readText(root, file(f));
-    try {
-      return fn(text);
-    } catch (err) {
-      throw new ObserveError(`${file(f)}: not what its tool prints (${(err as Error).message.split('\n')[0]})`, { file: file(f), line: 0 });
-    }
-  };
-  const host: ObservedHost = {
-    name,
-    firewall: { iptables: { chains: [], rules: [] }, nft: { chains: [], rules: [] } },
-    addresses: [],
-    routes: [],
-    sysctl: new Map(),
-    listeners: [],
-    files: present.map(file),
-    gaps: [],
-  };
-  for (const [f, family] of [
-    ['iptables-save.txt', 'ipv4'],
-    ['ip6tables-save.txt', 'ipv6'],
-  ] as const)
-    if (has(f)) {
-      const r = guarded(f, (t) => readIptablesSave(t, file(f), family));
-      host.firewall.iptables.chains.push(...r.chains);
-      host.firewall.iptables.rules.push(...r.rules);
-    }
-  if (has('nft-ruleset.json'))
-    guarded('nft-ruleset.json', (t) => {
-      if (t.trim() !== '') host.firewall.nft = readNftJson(t, file('nft-ruleset.json'));
-    });
-  if (has('nginx-T.txt')) host.nginx = guarded('nginx-T.txt', (t) => readNginxT(t, file('nginx-T.txt')));
-  if (has('ip-addr.json')) host.addresses = guarded('ip-addr.json', readIpAddr);
-  if (has('sysctl.txt')) host.sysctl = guarded('sysctl.txt', (t) => readSysctl(t, file('sysctl.txt')));
-  return host;
 }
