@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse, parseDocument } from 'yaml';
 import { run } from '../src/cli/program.js';
 import { compile } from '../src/index.js';
@@ -20,6 +21,7 @@ const fixtures = join(root, 'test/fixtures/import');
 const tmp = mkdtempSync(join(tmpdir(), 'sitec-import-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+const validOutput = new Ajv2020({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(join(root, 'schemas/cli-output.schema.json'), 'utf8')) as object);
 const importDir = (name: string) => importEstate(readObserved(join(fixtures, name), name));
 
 function cli(args: string[], cwd = tmp) {
@@ -199,6 +201,9 @@ describe('sitec import (the command)', () => {
     writeFileSync(t, readFileSync(t, 'utf8').replace('30148', '30347'));
     const r = cli(['import', '--observed', dir, '-o', '-', '--json']);
     const out = JSON.parse(r.stdout) as { ok: boolean; complete: boolean; items: { kind: string }[]; site: { edges: { nginx: { version: string } }[] } };
+    expect(validOutput(out), JSON.stringify(validOutput.errors)).toBe(true);
+    const full = JSON.parse(cli(['import', '--observed', join(fixtures, 'ingress-nginx'), '-o', '-', '--json']).stdout) as unknown;
+    expect(validOutput(full), JSON.stringify(validOutput.errors)).toBe(true);
     expect(out.items.filter((i) => i.kind !== 'would-change' && i.kind !== 'untranslatable')).toEqual([]);
     expect(out).toMatchObject({ ok: true, complete: true });
     expect(out.site.edges[0]!.nginx.version).toBe('1.22.1');
