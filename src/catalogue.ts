@@ -16,7 +16,7 @@ export interface CatalogueEntry {
   readonly fix: string;
 }
 
-export type Family = 'input' | 'schema' | 'addresses' | 'ports' | 'ingress' | 'mesh' | 'routes' | 'edges' | 'platform' | 'versions' | 'names' | 'extensions' | 'output' | 'cli' | 'import';
+export type Family = 'input' | 'schema' | 'addresses' | 'ports' | 'ingress' | 'mesh' | 'routes' | 'edges' | 'platform' | 'versions' | 'names' | 'extensions' | 'output' | 'cli' | 'verify' | 'import';
 
 export const FAMILY_TITLES: Readonly<Record<Family, string>> = {
   input: 'Reading the site file',
@@ -33,6 +33,7 @@ export const FAMILY_TITLES: Readonly<Record<Family, string>> = {
   extensions: 'Escape hatches: extensions, overrides and extra resources',
   output: 'The output directory',
   cli: 'Commands',
+  verify: 'Verifying an estate against its site (sitec verify)',
   import: 'Importing an estate (sitec import)',
 };
 
@@ -637,6 +638,128 @@ export const CATALOGUE = {
   'init-exists': e('cli', 'init would overwrite a file', 'sitec init never overwrites.', 'Choose another directory, or move the file away.'),
   'init-unknown-template': e('cli', 'init names an unknown template', 'There is no such starter.', 'Use one of the listed templates.'),
   'init-write-failed': e('cli', 'init could not write the starter', 'The file system refused the write.', 'Choose a directory you can write to.'),
+  // sitec verify: the estate against the site
+  'verify-dump-unreadable': e(
+    'verify',
+    'The observed directory is not a readable dump',
+    'verify judges only what the collectors wrote; a directory without clusters/ or hosts/, or a file that does not parse as what its collector writes, cannot be judged.',
+    'Run the collectors again (clusters/<cluster>/collect.sh, hosts/<host>/collect.sh) with --out pointing at one directory and send that directory whole.',
+  ),
+  'verify-object-missing': e(
+    'verify',
+    'An object the site applies is not in the cluster',
+    'The build was never applied, or the object was deleted since; whatever it configures (a route, a pool, a Gateway) is not in effect.',
+    'Apply the build: kubectl apply -k clusters/<cluster>/ (or let your GitOps tool sync).',
+  ),
+  'verify-field-drift': e(
+    'verify',
+    'A field the site sets has another value in the cluster',
+    'Someone edited the object by hand, or an older build is still applied. Only fields sitec sets count: server defaults, status, metadata the API server adds and fields a controller owns (metadata.managedFields) are never drift.',
+    'Apply the build again, or, if the change was wanted, make it in site.yaml and build.',
+  ),
+  'verify-object-stale': w(
+    'verify',
+    "An object labelled as this site's is not in the site any more",
+    'An older build created it and nothing deleted it; it still routes or configures traffic.',
+    'Run clusters/<cluster>/prune.sh (or kubectl delete the object).',
+  ),
+  'verify-gateway-no-address': e(
+    'verify',
+    'The ingress gateway Service has no address',
+    'A LoadBalancer Service without status.loadBalancer.ingress receives nothing: MetalLB has no free address, the pinned one is taken, or the Service is missing.',
+    'Check MetalLB (kubectl -n metallb-system logs) and the Service events.',
+  ),
+  'verify-gateway-address': e(
+    'verify',
+    'The ingress gateway Service has the wrong address',
+    'The address is not the pinned loadBalancerIP, not from a pool of the site, or only one family of a dual-stack Service: edges and DNS point at the address the site says.',
+    "Check the Service's annotations and MetalLB pools; apply the build again.",
+  ),
+  'verify-nodeport-mismatch': e(
+    'verify',
+    'Node ports differ between the gateway Service and the site or the edge',
+    'Edge hosts DNAT and proxy to the node ports the site pins; a Service with other node ports receives nothing from them.',
+    "Install Istio again with the build's IstioOperator (or values), then apply the edge scripts.",
+  ),
+  'verify-gateway-pods': e(
+    'verify',
+    'Gateway pods run away from the nodes the edge forwards to',
+    'With externalTrafficPolicy Local a node without a gateway pod drops node-port traffic, and a pod on another node gets none.',
+    "Check the gateway Deployment's node affinity and the nodes' labels; apply the build again.",
+  ),
+  'verify-no-endpoints': e(
+    'verify',
+    'A routed Service has no ready endpoint',
+    'The route is in place but nothing answers behind it: requests get 503.',
+    'Deploy the application, or check why its pods are not ready.',
+  ),
+  'verify-hpa-bounds': e(
+    'verify',
+    'The gateway HPA has other bounds than the site',
+    'The gateway scales differently from what the site asked for.',
+    "Install Istio again with the build's IstioOperator (or values).",
+  ),
+  'verify-rule-missing': e(
+    'verify',
+    'A firewall rule of the site is not on the host',
+    "The edge's apply script was not run, or the rule was deleted since: traffic is not forwarded.",
+    'Run hosts/<host>/iptables/apply.sh (or nftables/apply.sh) as root.',
+  ),
+  'verify-rule-changed': e(
+    'verify',
+    'A firewall rule of the site differs on the host',
+    "A rule with sitec's tag has other matches or another target than the build says.",
+    "Run the edge's apply.sh again; it replaces sitec's chains whole.",
+  ),
+  'verify-rule-stale': w(
+    'verify',
+    "A firewall rule with the site's tag is not in this version",
+    'An older version wrote it (a dropped node, a changed port) and it still forwards.',
+    "Run the edge's apply.sh: it removes every tagged rule the version does not have.",
+  ),
+  'verify-rule-shadowed': e(
+    'verify',
+    "A foreign firewall rule takes the packets before sitec's",
+    "A rule earlier in the chain with a terminating target matches the same packets, so sitec's rule never sees them.",
+    'Move or narrow the foreign rule, or remove it.',
+  ),
+  'verify-forwarding-off': e(
+    'verify',
+    'Packet forwarding is off on the edge host',
+    'DNAT rewrites the destination but the kernel does not forward the packet.',
+    "Run the edge's apply.sh (it turns forwarding on) and make it persistent in /etc/sysctl.d.",
+  ),
+  'verify-nginx-file-missing': e('verify', 'nginx does not load a file of the site', 'nginx -T does not show the file: it was not installed, or not included.', 'Run hosts/<host>/nginx/install.sh.'),
+  'verify-nginx-file-edited': e(
+    'verify',
+    'A file of the site was edited on the host',
+    'The file nginx loads differs from the build (beyond trailing whitespace); the next install overwrites the edit.',
+    'Make the change in site.yaml, or install the built file again.',
+  ),
+  'verify-nginx-upstream': e(
+    'verify',
+    'An nginx upstream differs from the site',
+    'nginx proxies to other nodes or node ports than the gateway listens on.',
+    'Install the built nginx files again (hosts/<host>/nginx/install.sh).',
+  ),
+  'verify-nginx-listen': e(
+    'verify',
+    'An nginx server listens elsewhere than the site says',
+    'The server block does not take the traffic of its public address and port.',
+    'Install the built nginx files again (hosts/<host>/nginx/install.sh).',
+  ),
+  'verify-nginx-foreign-server': e(
+    'verify',
+    'Another nginx server claims an address, port and name of the site',
+    'nginx picks one server for a name on an address and port; the other is never used.',
+    'Remove or rename the other server block.',
+  ),
+  'verify-not-listening': e(
+    'verify',
+    'Nothing listens where nginx should',
+    "nginx is stopped, failed to bind, or runs without the site's files.",
+    'Start nginx (systemctl start nginx) and check its error log.',
+  ),
 
   // Importing an estate
   'import-not-observed': e(

@@ -22,6 +22,7 @@ import { initCommand } from './commands/init.js';
 import { renderCommand } from './commands/render.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
+import { verifyCommand } from './commands/verify.js';
 
 /** The options every command takes. */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
@@ -42,6 +43,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   importCommand,
   renderCommand,
   schemaCommand,
+  verifyCommand,
   completionCommand(() => COMMANDS, GLOBAL_OPTIONS),
 ];
 

@@ -50,7 +50,7 @@ function toObject(value: unknown, source: ObservedSource): ObservedObject {
     kind: raw.kind,
     namespace: typeof metadata.namespace === 'string' ? metadata.namespace : '',
     name: metadata.name,
-    raw,
+    body: raw,
     source,
   };
 }

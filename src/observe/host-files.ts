@@ -83,7 +83,7 @@ export function parseIpRoute(text: string, file: string): ObservedRoute[] {
         ...(r.gateway !== undefined ? { gateway: String(r.gateway) } : {}),
         ...(r.dev !== undefined ? { dev: String(r.dev) } : {}),
         ...(r.table !== undefined ? { table: String(r.table) } : {}),
-        raw: r,
+        body: r,
       });
     }
   }

@@ -51,7 +51,7 @@ export interface ObservedObject {
   namespace: string;
   name: string;
   /** The whole object as parsed (metadata, spec, status, managedFields and all); never modified. */
-  raw: Record<string, unknown>;
+  body: Record<string, unknown>;
   /** The `- apiVersion:` line of the item in its List file. */
   source: ObservedSource;
 }
@@ -217,7 +217,7 @@ export interface ObservedRoute {
   gateway?: string;
   dev?: string;
   table?: string;
-  raw: Record<string, unknown>;
+  body: Record<string, unknown>;
 }
 
 /** A listening TCP socket from `ss -ltnH`. */

@@ -69,7 +69,7 @@ export function kubeObjects(text: string, file: string): ObservedObject[] {
     const o = v as Record<string, unknown>;
     const push = (raw: Record<string, unknown>, line: number) => {
       const meta = (raw.metadata ?? {}) as { name?: string; namespace?: string };
-      out.push({ apiVersion: String(raw.apiVersion ?? ''), kind: String(raw.kind ?? ''), namespace: meta.namespace ?? '', name: meta.name ?? '', raw, source: { file, line } });
+      out.push({ apiVersion: String(raw.apiVersion ?? ''), kind: String(raw.kind ?? ''), namespace: meta.namespace ?? '', name: meta.name ?? '', body: raw, source: { file, line } });
     };
     if (Array.isArray(o.items) && String(o.kind ?? '').endsWith('List')) {
       for (const it of o.items) if (it && typeof it === 'object') push(it as Record<string, unknown>, starts[item++] ?? 0);

@@ -5,6 +5,7 @@ import { kustomization } from '../objects/kustomization.js';
 import { istioSystemNamespace } from '../objects/namespace.js';
 import { clusterResources } from './resources.js';
 import { pruneContext } from './prune.js';
+import { clusterCollectContext, hostCollectContext } from './collect.js';
 import type { K8sObject } from '../objects/types.js';
 import { kindCluster } from '../objects/kind.js';
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
@@ -113,7 +114,11 @@ function planMesh(model: SiteModel): FilePlan[] {
 /** hosts/<edge>/: what the host admins install. nginx gets one file per server name (each has its own certificate and can be enabled alone) plus one shared file. */
 function planEdge(model: SiteModel, edge: EdgeModel): FilePlan[] {
   const dir = `hosts/${edge.name}`;
-  const files: FilePlan[] = [{ path: `${dir}/README.md`, format: 'blueprint', blueprint: 'host-runbook.md', context: edgeRunbook(model, edge) }];
+  const files: FilePlan[] = [
+    { path: `${dir}/README.md`, format: 'blueprint', blueprint: 'host-runbook.md', context: edgeRunbook(model, edge) },
+    // Read-only: what `sitec verify` judges.
+    { path: `${dir}/collect.sh`, format: 'blueprint', blueprint: 'host-collect.sh', context: hostCollectContext(model, edge), mode: 0o755 },
+  ];
   const context = iptablesContext(model, edge);
   if (edge.firewall === 'nftables' && edge.forwards.length > 0) {
     const nft = nftablesContext(model, edge, context);
@@ -154,6 +159,8 @@ function planCluster(model: SiteModel, cluster: ClusterModel): FilePlan[] {
     { path: `${dir}/kustomization.yaml`, format: 'yaml', object: kustomization(resources.map((r) => r.path)) },
     // The update step's second half: deletes what this site had in the cluster and no longer has.
     { path: `${dir}/prune.sh`, format: 'blueprint', blueprint: 'prune.sh', context: pruneContext(model, cluster), mode: 0o755 },
+    // Read-only: what `sitec verify` judges.
+    { path: `${dir}/collect.sh`, format: 'blueprint', blueprint: 'cluster-collect.sh', context: clusterCollectContext(model, cluster), mode: 0o755 },
   ];
   const script = (name: string, context: object): FilePlan => ({ path: `${dir}/${name}.sh`, format: 'blueprint', blueprint: `${name}.sh`, context, mode: 0o755 });
   if (cluster.cilium) files.push(script('cilium', ciliumContext(model, cluster)));

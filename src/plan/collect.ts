@@ -1,0 +1,46 @@
+/**
+ * The read-only collectors build writes (clusters/<c>/collect.sh, hosts/<h>/collect.sh):
+ * what each dumps and under which name. `sitec verify` reads those names back (src/observe/).
+ */
+import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
+import { clusterResources } from './resources.js';
+
+/** The resource name a kind is dumped under and kubectl is asked for: `service`, `virtualservice.networking.istio.io`. */
+export function resourceName(apiVersion: string, kind: string): string {
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
+  return group === '' ? kind.toLowerCase() : `${kind.toLowerCase()}.${group}`;
+}
+
+/** Every kind sitec writes into any cluster: dumped whether this build has one or not, so an object an older build left is seen. */
+export const SITEC_RESOURCES = [
+  'namespace',
+  'ipaddresspool.metallb.io',
+  'l2advertisement.metallb.io',
+  'gateway.networking.istio.io',
+  'sidecar.networking.istio.io',
+  'virtualservice.networking.istio.io',
+  'envoyfilter.networking.istio.io',
+  'wasmplugin.extensions.istio.io',
+  'gateway.gateway.networking.k8s.io',
+  'httproute.gateway.networking.k8s.io',
+  'tlsroute.gateway.networking.k8s.io',
+  'tcproute.gateway.networking.k8s.io',
+  'deployment.apps',
+  'service',
+];
+
+/** What verify needs beyond sitec's own objects: the nodes, the gateway's pods, HPA and endpoints, and which CRDs are installed. */
+export const RUNTIME_RESOURCES = ['node', 'pod', 'horizontalpodautoscaler.autoscaling', 'endpointslice.discovery.k8s.io', 'customresourcedefinition.apiextensions.k8s.io'];
+
+export function clusterCollectContext(model: SiteModel, cluster: ClusterModel) {
+  const own = clusterResources(model, cluster).map((r) => {
+    const o = r.make();
+    return resourceName(o.apiVersion, o.kind);
+  });
+  const resources = [...new Set([...SITEC_RESOURCES, ...own, ...RUNTIME_RESOURCES])].sort();
+  return { site: model.site, cluster: cluster.name, context: cluster.kubeContext ?? '', resources };
+}
+
+export function hostCollectContext(model: SiteModel, edge: EdgeModel) {
+  return { site: model.site, edge: edge.name, nft: edge.firewall === 'nftables', nginx: edge.nginx !== undefined };
+}
