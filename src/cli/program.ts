@@ -78,7 +78,7 @@ export function helpText(spec?: AnyCommand): string {
     `Commands:\n${pad(COMMANDS.map((c) => [c.usage, c.description]))}`,
     `For more info, run any command with the \`--help\` flag:\n${COMMANDS.map((c) => `  $ sitec ${c.name} --help`).join('\n')}`,
     `Options:\n${pad(optionRows(GLOBAL_OPTIONS))}`,
-    'Exit codes: 0 success; 1 a difference (diff, check) or nothing found (explain); 2 invalid input or usage; 3 internal failure.',
+    'Exit codes: 0 success; 1 a difference (diff, check), nothing found (explain) or an incomplete import (import); 2 invalid input or usage; 3 internal failure.',
   ]
     .join('\n\n')
     .concat('\n');
