@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+// @ts-expect-error plain ESM script shared with the benchmark
 import { syntheticSite } from '../scripts/synthetic-site.mjs';
 import { compile, importObserved } from '../src/index.js';
 import type { OutputFile } from '../src/render/render.js';

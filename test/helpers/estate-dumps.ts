@@ -144,7 +144,20 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
         ),
       );
       const svc = objects[objects.length - 1]!;
-      if (svc.spec.type === 'LoadBalancer') svc.status = { loadBalancer: { ingress: [{ ip: pinned?.split(',')[0] ?? '10.255.0.1', ipMode: 'VIP' }] } };
+      // MetalLB's answer: the pinned addresses, else the first of each family the Service has from the cluster's pools.
+      const dual = Array.isArray(c.serviceCIDR) && c.serviceCIDR.length === 2;
+      if (dual) Object.assign(svc.spec, { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack' });
+      const firstOf = (v6: boolean) =>
+        c.metallb?.pools
+          .flatMap((p) => p.addresses)
+          .find((a) => a.includes(':') === v6)
+          ?.split(/[-/]/)[0];
+      const given = pinned
+        ? String(pinned)
+            .split(',')
+            .map((a) => a.trim())
+        : [firstOf(false), ...(dual ? [firstOf(true)] : [])].filter((a): a is string => a !== undefined);
+      if (svc.spec.type === 'LoadBalancer') svc.status = { loadBalancer: { ingress: given.map((ip) => ({ ip, ipMode: 'VIP' })) } };
       objects.push(
         serverSide(
           {
@@ -220,13 +233,14 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
     const base = `hosts/${e.name}/`;
     mkdirSync(join(dir, base), { recursive: true });
     const conf = files.filter((f) => f.path.startsWith(`${base}nginx/conf.d/`)).sort((a, b) => a.path.localeCompare(b.path));
+    const stream = files.filter((f) => f.path.startsWith(`${base}nginx/stream.d/`)).sort((a, b) => a.path.localeCompare(b.path));
     if (conf.length > 0) {
-      // nginx -T prints each file it read after a "# configuration file" line, the main file first.
-      const main =
-        'user www-data;\nworker_processes auto;\npid /run/nginx.pid;\n\nevents {\n\tworker_connections 768;\n}\n\nhttp {\n\tinclude /etc/nginx/mime.types;\n\tdefault_type application/octet-stream;\n\tinclude /etc/nginx/conf.d/*.conf;\n}\n';
+      // nginx -T prints each file it read after a "# configuration file" line, the main file first; the stream block as the host's README asks.
+      const main = `user www-data;\nworker_processes auto;\npid /run/nginx.pid;\n\nevents {\n\tworker_connections 768;\n}\n\nhttp {\n\tinclude /etc/nginx/mime.types;\n\tdefault_type application/octet-stream;\n\tinclude /etc/nginx/conf.d/*.conf;\n}\n${stream.length > 0 ? '\nstream {\n\tinclude /etc/nginx/stream.d/*.conf;\n}\n' : ''}`;
       let text = 'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful\n';
       text += `# configuration file /etc/nginx/nginx.conf:\n${main}\n# configuration file /etc/nginx/mime.types:\ntypes {\n    text/html html htm shtml;\n}\n\n`;
       for (const f of conf) text += `# configuration file /etc/nginx/conf.d/${f.path.split('/').pop()}:\n${String(f.content)}\n`;
+      for (const f of stream) text += `# configuration file /etc/nginx/stream.d/${f.path.split('/').pop()}:\n${String(f.content)}\n`;
       writeFileSync(join(dir, base, 'nginx-T.txt'), text);
     }
     writeFileSync(
