@@ -97,6 +97,16 @@ describe('a hand-built estate (one cluster, an edge host typed by hand)', () => 
     expect(upstream.content).toContain('server 10.10.10.11:30347');
   });
 
+  it('says what the first build would change on the edge host: the hand-made nginx blocks directive by directive, and the DNAT rule typed by hand', () => {
+    const changes = r.report.items.filter((i) => i.kind === 'would-change' && i.where === 'hosts/ive');
+    expect(changes.map((i) => i.subject)).toEqual(['1 DNAT rule(s) typed by hand', 'nginx server hello-idc.x2bee.com', 'nginx server hello-idc.x2bee.com (TLS)']);
+    expect(changes[0]!.sources.map((s) => s.line)).toEqual([15]);
+    expect(changes[1]!.message).toContain('- listen 80; + listen 217.37.14.73:80');
+    expect(changes[2]!.message).toContain('- location /: proxy_pass http://10.10.10.11:30148');
+    expect(changes[2]!.message).toContain('- location /: proxy_set_header Host $http_host');
+    expect(changes[2]!.sources[0]).toMatchObject({ file: 'hosts/ive/nginx-T.txt', object: '/etc/nginx/conf.d/hello-idc.conf:7' });
+  });
+
   it('lists the conflict in import-report.md with both sides', () => {
     const md = reportMarkdown(r.report, 'site.yaml');
     expect(md).toContain('## Conflicts: two sources disagree');

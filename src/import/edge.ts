@@ -37,6 +37,10 @@ export interface NginxServerFact {
   serverNames: string[];
   /** Directives of the server block and its locations, by name: the first value and where it is. */
   directives: Map<string, { args: string[]; source: Source }[]>;
+  /** Every directive of the block as `name args`, locations' prefixed with `location <path>: `, for comparing with what a build writes. */
+  flat: string[];
+  /** In a file sitec wrote (its first line says so). */
+  sitec: boolean;
   source: Source;
 }
 export interface NginxUpstreamFact {

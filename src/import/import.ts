@@ -10,6 +10,8 @@ import { importEdge, type HostFacts } from './edge.js';
 import { translateIngresses } from './ingress.js';
 import { item, type ImportReport, type ReportItem, type Source } from './report.js';
 import { siteYaml } from './write.js';
+import { compile } from '../compile.js';
+import { firstBuildChanges } from './changes.js';
 
 export interface ObservedEstate {
   /** The directory as the user named it, for the header and the site's name. */
@@ -225,6 +227,19 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
   if (edgeValues.length > 0) site.edges = edgeValues;
 
   if (clusters.length === 0) items.push(item('missing', 'site', 'clusters', 'the observed directory has no cluster dump: a site needs one', []));
+
+  // Hand-made nginx blocks or nat rules: what the first build of this site would change on the hosts.
+  const handMade = estate.hosts.some((h) => h.nginx?.servers.some((s) => !s.sitec) || h.dnat.some((d) => !d.comment?.startsWith('sitec:')));
+  if (handMade) {
+    const built = compile(siteYaml(site, new Map(), []), { file: 'site.yaml' });
+    if (built.ok)
+      items.push(
+        ...firstBuildChanges(
+          built.files,
+          estate.hosts.filter((h) => edges.some((e) => e.value.name === h.name && e.cluster)),
+        ),
+      );
+  }
 
   const sorted = sortItems(items);
   const report: ImportReport = {
