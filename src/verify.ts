@@ -431,7 +431,10 @@ function renderedText(planned: FilePlan[], path: string, site: string): string |
 const TERMINAL = new Set(['DNAT', 'ACCEPT', 'DROP', 'REJECT', 'RETURN', 'REDIRECT', 'SNAT', 'MASQUERADE']);
 
 /** The rule's words that decide what it does, without the counters iptables-save may add: what "changed" compares. */
-const ruleKey = (r: IptablesRule) => r.options.map((o) => `${o.negated ? '! ' : ''}-${o.name} ${o.value}`).join(' ');
+const ruleKey = (r: IptablesRule) => r.options.map((o) => `${o.negated ? '! ' : ''}-${o.name} ${SET_OPTIONS.has(o.name) ? o.value.split(',').sort().join(',') : o.value}`).join(' ');
+
+/** Options whose value is a set: iptables-save prints conntrack states in its own order (NEW,RELATED,ESTABLISHED), whatever order they were given in. */
+const SET_OPTIONS = new Set(['ctstate', 'state', 'ctstatus']);
 
 function compareHost(model: SiteModel, edge: EdgeModel, ei: number, planned: FilePlan[], host: ObservedHost, add: Add, at: At): void {
   const where = `hosts/${edge.name}`;
@@ -490,6 +493,7 @@ function compareHost(model: SiteModel, edge: EdgeModel, ei: number, planned: Fil
       });
     }
     // Shadowing: a foreign rule before sitec's jump (or before sitec's rule in its own chain) that takes the same packets.
+    const shadows = new Set<string>();
     for (const e of expected.filter((r) => r.target === 'DNAT')) {
       const jump = expected.find((r) => r.table === e.table && r.target === e.chain);
       const chains = [e.chain, ...(jump ? [jump.chain] : [])];
@@ -499,6 +503,10 @@ function compareHost(model: SiteModel, edge: EdgeModel, ei: number, planned: Fil
         const earlier = observed.filter((r) => r.table === e.table && r.chain === chain && r.index < mine.index && !r.comment.startsWith(tag));
         for (const f of earlier) {
           if (!TERMINAL.has(f.target) || !covers(f, e)) continue;
+          // One finding per foreign rule, however many of sitec's it shadows.
+          const key = `${f.source.file}:${f.source.line}`;
+          if (shadows.has(key)) continue;
+          shadows.add(key);
           add({
             code: 'verify-rule-shadowed',
             where,

@@ -82,8 +82,10 @@ export function ownedByController(body: Record<string, unknown>, path: Seg[]): b
         found = false;
         break;
       }
-      const key = typeof seg === 'string' ? `f:${seg}` : typeof seg === 'object' ? `k:{"name":"${seg.name}"}` : undefined;
-      if (key === undefined || !(key in node)) {
+      // An atomic list (no merge key): whoever owns the list owns every item.
+      if (typeof seg === 'number') break;
+      const key = typeof seg === 'string' ? `f:${seg}` : `k:{"name":"${seg.name}"}`;
+      if (!(key in node)) {
         found = false;
         break;
       }
@@ -124,7 +126,9 @@ export function differences(expected: Record<string, unknown>, observed: Record<
         if (!ownedByController(observed, path)) out.push({ path: show(path), expected: e, observed: o });
         return;
       }
-      const named = e.length > 0 && e.every((x) => isObject(x) && typeof x.name === 'string');
+      // Items keyed by a unique name (ports, containers) are matched by it; others (parentRefs sharing a name) by position.
+      const names = e.map((x) => (isObject(x) && typeof x.name === 'string' ? x.name : undefined));
+      const named = e.length > 0 && names.every((x) => x !== undefined) && new Set(names).size === names.length;
       if (named) {
         for (const item of e as Array<Record<string, unknown>>) {
           const match = (o as unknown[]).find((x) => isObject(x) && x.name === item.name);
@@ -132,14 +136,9 @@ export function differences(expected: Record<string, unknown>, observed: Record<
         }
         return;
       }
-      const inner: Difference[] = [];
-      const saved = out.length;
-      if (e.length !== o.length) inner.push({ path: show(path), expected: e, observed: o });
-      else e.forEach((x, i) => walk(x, o[i], [...path, i]));
-      if (inner.length > 0 || out.length > saved) {
-        out.length = saved;
+      if (e.length !== o.length) {
         if (!ownedByController(observed, path)) out.push({ path: show(path), expected: e, observed: o });
-      }
+      } else e.forEach((x, i) => walk(x, o[i], [...path, i]));
       return;
     }
     if (o === undefined && isEmpty(e)) return;

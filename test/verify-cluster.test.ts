@@ -1,0 +1,189 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileFile } from '../src/index.js';
+import { verify } from '../src/verify.js';
+import { root } from './helpers/site.js';
+import { clusterDump, served, writeClusterDump } from './helpers/kubectl-dump.js';
+
+/**
+ * `sitec verify` against cluster dumps shaped like real `kubectl get -o yaml`
+ * output (test/helpers/kubectl-dump.ts; sources in test/fixtures/verify/README.md):
+ * every example's intact dumps verify clean, and each mutation gives exactly its finding.
+ */
+const work = mkdtempSync(join(tmpdir(), 'sitec-verify-cluster-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const examples = readdirSync(join(root, 'examples')).sort();
+let n = 0;
+
+type Dump = ReturnType<typeof clusterDump>;
+type Obj = Record<string, any>;
+
+/** Dumps every cluster of an example (after `edit`), and verifies. */
+function run(example: string, edit: (cluster: string, dump: Dump) => void = () => {}) {
+  const site = join(root, 'examples', example, 'site.yaml');
+  const compiled = compileFile(site, { render: false });
+  expect(compiled.ok).toBe(true);
+  const dir = join(work, `${example}-${++n}`);
+  for (const c of compiled.model!.clusters) {
+    const dump = clusterDump(compiled.plan!, c);
+    edit(c.name, dump);
+    writeClusterDump(dir, c.name, dump);
+  }
+  writeFileSync(join(work, 'x'), '');
+  return verify({ site, observed: dir });
+}
+const one = (dump: Dump, resource: string, name: string): Obj => {
+  const o = dump.get(resource)!.find((x) => x.metadata.name === name);
+  if (!o) throw new Error(`no ${resource} ${name} in the dump`);
+  return o;
+};
+const codes = (v: ReturnType<typeof run>) => v.findings.map((f) => f.code);
+
+describe('sitec verify: cluster dumps', () => {
+  it.each(examples)('%s: the intact dump of every cluster verifies clean', (example) => {
+    const v = run(example);
+    expect(v.ok).toBe(true);
+    expect(v.findings).toEqual([]);
+    expect(v.judged.every((j) => j.startsWith('clusters/'))).toBe(true);
+    expect(v.notJudged.every((j) => j.startsWith('hosts/'))).toBe(true);
+  });
+
+  it('a deleted VirtualService is verify-object-missing, at the cluster in site.yaml', () => {
+    const v = run('onprem', (_, d) => d.set('virtualservice.networking.istio.io', []));
+    expect(codes(v)).toEqual(['verify-object-missing']);
+    expect(v.findings[0]!.subject).toBe('VirtualService x2bee-stg/hello-idc.x2bee.com');
+    expect(v.findings[0]!.source.line).toBeGreaterThan(1);
+  });
+
+  it('a hand edit (kubectl edit) of a field sitec sets is verify-field-drift, with the path and both values', () => {
+    const v = run('onprem', (_, d) => {
+      const vs = one(d, 'virtualservice.networking.istio.io', 'hello-idc.x2bee.com');
+      vs.spec.http[0].route[0].destination.port.number = 8080;
+      vs.metadata.managedFields.push({
+        apiVersion: vs.apiVersion,
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:spec': { 'f:http': {} } },
+        manager: 'kubectl-edit',
+        operation: 'Update',
+        time: '2026-11-20T10:00:00Z',
+      });
+    });
+    expect(codes(v)).toEqual(['verify-field-drift']);
+    expect(v.findings[0]).toMatchObject({ expected: '80', observed: '8080', where: 'clusters/idc' });
+    expect(v.findings[0]!.message).toContain('spec.http[0].route[0].destination.port.number');
+  });
+
+  it('what is not drift: server defaults, status, added labels and annotations, canonical quantities, and a field a controller owns', () => {
+    const v = run('onprem', (_, d) => {
+      const dep = one(d, 'deployment.apps', 'echo');
+      // The HPA controller scaled it: kube-controller-manager owns spec.replicas now.
+      dep.spec.replicas = 3;
+      dep.metadata.managedFields.push({
+        apiVersion: 'apps/v1',
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:spec': { 'f:replicas': {} } },
+        manager: 'kube-controller-manager',
+        operation: 'Update',
+        subresource: 'scale',
+        time: '2026-11-20T10:00:00Z',
+      });
+      dep.metadata.annotations['deployment.kubernetes.io/revision'] = '4';
+      dep.metadata.labels['team'] = 'payments';
+      dep.spec.template.spec.containers[0].resources.requests.memory = '16384Ki';
+      const ns = one(d, 'namespace', 'x2bee-stg');
+      ns.status = { phase: 'Terminating' };
+    });
+    expect(v.findings).toEqual([]);
+  });
+
+  it("an object with the site's labels that the site no longer has is verify-object-stale", () => {
+    const v = run('onprem', (_, d) => {
+      const old = served({
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'old.x2bee.com', namespace: 'x2bee-stg', labels: { 'app.kubernetes.io/managed-by': 'sitec', 'app.kubernetes.io/part-of': 'x2bee-idc' } },
+        spec: { hosts: ['old.x2bee.com'], gateways: ['istio-system/istio-gateway'], http: [{ route: [{ destination: { host: 'old' } }] }] },
+      });
+      d.get('virtualservice.networking.istio.io')!.push(old);
+    });
+    expect(codes(v)).toEqual(['verify-object-stale']);
+    expect(v.findings[0]!.subject).toBe('VirtualService x2bee-stg/old.x2bee.com');
+  });
+
+  it('the gateway Service without an address is verify-gateway-no-address', () => {
+    const v = run('onprem', (_, d) => {
+      one(d, 'service', 'istio-ingressgateway').status = { loadBalancer: {} };
+    });
+    expect(codes(v)).toEqual(['verify-gateway-no-address']);
+  });
+
+  it('an address that is not the pinned one is verify-gateway-address; one from no pool is another', () => {
+    const v = run('onprem', (_, d) => {
+      one(d, 'service', 'istio-ingressgateway').status.loadBalancer.ingress = [{ ip: '10.10.10.221', ipMode: 'VIP' }];
+    });
+    expect(codes(v)).toEqual(['verify-gateway-address']);
+    expect(v.findings[0]).toMatchObject({ expected: '10.10.10.220', observed: '10.10.10.221' });
+    const w = run('onprem', (_, d) => {
+      one(d, 'service', 'istio-ingressgateway').status.loadBalancer.ingress = [{ ip: '10.10.99.5', ipMode: 'VIP' }];
+    });
+    expect(w.findings.map((f) => [f.code, f.expected])).toEqual([
+      ['verify-gateway-address', '10.10.10.220'],
+      ['verify-gateway-address', 'from pool default-pool'],
+    ]);
+  });
+
+  it('a node port other than the pinned one is verify-nodeport-mismatch', () => {
+    const v = run('onprem', (_, d) => {
+      one(d, 'service', 'istio-ingressgateway').spec.ports.find((p: Obj) => p.name === 'http2').nodePort = 30148;
+    });
+    expect(codes(v)).toEqual(['verify-nodeport-mismatch']);
+    expect(v.findings[0]).toMatchObject({ expected: '30347', observed: '30148' });
+  });
+
+  it('gateway pods away from the nodes the edge forwards to is verify-gateway-pods (both ways)', () => {
+    const v = run('onprem', (_, d) => {
+      d.get('pod')![1].spec.nodeName = 'master';
+    });
+    expect(v.findings.map((f) => [f.code, f.observed])).toEqual([
+      ['verify-gateway-pods', '(none)'],
+      ['verify-gateway-pods', 'master'],
+    ]);
+  });
+
+  it('a routed Service without a ready endpoint is verify-no-endpoints', () => {
+    const v = run('onprem', (_, d) => {
+      d.get('endpointslice.discovery.k8s.io')![0].endpoints[0].conditions.ready = false;
+    });
+    expect(codes(v)).toEqual(['verify-no-endpoints']);
+    expect(v.findings[0]!.subject).toBe('Service x2bee-stg/echo');
+  });
+
+  it('HPA bounds other than the site is verify-hpa-bounds', () => {
+    const v = run('onprem', (_, d) => {
+      one(d, 'horizontalpodautoscaler.autoscaling', 'istio-ingressgateway').spec.maxReplicas = 5;
+    });
+    expect(codes(v)).toEqual(['verify-hpa-bounds']);
+    expect(v.findings[0]).toMatchObject({ expected: '5..15', observed: '5..5' });
+  });
+
+  it('a kind the collector could not read is not judged: no missing-object finding for it', () => {
+    const site = join(root, 'examples', 'onprem', 'site.yaml');
+    const compiled = compileFile(site, { render: false });
+    const dir = join(work, 'gap');
+    const dump = clusterDump(compiled.plan!, compiled.model!.clusters[0]!);
+    dump.delete('virtualservice.networking.istio.io');
+    writeClusterDump(dir, 'idc', dump);
+    writeFileSync(join(dir, 'clusters/idc/errors.txt'), 'virtualservice.networking.istio.io: Error from server (Forbidden): virtualservices.networking.istio.io is forbidden\n');
+    expect(verify({ site, observed: dir }).findings).toEqual([]);
+  });
+
+  it('a dump that is not one is exit-2 input: verify-dump-unreadable', () => {
+    const site = join(root, 'examples', 'onprem', 'site.yaml');
+    const empty = mkdtempSync(join(work, 'empty-'));
+    const v = verify({ site, observed: empty });
+    expect(v.ok).toBe(false);
+    expect(v.diagnostics.map((d) => d.code)).toEqual(['verify-dump-unreadable']);
+  });
+});
