@@ -774,7 +774,12 @@ export const CATALOGUE = {
     'A cluster dump must be what kubectl get -o yaml (or -o json) prints, a host dump what its tool prints; a truncated or hand-edited file would import a wrong site.',
     'Collect the file again; the message names the file and the line.',
   ),
-  'import-exists': e('import', 'import would overwrite a site file', 'sitec import never overwrites a site.yaml: it may be the only description of the estate.', 'Name another file with -o, or pass --force.'),
+  'import-exists': e(
+    'import',
+    'import would overwrite a site file',
+    'sitec import never overwrites a site.yaml: it may be the only description of the estate.',
+    'Name another file with -o, or pass --force.',
+  ),
   'import-conflict': w(
     'import',
     'Two sources of the estate disagree',

@@ -17,6 +17,10 @@ import { importEstate } from '../src/import/import.js';
 import { reportMarkdown } from '../src/import/report.js';
 import { root } from './helpers/site.js';
 
+/** Dump and YAML data read by shape, field by field, each read guarded. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped dump data
+type Json = any;
+
 const fixtures = join(root, 'test/fixtures/import');
 const tmp = mkdtempSync(join(tmpdir(), 'sitec-import-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -40,7 +44,7 @@ function cli(args: string[], cwd = tmp) {
 
 describe('a hand-built estate (one cluster, an edge host typed by hand)', () => {
   const r = importDir('handbuilt');
-  const site = parse(r.text) as Record<string, any>;
+  const site = parse(r.text) as Json;
 
   it('reports the nginx upstream 30148 against the DNAT and the Service (30347) as a conflict naming all three sources', () => {
     const conflicts = r.report.items.filter((i) => i.kind === 'conflict');
@@ -118,7 +122,7 @@ describe('a hand-built estate (one cluster, an edge host typed by hand)', () => 
 
 describe('an ingress-nginx estate', () => {
   const r = importDir('ingress-nginx');
-  const site = parse(r.text) as Record<string, any>;
+  const site = parse(r.text) as Json;
   const untranslatable = r.report.items.filter((i) => i.kind === 'untranslatable').map((i) => i.subject);
 
   it('imports each Ingress host to a route on a Gateway per TLS secret', () => {

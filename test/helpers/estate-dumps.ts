@@ -16,7 +16,11 @@ import type { OutputFile } from '../../src/render/render.js';
 import type { Site } from '../../src/model/site.js';
 import { inNs, Namespaces, netnsAvailable } from './netns.js';
 
-type Obj = Record<string, any>;
+/** Dump and YAML data read by shape, field by field, each read guarded. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped dump data
+type Json = any;
+
+type Obj = Json;
 
 const SERVED: Record<string, string> = { 'networking.istio.io': 'v1', 'gateway.networking.k8s.io': 'v1', 'metallb.io': 'v1beta1' };
 
