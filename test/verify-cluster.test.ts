@@ -18,6 +18,7 @@ const examples = readdirSync(join(root, 'examples')).sort();
 let n = 0;
 
 type Dump = ReturnType<typeof clusterDump>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- kubectl dumps are untyped JSON, edited freely by the tests
 type Obj = Record<string, any>;
 
 /** Dumps every cluster of an example (after `edit`), and verifies. */

@@ -14,6 +14,7 @@ import type { ClusterModel } from '../../src/resolve/model.js';
  * (a Service's clusterIP, ipFamilies, sessionAffinity, internalTrafficPolicy,
  * port protocols; a Deployment's strategy and pod defaults) and status blocks.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- kubectl dumps are untyped JSON, edited freely by the tests
 type Obj = Record<string, any>;
 
 let serial = 0;
@@ -224,6 +225,7 @@ export function clusterDump(planned: FilePlan[], cluster: ClusterModel): Map<str
 export function writeClusterDump(dir: string, cluster: string, dump: Map<string, Obj[]>): void {
   const base = join(dir, 'clusters', cluster);
   mkdirSync(base, { recursive: true });
-  for (const [resource, items] of dump) writeFileSync(join(base, `${resource}.yaml`), stringify({ apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } }, { lineWidth: 0 }));
+  for (const [resource, items] of dump)
+    writeFileSync(join(base, `${resource}.yaml`), stringify({ apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } }, { lineWidth: 0, indentSeq: false }));
   writeFileSync(join(base, 'errors.txt'), '');
 }
