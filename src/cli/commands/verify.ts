@@ -3,7 +3,7 @@ import { githubAnnotations, printable, type Diagnostic } from '../../index.js';
 import { resolve } from 'node:path';
 import { verify, type Finding } from '../../verify.js';
 import { JSON_OPTION, type CommandSpec } from '../command.js';
-import { context, findSite, report, type GlobalFlags } from '../context.js';
+import { context, emitJson, findSite, report, type GlobalFlags } from '../context.js';
 import { EXIT, type CliIo } from '../io.js';
 import { UsageError } from '../args.js';
 
@@ -50,7 +50,7 @@ export const verifyCommand: CommandSpec<VerifyFlags> = {
     const r = verify({ site, observed: resolve(io.cwd, flags.observed), cwd: io.cwd });
     const shape = (f: Finding) => ({ code: f.code, severity: f.severity, where: f.where, subject: f.subject, expected: f.expected, observed: f.observed, message: f.message, source: f.source });
     if (ctx.json) {
-      io.stdout(`${JSON.stringify({ findings: r.findings.map(shape), judged: r.judged, notJudged: r.notJudged, ...(r.ok ? {} : { diagnostics: r.diagnostics }) }, null, 2)}\n`);
+      emitJson(io, { command: 'verify', ok: r.ok, findings: r.findings.map(shape), judged: r.judged, notJudged: r.notJudged, diagnostics: r.diagnostics });
     } else {
       report(ctx, r.diagnostics, undefined, site);
       if (r.ok) {
