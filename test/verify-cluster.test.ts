@@ -145,7 +145,7 @@ describe('sitec verify: cluster dumps', () => {
 
   it('gateway pods away from the nodes the edge forwards to is verify-gateway-pods (both ways)', () => {
     const v = run('onprem', (_, d) => {
-      d.get('pod')![1].spec.nodeName = 'master';
+      d.get('pod')![1]!.spec.nodeName = 'master';
     });
     expect(v.findings.map((f) => [f.code, f.observed])).toEqual([
       ['verify-gateway-pods', '(none)'],
@@ -155,7 +155,7 @@ describe('sitec verify: cluster dumps', () => {
 
   it('a routed Service without a ready endpoint is verify-no-endpoints', () => {
     const v = run('onprem', (_, d) => {
-      d.get('endpointslice.discovery.k8s.io')![0].endpoints[0].conditions.ready = false;
+      d.get('endpointslice.discovery.k8s.io')![0]!.endpoints[0].conditions.ready = false;
     });
     expect(codes(v)).toEqual(['verify-no-endpoints']);
     expect(v.findings[0]!.subject).toBe('Service x2bee-stg/echo');
