@@ -16,7 +16,7 @@ export interface CatalogueEntry {
   readonly fix: string;
 }
 
-export type Family = 'input' | 'schema' | 'addresses' | 'ports' | 'ingress' | 'mesh' | 'routes' | 'edges' | 'platform' | 'versions' | 'names' | 'extensions' | 'output' | 'cli' | 'verify';
+export type Family = 'input' | 'schema' | 'addresses' | 'ports' | 'ingress' | 'mesh' | 'routes' | 'edges' | 'platform' | 'versions' | 'names' | 'extensions' | 'output' | 'cli' | 'verify' | 'import';
 
 export const FAMILY_TITLES: Readonly<Record<Family, string>> = {
   input: 'Reading the site file',
@@ -34,6 +34,7 @@ export const FAMILY_TITLES: Readonly<Record<Family, string>> = {
   output: 'The output directory',
   cli: 'Commands',
   verify: 'Verifying an estate against its site (sitec verify)',
+  import: 'Importing an estate (sitec import)',
 };
 
 const e = (family: Family, title: string, explanation: string, fix: string): CatalogueEntry => ({ severity: 'error', family, title, explanation, fix });
@@ -795,6 +796,56 @@ export const CATALOGUE = {
     'Nothing listens where nginx should',
     "nginx is stopped, failed to bind, or runs without the site's files.",
     'Start nginx (systemctl start nginx) and check its error log.',
+  ),
+
+  // Importing an estate
+  'import-not-observed': e(
+    'import',
+    'The directory is not one the collectors wrote',
+    'sitec import reads clusters/<name>/ (kubectl get -o yaml output) and hosts/<name>/ (iptables-save, nft -j list ruleset, nginx -T, ip -j addr); a directory holding neither is a wrong path.',
+    'Give the directory the collectors wrote (--out of collect.sh, default ./sitec-observed), or run the commands in docs/import.md by hand into that layout.',
+  ),
+  'import-bad-dump': e(
+    'import',
+    'A dump cannot be read',
+    'A cluster dump must be what kubectl get -o yaml (or -o json) prints, a host dump what its tool prints; a truncated or hand-edited file would import a wrong site.',
+    'Collect the file again; the message names the file and the line.',
+  ),
+  'import-exists': e(
+    'import',
+    'import would overwrite a site file',
+    'sitec import never overwrites a site.yaml: it may be the only description of the estate.',
+    'Name another file with -o, or pass --force.',
+  ),
+  'import-conflict': w(
+    'import',
+    'Two sources of the estate disagree',
+    'The estate says two different things about one value (a nginx upstream node port against the gateway Service and the DNAT rule, two clusters on different versions). sitec never picks silently: the report names both sources, the site gets the value named in the report, and its comment says so.',
+    'Decide which source is right, correct the site.yaml (and the estate), and import again or edit the site.',
+  ),
+  'import-unexplained': w(
+    'import',
+    'An object or rule the site does not explain',
+    'A routing, address or firewall object of the estate that the imported site would not reproduce: the first build would not manage it, and pruning could remove what sitec labelled.',
+    'Add it to the site (an extra resource, an override) or remove it from the estate once nothing uses it.',
+  ),
+  'import-missing': w(
+    'import',
+    'A value no dump shows',
+    'Some values of a site (the Service network, the nginx version) are not in any dump; the import writes a placeholder and says so.',
+    'Replace the placeholder in site.yaml with the real value (its comment says which).',
+  ),
+  'import-untranslatable': w(
+    'import',
+    'A setting with no equivalent in the site',
+    'An ingress-nginx annotation (or another setting) whose behaviour sitec routes and Istio gateways do not have; after the move the behaviour is gone unless it is rebuilt another way.',
+    'Read the report item: it says what the setting did and what Istio offers instead.',
+  ),
+  'import-would-change': w(
+    'import',
+    'The first build would change a value',
+    'The imported site reproduces the estate except for this value: the first build, once applied, changes it.',
+    'Review the item before applying the first build.',
   ),
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -29,6 +29,8 @@ export { clusterStream } from './review/render-cluster.js';
 export { githubAnnotations } from './format-github.js';
 export { resolveSites, type SiteTarget } from './sites.js';
 export { init, INIT_TEMPLATES, type InitResult } from './init.js';
+export { importObserved, type ImportOptions, type ImportOutcome } from './import/run.js';
+export type { ImportReport, ReportItem } from './import/report.js';
 
 /**
  * Reads a site file; a missing or unreadable file, one that is not a regular

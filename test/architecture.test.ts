@@ -26,7 +26,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['observe'],
   // The drivers.
   ['compile', 'sites', 'init', 'heap', 'schema-docs', 'catalogue-docs'],
-  ['review'],
+  ['review', 'import'],
   ['format', 'format-github'],
   ['index'],
   // Commands that compile a site through the library API and judge observed dumps against it.

@@ -17,6 +17,7 @@ import { checkCommand } from './commands/check.js';
 import { completionCommand } from './commands/completion.js';
 import { diffCommand } from './commands/diff.js';
 import { explainCommand } from './commands/explain.js';
+import { importCommand } from './commands/import.js';
 import { initCommand } from './commands/init.js';
 import { renderCommand } from './commands/render.js';
 import { schemaCommand } from './commands/schema.js';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   validateCommand,
   explainCommand,
   initCommand,
+  importCommand,
   renderCommand,
   schemaCommand,
   verifyCommand,
@@ -76,7 +78,7 @@ export function helpText(spec?: AnyCommand): string {
     `Commands:\n${pad(COMMANDS.map((c) => [c.usage, c.description]))}`,
     `For more info, run any command with the \`--help\` flag:\n${COMMANDS.map((c) => `  $ sitec ${c.name} --help`).join('\n')}`,
     `Options:\n${pad(optionRows(GLOBAL_OPTIONS))}`,
-    'Exit codes: 0 success; 1 a difference (diff, check) or nothing found (explain); 2 invalid input or usage; 3 internal failure.',
+    'Exit codes: 0 success; 1 a difference (diff, check), nothing found (explain) or an incomplete import (import); 2 invalid input or usage; 3 internal failure.',
   ]
     .join('\n\n')
     .concat('\n');

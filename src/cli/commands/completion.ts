@@ -17,10 +17,17 @@ const takesValue = (o: OptionSpec) => o.flags.includes('<');
 function bash(commands: readonly AnyCommand[], globals: readonly OptionSpec[]): string {
   const all = [...commands.flatMap((c) => c.options), ...globals];
   const valued = [...new Set(all.filter(takesValue).flatMap((o) => optionNames(o.flags)))];
+  // One case per option name: the first kind that claims a name keeps it (a values list, then a directory, then a plain value), so `-o` of build (a directory) and of import (a file) give one pattern.
+  const claimed = new Set<string>();
   const cases = (pick: (o: OptionSpec) => boolean, action: (o: OptionSpec) => string) =>
     all
       .filter(pick)
       .filter((o, i, list) => list.findIndex((x) => x.flags === o.flags) === i)
+      .filter((o) => {
+        const names = optionNames(o.flags).filter((n) => !claimed.has(n));
+        for (const n of names) claimed.add(n);
+        return names.length === optionNames(o.flags).length;
+      })
       .map((o) => `    ${optionNames(o.flags).join('|')}) ${action(o)}; return ;;`)
       .join('\n');
   const words = (c: AnyCommand) => [...c.options, ...globals].flatMap((o) => optionNames(o.flags)).join(' ');

@@ -1,0 +1,276 @@
+/**
+ * `sitec import`: the dumps of an estate (the directory the collectors write)
+ * read back into a site.yaml, each value commented with its source, and a
+ * report of what the site cannot say. Pure over the read dumps: the reading is
+ * in ./dumps.ts.
+ */
+import { Notes } from './annotated.js';
+import { importCluster, srcOf, type ClusterObjects, type ImportedCluster } from './cluster.js';
+import { importEdge, type HostFacts } from './edge.js';
+import { translateIngresses } from './ingress.js';
+import { item, type ImportReport, type ReportItem, type Source } from './report.js';
+import { siteYaml } from './write.js';
+import { compile } from '../compile.js';
+import { schemaUrl } from '../init.js';
+import { version } from '../version.js';
+import { firstBuildChanges } from './changes.js';
+
+export interface ObservedEstate {
+  /** The directory as the user named it, for the header and the site's name. */
+  dir: string;
+  clusters: ClusterObjects[];
+  hosts: HostFacts[];
+}
+
+export interface ImportResult {
+  /** The site as data (what the YAML says). */
+  site: Record<string, unknown>;
+  /** The site.yaml text with its source comments. */
+  text: string;
+  report: ImportReport;
+  /** The comments: dotted field path to the source text, and the header lines. */
+  notes: ReadonlyMap<string, string>;
+  header: string[];
+}
+
+/** Kinds whose objects describe routing or installation: one the import did not account for is reported. */
+const ACCOUNTED_KINDS = new Set([
+  'Gateway',
+  'VirtualService',
+  'DestinationRule',
+  'ServiceEntry',
+  'EnvoyFilter',
+  'Sidecar',
+  'HTTPRoute',
+  'TLSRoute',
+  'TCPRoute',
+  'GRPCRoute',
+  'IPAddressPool',
+  'L2Advertisement',
+  'BGPAdvertisement',
+  'BGPPeer',
+]);
+
+export function importEstate(estate: ObservedEstate, siteNameHint?: string): ImportResult {
+  const notes = new Notes();
+  const items: ReportItem[] = [];
+  const clusters: ImportedCluster[] = estate.clusters.map(importCluster);
+  for (const c of clusters) items.push(...c.items);
+
+  // Edges first: the nginx in front of a cluster tells the ingress translation its body limit.
+  const edges = estate.hosts.map((h) => importEdge(h, clusters));
+  for (const e of edges) items.push(...e.items);
+
+  // nginx and plain DNAT reaching one gateway port: Envoy trusts one hop for both or none, and the site must say which.
+  for (const e of edges) {
+    const nginx = e.value.nginx as { upstreamPort?: string } | undefined;
+    const forwards = (e.value.forwards as { gatewayPort: string }[] | undefined) ?? [];
+    const ci = clusters.findIndex((c) => c.value.name === e.cluster);
+    if (!nginx?.upstreamPort || ci < 0 || !forwards.some((f) => f.gatewayPort === nginx.upstreamPort)) continue;
+    const ig = ((clusters[ci]!.value.istio as Record<string, unknown>).ingressGateway ?? {}) as Record<string, unknown>;
+    if (ig.trustedProxies !== undefined) continue;
+    ig.trustedProxies = 0;
+    clusters[ci]!.notes.add('istio.ingressGateway.trustedProxies', "Envoy's default: the gateway pods carry no proxy config that trusts a proxy in front");
+  }
+
+  // Ingress objects of ingress-nginx, per cluster.
+  const ingressGateways: Record<string, unknown>[] = [];
+  const ingressRoutes: { value: Record<string, unknown>; notes: Notes; cluster: string }[] = [];
+  for (const [ci, c] of estate.clusters.entries()) {
+    const ingresses = c.objects.filter((o) => o.object.kind === 'Ingress');
+    if (ingresses.length === 0) continue;
+    const edge = edges.find((e) => e.cluster === c.name && e.value.nginx);
+    const t = translateIngresses(
+      `clusters/${c.name}`,
+      ingresses,
+      c.objects.filter((o) => o.object.kind === 'Service'),
+      (edge?.value.nginx as { clientMaxBodySize?: string } | undefined)?.clientMaxBodySize,
+    );
+    items.push(...t.items);
+    for (const g of t.gateways) {
+      const gn = new Notes();
+      gn.add('', `translated from ${g.sources.length} Ingress rule(s): ${[...new Set(g.sources.map((s) => s.object))].join(', ')}`);
+      ingressGateways.push({
+        __notes: gn,
+        __cluster: c.name,
+        name: g.name,
+        namespace: 'istio-system',
+        hosts: g.hosts,
+        http: { port: 80, httpsRedirect: g.httpsRedirect },
+        ...(g.secret ? { https: { port: 443, credentialName: g.secret.name } } : {}),
+      });
+    }
+    for (const r of t.routes) {
+      const gw = t.gateways.find((g) => g.key === r.gatewayKey)!;
+      ingressRoutes.push({ value: { host: r.host, gateway: gw.name, namespace: r.namespace, service: r.service, port: r.port, paths: r.paths }, notes: r.notes, cluster: c.name });
+    }
+    // Namespaces of translated routes join the cluster's namespaces.
+    const cv = clusters[ci]!.value;
+    const nsList = (cv.namespaces as Record<string, unknown>[] | undefined) ?? [];
+    for (const r of t.routes)
+      if (!nsList.some((n) => n.name === r.namespace)) {
+        const nsObj = c.objects.find((o) => o.object.kind === 'Namespace' && o.object.metadata?.name === r.namespace);
+        clusters[ci]!.notes.add(`namespaces.${nsList.length}`, nsObj ? srcOf(nsObj) : 'the namespace of a translated Ingress');
+        nsList.push({ name: r.namespace, injection: 'enabled' });
+        items.push(
+          item(
+            'would-change',
+            `clusters/${c.name}`,
+            `Namespace ${r.namespace}`,
+            "routed through Istio's gateway, its pods need sidecars for mTLS and telemetry: the site labels it istio-injection=enabled (pods restart to get one)",
+            nsObj ? [srcOf(nsObj)] : [],
+          ),
+        );
+      }
+    if (nsList.length > 0) cv.namespaces = nsList;
+  }
+
+  // Everything in the routing and address kinds that nothing explains.
+  for (const [ci, c] of estate.clusters.entries()) {
+    const explained = clusters[ci]!.explained;
+    for (const o of c.objects) {
+      if (!ACCOUNTED_KINDS.has(String(o.object.kind)) || explained.has(o.object)) continue;
+      if (o.object.kind === 'Gateway' || o.object.kind === 'VirtualService') {
+        // Already reported by the cluster import with its reason.
+        if (items.some((i) => i.sources.some((s) => s.object === srcOf(o).object && s.file === o.source.file))) continue;
+      }
+      items.push(item('unexplained', `clusters/${c.name}`, srcOf(o).object!, `a ${o.object.kind} the site has no place for`, [srcOf(o)]));
+    }
+  }
+
+  // The site's name: sitec's part-of label, else the directory's.
+  const named = clusters.map((c) => c.siteName).find(Boolean);
+  const fallback = (siteNameHint ?? estate.dir.split(/[\\/]/).filter(Boolean).pop() ?? 'imported')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63);
+  const site: Record<string, unknown> = { site: named?.object ?? (fallback || 'imported') };
+  notes.add('site', named ? named.source : siteNameHint ? 'given with --name' : "the observed directory's name");
+
+  // Versions, agreed across clusters.
+  const versions: Record<string, unknown> = {};
+  for (const key of ['istio', 'metallb', 'istioNetworkingApi', 'smokeTestImage'] as const) {
+    const seen = clusters.map((c) => c.versions[key]).filter((v): v is NonNullable<typeof v> => v !== undefined);
+    if (seen.length === 0) continue;
+    versions[key] = seen[0]!.object;
+    notes.add(`versions.${key}`, seen[0]!.source);
+    const other = seen.find((v) => v.object !== seen[0]!.object);
+    if (other)
+      items.push(
+        item('conflict', 'site', `versions.${key}`, `clusters run different ${key} versions: ${seen[0]!.object} and ${other.object}; a site has one`, [seen[0]!.source, other.source], {
+          chosen: `${seen[0]!.object}, the first cluster's`,
+          field: `versions.${key}`,
+        }),
+      );
+  }
+  if (versions.istio === undefined) items.push(item('missing', 'site', 'versions.istio', "no istiod Deployment in the dumps: sitec's default Istio version is used", [], { field: 'versions.istio' }));
+  if (Object.keys(versions).length > 0) site.versions = versions;
+
+  const gatewayApi = clusters.some((c) => c.routingApi === 'gateway-api');
+  if (gatewayApi) site.routingApi = 'gateway-api';
+
+  site.clusters = clusters.map((c, i) => {
+    notes.nest(`clusters.${i}`, c.notes.map);
+    return c.value;
+  });
+
+  // Gateways: one entry per namespace/name; clusters listed when not all have it.
+  const multi = clusters.length > 1;
+  const gateways: { value: Record<string, unknown>; clusters: string[]; notes: Notes }[] = [];
+  for (const c of clusters)
+    for (const g of c.gateways) {
+      const had = gateways.find((x) => x.value.name === g.value.name && x.value.namespace === g.value.namespace);
+      if (had) {
+        had.clusters.push(String(c.value.name));
+        if (JSON.stringify(had.value) !== JSON.stringify(g.value))
+          items.push(
+            item(
+              'conflict',
+              `clusters/${c.value.name}`,
+              `Gateway ${g.id}`,
+              'the same Gateway differs between clusters; a site Gateway is the same everywhere',
+              [...had.notes.map.values()].map((t) => ({ file: t })).concat(g.notes.map.get('') ? [{ file: g.notes.map.get('')! }] : []),
+              {
+                chosen: `the first cluster's`,
+              },
+            ),
+          );
+      } else gateways.push({ value: g.value, clusters: [String(c.value.name)], notes: g.notes });
+    }
+  for (const g of ingressGateways) {
+    const { __notes, __cluster, ...value } = g as { __notes: Notes; __cluster: string } & Record<string, unknown>;
+    gateways.push({ value, clusters: [__cluster], notes: __notes });
+  }
+  site.gateways = gateways.map((g, i) => {
+    notes.nest(`gateways.${i}`, g.notes.map);
+    const v = { ...g.value };
+    if (multi && g.clusters.length < clusters.length) return { name: v.name, namespace: v.namespace, clusters: g.clusters, ...v };
+    return v;
+  });
+
+  const routes: Record<string, unknown>[] = [];
+  const addRoute = (value: Record<string, unknown>, n: Notes, cluster: string) => {
+    const v = multi ? insertAfter(value, 'gateway', 'cluster', cluster) : value;
+    notes.nest(`routes.${routes.length}`, n.map);
+    routes.push(v);
+  };
+  for (const c of clusters) for (const r of c.routes) addRoute(r.value, r.notes, String(c.value.name));
+  for (const r of ingressRoutes) addRoute(r.value, r.notes, r.cluster);
+  site.routes = routes;
+
+  const edgeValues: Record<string, unknown>[] = [];
+  for (const e of edges) {
+    if (!e.cluster) continue;
+    if (!multi) delete e.value.cluster;
+    notes.nest(`edges.${edgeValues.length}`, e.notes.map);
+    edgeValues.push(e.value);
+  }
+  if (edgeValues.length > 0) site.edges = edgeValues;
+
+  if (clusters.length === 0) items.push(item('missing', 'site', 'clusters', 'the observed directory has no cluster dump: a site needs one', []));
+
+  // Hand-made nginx blocks or nat rules: what the first build of this site would change on the hosts.
+  const handMade = estate.hosts.some((h) => h.nginx?.servers.some((s) => !s.sitec) || h.dnat.some((d) => !d.comment?.startsWith('sitec:')));
+  if (handMade) {
+    const built = compile(siteYaml(site, new Map(), []), { file: 'site.yaml' });
+    if (built.ok)
+      items.push(
+        ...firstBuildChanges(
+          built.files,
+          estate.hosts.filter((h) => edges.some((e) => e.value.name === h.name && e.cluster)),
+        ),
+      );
+  }
+
+  const sorted = sortItems(items);
+  const report: ImportReport = {
+    complete: !sorted.some((i) => i.kind === 'conflict' || i.kind === 'unexplained' || i.kind === 'missing'),
+    items: sorted,
+    read: { clusters: estate.clusters.map((c) => c.name), hosts: estate.hosts.map((h) => h.name) },
+  };
+  const header = [
+    `yaml-language-server: $schema=${schemaUrl(version)}`,
+    '',
+    `Imported by \`sitec import\` from ${estate.dir}. Each comment names the dump a value was read from;`,
+    report.complete ? 'nothing was left out (import-report.md).' : 'import-report.md lists the conflicts, placeholders and what the site cannot express.',
+  ];
+  return { site, text: siteYaml(site, notes.map, header), report, notes: notes.map, header };
+}
+
+function insertAfter(o: Record<string, unknown>, after: string, key: string, value: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    out[k] = v;
+    if (k === after) out[key] = value;
+  }
+  if (!(key in out)) out[key] = value;
+  return out;
+}
+
+const KIND_ORDER = { conflict: 0, unexplained: 1, missing: 2, untranslatable: 3, 'would-change': 4 } as const;
+function sortItems(items: ReportItem[]): ReportItem[] {
+  return [...items].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.where.localeCompare(b.where) || a.subject.localeCompare(b.subject));
+}
+
+export type { Source };
