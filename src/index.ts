@@ -27,7 +27,7 @@ export { diffTree, colorPatch, summarizeGroups, groupOf, type FileDiff, type Tre
 export { explain, type Explanation, type Hop } from './review/explain.js';
 export { clusterStream } from './review/render-cluster.js';
 export { githubAnnotations } from './format-github.js';
-export { resolveSites, type SiteTarget } from './sites.js';
+export { besideSite, DEFAULT_OUT, resolveSites, type SiteTarget } from './sites.js';
 export { init, INIT_TEMPLATES, type InitResult } from './init.js';
 
 /**

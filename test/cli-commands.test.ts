@@ -51,22 +51,67 @@ describe('command modules over an injected I/O', () => {
     expect(existsSync(join(top, 'out/clusters/idc/istio-operator.yaml'))).toBe(true);
   });
 
-  it('no site argument: the nearest site.yaml above cwd, named on stderr; the output directory stays relative to cwd', () => {
+  it('no site argument: the nearest site.yaml above cwd, named on stderr; the output directory is out beside it', () => {
     const { top, cwd, env } = nested();
     const v = fakeIo(cwd, { env });
     expect(validateCommand.run(v.io, [], {}, {})).toBe(0);
     expect(v.written.stderr).toBe('sitec: using ../../site.yaml\n');
     expect(v.written.stdout).toBe('../../site.yaml: valid\n');
     const b = fakeIo(cwd, { env });
-    expect(buildCommand.run(b.io, [], { out: 'out' }, {})).toBe(0);
+    expect(buildCommand.run(b.io, [], {}, {})).toBe(0);
     expect(b.written.stderr).toBe('sitec: using ../../site.yaml\n');
-    expect(existsSync(join(cwd, 'out/README.md'))).toBe(true);
-    expect(existsSync(join(top, 'out'))).toBe(false);
+    expect(b.written.stdout).toMatch(/^\.\.\/\.\.\/out:\n/);
+    expect(existsSync(join(top, 'out/README.md'))).toBe(true);
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
     const c = fakeIo(cwd, { env });
-    expect(checkCommand.run(c.io, [], { out: 'out' }, {})).toBe(0);
+    expect(checkCommand.run(c.io, [], {}, {})).toBe(0);
     const d = fakeIo(cwd, { env });
-    expect(diffCommand.run(d.io, [], { out: 'out' }, {})).toBe(0);
+    expect(diffCommand.run(d.io, [], {}, {})).toBe(0);
     expect(d.written.stdout).toBe('');
+    // -o is kept as given: relative to cwd.
+    const o = fakeIo(cwd, { env });
+    expect(buildCommand.run(o.io, [], { out: 'here' }, {})).toBe(0);
+    expect(existsSync(join(cwd, 'here/README.md'))).toBe(true);
+  });
+
+  it('a site named by path, no -o: build, check, build --check and diff all use out beside the site file', () => {
+    const { top, env } = nested();
+    const other = mkdtempSync(join(tmpdir(), 'sitec-cmd-elsewhere-'));
+    const site = join(top, 'site.yaml');
+    const b = fakeIo(other, { env });
+    expect(buildCommand.run(b.io, [site], {}, {})).toBe(0);
+    expect(existsSync(join(top, 'out/README.md'))).toBe(true);
+    expect(existsSync(join(other, 'out'))).toBe(false);
+    // Relative paths too: a/b/../../site.yaml from top writes top/a/b/../../out = top/out.
+    const rel = fakeIo(top, { env });
+    expect(checkCommand.run(rel.io, ['a/b/../../site.yaml'], {}, {})).toBe(0);
+    expect(buildCommand.run(fakeIo(other, { env }).io, [site], { check: true }, {})).toBe(0);
+    expect(diffCommand.run(fakeIo(other, { env }).io, [site], {}, {})).toBe(0);
+    // Changing the tree beside the site makes check and diff see it; the other directory is never read.
+    writeFileSync(join(top, 'out/README.md'), 'edited\n');
+    expect(checkCommand.run(fakeIo(other, { env }).io, [site], {}, {})).toBe(1);
+    const d = fakeIo(other, { env });
+    expect(diffCommand.run(d.io, [site], {}, {})).toBe(1);
+    expect(d.written.stdout).toContain('README.md');
+  });
+
+  it('several sites, no -o: each into out beside its own site file; with -o, <dir>/<its directory name>', () => {
+    const base = mkdtempSync(join(tmpdir(), 'sitec-cmd-many-'));
+    for (const n of ['one', 'two']) {
+      mkdirSync(join(base, 'sites', n), { recursive: true });
+      writeFileSync(join(base, 'sites', n, 'site.yaml'), exampleText);
+    }
+    const j = fakeIo(base);
+    expect(buildCommand.run(j.io, ['sites/*/site.yaml'], { json: true }, {})).toBe(0);
+    const out = JSON.parse(j.written.stdout) as { sites: { file: string; out: string }[] };
+    expect(out.sites.map((s) => [s.file, s.out])).toEqual([
+      ['sites/one/site.yaml', join('sites/one/out')],
+      ['sites/two/site.yaml', join('sites/two/out')],
+    ]);
+    for (const n of ['one', 'two']) expect(existsSync(join(base, 'sites', n, 'out/README.md'))).toBe(true);
+    expect(existsSync(join(base, 'out'))).toBe(false);
+    expect(buildCommand.run(fakeIo(base).io, ['sites/*/site.yaml'], { out: 'all' }, {})).toBe(0);
+    for (const n of ['one', 'two']) expect(existsSync(join(base, 'all', n, 'README.md'))).toBe(true);
   });
 
   it('./site.yaml wins over one further up', () => {

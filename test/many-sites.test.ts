@@ -69,7 +69,11 @@ describe('many sites per repository', () => {
     }
     const clash = resolveSites(['*/lab/site.yaml'], 'out', d);
     expect(clash.diagnostics.map((x) => x.code)).toEqual(['output-name-clash']);
-    expect(sitec(['build', '*/lab/site.yaml'], d).status).toBe(2);
+    expect(sitec(['build', '*/lab/site.yaml', '-o', 'out'], d).status).toBe(2);
     expect(existsSync(join(d, 'out'))).toBe(false);
+    // Without -o each goes beside its own site file: no clash.
+    expect(resolveSites(['*/lab/site.yaml'], undefined, d).diagnostics).toEqual([]);
+    expect(sitec(['build', '*/lab/site.yaml'], d).status).toBe(0);
+    for (const p of ['x/lab', 'y/lab']) expect(existsSync(join(d, p, 'out/README.md'))).toBe(true);
   });
 });
