@@ -4,6 +4,7 @@ import { collectAfterParse, tuneHeapFor } from '../../heap.js';
 import { JSON_OPTION, OUT_DESCRIPTION, type CommandSpec } from '../command.js';
 import { context, noSites, perSite, report, targets, type GlobalFlags } from '../context.js';
 import { EXIT, type CliIo } from '../io.js';
+import { progress } from '../progress.js';
 import { runCheck } from './check.js';
 
 export interface BuildFlags {
@@ -33,7 +34,27 @@ export const buildCommand: CommandSpec<BuildFlags> = {
     const t = targets(ctx, siteArgs, flags.out);
     if (!t.sites) return noSites(ctx, 'build', { summary: [], added: [], changed: [], removed: [] }, t.problems);
     return perSite(ctx, 'build', t.sites, t.sites.many, (s) => {
-      const r = build({ site: s.file, out: s.out, cwd: io.cwd, force: flags.force === true, onRead: tuneHeapFor, onValidated: collectAfterParse });
+      const line = progress(io, s.file, !ctx.json);
+      let r: ReturnType<typeof build>;
+      try {
+        r = build({
+          site: s.file,
+          out: s.out,
+          cwd: io.cwd,
+          force: flags.force === true,
+          onRead: (bytes) => {
+            tuneHeapFor(bytes);
+            line.step('parsing');
+          },
+          onValidated: (bytes) => {
+            line.step('validated; compiling');
+            collectAfterParse(bytes);
+          },
+          onProgress: (p) => line.step(p.phase === 'compiled' ? 'compiled; writing' : `writing ${p.done}/${p.total} files`),
+        });
+      } finally {
+        line.done();
+      }
       report(ctx, r.diagnostics, r, s.file);
       const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
       if (!ctx.json && r.ok) {
