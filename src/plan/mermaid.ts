@@ -8,8 +8,8 @@
  * a name in the site; every label is a double-quoted string whose characters
  * outside a small safe set are written as Mermaid entity codes (`#35;` for `#`),
  * so no value of the site can end a label, a statement, the diagram or the code
- * fence (mermaid-js/mermaid packages/mermaid/src/diagrams/flowchart/parser/flow.jison:
- * a quoted string runs to the next `"`; docs "Entity codes to escape characters").
+ * fence (a quoted label runs to the next `"`; `#<decimal>;` is Mermaid's escape,
+ * https://mermaid.js.org/syntax/flowchart.html#entity-codes-to-escape-characters).
  */
 import type { ClusterModel, EdgeModel, SiteModel } from '../resolve/model.js';
 import { hostPort } from '../util/ip.js';
@@ -56,7 +56,7 @@ function clusterPath(model: SiteModel, c: ClusterModel, id: string): string[] {
     MAX_NODES,
   ).map(mermaidText);
   const hasNodePorts = nodePorts.length > 0;
-  if (hasNodePorts) out.push(`    ${np}[${label(`node ports ${nodePorts.map((p) => `${p.nodePort}/${p.protocol}`).join(', ')}`, 'on', ...nodeNames)}]`);
+  if (hasNodePorts) out.push(`    ${np}[${label(`node ports ${nodePorts.map((p) => `${p.nodePort}/${p.protocol}`).join(', ')} on`, ...nodeNames)}]`);
   out.push(`    ${gw}{{${label(`ingress gateway ${ingress.serviceType}`, mermaidText(`istio-system/${ingress.name}`))}}}`);
   if (hasNodePorts) out.push(`    ${np} --> ${gw}`);
 
@@ -88,8 +88,9 @@ function clusterPath(model: SiteModel, c: ClusterModel, id: string): string[] {
     entries++;
   }
   const ports = (list: typeof trafficPorts) => list.map((p) => `${p.port}/${p.protocol}`).join(', ');
-  if (ingress.loadBalancerIP !== undefined && ingress.serviceType === 'LoadBalancer') {
-    out.push(`  ${id}_lb[${label('load balancer address', mermaidText(`${ingress.loadBalancerIP} ${ports(trafficPorts)}`))}]`);
+  if (ingress.serviceType === 'LoadBalancer') {
+    const address = ingress.loadBalancerIP ?? 'address assigned by the platform';
+    out.push(`  ${id}_lb[${label('load balancer', mermaidText(`${address} ${ports(trafficPorts)}`))}]`);
     out.push(`  client --> ${id}_lb`, `  ${id}_lb --> ${gw}`);
     entries++;
   }
