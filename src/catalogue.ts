@@ -636,6 +636,13 @@ export const CATALOGUE = {
   'init-exists': e('cli', 'init would overwrite a file', 'sitec init never overwrites.', 'Choose another directory, or move the file away.'),
   'init-unknown-template': e('cli', 'init names an unknown template', 'There is no such starter.', 'Use one of the listed templates.'),
   'init-write-failed': e('cli', 'init could not write the starter', 'The file system refused the write.', 'Choose a directory you can write to.'),
+  'schema-file-foreign': e(
+    'cli',
+    'A site.schema.json sitec did not write is in the way',
+    'sitec schema <dir> and sitec init write the site schema as site.schema.json beside the site, and replace only a file that is a sitec site schema (its $id says so).',
+    'Move the file away, or write the schema elsewhere: sitec schema other/dir.',
+  ),
+  'schema-file-write-failed': e('cli', 'The site schema could not be written', 'The file system refused the write.', 'Choose a directory you can write to.'),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticCode = keyof typeof CATALOGUE;

@@ -28,7 +28,7 @@ export { explain, type Explanation, type Hop } from './review/explain.js';
 export { clusterStream } from './review/render-cluster.js';
 export { githubAnnotations } from './format-github.js';
 export { besideSite, DEFAULT_OUT, resolveSites, type SiteTarget } from './sites.js';
-export { init, INIT_TEMPLATES, type InitResult } from './init.js';
+export { init, writeSchema, INIT_TEMPLATES, SCHEMA_FILE, type InitResult, type SchemaFileResult } from './init.js';
 
 /**
  * Reads a site file; a missing or unreadable file, one that is not a regular
