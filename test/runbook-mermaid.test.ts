@@ -124,6 +124,26 @@ describe('the runbook opens with the traffic diagram', () => {
     });
   });
 
+  it.each(examples)("%s: each edge host's own README.md opens with its path alone: that host, its cluster, the nodes it forwards to", (name) => {
+    const r = compiled(name);
+    const model = r.model!;
+    model.edges.forEach((e, j) => {
+      const readme = r.files.find((f) => f.path === `hosts/${e.name}/README.md`)!.content;
+      expect(readme.indexOf('```mermaid')).toBeLessThan(readme.indexOf('\n## '));
+      const lines = mermaidBlock(readme);
+      const labels = checkDiagram(lines);
+      const i = model.clusters.findIndex((c) => c.name === e.cluster);
+      expect(labels.filter((l) => l.startsWith('cluster '))).toEqual([`cluster ${e.cluster}`]);
+      expect(labels.filter((l) => l.startsWith('edge host '))).toHaveLength(1);
+      expect(lines).toContain(`  client --> e${j}`);
+      expect(lines.some((l) => l.startsWith(`  e${j} -->|`) && (l.endsWith(` c${i}_np`) || l.endsWith(` c${i}_gw`)))).toBe(true);
+      // No other way in is drawn here.
+      expect(lines.filter((l) => l.startsWith('  client -->'))).toEqual([`  client --> e${j}`]);
+      const nodeBox = labels.find((l) => l.startsWith('node ports '));
+      if (nodeBox) for (const t of e.targets) expect(nodeBox).toContain(`${t.name} ${t.ip}`);
+    });
+  });
+
   it('an edge host is drawn with its public address:port and the node ports it forwards to', () => {
     const lines = trafficDiagram(compiled('onprem').model!);
     const edge = lines.find((l) => l.startsWith('  e0['))!;
@@ -195,6 +215,9 @@ describe('the runbook opens with the traffic diagram', () => {
     expect(model.used.size).toBe(HOSTILE.length);
     for (const h of model.used) expect(labels.join('\n')).toContain(h.replace(/[\p{Cc}\u2028\u2029]+/gu, ' '));
     mermaidBlock(['```mermaid', ...lines, '```'].join('\n'));
+    // An edge host's own diagram too.
+    const host = checkDiagram(trafficDiagram(model, model.edges[0]!)).join('\n');
+    expect(host).toContain(`edge host ${model.edges[0]!.name}`);
   });
 
   it(`a cluster with many Services draws ${MAX_SERVICES} and sums up the rest`, () => {
@@ -211,8 +234,14 @@ describe('the runbook opens with the traffic diagram', () => {
   it('Mermaid itself parses every diagram, the hostile one too (SITEC_MERMAID_DIR)', async (t) => {
     const parse = await mermaidParser();
     if (!parse) return t.skip();
-    for (const name of examples) await parse(trafficDiagram(compiled(name).model!).join('\n'));
-    await parse(trafficDiagram(hostileModel()).join('\n'));
+    for (const name of examples) {
+      const model = compiled(name).model!;
+      await parse(trafficDiagram(model).join('\n'));
+      for (const e of model.edges) await parse(trafficDiagram(model, e).join('\n'));
+    }
+    const hostile = hostileModel();
+    await parse(trafficDiagram(hostile).join('\n'));
+    await parse(trafficDiagram(hostile, hostile.edges[0]!).join('\n'));
     // The parser is real: a label with a bare quote is refused.
     await expect(parse('flowchart LR\n  a["x"y"] --> b')).rejects.toThrow();
   });

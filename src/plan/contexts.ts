@@ -121,6 +121,7 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
   return {
     name: edge.name,
     cluster: edge.cluster,
+    traffic: trafficDiagram(model, edge),
     dir: `hosts/${edge.name}`,
     publicIPs: edge.publicIPs.join(', '),
     firstIP: edge.publicIPs[0],

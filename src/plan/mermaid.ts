@@ -37,14 +37,20 @@ export function mermaidText(value: string | number): string {
 const label = (...lines: string[]) => `"${lines.join('<br>')}"`;
 const list = (items: readonly string[], max: number) => (items.length > max ? [...items.slice(0, max), `+${items.length - max} more`] : [...items]);
 
-/** The lines of the diagram, without the code fence. */
-export function trafficDiagram(model: SiteModel): string[] {
+/**
+ * The lines of the diagram, without the code fence: every cluster with every way
+ * in; or, for one edge host's runbook, only its cluster, reached through it, with
+ * the nodes it forwards to.
+ */
+export function trafficDiagram(model: SiteModel, only?: EdgeModel): string[] {
   const lines = ['flowchart LR', `  client(["client"])`];
-  model.clusters.forEach((c, i) => lines.push(...clusterPath(model, c, `c${i}`)));
+  model.clusters.forEach((c, i) => {
+    if (!only || only.cluster === c.name) lines.push(...clusterPath(model, c, `c${i}`, only));
+  });
   return lines;
 }
 
-function clusterPath(model: SiteModel, c: ClusterModel, id: string): string[] {
+function clusterPath(model: SiteModel, c: ClusterModel, id: string, only: EdgeModel | undefined): string[] {
   const ingress = c.istio.ingress;
   const trafficPorts = ingress.ports.filter((p) => p.port !== STATUS_PORT);
   const nodePorts = trafficPorts.filter((p) => p.nodePort !== undefined);
@@ -52,7 +58,7 @@ function clusterPath(model: SiteModel, c: ClusterModel, id: string): string[] {
   const gw = `${id}_gw`;
   const out: string[] = [`  subgraph ${id}[${label(`cluster ${mermaidText(c.name)}`)}]`, `    direction LR`];
   const nodeNames = list(
-    c.nodes.map((n) => `${n.name} ${n.ip}`),
+    (only ? only.targets : c.nodes).map((n) => `${n.name} ${n.ip}`),
     MAX_NODES,
   ).map(mermaidText);
   const hasNodePorts = nodePorts.length > 0;
@@ -81,12 +87,10 @@ function clusterPath(model: SiteModel, c: ClusterModel, id: string): string[] {
   out.push('  end');
 
   // The ways in: edge hosts, a load balancer address, a console load balancer, kind's host ports, else the node ports or the gateway itself.
-  const edges = model.edges.map((e, j) => ({ e, j })).filter(({ e }) => e.cluster === c.name);
-  let entries = 0;
-  for (const { e, j } of edges) {
-    out.push(...edgePath(e, `e${j}`, hasNodePorts ? np : gw));
-    entries++;
-  }
+  const edges = model.edges.map((e, j) => ({ e, j })).filter(({ e }) => (only ? e === only : e.cluster === c.name));
+  for (const { e, j } of edges) out.push(...edgePath(e, `e${j}`, hasNodePorts ? np : gw));
+  if (only) return out;
+  let entries = edges.length;
   const ports = (list: typeof trafficPorts) => list.map((p) => `${p.port}/${p.protocol}`).join(', ');
   if (ingress.serviceType === 'LoadBalancer') {
     const address = ingress.loadBalancerIP ?? 'address assigned by the platform';
