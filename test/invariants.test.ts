@@ -339,10 +339,10 @@ const cases: LocatedCase[] = [
   },
   {
     name: 'route host not matched by the Gateway',
-    edits: [['host: hello-idc.x2bee.com', 'host: hello.example.com']],
+    edits: [['host: hello-idc.x2bee.com', 'host: hello.example.org']],
     code: 'route-host-not-matched',
     path: 'routes[0].host',
-    at: ['hello.example.com'],
+    at: ['hello.example.org'],
   },
   {
     name: 'duplicate route host',
