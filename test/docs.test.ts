@@ -25,7 +25,9 @@ describe('the documentation', () => {
   });
 
   it('uses no internal vocabulary in anything a user reads', () => {
-    const internal = /\bseeds? \d{3}\b|DOMAIN\.md|field reports?\b|x2bee/i;
+    // Internal vocabulary and the names of the estates sitec was first written for (a rename of example names leaves a `const OLD = [...]` list alone).
+    const OLD = [/\bseeds? \d{3}\b/i, /DOMAIN\.md/i, /field reports?\b/i, /x2bee/i];
+    const internal = new RegExp(OLD.map((r) => r.source).join('|'), 'i');
     const found: string[] = [];
     for (const page of [...userPages(), 'schemas/site.schema.json']) {
       readFileSync(join(root, page), 'utf8')
