@@ -30,7 +30,7 @@ describe('many sites per repository', () => {
     for (const [name, text] of [
       ['a', exampleText],
       ['b', mutate(exampleText, ['nodePort: 30347', 'nodePort: 99999'])],
-      ['c', mutate(exampleText, ['site: x2bee-idc', 'site: site-c'])],
+      ['c', mutate(exampleText, ['site: example-idc', 'site: site-c'])],
     ] as const) {
       mkdirSync(join(d, 'sites', name), { recursive: true });
       writeFileSync(join(d, 'sites', name, 'site.yaml'), text);
