@@ -847,6 +847,13 @@ export const CATALOGUE = {
     'The imported site reproduces the estate except for this value: the first build, once applied, changes it.',
     'Review the item before applying the first build.',
   ),
+  'schema-file-foreign': e(
+    'cli',
+    'A site.schema.json sitec did not write is in the way',
+    'sitec schema <dir> and sitec init write the site schema as site.schema.json beside the site, and replace only a file that is a sitec site schema (its $id says so).',
+    'Move the file away, or write the schema elsewhere: sitec schema other/dir.',
+  ),
+  'schema-file-write-failed': e('cli', 'The site schema could not be written', 'The file system refused the write.', 'Choose a directory you can write to.'),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticCode = keyof typeof CATALOGUE;

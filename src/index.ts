@@ -27,8 +27,8 @@ export { diffTree, colorPatch, summarizeGroups, groupOf, type FileDiff, type Tre
 export { explain, type Explanation, type Hop } from './review/explain.js';
 export { clusterStream } from './review/render-cluster.js';
 export { githubAnnotations } from './format-github.js';
-export { resolveSites, type SiteTarget } from './sites.js';
-export { init, INIT_TEMPLATES, type InitResult } from './init.js';
+export { besideSite, DEFAULT_OUT, resolveSites, type SiteTarget } from './sites.js';
+export { init, writeSchema, INIT_TEMPLATES, SCHEMA_FILE, type InitResult, type SchemaFileResult } from './init.js';
 export { importObserved, type ImportOptions, type ImportOutcome } from './import/run.js';
 export type { ImportReport, ReportItem } from './import/report.js';
 
@@ -82,6 +82,20 @@ export interface BuildOptions {
   onValidated?: (inputBytes: number) => void;
   /** Called with the site file's size once it is read, before it is parsed (not when the tree is current and nothing is compiled). */
   onRead?: (inputBytes: number) => void;
+  /** Called as the build goes: once compiled (`compiled`), then after each file is rendered and written (`writing`, done of total). For a progress line; the build is synchronous, so this is the only moment a caller gets. */
+  onProgress?: (step: BuildProgress) => void;
+}
+
+/** How far a build has got (BuildOptions.onProgress). */
+export type BuildProgress = { phase: 'compiled' } | { phase: 'writing'; done: number; total: number };
+
+/** Passes each item through, telling onProgress how many have gone by. */
+function* counted<T>(items: Iterable<T>, total: number, onProgress: NonNullable<BuildOptions['onProgress']>): Generator<T> {
+  let done = 0;
+  for (const item of items) {
+    yield item;
+    onProgress({ phase: 'writing', done: ++done, total });
+  }
 }
 
 export interface BuildResult extends Omit<CompileResult, 'files' | 'plan' | 'stream' | 'source'> {
@@ -124,7 +138,9 @@ export function build(opts: BuildOptions): BuildResult {
   // A tree built from extra resource files is never taken as current from the site text alone: they may have changed.
   const usesExtra = compiled.model.clusters.some((c) => (c.extra?.length ?? 0) > 0);
   const made = fast ? { input: usesExtra ? { ...fast.record, extra: true } : fast.record, warnings } : undefined;
-  const emitted = emit({ paths, files: renderEach(stream.files, compiled.model.site) }, opts.out, compiled.model.site, {
+  const rendered = renderEach(stream.files, compiled.model.site);
+  opts.onProgress?.({ phase: 'compiled' });
+  const emitted = emit({ paths, files: opts.onProgress ? counted(rendered, paths.length, opts.onProgress) : rendered }, opts.out, compiled.model.site, {
     force: opts.force,
     siteFile: opts.site,
     cwd: opts.cwd,

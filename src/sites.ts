@@ -16,9 +16,11 @@ export interface SiteTarget {
  * the file system. With one site the output directory is -o itself; with
  * several each site renders into <out>/<name of the directory holding it>
  * (examples/onprem/site.yaml -> out/onprem), so one command can build or check
- * a whole repository of sites.
+ * a whole repository of sites. With no `out` (no -o), each site's output
+ * directory is `out` beside its site file (examples/onprem/site.yaml ->
+ * examples/onprem/out), whatever the current directory.
  */
-export function resolveSites(patterns: readonly string[], out: string, cwd = process.cwd()): { sites: SiteTarget[]; diagnostics: Diagnostic[] } {
+export function resolveSites(patterns: readonly string[], out: string | undefined, cwd = process.cwd()): { sites: SiteTarget[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const files = new Set<string>();
   for (const p of patterns) {
@@ -32,6 +34,7 @@ export function resolveSites(patterns: readonly string[], out: string, cwd = pro
     for (const m of matched) files.add(m);
   }
   const sorted = [...files].sort(compareStrings);
+  if (out === undefined) return { sites: sorted.map((file) => ({ file, out: besideSite(file) })), diagnostics };
   const single = patterns.length === 1 && !isDynamicPattern(patterns[0]!);
   if (single) return { sites: sorted.map((file) => ({ file, out })), diagnostics };
   const sites = sorted.map((file) => ({ file, out: join(out, basename(dirname(resolve(cwd, file)))) }));
@@ -49,3 +52,9 @@ export function resolveSites(patterns: readonly string[], out: string, cwd = pro
   }
   return { sites, diagnostics };
 }
+
+/** The name of the output directory sitec writes beside a site file when no -o is given. */
+export const DEFAULT_OUT = 'out';
+
+/** The default output directory of a site file: `out` in the directory holding it, relative as the file is given (site.yaml -> out). */
+export const besideSite = (file: string): string => join(dirname(file), DEFAULT_OUT);

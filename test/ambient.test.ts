@@ -18,15 +18,15 @@ const file = (r: ReturnType<typeof compileText>, path: string) => r.files.find((
 const labelsOf = (r: ReturnType<typeof compileText>, cluster: string, ns: string) =>
   (parse(file(r, `clusters/${cluster}/resources/20-namespaces/namespace.${ns}.yaml`)!) as { metadata: { labels: Record<string, string> } }).metadata.labels;
 /** The onprem example on the ambient data plane. */
-const onpremAmbient = (extra = '') => mutate(exampleText, ['site: x2bee-idc\n', `site: x2bee-idc\ndataplane: ambient\n${extra}`]);
+const onpremAmbient = (extra = '') => mutate(exampleText, ['site: example-idc\n', `site: example-idc\ndataplane: ambient\n${extra}`]);
 const INJECTION = ['istio-injection', 'istio.io/rev'];
 
 describe('dataplane: ambient', () => {
   it('sidecar stays the default: the examples without dataplane inject sidecars and write no ambient label', () => {
     const r = compileText(exampleText);
     expect(r.diagnostics).toEqual([]);
-    expect(labelsOf(r, 'idc', 'x2bee-stg')).toMatchObject({ 'istio-injection': 'enabled' });
-    expect(labelsOf(r, 'idc', 'x2bee-stg')['istio.io/dataplane-mode']).toBeUndefined();
+    expect(labelsOf(r, 'idc', 'example-stg')).toMatchObject({ 'istio-injection': 'enabled' });
+    expect(labelsOf(r, 'idc', 'example-stg')['istio.io/dataplane-mode']).toBeUndefined();
     expect((parse(file(r, 'clusters/idc/istio-operator.yaml')!) as { spec: { profile: string } }).spec.profile).toBe('default');
   });
 
@@ -80,8 +80,8 @@ describe('dataplane: ambient', () => {
     // The edge path is the same bytes.
     const hostFiles = (r: typeof sidecar) => r.files.filter((f) => f.path.startsWith('hosts/')).map((f) => [f.path, f.content.replace(/build [0-9a-f]+/g, '')]);
     expect(hostFiles(ambient)).toEqual(hostFiles(sidecar));
-    expect(labelsOf(ambient, 'idc', 'x2bee-stg')).toMatchObject({ 'istio.io/dataplane-mode': 'ambient' });
-    expect(labelsOf(ambient, 'idc', 'x2bee-stg')['istio-injection']).toBeUndefined();
+    expect(labelsOf(ambient, 'idc', 'example-stg')).toMatchObject({ 'istio.io/dataplane-mode': 'ambient' });
+    expect(labelsOf(ambient, 'idc', 'example-stg')['istio-injection']).toBeUndefined();
     expect(file(ambient, 'README.md')).toContain("This cluster runs Istio's ambient data plane");
     expect(file(ambient, 'README.md')).toContain("istioctl's `ambient` profile");
   });
@@ -101,16 +101,16 @@ describe('dataplane: ambient', () => {
 
   it('in a mesh, ztunnel reports its cluster and network like istiod', () => {
     const r = compileText(multiText.replace(/^(site: .*\n)/m, '$1dataplane: ambient\n').replace('istio: 1.28.10', 'istio: 1.29.2'));
-    const z = parse(file(r, 'clusters/nhn/helm/ztunnel.values.yaml')!) as Record<string, unknown>;
-    expect(z).toEqual({ profile: 'ambient', multiCluster: { clusterName: 'nhn' }, global: { network: 'nhn-net' } });
+    const z = parse(file(r, 'clusters/cloud-c/helm/ztunnel.values.yaml')!) as Record<string, unknown>;
+    expect(z).toEqual({ profile: 'ambient', multiCluster: { clusterName: 'cloud-c' }, global: { network: 'cloud-c-net' } });
   });
 
   it('a cluster overrides the site, both ways', () => {
-    const r = compileText(mutate(multiText, ['  - name: kt\n', '  - name: kt\n    dataplane: ambient\n']).replace('istio: 1.28.10', 'istio: 1.30.3'));
+    const r = compileText(mutate(multiText, ['  - name: cloud-a\n', '  - name: cloud-a\n    dataplane: ambient\n']).replace('istio: 1.28.10', 'istio: 1.30.3'));
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(labelsOf(r, 'kt', 'shop')).toMatchObject({ 'istio.io/dataplane-mode': 'ambient' });
-    expect((parse(file(r, 'clusters/kt/istio-operator.yaml')!) as { spec: { profile: string } }).spec.profile).toBe('ambient');
-    expect((parse(file(r, 'clusters/ncloud/istio-operator.yaml')!) as { spec: { profile: string } }).spec.profile).not.toBe('ambient');
+    expect(labelsOf(r, 'cloud-a', 'shop')).toMatchObject({ 'istio.io/dataplane-mode': 'ambient' });
+    expect((parse(file(r, 'clusters/cloud-a/istio-operator.yaml')!) as { spec: { profile: string } }).spec.profile).toBe('ambient');
+    expect((parse(file(r, 'clusters/cloud-b/istio-operator.yaml')!) as { spec: { profile: string } }).spec.profile).not.toBe('ambient');
   });
 });
 
@@ -148,14 +148,14 @@ describe('ambient invariants', () => {
   it('a revision, another istioctl profile, or a waypoint outside the ambient mesh: located errors', () => {
     const rev = compileText(mutate(onpremAmbient(), ['    istio:\n      profile: default\n', '    istio:\n      profile: default\n      revision: canary\n']));
     expect(only(rev, 'ambient-revision').path).toBe('clusters[0].istio.revision');
-    const nsRev = compileText(mutate(onpremAmbient(), ['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee-stg, injection: enabled, revision: canary }']));
+    const nsRev = compileText(mutate(onpremAmbient(), ['{ name: example-stg, injection: enabled }', '{ name: example-stg, injection: enabled, revision: canary }']));
     expect(only(nsRev, 'ambient-revision').path).toBe('clusters[0].namespaces[0].revision');
     const demo = compileText(mutate(onpremAmbient(), ['      profile: default\n', '      profile: demo\n']));
     expect(only(demo, 'ambient-profile').path).toBe('clusters[0].istio.profile');
-    const sidecarWaypoint = compileText(mutate(exampleText, ['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee-stg, injection: enabled, waypoint: true }']));
+    const sidecarWaypoint = compileText(mutate(exampleText, ['{ name: example-stg, injection: enabled }', '{ name: example-stg, injection: enabled, waypoint: true }']));
     const w = only(sidecarWaypoint, 'waypoint-without-ambient');
     expect([w.severity, w.path]).toEqual(['error', 'clusters[0].namespaces[0].waypoint']);
-    const outside = compileText(mutate(onpremAmbient(), ['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee-stg, injection: disabled, waypoint: true }']));
+    const outside = compileText(mutate(onpremAmbient(), ['{ name: example-stg, injection: enabled }', '{ name: example-stg, injection: disabled, waypoint: true }']));
     expect(only(outside, 'waypoint-without-ambient').path).toBe('clusters[0].namespaces[0].waypoint');
   });
 

@@ -12,9 +12,10 @@ import { checkCommand } from '../src/cli/commands/check.js';
 import { validateCommand } from '../src/cli/commands/validate.js';
 import { diffCommand } from '../src/cli/commands/diff.js';
 import { findSite } from '../src/cli/context.js';
+import { CLEAR_LINE, PROGRESS_AFTER_MS } from '../src/cli/progress.js';
 
 /** An I/O that records what a command writes; nothing of the process's (cwd, environment, terminal) leaks in. */
-function fakeIo(cwd: string, opts: { env?: Record<string, string>; tty?: boolean; stdin?: string | Uint8Array } = {}) {
+function fakeIo(cwd: string, opts: { env?: Record<string, string>; tty?: boolean; stdin?: string | Uint8Array; now?: () => number } = {}) {
   const written = { stdout: '', stderr: '' };
   const io: CliIo = {
     stdout: (t) => void (written.stdout += t),
@@ -23,6 +24,7 @@ function fakeIo(cwd: string, opts: { env?: Record<string, string>; tty?: boolean
     cwd,
     isTTY: { stdout: opts.tty === true, stderr: opts.tty === true },
     stdin: () => (typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : (opts.stdin ?? Buffer.alloc(0))),
+    ...(opts.now ? { now: opts.now } : {}),
   };
   return { io, written };
 }
@@ -51,22 +53,67 @@ describe('command modules over an injected I/O', () => {
     expect(existsSync(join(top, 'out/clusters/idc/istio-operator.yaml'))).toBe(true);
   });
 
-  it('no site argument: the nearest site.yaml above cwd, named on stderr; the output directory stays relative to cwd', () => {
+  it('no site argument: the nearest site.yaml above cwd, named on stderr; the output directory is out beside it', () => {
     const { top, cwd, env } = nested();
     const v = fakeIo(cwd, { env });
     expect(validateCommand.run(v.io, [], {}, {})).toBe(0);
     expect(v.written.stderr).toBe('sitec: using ../../site.yaml\n');
     expect(v.written.stdout).toBe('../../site.yaml: valid\n');
     const b = fakeIo(cwd, { env });
-    expect(buildCommand.run(b.io, [], { out: 'out' }, {})).toBe(0);
+    expect(buildCommand.run(b.io, [], {}, {})).toBe(0);
     expect(b.written.stderr).toBe('sitec: using ../../site.yaml\n');
-    expect(existsSync(join(cwd, 'out/README.md'))).toBe(true);
-    expect(existsSync(join(top, 'out'))).toBe(false);
+    expect(b.written.stdout).toMatch(/^\.\.\/\.\.\/out:\n/);
+    expect(existsSync(join(top, 'out/README.md'))).toBe(true);
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
     const c = fakeIo(cwd, { env });
-    expect(checkCommand.run(c.io, [], { out: 'out' }, {})).toBe(0);
+    expect(checkCommand.run(c.io, [], {}, {})).toBe(0);
     const d = fakeIo(cwd, { env });
-    expect(diffCommand.run(d.io, [], { out: 'out' }, {})).toBe(0);
+    expect(diffCommand.run(d.io, [], {}, {})).toBe(0);
     expect(d.written.stdout).toBe('');
+    // -o is kept as given: relative to cwd.
+    const o = fakeIo(cwd, { env });
+    expect(buildCommand.run(o.io, [], { out: 'here' }, {})).toBe(0);
+    expect(existsSync(join(cwd, 'here/README.md'))).toBe(true);
+  });
+
+  it('a site named by path, no -o: build, check, build --check and diff all use out beside the site file', () => {
+    const { top, env } = nested();
+    const other = mkdtempSync(join(tmpdir(), 'sitec-cmd-elsewhere-'));
+    const site = join(top, 'site.yaml');
+    const b = fakeIo(other, { env });
+    expect(buildCommand.run(b.io, [site], {}, {})).toBe(0);
+    expect(existsSync(join(top, 'out/README.md'))).toBe(true);
+    expect(existsSync(join(other, 'out'))).toBe(false);
+    // Relative paths too: a/b/../../site.yaml from top writes top/a/b/../../out = top/out.
+    const rel = fakeIo(top, { env });
+    expect(checkCommand.run(rel.io, ['a/b/../../site.yaml'], {}, {})).toBe(0);
+    expect(buildCommand.run(fakeIo(other, { env }).io, [site], { check: true }, {})).toBe(0);
+    expect(diffCommand.run(fakeIo(other, { env }).io, [site], {}, {})).toBe(0);
+    // Changing the tree beside the site makes check and diff see it; the other directory is never read.
+    writeFileSync(join(top, 'out/README.md'), 'edited\n');
+    expect(checkCommand.run(fakeIo(other, { env }).io, [site], {}, {})).toBe(1);
+    const d = fakeIo(other, { env });
+    expect(diffCommand.run(d.io, [site], {}, {})).toBe(1);
+    expect(d.written.stdout).toContain('README.md');
+  });
+
+  it('several sites, no -o: each into out beside its own site file; with -o, <dir>/<its directory name>', () => {
+    const base = mkdtempSync(join(tmpdir(), 'sitec-cmd-many-'));
+    for (const n of ['one', 'two']) {
+      mkdirSync(join(base, 'sites', n), { recursive: true });
+      writeFileSync(join(base, 'sites', n, 'site.yaml'), exampleText);
+    }
+    const j = fakeIo(base);
+    expect(buildCommand.run(j.io, ['sites/*/site.yaml'], { json: true }, {})).toBe(0);
+    const out = JSON.parse(j.written.stdout) as { sites: { file: string; out: string }[] };
+    expect(out.sites.map((s) => [s.file, s.out])).toEqual([
+      ['sites/one/site.yaml', join('sites/one/out')],
+      ['sites/two/site.yaml', join('sites/two/out')],
+    ]);
+    for (const n of ['one', 'two']) expect(existsSync(join(base, 'sites', n, 'out/README.md'))).toBe(true);
+    expect(existsSync(join(base, 'out'))).toBe(false);
+    expect(buildCommand.run(fakeIo(base).io, ['sites/*/site.yaml'], { out: 'all' }, {})).toBe(0);
+    for (const n of ['one', 'two']) expect(existsSync(join(base, 'all', n, 'README.md'))).toBe(true);
   });
 
   it('./site.yaml wins over one further up', () => {
@@ -236,5 +283,65 @@ describe('sitec completion bash|zsh|fish', () => {
     const f = fakeIo(tmpdir());
     expect(main(['node', 'sitec', 'completion', 'csh'], f.io)).toBe(2);
     expect(f.written.stderr).toContain('completion is for bash, zsh, fish, not "csh"');
+  });
+});
+
+describe('the progress line', () => {
+  /** A clock that moves `step` ms each time it is read: a build as slow as we like. */
+  const clock = (step: number) => {
+    let t = 0;
+    return () => (t += step);
+  };
+  const site = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-progress-'));
+    writeFileSync(join(dir, 'site.yaml'), exampleText);
+    return dir;
+  };
+
+  it('a slow build on a terminal: a line on stderr, redrawn in place, erased when done; stdout as without it', () => {
+    const dir = site();
+    const slow = fakeIo(dir, { tty: true, now: clock(400) });
+    expect(buildCommand.run(slow.io, ['site.yaml'], {}, {})).toBe(0);
+    const err = slow.written.stderr;
+    expect(err.startsWith(`${CLEAR_LINE}sitec: site.yaml: `)).toBe(true);
+    expect(err).toMatch(/sitec: site\.yaml: writing \d+\/\d+ files \(\d+\.\d s\)/);
+    // Every drawing starts by erasing the line, none ends with a newline, and the last write erases it.
+    expect(err.endsWith(CLEAR_LINE)).toBe(true);
+    expect(err).not.toContain('\n');
+    const total = /writing \d+\/(\d+) files/.exec(err)![1];
+    expect(err).toContain(`writing ${total}/${total} files`);
+    // The report is the same as a quiet build's (the same site into a fresh directory, with a still clock).
+    const still = fakeIo(site(), { tty: true, now: () => 0 });
+    expect(buildCommand.run(still.io, ['site.yaml'], {}, {})).toBe(0);
+    expect(slow.written.stdout).toBe(still.written.stdout);
+    expect(still.written.stderr).toBe('');
+  });
+
+  it(`nothing for a build under ${PROGRESS_AFTER_MS} ms, off a terminal, or with --json`, () => {
+    const fast = fakeIo(site(), { tty: true, now: clock(1) });
+    expect(buildCommand.run(fast.io, ['site.yaml'], {}, {})).toBe(0);
+    expect(fast.written.stderr).toBe('');
+    const piped = fakeIo(site(), { tty: false, now: clock(400) });
+    expect(buildCommand.run(piped.io, ['site.yaml'], {}, {})).toBe(0);
+    expect(piped.written.stderr).toBe('');
+    const json = fakeIo(site(), { tty: true, now: clock(400) });
+    expect(buildCommand.run(json.io, ['site.yaml'], { json: true }, {})).toBe(0);
+    expect(json.written.stderr).toBe('');
+    expect(JSON.parse(json.written.stdout)).toMatchObject({ command: 'build', ok: true });
+  });
+
+  it('redrawn at most every 100 ms; an invalid site: the line is erased before the diagnostics', () => {
+    const dir = site();
+    // 1 ms a read: past the first second only near the end, then at most one drawing per 100 reads.
+    const fine = fakeIo(dir, { tty: true, now: clock(1) });
+    expect(buildCommand.run(fine.io, ['site.yaml'], {}, {})).toBe(0);
+    const drawings = fine.written.stderr.split(CLEAR_LINE).filter((d) => d !== '');
+    expect(drawings.length).toBeLessThanOrEqual(15);
+    writeFileSync(join(dir, 'bad.yaml'), mutate(exampleText, ['nodePort: 30347', 'nodeport: 30347']));
+    const bad = fakeIo(dir, { tty: true, now: clock(2000) });
+    expect(buildCommand.run(bad.io, ['bad.yaml'], {}, {})).toBe(2);
+    expect(bad.written.stderr.startsWith(`${CLEAR_LINE}sitec: bad.yaml: parsing (2.0 s)${CLEAR_LINE}`)).toBe(true);
+    expect(bad.written.stderr.slice(2 * CLEAR_LINE.length)).toContain('schema-unknown-field');
+    expect(bad.written.stderr.lastIndexOf(CLEAR_LINE)).toBe(CLEAR_LINE.length + 'sitec: bad.yaml: parsing (2.0 s)'.length);
   });
 });

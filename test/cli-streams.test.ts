@@ -66,9 +66,9 @@ describe('input streams', () => {
     const d = dir();
     // Raw ESC and BEL in the file (a YAML error themselves), and written as YAML escapes in a value.
     for (const [name, text] of [
-      ['raw.yaml', mutate(exampleText, ['site: x2bee-idc', 'site: x\u001b]0;owned\u0007\u001b[31mred'])],
-      ['escaped.yaml', mutate(exampleText, ['site: x2bee-idc', 'site: "x\\e]0;owned\\a\\e[31mred"'])],
-      ['key.yaml', mutate(exampleText, ['site: x2bee-idc', 'site: x2bee-idc\n"\\e[31mred": 1'])],
+      ['raw.yaml', mutate(exampleText, ['site: example-idc', 'site: x\u001b]0;owned\u0007\u001b[31mred'])],
+      ['escaped.yaml', mutate(exampleText, ['site: example-idc', 'site: "x\\e]0;owned\\a\\e[31mred"'])],
+      ['key.yaml', mutate(exampleText, ['site: example-idc', 'site: example-idc\n"\\e[31mred": 1'])],
     ]) {
       writeFileSync(join(d, name!), text!);
       const r = sitec(['validate', name!], d);
@@ -78,7 +78,10 @@ describe('input streams', () => {
       expect(r.stderr, name).toMatch(/\\(x1b|u001b)\[31mred/);
     }
 
-    const long = mutate(exampleText, ['namespaces:\n      - { name: x2bee-stg, injection: enabled }', `namespaces:\n      - { name: x2bee-stg, injection: enabled, note: "${'y'.repeat(20_000)}" }`]);
+    const long = mutate(exampleText, [
+      'namespaces:\n      - { name: example-stg, injection: enabled }',
+      `namespaces:\n      - { name: example-stg, injection: enabled, note: "${'y'.repeat(20_000)}" }`,
+    ]);
     writeFileSync(join(d, 'long.yaml'), long);
     const l = sitec(['validate', 'long.yaml'], d);
     expect(l.status).toBe(2);
@@ -94,7 +97,7 @@ describe('input streams', () => {
   it('prints a capped number of diagnostics with a count of the rest, linear in their number; --json has every one', () => {
     const d = dir();
     let routes = '';
-    for (let i = 0; i < 20_000; i++) routes += `  - { host: h${i}.x2bee.com, gateway: istio-gateway, namespace: x2bee-stg, service: echo, port: 80, bogus: ${i} }\n`;
+    for (let i = 0; i < 20_000; i++) routes += `  - { host: h${i}.example.com, gateway: istio-gateway, namespace: example-stg, service: echo, port: 80, bogus: ${i} }\n`;
     writeFileSync(join(d, 'many.yaml'), exampleText.replace('\nroutes:\n', `\nroutes:\n${routes}`));
     const r = sitec(['validate', 'many.yaml'], d);
     expect(r.status).toBe(2);
@@ -164,8 +167,8 @@ describe('output streams and arguments', () => {
         ['validate', 'bad.yaml'],
       ],
       [
-        ['explain', 'hello-idc.x2bee.com', 'good.yaml'],
-        ['explain', 'hello-idc.x2bee.com', 'bad.yaml'],
+        ['explain', 'hello-idc.example.com', 'good.yaml'],
+        ['explain', 'hello-idc.example.com', 'bad.yaml'],
       ],
       [
         ['init', 'fresh'],

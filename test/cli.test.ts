@@ -160,8 +160,8 @@ describe('control characters in the paths the user gives never reach the termina
       sitec(['build', `one${evil}/site.yaml`, '-o', `out${evil}`], dir),
       sitec(['build', `one${evil}/site.yaml`, `two${evil}/site.yaml`, '-o', `many${evil}`], dir),
       sitec(['validate', `one${evil}/site.yaml`], dir),
-      sitec(['explain', `nope${evil}.x2bee.com`, `one${evil}/site.yaml`], dir),
-      sitec(['explain', 'hello-idc.x2bee.com', `one${evil}/site.yaml`], dir),
+      sitec(['explain', `nope${evil}.example.com`, `one${evil}/site.yaml`], dir),
+      sitec(['explain', 'hello-idc.example.com', `one${evil}/site.yaml`], dir),
     ];
     writeFileSync(join(dir, `one${evil}`, 'site.yaml'), mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6']));
     runs.push(sitec(['check', `one${evil}/site.yaml`, '-o', `out${evil}`], dir));

@@ -12,16 +12,16 @@ interface Operator {
   spec: { components: { ingressGateways: { label: Record<string, string>; k8s: { service: { ports: { name: string; port: number; nodePort?: number }[] } } }[] } };
 }
 
-describe("one address for ingress and east-west traffic (seed 002's KT cluster)", () => {
+describe("one address for ingress and east-west traffic (seed 002's Cloud A cluster)", () => {
   it('the ingress gateway carries the east-west listeners and the network label; no separate gateway is installed', () => {
     const r = compileText(meshText);
     expect(r.diagnostics).toEqual([]);
     const paths = r.files.map((f) => f.path);
-    expect(paths).not.toContain('clusters/kt/istio-eastwest-operator.yaml');
-    expect(paths).toContain('clusters/ncloud/istio-eastwest-operator.yaml');
-    const io = parse(file(meshText, 'clusters/kt/istio-operator.yaml')!) as Operator;
+    expect(paths).not.toContain('clusters/cloud-a/istio-eastwest-operator.yaml');
+    expect(paths).toContain('clusters/cloud-b/istio-eastwest-operator.yaml');
+    const io = parse(file(meshText, 'clusters/cloud-a/istio-operator.yaml')!) as Operator;
     const gw = io.spec.components.ingressGateways[0]!;
-    expect(gw.label).toEqual({ istio: 'ingressgateway', 'topology.istio.io/network': 'kt-net' });
+    expect(gw.label).toEqual({ istio: 'ingressgateway', 'topology.istio.io/network': 'cloud-a-net' });
     expect(gw.k8s.service.ports.map((p) => `${p.name} ${p.port} ${p.nodePort}`)).toEqual([
       'status-port 15021 31021',
       'http2 80 31080',
@@ -30,14 +30,15 @@ describe("one address for ingress and east-west traffic (seed 002's KT cluster)"
       'tls-istiod 15012 31512',
       'tls-webhook 15017 31517',
     ]);
-    const cross = parse(file(meshText, 'clusters/kt/resources/30-gateways/gateway.istio-system.cross-network-gateway.yaml')!) as { spec: { selector: Record<string, string> } };
+    const cross = parse(file(meshText, 'clusters/cloud-a/resources/30-gateways/gateway.istio-system.cross-network-gateway.yaml')!) as { spec: { selector: Record<string, string> } };
     expect(cross.spec.selector).toEqual({ istio: 'ingressgateway' });
-    for (const p of ['clusters/kt/istio-operator.yaml', 'clusters/kt/resources/30-gateways/gateway.istio-system.cross-network-gateway.yaml']) expect(validateObject(p, file(meshText, p)!)).toEqual([]);
+    for (const p of ['clusters/cloud-a/istio-operator.yaml', 'clusters/cloud-a/resources/30-gateways/gateway.istio-system.cross-network-gateway.yaml'])
+      expect(validateObject(p, file(meshText, p)!)).toEqual([]);
     // install.sh and the runbook do not install an east-west gateway there.
     const install = file(meshText, 'scripts/install.sh')!;
-    expect(install).not.toContain('clusters/kt/istio-eastwest-operator.yaml');
-    expect(install).toContain('clusters/ncloud/istio-eastwest-operator.yaml');
-    expect(file(meshText, 'README.md')).toContain("| kt | kt-net | `kt-admin` | the ingress gateway's, 203.0.113.20 |");
+    expect(install).not.toContain('clusters/cloud-a/istio-eastwest-operator.yaml');
+    expect(install).toContain('clusters/cloud-b/istio-eastwest-operator.yaml');
+    expect(file(meshText, 'README.md')).toContain("| cloud-a | cloud-a-net | `cloud-a-admin` | the ingress gateway's, 203.0.113.20 |");
   });
 
   for (const c of [
@@ -102,8 +103,8 @@ describe('the combined gateway is configured as gen-eastwest-gateway.sh configur
     const r = compileText(combinedText);
     expect(r.diagnostics).toEqual([]);
     for (const [cluster, net] of [
-      ['kt', 'kt-net'],
-      ['nhn', 'nhn-net'],
+      ['cloud-a', 'cloud-a-net'],
+      ['cloud-c', 'cloud-c-net'],
     ] as const) {
       const path = `clusters/${cluster}/istio-operator.yaml`;
       const text = r.files.find((f) => f.path === path)!.content;
@@ -113,9 +114,9 @@ describe('the combined gateway is configured as gen-eastwest-gateway.sh configur
     }
   });
   it('a separate east-west gateway has the same fields, and a plain ingress gateway none of them', () => {
-    const separate = parse(file(meshText, 'clusters/ncloud/istio-eastwest-operator.yaml')!) as GatewayOperator;
-    expect(fieldsOf(separate)).toEqual(eastWestFields('ncloud-net'));
-    const ingress = fieldsOf(parse(file(meshText, 'clusters/ncloud/istio-operator.yaml')!) as GatewayOperator);
+    const separate = parse(file(meshText, 'clusters/cloud-b/istio-eastwest-operator.yaml')!) as GatewayOperator;
+    expect(fieldsOf(separate)).toEqual(eastWestFields('cloud-b-net'));
+    const ingress = fieldsOf(parse(file(meshText, 'clusters/cloud-b/istio-operator.yaml')!) as GatewayOperator);
     expect(ingress.env).toBeUndefined();
     expect(ingress.ports).toEqual([]);
     expect(ingress.networkLabel).toBeUndefined();
@@ -149,7 +150,7 @@ describe('console load balancers list the east-west listeners', () => {
     const readme = r.files.find((f) => f.path === 'README.md')!.content;
     expect(readme).toContain('| 15443/TCP | 31543 | tls |');
     expect(readme).toContain('Point its health check at node port 31521 (status-port)');
-    const eastwest = parse(r.files.find((f) => f.path === 'clusters/kt/istio-eastwest-operator.yaml')!.content) as Operator;
+    const eastwest = parse(r.files.find((f) => f.path === 'clusters/cloud-a/istio-eastwest-operator.yaml')!.content) as Operator;
     expect(eastwest.spec.components.ingressGateways[0]!.k8s.service.ports.map((p) => p.nodePort)).toEqual([31521, 31543, 31512, 31517]);
     // istiod's node ports need not be pinned: no listener forwards to them.
     expect(compileText(mutate(base, ['istiod: 31512, webhook: 31517', 'istiod: 31512'])).diagnostics).toEqual([]);
@@ -166,12 +167,12 @@ describe('the firewall table lists, per cluster, every port the ingress and the 
   // (Istio's samples/multicluster/README.md: expose-istiod.yaml is the primary-remote step), and sitec's meshes are multi-primary.
   it('every cluster of the multi-primary mesh: 15021, 80, 443, 15443 and the API server, not istiod 15012 or webhook 15017', () => {
     const readme = file(sites.multicluster!, 'README.md')!;
-    for (const cluster of ['kt', 'ncloud', 'nhn']) {
+    for (const cluster of ['cloud-a', 'cloud-b', 'cloud-c']) {
       const section = readme.slice(readme.indexOf(`## Cluster ${cluster}`), readme.indexOf('### 4.', readme.indexOf(`## Cluster ${cluster}`)));
       const table = section.slice(section.indexOf('Firewall (security group)'));
       const ports = [...table.matchAll(/^\| [^|]+ \| (\d+)\/tcp \|/gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
-      expect(ports, cluster).toEqual(cluster === 'kt' ? [80, 443, 6443, 15021, 15443] : [80, 443, 6443, 15021, 15021, 15443]);
-      expect(table).toMatch(/\| 15443\/tcp \| [^|]+ \| (kt|ncloud|nhn), (kt|ncloud|nhn) \|/);
+      expect(ports, cluster).toEqual(cluster === 'cloud-a' ? [80, 443, 6443, 15021, 15443] : [80, 443, 6443, 15021, 15021, 15443]);
+      expect(table).toMatch(/\| 15443\/tcp \| [^|]+ \| (cloud-a|cloud-b|cloud-c), (cloud-a|cloud-b|cloud-c) \|/);
     }
   });
   it('a port an edge host forwards to says so', () => {

@@ -64,11 +64,11 @@ describe('discovery selectors select every namespace istiod must see', () => {
 
   it('a mesh member keeps its network label beside the selector labels', () => {
     const text = mutate(meshText, [
-      '      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn',
-      `${selector}      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn`,
+      '      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: cloud-c',
+      `${selector}      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: cloud-c`,
     ]);
     const out = files(text);
-    expect(labelsOf(out['clusters/ncloud/istio-system-namespace.yaml'])).toMatchObject({ 'topology.istio.io/network': 'ncloud-net', 'istio-discovery': 'enabled' });
+    expect(labelsOf(out['clusters/cloud-b/istio-system-namespace.yaml'])).toMatchObject({ 'topology.istio.io/network': 'cloud-b-net', 'istio-discovery': 'enabled' });
   });
 
   for (const c of [

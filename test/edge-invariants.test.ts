@@ -95,24 +95,24 @@ const cases: LocatedCase[] = [
   },
   {
     name: 'certificate for a host nginx does not serve',
-    edits: [[nginxBlock, `${nginxBlock}      certificates:\n        - { serverNames: [other.x2bee.com], certificate: /etc/a.crt, key: /etc/a.key }\n`]],
+    edits: [[nginxBlock, `${nginxBlock}      certificates:\n        - { serverNames: [other.example.com], certificate: /etc/a.crt, key: /etc/a.key }\n`]],
     code: 'edge-certificate-unknown-host',
     path: 'edges[0].nginx.certificates[0].serverNames[0]',
-    at: ['other.x2bee.com'],
+    at: ['other.example.com'],
   },
   {
     name: 'two certificates for one host',
     edits: [
       [
         nginxBlock,
-        `${nginxBlock}      certificates:\n        - { serverNames: [hello-idc.x2bee.com], certificate: /etc/a.crt, key: /etc/a.key }\n        - { serverNames: [hello-idc.x2bee.com], certificate: /etc/b.crt, key: /etc/b.key }\n`,
+        `${nginxBlock}      certificates:\n        - { serverNames: [hello-idc.example.com], certificate: /etc/a.crt, key: /etc/a.key }\n        - { serverNames: [hello-idc.example.com], certificate: /etc/b.crt, key: /etc/b.key }\n`,
       ],
     ],
     code: 'edge-certificate-duplicate',
     path: 'edges[0].nginx.certificates[1].serverNames[0]',
-    at: ['hello-idc.x2bee.com]', 2],
-    message: /^hello-idc\.x2bee\.com already has a certificate$/,
-    related: [{ at: ['hello-idc.x2bee.com]', 1], path: 'edges[0].nginx.certificates[0].serverNames[0]', message: 'the first certificate for hello-idc.x2bee.com' }],
+    at: ['hello-idc.example.com]', 2],
+    message: /^hello-idc\.example\.com already has a certificate$/,
+    related: [{ at: ['hello-idc.example.com]', 1], path: 'edges[0].nginx.certificates[0].serverNames[0]', message: 'the first certificate for hello-idc.example.com' }],
   },
   {
     name: 'nginx with nothing to serve',

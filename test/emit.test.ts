@@ -69,13 +69,13 @@ describe("emit: the output directory is the user's", () => {
     mkdirSync(join(out, 'clusters/idc/extra'), { recursive: true });
     writeFileSync(join(out, 'clusters/idc/extra/mine.yaml'), 'kind: Mine\n');
     writeFileSync(join(out, 'OWNERS'), 'me\n');
-    const routeFile = 'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml';
+    const routeFile = 'clusters/idc/resources/40-routes/virtualservice.example-stg.hello-idc.example.com.yaml';
     expect(existsSync(join(out, routeFile))).toBe(true);
-    writeFileSync(site, mutate(exampleText, ['host: hello-idc.x2bee.com', 'host: bye-idc.x2bee.com']));
+    writeFileSync(site, mutate(exampleText, ['host: hello-idc.example.com', 'host: bye-idc.example.com']));
     const r = build({ site, out });
     expect(r.ok).toBe(true);
-    expect(r.summary!.removed).toEqual([routeFile, 'hosts/ive/nginx/conf.d/hello-idc.x2bee.com.conf']);
-    expect(r.summary!.added).toEqual(['clusters/idc/resources/40-routes/virtualservice.x2bee-stg.bye-idc.x2bee.com.yaml', 'hosts/ive/nginx/conf.d/bye-idc.x2bee.com.conf']);
+    expect(r.summary!.removed).toEqual([routeFile, 'hosts/ive/nginx/conf.d/hello-idc.example.com.conf']);
+    expect(r.summary!.added).toEqual(['clusters/idc/resources/40-routes/virtualservice.example-stg.bye-idc.example.com.yaml', 'hosts/ive/nginx/conf.d/bye-idc.example.com.conf']);
     expect(existsSync(join(out, routeFile))).toBe(false);
     expect(readFileSync(join(out, 'clusters/idc/extra/mine.yaml'), 'utf8')).toBe('kind: Mine\n');
     expect(readFileSync(join(out, 'OWNERS'), 'utf8')).toBe('me\n');

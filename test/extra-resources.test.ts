@@ -8,7 +8,7 @@ import { exampleText, mutate, positionOf } from './helpers/site.js';
 import { validateObject } from './helpers/validate-objects.js';
 
 /** clusters[].extraResources (issue 15): read relative to site.yaml, validated, one object per file in its apply layer. */
-const SECRET = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-auth\n  namespace: x2bee-stg\ntype: Opaque\nstringData:\n  token: abc\n';
+const SECRET = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-auth\n  namespace: example-stg\ntype: Opaque\nstringData:\n  token: abc\n';
 const CRD = 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec: {}\n';
 
 function site(files: Record<string, string>, patterns = '[extra/*.yaml]') {
@@ -26,7 +26,7 @@ describe('extra resources', () => {
     const r = compileFile(s.file);
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const byPath = new Map(r.files.map((f) => [f.path, f.content]));
-    const secret = parse(byPath.get('clusters/idc/resources/60-extra/secret.x2bee-stg.registry-auth.yaml')!);
+    const secret = parse(byPath.get('clusters/idc/resources/60-extra/secret.example-stg.registry-auth.yaml')!);
     expect(secret).toMatchObject({ kind: 'Secret', stringData: { token: 'abc' }, metadata: { labels: { 'app.kubernetes.io/managed-by': 'sitec' } } });
     expect(validateObject('secret.yaml', byPath.get('clusters/idc/resources/20-namespaces/namespace.tools.yaml')!)).toEqual([]);
     expect(byPath.has('clusters/idc/resources/05-crds/customresourcedefinition.widgets.example.com.yaml')).toBe(true);
@@ -34,12 +34,12 @@ describe('extra resources', () => {
     const layer = (p: string) => p.split('/')[1]!;
     expect(layer(resources[0]!)).toBe('05-crds');
     expect(resources.indexOf('resources/20-namespaces/namespace.tools.yaml')).toBeLessThan(resources.indexOf('resources/30-gateways/gateway.istio-system.istio-gateway.yaml'));
-    expect(resources[resources.length - 1]).toBe('resources/60-extra/secret.x2bee-stg.registry-auth.yaml');
+    expect(resources[resources.length - 1]).toBe('resources/60-extra/secret.example-stg.registry-auth.yaml');
     const runbook = byPath.get('README.md')!;
     expect(runbook).toContain('resources/60-extra/');
     expect(runbook).toContain('05-crds');
     // The runbook names the file relative to the site, however sitec was invoked (here with an absolute path).
-    expect(runbook).toContain('- `clusters/idc/resources/60-extra/secret.x2bee-stg.registry-auth.yaml`, from `extra/a-secret.yaml`');
+    expect(runbook).toContain('- `clusters/idc/resources/60-extra/secret.example-stg.registry-auth.yaml`, from `extra/a-secret.yaml`');
   });
 
   it('a rebuild after an extra file changes is not a no-op (the site text is the same)', () => {
@@ -49,7 +49,7 @@ describe('extra resources', () => {
     writeFileSync(join(s.dir, 'extra/a-secret.yaml'), SECRET.replace('token: abc', 'token: xyz'));
     expect(check({ site: s.file, out }).upToDate).toBe(false);
     const r = build({ site: s.file, out });
-    expect(r.summary!.changed).toEqual(['clusters/idc/resources/60-extra/secret.x2bee-stg.registry-auth.yaml']);
+    expect(r.summary!.changed).toEqual(['clusters/idc/resources/60-extra/secret.example-stg.registry-auth.yaml']);
   });
 
   it('refusals: a pattern matching nothing (at the pattern), an object without a name and invalid YAML (in the extra file), a clash with a generated object', () => {
@@ -67,23 +67,23 @@ describe('extra resources', () => {
       ['extra-resource-invalid', join(bad.dir, 'extra/x.yaml'), 6],
     ]);
 
-    const clash = site({ 'extra/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x2bee-stg\n' });
+    const clash = site({ 'extra/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: example-stg\n' });
     const r3 = compileFile(clash.file);
     expect(r3.diagnostics).toEqual([expect.objectContaining({ code: 'extra-resource-conflict', location: { file: join(clash.dir, 'extra/ns.yaml'), line: 1, column: 1 } })]);
     const twice = site({ 'extra/a.yaml': SECRET, 'extra/b.yaml': SECRET });
     expect(compileFile(twice.file).diagnostics.map((d) => [d.code, d.message, d.location?.file])).toEqual([
-      ['extra-resource-conflict', 'Secret x2bee-stg/registry-auth is named more than once in the extra resources of cluster idc', join(twice.dir, 'extra/a.yaml')],
-      ['extra-resource-conflict', 'Secret x2bee-stg/registry-auth is named more than once in the extra resources of cluster idc', join(twice.dir, 'extra/b.yaml')],
+      ['extra-resource-conflict', 'Secret example-stg/registry-auth is named more than once in the extra resources of cluster idc', join(twice.dir, 'extra/a.yaml')],
+      ['extra-resource-conflict', 'Secret example-stg/registry-auth is named more than once in the extra resources of cluster idc', join(twice.dir, 'extra/b.yaml')],
     ]);
     // Each copy points at the other, in its own file.
     expect(compileFile(twice.file).diagnostics.map((d) => d.related)).toEqual([
-      [{ file: join(twice.dir, 'extra/b.yaml'), line: 1, column: 1, message: 'Secret x2bee-stg/registry-auth is also here' }],
-      [{ file: join(twice.dir, 'extra/a.yaml'), line: 1, column: 1, message: 'Secret x2bee-stg/registry-auth is also here' }],
+      [{ file: join(twice.dir, 'extra/b.yaml'), line: 1, column: 1, message: 'Secret example-stg/registry-auth is also here' }],
+      [{ file: join(twice.dir, 'extra/a.yaml'), line: 1, column: 1, message: 'Secret example-stg/registry-auth is also here' }],
     ]);
 
     const deployment = site({
       'extra/d.yaml':
-        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: x2bee-stg\nspec:\n  replicas: two\n  selector: { matchLabels: { app: web } }\n  template: { metadata: { labels: { app: web } }, spec: { containers: [{ name: web, image: nginx }] } }\n',
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: example-stg\nspec:\n  replicas: two\n  selector: { matchLabels: { app: web } }\n  template: { metadata: { labels: { app: web } }, spec: { containers: [{ name: web, image: nginx }] } }\n',
     });
     expect(compileFile(deployment.file).diagnostics[0]).toMatchObject({
       code: 'extra-resource-invalid',
@@ -92,7 +92,7 @@ describe('extra resources', () => {
     });
 
     const service = site({
-      'extra/s.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: x2bee-stg\nspec:\n  selector: { app: web }\n  ports: [{ port: 80, targetPrt: 8080 }]\n',
+      'extra/s.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: example-stg\nspec:\n  selector: { app: web }\n  ports: [{ port: 80, targetPrt: 8080 }]\n',
     });
     expect(compileFile(service.file).diagnostics[0]).toMatchObject({ code: 'extra-resource-invalid', message: expect.stringContaining('targetPrt') });
 
@@ -110,7 +110,7 @@ describe('extra resources', () => {
     writeFileSync(join(s.dir, 'extra/a-secret.yaml'), SECRET.replace('token: abc', 'token: xyz'));
     const second = build({ site: s.file, out });
     expect(second.diagnostics).toEqual([]);
-    expect(second.summary!.changed).toEqual(['clusters/idc/resources/60-extra/secret.x2bee-stg.registry-auth.yaml']);
+    expect(second.summary!.changed).toEqual(['clusters/idc/resources/60-extra/secret.example-stg.registry-auth.yaml']);
     expect(second.paths).toEqual(first.paths);
   });
 
@@ -120,7 +120,7 @@ describe('extra resources', () => {
     const r = compileFile(s.file);
     expect(r.diagnostics).toEqual([]);
     const extra = r.files.filter((f) => f.path.includes('/60-extra/')).map((f) => f.path);
-    expect(extra).toEqual(['clusters/idc/resources/60-extra/secret.x2bee-stg.registry-auth.yaml']);
+    expect(extra).toEqual(['clusters/idc/resources/60-extra/secret.example-stg.registry-auth.yaml']);
   });
 
   it('links that stay inside the site are followed; extraResourcesRoot opts a shared directory in', () => {

@@ -47,25 +47,25 @@ describe('install: helm', () => {
     expect(readme).not.toContain('istioctl uninstall');
   });
 
-  it('a cluster overrides the site: the multicluster example installs nhn with helm, its east-west gateway a release of its own', () => {
+  it('a cluster overrides the site: the multicluster example installs cloud-c with helm, its east-west gateway a release of its own', () => {
     const text = readFileSync(`${root}examples/multicluster/site.yaml`, 'utf8');
     const r = compileText(text);
     expect(r.diagnostics).toEqual([]);
     expect(r.files.filter((f) => f.path.includes('/helm/')).map((f) => f.path)).toEqual([
-      'clusters/nhn/helm/istio-base.values.yaml',
-      'clusters/nhn/helm/istio-eastwestgateway.values.yaml',
-      'clusters/nhn/helm/istio-ingressgateway.values.yaml',
-      'clusters/nhn/helm/istiod.values.yaml',
+      'clusters/cloud-c/helm/istio-base.values.yaml',
+      'clusters/cloud-c/helm/istio-eastwestgateway.values.yaml',
+      'clusters/cloud-c/helm/istio-ingressgateway.values.yaml',
+      'clusters/cloud-c/helm/istiod.values.yaml',
     ]);
     const install = file(r.files, 'scripts/install.sh')!;
-    expect(install).toContain('run istioctl install --context ncloud-admin -y -f clusters/ncloud/istio-operator.yaml');
-    expect(install).not.toContain('clusters/nhn/istio-operator.yaml');
+    expect(install).toContain('run istioctl install --context cloud-b-admin -y -f clusters/cloud-b/istio-operator.yaml');
+    expect(install).not.toContain('clusters/cloud-c/istio-operator.yaml');
     expect(install).toMatch(
-      /^run helm upgrade --install istio-eastwestgateway istio\/gateway --kube-context nhn-admin -n istio-system --version 1\.28\.10 -f clusters\/nhn\/helm\/istio-eastwestgateway\.values\.yaml --wait$/m,
+      /^run helm upgrade --install istio-eastwestgateway istio\/gateway --kube-context cloud-c-admin -n istio-system --version 1\.28\.10 -f clusters\/cloud-c\/helm\/istio-eastwestgateway\.values\.yaml --wait$/m,
     );
-    const ew = parse(file(r.files, 'clusters/nhn/helm/istio-eastwestgateway.values.yaml')!) as Record<string, unknown>;
-    expect(ew.env).toEqual({ ISTIO_META_REQUESTED_NETWORK_VIEW: 'nhn-net' });
-    expect(ew.labels).toEqual({ istio: 'eastwestgateway', app: 'istio-eastwestgateway', 'topology.istio.io/network': 'nhn-net' });
+    const ew = parse(file(r.files, 'clusters/cloud-c/helm/istio-eastwestgateway.values.yaml')!) as Record<string, unknown>;
+    expect(ew.env).toEqual({ ISTIO_META_REQUESTED_NETWORK_VIEW: 'cloud-c-net' });
+    expect(ew.labels).toEqual({ istio: 'eastwestgateway', app: 'istio-eastwestgateway', 'topology.istio.io/network': 'cloud-c-net' });
   });
 
   it('warns that an IstioOperator override does not reach the Helm releases', () => {
@@ -262,7 +262,7 @@ describe.skipIf(!canRender)("install: helm renders through Istio 1.30.3's charts
       .replace('istio: 1.28.10', 'istio: 1.30.3');
     const r = compileText(withHelm(text));
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    for (const cluster of ['kt', 'ncloud', 'nhn']) {
+    for (const cluster of ['cloud-a', 'cloud-b', 'cloud-c']) {
       const op = parse(file(r.files, `clusters/${cluster}/istio-operator.yaml`)!) as { spec: Record<string, Y> };
       checkAmbient(cluster, (release) => file(r.files, `clusters/${cluster}/helm/${release}.values.yaml`)!, op);
       const ds = render('ztunnel', 'ztunnel', file(r.files, `clusters/${cluster}/helm/ztunnel.values.yaml`)!).find((o) => o.kind === 'DaemonSet')!;

@@ -48,8 +48,8 @@ describe('the host admin gets only hosts/<name>/: its runbook is there', () => {
 });
 
 describe('nginx names from two sites on one host never clash', () => {
-  const a = exampleText; // site x2bee-idc, cluster idc
-  const b = mutate(exampleText, ['site: x2bee-idc', 'site: x2bee'], ['- name: idc\n', '- name: idc-idc\n'], ['publicIPs: [217.37.14.73]', 'publicIPs: [217.37.14.74]']).replace(
+  const a = exampleText; // site example-idc, cluster idc
+  const b = mutate(exampleText, ['site: example-idc', 'site: example'], ['- name: idc\n', '- name: idc-idc\n'], ['publicIPs: [217.37.14.73]', 'publicIPs: [217.37.14.74]']).replace(
     /cluster: idc\b/g,
     'cluster: idc-idc',
   );
@@ -59,10 +59,10 @@ describe('nginx names from two sites on one host never clash', () => {
     return { files: r.files.filter((f) => f.path.includes('/nginx/conf.d/')), names: r.files.flatMap((f) => [...f.content.matchAll(/^upstream (\S+) \{/gm)].map((m) => m[1]!)) };
   };
 
-  it('x2bee-idc/idc and x2bee/idc-idc get different upstream names', () => {
+  it('example-idc/idc and example/idc-idc get different upstream names', () => {
     const [ua, ub] = [upstreams(a), upstreams(b)];
-    expect(ua.names).toEqual(['sitec_x2bee-idc_idc_http2']);
-    expect(ub.names).toEqual(['sitec_x2bee_idc-idc_http2']);
+    expect(ua.names).toEqual(['sitec_example-idc_idc_http2']);
+    expect(ub.names).toEqual(['sitec_example_idc-idc_http2']);
   });
 
   const netns = netnsAvailable();
@@ -73,8 +73,8 @@ describe('nginx names from two sites on one host never clash', () => {
     makeCertificates(prefix);
     const version = installedNginxVersion() ?? '1.22.1';
     const withCerts = (t: string) =>
-      mutate(t, ['/etc/nginx/tls/x2bee.com.crt', `${prefix}/wildcard.crt`], ['/etc/nginx/tls/x2bee.com.key', `${prefix}/wildcard.key`], ['version: 1.22.1', `version: ${version}`]);
-    for (const site of [withCerts(a), withCerts(b.replace('host: hello-idc.x2bee.com', 'host: hello-b.x2bee.com'))]) {
+      mutate(t, ['/etc/nginx/tls/example.com.crt', `${prefix}/wildcard.crt`], ['/etc/nginx/tls/example.com.key', `${prefix}/wildcard.key`], ['version: 1.22.1', `version: ${version}`]);
+    for (const site of [withCerts(a), withCerts(b.replace('host: hello-idc.example.com', 'host: hello-b.example.com'))]) {
       for (const f of upstreams(site).files) writeFileSync(join(prefix, 'conf.d', f.path.split('/').pop()!), f.content);
     }
     writeFileSync(join(prefix, 'nginx.conf'), nginxMainConf(prefix, join(prefix, 'conf.d')));

@@ -80,7 +80,7 @@ describe('hostile values never reach a rendered file', () => {
  */
 describe('hostile extra resources never reach the output', () => {
   const bin = process.env.SITEC_TEST_BIN ?? join(root, 'bin/sitec.js');
-  const LEAK = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: leaked\n  namespace: x2bee-stg\nstringData:\n  token: LEAKED-TOKEN\n';
+  const LEAK = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: leaked\n  namespace: example-stg\nstringData:\n  token: LEAKED-TOKEN\n';
 
   /** A site at <top>/repo/sites/idc with files outside it a pattern may try to reach; extra files and links inside as given. */
   function estate(patterns: string[], inside: Record<string, string> = {}, opts: { root?: string; links?: Record<string, string> } = {}) {
@@ -150,7 +150,7 @@ describe('hostile extra resources never reach the output', () => {
   }
 
   it('a second pattern is located at itself, the first read fine', () => {
-    const s = estate(['extra/ok.yaml', '../outside/*.yaml'], { 'extra/ok.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n  namespace: x2bee-stg\n' });
+    const s = estate(['extra/ok.yaml', '../outside/*.yaml'], { 'extra/ok.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n  namespace: example-stg\n' });
     refused(s, 'extra-resources-outside', at(s, '../outside/*.yaml', 1));
   });
 
@@ -179,7 +179,7 @@ describe('hostile extra resources never reach the output', () => {
   it('a file that is not UTF-8 is refused like the site file, not read with U+FFFD', () => {
     const s = estate(['extra/latin1.yaml'], {});
     mkdirSync(join(s.dir, 'extra'));
-    writeFileSync(join(s.dir, 'extra/latin1.yaml'), Buffer.from('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: x2bee-stg\ndata:\n  city: "Z\xfcrich"\n', 'latin1'));
+    writeFileSync(join(s.dir, 'extra/latin1.yaml'), Buffer.from('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: example-stg\ndata:\n  city: "Z\xfcrich"\n', 'latin1'));
     refused(s, 'input-encoding', at(s, 'extra/latin1.yaml'));
   });
 
@@ -190,7 +190,7 @@ describe('hostile extra resources never reach the output', () => {
 
   it('an extra object with the identity of a generated one (another file, another version) is refused, quoting the extra file', () => {
     const gateway = 'apiVersion: networking.istio.io/v1beta1\nkind: Gateway\nmetadata:\n  name: istio-gateway\n  namespace: istio-system\nspec: {}\n';
-    const service = '# the smoke test, again\napiVersion: v1\nkind: Service\nmetadata:\n  name: echo\n  namespace: x2bee-stg\nspec:\n  ports: [{ port: 80 }]\n';
+    const service = '# the smoke test, again\napiVersion: v1\nkind: Service\nmetadata:\n  name: echo\n  namespace: example-stg\nspec:\n  ports: [{ port: 80 }]\n';
     // v1beta1: kustomize's id holds the version, so `kubectl kustomize` let this one through and both were applied to one object.
     for (const [name, text, line] of [
       ['extra/gw.yaml', gateway, 1],
@@ -257,13 +257,16 @@ function range(from: number, to: number): number[] {
 }
 
 describe('a host too long for the file names it gets is refused at validate (26.11)', () => {
-  // Labels of 63, the longest DNS allows, joined to `length` characters ending in x2bee.com (the example's Gateway admits *.x2bee.com).
+  // Labels of 63, the longest DNS allows, joined to `length` characters ending in example.com (the example's Gateway admits *.example.com).
   const hostOf = (length: number) => {
-    let host = 'x2bee.com';
+    let host = 'example.com';
     while (host.length < length) host = `${'h'.repeat(Math.min(63, length - host.length - 1))}.${host}`;
     return host;
   };
-  const withHost = (host: string) => exampleText.replace('host: hello-idc.x2bee.com', `host: ${host}`);
+  const withHost = (host: string) => exampleText.replace('host: hello-idc.example.com', `host: ${host}`);
+  // The route's file is virtualservice.<namespace>.<host>.yaml: this many bytes around the host.
+  const namespace = /^ {4}namespace: (\S+)$/m.exec(exampleText.slice(exampleText.indexOf('host: hello-idc.example.com')))![1]!;
+  const around = `virtualservice.${namespace}..yaml`.length;
 
   it('253 characters (the DNS limit): route-file-name-too-long at routes[0].host, on its line, and nothing rendered', () => {
     const host = hostOf(253);
@@ -278,13 +281,12 @@ describe('a host too long for the file names it gets is refused at validate (26.
         .split('\n')
         .findIndex((l) => l.includes(host)) + 1,
     );
-    expect(d.message).toContain('283 bytes');
+    expect(d.message).toContain(`${253 + around} bytes`);
   });
   it('the longest host that fits builds, every file name within 255 bytes; one character more is refused', () => {
-    // virtualservice.x2bee-stg.<host>.yaml: 30 bytes around the host.
-    const fits = compileText(withHost(hostOf(225)));
+    const fits = compileText(withHost(hostOf(255 - around)));
     expect(fits.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     for (const f of fits.files) for (const part of f.path.split('/')) expect(Buffer.byteLength(part), f.path).toBeLessThanOrEqual(255);
-    expect(compileText(withHost(hostOf(226))).diagnostics.map((d) => d.code)).toContain('route-file-name-too-long');
+    expect(compileText(withHost(hostOf(256 - around))).diagnostics.map((d) => d.code)).toContain('route-file-name-too-long');
   });
 });

@@ -78,10 +78,10 @@ describe('a hand-built estate (one cluster, an edge host typed by hand)', () => 
     expect(c.kubeProxy).toEqual({ mode: 'ipvs', strictARP: true });
     expect(c.metallb.pools[0].addresses).toEqual(['10.10.10.220-10.10.10.250']);
     expect(c.istio.ingressGateway.hpa).toEqual({ minReplicas: 5, maxReplicas: 15, cpuTargetPercent: 80 });
-    expect(c.namespaces).toEqual([{ name: 'x2bee-stg', injection: 'enabled' }]);
-    expect(site.routes).toEqual([{ host: 'hello-idc.x2bee.com', gateway: 'istio-gateway', namespace: 'x2bee-stg', service: 'echo', port: 80, paths: ['/'] }]);
+    expect(c.namespaces).toEqual([{ name: 'example-stg', injection: 'enabled' }]);
+    expect(site.routes).toEqual([{ host: 'hello-idc.example.com', gateway: 'istio-gateway', namespace: 'example-stg', service: 'echo', port: 80, paths: ['/'] }]);
     expect(site.edges[0]).toMatchObject({ name: 'ive', publicIPs: ['217.37.14.73'], targetNodes: ['worker-1'], nodesDefaultGateway: true });
-    expect(site.edges[0].nginx.tls).toEqual({ certificate: '/etc/nginx/tls/x2bee.com.crt', key: '/etc/nginx/tls/x2bee.com.key' });
+    expect(site.edges[0].nginx.tls).toEqual({ certificate: '/etc/nginx/tls/example.com.crt', key: '/etc/nginx/tls/example.com.key' });
     expect(site.edges[0].nginx.httpsRedirect).toBe(true);
   });
 
@@ -90,7 +90,7 @@ describe('a hand-built estate (one cluster, an edge host typed by hand)', () => 
     expect(doc.errors).toEqual([]);
     expect(r.text).toContain('podCIDR: 192.168.0.0/16 # clusters/idc/configmaps.yaml:3 (ConfigMap kube-system/kubeadm-config)');
     expect(r.text).toContain('# clusters/idc/horizontalpodautoscalers.yaml:3 (HorizontalPodAutoscaler istio-system/istio-ingressgateway)\n        hpa:');
-    expect(r.text).toContain('certificate: /etc/nginx/tls/x2bee.com.crt # hosts/ive/nginx-T.txt:43 (/etc/nginx/conf.d/hello-idc.conf:10)');
+    expect(r.text).toContain('certificate: /etc/nginx/tls/example.com.crt # hosts/ive/nginx-T.txt:43 (/etc/nginx/conf.d/hello-idc.conf:10)');
     expect(r.text).toContain('# hosts/ive/iptables-save.txt:15 (nat -A PREROUTING');
   });
 
@@ -103,7 +103,7 @@ describe('a hand-built estate (one cluster, an edge host typed by hand)', () => 
 
   it('says what the first build would change on the edge host: the hand-made nginx blocks directive by directive, and the DNAT rule typed by hand', () => {
     const changes = r.report.items.filter((i) => i.kind === 'would-change' && i.where === 'hosts/ive');
-    expect(changes.map((i) => i.subject)).toEqual(['1 DNAT rule(s) typed by hand', 'nginx server hello-idc.x2bee.com', 'nginx server hello-idc.x2bee.com (TLS)']);
+    expect(changes.map((i) => i.subject)).toEqual(['1 DNAT rule(s) typed by hand', 'nginx server hello-idc.example.com', 'nginx server hello-idc.example.com (TLS)']);
     expect(changes[0]!.sources.map((s) => s.line)).toEqual([15]);
     expect(changes[1]!.message).toContain('- listen 80; + listen 217.37.14.73:80');
     expect(changes[2]!.message).toContain('- location /: proxy_pass http://10.10.10.11:30148');

@@ -117,10 +117,10 @@ describe('Argo CD: the config management plugin', () => {
   it('a site with several clusters needs the cluster named', () => {
     const r = spawnSync('sitec', ['render', join(root, 'examples/multicluster/site.yaml')], { encoding: 'utf8', env: env() });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('--cluster kt | ncloud | nhn');
-    const one = spawnSync('sitec', ['render', join(root, 'examples/multicluster/site.yaml'), '--cluster', 'ncloud'], { encoding: 'utf8', env: env() });
+    expect(r.stderr).toContain('--cluster cloud-a | cloud-b | cloud-c');
+    const one = spawnSync('sitec', ['render', join(root, 'examples/multicluster/site.yaml'), '--cluster', 'cloud-b'], { encoding: 'utf8', env: env() });
     expect(one.status).toBe(0);
-    expect(one.stdout).toContain('# Source: clusters/ncloud/resources/');
+    expect(one.stdout).toContain('# Source: clusters/cloud-b/resources/');
   });
 });
 

@@ -14,7 +14,7 @@ const secondCluster = `  - name: dr
           - { name: status-port, port: 15021 }
           - { name: http2, port: 80, nodePort: 30080 }
     namespaces:
-      - { name: x2bee-stg }
+      - { name: example-stg }
 
 gateways:`;
 const withSecondCluster = (text: string) => mutate(text, ['\ngateways:', `\n${secondCluster}`]);
@@ -52,14 +52,14 @@ const cases: LocatedCase[] = [
   { name: 'duplicate gateway port number', edits: [['{ name: https, port: 443', '{ name: https, port: 80']], code: 'duplicate-port', path: `${ports}[2].port`, at: ['80, targetPort: 8443'] },
   {
     name: 'duplicate namespace',
-    edits: [['      - { name: x2bee-stg, injection: enabled }\n', '      - { name: x2bee-stg, injection: enabled }\n      - { name: x2bee-stg }\n']],
+    edits: [['      - { name: example-stg, injection: enabled }\n', '      - { name: example-stg, injection: enabled }\n      - { name: example-stg }\n']],
     code: 'duplicate-name',
     path: 'clusters[0].namespaces[1].name',
-    at: ['x2bee-stg }'],
+    at: ['example-stg }'],
   },
   {
     name: 'namespace on a revision the site does not install (warning)',
-    edits: [['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee-stg, injection: enabled, revision: canary }']],
+    edits: [['{ name: example-stg, injection: enabled }', '{ name: example-stg, injection: enabled, revision: canary }']],
     code: 'namespace-revision-not-installed',
     path: 'clusters[0].namespaces[0].revision',
     at: ['canary'],
@@ -67,14 +67,14 @@ const cases: LocatedCase[] = [
   },
   {
     name: 'namespace revision with injection disabled',
-    edits: [['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee-stg, injection: disabled, revision: canary }']],
+    edits: [['{ name: example-stg, injection: enabled }', '{ name: example-stg, injection: disabled, revision: canary }']],
     code: 'namespace-revision-without-injection',
     path: 'clusters[0].namespaces[0].revision',
     at: ['canary'],
   },
   {
     name: 'reserved namespace',
-    edits: [['{ name: x2bee-stg, injection: enabled }', '{ name: istio-system, injection: enabled }']],
+    edits: [['{ name: example-stg, injection: enabled }', '{ name: istio-system, injection: enabled }']],
     code: 'reserved-namespace',
     path: 'clusters[0].namespaces[0].name',
     at: ['istio-system, injection'],
@@ -291,7 +291,7 @@ const cases: LocatedCase[] = [
   },
   {
     name: 'HTTP and HTTPS on one port',
-    edits: [['      httpsRedirect: false\n', '      httpsRedirect: false\n    https:\n      port: 80\n      credentialName: x2bee-tls\n']],
+    edits: [['      httpsRedirect: false\n', '      httpsRedirect: false\n    https:\n      port: 80\n      credentialName: example-tls\n']],
     code: 'gateway-port-conflict',
     path: 'gateways[0].https.port',
     at: ['80\n      credentialName'],
@@ -339,37 +339,37 @@ const cases: LocatedCase[] = [
   },
   {
     name: 'route host not matched by the Gateway',
-    edits: [['host: hello-idc.x2bee.com', 'host: hello.example.com']],
+    edits: [['host: hello-idc.example.com', 'host: hello.example.org']],
     code: 'route-host-not-matched',
     path: 'routes[0].host',
-    at: ['hello.example.com'],
+    at: ['hello.example.org'],
   },
   {
     name: 'duplicate route host',
     edits: [
       [
         '    smokeTest: true           # an echo server until the real app is deployed\n',
-        '    smokeTest: true\n  - { host: hello-idc.x2bee.com, gateway: istio-gateway, namespace: x2bee-stg, service: other, port: 80 }\n',
+        '    smokeTest: true\n  - { host: hello-idc.example.com, gateway: istio-gateway, namespace: example-stg, service: other, port: 80 }\n',
       ],
     ],
     code: 'duplicate-route-host',
     path: 'routes[1].host',
-    at: ['hello-idc.x2bee.com', 2],
+    at: ['hello-idc.example.com', 2],
   },
   {
     name: 'route to an undeclared namespace',
-    edits: [['    namespace: x2bee-stg\n    service', '    namespace: x2bee-prd\n    service']],
+    edits: [['    namespace: example-stg\n    service', '    namespace: example-prd\n    service']],
     code: 'route-unknown-namespace',
     path: 'routes[0].namespace',
-    at: ['x2bee-prd'],
-    hint: /did you mean "x2bee-stg"/,
+    at: ['example-prd'],
+    hint: /did you mean "example-stg"/,
   },
   {
     name: 'route to a namespace without injection',
-    edits: [['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee-stg, injection: disabled }']],
+    edits: [['{ name: example-stg, injection: enabled }', '{ name: example-stg, injection: disabled }']],
     code: 'route-namespace-not-injected',
     path: 'routes[0].namespace',
-    at: ['x2bee-stg\n    service'],
+    at: ['example-stg\n    service'],
   },
 ];
 
@@ -386,7 +386,7 @@ describe('invariants: each has its own located error', () => {
   it('a route may leave out the cluster when the site has one', () => {
     const result = compileText(mutate(exampleText, ['    gateway: istio-gateway\n    cluster: idc\n', '    gateway: istio-gateway\n']));
     expect(result.ok).toBe(true);
-    expect(result.files.some((f) => f.path === 'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml')).toBe(true);
+    expect(result.files.some((f) => f.path === 'clusters/idc/resources/40-routes/virtualservice.example-stg.hello-idc.example.com.yaml')).toBe(true);
   });
 });
 
@@ -411,15 +411,15 @@ describe('injection labels', () => {
     const text = mutate(
       exampleText,
       ['      profile: default\n', '      profile: default\n      revision: 1-26\n'],
-      ['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee-stg, revision: 1-25 }'],
+      ['{ name: example-stg, injection: enabled }', '{ name: example-stg, revision: 1-25 }'],
     );
     expect(labelsOf(text)).toEqual(['    istio.io/rev: 1-25']);
   });
   it('disabled: istio-injection=disabled', () => {
     const text = mutate(
       exampleText,
-      ['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee-stg, injection: disabled }'],
-      ['    namespace: x2bee-stg\n    service', '    namespace: x2bee-stg\n    service'],
+      ['{ name: example-stg, injection: enabled }', '{ name: example-stg, injection: disabled }'],
+      ['    namespace: example-stg\n    service', '    namespace: example-stg\n    service'],
     );
     expect(compileText(text).ok).toBe(false); // the route needs injection
     const noRoute = text.slice(0, text.indexOf('routes:'));

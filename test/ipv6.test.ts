@@ -150,7 +150,7 @@ describe('the mesh: pod networks of clusters sharing a network', () => {
   it('overlap in IPv6 is found beside disjoint IPv4 networks', () => {
     const mesh = mutate(
       readFileSync(`${root}examples/multicluster/site.yaml`, 'utf8'),
-      ['    network: ncloud-net', '    network: kt-net'],
+      ['    network: cloud-b-net', '    network: cloud-a-net'],
       ['    podCIDR: 10.10.0.0/16\n    serviceCIDR: 10.96.0.0/12', '    podCIDR: [10.10.0.0/16, "fd00:10::/56"]\n    serviceCIDR: [10.96.0.0/12, "fd00:96::/112"]'],
       ['    podCIDR: 10.20.0.0/16\n    serviceCIDR: 10.100.0.0/16', '    podCIDR: [10.20.0.0/16, "fd00:10:0:80::/57"]\n    serviceCIDR: [10.100.0.0/16, "fd00:100::/112"]'],
     );

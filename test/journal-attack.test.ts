@@ -202,7 +202,7 @@ describe('a planted journal is refused and touches nothing', () => {
     writeFileSync(site, mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6']));
     const files = compile(readFileSync(site, 'utf8'), { file: site }).files;
     expect(() =>
-      emit(files, out, 'x2bee-idc', {
+      emit(files, out, 'example-idc', {
         onCommit: () => {
           throw new Error('killed');
         },

@@ -30,7 +30,7 @@ describe('many sites per repository', () => {
     for (const [name, text] of [
       ['a', exampleText],
       ['b', mutate(exampleText, ['nodePort: 30347', 'nodePort: 99999'])],
-      ['c', mutate(exampleText, ['site: x2bee-idc', 'site: site-c'])],
+      ['c', mutate(exampleText, ['site: example-idc', 'site: site-c'])],
     ] as const) {
       mkdirSync(join(d, 'sites', name), { recursive: true });
       writeFileSync(join(d, 'sites', name, 'site.yaml'), text);
@@ -69,7 +69,11 @@ describe('many sites per repository', () => {
     }
     const clash = resolveSites(['*/lab/site.yaml'], 'out', d);
     expect(clash.diagnostics.map((x) => x.code)).toEqual(['output-name-clash']);
-    expect(sitec(['build', '*/lab/site.yaml'], d).status).toBe(2);
+    expect(sitec(['build', '*/lab/site.yaml', '-o', 'out'], d).status).toBe(2);
     expect(existsSync(join(d, 'out'))).toBe(false);
+    // Without -o each goes beside its own site file: no clash.
+    expect(resolveSites(['*/lab/site.yaml'], undefined, d).diagnostics).toEqual([]);
+    expect(sitec(['build', '*/lab/site.yaml'], d).status).toBe(0);
+    for (const p of ['x/lab', 'y/lab']) expect(existsSync(join(d, p, 'out/README.md'))).toBe(true);
   });
 });

@@ -9,9 +9,9 @@ import { itIsLocated, type LocatedCase } from './helpers/cases.js';
 import { withoutOwnership } from './helpers/owned.js';
 import { needsTool } from './helpers/tools.js';
 
-/** The example as it stands: KT's ingress gateway also carries the east-west listeners. */
+/** The example as it stands: Cloud A's ingress gateway also carries the east-west listeners. */
 const combinedText = readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8');
-/** The same mesh with KT running a separate east-west gateway on a second MetalLB /32, as the generator makes it. */
+/** The same mesh with Cloud A running a separate east-west gateway on a second MetalLB /32, as the generator makes it. */
 const meshText = mutate(
   combinedText,
   [
@@ -64,46 +64,48 @@ function upstreamEastWest(network: string, revision = '') {
 }
 
 describe("east-west gateway matches what Istio's generator prints", () => {
-  for (const cluster of ['ncloud', 'nhn']) {
+  for (const cluster of ['cloud-b', 'cloud-c']) {
     it(`${cluster} (cloud load balancer): identical once parsed`, () => {
-      const ours = withoutOwnership(parse(file(meshText, `clusters/${cluster}/istio-eastwest-operator.yaml`)), 'x2bee-multi') as { metadata: Record<string, unknown> };
+      const ours = withoutOwnership(parse(file(meshText, `clusters/${cluster}/istio-eastwest-operator.yaml`)), 'example-multi') as { metadata: Record<string, unknown> };
       delete ours.metadata.namespace; // istioctl's default, written out for review
       expect(ours).toEqual(upstreamEastWest(`${cluster}-net`));
     });
   }
-  it("kt (MetalLB): the generator's output plus only the pinned-address annotation", () => {
-    const ours = withoutOwnership(parse(file(meshText, 'clusters/kt/istio-eastwest-operator.yaml')), 'x2bee-multi') as ReturnType<typeof upstreamEastWest> & { metadata: Record<string, unknown> };
+  it("cloud-a (MetalLB): the generator's output plus only the pinned-address annotation", () => {
+    const ours = withoutOwnership(parse(file(meshText, 'clusters/cloud-a/istio-eastwest-operator.yaml')), 'example-multi') as ReturnType<typeof upstreamEastWest> & {
+      metadata: Record<string, unknown>;
+    };
     delete ours.metadata.namespace;
     const k8s = ours.spec.components.ingressGateways[0]!.k8s as Record<string, unknown>;
     expect(k8s.serviceAnnotations).toEqual({ 'metallb.io/loadBalancerIPs': '203.0.113.21' });
     delete k8s.serviceAnnotations;
-    expect(ours).toEqual(upstreamEastWest('kt-net'));
+    expect(ours).toEqual(upstreamEastWest('cloud-a-net'));
   });
   it("carries the cluster's revision, as the generator's --revision does", () => {
     const text = mutate(meshText, [
-      '      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn',
-      '      revision: 1-26\n      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn',
+      '      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: cloud-c',
+      '      revision: 1-26\n      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: cloud-c',
     ]);
-    const ours = withoutOwnership(parse(file(text, 'clusters/ncloud/istio-eastwest-operator.yaml')), 'x2bee-multi') as { metadata: Record<string, unknown> };
+    const ours = withoutOwnership(parse(file(text, 'clusters/cloud-b/istio-eastwest-operator.yaml')), 'example-multi') as { metadata: Record<string, unknown> };
     delete ours.metadata.namespace;
-    expect(ours).toEqual(upstreamEastWest('ncloud-net', '1-26'));
+    expect(ours).toEqual(upstreamEastWest('cloud-b-net', '1-26'));
   });
 });
 
 describe('mesh values and objects', () => {
   it("every cluster's IstioOperator carries meshID, clusterName and network", () => {
-    for (const c of ['kt', 'ncloud', 'nhn']) {
-      const io = withoutOwnership(parse(file(meshText, `clusters/${c}/istio-operator.yaml`)), 'x2bee-multi') as { spec: { values: { global: unknown } } };
-      expect(io.spec.values.global).toEqual({ meshID: 'x2bee-mesh', multiCluster: { clusterName: c }, network: `${c}-net` });
+    for (const c of ['cloud-a', 'cloud-b', 'cloud-c']) {
+      const io = withoutOwnership(parse(file(meshText, `clusters/${c}/istio-operator.yaml`)), 'example-multi') as { spec: { values: { global: unknown } } };
+      expect(io.spec.values.global).toEqual({ meshID: 'example-mesh', multiCluster: { clusterName: c }, network: `${c}-net` });
     }
   });
   it('istio-system is labelled with the network, outside the kustomization', () => {
-    const ns = withoutOwnership(parse(file(meshText, 'clusters/nhn/istio-system-namespace.yaml')), 'x2bee-multi');
-    expect(ns).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system', labels: { 'topology.istio.io/network': 'nhn-net' } } });
-    expect(file(meshText, 'clusters/nhn/kustomization.yaml')).not.toContain('istio-system-namespace');
+    const ns = withoutOwnership(parse(file(meshText, 'clusters/cloud-c/istio-system-namespace.yaml')), 'example-multi');
+    expect(ns).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system', labels: { 'topology.istio.io/network': 'cloud-c-net' } } });
+    expect(file(meshText, 'clusters/cloud-c/kustomization.yaml')).not.toContain('istio-system-namespace');
   });
   it("the cross-network Gateway is Istio's expose-services.yaml", () => {
-    const gw = withoutOwnership(parse(file(meshText, 'clusters/kt/resources/30-gateways/gateway.istio-system.cross-network-gateway.yaml')), 'x2bee-multi');
+    const gw = withoutOwnership(parse(file(meshText, 'clusters/cloud-a/resources/30-gateways/gateway.istio-system.cross-network-gateway.yaml')), 'example-multi');
     expect(gw).toEqual({
       apiVersion: 'networking.istio.io/v1',
       kind: 'Gateway',
@@ -150,20 +152,26 @@ describe('remote secrets: exactly N x (N-1) applications', () => {
 
 describe('mesh invariants', () => {
   const cases: LocatedCase[] = [
-    { name: 'network without a mesh', edits: [[meshText.slice(meshText.indexOf('mesh:\n'), meshText.indexOf('clusters:\n')), '']], code: 'mesh-required', path: 'clusters[0].network', at: ['kt-net'] },
-    { name: 'cluster without network in a mesh', edits: [['    network: nhn-net\n', '']], code: 'mesh-network-required', path: 'clusters[2]', at: ['name: nhn'] },
+    {
+      name: 'network without a mesh',
+      edits: [[meshText.slice(meshText.indexOf('mesh:\n'), meshText.indexOf('clusters:\n')), '']],
+      code: 'mesh-required',
+      path: 'clusters[0].network',
+      at: ['cloud-a-net'],
+    },
+    { name: 'cluster without network in a mesh', edits: [['    network: cloud-c-net\n', '']], code: 'mesh-network-required', path: 'clusters[2]', at: ['name: cloud-c'] },
     {
       name: 'two clusters on one context',
-      edits: [['context: nhn-admin', 'context: kt-admin']],
+      edits: [['context: cloud-c-admin', 'context: cloud-a-admin']],
       code: 'duplicate-context',
       path: 'clusters[2].context',
-      at: ['kt-admin', 2],
-      related: [{ at: ['kt-admin', 1], path: 'clusters[0].context', message: 'kubeconfig context "kt-admin" first declared here' }],
+      at: ['cloud-a-admin', 2],
+      related: [{ at: ['cloud-a-admin', 1], path: 'clusters[0].context', message: 'kubeconfig context "cloud-a-admin" first declared here' }],
     },
     {
       name: 'clusters sharing a network with overlapping pod CIDRs',
       edits: [
-        ['network: nhn-net', 'network: ncloud-net'],
+        ['network: cloud-c-net', 'network: cloud-b-net'],
         ['podCIDR: 10.30.0.0/16', 'podCIDR: 10.20.128.0/17'],
       ],
       code: 'mesh-pod-cidr-overlap',
@@ -197,8 +205,8 @@ describe('mesh invariants', () => {
       name: 'east-west pinned where no MetalLB runs',
       edits: [
         [
-          '      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: nhn',
-          '      eastWestGateway: { loadBalancerIP: 198.51.100.7 }\n    namespaces:\n      - { name: shop }\n\n  - name: nhn',
+          '      eastWestGateway: {}\n    namespaces:\n      - { name: shop }\n\n  - name: cloud-c',
+          '      eastWestGateway: { loadBalancerIP: 198.51.100.7 }\n    namespaces:\n      - { name: shop }\n\n  - name: cloud-c',
         ],
       ],
       code: 'lb-ip-outside-pools',
@@ -207,12 +215,12 @@ describe('mesh invariants', () => {
     },
     {
       name: 'CA key directory with metacharacters',
-      edits: [['keyDir: /home/admin/x2bee-mesh-ca', 'keyDir: "/home/admin/$(id)"']],
+      edits: [['keyDir: /home/admin/example-mesh-ca', 'keyDir: "/home/admin/$(id)"']],
       code: 'schema-format',
       path: 'mesh.ca.keyDir',
       at: ['"/home/admin/$(id)"'],
     },
-    { name: 'context with a space', edits: [['context: kt-admin', 'context: "kt admin"']], code: 'schema-format', path: 'clusters[0].context', at: ['"kt admin"'] },
+    { name: 'context with a space', edits: [['context: cloud-a-admin', 'context: "cloud-a admin"']], code: 'schema-format', path: 'clusters[0].context', at: ['"cloud-a admin"'] },
   ];
   for (const c of cases) itIsLocated(meshText, c);
 });
@@ -232,12 +240,12 @@ describe('mesh scripts, --dry-run', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(
       [
-        'istioctl create-remote-secret --context=kt-admin --name=kt | kubectl apply --context=ncloud-admin -f -',
-        'istioctl create-remote-secret --context=kt-admin --name=kt | kubectl apply --context=nhn-admin -f -',
-        'istioctl create-remote-secret --context=ncloud-admin --name=ncloud | kubectl apply --context=kt-admin -f -',
-        'istioctl create-remote-secret --context=ncloud-admin --name=ncloud | kubectl apply --context=nhn-admin -f -',
-        'istioctl create-remote-secret --context=nhn-admin --name=nhn | kubectl apply --context=kt-admin -f -',
-        'istioctl create-remote-secret --context=nhn-admin --name=nhn | kubectl apply --context=ncloud-admin -f -',
+        'istioctl create-remote-secret --context=cloud-a-admin --name=cloud-a | kubectl apply --context=cloud-b-admin -f -',
+        'istioctl create-remote-secret --context=cloud-a-admin --name=cloud-a | kubectl apply --context=cloud-c-admin -f -',
+        'istioctl create-remote-secret --context=cloud-b-admin --name=cloud-b | kubectl apply --context=cloud-a-admin -f -',
+        'istioctl create-remote-secret --context=cloud-b-admin --name=cloud-b | kubectl apply --context=cloud-c-admin -f -',
+        'istioctl create-remote-secret --context=cloud-c-admin --name=cloud-c | kubectl apply --context=cloud-a-admin -f -',
+        'istioctl create-remote-secret --context=cloud-c-admin --name=cloud-c | kubectl apply --context=cloud-b-admin -f -',
         '',
       ].join('\n'),
     );
@@ -247,49 +255,49 @@ describe('mesh scripts, --dry-run', () => {
     const r = run('install.sh');
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    // Every node's topology labels are read before anything changes; only the sitec-labelled cluster (kt) is labelled.
-    expect(lines.slice(0, lines.indexOf('== cluster kt (network kt-net)'))).toEqual([
+    // Every node's topology labels are read before anything changes; only the sitec-labelled cluster (cloud-a) is labelled.
+    expect(lines.slice(0, lines.indexOf('== cluster cloud-a (network cloud-a-net)'))).toEqual([
       '== node topology labels',
-      ...['kt-cp-1', 'kt-worker-1', 'kt-worker-2'].flatMap((n) =>
-        ['region', 'zone'].map((k) => `kubectl --context kt-admin get node ${n} -o 'jsonpath={.metadata.labels.topology\\.kubernetes\\.io/${k}}'`),
+      ...['cloud-a-cp-1', 'cloud-a-worker-1', 'cloud-a-worker-2'].flatMap((n) =>
+        ['region', 'zone'].map((k) => `kubectl --context cloud-a-admin get node ${n} -o 'jsonpath={.metadata.labels.topology\\.kubernetes\\.io/${k}}'`),
       ),
-      ...['ncloud-admin nks-node-1', 'ncloud-admin nks-node-2', 'nhn-admin nhn-node-1', 'nhn-admin nhn-node-2'].map((cn) => {
+      ...['cloud-b-admin nks-node-1', 'cloud-b-admin nks-node-2', 'cloud-c-admin cloud-c-node-1', 'cloud-c-admin cloud-c-node-2'].map((cn) => {
         const [c, n] = cn.split(' ');
         return `kubectl --context ${c} get node ${n} -o 'jsonpath={.metadata.labels.topology\\.kubernetes\\.io/region}'`;
       }),
     ]);
-    expect(lines.filter((l) => / label node /.test(l) && !l.includes('kt-admin'))).toEqual([]);
-    const kt = lines.slice(lines.indexOf('== cluster kt (network kt-net)'), lines.indexOf('== cluster ncloud (network ncloud-net)'));
-    expect(kt).toEqual([
-      '== cluster kt (network kt-net)',
-      'bash clusters/kt/kube-proxy.sh --context kt-admin',
-      'kubectl --context kt-admin apply -f https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml',
-      'kubectl --context kt-admin -n metallb-system rollout status deployment/controller --timeout=180s',
-      'kubectl --context kt-admin -n metallb-system rollout status daemonset/speaker --timeout=180s',
-      'kubectl --context kt-admin apply -f clusters/kt/istio-system-namespace.yaml',
-      'kubectl --context kt-admin label node kt-cp-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
-      'kubectl --context kt-admin label node kt-worker-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
-      'kubectl --context kt-admin label node kt-worker-2 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
-      'istioctl install --context kt-admin -y -f clusters/kt/istio-operator.yaml',
-      'istioctl install --context kt-admin -y -f clusters/kt/istio-eastwest-operator.yaml',
-      'kubectl --context kt-admin apply -k clusters/kt',
-      'bash clusters/kt/prune.sh --context kt-admin',
+    expect(lines.filter((l) => / label node /.test(l) && !l.includes('cloud-a-admin'))).toEqual([]);
+    const cloudA = lines.slice(lines.indexOf('== cluster cloud-a (network cloud-a-net)'), lines.indexOf('== cluster cloud-b (network cloud-b-net)'));
+    expect(cloudA).toEqual([
+      '== cluster cloud-a (network cloud-a-net)',
+      'bash clusters/cloud-a/kube-proxy.sh --context cloud-a-admin',
+      'kubectl --context cloud-a-admin apply -f https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml',
+      'kubectl --context cloud-a-admin -n metallb-system rollout status deployment/controller --timeout=180s',
+      'kubectl --context cloud-a-admin -n metallb-system rollout status daemonset/speaker --timeout=180s',
+      'kubectl --context cloud-a-admin apply -f clusters/cloud-a/istio-system-namespace.yaml',
+      'kubectl --context cloud-a-admin label node cloud-a-cp-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context cloud-a-admin label node cloud-a-worker-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context cloud-a-admin label node cloud-a-worker-2 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
+      'istioctl install --context cloud-a-admin -y -f clusters/cloud-a/istio-operator.yaml',
+      'istioctl install --context cloud-a-admin -y -f clusters/cloud-a/istio-eastwest-operator.yaml',
+      'kubectl --context cloud-a-admin apply -k clusters/cloud-a',
+      'bash clusters/cloud-a/prune.sh --context cloud-a-admin',
     ]);
     const secrets = lines.indexOf('== remote secrets');
     const checks = lines.indexOf('== checks');
-    expect(secrets).toBeGreaterThan(lines.indexOf('kubectl --context nhn-admin apply -k clusters/nhn'));
+    expect(secrets).toBeGreaterThan(lines.indexOf('kubectl --context cloud-c-admin apply -k clusters/cloud-c'));
     expect(lines.slice(secrets + 1, checks).filter((l) => l.startsWith('istioctl create-remote-secret'))).toHaveLength(6);
-    expect(lines.slice(checks + 1)).toContain('istioctl remote-clusters --context ncloud-admin');
+    expect(lines.slice(checks + 1)).toContain('istioctl remote-clusters --context cloud-b-admin');
   });
 
   it('certificates.sh: root, three intermediates, three cacerts secrets', () => {
     const r = run('certificates.sh');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.match(/^openssl genpkey /gm)).toHaveLength(4);
-    expect(r.stdout).toContain('-subj /O=x2bee/CN=root.mesh.x2bee.com');
-    expect(r.stdout).toContain('openssl x509 -req -in /home/admin/x2bee-mesh-ca/nhn/ca.csr -sha256 -days 730');
+    expect(r.stdout).toContain('-subj /O=example/CN=root.mesh.example.com');
+    expect(r.stdout).toContain('openssl x509 -req -in /home/admin/example-mesh-ca/cloud-c/ca.csr -sha256 -days 730');
     expect(r.stdout.match(/create secret generic cacerts/g)).toHaveLength(3);
-    expect(r.stdout).toContain('kubectl --context ncloud-admin -n istio-system create secret generic cacerts --from-file=/home/admin/x2bee-mesh-ca/ncloud/ca-cert.pem');
+    expect(r.stdout).toContain('kubectl --context cloud-b-admin -n istio-system create secret generic cacerts --from-file=/home/admin/example-mesh-ca/cloud-b/ca-cert.pem');
   });
 });
 
@@ -309,21 +317,34 @@ fi
 case " $* " in *" -f - "*) cat >/dev/null ;; esac
 `;
   const fakeIstioctl = '#!/usr/bin/env bash\necho "istioctl $*" >> "$STATE/calls"\ncase "$1" in create-remote-secret) echo "kind: Secret" ;; esac\n';
-  const nodes = ['kt-admin kt-cp-1', 'kt-admin kt-worker-1', 'kt-admin kt-worker-2', 'ncloud-admin nks-node-1', 'ncloud-admin nks-node-2', 'nhn-admin nhn-node-1', 'nhn-admin nhn-node-2'];
-  // What the clouds set on the NKS nodes; kt's nodes (sitec-labelled) start partly labelled.
-  const provider = ['ncloud-admin nks-node-1 region kr-south-1', 'ncloud-admin nks-node-2 region kr-south-1', 'nhn-admin nhn-node-1 region kr-pangyo', 'nhn-admin nhn-node-2 region kr-pangyo'];
-  const kt = ['kt-admin kt-worker-1 region kr-central-1', 'kt-admin kt-worker-1 zone kr-central-1a', 'kt-admin kt-worker-2 region kr-central-1'];
+  const nodes = [
+    'cloud-a-admin cloud-a-cp-1',
+    'cloud-a-admin cloud-a-worker-1',
+    'cloud-a-admin cloud-a-worker-2',
+    'cloud-b-admin nks-node-1',
+    'cloud-b-admin nks-node-2',
+    'cloud-c-admin cloud-c-node-1',
+    'cloud-c-admin cloud-c-node-2',
+  ];
+  // What the clouds set on the managed nodes; cloud-a's nodes (sitec-labelled) start partly labelled.
+  const provider = [
+    'cloud-b-admin nks-node-1 region kr-south-1',
+    'cloud-b-admin nks-node-2 region kr-south-1',
+    'cloud-c-admin cloud-c-node-1 region kr-pangyo',
+    'cloud-c-admin cloud-c-node-2 region kr-pangyo',
+  ];
+  const cloudA = ['cloud-a-admin cloud-a-worker-1 region kr-central-1', 'cloud-a-admin cloud-a-worker-1 zone kr-central-1a', 'cloud-a-admin cloud-a-worker-2 region kr-central-1'];
   const install = (labels: string[], ...args: string[]) => {
     const dir = mkdtempSync(join(tmpdir(), 'sitec-labels-'));
     for (const f of compileText(combinedText).files) {
       mkdirSync(join(dir, f.path, '..'), { recursive: true });
       writeFileSync(join(dir, f.path), f.content, { mode: f.mode });
     }
-    writeFileSync(join(dir, 'clusters/kt/kube-proxy.sh'), 'exit 0\n'); // kube-proxy.sh has its own tests (scripts.test.ts)
+    writeFileSync(join(dir, 'clusters/cloud-a/kube-proxy.sh'), 'exit 0\n'); // kube-proxy.sh has its own tests (scripts.test.ts)
     mkdirSync(join(dir, 'bin'));
     writeFileSync(join(dir, 'bin/kubectl'), fakeKubectl, { mode: 0o755 });
     writeFileSync(join(dir, 'bin/istioctl'), fakeIstioctl, { mode: 0o755 });
-    // The multicluster example installs nhn with helm.
+    // The multicluster example installs cloud-c with helm.
     writeFileSync(join(dir, 'bin/helm'), '#!/usr/bin/env bash\necho "helm $*" >> "$STATE/calls"\n', { mode: 0o755 });
     writeFileSync(join(dir, 'nodes'), nodes.map((n) => `${n} \n`).join(''));
     writeFileSync(join(dir, 'labels'), labels.map((l) => `${l}\n`).join(''));
@@ -334,41 +355,43 @@ case " $* " in *" -f - "*) cat >/dev/null ;; esac
   };
 
   it('labels only the nodes sitec manages, only where a label is missing, never with --overwrite', () => {
-    const r = install([...provider, ...kt]);
+    const r = install([...provider, ...cloudA]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.calls.filter((c) => c.includes(' label '))).toEqual([
-      'kubectl --context kt-admin label node kt-cp-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
-      'kubectl --context kt-admin label node kt-worker-2 topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context cloud-a-admin label node cloud-a-cp-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context cloud-a-admin label node cloud-a-worker-2 topology.kubernetes.io/zone=kr-central-1a',
     ]);
     // The provider's nodes are read (with an escaped jsonpath) and never labelled.
-    expect(r.calls).toContain('kubectl --context ncloud-admin get node nks-node-2 -o jsonpath={.metadata.labels.topology\\.kubernetes\\.io/region}');
-    // The install ran to its last cluster (nhn, installed with helm in the example).
-    expect(r.calls.some((c) => c.startsWith('helm upgrade --install istio-eastwestgateway istio/gateway --kube-context nhn-admin'))).toBe(true);
+    expect(r.calls).toContain('kubectl --context cloud-b-admin get node nks-node-2 -o jsonpath={.metadata.labels.topology\\.kubernetes\\.io/region}');
+    // The install ran to its last cluster (cloud-c, installed with helm in the example).
+    expect(r.calls.some((c) => c.startsWith('helm upgrade --install istio-eastwestgateway istio/gateway --kube-context cloud-c-admin'))).toBe(true);
   });
 
   it('a provider label that contradicts site.yaml stops the install before anything changes', () => {
-    const r = install([...provider.filter((l) => !l.startsWith('ncloud-admin nks-node-2')), 'ncloud-admin nks-node-2 region kr-central-1', ...kt]);
+    const r = install([...provider.filter((l) => !l.startsWith('cloud-b-admin nks-node-2')), 'cloud-b-admin nks-node-2 region kr-central-1', ...cloudA]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("node nks-node-2 (ncloud-admin): topology.kubernetes.io/region is 'kr-central-1' but site.yaml says 'kr-south-1'; the provider sets this label");
+    expect(r.stderr).toContain("node nks-node-2 (cloud-b-admin): topology.kubernetes.io/region is 'kr-central-1' but site.yaml says 'kr-south-1'; the provider sets this label");
     expect(r.stderr).toContain('stopped before changing anything');
     expect(r.changes).toEqual([]);
     // A provider node without the label, or missing altogether, stops it too.
-    expect(install([...provider.slice(1), ...kt]).changes).toEqual([]);
+    expect(install([...provider.slice(1), ...cloudA]).changes).toEqual([]);
   });
 
   it('a sitec-managed node labelled otherwise stops the install, and --relabel replaces it, saying so', () => {
-    const differs = [...provider, ...kt.filter((l) => !l.includes('worker-1 zone')), 'kt-admin kt-worker-1 zone kr-central-1b'];
+    const differs = [...provider, ...cloudA.filter((l) => !l.includes('worker-1 zone')), 'cloud-a-admin cloud-a-worker-1 zone kr-central-1b'];
     const r = install(differs);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("node kt-worker-1 (kt-admin): topology.kubernetes.io/zone is 'kr-central-1b' but site.yaml says 'kr-central-1a'; not overwriting it (run with --relabel to replace it)");
+    expect(r.stderr).toContain(
+      "node cloud-a-worker-1 (cloud-a-admin): topology.kubernetes.io/zone is 'kr-central-1b' but site.yaml says 'kr-central-1a'; not overwriting it (run with --relabel to replace it)",
+    );
     expect(r.changes).toEqual([]);
     const again = install(differs, '--relabel');
     expect(again.status, again.stderr).toBe(0);
-    expect(again.stderr).toContain("node kt-worker-1 (kt-admin): replacing topology.kubernetes.io/zone 'kr-central-1b' with 'kr-central-1a' (--relabel)");
+    expect(again.stderr).toContain("node cloud-a-worker-1 (cloud-a-admin): replacing topology.kubernetes.io/zone 'kr-central-1b' with 'kr-central-1a' (--relabel)");
     expect(again.calls.filter((c) => c.includes(' label '))).toEqual([
-      'kubectl --context kt-admin label node kt-cp-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
-      'kubectl --context kt-admin label node kt-worker-1 --overwrite topology.kubernetes.io/zone=kr-central-1a',
-      'kubectl --context kt-admin label node kt-worker-2 topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context cloud-a-admin label node cloud-a-cp-1 topology.kubernetes.io/region=kr-central-1 topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context cloud-a-admin label node cloud-a-worker-1 --overwrite topology.kubernetes.io/zone=kr-central-1a',
+      'kubectl --context cloud-a-admin label node cloud-a-worker-2 topology.kubernetes.io/zone=kr-central-1a',
     ]);
   });
 });
@@ -377,7 +400,7 @@ describe.runIf(needsTool('openssl'))('certificates.sh with real openssl', () => 
   it('makes a verifiable chain per cluster, installs it as cacerts, and never overwrites a key', () => {
     const work = mkdtempSync(join(tmpdir(), 'sitec-ca-'));
     const keyDir = join(work, 'ca');
-    const text = mutate(meshText, ['keyDir: /home/admin/x2bee-mesh-ca', `keyDir: ${keyDir}`], ['keyType: rsa-4096', 'keyType: ec-p256']);
+    const text = mutate(meshText, ['keyDir: /home/admin/example-mesh-ca', `keyDir: ${keyDir}`], ['keyType: rsa-4096', 'keyType: ec-p256']);
     const script = join(work, 'certificates.sh');
     writeFileSync(script, file(text, 'scripts/certificates.sh'));
     // kubectl stand-in: records what it is asked to apply.
@@ -390,7 +413,7 @@ describe.runIf(needsTool('openssl'))('certificates.sh with real openssl', () => 
     const env = { ...process.env, PATH: `${work}/bin:${process.env.PATH}`, STATE: work };
     const first = spawnSync('bash', [script], { encoding: 'utf8', env });
     expect(first.status, first.stderr).toBe(0);
-    for (const c of ['kt', 'ncloud', 'nhn']) {
+    for (const c of ['cloud-a', 'cloud-b', 'cloud-c']) {
       for (const f of ['ca-cert.pem', 'ca-key.pem', 'root-cert.pem', 'cert-chain.pem']) expect(existsSync(join(keyDir, c, f)), `${c}/${f}`).toBe(true);
       const verify = spawnSync('openssl', ['verify', '-CAfile', join(keyDir, 'root-cert.pem'), join(keyDir, c, 'ca-cert.pem')], { encoding: 'utf8' });
       expect(verify.stdout.trim()).toBe(`${join(keyDir, c, 'ca-cert.pem')}: OK`);
@@ -403,16 +426,16 @@ describe.runIf(needsTool('openssl'))('certificates.sh with real openssl', () => 
     const calls = readFileSync(join(work, 'calls'), 'utf8');
     expect(calls.match(/-n istio-system create secret generic cacerts/g)).toHaveLength(3);
     expect(calls).toContain(
-      `--context nhn-admin -n istio-system create secret generic cacerts --from-file=${keyDir}/nhn/ca-cert.pem --from-file=${keyDir}/nhn/ca-key.pem --from-file=${keyDir}/nhn/root-cert.pem --from-file=${keyDir}/nhn/cert-chain.pem`,
+      `--context cloud-c-admin -n istio-system create secret generic cacerts --from-file=${keyDir}/cloud-c/ca-cert.pem --from-file=${keyDir}/cloud-c/ca-key.pem --from-file=${keyDir}/cloud-c/root-cert.pem --from-file=${keyDir}/cloud-c/cert-chain.pem`,
     );
 
     const rootKey = readFileSync(join(keyDir, 'root-key.pem'));
-    const ktKey = readFileSync(join(keyDir, 'kt', 'ca-key.pem'));
+    const ktKey = readFileSync(join(keyDir, 'cloud-a', 'ca-key.pem'));
     const again = spawnSync('bash', [script], { encoding: 'utf8', env });
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toContain('keeping the existing');
     expect(readFileSync(join(keyDir, 'root-key.pem')).equals(rootKey)).toBe(true);
-    expect(readFileSync(join(keyDir, 'kt', 'ca-key.pem')).equals(ktKey)).toBe(true);
+    expect(readFileSync(join(keyDir, 'cloud-a', 'ca-key.pem')).equals(ktKey)).toBe(true);
   });
 });
 
@@ -450,7 +473,7 @@ describe.runIf(needsTool('openssl'))('certificates.sh writes every extension fro
     const certs = (conf: string) => {
       const work = mkdtempSync(join(tmpdir(), 'sitec-ca-ext-'));
       const keyDir = join(work, 'ca');
-      const text = mutate(meshText, ['keyDir: /home/admin/x2bee-mesh-ca', `keyDir: ${keyDir}`], ['keyType: rsa-4096', 'keyType: ec-p256']);
+      const text = mutate(meshText, ['keyDir: /home/admin/example-mesh-ca', `keyDir: ${keyDir}`], ['keyType: rsa-4096', 'keyType: ec-p256']);
       writeFileSync(join(work, 'certificates.sh'), file(text, 'scripts/certificates.sh'));
       writeFileSync(join(work, 'openssl.cnf'), conf);
       mkdirSync(join(work, 'bin'));
@@ -458,21 +481,21 @@ describe.runIf(needsTool('openssl'))('certificates.sh writes every extension fro
       chmodSync(join(work, 'bin/kubectl'), 0o755);
       const r = spawnSync('bash', [join(work, 'certificates.sh')], { encoding: 'utf8', env: { ...process.env, PATH: `${work}/bin:${process.env.PATH}`, OPENSSL_CONF: join(work, 'openssl.cnf') } });
       expect(r.status, r.stderr).toBe(0);
-      return { root: join(keyDir, 'root-cert.pem'), kt: join(keyDir, 'kt', 'ca-cert.pem') };
+      return { root: join(keyDir, 'root-cert.pem'), cloudA: join(keyDir, 'cloud-a', 'ca-cert.pem') };
     };
     const old = certs(openssl111Conf);
     const rootOids = extensionOids(old.root);
-    const ktOids = extensionOids(old.kt);
+    const ktOids = extensionOids(old.cloudA);
     for (const oids of [rootOids, ktOids]) expect(new Set(oids).size, oids.join(', ')).toBe(oids.length);
     expect([...rootOids].sort()).toEqual(['X509v3 Authority Key Identifier', 'X509v3 Basic Constraints', 'X509v3 Key Usage', 'X509v3 Subject Key Identifier']);
     expect([...ktOids].sort()).toEqual(['X509v3 Authority Key Identifier', 'X509v3 Basic Constraints', 'X509v3 Key Usage', 'X509v3 Subject Alternative Name', 'X509v3 Subject Key Identifier']);
     const text = (pem: string) => spawnSync('openssl', ['x509', '-in', pem, '-noout', '-ext', 'basicConstraints,keyUsage'], { encoding: 'utf8' }).stdout;
     expect(text(old.root)).toMatch(/Basic Constraints: critical\n\s+CA:TRUE\n[\s\S]*Key Usage: critical\n\s+Digital Signature, Certificate Sign, CRL Sign/);
-    expect(text(old.kt)).toMatch(/Basic Constraints: critical\n\s+CA:TRUE, pathlen:0\n[\s\S]*Key Usage: critical\n\s+Digital Signature, Certificate Sign, CRL Sign/);
+    expect(text(old.cloudA)).toMatch(/Basic Constraints: critical\n\s+CA:TRUE, pathlen:0\n[\s\S]*Key Usage: critical\n\s+Digital Signature, Certificate Sign, CRL Sign/);
     // The admin's config changes nothing: an empty one gives the same extensions.
     const bare = certs('');
     expect(extensionOids(bare.root)).toEqual(rootOids);
-    expect(extensionOids(bare.kt)).toEqual(ktOids);
+    expect(extensionOids(bare.cloudA)).toEqual(ktOids);
     expect(text(bare.root)).toBe(text(old.root));
   });
 });

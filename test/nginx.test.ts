@@ -14,19 +14,19 @@ const confs = (text: string) => compile(text, { file: 'site.yaml' }).files.filte
 describe('nginx directives follow the declared version', () => {
   it('before 1.25.1: http2 on the listen line', () => {
     const files = confs(exampleText);
-    const server = files.find((f) => f.path.endsWith('hello-idc.x2bee.com.conf'))!.content;
+    const server = files.find((f) => f.path.endsWith('hello-idc.example.com.conf'))!.content;
     expect(server).toContain('    listen 217.37.14.73:443 ssl http2;\n');
     expect(server).not.toContain('http2 on;');
   });
   it('1.25.1 and later: the http2 directive', () => {
     const files = confs(mutate(exampleText, ['version: 1.22.1', 'version: 1.25.1']));
-    const server = files.find((f) => f.path.endsWith('hello-idc.x2bee.com.conf'))!.content;
+    const server = files.find((f) => f.path.endsWith('hello-idc.example.com.conf'))!.content;
     expect(server).toContain('    listen 217.37.14.73:443 ssl;\n    http2 on;\n');
   });
   it('redirect off: port 80 proxies instead of answering 301', () => {
-    const server = confs(mutate(exampleText, ['httpsRedirect: true', 'httpsRedirect: false'])).find((f) => f.path.endsWith('hello-idc.x2bee.com.conf'))!.content;
+    const server = confs(mutate(exampleText, ['httpsRedirect: true', 'httpsRedirect: false'])).find((f) => f.path.endsWith('hello-idc.example.com.conf'))!.content;
     expect(server).not.toContain('return 301');
-    expect(server.match(/proxy_pass http:\/\/sitec_x2bee-idc_idc_http2;/g)).toHaveLength(2);
+    expect(server.match(/proxy_pass http:\/\/sitec_example-idc_idc_http2;/g)).toHaveLength(2);
   });
 });
 
@@ -58,7 +58,7 @@ describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS
     'edge fixture site': (certDir) => edgeSite({ certDir, nginxVersion: version }),
     'edge fixture, no redirect, no websocket': (certDir) => mutate(edgeSite({ certDir, nginxVersion: version }), ['      hsts:', '      httpsRedirect: false\n      websocket: false\n      hsts:']),
     'onprem example (its certificate paths moved to the test)': (certDir) =>
-      mutate(exampleText, ['/etc/nginx/tls/x2bee.com.crt', `${certDir}/wildcard.crt`], ['/etc/nginx/tls/x2bee.com.key', `${certDir}/wildcard.key`], ['version: 1.22.1', `version: ${version}`]),
+      mutate(exampleText, ['/etc/nginx/tls/example.com.crt', `${certDir}/wildcard.crt`], ['/etc/nginx/tls/example.com.key', `${certDir}/wildcard.key`], ['version: 1.22.1', `version: ${version}`]),
   };
   // IPv6: listen [addr]:port and bracketed upstreams, beside IPv4.
   variants['dualstack example (an IPv6 public address)'] = (certDir) =>
@@ -112,7 +112,7 @@ describe.runIf((needsTool('nginx') && needsTool('openssl') && netns.ok) || NETNS
 describe('nginx versions from 1.18 (Ubuntu 22.04) on', () => {
   it('1.18.0 is accepted and gets the directives 1.18 knows (http2 on the listen line)', () => {
     const files = confs(mutate(exampleText, ['version: 1.22.1', 'version: 1.18.0']));
-    const server = files.find((f) => f.path.endsWith('hello-idc.x2bee.com.conf'))!.content;
+    const server = files.find((f) => f.path.endsWith('hello-idc.example.com.conf'))!.content;
     expect(server).toContain('    listen 217.37.14.73:443 ssl http2;\n');
     expect(server).not.toContain('http2 on;');
   });

@@ -114,11 +114,11 @@ describe('overrides: operations', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sitec-override-'));
     writeFileSync(join(dir, 'site.yaml'), withOverrides('  - target: { cluster: idc, kind: IstioOperator, name: idc }\n    merge: { spec: { meshConfig: { accessLogFile: /dev/stdout } } }\n'));
     const sitec = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/sitec.js'), ...args], { cwd: dir, encoding: 'utf8' });
-    const e = JSON.parse(sitec('explain', 'hello-idc.x2bee.com', 'site.yaml', '--json').stdout) as { hops: { files: string[]; overrides?: string[] }[] };
+    const e = JSON.parse(sitec('explain', 'hello-idc.example.com', 'site.yaml', '--json').stdout) as { hops: { files: string[]; overrides?: string[] }[] };
     const touched = e.hops.filter((h) => h.files.includes(OPERATOR));
     expect(touched.length).toBeGreaterThan(0);
     for (const h of e.hops) expect(h.overrides).toEqual(h.files.includes(OPERATOR) ? ['overrides[0]'] : undefined);
-    expect(sitec('explain', 'hello-idc.x2bee.com', 'site.yaml').stdout).toContain('changed by: overrides[0] in site.yaml');
+    expect(sitec('explain', 'hello-idc.example.com', 'site.yaml').stdout).toContain('changed by: overrides[0] in site.yaml');
     const d = sitec('diff', 'site.yaml', '-o', 'out');
     expect(d.status).toBe(1);
     expect(d.stderr).toContain('1 object(s) of this site are changed by its overrides: clusters/idc/istio-operator.yaml');
@@ -193,18 +193,18 @@ describe('overrides: refusals, located at the override', () => {
     );
     expect(gw.message).toContain('tlsMode');
     refused(
-      '  - target: { cluster: idc, kind: VirtualService, name: hello-idc.x2bee.com }\n    merge: { spec: { http: [{ route: [{ destination: { host: a, port: { numbr: 80 } } }] }] } }\n',
+      '  - target: { cluster: idc, kind: VirtualService, name: hello-idc.example.com }\n    merge: { spec: { http: [{ route: [{ destination: { host: a, port: { numbr: 80 } } }] }] } }\n',
       'override-invalid',
       '[{ route: [{ destination: { host: a, port: { numbr: 80 } } }] }] } }',
     );
     // A valid change to the same kinds goes through.
-    const ok = build(withOverrides('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.x2bee.com }\n    patch:\n      - { op: add, path: /spec/http/0/timeout, value: 30s }\n'));
+    const ok = build(withOverrides('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.example.com }\n    patch:\n      - { op: add, path: /spec/http/0/timeout, value: 30s }\n'));
     expect(ok.ok).toBe(true);
   });
 
   it('the east-west gateway: a port change names istio.eastWestGateway, not the ingress gateway', () => {
     const multi = readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8');
-    const text = `${multi}\noverrides:\n  - target: { cluster: ncloud, kind: IstioOperator, name: eastwest }\n    patch:\n      - { op: replace, path: /spec/components/ingressGateways/0/k8s/service/ports/1/port, value: 15444 }\n`;
+    const text = `${multi}\noverrides:\n  - target: { cluster: cloud-b, kind: IstioOperator, name: eastwest }\n    patch:\n      - { op: replace, path: /spec/components/ingressGateways/0/k8s/service/ports/1/port, value: 15444 }\n`;
     const d = only(build(text), 'override-protected');
     expect(d.location).toMatchObject(positionOf(text, '{ op: replace, path: /spec/components/ingressGateways/0/k8s/service/ports/1/port, value: 15444 }'));
     expect(d.hint).toContain('clusters[1].istio.eastWestGateway.nodePorts');
@@ -266,7 +266,7 @@ describe('overrides: attacks on what other artefacts depend on', () => {
     },
     {
       name: 'part-of changed on a VirtualService',
-      yaml: patch('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.x2bee.com }\n', '{ op: replace, path: /metadata/labels/app.kubernetes.io~1part-of, value: other }'),
+      yaml: patch('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.example.com }\n', '{ op: replace, path: /metadata/labels/app.kubernetes.io~1part-of, value: other }'),
       needle: '{ op: replace, path: /metadata/labels/app.kubernetes.io~1part-of, value: other }',
       hint: 'app.kubernetes.io/part-of',
     },
@@ -370,31 +370,31 @@ describe('overrides: attacks on what other artefacts depend on', () => {
     },
     {
       name: 'a VirtualService detached from its gateway',
-      yaml: patch('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.x2bee.com }\n', '{ op: replace, path: /spec/gateways, value: [mesh] }'),
+      yaml: patch('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.example.com }\n', '{ op: replace, path: /spec/gateways, value: [mesh] }'),
       needle: '{ op: replace, path: /spec/gateways, value: [mesh] }',
       hint: 'routes[].gateway',
     },
     {
       name: 'a VirtualService hidden from the gateway (exportTo)',
-      yaml: patch('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.x2bee.com }\n', '{ op: add, path: /spec/exportTo, value: ["."] }'),
+      yaml: patch('  - target: { cluster: idc, kind: VirtualService, name: hello-idc.example.com }\n', '{ op: add, path: /spec/exportTo, value: ["."] }'),
       needle: '{ op: add, path: /spec/exportTo, value: ["."] }',
       hint: 'exportTo',
     },
     {
       name: 'injection turned off (the namespace label)',
-      yaml: patch('  - target: { cluster: idc, kind: Namespace, name: x2bee-stg }\n', '{ op: replace, path: /metadata/labels/istio-injection, value: disabled }'),
+      yaml: patch('  - target: { cluster: idc, kind: Namespace, name: example-stg }\n', '{ op: replace, path: /metadata/labels/istio-injection, value: disabled }'),
       needle: '{ op: replace, path: /metadata/labels/istio-injection, value: disabled }',
       hint: 'clusters[0].namespaces[].injection',
     },
     {
       name: 'a revision label added to a namespace',
-      yaml: patch('  - target: { cluster: idc, kind: Namespace, name: x2bee-stg }\n', '{ op: add, path: /metadata/labels/istio.io~1rev, value: canary }'),
+      yaml: patch('  - target: { cluster: idc, kind: Namespace, name: example-stg }\n', '{ op: add, path: /metadata/labels/istio.io~1rev, value: canary }'),
       needle: '{ op: add, path: /metadata/labels/istio.io~1rev, value: canary }',
       hint: 'istio.io/rev',
     },
     {
       name: 'an ambient label added to a namespace with sidecar injection (never both data planes)',
-      yaml: patch('  - target: { cluster: idc, kind: Namespace, name: x2bee-stg }\n', '{ op: add, path: /metadata/labels/istio.io~1dataplane-mode, value: ambient }'),
+      yaml: patch('  - target: { cluster: idc, kind: Namespace, name: example-stg }\n', '{ op: add, path: /metadata/labels/istio.io~1dataplane-mode, value: ambient }'),
       needle: '{ op: add, path: /metadata/labels/istio.io~1dataplane-mode, value: ambient }',
       hint: 'clusters[0].namespaces[].injection',
     },
@@ -481,7 +481,7 @@ describe('overrides: attacks on what other artefacts depend on', () => {
 
   it('the mesh identity on a multi-network mesh: the east-west gateway’s network view, its injection template and network label, the istio-system network label, the mesh ID', () => {
     const multi = readFileSync(join(root, 'examples/multicluster/site.yaml'), 'utf8');
-    const EW = '  - target: { cluster: ncloud, kind: IstioOperator, name: eastwest }\n';
+    const EW = '  - target: { cluster: cloud-b, kind: IstioOperator, name: eastwest }\n';
     const cases: [yaml: string, needle: string, hint: string][] = [
       [
         patch(EW, '{ op: replace, path: /spec/components/ingressGateways/0/k8s/env/0/value, value: other-net }'),
@@ -499,11 +499,11 @@ describe('overrides: attacks on what other artefacts depend on', () => {
         'the gateways it installs',
       ],
       [
-        patch('  - target: { cluster: ncloud, kind: Namespace, name: istio-system }\n', '{ op: remove, path: /metadata/labels/topology.istio.io~1network }'),
+        patch('  - target: { cluster: cloud-b, kind: Namespace, name: istio-system }\n', '{ op: remove, path: /metadata/labels/topology.istio.io~1network }'),
         '{ op: remove, path: /metadata/labels/topology.istio.io~1network }',
         'clusters[1].network',
       ],
-      [merge('  - target: { cluster: ncloud, kind: IstioOperator, name: ncloud }\n', '{ spec: { values: { global: { meshID: other } } } }'), 'other } } } }', 'mesh.id'],
+      [merge('  - target: { cluster: cloud-b, kind: IstioOperator, name: cloud-b }\n', '{ spec: { values: { global: { meshID: other } } } }'), 'other } } } }', 'mesh.id'],
     ];
     for (const [yaml, needle, hint] of cases) {
       const text = `${multi}\noverrides:\n${yaml}`;
@@ -588,11 +588,11 @@ describe('overrides: attacks on what other artefacts depend on', () => {
           IO.trimEnd(),
           '    patch:',
           '      - { op: add, path: /metadata/labels/team, value: platform }',
-          `      - { op: add, path: ${GW0}/k8s/serviceAnnotations/external-dns.alpha.kubernetes.io~1hostname, value: lb.x2bee.com }`,
+          `      - { op: add, path: ${GW0}/k8s/serviceAnnotations/external-dns.alpha.kubernetes.io~1hostname, value: lb.example.com }`,
           `      - { op: add, path: ${GW0}/k8s/service/loadBalancerSourceRanges, value: [10.0.0.0/8] }`,
           `      - { op: replace, path: ${GW0}/k8s/hpaSpec/maxReplicas, value: 20 }`,
           '      - { op: add, path: /spec/meshConfig/accessLogFile, value: /dev/stdout }',
-          '  - target: { cluster: idc, kind: Namespace, name: x2bee-stg }',
+          '  - target: { cluster: idc, kind: Namespace, name: example-stg }',
           '    merge: { metadata: { labels: { team: apps }, annotations: { owner: apps } } }',
           '',
         ].join('\n'),
@@ -601,7 +601,7 @@ describe('overrides: attacks on what other artefacts depend on', () => {
     const o = object(r, OPERATOR);
     expect(o.metadata.labels).toEqual({ ...baseline.metadata.labels, team: 'platform' });
     expect(gateway(o).service.loadBalancerSourceRanges).toEqual(['10.0.0.0/8']);
-    const ns = object(r, 'clusters/idc/resources/20-namespaces/namespace.x2bee-stg.yaml');
+    const ns = object(r, 'clusters/idc/resources/20-namespaces/namespace.example-stg.yaml');
     expect(ns.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'sitec', 'istio-injection': 'enabled', team: 'apps' });
   });
 });

@@ -56,7 +56,9 @@ describe('the npm package', () => {
     writeFileSync(join(app, 'package.json'), '{ "name": "app", "private": true, "type": "module" }\n');
     run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', join(work, packed[0]!.filename)], app);
     run('npx', ['sitec', 'init', '--template', 'onprem', 'lab'], app);
-    expect(readFileSync(join(app, 'lab/site.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=https:\/\/cdn\.jsdelivr\.net\/npm\/sitec@[\d.]+\/schemas\/site\.schema\.json$/m);
+    // The modeline names the schema init wrote beside the site: the installed package's own file, readable offline.
+    expect(readFileSync(join(app, 'lab/site.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.\/site\.schema\.json$/m);
+    expect(readFileSync(join(app, 'lab/site.schema.json'), 'utf8')).toBe(readFileSync(join(app, 'node_modules/sitec/schemas/site.schema.json'), 'utf8'));
     expect(run('npx', ['sitec', 'validate', 'lab/site.yaml'], app)).toBe('lab/site.yaml: valid\n');
     // A pattern loads fast-glob from the installed package's dependencies (it is not in the bundle).
     expect(run('npx', ['sitec', 'validate', 'l*/site.yaml'], app)).toBe('== lab/site.yaml\nlab/site.yaml: valid\n');

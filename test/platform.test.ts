@@ -159,15 +159,15 @@ describe('platform invariants', () => {
 describe('smoke test', () => {
   const onprem = readFileSync(join(root, 'examples/onprem/site.yaml'), 'utf8');
   it("an echo server stands in for the route's Service, on the route's port", () => {
-    const dep = parse(file(onprem, 'clusters/idc/resources/45-smoke-tests/deployment.x2bee-stg.echo.yaml')!) as { spec: { template: { spec: { containers: object[] } } } };
-    expect(dep.spec.template.spec.containers[0]).toMatchObject({ image: 'hashicorp/http-echo:0.2.3', args: ['-text=sitec smoke test: hello-idc.x2bee.com on cluster idc', '-listen=:5678'] });
-    const svc = parse(file(onprem, 'clusters/idc/resources/45-smoke-tests/service.x2bee-stg.echo.yaml')!) as { spec: Record<string, unknown> };
+    const dep = parse(file(onprem, 'clusters/idc/resources/45-smoke-tests/deployment.example-stg.echo.yaml')!) as { spec: { template: { spec: { containers: object[] } } } };
+    expect(dep.spec.template.spec.containers[0]).toMatchObject({ image: 'hashicorp/http-echo:0.2.3', args: ['-text=sitec smoke test: hello-idc.example.com on cluster idc', '-listen=:5678'] });
+    const svc = parse(file(onprem, 'clusters/idc/resources/45-smoke-tests/service.example-stg.echo.yaml')!) as { spec: Record<string, unknown> };
     expect(svc.spec).toEqual({ selector: { app: 'echo' }, ports: [{ name: 'http', port: 80, targetPort: 5678 }] });
   });
   it('the runbook proves the path in-cluster and through the gateway address', () => {
     const readme = file(onprem, 'README.md')!;
-    expect(readme).toContain('curl -s http://echo.x2bee-stg.svc.cluster.local:80/');
-    expect(readme).toContain("curl -s -H 'Host: hello-idc.x2bee.com' http://10.10.10.220:80/");
+    expect(readme).toContain('curl -s http://echo.example-stg.svc.cluster.local:80/');
+    expect(readme).toContain("curl -s -H 'Host: hello-idc.example.com' http://10.10.10.220:80/");
     expect(readme).toContain('--labels=sidecar.istio.io/inject=false');
   });
   it('without smokeTest there is nothing of it', () => {

@@ -188,9 +188,9 @@ describe('property: bytes and trees', () => {
     const variants = [
       exampleText,
       mutate(exampleText, ['minReplicas: 5', 'minReplicas: 6']),
-      mutate(exampleText, ['host: hello-idc.x2bee.com', 'host: bye-idc.x2bee.com']),
+      mutate(exampleText, ['host: hello-idc.example.com', 'host: bye-idc.example.com']),
       exampleText.slice(0, exampleText.indexOf('\nedges:') + 1),
-      mutate(exampleText, ['site: x2bee-idc', 'site: other-site']),
+      mutate(exampleText, ['site: example-idc', 'site: other-site']),
     ];
     const shape = (dir: string) => [...walk(dir)].map(([p, e]) => `${p} ${e.kind}`).join('\n');
     fc.assert(

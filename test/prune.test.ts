@@ -13,7 +13,7 @@ import { compileText, exampleText, mutate } from './helpers/site.js';
  * (what the previous build applied), and records every call's arguments.
  */
 
-const SITE = 'x2bee-idc';
+const SITE = 'example-idc';
 const SELECTOR = `app.kubernetes.io/managed-by=sitec,app.kubernetes.io/part-of=${SITE}`;
 const JSONPATH = '--output=jsonpath={range .items[*]}{.metadata.namespace}{"/"}{.metadata.name}{"\\n"}{end}';
 
@@ -29,7 +29,7 @@ const RESOURCE: Record<string, string> = {
 };
 
 /** The site with its route renamed and its smoke test dropped: three of its objects go. */
-const changed = mutate(exampleText, ['host: hello-idc.x2bee.com', 'host: hello2-idc.x2bee.com'], ['    smokeTest: true           # an echo server until the real app is deployed\n', '']);
+const changed = mutate(exampleText, ['host: hello-idc.example.com', 'host: hello2-idc.example.com'], ['    smokeTest: true           # an echo server until the real app is deployed\n', '']);
 
 function writeTree(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'sitec-prune-'));
@@ -107,13 +107,13 @@ describe('update step: apply, then prune what the site no longer has', () => {
     expect(calls[0]).toEqual(['diff', '-k', 'clusters/idc']);
     expect(calls[1]).toEqual(['apply', '-k', 'clusters/idc']);
     // The dry run deletes nothing and prints what the real run deletes.
-    expect(stdout).toContain('kubectl delete virtualservices.networking.istio.io hello-idc.x2bee.com --ignore-not-found --namespace x2bee-stg\n');
+    expect(stdout).toContain('kubectl delete virtualservices.networking.istio.io hello-idc.example.com --ignore-not-found --namespace example-stg\n');
     expect(stdout).toContain('dry run: nothing deleted');
     const deletes = calls.filter((c) => c[0] === 'delete');
     expect(deletes).toEqual([
-      ['delete', 'deployments.apps', 'echo', '--ignore-not-found', '--namespace', 'x2bee-stg'],
-      ['delete', 'services', 'echo', '--ignore-not-found', '--namespace', 'x2bee-stg'],
-      ['delete', 'virtualservices.networking.istio.io', 'hello-idc.x2bee.com', '--ignore-not-found', '--namespace', 'x2bee-stg'],
+      ['delete', 'deployments.apps', 'echo', '--ignore-not-found', '--namespace', 'example-stg'],
+      ['delete', 'services', 'echo', '--ignore-not-found', '--namespace', 'example-stg'],
+      ['delete', 'virtualservices.networking.istio.io', 'hello-idc.example.com', '--ignore-not-found', '--namespace', 'example-stg'],
     ]);
     // Only after the apply, and only once (the dry run deleted nothing).
     expect(calls.findIndex((c) => c[0] === 'delete')).toBeGreaterThan(1);
@@ -135,7 +135,7 @@ describe('update step: apply, then prune what the site no longer has', () => {
     const served = ['namespaces', 'services', 'deployments.apps', 'virtualservices.networking.istio.io', 'gateways.networking.istio.io'];
     const { calls, stdout } = runUpdate(tree, clusterState(exampleText), served);
     expect(calls.filter((c) => c[0] === 'delete')).toEqual([]);
-    expect(stdout).toContain('prune.sh: site x2bee-idc has nothing in cluster idc that it no longer holds');
+    expect(stdout).toContain('prune.sh: site example-idc has nothing in cluster idc that it no longer holds');
     const listed = new Set(calls.filter((c) => c[0] === 'get').map((c) => c[1]));
     expect([...listed].sort()).toEqual(['deployments.apps', 'gateways.networking.istio.io', 'services', 'virtualservices.networking.istio.io']);
   });
@@ -148,7 +148,7 @@ describe('update step: apply, then prune what the site no longer has', () => {
     writeFileSync(join(work, 'bin/kubectl'), FAKE_KUBECTL.replace('case "$1" in', 'shift 2; case "$1" in'));
     chmodSync(join(work, 'bin/kubectl'), 0o755);
     writeFileSync(join(work, 'served'), 'virtualservices.networking.istio.io\n');
-    writeFileSync(join(work, 'objects/virtualservices.networking.istio.io'), 'x2bee-stg/hello-idc.x2bee.com\n');
+    writeFileSync(join(work, 'objects/virtualservices.networking.istio.io'), 'example-stg/hello-idc.example.com\n');
     writeFileSync(join(work, 'calls'), '');
     const r = spawnSync('bash', [join(tree, 'clusters/idc/prune.sh'), '--context', 'idc admin'], { encoding: 'utf8', env: { ...process.env, PATH: `${work}/bin:${process.env.PATH}`, STATE: work } });
     expect(r.status, r.stderr).toBe(0);
@@ -157,7 +157,7 @@ describe('update step: apply, then prune what the site no longer has', () => {
       .filter((c) => c.length > 0)
       .map((c) => c.split('\n'));
     for (const c of calls) expect(c.slice(0, 2)).toEqual(['--context', 'idc admin']);
-    expect(calls.at(-1)).toEqual(['--context', 'idc admin', 'delete', 'virtualservices.networking.istio.io', 'hello-idc.x2bee.com', '--ignore-not-found', '--namespace', 'x2bee-stg']);
+    expect(calls.at(-1)).toEqual(['--context', 'idc admin', 'delete', 'virtualservices.networking.istio.io', 'hello-idc.example.com', '--ignore-not-found', '--namespace', 'example-stg']);
   });
 });
 
@@ -168,8 +168,8 @@ describe('prune.sh and extra resources', () => {
     writeFileSync(
       join(dir, 'extra/objects.yaml'),
       [
-        'apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-auth\n  namespace: x2bee-stg\ntype: Opaque\n',
-        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n  namespace: x2bee-stg\nspec:\n  podSelector: {}\n',
+        'apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-auth\n  namespace: example-stg\ntype: Opaque\n',
+        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n  namespace: example-stg\nspec:\n  podSelector: {}\n',
         'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tools\n',
         'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec: {}\n',
       ].join('---\n'),
@@ -186,8 +186,8 @@ describe('prune.sh and extra resources', () => {
     writeFileSync(join(work, 'bin/kubectl'), FAKE_KUBECTL);
     chmodSync(join(work, 'bin/kubectl'), 0o755);
     writeFileSync(join(work, 'served'), `${ALL_SERVED.join('\n')}\nsecrets\nnetworkpolicies.networking.k8s.io\n`);
-    writeFileSync(join(work, 'objects/secret'), 'x2bee-stg/registry-auth\nx2bee-stg/old-token\n');
-    writeFileSync(join(work, 'objects/networkpolicy.networking.k8s.io'), 'x2bee-stg/deny-all\n');
+    writeFileSync(join(work, 'objects/secret'), 'example-stg/registry-auth\nexample-stg/old-token\n');
+    writeFileSync(join(work, 'objects/networkpolicy.networking.k8s.io'), 'example-stg/deny-all\n');
     writeFileSync(join(work, 'calls'), '');
     const run = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, PATH: `${work}/bin:${process.env.PATH}`, STATE: work } });
     expect(run.status, run.stderr).toBe(0);
@@ -199,6 +199,6 @@ describe('prune.sh and extra resources', () => {
     expect(listed).toContain('secret');
     expect(listed).toContain('networkpolicy.networking.k8s.io');
     for (const never of ['namespace', 'namespaces', 'customresourcedefinition.apiextensions.k8s.io', 'customresourcedefinitions.apiextensions.k8s.io']) expect(listed).not.toContain(never);
-    expect(calls.filter((c) => c[0] === 'delete')).toEqual([['delete', 'secret', 'old-token', '--ignore-not-found', '--namespace', 'x2bee-stg']]);
+    expect(calls.filter((c) => c[0] === 'delete')).toEqual([['delete', 'secret', 'old-token', '--ignore-not-found', '--namespace', 'example-stg']]);
   });
 });

@@ -44,20 +44,20 @@ describe('build --check keeps every committed example current (what CI relies on
 
   it('CLI: --json', () => {
     const dir = scratch();
-    writeFileSync(join(dir, 'site.yaml'), mutate(exampleText, ['host: hello-idc.x2bee.com', 'host: hi-idc.x2bee.com']));
+    writeFileSync(join(dir, 'site.yaml'), mutate(exampleText, ['host: hello-idc.example.com', 'host: hi-idc.example.com']));
     const r = sitec(['build', '--check', '--json', 'site.yaml', '-o', 'out'], dir);
     expect(r.status).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ command: 'check', ok: true, upToDate: false, diagnostics: [] });
-    expect(j.added).toContain('clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hi-idc.x2bee.com.yaml');
-    expect(j.removed).toContain('clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml');
+    expect(j.added).toContain('clusters/idc/resources/40-routes/virtualservice.example-stg.hi-idc.example.com.yaml');
+    expect(j.removed).toContain('clusters/idc/resources/40-routes/virtualservice.example-stg.hello-idc.example.com.yaml');
   });
 });
 
 describe('sitec diff', () => {
   it('library: added, changed and removed files as unified diffs, in path order', () => {
     const dir = scratch();
-    const text = mutate(exampleText, ['host: hello-idc.x2bee.com', 'host: hi-idc.x2bee.com'], ['minReplicas: 5', 'minReplicas: 6']);
+    const text = mutate(exampleText, ['host: hello-idc.example.com', 'host: hi-idc.example.com'], ['minReplicas: 5', 'minReplicas: 6']);
     const files = compile(text, { file: 'site.yaml' }).files;
     const d = diffTree(files, join(dir, 'out'));
     const status = Object.fromEntries(d.diffs.map((x) => [x.path, x.status]));
@@ -66,19 +66,19 @@ describe('sitec diff', () => {
       'clusters/idc/istio-operator.yaml': 'changed',
       'clusters/idc/kustomization.yaml': 'changed',
       'clusters/idc/prune.sh': 'changed',
-      'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml': 'removed',
-      'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hi-idc.x2bee.com.yaml': 'added',
-      'clusters/idc/resources/45-smoke-tests/deployment.x2bee-stg.echo.yaml': 'changed',
+      'clusters/idc/resources/40-routes/virtualservice.example-stg.hello-idc.example.com.yaml': 'removed',
+      'clusters/idc/resources/40-routes/virtualservice.example-stg.hi-idc.example.com.yaml': 'added',
+      'clusters/idc/resources/45-smoke-tests/deployment.example-stg.echo.yaml': 'changed',
       'hosts/ive/README.md': 'changed',
-      'hosts/ive/nginx/conf.d/hello-idc.x2bee.com.conf': 'removed',
-      'hosts/ive/nginx/conf.d/hi-idc.x2bee.com.conf': 'added',
+      'hosts/ive/nginx/conf.d/hello-idc.example.com.conf': 'removed',
+      'hosts/ive/nginx/conf.d/hi-idc.example.com.conf': 'added',
     });
     const io = d.diffs.find((x) => x.path === 'clusters/idc/istio-operator.yaml')!.patch;
     expect(io).toContain('--- a/clusters/idc/istio-operator.yaml\n+++ b/clusters/idc/istio-operator.yaml\n');
     expect(io).toContain('-            minReplicas: 5\n+            minReplicas: 6\n');
     const added = d.diffs.find((x) => x.status === 'added')!.patch;
     expect(added).toContain('--- /dev/null\n+++ b/clusters/idc/resources/40-routes/');
-    const removed = d.diffs.find((x) => x.path.endsWith('hello-idc.x2bee.com.conf'))!.patch;
+    const removed = d.diffs.find((x) => x.path.endsWith('hello-idc.example.com.conf'))!.patch;
     expect(removed).toContain('+++ /dev/null');
     expect(d.diffs.map((x) => x.path)).toEqual([...d.diffs.map((x) => x.path)].sort());
   });
@@ -134,11 +134,12 @@ describe('review-friendly output: no churn', () => {
       'README.md',
       'clusters/idc/kustomization.yaml', // lists the renamed smoke-test objects
       'clusters/idc/prune.sh', // keeps them, by name
-      'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml',
-      'clusters/idc/resources/45-smoke-tests/deployment.x2bee-stg.echo-v2.yaml',
-      'clusters/idc/resources/45-smoke-tests/service.x2bee-stg.echo-v2.yaml',
+      'clusters/idc/resources/40-routes/virtualservice.example-stg.hello-idc.example.com.yaml',
+      'clusters/idc/resources/45-smoke-tests/deployment.example-stg.echo-v2.yaml',
+      'clusters/idc/resources/45-smoke-tests/service.example-stg.echo-v2.yaml',
+      'hosts/ive/README.md', // its traffic diagram names the Service behind the host
     ]);
-    expect(changedBy(mutate(exampleText, ['paths: [/]', 'paths: [/, /api/]']))).toEqual(['README.md', 'clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml']);
+    expect(changedBy(mutate(exampleText, ['paths: [/]', 'paths: [/, /api/]']))).toEqual(['README.md', 'clusters/idc/resources/40-routes/virtualservice.example-stg.hello-idc.example.com.yaml']);
   });
   it('reordering list entries in site.yaml changes nothing', () => {
     const reordered = mutate(exampleText, [
@@ -153,13 +154,13 @@ describe('review-friendly output: no churn', () => {
 describe('sitec explain', () => {
   const compiled = compileFile(join(root, 'examples/onprem/site.yaml'));
   it('library: a host, hop by hop, each with its site.yaml line and generated files', () => {
-    const e = explain(compiled.site!, compiled.source!, compiled.files, 'hello-idc.x2bee.com');
+    const e = explain(compiled.site!, compiled.source!, compiled.files, 'hello-idc.example.com');
     expect(e.kind).toBe('host');
     expect(e.hops.map((h) => h.step)).toEqual(['DNS and edge nginx (ive)', 'edge DNAT (ive)', 'nodes and node port (HTTP)', 'gateway Service', 'Gateway', 'VirtualService', 'destination Service']);
     const text = readFileSync(join(root, 'examples/onprem/site.yaml'), 'utf8').split('\n');
     const vs = e.hops.find((h) => h.step === 'VirtualService')!;
-    expect(text[vs.location.line - 1]).toContain('host: hello-idc.x2bee.com');
-    expect(vs.files).toEqual(['clusters/idc/resources/40-routes/virtualservice.x2bee-stg.hello-idc.x2bee.com.yaml']);
+    expect(text[vs.location.line - 1]).toContain('host: hello-idc.example.com');
+    expect(vs.files).toEqual(['clusters/idc/resources/40-routes/virtualservice.example-stg.hello-idc.example.com.yaml']);
     const nodePort = e.hops.find((h) => h.step.startsWith('nodes'))!;
     expect(nodePort.detail).toContain('port 30347');
     expect(text[nodePort.location.line - 1]).toContain('nodePort: 30347');
@@ -174,13 +175,13 @@ describe('sitec explain', () => {
     expect(edge.hops.map((h) => h.detail)).toEqual(['public address of edge host ive']);
   });
   it('CLI: found is exit 0, not found is exit 1, --json is the same data', () => {
-    const ok = sitec(['explain', 'hello-idc.x2bee.com', 'examples/onprem/site.yaml'], root);
+    const ok = sitec(['explain', 'hello-idc.example.com', 'examples/onprem/site.yaml'], root);
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toContain('hello-idc.x2bee.com, hop by hop:');
+    expect(ok.stdout).toContain('hello-idc.example.com, hop by hop:');
     expect(ok.stdout).toContain('from examples/onprem/site.yaml:');
-    const none = sitec(['explain', 'nope.x2bee.com', 'examples/onprem/site.yaml'], root);
+    const none = sitec(['explain', 'nope.example.com', 'examples/onprem/site.yaml'], root);
     expect(none.status).toBe(1);
-    expect(none.stdout).toBe('nope.x2bee.com: not found in the site\n');
+    expect(none.stdout).toBe('nope.example.com: not found in the site\n');
     const j = JSON.parse(sitec(['explain', '--json', '10.10.10.220', 'examples/onprem/site.yaml'], root).stdout);
     expect(j).toMatchObject({ command: 'explain', ok: true, found: true, kind: 'ip', query: '10.10.10.220' });
   });
@@ -189,12 +190,12 @@ describe('sitec explain', () => {
 describe('explain and the command line take what users type (26.21)', () => {
   const compiled = compileFile(join(root, 'examples/onprem/site.yaml'));
   it('a host in any case, with a trailing dot, is the host the site names', () => {
-    const want = explain(compiled.site!, compiled.source!, compiled.files, 'hello-idc.x2bee.com').hops;
+    const want = explain(compiled.site!, compiled.source!, compiled.files, 'hello-idc.example.com').hops;
     expect(want.length).toBeGreaterThan(0);
-    for (const q of ['Hello-IDC.X2bee.COM.', 'HELLO-IDC.X2BEE.COM', 'hello-idc.x2bee.com.']) expect(explain(compiled.site!, compiled.source!, compiled.files, q).hops, q).toEqual(want);
-    const r = sitec(['explain', 'Hello-IDC.X2bee.COM.', 'examples/onprem/site.yaml'], root);
+    for (const q of ['Hello-IDC.Example.COM.', 'HELLO-IDC.EXAMPLE.COM', 'hello-idc.example.com.']) expect(explain(compiled.site!, compiled.source!, compiled.files, q).hops, q).toEqual(want);
+    const r = sitec(['explain', 'Hello-IDC.Example.COM.', 'examples/onprem/site.yaml'], root);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('Hello-IDC.X2bee.COM., hop by hop:');
+    expect(r.stdout).toContain('Hello-IDC.Example.COM., hop by hop:');
   });
   it('an option given twice is a usage error (exit 2) naming it, and nothing is written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sitec-twice-'));
@@ -219,17 +220,16 @@ describe('explain and the command line take what users type (26.21)', () => {
 
 describe('sitec init', () => {
   for (const template of ['onprem', 'multicluster', 'kind']) {
-    it(`${template}: writes a site that compiles as written, with a modeline naming this version's published schema`, () => {
+    it(`${template}: writes a site that compiles as written, with a modeline naming the schema init wrote beside it`, () => {
       const dir = join(mkdtempSync(join(tmpdir(), 'sitec-init-')), 'new-site');
       const r = init({ template, dir });
       expect(r.ok).toBe(true);
       const text = readFileSync(join(dir, 'site.yaml'), 'utf8');
       const modeline = /^# yaml-language-server: \$schema=(\S+)$/m.exec(text)![1]!;
-      const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; files: string[] };
-      expect(modeline).toBe(`https://cdn.jsdelivr.net/npm/sitec@${version.version}/schemas/site.schema.json`);
-      // What the URL serves is the file this package ships.
-      expect(version.files).toContain('schemas');
-      expect(existsSync(join(root, new URL(modeline).pathname.replace(/^\/npm\/sitec@[^/]+\//, '')))).toBe(true);
+      // Relative to the site file (as yaml-language-server resolves it): the very file this sitec ships, no network needed.
+      expect(modeline).toBe('./site.schema.json');
+      expect(r.schema).toBe(join(dir, 'site.schema.json'));
+      expect(readFileSync(join(dir, modeline), 'utf8')).toBe(readFileSync(join(root, 'schemas/site.schema.json'), 'utf8'));
       expect(compile(text, { file: 'site.yaml' }).diagnostics).toEqual([]);
       expect(text).toContain('#'); // commented
     });

@@ -52,7 +52,7 @@ describe('the output directory survives crashes and races', () => {
     const r = build({ site, out: join(base, 'out') });
     expect(r.ok).toBe(true);
     expect(r.summary).toMatchObject({ added: [], changed: [], removed: [] }); // the old tree came back intact
-    expect(consistentSite(join(base, 'out'))).toBe('x2bee-idc');
+    expect(consistentSite(join(base, 'out'))).toBe('example-idc');
     expect(leftovers(base)).toEqual([]);
   });
 
@@ -67,7 +67,7 @@ describe('the output directory survives crashes and races', () => {
     writeFileSync(join(base, 'out/.sitec-lock', 'pid'), String(process.pid));
     const files = compile(exampleText, { file: 's' }).files;
     const started = Date.now();
-    const busy = emit(files, join(base, 'out'), 'x2bee-idc', { lockWaitMs: 300 });
+    const busy = emit(files, join(base, 'out'), 'example-idc', { lockWaitMs: 300 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(busy.diagnostics[0]).toMatchObject({ code: 'output-locked' });
   });
@@ -107,7 +107,7 @@ describe('the output directory survives crashes and races', () => {
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
       await exited;
-      const target = before === 'big' ? 'x2bee-idc' : 'big';
+      const target = before === 'big' ? 'example-idc' : 'big';
       const journals = readdirSync(join(base, 'out')).filter((n) => n.startsWith('.sitec-staging-') && existsSync(join(base, 'out', n, 'journal.json')));
       if (journals.length === 0) expect([before, target]).toContain(consistentSite(join(base, 'out')));
       else {
@@ -118,7 +118,7 @@ describe('the output directory survives crashes and races', () => {
       }
       // The next run repairs whatever the kill left.
       expect(spawnSync(process.execPath, [bin, 'build', 'small.yaml', '-o', 'out', '--force'], { cwd: base }).status).toBe(0);
-      expect(consistentSite(join(base, 'out'))).toBe('x2bee-idc');
+      expect(consistentSite(join(base, 'out'))).toBe('example-idc');
       expect(onlyManifestFiles(join(base, 'out'))).toBe(true);
       expect(leftovers(base)).toEqual([]);
     }
@@ -132,7 +132,7 @@ describe('the output directory survives crashes and races', () => {
 
   it('the synthetic sites compile cleanly (the benchmark relies on it)', () => {
     expect(compile(synth({ routes: 50, clusters: 3 }), { file: 's' }).diagnostics).toEqual([]);
-    expect(compile(mutate(exampleText, ['site: x2bee-idc', 'site: x']), { file: 's' }).ok).toBe(true);
+    expect(compile(mutate(exampleText, ['site: example-idc', 'site: x']), { file: 's' }).ok).toBe(true);
   });
 });
 
@@ -201,7 +201,7 @@ describe('input nested too deep', () => {
   it('an extra resource file nested 5,000 levels: refused, located in that file, exit 2', () => {
     const base = mkdtempSync(join(tmpdir(), 'sitec-deep-extra-'));
     mkdirSync(join(base, 'extra'));
-    writeFileSync(join(base, 'extra/deep.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: deep, namespace: x2bee-stg }\ndata: { x: ${'['.repeat(n)}${']'.repeat(n)} }\n`);
+    writeFileSync(join(base, 'extra/deep.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: deep, namespace: example-stg }\ndata: { x: ${'['.repeat(n)}${']'.repeat(n)} }\n`);
     writeFileSync(join(base, 'site.yaml'), mutate(exampleText, ['    namespaces:', '    extraResources: [extra/deep.yaml]\n    namespaces:']));
     const cli = spawnSync(process.execPath, [bin, 'build', 'site.yaml', '-o', 'out'], { cwd: base, encoding: 'utf8' });
     expect(cli.status).toBe(2);

@@ -6,7 +6,7 @@ import { compileText, exampleText, mutate, only, positionOf } from './helpers/si
  * file, the exact line and column of the value, and the field path.
  */
 const cases: { name: string; edit: [string, string]; needle: string; code: string; path: string; hint?: RegExp }[] = [
-  { name: 'site name (DNS-1123 label)', edit: ['site: x2bee-idc', 'site: X2bee_IDC'], needle: 'X2bee_IDC', code: 'schema-format', path: 'site' },
+  { name: 'site name (DNS-1123 label)', edit: ['site: example-idc', 'site: Example_IDC'], needle: 'Example_IDC', code: 'schema-format', path: 'site' },
   { name: 'IPv4 octet > 255', edit: ['ip: 10.10.10.11', 'ip: 10.10.10.311'], needle: '10.10.10.311', code: 'schema-format', path: 'clusters[0].nodes[1].ip', hint: undefined },
   { name: 'IPv4 with shell metacharacters', edit: ['ip: 10.10.10.12', 'ip: "10.10.10.12;reboot"'], needle: '"10.10.10.12;reboot"', code: 'schema-format', path: 'clusters[0].nodes[2].ip' },
   { name: 'CIDR prefix > 32', edit: ['podCIDR: 192.168.0.0/16', 'podCIDR: 192.168.0.0/33'], needle: '192.168.0.0/33', code: 'schema-format', path: 'clusters[0].podCIDR' },
@@ -20,17 +20,17 @@ const cases: { name: string; edit: [string, string]; needle: string; code: strin
   },
   {
     name: 'wildcard in the middle of a gateway host',
-    edit: ['hosts: ["*.x2bee.com"]', 'hosts: ["app.*.x2bee.com"]'],
-    needle: '"app.*.x2bee.com"',
+    edit: ['hosts: ["*.example.com"]', 'hosts: ["app.*.example.com"]'],
+    needle: '"app.*.example.com"',
     code: 'schema-format',
     path: 'gateways[0].hosts[0]',
   },
-  { name: 'route host with a wildcard', edit: ['host: hello-idc.x2bee.com', 'host: "*.x2bee.com"'], needle: '"*.x2bee.com"\n', code: 'schema-format', path: 'routes[0].host' },
-  { name: 'upper-case host name', edit: ['host: hello-idc.x2bee.com', 'host: Hello.x2bee.com'], needle: 'Hello.x2bee.com', code: 'schema-format', path: 'routes[0].host' },
+  { name: 'route host with a wildcard', edit: ['host: hello-idc.example.com', 'host: "*.example.com"'], needle: '"*.example.com"\n', code: 'schema-format', path: 'routes[0].host' },
+  { name: 'upper-case host name', edit: ['host: hello-idc.example.com', 'host: Hello.example.com'], needle: 'Hello.example.com', code: 'schema-format', path: 'routes[0].host' },
   {
     name: 'namespace name with underscore',
-    edit: ['{ name: x2bee-stg, injection: enabled }', '{ name: x2bee_stg, injection: enabled }'],
-    needle: 'x2bee_stg',
+    edit: ['{ name: example-stg, injection: enabled }', '{ name: example_stg, injection: enabled }'],
+    needle: 'example_stg',
     code: 'schema-format',
     path: 'clusters[0].namespaces[0].name',
   },
@@ -53,8 +53,8 @@ const cases: { name: string; edit: [string, string]; needle: string; code: strin
   { name: 'enum value', edit: ['mode: ipvs', 'mode: ipsv'], needle: 'ipsv', code: 'schema-enum', path: 'clusters[0].kubeProxy.mode', hint: /did you mean "ipvs"\?/ },
   {
     name: 'credentialName with a slash',
-    edit: ['      httpsRedirect: false\n', '      httpsRedirect: false\n    https:\n      credentialName: "tls/x2bee"\n'],
-    needle: '"tls/x2bee"',
+    edit: ['      httpsRedirect: false\n', '      httpsRedirect: false\n    https:\n      credentialName: "tls/example"\n'],
+    needle: '"tls/example"',
     code: 'schema-format',
     path: 'gateways[0].https.credentialName',
   },

@@ -40,7 +40,7 @@ describe('validation gaps of day two', () => {
 
 describe('schema errors do not hide the cross-field errors of the parts that validated', () => {
   it('an unknown field elsewhere and a duplicate node port: both reported, each located', () => {
-    const text = mutate(exampleText, ['nodePort: 30377', 'nodePort: 30347'], ['- { name: x2bee-stg, injection: enabled }', '- { name: x2bee-stg, injection: enabled, colour: blue }']);
+    const text = mutate(exampleText, ['nodePort: 30377', 'nodePort: 30347'], ['- { name: example-stg, injection: enabled }', '- { name: example-stg, injection: enabled, colour: blue }']);
     const r = compileText(text);
     expect(r.diagnostics.map((d) => d.code).sort()).toEqual(['nodeport-duplicate', 'schema-unknown-field']);
     expect(only(r, 'nodeport-duplicate').location).toMatchObject(positionOf(text, '30347', 2));
@@ -52,18 +52,18 @@ describe('schema errors do not hide the cross-field errors of the parts that val
       /\nroutes:\n[\s\S]*?(\nedges:)/,
       `
 routes:
-  - { host: a.x2bee.com, gateway: istio-gateway, cluster: idc, namespace: x2bee-stg, service: echo, port: 99999 }
-  - { host: b.x2bee.com, gateway: istio-gateway, cluster: idc, namespace: x2bee-stg, service: echo, port: 80 }
-  - { host: b.x2bee.com, gateway: istio-gateway, cluster: idc, namespace: x2bee-stg, service: echo, port: 80 }
+  - { host: a.example.com, gateway: istio-gateway, cluster: idc, namespace: example-stg, service: echo, port: 99999 }
+  - { host: b.example.com, gateway: istio-gateway, cluster: idc, namespace: example-stg, service: echo, port: 80 }
+  - { host: b.example.com, gateway: istio-gateway, cluster: idc, namespace: example-stg, service: echo, port: 80 }
 $1`,
     );
     const r = compileText(text);
     expect(r.diagnostics.map((d) => d.code).sort()).toEqual(['duplicate-route-host', 'schema-range']);
     const dup = only(r, 'duplicate-route-host');
     expect(dup.path).toMatch(/^routes\[2\]/);
-    expect(dup.location!.line).toBe(positionOf(text, 'b.x2bee.com', 2).line);
+    expect(dup.location!.line).toBe(positionOf(text, 'b.example.com', 2).line);
     // The first route is routes[1] of the file, though routes[0] of the checked (pruned) site.
-    expectRelated(dup, text, [{ at: 'b.x2bee.com', path: 'routes[1].host', message: 'host b.x2bee.com first routed here' }]);
+    expectRelated(dup, text, [{ at: 'b.example.com', path: 'routes[1].host', message: 'host b.example.com first routed here' }]);
   });
 
   it('what a fault leaves missing is not reported as a second error', () => {

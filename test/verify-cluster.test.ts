@@ -54,13 +54,13 @@ describe('sitec verify: cluster dumps', () => {
   it('a deleted VirtualService is verify-object-missing, at the cluster in site.yaml', () => {
     const v = run('onprem', (_, d) => d.set('virtualservice.networking.istio.io', []));
     expect(codes(v)).toEqual(['verify-object-missing']);
-    expect(v.findings[0]!.subject).toBe('VirtualService x2bee-stg/hello-idc.x2bee.com');
+    expect(v.findings[0]!.subject).toBe('VirtualService example-stg/hello-idc.example.com');
     expect(v.findings[0]!.source.line).toBeGreaterThan(1);
   });
 
   it('a hand edit (kubectl edit) of a field sitec sets is verify-field-drift, with the path and both values', () => {
     const v = run('onprem', (_, d) => {
-      const vs = one(d, 'virtualservice.networking.istio.io', 'hello-idc.x2bee.com');
+      const vs = one(d, 'virtualservice.networking.istio.io', 'hello-idc.example.com');
       vs.spec.http[0].route[0].destination.port.number = 8080;
       vs.metadata.managedFields.push({
         apiVersion: vs.apiVersion,
@@ -93,7 +93,7 @@ describe('sitec verify: cluster dumps', () => {
       dep.metadata.annotations['deployment.kubernetes.io/revision'] = '4';
       dep.metadata.labels['team'] = 'payments';
       dep.spec.template.spec.containers[0].resources.requests.memory = '16384Ki';
-      const ns = one(d, 'namespace', 'x2bee-stg');
+      const ns = one(d, 'namespace', 'example-stg');
       ns.status = { phase: 'Terminating' };
     });
     expect(v.findings).toEqual([]);
@@ -104,13 +104,13 @@ describe('sitec verify: cluster dumps', () => {
       const old = served({
         apiVersion: 'networking.istio.io/v1',
         kind: 'VirtualService',
-        metadata: { name: 'old.x2bee.com', namespace: 'x2bee-stg', labels: { 'app.kubernetes.io/managed-by': 'sitec', 'app.kubernetes.io/part-of': 'x2bee-idc' } },
-        spec: { hosts: ['old.x2bee.com'], gateways: ['istio-system/istio-gateway'], http: [{ route: [{ destination: { host: 'old' } }] }] },
+        metadata: { name: 'old.example.com', namespace: 'example-stg', labels: { 'app.kubernetes.io/managed-by': 'sitec', 'app.kubernetes.io/part-of': 'example-idc' } },
+        spec: { hosts: ['old.example.com'], gateways: ['istio-system/istio-gateway'], http: [{ route: [{ destination: { host: 'old' } }] }] },
       });
       d.get('virtualservice.networking.istio.io')!.push(old);
     });
     expect(codes(v)).toEqual(['verify-object-stale']);
-    expect(v.findings[0]!.subject).toBe('VirtualService x2bee-stg/old.x2bee.com');
+    expect(v.findings[0]!.subject).toBe('VirtualService example-stg/old.example.com');
   });
 
   it('the gateway Service without an address is verify-gateway-no-address', () => {
@@ -158,7 +158,7 @@ describe('sitec verify: cluster dumps', () => {
       d.get('endpointslice.discovery.k8s.io')![0]!.endpoints[0].conditions.ready = false;
     });
     expect(codes(v)).toEqual(['verify-no-endpoints']);
-    expect(v.findings[0]!.subject).toBe('Service x2bee-stg/echo');
+    expect(v.findings[0]!.subject).toBe('Service example-stg/echo');
   });
 
   it('HPA bounds other than the site is verify-hpa-bounds', () => {

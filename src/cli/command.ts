@@ -32,3 +32,6 @@ export interface CommandSpec<F = Record<string, unknown>> {
 export type AnyCommand = CommandSpec<any>;
 
 export const JSON_OPTION: OptionSpec = { flags: '--json', description: 'Machine-readable result on stdout' };
+
+/** -o of the commands that take several sites. */
+export const OUT_DESCRIPTION = "Output directory (default: out beside each site file); with several sites, each goes to <dir>/<its directory's name>";

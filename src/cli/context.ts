@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { formatDiagnostics, githubAnnotations, printable, resolveSites, type Diagnostic, type SiteTarget } from '../index.js';
+import { isDynamicPattern } from '../util/glob.js';
 import { EXIT, JSON_SCHEMA_VERSION, MAX_PRINTED_DIAGNOSTICS, type CliIo } from './io.js';
 
 /** The options every command takes (declared once, in program.ts). */
@@ -88,9 +89,10 @@ export type Targets = { sites: SiteTarget[] & { many: boolean }; problems?: unde
 
 /**
  * The site files and output directories the arguments name. No argument: the
- * nearest site.yaml (findSite), said on stderr.
+ * nearest site.yaml (findSite), said on stderr. No `out` (no -o): each site's
+ * output directory is `out` beside its site file.
  */
-export function targets(ctx: Context, patterns: readonly string[], out: string): Targets {
+export function targets(ctx: Context, patterns: readonly string[], out: string | undefined): Targets {
   let given = patterns;
   if (given.length === 0) {
     const found = findSite(ctx.io.cwd, ctx.io.env);
@@ -115,7 +117,7 @@ export function targets(ctx: Context, patterns: readonly string[], out: string):
     return { problems: r.diagnostics };
   }
   // Patterns and lists give one entry per site, whatever they matched; one literal file keeps the single-site shape.
-  return { sites: Object.assign(r.sites, { many: r.sites.length > 1 || given.length > 1 || r.sites[0]!.out !== out }) };
+  return { sites: Object.assign(r.sites, { many: r.sites.length > 1 || given.length > 1 || isDynamicPattern(given[0]!) }) };
 }
 
 /** One site's outcome: its exit code and its --json object (without schemaVersion and command). */

@@ -15,6 +15,8 @@ export interface CliIo {
   isTTY: { stdout: boolean; stderr: boolean };
   /** Standard input, for `sitec validate -`: at most the site size limit and one byte more (the caller refuses that). */
   stdin: () => Uint8Array;
+  /** A monotonic clock in milliseconds, for the progress line; performance.now() when absent. */
+  now?: () => number;
 }
 
 /**
@@ -47,6 +49,7 @@ export function processIo(): CliIo {
       },
     },
     stdin: () => readStdin(),
+    now: () => performance.now(),
   };
 }
 

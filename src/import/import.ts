@@ -11,8 +11,7 @@ import { translateIngresses } from './ingress.js';
 import { item, type ImportReport, type ReportItem, type Source } from './report.js';
 import { siteYaml } from './write.js';
 import { compile } from '../compile.js';
-import { schemaUrl } from '../init.js';
-import { version } from '../version.js';
+import { SCHEMA_MODELINE } from '../init.js';
 import { firstBuildChanges } from './changes.js';
 
 export interface ObservedEstate {
@@ -250,7 +249,8 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     read: { clusters: estate.clusters.map((c) => c.name), hosts: estate.hosts.map((h) => h.name) },
   };
   const header = [
-    `yaml-language-server: $schema=${schemaUrl(version)}`,
+    // The schema beside the site, as init writes it (import writes it too): works offline.
+    SCHEMA_MODELINE.replace(/^# /, ''),
     '',
     `Imported by \`sitec import\` from ${estate.dir}. Each comment names the dump a value was read from;`,
     report.complete ? 'nothing was left out (import-report.md).' : 'import-report.md lists the conflicts, placeholders and what the site cannot express.',

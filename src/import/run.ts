@@ -4,6 +4,7 @@
  * site.yaml unless asked). Bad input is a located diagnostic, never a throw.
  */
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { SCHEMA_FILE, writeSchema } from '../init.js';
 import { dirname, join, resolve } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { ImportInputError, readObserved } from './dumps.js';
@@ -74,7 +75,10 @@ export function importObserved(opts: ImportOptions): ImportOutcome {
   const shownReport = join(dirname(opts.out), 'import-report.md');
   atomicWrite(site, result.text);
   atomicWrite(reportPath, reportMarkdown(result.report, opts.out));
-  return { ok: true, diagnostics: [], result, written: [opts.out, shownReport] };
+  // The modeline names ./site.schema.json, as init's does: write it beside the site (a foreign file there is left alone).
+  const schema = writeSchema({ dir: dirname(site) });
+  const written = [opts.out, shownReport, ...(schema.ok && schema.written ? [join(dirname(opts.out), SCHEMA_FILE)] : [])];
+  return { ok: true, diagnostics: [], result, written };
 }
 
 function atomicWrite(path: string, text: string): void {

@@ -10,6 +10,7 @@ import { shellJoin, shellQuote } from '../util/quote.js';
 import { bracketed, hostPort } from '../util/ip.js';
 import { nodeIps } from '../model/derive.js';
 import { helmReleases } from '../objects/helm-values.js';
+import { trafficDiagram } from './mermaid.js';
 
 /** Istio's Helm chart repository (https://istio.io/latest/docs/setup/install/helm/). */
 export const ISTIO_HELM_REPO = 'https://istio-release.storage.googleapis.com/charts';
@@ -40,6 +41,7 @@ export function helmSteps(model: SiteModel, c: ClusterModel, kubeContext = '') {
 export function runbookContext(model: SiteModel) {
   return {
     site: model.site,
+    traffic: trafficDiagram(model),
     versions: model.versions,
     istioDownload: istioDownloadCommand(model.versions.istio),
     metallbManifest: metallbManifestUrl(model.versions.metallb),
@@ -132,6 +134,7 @@ export function edgeRunbook(model: SiteModel, edge: EdgeModel) {
   return {
     name: edge.name,
     cluster: edge.cluster,
+    traffic: trafficDiagram(model, edge),
     dir: `hosts/${edge.name}`,
     publicIPs: edge.publicIPs.join(', '),
     firstIP: edge.publicIPs[0],

@@ -59,7 +59,7 @@ function resolveNginx(site: Site, edge: Edge, cluster: Cluster, targets: EdgeMod
     http2Directive: hasHttp2Directive(nginx.version),
     upstream: {
       // Site, cluster and port names never hold '_', so '_' between them keeps every name distinct
-      // (x2bee-idc/idc and x2bee/idc-idc once both became sitec_x2bee_idc_idc); nginx accepts '-' in upstream names.
+      // (example-idc/idc and example/idc-idc once both became sitec_example_idc_idc); nginx accepts '-' in upstream names.
       name: upstreamName(site.site, cluster.name, port.name),
       gatewayPort: port.name,
       nodePort: port.nodePort!,

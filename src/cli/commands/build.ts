@@ -1,13 +1,15 @@
 /** `sitec build [...sites]`: compile site files into output directories. */
 import { build, formatSummary, summarizeGroups } from '../../index.js';
 import { collectAfterParse, tuneHeapFor } from '../../heap.js';
-import { JSON_OPTION, type CommandSpec } from '../command.js';
+import { JSON_OPTION, OUT_DESCRIPTION, type CommandSpec } from '../command.js';
 import { context, noSites, perSite, report, targets, type GlobalFlags } from '../context.js';
 import { EXIT, type CliIo } from '../io.js';
+import { progress } from '../progress.js';
 import { runCheck } from './check.js';
 
 export interface BuildFlags {
-  out: string;
+  /** -o as given; none: out beside each site file. */
+  out?: string;
   force?: boolean;
   check?: boolean;
   verbose?: boolean;
@@ -20,7 +22,7 @@ export const buildCommand: CommandSpec<BuildFlags> = {
   usage: 'build <...sites>',
   description: 'Compile site files (paths or quoted glob patterns; none: the nearest site.yaml) into output directories',
   options: [
-    { flags: '-o, --out <dir>', description: "Output directory; with several sites, each goes to <dir>/<its directory's name>", default: 'out', directory: true },
+    { flags: '-o, --out <dir>', description: OUT_DESCRIPTION, directory: true },
     { flags: '--force', description: 'Write into a directory sitec does not own, or one of another site' },
     { flags: '--check', description: 'Write nothing; exit 1 when a directory is not what its site compiles to' },
     { flags: '--verbose', description: 'List every file added, changed or removed' },
@@ -32,7 +34,27 @@ export const buildCommand: CommandSpec<BuildFlags> = {
     const t = targets(ctx, siteArgs, flags.out);
     if (!t.sites) return noSites(ctx, 'build', { summary: [], added: [], changed: [], removed: [] }, t.problems);
     return perSite(ctx, 'build', t.sites, t.sites.many, (s) => {
-      const r = build({ site: s.file, out: s.out, cwd: io.cwd, force: flags.force === true, onRead: tuneHeapFor, onValidated: collectAfterParse });
+      const line = progress(io, s.file, !ctx.json);
+      let r: ReturnType<typeof build>;
+      try {
+        r = build({
+          site: s.file,
+          out: s.out,
+          cwd: io.cwd,
+          force: flags.force === true,
+          onRead: (bytes) => {
+            tuneHeapFor(bytes);
+            line.step('parsing');
+          },
+          onValidated: (bytes) => {
+            line.step('validated; compiling');
+            collectAfterParse(bytes);
+          },
+          onProgress: (p) => line.step(p.phase === 'compiled' ? 'compiled; writing' : `writing ${p.done}/${p.total} files`),
+        });
+      } finally {
+        line.done();
+      }
       report(ctx, r.diagnostics, r, s.file);
       const groups = r.summary ? summarizeGroups(r.summary, r.paths) : [];
       if (!ctx.json && r.ok) {

@@ -1,12 +1,12 @@
 /** `sitec check [...sites]`: write nothing; exit 1 when an output directory is not what its site compiles to. */
 import { check, printable, type SiteTarget } from '../../index.js';
 import { collectAfterParse, tuneHeapFor } from '../../heap.js';
-import { JSON_OPTION, type CommandSpec } from '../command.js';
+import { JSON_OPTION, OUT_DESCRIPTION, type CommandSpec } from '../command.js';
 import { context, noSites, perSite, report, targets, type Context, type GlobalFlags, type SiteOutcome } from '../context.js';
 import { EXIT, type CliIo } from '../io.js';
 
 export interface CheckFlags {
-  out: string;
+  out?: string;
   json?: boolean;
 }
 
@@ -31,7 +31,7 @@ export function checkOne(ctx: Context, s: SiteTarget): SiteOutcome {
 }
 
 /** Checks every site the arguments name (none: the nearest site.yaml). */
-export function runCheck(ctx: Context, siteArgs: string[], out: string): number {
+export function runCheck(ctx: Context, siteArgs: string[], out: string | undefined): number {
   const t = targets(ctx, siteArgs, out);
   if (!t.sites) return noSites(ctx, 'check', CHECK_SHAPE, t.problems);
   return perSite(ctx, 'check', t.sites, t.sites.many, (s) => checkOne(ctx, s));
@@ -42,6 +42,6 @@ export const checkCommand: CommandSpec<CheckFlags> = {
   args: '[...sites]',
   usage: 'check <...sites>',
   description: 'Write nothing; exit 1 when an output directory is not what its site compiles to (build --check)',
-  options: [{ flags: '-o, --out <dir>', description: "Output directory; with several sites, each is <dir>/<its directory's name>", default: 'out', directory: true }, JSON_OPTION],
+  options: [{ flags: '-o, --out <dir>', description: OUT_DESCRIPTION, directory: true }, JSON_OPTION],
   run: (io: CliIo, args: string[], flags: CheckFlags, global: GlobalFlags) => runCheck(context(io, flags, global), args, flags.out),
 };

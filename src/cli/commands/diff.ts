@@ -1,12 +1,12 @@
 /** `sitec diff [site]`: what a build would change, as a unified diff on stdout. */
-import { check, colorPatch } from '../../index.js';
+import { besideSite, check, colorPatch } from '../../index.js';
 import { collectAfterParse, tuneHeapFor } from '../../heap.js';
 import { JSON_OPTION, type CommandSpec } from '../command.js';
 import { context, emitJson, noSites, report, targets, type GlobalFlags } from '../context.js';
 import { EXIT, type CliIo } from '../io.js';
 
 export interface DiffFlags {
-  out: string;
+  out?: string;
   json?: boolean;
 }
 
@@ -15,14 +15,14 @@ export const diffCommand: CommandSpec<DiffFlags> = {
   args: '[site]',
   usage: 'diff <site>',
   description: 'Show what a build would change in the output directory, as a unified diff (no site: the nearest site.yaml)',
-  options: [{ flags: '-o, --out <dir>', description: 'Output directory', default: 'out', directory: true }, JSON_OPTION],
+  options: [{ flags: '-o, --out <dir>', description: 'Output directory (default: out beside the site file)', directory: true }, JSON_OPTION],
   run(io: CliIo, args: string[], flags: DiffFlags, global: GlobalFlags): number {
     const ctx = context(io, flags, global);
     // One literal file, never a pattern: a diff is of one tree.
     const t = args.length === 0 ? targets(ctx, [], flags.out) : undefined;
     if (t?.problems) return noSites(ctx, 'diff', { upToDate: null, files: [] }, t.problems);
     const site = t?.sites?.[0]?.file ?? args[0]!;
-    const r = check({ site, out: flags.out, cwd: io.cwd, onRead: tuneHeapFor, onValidated: collectAfterParse });
+    const r = check({ site, out: flags.out ?? besideSite(site), cwd: io.cwd, onRead: tuneHeapFor, onValidated: collectAfterParse });
     report(ctx, r.diagnostics, r, site);
     if (ctx.json) emitJson(io, { command: 'diff', ok: r.ok, upToDate: r.upToDate, diagnostics: r.diagnostics, files: r.diff?.diffs ?? [] });
     else {

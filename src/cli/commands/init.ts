@@ -13,14 +13,14 @@ export const initCommand: CommandSpec<InitFlags> = {
   name: 'init',
   args: '[dir]',
   usage: 'init [dir]',
-  description: 'Write a commented starter site.yaml (never overwrites)',
+  description: 'Write a commented starter site.yaml and its site.schema.json (never overwrites the site)',
   options: [{ flags: '--template <name>', description: INIT_TEMPLATES.join(', '), default: 'onprem', values: INIT_TEMPLATES }, JSON_OPTION],
   run(io: CliIo, [dir]: string[], flags: InitFlags, global: GlobalFlags): number {
     const ctx = context(io, flags, global);
     const r = init({ template: flags.template, dir, cwd: io.cwd });
     report(ctx, r.diagnostics, undefined);
-    if (ctx.json) emitJson(io, { command: 'init', ok: r.ok, path: r.path ?? null, diagnostics: r.diagnostics });
-    else if (r.ok) io.stdout(`wrote ${printable(r.path!)}\nnext: sitec validate ${printable(r.path!)}\n`);
+    if (ctx.json) emitJson(io, { command: 'init', ok: r.ok, path: r.path ?? null, schema: r.schema ?? null, diagnostics: r.diagnostics });
+    else if (r.ok) io.stdout(`wrote ${printable(r.path!)}\nwrote ${printable(r.schema!)} (its schema, for editors)\nnext: sitec validate ${printable(r.path!)}\n`);
     return r.ok ? EXIT.ok : EXIT.invalid;
   },
 };
