@@ -11,6 +11,7 @@ import { buildCommand } from '../src/cli/commands/build.js';
 import { checkCommand } from '../src/cli/commands/check.js';
 import { validateCommand } from '../src/cli/commands/validate.js';
 import { diffCommand } from '../src/cli/commands/diff.js';
+import { verifyCommand } from '../src/cli/commands/verify.js';
 import { findSite } from '../src/cli/context.js';
 import { CLEAR_LINE, PROGRESS_AFTER_MS } from '../src/cli/progress.js';
 
@@ -74,6 +75,21 @@ describe('command modules over an injected I/O', () => {
     const o = fakeIo(cwd, { env });
     expect(buildCommand.run(o.io, [], { out: 'here' }, {})).toBe(0);
     expect(existsSync(join(cwd, 'here/README.md'))).toBe(true);
+  });
+
+  it('verify finds its site as every command does: the nearest site.yaml, named on stderr; none is input-no-match, exit 2', () => {
+    const { cwd, env } = nested();
+    const observed = mkdtempSync(join(tmpdir(), 'sitec-cmd-observed-'));
+    const v = fakeIo(cwd, { env });
+    // An empty dump is refused as a dump (exit 2), after the site was found and announced.
+    expect(verifyCommand.run(v.io, [], { observed }, {})).toBe(2);
+    expect(v.written.stderr).toMatch(/^sitec: using \.\.\/\.\.\/site\.yaml\n/);
+    const lonely = mkdtempSync(join(tmpdir(), 'sitec-cmd-nosite-'));
+    const n = fakeIo(lonely, { env: { SITEC_CEILING_DIRECTORIES: tmpdir() } });
+    expect(verifyCommand.run(n.io, [], { observed, json: true }, {})).toBe(2);
+    const out = JSON.parse(n.written.stdout) as { command: string; ok: boolean; findings: unknown[]; diagnostics: { code: string }[] };
+    expect(out).toMatchObject({ command: 'verify', ok: false, findings: [], diagnostics: [{ code: 'input-no-match' }] });
+    expect(validOutput(out)).toBe(true);
   });
 
   it('a site named by path, no -o: build, check, build --check and diff all use out beside the site file', () => {

@@ -3,7 +3,7 @@ import { githubAnnotations, printable, type Diagnostic } from '../../index.js';
 import { resolve } from 'node:path';
 import { verify, type Finding } from '../../verify.js';
 import { JSON_OPTION, type CommandSpec } from '../command.js';
-import { context, emitJson, findSite, report, type GlobalFlags } from '../context.js';
+import { context, emitJson, noSites, report, targets, type GlobalFlags } from '../context.js';
 import { EXIT, type CliIo } from '../io.js';
 import { UsageError } from '../args.js';
 
@@ -45,8 +45,10 @@ export const verifyCommand: CommandSpec<VerifyFlags> = {
     if (!flags.observed) throw new UsageError('verify needs --observed <dir>: the directory the collectors wrote');
     if (args.length > 1) throw new UsageError('verify takes one site');
     const ctx = context(io, flags, global);
-    const site = args[0] ?? findSite(io.cwd, io.env);
-    if (site === undefined) throw new UsageError('no site.yaml here or above: name the site file');
+    // No site named: the nearest site.yaml, found, announced and refused as every other command does it.
+    const t = args.length === 0 ? targets(ctx, [], undefined) : undefined;
+    if (t?.problems) return noSites(ctx, 'verify', { findings: [], judged: [], notJudged: [] }, t.problems);
+    const site = t?.sites?.[0]?.file ?? args[0]!;
     const r = verify({ site, observed: resolve(io.cwd, flags.observed), cwd: io.cwd });
     const shape = (f: Finding) => ({ code: f.code, severity: f.severity, where: f.where, subject: f.subject, expected: f.expected, observed: f.observed, message: f.message, source: f.source });
     if (ctx.json) {
