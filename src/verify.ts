@@ -64,10 +64,18 @@ export function compare(compiled: { model: SiteModel; site: Site; plan: FilePlan
   const findings: Finding[] = [];
   const judged: string[] = [];
   const notJudged: string[] = [];
+  // The plan by cluster and host directory: each check reads its own files, not the whole plan.
+  const byDir = new Map<string, FilePlan[]>();
+  for (const f of compiled.plan) {
+    const dir = f.path.split('/', 2).join('/');
+    const files = byDir.get(dir);
+    if (files) files.push(f);
+    else byDir.set(dir, [f]);
+  }
   const ctx: Ctx = {
     model,
     site: compiled.site,
-    planned: compiled.plan,
+    planned: (dir) => byDir.get(dir) ?? [],
     add: (f) => findings.push({ ...f, severity: CATALOGUE[f.code].severity, hint: f.hint ?? CATALOGUE[f.code].fix }),
     at: (path) => {
       const l = locate(compiled.source, path);

@@ -31,7 +31,7 @@ export function compareCluster(ctx: Ctx, cluster: ClusterModel, ci: number, obse
   const byKey = new Map<string, ObservedObject>();
   for (const l of observed.objects.values()) for (const o of l) byKey.set(keyOf(o), o);
   const wanted = new Set<string>();
-  for (const e of expectedObjects(ctx.planned, cluster.name)) {
+  for (const e of expectedObjects(ctx.planned(`clusters/${cluster.name}`), cluster.name)) {
     wanted.add(keyOf(e));
     compareObject(ctx, ci, observed, e, byKey.get(keyOf(e)));
   }

@@ -24,7 +24,7 @@ interface FamilyRules {
 export function compareIptables(ctx: Ctx, edge: EdgeModel, ei: number, host: ObservedHost): void {
   const dir = `hosts/${edge.name}`;
   for (const family of ['4', '6'] as const) {
-    const text = renderedText(ctx.planned, `${dir}/iptables/rules.v${family}`, ctx.model.site);
+    const text = renderedText(ctx.planned(dir), `${dir}/iptables/rules.v${family}`, ctx.model.site);
     const dumpFile = family === '4' ? 'iptables-save.txt' : 'ip6tables-save.txt';
     if (text === undefined || !dumped(host, dumpFile)) continue;
     const fam = family === '4' ? 'ipv4' : 'ipv6';

@@ -18,7 +18,7 @@ interface Host {
 export function compareNginx(ctx: Ctx, edge: EdgeModel, ei: number, host: ObservedHost): void {
   const dir = `hosts/${edge.name}/nginx/`;
   const h: Host = { ctx, edge, ei, nginx: host.nginx!, where: `hosts/${edge.name}`, listens: [] };
-  const files = ctx.planned.filter((f) => f.path.startsWith(dir) && f.path.endsWith('.conf'));
+  const files = ctx.planned(`hosts/${edge.name}`).filter((f) => f.path.startsWith(dir) && f.path.endsWith('.conf'));
   for (const f of files) compareFile(h, f.path, renderFile(f, ctx.model.site).content);
   foreignServers(h, new Set(files.map((f) => baseName(f.path))));
   if (host.files.includes(`hosts/${edge.name}/listeners.txt`)) listening(h, host);
@@ -31,7 +31,6 @@ const at = (h: Host) => h.ctx.at(['edges', h.ei, 'nginx']);
 function compareFile(h: Host, path: string, text: string): void {
   const name = baseName(path);
   const got = h.nginx.files.find((x) => x.path.endsWith(`/${name}`));
-  const expectedDirs = parseNginxConfig(text, name);
   if (!got) {
     const expected = path.slice(`${h.where}/`.length);
     h.ctx.add({
@@ -46,10 +45,14 @@ function compareFile(h: Host, path: string, text: string): void {
     });
     return;
   }
-  h.listens.push(...blocks(expectedDirs, 'server').flatMap((s) => (s.block ?? []).filter((x) => x.name === 'listen').map((x) => x.args[0]!)));
   const observedDirs = h.nginx.directivesByFile.get(got.path) ?? [];
+  // A file as built (the usual case) has the directives nginx -T's copy was parsed into: no second parse.
+  const same = normalizeConf(got.text) === normalizeConf(text);
+  const expectedDirs = same ? observedDirs : parseNginxConfig(text, name);
+  h.listens.push(...blocks(expectedDirs, 'server').flatMap((s) => (s.block ?? []).filter((x) => x.name === 'listen').map((x) => x.args[0]!)));
+  if (same) return;
   const specific = upstreams(h, got.path, expectedDirs, observedDirs) + listens(h, name, got.path, expectedDirs, observedDirs);
-  if (specific > 0 || normalizeConf(got.text) === normalizeConf(text)) return;
+  if (specific > 0) return;
   h.ctx.add({
     code: 'verify-nginx-file-edited',
     where: h.where,

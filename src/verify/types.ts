@@ -42,7 +42,8 @@ export interface Ctx {
   model: SiteModel;
   /** The site as written, schema defaults filled: its indexes are site.yaml's. */
   site: Site;
-  planned: FilePlan[];
+  /** The planned files of one cluster or host directory (`clusters/<name>`, `hosts/<name>`), sorted by path. */
+  planned: (dir: string) => FilePlan[];
   add: Add;
   /** The site.yaml location of a path of the site (the nearest written ancestor when the path was defaulted). */
   at: At;
