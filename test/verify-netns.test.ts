@@ -321,6 +321,37 @@ describe.runIf((runnable && hasTool('nft')) || NETNS_REQUIRED)('sitec verify: a 
     expect(edge.collectAndVerify().findings).toEqual([]);
   });
 
+  it("an iptables rule with the edge's tag (the iptables backend of an older version) is verify-rule-stale", () => {
+    const rule = [
+      '-t',
+      'nat',
+      '-A',
+      'PREROUTING',
+      '-d',
+      '198.51.100.1/32',
+      '-p',
+      'tcp',
+      '--dport',
+      '8080',
+      '-m',
+      'comment',
+      '--comment',
+      'sitec:edge-test:gw:tcp-8080:dnat:198.51.100.1:node-1',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      '10.77.0.11:30080',
+    ];
+    const v = broken(
+      () => inNs(edge.host, 'iptables', rule),
+      () => edge.collectAndVerify(),
+      () => inNs(edge.host, 'iptables', ['-t', 'nat', '-F', 'PREROUTING']),
+    );
+    expect(codes(v)).toEqual(['verify-rule-stale']);
+    expect(v.findings[0]!.subject).toBe('iptables nat PREROUTING sitec:edge-test:gw:tcp-8080:dnat:198.51.100.1:node-1');
+    expect(v.findings[0]!.dump!.file).toBe('hosts/gw/iptables-save.txt');
+  });
+
   it("a foreign rule earlier in sitec's chain that takes the packets is verify-rule-shadowed", () => {
     const v = broken(
       () => nft('insert', 'rule', 'inet', table, 'prerouting', 'ip', 'daddr', '198.51.100.0/24', 'tcp', 'dport', '{ 80, 8080 }', 'accept'),

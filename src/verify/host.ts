@@ -3,7 +3,7 @@ import type { ObservedHost } from '../observe/model.js';
 import type { FilePlan } from '../plan/plan.js';
 import { renderFile } from '../render/render.js';
 import type { EdgeModel } from '../resolve/model.js';
-import { compareIptables } from './iptables.js';
+import { compareIptables, leftoverIptables } from './iptables.js';
 import { compareNetwork } from './network.js';
 import { compareNft } from './nft.js';
 import { compareNginx } from './nginx.js';
@@ -11,8 +11,10 @@ import type { Ctx } from './types.js';
 
 /** One host: its firewall (whichever backend the site says), its addresses, routes and forwarding, and nginx. */
 export function compareHost(ctx: Ctx, edge: EdgeModel, ei: number, host: ObservedHost): void {
-  if (edge.firewall === 'nftables') compareNft(ctx, edge, ei, host);
-  else compareIptables(ctx, edge, ei, host);
+  if (edge.firewall === 'nftables') {
+    compareNft(ctx, edge, ei, host);
+    leftoverIptables(ctx, edge, ei, host);
+  } else compareIptables(ctx, edge, ei, host);
   compareNetwork(ctx, edge, ei, host);
   if (edge.nginx && host.nginx) compareNginx(ctx, edge, ei, host);
 }

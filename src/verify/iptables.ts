@@ -112,3 +112,22 @@ function covers(f: IptablesRule, e: IptablesRule): boolean {
   }
   return true;
 }
+
+/** On an nftables edge: iptables rules with the edge's tag are the iptables backend's of an older version (nftables/apply.sh sweeps them). */
+export function leftoverIptables(ctx: Ctx, edge: EdgeModel, ei: number, host: ObservedHost): void {
+  const tag = `sitec:${ctx.model.site}:${edge.name}:`;
+  for (const o of host.firewall.iptables.rules) {
+    if (!o.comment.startsWith(tag)) continue;
+    const tool = o.family === 'ipv4' ? 'iptables' : 'ip6tables';
+    ctx.add({
+      code: 'verify-rule-stale',
+      where: `hosts/${edge.name}`,
+      subject: `${tool} ${o.table} ${o.chain} ${o.comment}`,
+      expected: '(absent)',
+      observed: o.text,
+      message: `the rule ${o.comment} is the iptables backend's, left by an older version; the site uses nftables: run nftables/apply.sh again`,
+      source: ctx.at(['edges', ei, 'firewall']),
+      dump: o.source,
+    });
+  }
+}
