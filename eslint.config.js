@@ -28,7 +28,7 @@ export default tseslint.config(
       'src/review/explain.ts',
       'src/schema-docs.ts',
       'src/validate/schema.ts',
-      // verify and import landed in parallel with the rule: their comparers and importers are still one function per kind of dump.
+      // import landed in parallel with the rule: its importers are still one function per kind of dump.
       'src/cli/commands/completion.ts',
       'src/import/cluster.ts',
       'src/import/edge.ts',

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseKubectlList } from '../src/observe/cluster.js';
 import { parseIptablesSave } from '../src/observe/iptables.js';
 import { parseNginxT, tokenizeNginx } from '../src/observe/nginx.js';
-import { parseListeners, parseSysctl } from '../src/observe/host-files.js';
+import { parseIpRoute, parseListeners, parseSysctl } from '../src/observe/host-files.js';
+import { routeTo } from '../src/verify/network.js';
 import { ObserveError } from '../src/observe/model.js';
 import { nftShape, specShape } from '../src/observe/nft.js';
 
@@ -167,5 +168,27 @@ describe('nft -j rules read into one canonical text', () => {
     expect(spec.text).toBe(dumped.text);
     // A port is never taken for an address (30080 is a valid IPv4 number to some parsers).
     expect(specShape({ chain: 'forward', l3: 'ip', matches: [['tcp dport', '30080']], action: { kind: 'accept' }, comment: 'c' }).text).toBe('tcp dport 30080 accept');
+  });
+});
+
+describe('ip -j route: the route verify judges a node address by', () => {
+  // As `ip -j -4 route` and `ip -j -6 route` print them (iproute2 6.1): a default route, a connected prefix, a blackhole host route.
+  const routes = parseIpRoute(
+    JSON.stringify({
+      inet: [
+        { dst: 'default', gateway: '192.0.2.1', dev: 'eth0', flags: [] },
+        { dst: '10.77.0.0/24', dev: 'veth0', protocol: 'kernel', scope: 'link', prefsrc: '10.77.0.1', flags: [] },
+        { type: 'blackhole', dst: '10.77.0.12', flags: [] },
+      ],
+      inet6: [{ dst: 'fd00:77::/64', dev: 'veth0', protocol: 'kernel', metric: 256, flags: [], pref: 'medium' }],
+    }),
+    'hosts/gw/ip-route.json',
+  );
+  it('is the most specific of the main table, of the address family', () => {
+    expect(routeTo(routes, '10.77.0.11')?.dst).toBe('10.77.0.0/24');
+    expect(routeTo(routes, '10.77.0.12')?.body.type).toBe('blackhole');
+    expect(routeTo(routes, '203.0.113.9')?.dst).toBe('default');
+    expect(routeTo(routes, 'fd00:77::11')?.dst).toBe('fd00:77::/64');
+    expect(routeTo(routes, 'fd00:99::1')).toBeUndefined();
   });
 });
