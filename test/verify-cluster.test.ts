@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileFile } from '../src/index.js';
+import type { FilePlan } from '../src/plan/plan.js';
+import { renderFile } from '../src/render/render.js';
 import { verify } from '../src/verify.js';
 import { root } from './helpers/site.js';
 import { clusterDump, served, writeClusterDump } from './helpers/kubectl-dump.js';
@@ -22,7 +24,7 @@ type Dump = ReturnType<typeof clusterDump>;
 type Obj = Record<string, any>;
 
 /** Dumps every cluster of an example (after `edit`), and verifies. */
-function run(example: string, edit: (cluster: string, dump: Dump) => void = () => {}) {
+function run(example: string, edit: (cluster: string, dump: Dump) => void = () => {}, o: { hosts?: boolean } = {}) {
   const site = join(root, 'examples', example, 'site.yaml');
   const compiled = compileFile(site, { render: false });
   expect(compiled.ok).toBe(true);
@@ -32,8 +34,27 @@ function run(example: string, edit: (cluster: string, dump: Dump) => void = () =
     edit(c.name, dump);
     writeClusterDump(dir, c.name, dump);
   }
+  if (o.hosts) for (const e of compiled.model!.edges) writeHostDump(dir, compiled.plan!, compiled.model!.site, e.name);
   writeFileSync(join(work, 'x'), '');
   return verify({ site, observed: dir });
+}
+/** An intact iptables edge host's firewall, nginx and forwarding dump, made from the built files (as iptables-save and nginx -T print them). */
+function writeHostDump(dir: string, plan: FilePlan[], site: string, edge: string) {
+  const base = join(dir, 'hosts', edge);
+  mkdirSync(base, { recursive: true });
+  const text = (p: string) =>
+    renderFile(
+      plan.find((f) => f.path === p)!,
+      site,
+    ).content;
+  writeFileSync(join(base, 'iptables-save.txt'), text(`hosts/${edge}/iptables/rules.v4`).replace(/^-I /gm, '-A '));
+  const confs = plan.filter((f) => f.path.startsWith(`hosts/${edge}/nginx/conf.d/`));
+  const files = confs.map((f) => `# configuration file /etc/nginx/conf.d/${f.path.slice(f.path.lastIndexOf('/') + 1)}:\n${renderFile(f, site).content}`);
+  writeFileSync(
+    join(base, 'nginx-T.txt'),
+    ['nginx: the configuration file /etc/nginx/nginx.conf syntax is ok', 'nginx: configuration file /etc/nginx/nginx.conf test is successful', ...files].join('\n'),
+  );
+  writeFileSync(join(base, 'sysctl.txt'), 'net.ipv4.ip_forward = 1\n');
 }
 const one = (dump: Dump, resource: string, name: string): Obj => {
   const o = dump.get(resource)!.find((x) => x.metadata.name === name);
@@ -201,6 +222,22 @@ describe('sitec verify: cluster dumps', () => {
     expect(w.findings.map((f) => [f.code, f.expected])).toEqual([
       ['verify-gateway-address', '10.10.10.220'],
       ['verify-gateway-address', 'from pool default-pool'],
+    ]);
+  });
+
+  it("a node port other than the pinned one is, with the host's dump too, also found where the edge forwards and proxies to it", () => {
+    expect(run('onprem', () => {}, { hosts: true }).findings).toEqual([]);
+    const v = run(
+      'onprem',
+      (_, d) => {
+        one(d, 'service', 'istio-ingressgateway').spec.ports.find((p: Obj) => p.name === 'http2').nodePort = 30148;
+      },
+      { hosts: true },
+    );
+    expect(v.findings.map((f) => [f.code, f.where, f.subject, f.source.line])).toEqual([
+      ['verify-nodeport-mismatch', 'clusters/idc', 'Service istio-system/istio-ingressgateway', lineOf('onprem', '- { name: http2, port: 80')],
+      ['verify-nodeport-mismatch', 'hosts/ive', 'forward TCP 30347', lineOf('onprem', '- { publicPort: 30347')],
+      ['verify-nodeport-mismatch', 'hosts/ive', 'nginx upstream sitec_example-idc_idc_http2', lineOf('onprem', 'nginx:', lineOf('onprem', 'edges:')) + 1], // the nginx block, from its first line
     ]);
   });
 
