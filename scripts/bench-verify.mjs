@@ -67,7 +67,15 @@ try {
         ...confs.map((f) => `# configuration file /etc/nginx/conf.d/${f.path.slice(f.path.lastIndexOf('/') + 1)}:\n${renderFile(f, r.model.site).content}`),
       ].join('\n'),
     );
-    writeFileSync(join(base, 'sysctl.txt'), 'net.ipv4.ip_forward = 1\n');
+    writeFileSync(join(base, 'sysctl.txt'), 'net.ipv4.ip_forward = 1\nnet.ipv6.conf.all.forwarding = 1\n');
+    // ip -j addr, ip -j route and ss -ltnH as an intact host gives them: the public addresses up, a default route, nginx listening.
+    const addrInfo = e.publicIPs.map((ip) => ({ family: ip.includes(':') ? 'inet6' : 'inet', local: ip, prefixlen: ip.includes(':') ? 64 : 24, scope: 'global' }));
+    writeFileSync(join(base, 'ip-addr.json'), JSON.stringify([{ ifindex: 2, ifname: 'eth0', flags: ['UP'], addr_info: addrInfo }]));
+    writeFileSync(join(base, 'ip-route.json'), JSON.stringify({ inet: [{ dst: 'default', gateway: '192.0.2.1', dev: 'eth0' }], inet6: [{ dst: 'default', gateway: 'fe80::1', dev: 'eth0' }] }));
+    writeFileSync(
+      join(base, 'listeners.txt'),
+      ['0.0.0.0:80', '0.0.0.0:443', '[::]:80', '[::]:443'].map((l) => `LISTEN 0      511    ${l}    ${l.startsWith('[') ? '[::]:*' : '0.0.0.0:*'}`).join('\n') + '\n',
+    );
   }
   const bin = join(root, 'bin/sitec.js');
   const times = [];

@@ -766,6 +766,18 @@ export const CATALOGUE = {
     'DNAT rewrites the destination but the kernel does not forward the packet.',
     "Run the edge's apply.sh (it turns forwarding on) and make it persistent in /etc/sysctl.d.",
   ),
+  'verify-address-missing': w(
+    'verify',
+    'A public address of the edge is on no interface of the host',
+    "ip -j addr shows no interface with the address: its DNAT rules and nginx's listens take no traffic (unless another host holds it, as the backup of a VRRP pair does).",
+    'Add the address to the interface that faces the clients (ip addr add, and the distribution’s network configuration), or fix publicIPs.',
+  ),
+  'verify-route-missing': e(
+    'verify',
+    'The edge host has no route to a node it forwards to',
+    'The most specific route of ip -j route to the node address is missing, or unreachable, blackhole or prohibit: forwarded and proxied traffic to the node is dropped.',
+    'Add a route to the nodes (or remove the blackhole), or fix targetNodes and the nodes’ addresses.',
+  ),
   'verify-nginx-file-missing': e('verify', 'nginx does not load a file of the site', 'nginx -T does not show the file: it was not installed, or not included.', 'Run hosts/<host>/nginx/install.sh.'),
   'verify-nginx-file-edited': e(
     'verify',

@@ -1,8 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileFile } from '../src/index.js';
+import type { FilePlan } from '../src/plan/plan.js';
+import { renderFile } from '../src/render/render.js';
 import { verify } from '../src/verify.js';
 import { root } from './helpers/site.js';
 import { clusterDump, served, writeClusterDump } from './helpers/kubectl-dump.js';
@@ -22,7 +24,7 @@ type Dump = ReturnType<typeof clusterDump>;
 type Obj = Record<string, any>;
 
 /** Dumps every cluster of an example (after `edit`), and verifies. */
-function run(example: string, edit: (cluster: string, dump: Dump) => void = () => {}) {
+function run(example: string, edit: (cluster: string, dump: Dump) => void = () => {}, o: { hosts?: boolean } = {}) {
   const site = join(root, 'examples', example, 'site.yaml');
   const compiled = compileFile(site, { render: false });
   expect(compiled.ok).toBe(true);
@@ -32,8 +34,27 @@ function run(example: string, edit: (cluster: string, dump: Dump) => void = () =
     edit(c.name, dump);
     writeClusterDump(dir, c.name, dump);
   }
+  if (o.hosts) for (const e of compiled.model!.edges) writeHostDump(dir, compiled.plan!, compiled.model!.site, e.name);
   writeFileSync(join(work, 'x'), '');
   return verify({ site, observed: dir });
+}
+/** An intact iptables edge host's firewall, nginx and forwarding dump, made from the built files (as iptables-save and nginx -T print them). */
+function writeHostDump(dir: string, plan: FilePlan[], site: string, edge: string) {
+  const base = join(dir, 'hosts', edge);
+  mkdirSync(base, { recursive: true });
+  const text = (p: string) =>
+    renderFile(
+      plan.find((f) => f.path === p)!,
+      site,
+    ).content;
+  writeFileSync(join(base, 'iptables-save.txt'), text(`hosts/${edge}/iptables/rules.v4`).replace(/^-I /gm, '-A '));
+  const confs = plan.filter((f) => f.path.startsWith(`hosts/${edge}/nginx/conf.d/`));
+  const files = confs.map((f) => `# configuration file /etc/nginx/conf.d/${f.path.slice(f.path.lastIndexOf('/') + 1)}:\n${renderFile(f, site).content}`);
+  writeFileSync(
+    join(base, 'nginx-T.txt'),
+    ['nginx: the configuration file /etc/nginx/nginx.conf syntax is ok', 'nginx: configuration file /etc/nginx/nginx.conf test is successful', ...files].join('\n'),
+  );
+  writeFileSync(join(base, 'sysctl.txt'), 'net.ipv4.ip_forward = 1\n');
 }
 const one = (dump: Dump, resource: string, name: string): Obj => {
   const o = dump.get(resource)!.find((x) => x.metadata.name === name);
@@ -41,6 +62,12 @@ const one = (dump: Dump, resource: string, name: string): Obj => {
   return o;
 };
 const codes = (v: ReturnType<typeof run>) => v.findings.map((f) => f.code);
+/** The 1-based line of an example's site.yaml that starts with `text`, indentation aside (after line `after`), 0 when none. */
+const lineOf = (example: string, text: string, after = 0): number => {
+  const lines = readFileSync(join(root, 'examples', example, 'site.yaml'), 'utf8').split('\n');
+  const i = lines.findIndex((l, k) => k >= after && l.trimStart().startsWith(text.trimStart()));
+  return i < 0 ? 0 : i + 1;
+};
 
 describe('sitec verify: cluster dumps', () => {
   it.each(examples)('%s: the intact dump of every cluster verifies clean', (example) => {
@@ -51,11 +78,74 @@ describe('sitec verify: cluster dumps', () => {
     expect(v.notJudged.every((j) => j.startsWith('hosts/'))).toBe(true);
   });
 
-  it('a deleted VirtualService is verify-object-missing, at the cluster in site.yaml', () => {
+  it('a deleted VirtualService is verify-object-missing, at its route in site.yaml', () => {
     const v = run('onprem', (_, d) => d.set('virtualservice.networking.istio.io', []));
     expect(codes(v)).toEqual(['verify-object-missing']);
     expect(v.findings[0]!.subject).toBe('VirtualService example-stg/hello-idc.example.com');
-    expect(v.findings[0]!.source.line).toBeGreaterThan(1);
+    expect(v.findings[0]!.source).toMatchObject({ line: lineOf('onprem', '  - host: hello-idc.example.com'), column: 5 });
+  });
+
+  describe('each finding points at the most specific site.yaml value that asked for it', () => {
+    const at = (v: ReturnType<typeof run>) => v.findings.map((f) => [f.code, f.source.line]);
+    it("a route's VirtualService: a drifted destination port at the route's port, a drifted host at its host", () => {
+      const v = run('onprem', (_, d) => {
+        const vs = one(d, 'virtualservice.networking.istio.io', 'hello-idc.example.com');
+        vs.spec.http[0].route[0].destination.port.number = 8080;
+        vs.spec.hosts = ['other.example.com'];
+      });
+      expect(at(v).sort()).toEqual(
+        [
+          ['verify-field-drift', lineOf('onprem', '- host: hello-idc.example.com')],
+          ['verify-field-drift', lineOf('onprem', '    port: 80', lineOf('onprem', 'routes:'))],
+        ].sort(),
+      );
+    });
+    it("a pool's addresses at the pool's addresses; an address from no pool there too", () => {
+      const v = run('onprem', (_, d) => {
+        one(d, 'ipaddresspool.metallb.io', 'default-pool').spec.addresses = ['10.10.10.100-10.10.10.120'];
+        one(d, 'service', 'istio-ingressgateway').status.loadBalancer.ingress = [{ ip: '10.10.10.220' }, { ip: '10.10.99.5' }];
+      });
+      expect(at(v)).toEqual([
+        ['verify-field-drift', lineOf('onprem', 'addresses: [10.10.10.220-10.10.10.250]')],
+        ['verify-gateway-address', lineOf('onprem', 'addresses: [10.10.10.220-10.10.10.250]')],
+      ]);
+    });
+    it("a Gateway server's port at the gateway's http port; a missing Namespace at its entry; a missing smoke test at the route's smokeTest", () => {
+      const v = run('onprem', (_, d) => {
+        one(d, 'gateway.networking.istio.io', 'istio-gateway').spec.servers[0].port.number = 8080;
+        d.set(
+          'namespace',
+          d.get('namespace')!.filter((n) => n.metadata.name !== 'example-stg'),
+        );
+        d.set('deployment.apps', []);
+      });
+      expect(Object.fromEntries(v.findings.map((f) => [f.subject, f.source.line]))).toEqual({
+        'Gateway istio-system/istio-gateway': lineOf('onprem', '      port: 80', lineOf('onprem', 'gateways:')),
+        'Namespace example-stg': lineOf('onprem', '      - { name: example-stg'),
+        'Deployment example-stg/echo': lineOf('onprem', '    smokeTest: true'),
+      });
+    });
+    it("Gateway API routes: a drifted backend port at the route's port; a missing TCPRoute at its route", () => {
+      const v = run('gateway-api', (_, d) => {
+        one(d, 'httproute.gateway.networking.k8s.io', 'www.shop.example.test').spec.rules[0].backendRefs[0].port = 9090;
+        d.set('tcproute.gateway.networking.k8s.io', []);
+      });
+      expect(at(v)).toEqual([
+        ['verify-field-drift', lineOf('gateway-api', 'port: 8080', lineOf('gateway-api', 'routes:'))],
+        ['verify-object-missing', lineOf('gateway-api', '- tcpPort: tcp-postgres')],
+      ]);
+    });
+    it("a routed Service without endpoints at the route's service; gateway pods at the edge's targetNodes", () => {
+      const v = run('onprem', (_, d) => {
+        d.get('endpointslice.discovery.k8s.io')![0]!.endpoints[0].conditions.ready = false;
+        d.get('pod')![1]!.spec.nodeName = 'master';
+      });
+      expect(at(v)).toEqual([
+        ['verify-gateway-pods', lineOf('onprem', '    targetNodes: [')],
+        ['verify-gateway-pods', lineOf('onprem', '    targetNodes: [')],
+        ['verify-no-endpoints', lineOf('onprem', '    service: echo')],
+      ]);
+    });
   });
 
   it('a hand edit (kubectl edit) of a field sitec sets is verify-field-drift, with the path and both values', () => {
@@ -132,6 +222,22 @@ describe('sitec verify: cluster dumps', () => {
     expect(w.findings.map((f) => [f.code, f.expected])).toEqual([
       ['verify-gateway-address', '10.10.10.220'],
       ['verify-gateway-address', 'from pool default-pool'],
+    ]);
+  });
+
+  it("a node port other than the pinned one is, with the host's dump too, also found where the edge forwards and proxies to it", () => {
+    expect(run('onprem', () => {}, { hosts: true }).findings).toEqual([]);
+    const v = run(
+      'onprem',
+      (_, d) => {
+        one(d, 'service', 'istio-ingressgateway').spec.ports.find((p: Obj) => p.name === 'http2').nodePort = 30148;
+      },
+      { hosts: true },
+    );
+    expect(v.findings.map((f) => [f.code, f.where, f.subject, f.source.line])).toEqual([
+      ['verify-nodeport-mismatch', 'clusters/idc', 'Service istio-system/istio-ingressgateway', lineOf('onprem', '- { name: http2, port: 80')],
+      ['verify-nodeport-mismatch', 'hosts/ive', 'forward TCP 30347', lineOf('onprem', '- { publicPort: 30347')],
+      ['verify-nodeport-mismatch', 'hosts/ive', 'nginx upstream sitec_example-idc_idc_http2', lineOf('onprem', 'nginx:', lineOf('onprem', 'edges:')) + 1], // the nginx block, from its first line
     ]);
   });
 

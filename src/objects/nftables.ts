@@ -23,30 +23,75 @@ export interface EdgeNftables {
   families: Family[];
 }
 
+/**
+ * One rule of sitec's table as data: the text the ruleset holds is written from
+ * it, and `sitec verify` compares the rules `nft -j list ruleset` dumps against it.
+ */
+export interface NftRuleSpec {
+  chain: 'prerouting' | 'postrouting' | 'forward';
+  /** ip or ip6: the layer 3 protocol the rule matches. */
+  l3: 'ip' | 'ip6';
+  /** The matches in order, each `[key, value]`: `iifname`, `ip daddr`, `tcp dport`, `ct state` (a set, comma-separated), `ct status`. */
+  matches: Array<[string, string]>;
+  /** What the rule does: accept, masquerade, or DNAT to the target addresses (spread by numgen when more than one) and a port. */
+  action: { kind: 'accept' } | { kind: 'masquerade' } | { kind: 'dnat'; addrs: string[]; port: number };
+  /** The comment, unquoted: `sitec:<site>:<edge>:<flow>:<what>:<which>`. */
+  comment: string;
+}
+
 export const nftTableName = (site: string, edge: string): string => chainBase(site, edge).toLowerCase().replace('-', '_');
 
-export function edgeNftables(site: string, edge: EdgeModel): EdgeNftables {
-  const tag = (...parts: (string | number)[]) => `"sitec:${site}:${edge.name}:${parts.join(':')}"`;
-  const out: EdgeNftables = { table: nftTableName(site, edge.name), comment: `"sitec:${site}:${edge.name}"`, prerouting: [], postrouting: [], forward: [], families: [] };
+/** The rules of an edge's table, in chain order. */
+export function edgeNftRules(site: string, edge: EdgeModel): NftRuleSpec[] {
+  const tag = (...parts: (string | number)[]) => `sitec:${site}:${edge.name}:${parts.join(':')}`;
+  const rules: NftRuleSpec[] = [];
   for (const family of [4, 6] as const) {
     const l3 = family === 4 ? 'ip' : 'ip6';
     const publicIPs = edge.publicIPs.filter((ip) => familyOf(ip) === family);
     if (publicIPs.length === 0 || edge.forwards.length === 0) continue;
-    out.families.push(family);
     const targets = edge.targets.map((t) => ({ name: t.name, ip: nodeIpOf(t, family)! }));
     for (const f of edge.forwards) {
       const proto = f.protocol.toLowerCase();
       const flow = `${proto}-${f.publicPort}`;
-      const to = targets.length === 1 ? hostPort(targets[0]!.ip, f.nodePort) : `numgen inc mod ${targets.length} map { ${targets.map((t, i) => `${i} : ${t.ip}`).join(', ')} } : ${f.nodePort}`;
+      const iif: Array<[string, string]> = edge.interface ? [['iifname', edge.interface]] : [];
       for (const ip of publicIPs) {
-        out.prerouting.push(`${edge.interface ? `iifname "${edge.interface}" ` : ''}${l3} daddr ${ip} ${proto} dport ${f.publicPort} dnat ${l3} to ${to} comment ${tag(flow, 'dnat', ip)}`);
+        const matches: Array<[string, string]> = [...iif, [`${l3} daddr`, ip], [`${proto} dport`, String(f.publicPort)]];
+        rules.push({ chain: 'prerouting', l3, matches, action: { kind: 'dnat', addrs: targets.map((t) => t.ip), port: f.nodePort }, comment: tag(flow, 'dnat', ip) });
       }
       for (const t of targets) {
-        out.forward.push(`${l3} daddr ${t.ip} ${proto} dport ${f.nodePort} ct state new,established,related accept comment ${tag(flow, 'forward', t.name)}`);
-        out.forward.push(`${l3} saddr ${t.ip} ${proto} sport ${f.nodePort} ct state established,related accept comment ${tag(flow, 'reply', t.name)}`);
-        if (edge.masquerade) out.postrouting.push(`${l3} daddr ${t.ip} ${proto} dport ${f.nodePort} ct status dnat masquerade comment ${tag(flow, 'masquerade', t.name)}`);
+        const to: Array<[string, string]> = [
+          [`${l3} daddr`, t.ip],
+          [`${proto} dport`, String(f.nodePort)],
+        ];
+        rules.push({ chain: 'forward', l3, matches: [...to, ['ct state', 'new,established,related']], action: { kind: 'accept' }, comment: tag(flow, 'forward', t.name) });
+        const from: Array<[string, string]> = [
+          [`${l3} saddr`, t.ip],
+          [`${proto} sport`, String(f.nodePort)],
+          ['ct state', 'established,related'],
+        ];
+        rules.push({ chain: 'forward', l3, matches: from, action: { kind: 'accept' }, comment: tag(flow, 'reply', t.name) });
+        if (edge.masquerade) rules.push({ chain: 'postrouting', l3, matches: [...to, ['ct status', 'dnat']], action: { kind: 'masquerade' }, comment: tag(flow, 'masquerade', t.name) });
       }
     }
   }
+  return rules;
+}
+
+/** A rule as nft reads it. */
+export function nftRuleText(r: NftRuleSpec): string {
+  const matches = r.matches.map(([k, v]) => (k === 'iifname' ? `iifname "${v}"` : `${k} ${v}`));
+  const a = r.action;
+  const action =
+    a.kind !== 'dnat'
+      ? a.kind
+      : `dnat ${r.l3} to ${a.addrs.length === 1 ? hostPort(a.addrs[0]!, a.port) : `numgen inc mod ${a.addrs.length} map { ${a.addrs.map((ip, i) => `${i} : ${ip}`).join(', ')} } : ${a.port}`}`;
+  return [...matches, action, `comment "${r.comment}"`].join(' ');
+}
+
+export function edgeNftables(site: string, edge: EdgeModel): EdgeNftables {
+  const out: EdgeNftables = { table: nftTableName(site, edge.name), comment: `"sitec:${site}:${edge.name}"`, prerouting: [], postrouting: [], forward: [], families: [] };
+  const rules = edgeNftRules(site, edge);
+  for (const r of rules) out[r.chain].push(nftRuleText(r));
+  for (const family of [4, 6] as const) if (rules.some((r) => r.l3 === (family === 4 ? 'ip' : 'ip6'))) out.families.push(family);
   return out;
 }

@@ -41,17 +41,10 @@ export function tokenizeNginx(text: string, where: string): Token[] {
     }
     const start = line;
     if (c === '"' || c === "'") {
-      let word = '';
-      i++;
-      while (i < n && text[i] !== c) {
-        if (text[i] === '\\' && i + 1 < n && (text[i + 1] === c || text[i + 1] === '\\')) i++;
-        if (text[i] === '\n') line++;
-        word += text[i];
-        i++;
-      }
-      if (i >= n) throw new ObserveError(`${where}:${start}: unterminated quote`, { file: where, line: start });
-      i++;
-      tokens.push({ text: word, quoted: true, line: start });
+      const q = readQuoted(text, i, line, where);
+      tokens.push({ text: q.word, quoted: true, line: start });
+      i = q.end;
+      line = q.line;
       continue;
     }
     let word = '';
@@ -77,6 +70,22 @@ export function tokenizeNginx(text: string, where: string): Token[] {
     tokens.push({ text: word, quoted: false, line: start });
   }
   return tokens;
+}
+
+/** A quoted word starting at `i` (the quote): its text (a backslash escapes the quote or itself), the index after the closing quote, and the line there. */
+function readQuoted(text: string, i: number, line: number, where: string): { word: string; end: number; line: number } {
+  const c = text[i]!;
+  const start = line;
+  let word = '';
+  i++;
+  while (i < text.length && text[i] !== c) {
+    if (text[i] === '\\' && i + 1 < text.length && (text[i + 1] === c || text[i + 1] === '\\')) i++;
+    if (text[i] === '\n') line++;
+    word += text[i];
+    i++;
+  }
+  if (i >= text.length) throw new ObserveError(`${where}:${start}: unterminated quote`, { file: where, line: start });
+  return { word, end: i + 1, line };
 }
 
 /**
@@ -134,27 +143,7 @@ const HEADER = /^# configuration file (.+):$/;
  * context is taken from the directive that includes them.
  */
 export function parseNginxT(text: string, dumpFile: string): ObservedNginx {
-  const lines = text.split('\n');
-  const testOutput: string[] = [];
-  const files: ObservedNginx['files'] = [];
-  let current: { path: string; start: number; lines: string[] } | undefined;
-  const flush = () => {
-    if (current) files.push({ path: current.path, text: current.lines.join('\n'), source: { file: dumpFile, line: current.start } });
-  };
-  lines.forEach((line, i) => {
-    const header = HEADER.exec(line);
-    if (header) {
-      flush();
-      current = { path: header[1]!, start: i + 2, lines: [] };
-      return;
-    }
-    if (line.startsWith('nginx: ')) {
-      testOutput.push(line);
-      return;
-    }
-    current?.lines.push(line);
-  });
-  flush();
+  const { testOutput, files } = splitNginxT(text, dumpFile);
   const ok = testOutput.some((l) => /test is successful/.test(l));
   const directivesByFile = new Map<string, ObservedNginx['directivesByFile'] extends Map<string, infer V> ? V : never>();
   for (const f of files) directivesByFile.set(f.path, parseNginxConfig(f.text, f.path, dumpFile, f.source.line - 1));
@@ -196,6 +185,26 @@ export function parseNginxT(text: string, dumpFile: string): ObservedNginx {
   };
   for (const [path, dirs] of directivesByFile) collect(dirs, contextOf.get(path));
   return { testOutput, ok, files, directivesByFile, servers, upstreams };
+}
+
+/** nginx -T's test lines (`nginx: ...`) and its files, each under its `# configuration file PATH:` header. */
+function splitNginxT(text: string, dumpFile: string): { testOutput: string[]; files: ObservedNginx['files'] } {
+  const testOutput: string[] = [];
+  const files: ObservedNginx['files'] = [];
+  let current: { path: string; start: number; lines: string[] } | undefined;
+  const flush = () => {
+    if (current) files.push({ path: current.path, text: current.lines.join('\n'), source: { file: dumpFile, line: current.start } });
+  };
+  text.split('\n').forEach((line, i) => {
+    const header = HEADER.exec(line);
+    if (header) {
+      flush();
+      current = { path: header[1]!, start: i + 2, lines: [] };
+    } else if (line.startsWith('nginx: ')) testOutput.push(line);
+    else current?.lines.push(line);
+  });
+  flush();
+  return { testOutput, files };
 }
 
 function serverOf(d: NginxDirective, context: 'http' | 'stream'): NginxServer {

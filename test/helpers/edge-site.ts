@@ -20,6 +20,8 @@ export interface EdgeSiteOptions {
    * DNATed from public port 5432); nginx's sockets go to this directory.
    */
   passthroughRuntimeDir?: string;
+  /** The edge's firewall backend; default iptables. */
+  firewall?: 'iptables' | 'nftables';
 }
 
 /**
@@ -67,7 +69,7 @@ edges:
   - name: gw
     publicIPs: [198.51.100.1]
     targetNodes: [${(o.targetNodes ?? ['node-1']).join(', ')}]
-    nodesDefaultGateway: ${o.masquerade ? 'false' : 'true'}
+    nodesDefaultGateway: ${o.masquerade ? 'false' : 'true'}${o.firewall ? `\n    firewall: ${o.firewall}` : ''}
     forwards:
       - { publicPort: 8080, gatewayPort: http2 }${o.passthroughRuntimeDir ? '\n      - { publicPort: 5432, gatewayPort: tcp-db }' : ''}
     nginx:
