@@ -22,13 +22,28 @@ export interface OverrideResult {
 
 type Obj = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } & Record<string, unknown>;
 
+type Override = NonNullable<Site['overrides']>[number];
+type Fail = CheckContext['error'];
+
 export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource): OverrideResult {
   const overridden = new Map<string, number[]>();
   const ctx = new CheckContext(source);
-  const fail = ctx.error.bind(ctx);
-  const overrides = site.overrides ?? [];
+  const fail: Fail = ctx.error.bind(ctx);
+  const index = objectIndex(files);
+  (site.overrides ?? []).forEach((ov, i) => {
+    const fileIndex = targetFile(ov, i, index, fail);
+    if (fileIndex === undefined) return;
+    const file = files[fileIndex] as Extract<FilePlan, { format: 'yaml' }>;
+    const after = overriddenObject(site, ov, i, file.object as Obj, fail);
+    if (after === undefined) return;
+    files[fileIndex] = { ...file, object: after.object };
+    overridden.set(file.path, [...(overridden.get(file.path) ?? []), i]);
+  });
+  return { diagnostics: ctx.diagnostics, overridden };
+}
 
-  // Objects by identity, per cluster.
+/** The generated objects by identity (cluster, kind, namespace, name), each to its index in the file plan. */
+function objectIndex(files: readonly FilePlan[]): Map<string, number> {
   const index = new Map<string, number>();
   files.forEach((f, i) => {
     if (f.format !== 'yaml') return;
@@ -36,95 +51,104 @@ export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource
     const o = f.object as Obj;
     if (m && o.kind && o.metadata?.name) index.set(identity(m[1]!, o.kind, o.metadata.namespace, o.metadata.name), i);
   });
+  return index;
+}
 
-  overrides.forEach((ov, i) => {
-    const at: PathSegment[] = ['overrides', i];
-    const t = ov.target;
-    // Without a namespace the target is the one object of that kind and name in the cluster.
-    const candidates =
-      t.namespace !== undefined
-        ? [identity(t.cluster, t.kind, t.namespace, t.name)].filter((k) => index.has(k))
-        : [...index.keys()].filter((k) => k.startsWith(`${t.cluster}|${t.kind}|`) && k.endsWith(`|${t.name}`));
-    if (candidates.length > 1) {
-      fail(
-        'override-target-ambiguous',
-        [...at, 'target'],
-        `${t.kind} ${t.name} exists in several namespaces of cluster ${t.cluster}: ${candidates.map((k) => k.split('|')[2]).join(', ')}`,
-        'add target.namespace',
-      );
-      return;
-    }
-    const fileIndex = candidates[0] === undefined ? undefined : index.get(candidates[0]);
-    if (fileIndex === undefined) {
-      const same = [...index.keys()].filter((k) => k.startsWith(`${t.cluster}|${t.kind}|`)).map((k) => k.split('|').slice(2).filter(Boolean).join('/'));
-      fail(
-        'override-target-missing',
-        [...at, 'target'],
-        `no ${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name} is generated for cluster ${t.cluster}`,
-        same.length > 0
-          ? `the ${t.kind} objects of cluster ${t.cluster} are: ${same.join(', ')}`
-          : `cluster ${t.cluster} has no generated ${t.kind}; see out/clusters/${t.cluster}/ for what sitec writes`,
-      );
-      return;
-    }
-    const file = files[fileIndex] as Extract<FilePlan, { format: 'yaml' }>;
-    const before = file.object as Obj;
-    let after: Obj;
-    try {
-      after = (ov.patch ? applyJsonPatch(before, ov.patch as JsonPatchOp[]) : mergePatch(before, ov.merge)) as Obj;
-    } catch (err) {
-      if (!(err instanceof PatchError)) throw err;
-      fail(
-        err.code,
-        ov.patch ? [...at, 'patch', err.index] : [...at, 'merge'],
-        `${describe(t)}: ${err.message}`,
-        err.code === 'override-test-failed'
-          ? 'the object is not what the override expects: check it in out/ and update the test value'
-          : err.code === 'override-forbidden-key'
-            ? `the keys ${[...FORBIDDEN_KEYS].join(', ')} are refused anywhere in an override: they reach the JavaScript object's prototype, not the object, and no Kubernetes field has these names`
-            : 'the path must exist (add creates missing objects on its way, but not list items); see the object in out/',
-      );
-      return;
-    }
-    const blame = (pointer: string): PathSegment[] => (ov.patch ? [...at, 'patch', opFor(ov.patch as JsonPatchOp[], pointer)] : [...at, 'merge', ...inMerge(ov.merge, pointer)]);
+/** The file of the one object an override targets; none or several is a diagnostic (with the candidates it could mean). */
+function targetFile(ov: Override, i: number, index: ReadonlyMap<string, number>, fail: Fail): number | undefined {
+  const at: PathSegment[] = ['overrides', i];
+  const t = ov.target;
+  // Without a namespace the target is the one object of that kind and name in the cluster.
+  const candidates =
+    t.namespace !== undefined
+      ? [identity(t.cluster, t.kind, t.namespace, t.name)].filter((k) => index.has(k))
+      : [...index.keys()].filter((k) => k.startsWith(`${t.cluster}|${t.kind}|`) && k.endsWith(`|${t.name}`));
+  if (candidates.length > 1) {
+    fail(
+      'override-target-ambiguous',
+      [...at, 'target'],
+      `${t.kind} ${t.name} exists in several namespaces of cluster ${t.cluster}: ${candidates.map((k) => k.split('|')[2]).join(', ')}`,
+      'add target.namespace',
+    );
+    return undefined;
+  }
+  const fileIndex = candidates[0] === undefined ? undefined : index.get(candidates[0]);
+  if (fileIndex === undefined) {
+    const same = [...index.keys()].filter((k) => k.startsWith(`${t.cluster}|${t.kind}|`)).map((k) => k.split('|').slice(2).filter(Boolean).join('/'));
+    fail(
+      'override-target-missing',
+      [...at, 'target'],
+      `no ${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name} is generated for cluster ${t.cluster}`,
+      same.length > 0
+        ? `the ${t.kind} objects of cluster ${t.cluster} are: ${same.join(', ')}`
+        : `cluster ${t.cluster} has no generated ${t.kind}; see out/clusters/${t.cluster}/ for what sitec writes`,
+    );
+  }
+  return fileIndex;
+}
 
-    if (after?.kind !== before.kind || after?.apiVersion !== before.apiVersion || after?.metadata?.name !== before.metadata?.name || after?.metadata?.namespace !== before.metadata?.namespace) {
+/** The patch or merge applied; a patch that cannot apply is a diagnostic at the failing op. Boxed: the result may be any value. */
+function patchObject(ov: Override, i: number, before: Obj, fail: Fail): { object: Obj } | undefined {
+  const at: PathSegment[] = ['overrides', i];
+  try {
+    return { object: (ov.patch ? applyJsonPatch(before, ov.patch as JsonPatchOp[]) : mergePatch(before, ov.merge)) as Obj };
+  } catch (err) {
+    if (!(err instanceof PatchError)) throw err;
+    fail(
+      err.code,
+      ov.patch ? [...at, 'patch', err.index] : [...at, 'merge'],
+      `${describe(ov.target)}: ${err.message}`,
+      err.code === 'override-test-failed'
+        ? 'the object is not what the override expects: check it in out/ and update the test value'
+        : err.code === 'override-forbidden-key'
+          ? `the keys ${[...FORBIDDEN_KEYS].join(', ')} are refused anywhere in an override: they reach the JavaScript object's prototype, not the object, and no Kubernetes field has these names`
+          : 'the path must exist (add creates missing objects on its way, but not list items); see the object in out/',
+    );
+    return undefined;
+  }
+}
+
+/**
+ * The overridden object, when it is still the same object, keeps every protected value and passes its validator;
+ * otherwise undefined, with the first failure as a diagnostic blamed on the op or merge key that caused it.
+ */
+function overriddenObject(site: Site, ov: Override, i: number, before: Obj, fail: Fail): { object: Obj } | undefined {
+  const patched = patchObject(ov, i, before, fail);
+  if (!patched) return undefined;
+  const after = patched.object;
+  const at: PathSegment[] = ['overrides', i];
+  const t = ov.target;
+  const blame = (pointer: string): PathSegment[] => (ov.patch ? [...at, 'patch', opFor(ov.patch as JsonPatchOp[], pointer)] : [...at, 'merge', ...inMerge(ov.merge, pointer)]);
+
+  if (after?.kind !== before.kind || after?.apiVersion !== before.apiVersion || after?.metadata?.name !== before.metadata?.name || after?.metadata?.namespace !== before.metadata?.namespace) {
+    fail('override-identity', blame('/metadata'), `${describe(t)}: an override may not change apiVersion, kind, metadata.name or metadata.namespace`, 'write the object as an extra resource instead');
+    return undefined;
+  }
+  const clusterIndex = site.clusters.findIndex((c) => c.name === t.cluster);
+  for (const p of protectedValues(before, clusterIndex)) {
+    const was = JSON.stringify(p.read(before));
+    const now = JSON.stringify(p.read(after));
+    if (was !== now) {
       fail(
-        'override-identity',
-        blame('/metadata'),
-        `${describe(t)}: an override may not change apiVersion, kind, metadata.name or metadata.namespace`,
-        'write the object as an extra resource instead',
+        'override-protected',
+        blame(p.pointer),
+        `${describe(t)}: overrides[${i}] changes ${p.what} (${shown(was)} -> ${shown(now)}), which ${p.usedBy} depend on`,
+        p.hint ?? `${p.what} is protected: change ${p.siteField} in site.yaml instead, so every artefact agrees`,
       );
-      return;
+      return undefined;
     }
-    const clusterIndex = site.clusters.findIndex((c) => c.name === t.cluster);
-    for (const p of protectedValues(before, clusterIndex)) {
-      const was = JSON.stringify(p.read(before));
-      const now = JSON.stringify(p.read(after));
-      if (was !== now) {
-        fail(
-          'override-protected',
-          blame(p.pointer),
-          `${describe(t)}: overrides[${i}] changes ${p.what} (${shown(was)} -> ${shown(now)}), which ${p.usedBy} depend on`,
-          p.hint ?? `${p.what} is protected: change ${p.siteField} in site.yaml instead, so every artefact agrees`,
-        );
-        return;
-      }
-    }
-    const problem = validateOverridden(after);
-    if (problem) {
-      fail(
-        'override-invalid',
-        blame(problem.pointer),
-        `${describe(t)} is invalid after the override: ${problem.message}`,
-        problem.hint ?? 'compare with the API reference of the kind; sitec validates overridden objects as strictly as its own',
-      );
-      return;
-    }
-    files[fileIndex] = { ...file, object: after };
-    overridden.set(file.path, [...(overridden.get(file.path) ?? []), i]);
-  });
-  return { diagnostics: ctx.diagnostics, overridden };
+  }
+  const problem = validateOverridden(after);
+  if (problem) {
+    fail(
+      'override-invalid',
+      blame(problem.pointer),
+      `${describe(t)} is invalid after the override: ${problem.message}`,
+      problem.hint ?? 'compare with the API reference of the kind; sitec validates overridden objects as strictly as its own',
+    );
+    return undefined;
+  }
+  return patched;
 }
 
 /** A value as the message shows it: JSON, cut short (a whole Service spec would fill the screen). */
