@@ -121,45 +121,41 @@ function unknownOptionError(option: string, spec: AnyCommand): UsageError {
   return new UsageError(`unknown option ${option} for sitec ${spec.name}`, hint);
 }
 
-/** Parses argv (node, script, words...) and runs the command it names; returns the exit code. Usage mistakes throw UsageError. */
-export function run(argv: readonly string[], io: CliIo): number {
+/** The words after node and the script, and the command line with its strings hidden from cac, which would turn `-o 007` into 7. A value option given twice is refused here, before cac parses. */
+function protectedCommandLine(argv: readonly string[]) {
   const words = argv.slice(2);
   const all = [...COMMANDS.flatMap((c) => c.options), ...GLOBAL_OPTIONS];
   const valueNames = [...new Map(all.filter(isValueOption).map((o) => [o.flags, optionNames(o.flags)])).values()];
   const repeated = repeatedOption(words, valueNames);
   if (repeated) throw new UsageError(`option ${repeated} is given more than once; give it once`);
-  const protectedArgs = protectStrings(argv, new Set(valueNames.flat()));
-  const arg = (value: unknown) => String(unprotect(value, protectedArgs.values));
+  return { words, protectedArgs: protectStrings(argv, new Set(valueNames.flat())) };
+}
 
-  const cli = program();
-  cli.parse(protectedArgs.argv, { run: false });
-  const spec = COMMANDS.find((c) => c.name === cli.matchedCommandName);
-  const options = cli.options as Record<string, unknown>;
-  if (!spec) {
-    if (cli.args.length > 0) {
-      const word = arg(cli.args[0]);
-      const guess = closest(
-        word,
-        COMMANDS.map((c) => c.name),
-      );
-      throw new UsageError(`unknown command "${word}"`, guess ? `did you mean "sitec ${guess}"?` : 'run sitec --help for the commands');
-    }
-    if (options.version) io.stdout(`sitec/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
-    else io.stdout(helpText());
-    return EXIT.ok;
+/** No command matched: an unknown word is a usage error (with the closest command); otherwise --version or the help. */
+function runWithoutCommand(cli: CAC, options: Record<string, unknown>, arg: (value: unknown) => string, io: CliIo): number {
+  if (cli.args.length > 0) {
+    const word = arg(cli.args[0]);
+    const guess = closest(
+      word,
+      COMMANDS.map((c) => c.name),
+    );
+    throw new UsageError(`unknown command "${word}"`, guess ? `did you mean "sitec ${guess}"?` : 'run sitec --help for the commands');
   }
-  if (options.help) {
-    io.stdout(helpText(spec));
-    return EXIT.ok;
-  }
-  const unknown = unknownOptions(words, spec);
-  if (unknown.length > 0) throw unknownOptionError(unknown[0]!, spec);
+  if (options.version) io.stdout(`sitec/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
+  else io.stdout(helpText());
+  return EXIT.ok;
+}
 
-  const str = (name: string, value: unknown) => stringOption(name, value, protectedArgs.values);
+type StringOf = (name: string, value: unknown) => string;
+
+function globalFlags(options: Record<string, unknown>, str: StringOf): GlobalFlags {
   const format = options.format === undefined ? 'text' : str('format', options.format);
   if (format !== 'text' && format !== 'github') throw new UsageError(`--format is text or github, not "${format}"`);
-  const global: GlobalFlags = { format, debug: options.debug === true, ...(typeof options.color === 'boolean' ? { color: options.color } : {}) };
+  return { format, debug: options.debug === true, ...(typeof options.color === 'boolean' ? { color: options.color } : {}) };
+}
 
+/** The command's own options, by key: value options as checked strings (named as the user wrote them), switches only when on. */
+function commandFlags(spec: AnyCommand, options: Record<string, unknown>, str: StringOf): Record<string, unknown> {
   const flags: Record<string, unknown> = {};
   for (const o of spec.options) {
     const key = keyOf(o);
@@ -171,12 +167,14 @@ export function run(argv: readonly string[], io: CliIo): number {
         );
     } else if (options[key] === true) flags[key] = true;
   }
+  return flags;
+}
 
-  // Arguments counted here, not by cac, whose messages would show the protected words.
+/** Arguments counted here, not by cac, whose messages would show the protected words. */
+function checkArgumentCount(spec: AnyCommand, args: readonly string[]): void {
   const required = spec.args.split(' ').filter((a) => a.startsWith('<')).length;
   const variadic = spec.args.includes('...');
   const max = variadic ? Infinity : spec.args.split(' ').filter((a) => a !== '').length;
-  const args = cli.args.map(arg);
   if (args.length < required)
     throw new UsageError(
       `${spec.name} needs ${spec.args
@@ -186,5 +184,29 @@ export function run(argv: readonly string[], io: CliIo): number {
       `sitec ${spec.usage}`,
     );
   if (args.length > max) throw new UsageError(`${spec.name} takes ${spec.args || 'no arguments'}; got ${args.length}: ${args.join(' ')}`, `sitec ${spec.usage}`);
+}
+
+/** Parses argv (node, script, words...) and runs the command it names; returns the exit code. Usage mistakes throw UsageError. */
+export function run(argv: readonly string[], io: CliIo): number {
+  const { words, protectedArgs } = protectedCommandLine(argv);
+  const arg = (value: unknown) => String(unprotect(value, protectedArgs.values));
+
+  const cli = program();
+  cli.parse(protectedArgs.argv, { run: false });
+  const spec = COMMANDS.find((c) => c.name === cli.matchedCommandName);
+  const options = cli.options as Record<string, unknown>;
+  if (!spec) return runWithoutCommand(cli, options, arg, io);
+  if (options.help) {
+    io.stdout(helpText(spec));
+    return EXIT.ok;
+  }
+  const unknown = unknownOptions(words, spec);
+  if (unknown.length > 0) throw unknownOptionError(unknown[0]!, spec);
+
+  const str: StringOf = (name, value) => stringOption(name, value, protectedArgs.values);
+  const global = globalFlags(options, str);
+  const flags = commandFlags(spec, options, str);
+  const args = cli.args.map(arg);
+  checkArgumentCount(spec, args);
   return spec.run(io, args, flags, global);
 }

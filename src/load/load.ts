@@ -151,26 +151,19 @@ function tooDeep(file: string, text: string, offset: number | undefined, locatio
   };
 }
 
-function parse(text: string, file: string): LoadResult {
-  const lineCounter = new LineCounter();
-  const at = (offset: number): Location => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { file, line, column: col };
+/** The diagnostic for a file past MAX_SITE_BYTES, decided before the parser sees a byte of it. */
+function tooLarge(file: string): Diagnostic {
+  return {
+    code: 'input-too-large',
+    severity: 'error',
+    message: `site file is larger than ${MAX_SITE_BYTES} bytes`,
+    location: { file, line: 1, column: 1 },
+    hint: 'a site.yaml this large is almost certainly not hand-written; split it or check what generated it',
   };
-  if (Buffer.byteLength(text, 'utf8') > MAX_SITE_BYTES) {
-    return {
-      diagnostics: [
-        {
-          code: 'input-too-large',
-          severity: 'error',
-          message: `site file is larger than ${MAX_SITE_BYTES} bytes`,
-          location: { file, line: 1, column: 1 },
-          hint: 'a site.yaml this large is almost certainly not hand-written; split it or check what generated it',
-        },
-      ],
-    };
-  }
-  const list = parseDocuments(text, lineCounter);
+}
+
+/** The parser's own errors and warnings of every document, as diagnostics (a duplicate key has its own code). */
+function parserDiagnostics(list: readonly Document.Parsed[], file: string, text: string, at: (offset: number) => Location): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   for (const doc of list) {
     for (const err of [...doc.errors, ...doc.warnings]) {
@@ -188,18 +181,23 @@ function parse(text: string, file: string): LoadResult {
       });
     }
   }
-  const doc = list[0];
+  return diagnostics;
+}
+
+/** A site is one document: a second one is refused, and so is none (an empty file, or only comments, when nothing else is wrong). */
+function documentCountDiagnostics(list: readonly Document.Parsed[], file: string, at: (offset: number) => Location, othersFound: boolean): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
   if (list.length > 1) {
-    const second = list[1]!;
     diagnostics.push({
       code: 'yaml-multiple-documents',
       severity: 'error',
       message: 'a site file holds exactly one YAML document',
-      location: at(second.range[0]),
+      location: at(list[1]!.range[0]),
       hint: 'remove the "---" separator and everything after it, or split the sites into separate files',
     });
   }
-  if (!doc || (doc.contents === null && diagnostics.length === 0)) {
+  const doc = list[0];
+  if (!doc || (doc.contents === null && !othersFound && diagnostics.length === 0)) {
     diagnostics.push({
       code: 'yaml-empty',
       severity: 'error',
@@ -208,13 +206,16 @@ function parse(text: string, file: string): LoadResult {
       hint: 'start from examples/onprem/site.yaml',
     });
   }
-  if (!doc || diagnostics.length > 0) return { diagnostics };
-  const source: SiteSource = { file, text, doc, lineCounter };
+  return diagnostics;
+}
+
+/** The document as plain data; toJS throws only for alias expansion beyond maxAliasCount (a "billion laughs" input). */
+function toData(source: SiteSource, at: (offset: number) => Location): LoadResult {
+  const { doc, file } = source;
   try {
     const data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    return { source, data, diagnostics };
+    return { source, data, diagnostics: [] };
   } catch (err) {
-    // toJS throws only for alias expansion beyond maxAliasCount (a "billion laughs" input).
     return {
       source,
       diagnostics: [
@@ -228,6 +229,22 @@ function parse(text: string, file: string): LoadResult {
       ],
     };
   }
+}
+
+/** The size before any parsing; then the parser's errors together with the document count; only a clean single document is turned into data. */
+function parse(text: string, file: string): LoadResult {
+  const lineCounter = new LineCounter();
+  const at = (offset: number): Location => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+  if (Buffer.byteLength(text, 'utf8') > MAX_SITE_BYTES) return { diagnostics: [tooLarge(file)] };
+  const list = parseDocuments(text, lineCounter);
+  const found = parserDiagnostics(list, file, text, at);
+  const diagnostics = [...found, ...documentCountDiagnostics(list, file, at, found.length > 0)];
+  const doc = list[0];
+  if (!doc || diagnostics.length > 0) return { diagnostics };
+  return toData({ file, text, doc, lineCounter }, at);
 }
 
 function firstLine(message: string): string {

@@ -13,52 +13,9 @@ export interface IstioOperator extends K8sObject {
 export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOperator {
   const { istio } = cluster;
   const ingress = istio.ingress;
-  const service: Record<string, unknown> = { type: ingress.serviceType };
-  if (ingress.externalTrafficPolicy) service.externalTrafficPolicy = ingress.externalTrafficPolicy;
-  // On a dual-stack cluster the gateway Service takes both families, so its node ports answer on the nodes' IPv6 addresses too.
-  if (cluster.serviceCIDRs.length === 2) {
-    service.ipFamilyPolicy = 'RequireDualStack';
-    service.ipFamilies = cluster.serviceCIDRs.map((c) => (c.includes(':') ? 'IPv6' : 'IPv4'));
-  }
-  service.ports = ingress.ports.map((p) => ({
-    name: p.name,
-    protocol: p.protocol,
-    port: p.port,
-    targetPort: p.targetPort,
-    ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
-  }));
-  // A combined gateway also carries the east-west listeners (seed 002's one address per cluster).
   const combined = cluster.mesh?.eastWest?.combined === true;
-  if (combined) {
-    for (const p of cluster.mesh!.eastWest!.ports)
-      (service.ports as object[]).push({ name: p.name, protocol: 'TCP', port: p.port, targetPort: p.port, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) });
-  }
-  const k8s: Record<string, unknown> = {
-    hpaSpec: {
-      minReplicas: ingress.hpa.minReplicas,
-      maxReplicas: ingress.hpa.maxReplicas,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: ingress.hpa.cpuTargetPercent } } }],
-    },
-    service,
-  };
-  // What gen-eastwest-gateway.sh gives an east-west gateway: traffic through it stays inside its network
-  // (istiod shows a proxy only the endpoints of its requested networks). Ingress routes target this cluster's own Services, so they keep their endpoints.
-  if (combined) k8s.env = [{ name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: cluster.mesh!.network }];
-  if (Object.keys(ingress.serviceAnnotations).length > 0) k8s.serviceAnnotations = { ...ingress.serviceAnnotations };
-  if (ingress.trustedProxies > 0) {
-    // Per gateway, not mesh-wide: the east-west gateway and sidecars keep trusting nobody.
-    k8s.podAnnotations = { 'proxy.istio.io/config': JSON.stringify({ gatewayTopology: { numTrustedProxies: ingress.trustedProxies } }) };
-  }
-  if (ingress.edgeNodes) Object.assign(k8s, onEdgeNodes(ingress.edgeNodes, ingress.selector));
-  const gatewayValues: Record<string, unknown> = {
-    // hpaSpec patches the HPA only while autoscaling is on; the chart's own
-    // min/max are set to the same numbers so both paths agree.
-    autoscaleEnabled: true,
-    autoscaleMin: ingress.hpa.minReplicas,
-    autoscaleMax: ingress.hpa.maxReplicas,
-    cpu: { targetAverageUtilization: ingress.hpa.cpuTargetPercent },
-  };
-  if (ingress.runAsRoot) gatewayValues.runAsRoot = true;
+  const k8s = ingressGatewayK8s(cluster, combined);
+  const gatewayValues = ingressGatewayValues(ingress);
   return {
     apiVersion: API.istioOperator,
     kind: 'IstioOperator',
@@ -80,6 +37,70 @@ export function istioOperator(cluster: ClusterModel, mesh?: MeshModel): IstioOpe
       },
     },
   };
+}
+
+type Ingress = ClusterModel['istio']['ingress'];
+
+/** The ingress gateway's Service: its type and traffic policy, both families on a dual-stack cluster, the pinned ports. */
+function ingressGatewayService(cluster: ClusterModel, combined: boolean): Record<string, unknown> {
+  const ingress = cluster.istio.ingress;
+  const service: Record<string, unknown> = { type: ingress.serviceType };
+  if (ingress.externalTrafficPolicy) service.externalTrafficPolicy = ingress.externalTrafficPolicy;
+  // On a dual-stack cluster the gateway Service takes both families, so its node ports answer on the nodes' IPv6 addresses too.
+  if (cluster.serviceCIDRs.length === 2) {
+    service.ipFamilyPolicy = 'RequireDualStack';
+    service.ipFamilies = cluster.serviceCIDRs.map((c) => (c.includes(':') ? 'IPv6' : 'IPv4'));
+  }
+  service.ports = ingress.ports.map((p) => ({
+    name: p.name,
+    protocol: p.protocol,
+    port: p.port,
+    targetPort: p.targetPort,
+    ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
+  }));
+  // A combined gateway also carries the east-west listeners (seed 002's one address per cluster).
+  if (combined) {
+    for (const p of cluster.mesh!.eastWest!.ports)
+      (service.ports as object[]).push({ name: p.name, protocol: 'TCP', port: p.port, targetPort: p.port, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) });
+  }
+  return service;
+}
+
+/** components.ingressGateways[0].k8s: autoscaling, the Service, and where and how the gateway pods run. */
+function ingressGatewayK8s(cluster: ClusterModel, combined: boolean): Record<string, unknown> {
+  const ingress = cluster.istio.ingress;
+  const k8s: Record<string, unknown> = {
+    hpaSpec: {
+      minReplicas: ingress.hpa.minReplicas,
+      maxReplicas: ingress.hpa.maxReplicas,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: ingress.hpa.cpuTargetPercent } } }],
+    },
+    service: ingressGatewayService(cluster, combined),
+  };
+  // What gen-eastwest-gateway.sh gives an east-west gateway: traffic through it stays inside its network
+  // (istiod shows a proxy only the endpoints of its requested networks). Ingress routes target this cluster's own Services, so they keep their endpoints.
+  if (combined) k8s.env = [{ name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: cluster.mesh!.network }];
+  if (Object.keys(ingress.serviceAnnotations).length > 0) k8s.serviceAnnotations = { ...ingress.serviceAnnotations };
+  if (ingress.trustedProxies > 0) {
+    // Per gateway, not mesh-wide: the east-west gateway and sidecars keep trusting nobody.
+    k8s.podAnnotations = { 'proxy.istio.io/config': JSON.stringify({ gatewayTopology: { numTrustedProxies: ingress.trustedProxies } }) };
+  }
+  if (ingress.edgeNodes) Object.assign(k8s, onEdgeNodes(ingress.edgeNodes, ingress.selector));
+  return k8s;
+}
+
+/** values.gateways.istio-ingressgateway: the chart's values for the same gateway. */
+function ingressGatewayValues(ingress: Ingress): Record<string, unknown> {
+  const gatewayValues: Record<string, unknown> = {
+    // hpaSpec patches the HPA only while autoscaling is on; the chart's own
+    // min/max are set to the same numbers so both paths agree.
+    autoscaleEnabled: true,
+    autoscaleMin: ingress.hpa.minReplicas,
+    autoscaleMax: ingress.hpa.maxReplicas,
+    cpu: { targetAverageUtilization: ingress.hpa.cpuTargetPercent },
+  };
+  if (ingress.runAsRoot) gatewayValues.runAsRoot = true;
+  return gatewayValues;
 }
 
 /**

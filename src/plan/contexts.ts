@@ -49,81 +49,115 @@ export function runbookContext(model: SiteModel) {
     mesh: model.mesh ? meshRunbook(model) : undefined,
     gatewayApi: model.clusters.some((c) => c.gatewayApi !== undefined) ? { release: model.versions.gatewayApi } : undefined,
     istioMinor: minorOf(model.versions.istio),
-    clusters: model.clusters.map((c) => {
+    clusters: model.clusters.map((c) => clusterRunbook(model, c)),
+  };
+}
+
+/** One cluster's part of the runbook, assembled from named parts (keys in the order the single literal had). */
+function clusterRunbook(model: SiteModel, c: ClusterModel) {
+  return { ...clusterBasics(model, c), ...installSteps(model, c), ...gatewayChecks(model, c), ...addressesAndNamespaces(c), ...trafficChecks(c) };
+}
+
+/** Who the cluster is, where its files are, which components it has, and its ingress gateway as the site sets it. */
+function clusterBasics(model: SiteModel, c: ClusterModel) {
+  const ingress = c.istio.ingress;
+  return {
+    name: c.name,
+    gatewayApi: gatewayApiCrds(model, c),
+    // The routes are Gateway API objects (an ambient cluster's waypoints need the CRDs too).
+    gatewayApiRoutes: c.routingApi === 'gateway-api',
+    dir: `clusters/${c.name}`,
+    rollback: rollbackLayers(model, c, `clusters/${c.name}`),
+    extra: (c.extra ?? []).map((x) => ({ file: x.file, path: `clusters/${c.name}/${extraResourcePath(x.object)}` })),
+    meshMember: c.mesh !== undefined,
+    istioSystemNamespace: c.istioSystemLabels !== undefined,
+    istioSystemWhy: istioSystemWhy(c),
+    context: c.kubeContext,
+    eastWest: c.mesh?.eastWest !== undefined && !c.mesh.eastWest.combined,
+    metallb: c.metallb !== undefined,
+    kubeProxy: c.kubeProxy,
+    nodes: c.nodes,
+    ingress,
+    annotation: lbAnnotation(ingress.serviceAnnotations),
+    serviceShows: serviceShows(ingress),
+    istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
+  };
+}
+
+/** How Istio goes on (Helm releases, the ambient parts) and the platform scripts that run before it. */
+function installSteps(model: SiteModel, c: ClusterModel) {
+  return {
+    helm: helmSteps(model, c),
+    ambient:
+      c.istio.dataplane === 'ambient'
+        ? {
+            namespaces:
+              c.namespaces
+                .filter((ns) => ns.labels['istio.io/dataplane-mode'] === 'ambient')
+                .map((ns) => ns.name)
+                .join(', ') || 'none yet',
+            waypoints: c.waypoints.join(', '),
+          }
+        : undefined,
+    platformScripts: [
+      ...(c.cilium ? [{ name: 'cilium', why: `Cilium settings Istio needs (bpf-lb-sock-hostns-only, cni-exclusive${c.cilium.disableL7Proxy ? ', enable-l7-proxy off' : ''}); before Istio` }] : []),
+      ...(c.metricsServer
+        ? [{ name: 'metrics-server', why: `metrics-server ${c.metricsServer.version}${c.metricsServer.insecureKubeletTLS ? ' with --kubelet-insecure-tls' : ''}, for the gateway's HPA` }]
+        : []),
+      ...(c.coredns ? [{ name: 'coredns', why: `CoreDNS forwards to ${c.coredns.upstreams.join(', ')} (cluster DNS ${c.coredns.clusterDNS} is never an upstream)` }] : []),
+    ],
+  };
+}
+
+/** The console load-balancer listeners, firewall rows and health ports the checks after install compare against. */
+function gatewayChecks(model: SiteModel, c: ClusterModel) {
+  const ingress = c.istio.ingress;
+  return {
+    consoleLB: ingress.consoleLoadBalancer
+      ? [...ingress.ports.filter((p) => p.nodePort !== undefined).map((p) => ({ name: p.name, port: p.port, nodePort: p.nodePort })), ...(c.mesh?.eastWest?.combined ? eastWestListeners(c) : [])]
+      : undefined,
+    eastWestConsoleLB: c.mesh?.eastWest && !c.mesh.eastWest.combined && c.mesh.eastWest.consoleLoadBalancer ? eastWestListeners(c) : undefined,
+    eastWestHealth: c.mesh?.eastWest?.ports.find((p) => p.name === 'status-port')?.nodePort ?? '',
+    firewall: firewallRows(model, c),
+    consoleHealth: ingress.consoleLoadBalancer ? (ingress.ports.find((p) => p.port === 15021)?.nodePort ?? '') : '',
+    pilot: c.istio.pilot ? { replicas: c.istio.pilot.replicas ?? '', env: c.istio.pilot.env.map((e) => `${e.name}=${e.value}`).join(', ') } : undefined,
+    kind: c.kind ? { network: c.kind.network, portMappings: c.kind.portMappings, addons: c.kind.addons, hasAddons: c.kind.addons.length > 0 } : undefined,
+  };
+}
+
+/** MetalLB's pools and advertisement, the node-port range, the namespaces and their labels. */
+function addressesAndNamespaces(c: ClusterModel) {
+  const ingress = c.istio.ingress;
+  return {
+    pools: (c.metallb?.pools ?? []).map((p) => ({ name: p.name, addresses: p.addresses.join(', '), autoAssign: p.autoAssign })),
+    l2: c.metallb ? { name: c.metallb.l2Advertisement.name, pools: c.metallb.l2Advertisement.pools?.join(', ') ?? 'all pools' } : undefined,
+    hasNodePorts: ingress.ports.some((p) => p.nodePort !== undefined),
+    nodePortRange: c.nodePortRange,
+    namespaces: c.namespaces.map((n) => ({
+      name: n.name,
+      labels: Object.entries(n.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', '),
+    })),
+  };
+}
+
+/** The smoke tests (with the address each is reached at), the routes and the Gateways, as the runbook's tables list them. */
+function trafficChecks(c: ClusterModel) {
+  return {
+    smokeTests: c.smokeTests.map((t) => {
       const ingress = c.istio.ingress;
-      return {
-        name: c.name,
-        gatewayApi: gatewayApiCrds(model, c),
-        // The routes are Gateway API objects (an ambient cluster's waypoints need the CRDs too).
-        gatewayApiRoutes: c.routingApi === 'gateway-api',
-        dir: `clusters/${c.name}`,
-        rollback: rollbackLayers(model, c, `clusters/${c.name}`),
-        extra: (c.extra ?? []).map((x) => ({ file: x.file, path: `clusters/${c.name}/${extraResourcePath(x.object)}` })),
-        meshMember: c.mesh !== undefined,
-        istioSystemNamespace: c.istioSystemLabels !== undefined,
-        istioSystemWhy: istioSystemWhy(c),
-        context: c.kubeContext,
-        eastWest: c.mesh?.eastWest !== undefined && !c.mesh.eastWest.combined,
-        metallb: c.metallb !== undefined,
-        kubeProxy: c.kubeProxy,
-        nodes: c.nodes,
-        ingress,
-        annotation: lbAnnotation(ingress.serviceAnnotations),
-        serviceShows: serviceShows(ingress),
-        istiod: c.istio.revision ? `istiod-${c.istio.revision}` : 'istiod',
-        helm: helmSteps(model, c),
-        ambient:
-          c.istio.dataplane === 'ambient'
-            ? {
-                namespaces:
-                  c.namespaces
-                    .filter((ns) => ns.labels['istio.io/dataplane-mode'] === 'ambient')
-                    .map((ns) => ns.name)
-                    .join(', ') || 'none yet',
-                waypoints: c.waypoints.join(', '),
-              }
-            : undefined,
-        platformScripts: [
-          ...(c.cilium ? [{ name: 'cilium', why: `Cilium settings Istio needs (bpf-lb-sock-hostns-only, cni-exclusive${c.cilium.disableL7Proxy ? ', enable-l7-proxy off' : ''}); before Istio` }] : []),
-          ...(c.metricsServer
-            ? [{ name: 'metrics-server', why: `metrics-server ${c.metricsServer.version}${c.metricsServer.insecureKubeletTLS ? ' with --kubelet-insecure-tls' : ''}, for the gateway's HPA` }]
-            : []),
-          ...(c.coredns ? [{ name: 'coredns', why: `CoreDNS forwards to ${c.coredns.upstreams.join(', ')} (cluster DNS ${c.coredns.clusterDNS} is never an upstream)` }] : []),
-        ],
-        consoleLB: ingress.consoleLoadBalancer
-          ? [...ingress.ports.filter((p) => p.nodePort !== undefined).map((p) => ({ name: p.name, port: p.port, nodePort: p.nodePort })), ...(c.mesh?.eastWest?.combined ? eastWestListeners(c) : [])]
-          : undefined,
-        eastWestConsoleLB: c.mesh?.eastWest && !c.mesh.eastWest.combined && c.mesh.eastWest.consoleLoadBalancer ? eastWestListeners(c) : undefined,
-        eastWestHealth: c.mesh?.eastWest?.ports.find((p) => p.name === 'status-port')?.nodePort ?? '',
-        firewall: firewallRows(model, c),
-        consoleHealth: ingress.consoleLoadBalancer ? (ingress.ports.find((p) => p.port === 15021)?.nodePort ?? '') : '',
-        pilot: c.istio.pilot ? { replicas: c.istio.pilot.replicas ?? '', env: c.istio.pilot.env.map((e) => `${e.name}=${e.value}`).join(', ') } : undefined,
-        kind: c.kind ? { network: c.kind.network, portMappings: c.kind.portMappings, addons: c.kind.addons, hasAddons: c.kind.addons.length > 0 } : undefined,
-        pools: (c.metallb?.pools ?? []).map((p) => ({ name: p.name, addresses: p.addresses.join(', '), autoAssign: p.autoAssign })),
-        l2: c.metallb ? { name: c.metallb.l2Advertisement.name, pools: c.metallb.l2Advertisement.pools?.join(', ') ?? 'all pools' } : undefined,
-        hasNodePorts: ingress.ports.some((p) => p.nodePort !== undefined),
-        nodePortRange: c.nodePortRange,
-        namespaces: c.namespaces.map((n) => ({
-          name: n.name,
-          labels: Object.entries(n.labels)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(', '),
-        })),
-        smokeTests: c.smokeTests.map((t) => {
-          const ingress = c.istio.ingress;
-          const http = ingress.ports.find((p) => p.port === 80) ?? ingress.ports[0]!;
-          const entry = ingress.loadBalancerIP ? hostPort(ingress.loadBalancerIP, http.port) : http.nodePort !== undefined ? hostPort(c.nodes[0]!.ip, http.nodePort) : undefined;
-          return { ...t, fqdn: `${t.name}.${t.namespace}.svc.${c.domain}:${t.port}`, entry: entry ?? '', expect: `sitec smoke test: ${t.host} on cluster ${c.name}` };
-        }),
-        routes: c.routes.map((r) => ({
-          host: r.kind === 'tcp' ? `TCP port ${r.port.name} (${r.port.number})` : r.host,
-          gateway: r.gateway,
-          destination: `${r.destination.host}:${r.destination.port}`,
-          paths: r.kind === 'http' ? r.paths.join(', ') : r.kind === 'passthrough' ? 'TLS passthrough (SNI)' : 'every connection',
-        })),
-        gateways: c.gateways.map((g) => ({ ref: `${g.namespace}/${g.name}`, hosts: g.hosts.join(', '), https: g.https !== undefined })),
-      };
+      const http = ingress.ports.find((p) => p.port === 80) ?? ingress.ports[0]!;
+      const entry = ingress.loadBalancerIP ? hostPort(ingress.loadBalancerIP, http.port) : http.nodePort !== undefined ? hostPort(c.nodes[0]!.ip, http.nodePort) : undefined;
+      return { ...t, fqdn: `${t.name}.${t.namespace}.svc.${c.domain}:${t.port}`, entry: entry ?? '', expect: `sitec smoke test: ${t.host} on cluster ${c.name}` };
     }),
+    routes: c.routes.map((r) => ({
+      host: r.kind === 'tcp' ? `TCP port ${r.port.name} (${r.port.number})` : r.host,
+      gateway: r.gateway,
+      destination: `${r.destination.host}:${r.destination.port}`,
+      paths: r.kind === 'http' ? r.paths.join(', ') : r.kind === 'passthrough' ? 'TLS passthrough (SNI)' : 'every connection',
+    })),
+    gateways: c.gateways.map((g) => ({ ref: `${g.namespace}/${g.name}`, hosts: g.hosts.join(', '), https: g.https !== undefined })),
   };
 }
 

@@ -22,13 +22,28 @@ export interface OverrideResult {
 
 type Obj = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } & Record<string, unknown>;
 
+type Override = NonNullable<Site['overrides']>[number];
+type Fail = CheckContext['error'];
+
 export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource): OverrideResult {
   const overridden = new Map<string, number[]>();
   const ctx = new CheckContext(source);
-  const fail = ctx.error.bind(ctx);
-  const overrides = site.overrides ?? [];
+  const fail: Fail = ctx.error.bind(ctx);
+  const index = objectIndex(files);
+  (site.overrides ?? []).forEach((ov, i) => {
+    const fileIndex = targetFile(ov, i, index, fail);
+    if (fileIndex === undefined) return;
+    const file = files[fileIndex] as Extract<FilePlan, { format: 'yaml' }>;
+    const after = overriddenObject(site, ov, i, file.object as Obj, fail);
+    if (after === undefined) return;
+    files[fileIndex] = { ...file, object: after.object };
+    overridden.set(file.path, [...(overridden.get(file.path) ?? []), i]);
+  });
+  return { diagnostics: ctx.diagnostics, overridden };
+}
 
-  // Objects by identity, per cluster.
+/** The generated objects by identity (cluster, kind, namespace, name), each to its index in the file plan. */
+function objectIndex(files: readonly FilePlan[]): Map<string, number> {
   const index = new Map<string, number>();
   files.forEach((f, i) => {
     if (f.format !== 'yaml') return;
@@ -36,95 +51,104 @@ export function applyOverrides(site: Site, files: FilePlan[], source: SiteSource
     const o = f.object as Obj;
     if (m && o.kind && o.metadata?.name) index.set(identity(m[1]!, o.kind, o.metadata.namespace, o.metadata.name), i);
   });
+  return index;
+}
 
-  overrides.forEach((ov, i) => {
-    const at: PathSegment[] = ['overrides', i];
-    const t = ov.target;
-    // Without a namespace the target is the one object of that kind and name in the cluster.
-    const candidates =
-      t.namespace !== undefined
-        ? [identity(t.cluster, t.kind, t.namespace, t.name)].filter((k) => index.has(k))
-        : [...index.keys()].filter((k) => k.startsWith(`${t.cluster}|${t.kind}|`) && k.endsWith(`|${t.name}`));
-    if (candidates.length > 1) {
-      fail(
-        'override-target-ambiguous',
-        [...at, 'target'],
-        `${t.kind} ${t.name} exists in several namespaces of cluster ${t.cluster}: ${candidates.map((k) => k.split('|')[2]).join(', ')}`,
-        'add target.namespace',
-      );
-      return;
-    }
-    const fileIndex = candidates[0] === undefined ? undefined : index.get(candidates[0]);
-    if (fileIndex === undefined) {
-      const same = [...index.keys()].filter((k) => k.startsWith(`${t.cluster}|${t.kind}|`)).map((k) => k.split('|').slice(2).filter(Boolean).join('/'));
-      fail(
-        'override-target-missing',
-        [...at, 'target'],
-        `no ${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name} is generated for cluster ${t.cluster}`,
-        same.length > 0
-          ? `the ${t.kind} objects of cluster ${t.cluster} are: ${same.join(', ')}`
-          : `cluster ${t.cluster} has no generated ${t.kind}; see out/clusters/${t.cluster}/ for what sitec writes`,
-      );
-      return;
-    }
-    const file = files[fileIndex] as Extract<FilePlan, { format: 'yaml' }>;
-    const before = file.object as Obj;
-    let after: Obj;
-    try {
-      after = (ov.patch ? applyJsonPatch(before, ov.patch as JsonPatchOp[]) : mergePatch(before, ov.merge)) as Obj;
-    } catch (err) {
-      if (!(err instanceof PatchError)) throw err;
-      fail(
-        err.code,
-        ov.patch ? [...at, 'patch', err.index] : [...at, 'merge'],
-        `${describe(t)}: ${err.message}`,
-        err.code === 'override-test-failed'
-          ? 'the object is not what the override expects: check it in out/ and update the test value'
-          : err.code === 'override-forbidden-key'
-            ? `the keys ${[...FORBIDDEN_KEYS].join(', ')} are refused anywhere in an override: they reach the JavaScript object's prototype, not the object, and no Kubernetes field has these names`
-            : 'the path must exist (add creates missing objects on its way, but not list items); see the object in out/',
-      );
-      return;
-    }
-    const blame = (pointer: string): PathSegment[] => (ov.patch ? [...at, 'patch', opFor(ov.patch as JsonPatchOp[], pointer)] : [...at, 'merge', ...inMerge(ov.merge, pointer)]);
+/** The file of the one object an override targets; none or several is a diagnostic (with the candidates it could mean). */
+function targetFile(ov: Override, i: number, index: ReadonlyMap<string, number>, fail: Fail): number | undefined {
+  const at: PathSegment[] = ['overrides', i];
+  const t = ov.target;
+  // Without a namespace the target is the one object of that kind and name in the cluster.
+  const candidates =
+    t.namespace !== undefined
+      ? [identity(t.cluster, t.kind, t.namespace, t.name)].filter((k) => index.has(k))
+      : [...index.keys()].filter((k) => k.startsWith(`${t.cluster}|${t.kind}|`) && k.endsWith(`|${t.name}`));
+  if (candidates.length > 1) {
+    fail(
+      'override-target-ambiguous',
+      [...at, 'target'],
+      `${t.kind} ${t.name} exists in several namespaces of cluster ${t.cluster}: ${candidates.map((k) => k.split('|')[2]).join(', ')}`,
+      'add target.namespace',
+    );
+    return undefined;
+  }
+  const fileIndex = candidates[0] === undefined ? undefined : index.get(candidates[0]);
+  if (fileIndex === undefined) {
+    const same = [...index.keys()].filter((k) => k.startsWith(`${t.cluster}|${t.kind}|`)).map((k) => k.split('|').slice(2).filter(Boolean).join('/'));
+    fail(
+      'override-target-missing',
+      [...at, 'target'],
+      `no ${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name} is generated for cluster ${t.cluster}`,
+      same.length > 0
+        ? `the ${t.kind} objects of cluster ${t.cluster} are: ${same.join(', ')}`
+        : `cluster ${t.cluster} has no generated ${t.kind}; see out/clusters/${t.cluster}/ for what sitec writes`,
+    );
+  }
+  return fileIndex;
+}
 
-    if (after?.kind !== before.kind || after?.apiVersion !== before.apiVersion || after?.metadata?.name !== before.metadata?.name || after?.metadata?.namespace !== before.metadata?.namespace) {
+/** The patch or merge applied; a patch that cannot apply is a diagnostic at the failing op. Boxed: the result may be any value. */
+function patchObject(ov: Override, i: number, before: Obj, fail: Fail): { object: Obj } | undefined {
+  const at: PathSegment[] = ['overrides', i];
+  try {
+    return { object: (ov.patch ? applyJsonPatch(before, ov.patch as JsonPatchOp[]) : mergePatch(before, ov.merge)) as Obj };
+  } catch (err) {
+    if (!(err instanceof PatchError)) throw err;
+    fail(
+      err.code,
+      ov.patch ? [...at, 'patch', err.index] : [...at, 'merge'],
+      `${describe(ov.target)}: ${err.message}`,
+      err.code === 'override-test-failed'
+        ? 'the object is not what the override expects: check it in out/ and update the test value'
+        : err.code === 'override-forbidden-key'
+          ? `the keys ${[...FORBIDDEN_KEYS].join(', ')} are refused anywhere in an override: they reach the JavaScript object's prototype, not the object, and no Kubernetes field has these names`
+          : 'the path must exist (add creates missing objects on its way, but not list items); see the object in out/',
+    );
+    return undefined;
+  }
+}
+
+/**
+ * The overridden object, when it is still the same object, keeps every protected value and passes its validator;
+ * otherwise undefined, with the first failure as a diagnostic blamed on the op or merge key that caused it.
+ */
+function overriddenObject(site: Site, ov: Override, i: number, before: Obj, fail: Fail): { object: Obj } | undefined {
+  const patched = patchObject(ov, i, before, fail);
+  if (!patched) return undefined;
+  const after = patched.object;
+  const at: PathSegment[] = ['overrides', i];
+  const t = ov.target;
+  const blame = (pointer: string): PathSegment[] => (ov.patch ? [...at, 'patch', opFor(ov.patch as JsonPatchOp[], pointer)] : [...at, 'merge', ...inMerge(ov.merge, pointer)]);
+
+  if (after?.kind !== before.kind || after?.apiVersion !== before.apiVersion || after?.metadata?.name !== before.metadata?.name || after?.metadata?.namespace !== before.metadata?.namespace) {
+    fail('override-identity', blame('/metadata'), `${describe(t)}: an override may not change apiVersion, kind, metadata.name or metadata.namespace`, 'write the object as an extra resource instead');
+    return undefined;
+  }
+  const clusterIndex = site.clusters.findIndex((c) => c.name === t.cluster);
+  for (const p of protectedValues(before, clusterIndex)) {
+    const was = JSON.stringify(p.read(before));
+    const now = JSON.stringify(p.read(after));
+    if (was !== now) {
       fail(
-        'override-identity',
-        blame('/metadata'),
-        `${describe(t)}: an override may not change apiVersion, kind, metadata.name or metadata.namespace`,
-        'write the object as an extra resource instead',
+        'override-protected',
+        blame(p.pointer),
+        `${describe(t)}: overrides[${i}] changes ${p.what} (${shown(was)} -> ${shown(now)}), which ${p.usedBy} depend on`,
+        p.hint ?? `${p.what} is protected: change ${p.siteField} in site.yaml instead, so every artefact agrees`,
       );
-      return;
+      return undefined;
     }
-    const clusterIndex = site.clusters.findIndex((c) => c.name === t.cluster);
-    for (const p of protectedValues(before, clusterIndex)) {
-      const was = JSON.stringify(p.read(before));
-      const now = JSON.stringify(p.read(after));
-      if (was !== now) {
-        fail(
-          'override-protected',
-          blame(p.pointer),
-          `${describe(t)}: overrides[${i}] changes ${p.what} (${shown(was)} -> ${shown(now)}), which ${p.usedBy} depend on`,
-          p.hint ?? `${p.what} is protected: change ${p.siteField} in site.yaml instead, so every artefact agrees`,
-        );
-        return;
-      }
-    }
-    const problem = validateOverridden(after);
-    if (problem) {
-      fail(
-        'override-invalid',
-        blame(problem.pointer),
-        `${describe(t)} is invalid after the override: ${problem.message}`,
-        problem.hint ?? 'compare with the API reference of the kind; sitec validates overridden objects as strictly as its own',
-      );
-      return;
-    }
-    files[fileIndex] = { ...file, object: after };
-    overridden.set(file.path, [...(overridden.get(file.path) ?? []), i]);
-  });
-  return { diagnostics: ctx.diagnostics, overridden };
+  }
+  const problem = validateOverridden(after);
+  if (problem) {
+    fail(
+      'override-invalid',
+      blame(problem.pointer),
+      `${describe(t)} is invalid after the override: ${problem.message}`,
+      problem.hint ?? 'compare with the API reference of the kind; sitec validates overridden objects as strictly as its own',
+    );
+    return undefined;
+  }
+  return patched;
 }
 
 /** A value as the message shows it: JSON, cut short (a whole Service spec would fill the screen). */
@@ -256,97 +280,118 @@ function kindValues(o: Obj, c: number): Protected[] {
     case 'IstioOperator':
       return istioOperatorValues(o, cluster);
     case 'IPAddressPool':
-      return [
-        {
-          what: 'the pool addresses',
-          pointer: '/spec/addresses',
-          usedBy: 'the gateway load-balancer IPs and the edge hosts',
-          siteField: `${cluster}.metallb.pools`,
-          read: (x) => valueAt(x, '/spec/addresses'),
-        },
-        {
-          what: 'the pool’s assignment rules (autoAssign, serviceAllocation)',
-          pointer: '/spec',
-          usedBy: 'the pinned gateway load-balancer IP',
-          siteField: `${cluster}.metallb.pools`,
-          read: (x) => [valueAt(x, '/spec/autoAssign'), valueAt(x, '/spec/serviceAllocation')],
-        },
-      ];
+      return poolValues(cluster);
     case 'L2Advertisement':
     case 'BGPAdvertisement':
-      return [
-        {
-          what: 'what the advertisement announces (pools, pool selectors, nodes, interfaces)',
-          pointer: '/spec',
-          usedBy: 'the gateway load-balancer IPs the edge hosts forward to',
-          siteField: `${cluster}.metallb`,
-          read: (x) => ['ipAddressPools', 'ipAddressPoolSelectors', 'nodeSelectors', 'interfaces'].map((k) => valueAt(x, `/spec/${k}`)),
-        },
-      ];
+      return advertisementValues(cluster);
     case 'VirtualService':
-      return [
-        { what: 'the route hosts', pointer: '/spec/hosts', usedBy: 'the nginx server names and the Gateway hosts', siteField: 'routes[].host', read: (x) => valueAt(x, '/spec/hosts') },
-        {
-          what: 'the gateways the route is attached to',
-          pointer: '/spec/gateways',
-          usedBy: 'the edge hosts and nginx, which send the route’s traffic through that gateway',
-          siteField: 'routes[].gateway',
-          read: (x) => valueAt(x, '/spec/gateways'),
-        },
-        { what: 'the route’s visibility (exportTo)', pointer: '/spec/exportTo', usedBy: 'the gateway, which must see the route', siteField: 'routes[]', read: (x) => valueAt(x, '/spec/exportTo') },
-      ];
+      return VIRTUAL_SERVICE_VALUES;
     case 'Gateway':
-      return group === 'gateway.networking.k8s.io'
-        ? [
-            {
-              what: 'the gateway Service the Gateway binds to',
-              pointer: '/spec/addresses',
-              usedBy: 'the pinned node ports, load-balancer IP, traffic policy and autoscaling of the IstioOperator’s gateway',
-              siteField: 'routingApi',
-              read: (x) => valueAt(x, '/spec/addresses'),
-            },
-            {
-              what: 'the Gateway class and listeners (names, ports, protocols, hostnames, TLS mode)',
-              pointer: '/spec/listeners',
-              usedBy: 'the routes’ parentRefs, the edge hosts and nginx',
-              siteField: 'gateways[]',
-              read: (x) => [
-                valueAt(x, '/spec/gatewayClassName'),
-                ((valueAt(x, '/spec/listeners') as Record<string, unknown>[] | undefined) ?? []).map((l) => [l.name, l.port, l.protocol, l.hostname, (l.tls as { mode?: string } | undefined)?.mode]),
-              ],
-            },
-          ]
-        : [
-            {
-              what: 'the Gateway servers (ports, protocols, hosts, TLS mode)',
-              pointer: '/spec/servers',
-              usedBy: 'the routes, the edge hosts and nginx',
-              siteField: 'gateways[]',
-              read: (x) => ((valueAt(x, '/spec/servers') as Record<string, unknown>[] | undefined) ?? []).map((sv) => [sv.port, sv.hosts, (sv.tls as { mode?: string } | undefined)?.mode]),
-            },
-          ];
+      return group === 'gateway.networking.k8s.io' ? GATEWAY_API_GATEWAY_VALUES : ISTIO_GATEWAY_VALUES;
     default:
-      if (group === 'gateway.networking.k8s.io' && /Route$/.test(o.kind ?? ''))
-        return [
-          {
-            what: 'the route hostnames',
-            pointer: '/spec/hostnames',
-            usedBy: o.kind === 'TLSRoute' ? 'the edge hosts’ SNI routing and the Gateway listeners' : 'the nginx server names and the Gateway listeners',
-            siteField: 'routes[].host',
-            read: (x) => valueAt(x, '/spec/hostnames'),
-          },
-          {
-            what: 'the Gateway listeners the route is attached to (parentRefs)',
-            pointer: '/spec/parentRefs',
-            usedBy: 'the edge hosts and nginx, which send the route’s traffic through that Gateway',
-            siteField: 'routes[].gateway',
-            read: (x) => valueAt(x, '/spec/parentRefs'),
-          },
-        ];
-      return [];
+      return group === 'gateway.networking.k8s.io' && /Route$/.test(o.kind ?? '') ? gatewayApiRouteValues(o) : [];
   }
 }
 
+/** MetalLB pools: the addresses the gateways and edge hosts use, and who may take them. */
+function poolValues(cluster: string): Protected[] {
+  return [
+    {
+      what: 'the pool addresses',
+      pointer: '/spec/addresses',
+      usedBy: 'the gateway load-balancer IPs and the edge hosts',
+      siteField: `${cluster}.metallb.pools`,
+      read: (x) => valueAt(x, '/spec/addresses'),
+    },
+    {
+      what: 'the pool’s assignment rules (autoAssign, serviceAllocation)',
+      pointer: '/spec',
+      usedBy: 'the pinned gateway load-balancer IP',
+      siteField: `${cluster}.metallb.pools`,
+      read: (x) => [valueAt(x, '/spec/autoAssign'), valueAt(x, '/spec/serviceAllocation')],
+    },
+  ];
+}
+
+/** MetalLB advertisements: what is announced, and where. */
+function advertisementValues(cluster: string): Protected[] {
+  return [
+    {
+      what: 'what the advertisement announces (pools, pool selectors, nodes, interfaces)',
+      pointer: '/spec',
+      usedBy: 'the gateway load-balancer IPs the edge hosts forward to',
+      siteField: `${cluster}.metallb`,
+      read: (x) => ['ipAddressPools', 'ipAddressPoolSelectors', 'nodeSelectors', 'interfaces'].map((k) => valueAt(x, `/spec/${k}`)),
+    },
+  ];
+}
+
+/** Istio routes: the hosts and gateways nginx and the edge hosts send traffic by. */
+const VIRTUAL_SERVICE_VALUES: Protected[] = [
+  { what: 'the route hosts', pointer: '/spec/hosts', usedBy: 'the nginx server names and the Gateway hosts', siteField: 'routes[].host', read: (x) => valueAt(x, '/spec/hosts') },
+  {
+    what: 'the gateways the route is attached to',
+    pointer: '/spec/gateways',
+    usedBy: 'the edge hosts and nginx, which send the route’s traffic through that gateway',
+    siteField: 'routes[].gateway',
+    read: (x) => valueAt(x, '/spec/gateways'),
+  },
+  { what: 'the route’s visibility (exportTo)', pointer: '/spec/exportTo', usedBy: 'the gateway, which must see the route', siteField: 'routes[]', read: (x) => valueAt(x, '/spec/exportTo') },
+];
+
+/** A Gateway API Gateway: the gateway Service it binds to, its class and listeners. */
+const GATEWAY_API_GATEWAY_VALUES: Protected[] = [
+  {
+    what: 'the gateway Service the Gateway binds to',
+    pointer: '/spec/addresses',
+    usedBy: 'the pinned node ports, load-balancer IP, traffic policy and autoscaling of the IstioOperator’s gateway',
+    siteField: 'routingApi',
+    read: (x) => valueAt(x, '/spec/addresses'),
+  },
+  {
+    what: 'the Gateway class and listeners (names, ports, protocols, hostnames, TLS mode)',
+    pointer: '/spec/listeners',
+    usedBy: 'the routes’ parentRefs, the edge hosts and nginx',
+    siteField: 'gateways[]',
+    read: (x) => [
+      valueAt(x, '/spec/gatewayClassName'),
+      ((valueAt(x, '/spec/listeners') as Record<string, unknown>[] | undefined) ?? []).map((l) => [l.name, l.port, l.protocol, l.hostname, (l.tls as { mode?: string } | undefined)?.mode]),
+    ],
+  },
+];
+
+/** An Istio Gateway: its servers. */
+const ISTIO_GATEWAY_VALUES: Protected[] = [
+  {
+    what: 'the Gateway servers (ports, protocols, hosts, TLS mode)',
+    pointer: '/spec/servers',
+    usedBy: 'the routes, the edge hosts and nginx',
+    siteField: 'gateways[]',
+    read: (x) => ((valueAt(x, '/spec/servers') as Record<string, unknown>[] | undefined) ?? []).map((sv) => [sv.port, sv.hosts, (sv.tls as { mode?: string } | undefined)?.mode]),
+  },
+];
+
+/** Gateway API routes (HTTPRoute, TLSRoute, TCPRoute): their hostnames and parents. */
+function gatewayApiRouteValues(o: Obj): Protected[] {
+  return [
+    {
+      what: 'the route hostnames',
+      pointer: '/spec/hostnames',
+      usedBy: o.kind === 'TLSRoute' ? 'the edge hosts’ SNI routing and the Gateway listeners' : 'the nginx server names and the Gateway listeners',
+      siteField: 'routes[].host',
+      read: (x) => valueAt(x, '/spec/hostnames'),
+    },
+    {
+      what: 'the Gateway listeners the route is attached to (parentRefs)',
+      pointer: '/spec/parentRefs',
+      usedBy: 'the edge hosts and nginx, which send the route’s traffic through that Gateway',
+      siteField: 'routes[].gateway',
+      read: (x) => valueAt(x, '/spec/parentRefs'),
+    },
+  ];
+}
+
+/** The IstioOperator: the gateways it installs, each gateway's Service and placement, and the mesh identity. */
 function istioOperatorValues(o: Obj, cluster: string): Protected[] {
   const gateways = (valueAt(o, '/spec/components/ingressGateways') as { name?: string; label?: Record<string, string> }[] | undefined) ?? [];
   const out: Protected[] = [
@@ -372,82 +417,110 @@ function istioOperatorValues(o: Obj, cluster: string): Protected[] {
     // Every ingress gateway component, the east-west one included, takes its Helm values from values.gateways.istio-ingressgateway; a section under its own name is read too.
     const sections = [...new Set(['istio-ingressgateway', gw.name ?? 'istio-ingressgateway'])].map((n) => `/spec/values/gateways/${token(n)}`);
     const values = sections[0]!;
-    const service = (x: Obj) => (valueAt(x, `${k8s}/service`) as Record<string, unknown> | undefined) ?? {};
-    out.push(
-      {
-        what: 'the gateway Service ports (name, protocol, port, target port, node port)',
-        pointer: `${k8s}/service/ports`,
-        usedBy: 'the edge hosts’ DNAT rules and nginx upstreams',
-        siteField: eastWest ? `${field}.nodePorts` : `${field}.ports`,
-        read: (x) =>
-          ((service(x).ports as { port?: number; targetPort?: number; nodePort?: number; name?: string; protocol?: string }[] | undefined) ?? []).map((p) => [
-            p.name,
-            p.protocol,
-            p.port,
-            p.targetPort,
-            p.nodePort,
-          ]),
-      },
-      { what: 'the gateway Service type', pointer: `${k8s}/service/type`, usedBy: 'the edge hosts and the runbook', siteField: `${field}.serviceType`, read: (x) => service(x).type },
-      {
-        what: 'the gateway load-balancer IP (the MetalLB annotations, loadBalancerIP)',
-        pointer: `${k8s}/serviceAnnotations`,
-        usedBy: 'the MetalLB pool and the edge hosts',
-        siteField: `${field}.loadBalancerIP`,
-        read: (x) => [
-          sorted(valueAt(x, `${k8s}/serviceAnnotations`) as Record<string, unknown>, isMetallbKey),
-          service(x).loadBalancerIP,
-          ...sections.flatMap((v) => [sorted(valueAt(x, `${v}/serviceAnnotations`) as Record<string, unknown>, isMetallbKey), valueAt(x, `${v}/loadBalancerIP`)]),
-        ],
-      },
-      {
-        what: 'the gateway externalTrafficPolicy',
-        pointer: `${k8s}/service/externalTrafficPolicy`,
-        usedBy: 'the edge hosts (which nodes answer) and the gateway placement',
-        siteField: eastWest ? field : `${field}.externalTrafficPolicy`,
-        read: (x) => service(x).externalTrafficPolicy,
-      },
-      {
-        what: 'the gateway Service (addresses, selector, node port allocation, load-balancer class...)',
-        pointer: `${k8s}/service`,
-        usedBy: 'the edge hosts, MetalLB and the runbook',
-        siteField: field,
-        read: (x) => sorted(service(x), (k) => !SERVICE_TUNABLE.has(k)),
-      },
-      {
-        what: 'the gateway Service settings under values.gateways (type, ports, address, traffic policy, labels, name)',
-        pointer: values,
-        usedBy: 'the edge hosts, MetalLB and the Gateway selectors',
-        siteField: field,
-        read: (x) =>
-          sections.flatMap((v) => ['type', 'ports', 'loadBalancerIP', 'externalTrafficPolicy', 'labels', 'name', 'enabled', 'namespace', 'injectionTemplate'].map((k) => valueAt(x, `${v}/${k}`))),
-      },
-      {
-        what: 'the gateway placement (node affinity, node selector)',
-        pointer: `${k8s}/affinity`,
-        usedBy: 'the edge hosts, which forward only to the nodes the gateway runs on',
-        siteField: field,
-        read: (x) => [valueAt(x, `${k8s}/affinity/nodeAffinity`), valueAt(x, `${k8s}/nodeSelector`)],
-      },
-      {
-        what: 'the gateway’s network view (ISTIO_META_REQUESTED_NETWORK_VIEW)',
-        pointer: `${k8s}/env`,
-        usedBy: 'the other networks of the mesh',
-        siteField: `${cluster}.network`,
-        read: (x) => ((valueAt(x, `${k8s}/env`) as { name?: string; value?: unknown }[] | undefined) ?? []).filter((e) => e.name === 'ISTIO_META_REQUESTED_NETWORK_VIEW'),
-      },
-      {
-        what: 'overlays on the gateway Service, or on labels and selectors',
-        pointer: `${k8s}/overlays`,
-        usedBy: 'the edge hosts, MetalLB and the Gateway selectors',
-        siteField: field,
-        read: (x) =>
-          ((valueAt(x, `${k8s}/overlays`) as { kind?: string; patches?: { path?: string }[] }[] | undefined) ?? []).filter(
-            (ov) => ov.kind !== 'Deployment' || (ov.patches ?? []).some((p) => /(^|\.)(labels|selector|matchLabels)(\.|\[|$)/.test(p.path ?? '')),
-          ),
-      },
-    );
+    const at: GatewayAt = { k8s, field, eastWest, sections, values, cluster };
+    out.push(...gatewayServiceValues(at), ...gatewayPlacementValues(at));
   });
+  out.push(...meshIdentityValues(cluster));
+  return out;
+}
+
+/** One gateway component of an IstioOperator: where its k8s block and Helm values sections are, and the site field behind them. */
+interface GatewayAt {
+  k8s: string;
+  field: string;
+  eastWest: boolean;
+  sections: string[];
+  values: string;
+  cluster: string;
+}
+
+/** The gateway Service: its ports, type, address, traffic policy and everything else but the tunable fields. */
+function gatewayServiceValues({ k8s, field, eastWest, sections }: GatewayAt): Protected[] {
+  const service = (x: Obj) => (valueAt(x, `${k8s}/service`) as Record<string, unknown> | undefined) ?? {};
+  return [
+    {
+      what: 'the gateway Service ports (name, protocol, port, target port, node port)',
+      pointer: `${k8s}/service/ports`,
+      usedBy: 'the edge hosts’ DNAT rules and nginx upstreams',
+      siteField: eastWest ? `${field}.nodePorts` : `${field}.ports`,
+      read: (x) =>
+        ((service(x).ports as { port?: number; targetPort?: number; nodePort?: number; name?: string; protocol?: string }[] | undefined) ?? []).map((p) => [
+          p.name,
+          p.protocol,
+          p.port,
+          p.targetPort,
+          p.nodePort,
+        ]),
+    },
+    { what: 'the gateway Service type', pointer: `${k8s}/service/type`, usedBy: 'the edge hosts and the runbook', siteField: `${field}.serviceType`, read: (x) => service(x).type },
+    {
+      what: 'the gateway load-balancer IP (the MetalLB annotations, loadBalancerIP)',
+      pointer: `${k8s}/serviceAnnotations`,
+      usedBy: 'the MetalLB pool and the edge hosts',
+      siteField: `${field}.loadBalancerIP`,
+      read: (x) => [
+        sorted(valueAt(x, `${k8s}/serviceAnnotations`) as Record<string, unknown>, isMetallbKey),
+        service(x).loadBalancerIP,
+        ...sections.flatMap((v) => [sorted(valueAt(x, `${v}/serviceAnnotations`) as Record<string, unknown>, isMetallbKey), valueAt(x, `${v}/loadBalancerIP`)]),
+      ],
+    },
+    {
+      what: 'the gateway externalTrafficPolicy',
+      pointer: `${k8s}/service/externalTrafficPolicy`,
+      usedBy: 'the edge hosts (which nodes answer) and the gateway placement',
+      siteField: eastWest ? field : `${field}.externalTrafficPolicy`,
+      read: (x) => service(x).externalTrafficPolicy,
+    },
+    {
+      what: 'the gateway Service (addresses, selector, node port allocation, load-balancer class...)',
+      pointer: `${k8s}/service`,
+      usedBy: 'the edge hosts, MetalLB and the runbook',
+      siteField: field,
+      read: (x) => sorted(service(x), (k) => !SERVICE_TUNABLE.has(k)),
+    },
+  ];
+}
+
+/** The gateway's Helm values, placement, network view and overlays. */
+function gatewayPlacementValues({ k8s, field, sections, values, cluster }: GatewayAt): Protected[] {
+  return [
+    {
+      what: 'the gateway Service settings under values.gateways (type, ports, address, traffic policy, labels, name)',
+      pointer: values,
+      usedBy: 'the edge hosts, MetalLB and the Gateway selectors',
+      siteField: field,
+      read: (x) =>
+        sections.flatMap((v) => ['type', 'ports', 'loadBalancerIP', 'externalTrafficPolicy', 'labels', 'name', 'enabled', 'namespace', 'injectionTemplate'].map((k) => valueAt(x, `${v}/${k}`))),
+    },
+    {
+      what: 'the gateway placement (node affinity, node selector)',
+      pointer: `${k8s}/affinity`,
+      usedBy: 'the edge hosts, which forward only to the nodes the gateway runs on',
+      siteField: field,
+      read: (x) => [valueAt(x, `${k8s}/affinity/nodeAffinity`), valueAt(x, `${k8s}/nodeSelector`)],
+    },
+    {
+      what: 'the gateway’s network view (ISTIO_META_REQUESTED_NETWORK_VIEW)',
+      pointer: `${k8s}/env`,
+      usedBy: 'the other networks of the mesh',
+      siteField: `${cluster}.network`,
+      read: (x) => ((valueAt(x, `${k8s}/env`) as { name?: string; value?: unknown }[] | undefined) ?? []).filter((e) => e.name === 'ISTIO_META_REQUESTED_NETWORK_VIEW'),
+    },
+    {
+      what: 'overlays on the gateway Service, or on labels and selectors',
+      pointer: `${k8s}/overlays`,
+      usedBy: 'the edge hosts, MetalLB and the Gateway selectors',
+      siteField: field,
+      read: (x) =>
+        ((valueAt(x, `${k8s}/overlays`) as { kind?: string; patches?: { path?: string }[] }[] | undefined) ?? []).filter(
+          (ov) => ov.kind !== 'Deployment' || (ov.patches ?? []).some((p) => /(^|\.)(labels|selector|matchLabels)(\.|\[|$)/.test(p.path ?? '')),
+        ),
+    },
+  ];
+}
+
+/** The mesh identity every cluster of the mesh shares: network, cluster name, mesh ID, trust domain, revision, profile. */
+function meshIdentityValues(cluster: string): Protected[] {
   const mesh = (what: string, pointers: string[], usedBy: string, siteField: string, hint?: string): Protected => ({
     what,
     pointer: pointers[0]!,
@@ -456,7 +529,7 @@ function istioOperatorValues(o: Obj, cluster: string): Protected[] {
     read: (x) => pointers.map((p) => valueAt(x, p)),
     hint,
   });
-  out.push(
+  return [
     mesh('the mesh network', ['/spec/values/global/network'], 'the east-west gateway, the istio-system namespace label and the remote secrets', `${cluster}.network`),
     mesh('the mesh cluster name', ['/spec/values/global/multiCluster/clusterName'], 'the remote secrets and the runbook', `${cluster}.name`),
     mesh('the mesh ID', ['/spec/values/global/meshID', '/spec/meshConfig/defaultConfig/meshId'], 'every cluster of the mesh', 'mesh.id'),
@@ -474,6 +547,5 @@ function istioOperatorValues(o: Obj, cluster: string): Protected[] {
       'sidecar injection, the gateways and the runbook',
       `${cluster}.istio.profile`,
     ),
-  );
-  return out;
+  ];
 }

@@ -72,123 +72,164 @@ function routeObject(site: Site, cluster: Site['clusters'][number], route: Site[
   return { kind, file: `clusters/${cluster.name}/resources/40-routes/${file}` };
 }
 
+/** One matching route and what its hops are read from: its cluster, its Gateway, the ports its traffic arrives on. */
+interface RouteAt {
+  site: Site;
+  route: Site['routes'][number];
+  ri: number;
+  kind: ReturnType<typeof routeKind>;
+  host: string;
+  cluster: Site['clusters'][number];
+  ci: number;
+  gw: Site['gateways'][number];
+  gi: number;
+  dir: string;
+  ingress: Site['clusters'][number]['istio']['ingressGateway'];
+  /** The gateway Service ports this route's traffic arrives on, and how the Gateway listens there. */
+  servers: { port: number; proto: string }[];
+}
+
+function routeAt(site: Site, route: Site['routes'][number], ri: number): RouteAt {
+  const kind = routeKind(route);
+  const clusterName = clusterNameOf(site, route)!;
+  const ci = site.clusters.findIndex((c) => c.name === clusterName);
+  const cluster = site.clusters[ci]!;
+  const gi = site.gateways.findIndex((g) => g.name === route.gateway);
+  const gw = site.gateways[gi]!;
+  const ingress = cluster.istio.ingressGateway;
+  const servers =
+    kind === 'http'
+      ? [{ port: gw.http.port ?? 80, proto: 'HTTP' }, ...(gw.https ? [{ port: gw.https.port ?? 443, proto: 'HTTPS' }] : [])]
+      : kind === 'passthrough'
+        ? [{ port: passthroughPortOf(gw), proto: 'TLS passthrough' }]
+        : [{ port: ingress.ports.find((p) => p.name === route.tcpPort)!.port, proto: 'TCP' }];
+  return { site, route, ri, kind, host: route.host ?? '', cluster, ci, gw, gi, dir: `clusters/${cluster.name}`, ingress, servers };
+}
+
+/** The first hops, on every edge host in front of the route's cluster: nginx (http), nginx stream (passthrough), the DNAT forwards. */
+function edgeHops(r: RouteAt, hop: HopFn): Hop[] {
+  const { site, kind, host, cluster, gw, ingress } = r;
+  const carries = (portName: string) => r.servers.some((s) => ingress.ports.find((p) => p.name === portName)?.port === s.port);
+  const hops: Hop[] = [];
+  site.edges.forEach((edge, ei) => {
+    if (clusterNameOf(site, edge) !== cluster.name) return;
+    const targets = edgeTargetNodes(cluster, edge).map((n) => n.ip);
+    if (kind === 'http' && edge.nginx && edgeServerNames(site, edge, cluster.name).includes(host)) {
+      const up = edgeUpstreamPort(site, edge, cluster)!;
+      hops.push(
+        hop(
+          `DNS and edge nginx (${edge.name})`,
+          `${host} resolves to ${edge.publicIPs.join(', ')}; nginx serves it on 443 (80 ${edge.nginx.httpsRedirect ? 'redirects to https' : 'proxies too'}) and proxies to ${targets.map((ip) => hostPort(ip, up.nodePort!)).join(', ')}`,
+          ['edges', ei, 'nginx'],
+          [`hosts/${edge.name}/nginx/conf.d/${host}.conf`, `hosts/${edge.name}/nginx/conf.d/00-sitec-${site.site}.conf`],
+        ),
+      );
+    }
+    if (kind === 'passthrough' && edgePassthroughRoutes(site, edge, cluster.name).some((rt) => rt.host === host)) {
+      const port = passthroughGatewayPort(cluster, gw)!;
+      hops.push(
+        hop(
+          `DNS and edge nginx stream (${edge.name})`,
+          `${host} resolves to ${edge.publicIPs.join(', ')}; nginx reads its SNI on 443 and passes the TLS through, unterminated, to ${targets.map((ip) => hostPort(ip, port.nodePort!)).join(', ')}`,
+          ['edges', ei, 'nginx'],
+          [`hosts/${edge.name}/nginx/stream.d/sitec-${site.site}.conf`],
+        ),
+      );
+    }
+    edge.forwards.forEach((f, fi) => {
+      if (carries(f.gatewayPort)) hops.push(dnatHop(r, edge, ei, f, fi, hop));
+    });
+  });
+  return hops;
+}
+
+function dnatHop(r: RouteAt, edge: Site['edges'][number], ei: number, f: Site['edges'][number]['forwards'][number], fi: number, hop: HopFn): Hop {
+  const port = r.ingress.ports.find((p) => p.name === f.gatewayPort)!;
+  return hop(
+    `edge DNAT (${edge.name})`,
+    // Each public address goes to the nodes' address of its own family.
+    `${edge.publicIPs
+      .map(
+        (ip) =>
+          `${hostPort(ip, f.publicPort)} -> ${edgeTargetNodes(r.cluster, edge)
+            .map((n) => hostPort(nodeIpOf(n, familyOf(ip)) ?? n.ip, port.nodePort!))
+            .join(', ')}`,
+      )
+      .join('; ')} (gateway port ${port.name})`,
+    ['edges', ei, 'forwards', fi],
+    edge.firewall === 'nftables'
+      ? [`hosts/${edge.name}/nftables/apply.sh`, `hosts/${edge.name}/nftables/remove.sh`, `hosts/${edge.name}/nftables/persist.sh`, `hosts/${edge.name}/nftables/ruleset.nft`]
+      : [`hosts/${edge.name}/iptables/apply.sh`, `hosts/${edge.name}/iptables/remove.sh`, `hosts/${edge.name}/iptables/rules.v4`, `hosts/${edge.name}/iptables/rules.v6`],
+  );
+}
+
+/** Inside the cluster: the node ports, the gateway Service (with the MetalLB pools holding its address). */
+function clusterEntryHops(r: RouteAt, hop: HopFn): Hop[] {
+  const { cluster, ci, dir, ingress } = r;
+  const hops: Hop[] = [];
+  for (const server of r.servers) {
+    const pi = ingress.ports.findIndex((p) => p.port === server.port);
+    if (pi < 0) continue;
+    const port = ingress.ports[pi]!;
+    hops.push(
+      hop(
+        `nodes and node port (${server.proto})`,
+        `${cluster.nodes.map((n) => n.ip).join(', ')} port ${port.nodePort ?? '(assigned by Kubernetes)'} -> gateway port ${port.name} ${port.port}`,
+        ['clusters', ci, 'istio', 'ingressGateway', 'ports', pi],
+        [`${dir}/istio-operator.yaml`],
+      ),
+    );
+  }
+  const lb = ingress.loadBalancerIP;
+  const poolFiles =
+    lb && cluster.metallb
+      ? cluster.metallb.pools.filter((p) => p.addresses.some((a) => contains(parseRange(a), parseIp(lb)))).map((p) => `${dir}/resources/10-metallb/ipaddresspool.${p.name}.yaml`)
+      : [];
+  hops.push(
+    hop(
+      'gateway Service',
+      `istio-system/istio-ingressgateway, ${ingress.serviceType}${lb ? `, load-balancer IP ${lb}` : ''}; ${ingress.ports.map((p) => `${p.port}->${targetPortOf(p)}`).join(', ')}`,
+      ['clusters', ci, 'istio', 'ingressGateway', ...(lb ? ['loadBalancerIP'] : [])],
+      [`${dir}/istio-operator.yaml`, ...poolFiles],
+    ),
+  );
+  return hops;
+}
+
+/** The last hops: the Gateway that admits the route, the route object, the destination Service. */
+function routingHops(r: RouteAt, hop: HopFn): Hop[] {
+  const { site, route, ri, kind, host, cluster, gw, gi, dir, servers } = r;
+  const hops: Hop[] = [];
+  const gwNs = gatewayNamespace(gw);
+  const gatewayFile = [`${dir}/resources/30-gateways/gateway.${gwNs}.${gw.name}.yaml`];
+  if (kind === 'tcp') {
+    hops.push(hop('Gateway', `${gwNs}/${gw.name} takes every connection on ${servers[0]!.port}/TCP (gateway port ${route.tcpPort})`, ['routes', ri, 'tcpPort'], gatewayFile));
+  } else {
+    const hi = gw.hosts.findIndex((h) => hostMatches(h, host));
+    const how = kind === 'passthrough' ? `by SNI on ${servers[0]!.port}, TLS passed through` : `on ${servers.map((s) => `${s.port}/${s.proto}`).join(' and ')}`;
+    hops.push(hop('Gateway', `${gwNs}/${gw.name} admits ${host} through "${gw.hosts[hi]}" ${how}`, ['gateways', gi, 'hosts', hi], gatewayFile));
+  }
+  const object = routeObject(site, cluster, route);
+  const matches = kind === 'http' ? `matches ${route.paths.join(', ')}` : kind === 'passthrough' ? `matches the SNI ${host}` : `takes port ${servers[0]!.port}`;
+  hops.push(hop(object.kind, `${route.namespace}/${routeObjectName(route)} ${matches} on Gateway ${gwNs}/${gw.name}`, ['routes', ri], [object.file]));
+  hops.push(
+    hop(
+      'destination Service',
+      `${route.service}.${route.namespace}.svc.${cluster.clusterDomain}:${route.port}${kind === 'passthrough' ? ' (terminates the TLS itself)' : ''}`,
+      ['routes', ri, 'service'],
+      [object.file],
+    ),
+  );
+  return hops;
+}
+
+/** Every route the query names (a host, or a TCP route's gateway port), each followed from the edge to its Service. */
 function explainHost(site: Site, query: string, hop: HopFn): Hop[] {
   const hops: Hop[] = [];
   site.routes.forEach((route, ri) => {
     if (route.tcpPort !== undefined ? route.tcpPort !== query : route.host !== query) return;
-    const kind = routeKind(route);
-    const host = route.host ?? '';
-    const clusterName = clusterNameOf(site, route)!;
-    const ci = site.clusters.findIndex((c) => c.name === clusterName);
-    const cluster = site.clusters[ci]!;
-    const gi = site.gateways.findIndex((g) => g.name === route.gateway);
-    const gw = site.gateways[gi]!;
-    const dir = `clusters/${cluster.name}`;
-    const ingress = cluster.istio.ingressGateway;
-    // The gateway Service ports this route's traffic arrives on, and how the Gateway listens there.
-    const servers =
-      kind === 'http'
-        ? [{ port: gw.http.port ?? 80, proto: 'HTTP' }, ...(gw.https ? [{ port: gw.https.port ?? 443, proto: 'HTTPS' }] : [])]
-        : kind === 'passthrough'
-          ? [{ port: passthroughPortOf(gw), proto: 'TLS passthrough' }]
-          : [{ port: ingress.ports.find((p) => p.name === route.tcpPort)!.port, proto: 'TCP' }];
-    const carries = (portName: string) => servers.some((s) => ingress.ports.find((p) => p.name === portName)?.port === s.port);
-
-    site.edges.forEach((edge, ei) => {
-      if (clusterNameOf(site, edge) !== cluster.name) return;
-      const targets = edgeTargetNodes(cluster, edge).map((n) => n.ip);
-      if (kind === 'http' && edge.nginx && edgeServerNames(site, edge, cluster.name).includes(host)) {
-        const up = edgeUpstreamPort(site, edge, cluster)!;
-        hops.push(
-          hop(
-            `DNS and edge nginx (${edge.name})`,
-            `${host} resolves to ${edge.publicIPs.join(', ')}; nginx serves it on 443 (80 ${edge.nginx.httpsRedirect ? 'redirects to https' : 'proxies too'}) and proxies to ${targets.map((ip) => hostPort(ip, up.nodePort!)).join(', ')}`,
-            ['edges', ei, 'nginx'],
-            [`hosts/${edge.name}/nginx/conf.d/${host}.conf`, `hosts/${edge.name}/nginx/conf.d/00-sitec-${site.site}.conf`],
-          ),
-        );
-      }
-      if (kind === 'passthrough' && edgePassthroughRoutes(site, edge, cluster.name).some((r) => r.host === host)) {
-        const port = passthroughGatewayPort(cluster, gw)!;
-        hops.push(
-          hop(
-            `DNS and edge nginx stream (${edge.name})`,
-            `${host} resolves to ${edge.publicIPs.join(', ')}; nginx reads its SNI on 443 and passes the TLS through, unterminated, to ${targets.map((ip) => hostPort(ip, port.nodePort!)).join(', ')}`,
-            ['edges', ei, 'nginx'],
-            [`hosts/${edge.name}/nginx/stream.d/sitec-${site.site}.conf`],
-          ),
-        );
-      }
-      edge.forwards.forEach((f, fi) => {
-        if (!carries(f.gatewayPort)) return;
-        const port = ingress.ports.find((p) => p.name === f.gatewayPort)!;
-        hops.push(
-          hop(
-            `edge DNAT (${edge.name})`,
-            // Each public address goes to the nodes' address of its own family.
-            `${edge.publicIPs
-              .map(
-                (ip) =>
-                  `${hostPort(ip, f.publicPort)} -> ${edgeTargetNodes(cluster, edge)
-                    .map((n) => hostPort(nodeIpOf(n, familyOf(ip)) ?? n.ip, port.nodePort!))
-                    .join(', ')}`,
-              )
-              .join('; ')} (gateway port ${port.name})`,
-            ['edges', ei, 'forwards', fi],
-            edge.firewall === 'nftables'
-              ? [`hosts/${edge.name}/nftables/apply.sh`, `hosts/${edge.name}/nftables/remove.sh`, `hosts/${edge.name}/nftables/persist.sh`, `hosts/${edge.name}/nftables/ruleset.nft`]
-              : [`hosts/${edge.name}/iptables/apply.sh`, `hosts/${edge.name}/iptables/remove.sh`, `hosts/${edge.name}/iptables/rules.v4`, `hosts/${edge.name}/iptables/rules.v6`],
-          ),
-        );
-      });
-    });
-
-    for (const server of servers) {
-      const pi = ingress.ports.findIndex((p) => p.port === server.port);
-      if (pi < 0) continue;
-      const port = ingress.ports[pi]!;
-      hops.push(
-        hop(
-          `nodes and node port (${server.proto})`,
-          `${cluster.nodes.map((n) => n.ip).join(', ')} port ${port.nodePort ?? '(assigned by Kubernetes)'} -> gateway port ${port.name} ${port.port}`,
-          ['clusters', ci, 'istio', 'ingressGateway', 'ports', pi],
-          [`${dir}/istio-operator.yaml`],
-        ),
-      );
-    }
-    const lb = ingress.loadBalancerIP;
-    const poolFiles =
-      lb && cluster.metallb
-        ? cluster.metallb.pools.filter((p) => p.addresses.some((a) => contains(parseRange(a), parseIp(lb)))).map((p) => `${dir}/resources/10-metallb/ipaddresspool.${p.name}.yaml`)
-        : [];
-    hops.push(
-      hop(
-        'gateway Service',
-        `istio-system/istio-ingressgateway, ${ingress.serviceType}${lb ? `, load-balancer IP ${lb}` : ''}; ${ingress.ports.map((p) => `${p.port}->${targetPortOf(p)}`).join(', ')}`,
-        ['clusters', ci, 'istio', 'ingressGateway', ...(lb ? ['loadBalancerIP'] : [])],
-        [`${dir}/istio-operator.yaml`, ...poolFiles],
-      ),
-    );
-    const gwNs = gatewayNamespace(gw);
-    const gatewayFile = [`${dir}/resources/30-gateways/gateway.${gwNs}.${gw.name}.yaml`];
-    if (kind === 'tcp') {
-      hops.push(hop('Gateway', `${gwNs}/${gw.name} takes every connection on ${servers[0]!.port}/TCP (gateway port ${route.tcpPort})`, ['routes', ri, 'tcpPort'], gatewayFile));
-    } else {
-      const hi = gw.hosts.findIndex((h) => hostMatches(h, host));
-      const how = kind === 'passthrough' ? `by SNI on ${servers[0]!.port}, TLS passed through` : `on ${servers.map((s) => `${s.port}/${s.proto}`).join(' and ')}`;
-      hops.push(hop('Gateway', `${gwNs}/${gw.name} admits ${host} through "${gw.hosts[hi]}" ${how}`, ['gateways', gi, 'hosts', hi], gatewayFile));
-    }
-    const object = routeObject(site, cluster, route);
-    const matches = kind === 'http' ? `matches ${route.paths.join(', ')}` : kind === 'passthrough' ? `matches the SNI ${host}` : `takes port ${servers[0]!.port}`;
-    hops.push(hop(object.kind, `${route.namespace}/${routeObjectName(route)} ${matches} on Gateway ${gwNs}/${gw.name}`, ['routes', ri], [object.file]));
-    hops.push(
-      hop(
-        'destination Service',
-        `${route.service}.${route.namespace}.svc.${cluster.clusterDomain}:${route.port}${kind === 'passthrough' ? ' (terminates the TLS itself)' : ''}`,
-        ['routes', ri, 'service'],
-        [object.file],
-      ),
-    );
+    const r = routeAt(site, route, ri);
+    hops.push(...edgeHops(r, hop), ...clusterEntryHops(r, hop), ...routingHops(r, hop));
   });
   return hops;
 }

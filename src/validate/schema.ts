@@ -101,83 +101,104 @@ const typeNames: Record<string, string> = {
   array: 'a list',
 };
 
+/** What every keyword's diagnostic is made from: the error, where it sits, and the schema's own hint for the value. */
+interface SchemaError {
+  err: ErrorObject;
+  source: SiteSource;
+  path: PathSegment[];
+  parent: Record<string, unknown>;
+  formatHint: string | undefined;
+  /** The value as written into the message (JSON). */
+  shown: string;
+  diagnostic(code: DiagnosticCode, message: string, at: PathSegment[], hint?: string, key?: boolean): Diagnostic;
+}
+
+const limit = (e: SchemaError) => (e.err.params as { limit: number }).limit;
+
+function unknownField(e: SchemaError): Diagnostic {
+  const extra = String((e.err.params as { additionalProperty: string }).additionalProperty);
+  const allowed = Object.keys((e.parent.properties as Record<string, unknown>) ?? {});
+  const guess = closest(extra, allowed);
+  return e.diagnostic('schema-unknown-field', `unknown field "${extra}"`, [...e.path, extra], guess ? `did you mean "${guess}"?` : `allowed fields here: ${allowed.join(', ')}`, true);
+}
+
+/** Located at the mapping that lacks the field (the field has no place of its own), with the field's description as the hint. */
+function missingField(e: SchemaError): Diagnostic {
+  const missing = String((e.err.params as { missingProperty: string }).missingProperty);
+  const d = e.diagnostic('schema-missing-field', `missing required field "${missing}"`, [...e.path, missing]);
+  d.location = locate(e.source, e.path, { key: true });
+  const desc = (e.parent.properties as Record<string, { description?: string }> | undefined)?.[missing]?.description;
+  if (desc) d.hint = `${missing}: ${desc}`;
+  return d;
+}
+
+function wrongType(e: SchemaError): Diagnostic {
+  const { source, shown } = e;
+  const expected = String((e.err.params as { type: string }).type);
+  const node = nodeAt(source, e.path);
+  const quoted = expected === 'string' && isScalar(node) && typeof node.value !== 'string';
+  // The hint quotes what the user typed (1e3, ~, 010), not what YAML made of it (1000, null, 8).
+  const written = quoted && node.range ? source.text.slice(node.range[0], node.range[1]) : '';
+  const readAs = node && isScalar(node) ? (node.value === null ? 'null' : `a ${typeof node.value}`) : '';
+  return e.diagnostic(
+    'schema-type',
+    `must be ${typeNames[expected] ?? expected}, got ${shown}`,
+    e.path,
+    quoted ? `YAML reads ${written} as ${readAs}${node.value === null || written === shown ? '' : ` (${shown})`}; quote it: ${JSON.stringify(written)}` : e.formatHint,
+  );
+}
+
+function badFormat(e: SchemaError): Diagnostic {
+  const what = e.formatHint ?? `a value matching ${String((e.err.params as { pattern?: string }).pattern ?? e.err.message)}`;
+  const tooLong = e.err.keyword === 'maxLength' ? ` (at most ${limit(e)} characters)` : '';
+  return e.diagnostic('schema-format', `${e.shown} is not ${what}${tooLong}`, e.path, e.formatHint ? undefined : e.err.message);
+}
+
+function notInEnum(e: SchemaError): Diagnostic {
+  const allowed = ((e.err.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
+  const guess = typeof e.err.data === 'string' ? closest(e.err.data, allowed) : undefined;
+  return e.diagnostic('schema-enum', `${e.shown} is not one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, e.path, guess ? `did you mean "${guess}"?` : undefined);
+}
+
+const outOfRange = (e: SchemaError) => e.diagnostic('schema-range', `${e.shown} is out of range: must be from ${e.parent.minimum} to ${e.parent.maximum}`, e.path, e.formatHint);
+
+/**
+ * One diagnostic per ajv keyword the site schema uses. The combinators (if, anyOf, oneOf, allOf, not) give none:
+ * the branch errors that ajv reports alongside say what is wrong; theirs adds nothing.
+ */
+const byKeyword: Record<string, (e: SchemaError) => Diagnostic | undefined> = {
+  additionalProperties: unknownField,
+  required: missingField,
+  type: wrongType,
+  pattern: badFormat,
+  minLength: badFormat,
+  maxLength: badFormat,
+  enum: notInEnum,
+  minimum: outOfRange,
+  maximum: outOfRange,
+  minItems: (e) => e.diagnostic('schema-min-items', `must list at least ${limit(e)} item(s)`, e.path),
+  maxItems: (e) => e.diagnostic('schema-max-items', `must list at most ${limit(e)} item(s)`, e.path),
+  minProperties: (e) => e.diagnostic('schema-min-items', `must have at least ${limit(e)} entry(ies)`, e.path),
+  propertyNames: (e) => e.diagnostic('schema-format', `has a key that is not a valid label key`, e.path, 'label keys look like app or example.com/tier'),
+  if: () => undefined,
+  anyOf: () => undefined,
+  oneOf: () => undefined,
+  allOf: () => undefined,
+  not: () => undefined,
+};
+
 function toDiagnostic(err: ErrorObject, source: SiteSource): Diagnostic | undefined {
-  const path = pathOf(err.instancePath);
   const parent = (err.parentSchema ?? {}) as Record<string, unknown>;
-  const formatHint = typeof parent['x-hint'] === 'string' ? (parent['x-hint'] as string) : undefined;
-  const base = (code: DiagnosticCode, message: string, at: PathSegment[], hint?: string, key = false): Diagnostic => ({
-    code,
-    severity: 'error',
-    message,
-    path: formatPath(at),
-    location: locate(source, at, { key }),
-    hint,
-  });
-  const shown = JSON.stringify(err.data);
-  switch (err.keyword) {
-    case 'additionalProperties': {
-      const extra = String((err.params as { additionalProperty: string }).additionalProperty);
-      const allowed = Object.keys((parent.properties as Record<string, unknown>) ?? {});
-      const guess = closest(extra, allowed);
-      return base('schema-unknown-field', `unknown field "${extra}"`, [...path, extra], guess ? `did you mean "${guess}"?` : `allowed fields here: ${allowed.join(', ')}`, true);
-    }
-    case 'required': {
-      const missing = String((err.params as { missingProperty: string }).missingProperty);
-      const d = base('schema-missing-field', `missing required field "${missing}"`, [...path, missing]);
-      d.location = locate(source, path, { key: true });
-      const desc = (parent.properties as Record<string, { description?: string }> | undefined)?.[missing]?.description;
-      if (desc) d.hint = `${missing}: ${desc}`;
-      return d;
-    }
-    case 'type': {
-      const expected = String((err.params as { type: string }).type);
-      const node = nodeAt(source, path);
-      const quoted = expected === 'string' && isScalar(node) && typeof node.value !== 'string';
-      // The hint quotes what the user typed (1e3, ~, 010), not what YAML made of it (1000, null, 8).
-      const written = quoted && node.range ? source.text.slice(node.range[0], node.range[1]) : '';
-      const readAs = node && isScalar(node) ? (node.value === null ? 'null' : `a ${typeof node.value}`) : '';
-      return base(
-        'schema-type',
-        `must be ${typeNames[expected] ?? expected}, got ${shown}`,
-        path,
-        quoted ? `YAML reads ${written} as ${readAs}${node.value === null || written === shown ? '' : ` (${shown})`}; quote it: ${JSON.stringify(written)}` : formatHint,
-      );
-    }
-    case 'pattern':
-    case 'minLength':
-    case 'maxLength': {
-      const what = formatHint ?? `a value matching ${String((err.params as { pattern?: string }).pattern ?? err.message)}`;
-      const tooLong = err.keyword === 'maxLength' ? ` (at most ${(err.params as { limit: number }).limit} characters)` : '';
-      return base('schema-format', `${shown} is not ${what}${tooLong}`, path, formatHint ? undefined : err.message);
-    }
-    case 'enum': {
-      const allowed = ((err.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
-      const guess = typeof err.data === 'string' ? closest(err.data, allowed) : undefined;
-      return base('schema-enum', `${shown} is not one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, path, guess ? `did you mean "${guess}"?` : undefined);
-    }
-    case 'minimum':
-    case 'maximum': {
-      const min = parent.minimum;
-      const max = parent.maximum;
-      return base('schema-range', `${shown} is out of range: must be from ${min} to ${max}`, path, formatHint);
-    }
-    case 'minItems':
-      return base('schema-min-items', `must list at least ${(err.params as { limit: number }).limit} item(s)`, path);
-    case 'maxItems':
-      return base('schema-max-items', `must list at most ${(err.params as { limit: number }).limit} item(s)`, path);
-    case 'minProperties':
-      return base('schema-min-items', `must have at least ${(err.params as { limit: number }).limit} entry(ies)`, path);
-    case 'propertyNames':
-      return base('schema-format', `has a key that is not a valid label key`, path, 'label keys look like app or example.com/tier');
-    case 'if':
-    case 'anyOf':
-    case 'oneOf':
-    case 'allOf':
-    case 'not':
-      // The branch errors that ajv reports alongside say what is wrong; this one adds nothing.
-      return undefined;
-    default:
-      // A keyword the site schema does not use today: one catalogued code rather than one per keyword.
-      return base('schema-invalid', err.message ?? 'invalid value', path, formatHint);
-  }
+  const e: SchemaError = {
+    err,
+    source,
+    path: pathOf(err.instancePath),
+    parent,
+    formatHint: typeof parent['x-hint'] === 'string' ? (parent['x-hint'] as string) : undefined,
+    shown: JSON.stringify(err.data),
+    diagnostic: (code, message, at, hint, key = false) => ({ code, severity: 'error', message, path: formatPath(at), location: locate(source, at, { key }), hint }),
+  };
+  const make = Object.hasOwn(byKeyword, err.keyword) ? byKeyword[err.keyword]! : undefined;
+  // A keyword the site schema does not use today: one catalogued code rather than one per keyword.
+  return make ? make(e) : e.diagnostic('schema-invalid', err.message ?? 'invalid value', e.path, e.formatHint);
 }

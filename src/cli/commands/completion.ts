@@ -14,10 +14,12 @@ type Shell = (typeof SHELLS)[number];
 /** Every word in these scripts is one of sitec's own names; descriptions are quoted for each shell. */
 const takesValue = (o: OptionSpec) => o.flags.includes('<');
 
-function bash(commands: readonly AnyCommand[], globals: readonly OptionSpec[]): string {
-  const all = [...commands.flatMap((c) => c.options), ...globals];
-  const valued = [...new Set(all.filter(takesValue).flatMap((o) => optionNames(o.flags)))];
-  // One case per option name: the first kind that claims a name keeps it (a values list, then a directory, then a plain value), so `-o` of build (a directory) and of import (a file) give one pattern.
+/**
+ * bash's `case $prev` arms: what may follow an option that takes a value. One arm per option name: the first kind
+ * that claims a name keeps it (a values list, then a directory, then a plain value), so `-o` of build (a directory)
+ * and of import (a file) give one pattern.
+ */
+function bashValueCases(all: readonly OptionSpec[]): string {
   const claimed = new Set<string>();
   const cases = (pick: (o: OptionSpec) => boolean, action: (o: OptionSpec) => string) =>
     all
@@ -30,6 +32,25 @@ function bash(commands: readonly AnyCommand[], globals: readonly OptionSpec[]): 
       })
       .map((o) => `    ${optionNames(o.flags).join('|')}) ${action(o)}; return ;;`)
       .join('\n');
+  return [
+    cases(
+      (o) => o.values !== undefined,
+      (o) => `mapfile -t COMPREPLY < <(compgen -W '${o.values!.join(' ')}' -- "$cur")`,
+    ),
+    cases(
+      (o) => o.directory === true,
+      () => `mapfile -t COMPREPLY < <(compgen -d -- "$cur")`,
+    ),
+    cases(
+      (o) => takesValue(o) && o.values === undefined && o.directory !== true,
+      () => ':',
+    ),
+  ].join('\n');
+}
+
+function bash(commands: readonly AnyCommand[], globals: readonly OptionSpec[]): string {
+  const all = [...commands.flatMap((c) => c.options), ...globals];
+  const valued = [...new Set(all.filter(takesValue).flatMap((o) => optionNames(o.flags)))];
   const words = (c: AnyCommand) => [...c.options, ...globals].flatMap((o) => optionNames(o.flags)).join(' ');
   return `# bash completion for sitec: source <(sitec completion bash)
 _sitec() {
@@ -43,18 +64,7 @@ _sitec() {
     esac
   done
   case $prev in
-${cases(
-  (o) => o.values !== undefined,
-  (o) => `mapfile -t COMPREPLY < <(compgen -W '${o.values!.join(' ')}' -- "$cur")`,
-)}
-${cases(
-  (o) => o.directory === true,
-  () => `mapfile -t COMPREPLY < <(compgen -d -- "$cur")`,
-)}
-${cases(
-  (o) => takesValue(o) && o.values === undefined && o.directory !== true,
-  () => ':',
-)}
+${bashValueCases(all)}
   esac
   local opts
   case $cmd in
