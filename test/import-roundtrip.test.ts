@@ -48,7 +48,7 @@ function roundTrip(name: string) {
   const first = compile(text, { file: `examples/${name}/site.yaml`, baseDir: join(root, 'examples', name) });
   expect(first.ok).toBe(true);
   const dir = join(tmp, name);
-  const { skippedFirewall } = writeEstateDumps(first.site!, first.files, dir, { realFirewall: true });
+  const { skippedFirewall } = writeEstateDumps(first.site!, first.files, dir, { realFirewall: true }, first.model!);
   const imported = importEstate(readObserved(dir, `observed-${name}`));
   const second = compile(imported.text, { file: 'imported/site.yaml' });
   return { first, second, imported, skippedFirewall, dir };

@@ -31,7 +31,7 @@ it('imports the dumps of 2,000 routes in under three seconds, to a site that bui
   expect(first.ok).toBe(true);
   const dir = join(tmp, 'observed');
   const real = netnsAvailable().ok;
-  writeEstateDumps(first.site!, first.files, dir, { realFirewall: real });
+  writeEstateDumps(first.site!, first.files, dir, { realFirewall: real }, first.model!);
   const times: number[] = [];
   let last: ReturnType<typeof importObserved> | undefined;
   for (let i = 0; i < 3; i++) {
