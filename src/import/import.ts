@@ -44,6 +44,7 @@ const ACCOUNTED_KINDS = new Set([
   'TLSRoute',
   'TCPRoute',
   'GRPCRoute',
+  'WasmPlugin',
   'IPAddressPool',
   'L2Advertisement',
   'BGPAdvertisement',
@@ -168,6 +169,8 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
 
   const gatewayApi = clusters.some((c) => c.routingApi === 'gateway-api');
   if (gatewayApi) site.routingApi = 'gateway-api';
+  installModes(clusters, site, notes);
+  importMesh(clusters, site, notes, items);
 
   site.clusters = clusters.map((c, i) => {
     notes.nest(`clusters.${i}`, c.notes.map);
@@ -226,6 +229,7 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     edgeValues.push(e.value);
   }
   if (edgeValues.length > 0) site.edges = edgeValues;
+  siteExtensions(clusters, site, notes);
 
   if (clusters.length === 0) items.push(item('missing', 'site', 'clusters', 'the observed directory has no cluster dump: a site needs one', []));
 
@@ -256,6 +260,73 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     report.complete ? 'nothing was left out (import-report.md).' : 'import-report.md lists the conflicts, placeholders and what the site cannot express.',
   ];
   return { site, text: siteYaml(site, notes.map, header), report, notes: notes.map, header };
+}
+
+/**
+ * Helm or istioctl, sidecar or ambient: said once for the site when every cluster agrees,
+ * else on each cluster that differs from the first.
+ */
+function installModes(clusters: readonly ImportedCluster[], site: Record<string, unknown>, notes: Notes): void {
+  for (const [key, dflt] of [
+    ['install', 'istioctl'],
+    ['dataplane', 'sidecar'],
+  ] as const) {
+    const modes = clusters.map((c) => c.istio[key]);
+    const why = key === 'install' ? "istiod's app.kubernetes.io/managed-by=Helm label (a Helm release), else istioctl" : 'the ztunnel DaemonSet in istio-system (istio-cni and ztunnel: the ambient data plane)';
+    if (modes.length > 0 && modes.every((m) => m === modes[0])) {
+      if (modes[0] === dflt) continue;
+      site[key] = modes[0];
+      notes.add(key, why);
+    } else
+      for (const [i, c] of clusters.entries())
+        if (c.istio[key] !== dflt) {
+          c.value[key] = c.istio[key];
+          notes.add(`clusters.${i}.${key}`, why);
+        }
+  }
+}
+
+/**
+ * The mesh: its id from the clusters' mesh config (defaultConfig.meshId). Its CA plan is
+ * on the admin's machine, in no dump: a placeholder the report lists.
+ */
+function importMesh(clusters: readonly ImportedCluster[], site: Record<string, unknown>, notes: Notes, items: ReportItem[]): void {
+  const ids = clusters.map((c) => c.istio.meshId).filter((v): v is NonNullable<typeof v> => v !== undefined);
+  if (ids.length === 0) return;
+  const id = ids[0]!;
+  site.mesh = { id: id.object, ca: { rootCommonName: `root.${id.object}.example.com`, keyDir: `/root/${id.object}-ca` } };
+  notes.add('mesh.id', id.source);
+  notes.add('mesh.ca', "placeholder: the CA plan (tool, names, key type, validity, key directory) is on the admin's machine, in no dump");
+  items.push(
+    item('missing', 'site', 'mesh.ca', "no dump shows how the mesh's root and intermediate certificates were made (tool, common name, organization, key type, validity, key directory): a placeholder is written", [], {
+      field: 'mesh.ca',
+    }),
+  );
+  const other = ids.find((v) => v.object !== id.object);
+  if (other)
+    items.push(item('conflict', 'site', 'mesh.id', `clusters are in different meshes: ${id.object} and ${other.object}; a site has one`, [id.source, other.source], { chosen: `${id.object}, the first cluster's`, field: 'mesh.id' }));
+}
+
+/** EnvoyFilters and WasmPlugins: one site entry per kind, namespace and name; clusters listed when not all have it. */
+function siteExtensions(clusters: readonly ImportedCluster[], site: Record<string, unknown>, notes: Notes): void {
+  for (const [kind, key] of [
+    ['EnvoyFilter', 'envoyFilters'],
+    ['WasmPlugin', 'wasmPlugins'],
+  ] as const) {
+    const entries: { value: Record<string, unknown>; clusters: string[]; notes: Notes }[] = [];
+    for (const c of clusters)
+      for (const x of c.extensions.filter((e) => e.kind === kind)) {
+        const had = entries.find((e) => e.value.name === x.value.name && e.value.namespace === x.value.namespace && JSON.stringify(e.value.spec) === JSON.stringify(x.value.spec));
+        if (had) had.clusters.push(String(c.value.name));
+        else entries.push({ value: x.value, clusters: [String(c.value.name)], notes: x.notes });
+      }
+    if (entries.length === 0) continue;
+    site[key] = entries.map((e, i) => {
+      notes.nest(`${key}.${i}`, e.notes.map);
+      const { spec, ...rest } = e.value;
+      return clusters.length > 1 && e.clusters.length < clusters.length ? { ...rest, clusters: e.clusters, spec } : e.value;
+    });
+  }
 }
 
 function insertAfter(o: Record<string, unknown>, after: string, key: string, value: unknown): Record<string, unknown> {

@@ -68,6 +68,7 @@ function serverSide(o: Obj, manager = 'kubectl-client-side-apply'): Obj {
 }
 
 /** The Service's addresses as MetalLB or the cloud gives them: the pinned ones, else the first of each family of the cluster's pools. */
+let cloudAddresses = 0;
 function loadBalancerStatus(svc: Obj, c: Site['clusters'][number]): void {
   const pinned = svc.metadata.annotations?.['metallb.io/loadBalancerIPs'];
   const dual = Array.isArray(c.serviceCIDR) && c.serviceCIDR.length === 2;
@@ -82,6 +83,8 @@ function loadBalancerStatus(svc: Obj, c: Site['clusters'][number]): void {
         .split(',')
         .map((a) => a.trim())
     : [firstOf(false), ...(dual ? [firstOf(true)] : [])].filter((a): a is string => a !== undefined);
+  // No MetalLB: the cloud's load balancer gives an address of its own.
+  if (given.length === 0 && !c.metallb) given.push(`198.51.100.${++cloudAddresses}`);
   if (svc.spec.type === 'LoadBalancer') svc.status = { loadBalancer: { ingress: given.map((ip) => ({ ip, ipMode: 'VIP' })) } };
 }
 

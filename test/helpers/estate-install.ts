@@ -124,7 +124,8 @@ function fromOperator(g: Obj): GatewaySettings {
 
 /** istiod's Deployment, its mesh ConfigMap and its values ConfigMap, from the chart values istiod was rendered with. */
 function istiod(values: Obj, version: string, meta: { labels: Record<string, string>; annotations?: Record<string, string> }, manager: string): Made[] {
-  const pilot = values.pilot ?? {};
+  // The istiod chart reads replicaCount, resources and env at the top level of its values (istioctl's operator files under pilot).
+  const pilot = values.pilot ?? { replicaCount: values.replicaCount, resources: values.resources, env: values.env };
   const global = values.global ?? {};
   const env = [{ name: 'REVISION', value: 'default' }, ...envList(pilot.env), { name: 'CLUSTER_ID', value: global.multiCluster?.clusterName ?? 'Kubernetes' }];
   const mesh = {
