@@ -5,8 +5,7 @@
 import { configData, describe, imageTag, srcOf, type ClusterCtx, type Json } from './context.js';
 import { item } from './report.js';
 
-const byName = (a: { object: { metadata?: { name?: string } } }, b: { object: { metadata?: { name?: string } } }) =>
-  String(a.object.metadata?.name).localeCompare(String(b.object.metadata?.name));
+const byName = (a: { object: { metadata?: { name?: string } } }, b: { object: { metadata?: { name?: string } } }) => String(a.object.metadata?.name).localeCompare(String(b.object.metadata?.name));
 
 /** MetalLB: the IPAddressPools, the first L2Advertisement, the controller's version. */
 export function importMetallb(ctx: ClusterCtx): void {
@@ -31,7 +30,9 @@ export function importMetallb(ctx: ClusterCtx): void {
   } else {
     metallb.l2Advertisement = { name: 'l2-default' };
     ctx.items.push(
-      item('missing', ctx.where, 'L2Advertisement', 'MetalLB pools without an L2Advertisement: the site announces them with l2-default', [], { field: `clusters.${ctx.c.name}.metallb.l2Advertisement` }),
+      item('missing', ctx.where, 'L2Advertisement', 'MetalLB pools without an L2Advertisement: the site announces them with l2-default', [], {
+        field: `clusters.${ctx.c.name}.metallb.l2Advertisement`,
+      }),
     );
   }
   for (const b of ctx.of('BGPAdvertisement')) ctx.items.push(item('unexplained', ctx.where, describe(b.object), 'MetalLB in BGP mode; the site describes layer 2 only', [srcOf(b)]));
@@ -56,7 +57,8 @@ export function importCilium(ctx: ClusterCtx): void {
   ctx.notes.add('cilium', srcOf(cm));
   const want: Record<string, string> = { 'bpf-lb-sock-hostns-only': 'true', 'cni-exclusive': 'false' };
   for (const [k, v] of Object.entries(want))
-    if (data[k] !== v) ctx.items.push(item('would-change', ctx.where, `cilium-config ${k}`, `it is ${JSON.stringify(data[k] ?? null)}; sitec's cilium.sh sets "${v}", as Istio needs beside Cilium`, [srcOf(cm)]));
+    if (data[k] !== v)
+      ctx.items.push(item('would-change', ctx.where, `cilium-config ${k}`, `it is ${JSON.stringify(data[k] ?? null)}; sitec's cilium.sh sets "${v}", as Istio needs beside Cilium`, [srcOf(cm)]));
 }
 
 /** CoreDNS: the Corefile's `forward .` upstreams, unless it forwards to the node's resolv.conf (kubeadm's default). */

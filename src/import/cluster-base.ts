@@ -130,7 +130,9 @@ export function importKind(ctx: ClusterCtx, values: Json): void {
   ctx.notes.add('kind', `${srcOf(ctx.of('Node')[0]!).file}: the Nodes' providerID kind://docker/${name}/...`);
   ctx.notes.add('kind.network', "placeholder: the nodes' /16; no dump shows kind's docker network");
   ctx.items.push(
-    item('missing', ctx.where, 'kind.network', `no dump shows kind's docker network (docker network inspect kind): ${network}, the nodes' /16, is written`, [], { field: `clusters.${ctx.c.name}.kind.network` }),
+    item('missing', ctx.where, 'kind.network', `no dump shows kind's docker network (docker network inspect kind): ${network}, the nodes' /16, is written`, [], {
+      field: `clusters.${ctx.c.name}.kind.network`,
+    }),
   );
   if (values?.global?.proxy?.privileged === true) {
     kind.privilegedProxy = true;

@@ -43,7 +43,26 @@ export interface ImportedCluster {
 }
 
 /** The order of a cluster's fields in site.yaml, as the examples write them. */
-const FIELD_ORDER = ['name', 'network', 'context', 'locality', 'nodes', 'kubernetesVersion', 'podCIDR', 'serviceCIDR', 'nodePortRange', 'kubeProxy', 'kind', 'cni', 'cilium', 'metricsServer', 'coredns', 'metallb', 'istio', 'namespaces'];
+const FIELD_ORDER = [
+  'name',
+  'network',
+  'context',
+  'locality',
+  'nodes',
+  'kubernetesVersion',
+  'podCIDR',
+  'serviceCIDR',
+  'nodePortRange',
+  'kubeProxy',
+  'kind',
+  'cni',
+  'cilium',
+  'metricsServer',
+  'coredns',
+  'metallb',
+  'istio',
+  'namespaces',
+];
 
 export function importCluster(c: ClusterObjects): ImportedCluster {
   const ctx = clusterCtx(c, new Notes());

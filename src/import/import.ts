@@ -272,7 +272,8 @@ function installModes(clusters: readonly ImportedCluster[], site: Record<string,
     ['dataplane', 'sidecar'],
   ] as const) {
     const modes = clusters.map((c) => c.istio[key]);
-    const why = key === 'install' ? "istiod's app.kubernetes.io/managed-by=Helm label (a Helm release), else istioctl" : 'the ztunnel DaemonSet in istio-system (istio-cni and ztunnel: the ambient data plane)';
+    const why =
+      key === 'install' ? "istiod's app.kubernetes.io/managed-by=Helm label (a Helm release), else istioctl" : 'the ztunnel DaemonSet in istio-system (istio-cni and ztunnel: the ambient data plane)';
     if (modes.length > 0 && modes.every((m) => m === modes[0])) {
       if (modes[0] === dflt) continue;
       site[key] = modes[0];
@@ -298,13 +299,25 @@ function importMesh(clusters: readonly ImportedCluster[], site: Record<string, u
   notes.add('mesh.id', id.source);
   notes.add('mesh.ca', "placeholder: the CA plan (tool, names, key type, validity, key directory) is on the admin's machine, in no dump");
   items.push(
-    item('missing', 'site', 'mesh.ca', "no dump shows how the mesh's root and intermediate certificates were made (tool, common name, organization, key type, validity, key directory): a placeholder is written", [], {
-      field: 'mesh.ca',
-    }),
+    item(
+      'missing',
+      'site',
+      'mesh.ca',
+      "no dump shows how the mesh's root and intermediate certificates were made (tool, common name, organization, key type, validity, key directory): a placeholder is written",
+      [],
+      {
+        field: 'mesh.ca',
+      },
+    ),
   );
   const other = ids.find((v) => v.object !== id.object);
   if (other)
-    items.push(item('conflict', 'site', 'mesh.id', `clusters are in different meshes: ${id.object} and ${other.object}; a site has one`, [id.source, other.source], { chosen: `${id.object}, the first cluster's`, field: 'mesh.id' }));
+    items.push(
+      item('conflict', 'site', 'mesh.id', `clusters are in different meshes: ${id.object} and ${other.object}; a site has one`, [id.source, other.source], {
+        chosen: `${id.object}, the first cluster's`,
+        field: 'mesh.id',
+      }),
+    );
 }
 
 /** EnvoyFilters and WasmPlugins: one site entry per kind, namespace and name; clusters listed when not all have it. */

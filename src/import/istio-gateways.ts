@@ -84,6 +84,22 @@ function fromService(ctx: ClusterCtx, svc: Sourced<KubeObject>, ig: Record<strin
   out.source = s;
   ctx.explained.add(svc.object);
   operatorPorts(ctx, all, s);
+  if (spec.type === 'NodePort') {
+    ctx.notes.add('istio.ingressGateway.consoleLoadBalancer', 'placeholder: no dump shows a load balancer made outside the cluster');
+    ig.consoleLoadBalancer = false;
+    ctx.items.push(
+      item(
+        'missing',
+        ctx.where,
+        'istio.ingressGateway.consoleLoadBalancer',
+        'a NodePort gateway: whether a load balancer set up by hand in a cloud console fronts its node ports is in no dump (false is written; true lists them in the runbook)',
+        [s],
+        {
+          field: `clusters.${ctx.c.name}.istio.ingressGateway.consoleLoadBalancer`,
+        },
+      ),
+    );
+  }
 }
 
 function combined(ctx: ClusterCtx, istio: Record<string, unknown>, ports: Port[], s: Source): void {

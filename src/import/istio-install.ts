@@ -31,7 +31,8 @@ const CHART_RESOURCES = JSON.stringify({ requests: { cpu: '500m', memory: '2048M
 const HELM = 'app.kubernetes.io/managed-by';
 
 export function importIstiod(ctx: ClusterCtx, istio: Record<string, unknown>): IstioFacts {
-  const istiod = ctx.find('Deployment', 'istio-system', 'istiod') ?? ctx.of('Deployment').find((d) => d.object.metadata?.namespace === 'istio-system' && d.object.metadata?.name?.startsWith('istiod-'));
+  const istiod =
+    ctx.find('Deployment', 'istio-system', 'istiod') ?? ctx.of('Deployment').find((d) => d.object.metadata?.namespace === 'istio-system' && d.object.metadata?.name?.startsWith('istiod-'));
   const values = configData(ctx, 'istio-system', 'values', 'original-values', (s) => JSON.parse(s) as Json);
   const mesh = configData(ctx, 'istio-system', 'istio', 'mesh', (s) => parseYaml(s) as Json);
   const facts: IstioFacts = { install: istiod?.object.metadata?.labels?.[HELM] === 'Helm' ? 'helm' : 'istioctl', dataplane: 'sidecar', values: values?.value ?? {} };
@@ -112,4 +113,3 @@ function importMeshConfig(ctx: ClusterCtx, istio: Record<string, unknown>, mesh:
     ctx.items.push(item('untranslatable', ctx.where, 'trustDomain', `the mesh's trust domain is ${mesh.trustDomain}; sitec keeps Istio's cluster.local`, [s]));
   ctx.explained.add(src.object);
 }
-

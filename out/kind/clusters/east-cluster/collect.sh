@@ -5,10 +5,10 @@
 # writes, and the nodes, the gateway's pods and HPA, the EndpointSlices, the CRDs, the
 # DaemonSets and Ingresses, each as `kubectl get <kind> -A -o yaml` prints it, into
 # DIR/clusters/east-cluster/<kind>.yaml; the few ConfigMaps whose settings the site describes
-# (kube-proxy, kubeadm, CoreDNS, Cilium, Istio's mesh config) into configmap.<namespace>.yaml;
-# and the kubeconfig context it used into context.txt. It only runs `kubectl get` and
-# `kubectl config current-context`; it writes nothing outside DIR/clusters/east-cluster/. A kind
-# it cannot read (not installed, forbidden) is named in errors.txt there, and the rest goes on.
+# (kube-proxy, kubeadm, CoreDNS, Cilium, Istio's mesh config and values) into configmap.<namespace>.yaml;
+# and the kubeconfig context it was given into context.txt. It only runs `kubectl get`; it
+# writes nothing outside DIR/clusters/east-cluster/. A kind it cannot read (not installed,
+# forbidden) is named in errors.txt there, and the rest goes on.
 #
 # usage: collect.sh [--out DIR] [--context NAME]
 #   --out DIR       where to write (default: ./sitec-observed); send DIR back whole
@@ -31,7 +31,7 @@ while [ "$#" -gt 0 ]; do
       shift
       ;;
     --context=*) context=${1#--context=} ;;
-    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "collect.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -72,11 +72,8 @@ configmaps() {
   fi
 }
 
-if [ -n "$context" ]; then
-  printf '%s\n' "$context" > "$dir/context.txt"
-elif ! kubectl config current-context > "$dir/context.txt" 2>/dev/null; then
-  rm -f "$dir/context.txt"
-fi
+# The context it was told to use (none: the current context, and no context.txt).
+if [ -n "$context" ]; then printf '%s\n' "$context" > "$dir/context.txt"; else rm -f "$dir/context.txt"; fi
 get customresourcedefinition.apiextensions.k8s.io
 get daemonset.apps
 get deployment.apps
@@ -99,5 +96,5 @@ get tlsroute.gateway.networking.k8s.io
 get virtualservice.networking.istio.io
 get wasmplugin.extensions.istio.io
 configmaps kube-system kube-proxy kubeadm-config coredns cilium-config
-configmaps istio-system istio
+configmaps istio-system istio values
 echo "collect.sh: cluster east-cluster dumped into $dir ($(wc -l < "$dir/errors.txt") kinds not read)" >&2
