@@ -32,7 +32,6 @@ export default tseslint.config(
       'src/cli/commands/completion.ts',
       'src/import/edge.ts',
       'src/import/host.ts',
-      'src/import/import.ts',
       'src/import/ingress.ts',
       'src/observe/nginx.ts',
       'src/verify.ts',

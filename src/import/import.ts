@@ -56,11 +56,35 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
   const items: ReportItem[] = [];
   const clusters: ImportedCluster[] = estate.clusters.map(importCluster);
   for (const c of clusters) items.push(...c.items);
-
   // Edges first: the nginx in front of a cluster tells the ingress translation its body limit.
   const edges = estate.hosts.map((h) => importEdge(h, clusters));
   for (const e of edges) items.push(...e.items);
+  trustOneHop(edges, clusters);
+  const ingress = importIngresses(estate, clusters, edges, items);
+  reportUnexplained(estate, clusters, items);
+  const site: Record<string, unknown> = {};
+  siteName(estate, clusters, site, notes, siteNameHint);
+  importVersions(clusters, site, notes, items);
+  if (clusters.some((c) => c.routingApi === 'gateway-api')) site.routingApi = 'gateway-api';
+  installModes(clusters, site, notes);
+  importMesh(clusters, site, notes, items);
+  site.clusters = clusters.map((c, i) => {
+    notes.nest(`clusters.${i}`, c.notes.map);
+    return c.value;
+  });
+  placeGateways(clusters, ingress.gateways, site, notes, items);
+  placeRoutes(clusters, ingress.routes, site, notes);
+  placeEdges(edges, clusters.length > 1, site, notes);
+  siteExtensions(clusters, site, notes);
+  if (clusters.length === 0) items.push(item('missing', 'site', 'clusters', 'the observed directory has no cluster dump: a site needs one', []));
+  handMadeChanges(estate, edges, site, items);
+  return result(estate, site, notes, items);
+}
 
+type Edge = ReturnType<typeof importEdge>;
+type IngressRouteValue = { value: Record<string, unknown>; notes: Notes; cluster: string };
+
+function trustOneHop(edges: readonly Edge[], clusters: ImportedCluster[]): void {
   // nginx and plain DNAT reaching one gateway port: Envoy trusts one hop for both or none, and the site must say which.
   for (const e of edges) {
     const nginx = e.value.nginx as { upstreamPort?: string } | undefined;
@@ -72,10 +96,12 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     ig.trustedProxies = 0;
     clusters[ci]!.notes.add('istio.ingressGateway.trustedProxies', "Envoy's default: the gateway pods carry no proxy config that trusts a proxy in front");
   }
+}
 
+function importIngresses(estate: ObservedEstate, clusters: ImportedCluster[], edges: readonly Edge[], items: ReportItem[]): { gateways: Record<string, unknown>[]; routes: IngressRouteValue[] } {
   // Ingress objects of ingress-nginx, per cluster.
   const ingressGateways: Record<string, unknown>[] = [];
-  const ingressRoutes: { value: Record<string, unknown>; notes: Notes; cluster: string }[] = [];
+  const ingressRoutes: IngressRouteValue[] = [];
   for (const [ci, c] of estate.clusters.entries()) {
     const ingresses = c.objects.filter((o) => o.object.kind === 'Ingress');
     if (ingresses.length === 0) continue;
@@ -125,6 +151,10 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     if (nsList.length > 0) cv.namespaces = nsList;
   }
 
+  return { gateways: ingressGateways, routes: ingressRoutes };
+}
+
+function reportUnexplained(estate: ObservedEstate, clusters: readonly ImportedCluster[], items: ReportItem[]): void {
   // Everything in the routing and address kinds that nothing explains.
   for (const [ci, c] of estate.clusters.entries()) {
     const explained = clusters[ci]!.explained;
@@ -137,7 +167,9 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
       items.push(item('unexplained', `clusters/${c.name}`, srcOf(o).object!, `a ${o.object.kind} the site has no place for`, [srcOf(o)]));
     }
   }
+}
 
+function siteName(estate: ObservedEstate, clusters: readonly ImportedCluster[], site: Record<string, unknown>, notes: Notes, siteNameHint?: string): void {
   // The site's name: sitec's part-of label, else the directory's.
   const named = clusters.map((c) => c.siteName).find(Boolean);
   const fallback = (siteNameHint ?? estate.dir.split(/[\\/]/).filter(Boolean).pop() ?? 'imported')
@@ -145,9 +177,11 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 63);
-  const site: Record<string, unknown> = { site: named?.object ?? (fallback || 'imported') };
+  site.site = named?.object ?? (fallback || 'imported');
   notes.add('site', named ? named.source : siteNameHint ? 'given with --name' : "the observed directory's name");
+}
 
+function importVersions(clusters: readonly ImportedCluster[], site: Record<string, unknown>, notes: Notes, items: ReportItem[]): void {
   // Versions, agreed across clusters.
   const versions: Record<string, unknown> = {};
   for (const key of ['istio', 'metallb', 'istioNetworkingApi', 'smokeTestImage'] as const) {
@@ -166,17 +200,9 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
   }
   if (versions.istio === undefined) items.push(item('missing', 'site', 'versions.istio', "no istiod Deployment in the dumps: sitec's default Istio version is used", [], { field: 'versions.istio' }));
   if (Object.keys(versions).length > 0) site.versions = versions;
+}
 
-  const gatewayApi = clusters.some((c) => c.routingApi === 'gateway-api');
-  if (gatewayApi) site.routingApi = 'gateway-api';
-  installModes(clusters, site, notes);
-  importMesh(clusters, site, notes, items);
-
-  site.clusters = clusters.map((c, i) => {
-    notes.nest(`clusters.${i}`, c.notes.map);
-    return c.value;
-  });
-
+function placeGateways(clusters: readonly ImportedCluster[], ingressGateways: Record<string, unknown>[], site: Record<string, unknown>, notes: Notes, items: ReportItem[]): void {
   // Gateways: one entry per namespace/name; clusters listed when not all have it.
   const multi = clusters.length > 1;
   const gateways: { value: Record<string, unknown>; clusters: string[]; notes: Notes }[] = [];
@@ -210,7 +236,10 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     if (multi && g.clusters.length < clusters.length) return { name: v.name, namespace: v.namespace, clusters: g.clusters, ...v };
     return v;
   });
+}
 
+function placeRoutes(clusters: readonly ImportedCluster[], ingressRoutes: IngressRouteValue[], site: Record<string, unknown>, notes: Notes): void {
+  const multi = clusters.length > 1;
   const routes: Record<string, unknown>[] = [];
   const addRoute = (value: Record<string, unknown>, n: Notes, cluster: string) => {
     const v = multi ? insertAfter(value, 'gateway', 'cluster', cluster) : value;
@@ -220,7 +249,9 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
   for (const c of clusters) for (const r of c.routes) addRoute(r.value, r.notes, String(c.value.name));
   for (const r of ingressRoutes) addRoute(r.value, r.notes, r.cluster);
   site.routes = routes;
+}
 
+function placeEdges(edges: readonly Edge[], multi: boolean, site: Record<string, unknown>, notes: Notes): void {
   const edgeValues: Record<string, unknown>[] = [];
   for (const e of edges) {
     if (!e.cluster) continue;
@@ -229,10 +260,9 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     edgeValues.push(e.value);
   }
   if (edgeValues.length > 0) site.edges = edgeValues;
-  siteExtensions(clusters, site, notes);
+}
 
-  if (clusters.length === 0) items.push(item('missing', 'site', 'clusters', 'the observed directory has no cluster dump: a site needs one', []));
-
+function handMadeChanges(estate: ObservedEstate, edges: readonly Edge[], site: Record<string, unknown>, items: ReportItem[]): void {
   // Hand-made nginx blocks or nat rules: what the first build of this site would change on the hosts.
   const handMade = estate.hosts.some((h) => h.nginx?.servers.some((s) => !s.sitec) || h.dnat.some((d) => !d.comment?.startsWith('sitec:')));
   if (handMade) {
@@ -245,7 +275,9 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
         ),
       );
   }
+}
 
+function result(estate: ObservedEstate, site: Record<string, unknown>, notes: Notes, items: ReportItem[]): ImportResult {
   const sorted = sortItems(items);
   const report: ImportReport = {
     complete: !sorted.some((i) => i.kind === 'conflict' || i.kind === 'unexplained' || i.kind === 'missing'),
