@@ -83,7 +83,7 @@ try {
   const du = execFileSync('du', ['-sh', out], { encoding: 'utf8' }).split('\t')[0];
   const imported = readFileSync(join(dir, 'imported-4.yaml'), 'utf8');
   console.log(`routes ${routes}, clusters ${clusters}, edges ${r.model.edges.length}, objects ${objects}, dump ${du}`);
-  console.log(`import exit ${last.status}, report items ${result.items.length}, routes imported ${(imported.match(/^  - host: /gm) ?? []).length}`);
+  console.log(`import exit ${last.status}, report items ${result.items.length}, routes imported ${(imported.match(/^ {2}- host: /gm) ?? []).length}`);
   console.log(`wall s: median ${times[2].toFixed(3)}, min ${times[0].toFixed(3)}, max ${times[4].toFixed(3)} (5 runs)`);
 } finally {
   if (process.env.KEEP) console.log(dir);
