@@ -37,7 +37,7 @@ describe('cluster collect.sh', () => {
     const { calls, out } = run('csp', 'nks');
     expect(calls.every((c) => c.startsWith('get '))).toBe(true);
     expect(calls).toContain('get configmap --namespace kube-system --ignore-not-found kube-proxy kubeadm-config coredns cilium-config -o yaml');
-    expect(calls).toContain('get configmap --namespace istio-system --ignore-not-found istio values -o yaml');
+    expect(calls).toContain('get configmap --namespace istio-system --ignore-not-found istio values istio-ca-root-cert -o yaml');
     expect(calls).toContain('get ingress.networking.k8s.io -A -o yaml');
     expect(calls).toContain('get daemonset.apps -A -o yaml');
     expect(existsSync(join(out, 'configmap.kube-system.yaml'))).toBe(true);

@@ -29,7 +29,8 @@ const EXAMPLES = (process.env.RT ?? 'onprem,gateway-api,dualstack,csp,combined,m
 
 /**
  * What each example's import reports: exactly the values no dump shows (the
- * mesh's CA plan lives on the admin's machine; who labels the nodes' region;
+ * mesh's CA tool, key directory and intermediates' validity live on the admin's
+ * machine, the root certificate shows the rest; who labels the nodes' region;
  * kind's docker network; a load balancer made in a cloud console in front of
  * a NodePort gateway). The placeholders written for them change no Kubernetes
  * object and no host file: the comparison below holds with them.
@@ -91,6 +92,17 @@ describe.each(EXAMPLES)('import round trip of examples/%s', (name) => {
     for (const [path, v] of a) expect(b.get(path), path).toEqual(v);
     // Nothing the estate holds is left unexplained, no conflict is found in an estate sitec built, and what is reported is exactly what no dump shows.
     expect(imported.report.items.map((i) => `${i.kind} ${i.where} ${i.subject}`)).toEqual(REPORTED[name]);
+
+    // The mesh's CA plan, as far as the root certificate istiod publishes shows it.
+    const ca = first.site!.mesh?.ca;
+    if (ca)
+      expect((imported.site.mesh as { ca: unknown }).ca).toMatchObject({
+        tool: ca.tool,
+        rootCommonName: ca.rootCommonName,
+        keyType: ca.keyType,
+        rootValidityDays: ca.rootValidityDays,
+        ...(ca.tool === 'openssl' ? { organization: ca.organization } : {}),
+      });
 
     // verify of the imported site against the same dumps finds nothing.
     const siteFile = join(tmp, `${name}.imported.yaml`);

@@ -13,6 +13,7 @@ import { siteYaml } from './write.js';
 import { compile } from '../compile.js';
 import { SCHEMA_MODELINE } from '../init.js';
 import { firstBuildChanges } from './changes.js';
+import { importCa } from './mesh-ca.js';
 
 export interface ObservedEstate {
   /** The directory as the user named it, for the header and the site's name. */
@@ -320,28 +321,22 @@ function installModes(clusters: readonly ImportedCluster[], site: Record<string,
 }
 
 /**
- * The mesh: its id from the clusters' mesh config (defaultConfig.meshId). Its CA plan is
- * on the admin's machine, in no dump: a placeholder the report lists.
+ * The mesh: its id from the clusters' mesh config (defaultConfig.meshId), its CA plan from
+ * the root certificate istiod publishes (./mesh-ca.ts); the rest of the plan is a placeholder
+ * the report lists.
  */
 function importMesh(clusters: readonly ImportedCluster[], site: Record<string, unknown>, notes: Notes, items: ReportItem[]): void {
   const ids = clusters.map((c) => c.istio.meshId).filter((v): v is NonNullable<typeof v> => v !== undefined);
   if (ids.length === 0) return;
   const id = ids[0]!;
-  site.mesh = { id: id.object, ca: { rootCommonName: `root.${id.object}.example.com`, keyDir: `/root/${id.object}-ca` } };
-  notes.add('mesh.id', id.source);
-  notes.add('mesh.ca', "placeholder: the CA plan (tool, names, key type, validity, key directory) is on the admin's machine, in no dump");
-  items.push(
-    item(
-      'missing',
-      'site',
-      'mesh.ca',
-      "no dump shows how the mesh's root and intermediate certificates were made (tool, common name, organization, key type, validity, key directory): a placeholder is written",
-      [],
-      {
-        field: 'mesh.ca',
-      },
-    ),
+  const ca = importCa(
+    clusters.map((c) => c.istio.rootCert).filter((r): r is NonNullable<typeof r> => r !== undefined),
+    id.object,
+    items,
   );
+  site.mesh = { id: id.object, ca: ca.ca };
+  notes.add('mesh.id', id.source);
+  notes.add('mesh.ca', ca.note);
   const other = ids.find((v) => v.object !== id.object);
   if (other)
     items.push(

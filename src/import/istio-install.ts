@@ -24,6 +24,8 @@ export interface IstioFacts {
   values: Json;
   /** The network, from istio-system's topology.istio.io/network label or the values. */
   network?: Sourced<string>;
+  /** The mesh's root certificate (PEM) istiod publishes. */
+  rootCert?: Sourced<string>;
 }
 
 /** istiod's chart defaults: resources requests the chart writes when pilot.resources is unset (values.yaml). */
@@ -56,6 +58,11 @@ export function importIstiod(ctx: ClusterCtx, istio: Record<string, unknown>): I
   istio.egressGateway = egress !== undefined;
   ctx.notes.add('istio.egressGateway', egress ? srcOf(egress) : 'no istio-egressgateway Deployment');
   if (mesh) importMeshConfig(ctx, istio, mesh.value, mesh.src, facts);
+  const root = configData(ctx, 'istio-system', 'istio-ca-root-cert', 'root-cert.pem', (x) => x);
+  if (root) {
+    facts.rootCert = { object: root.value, source: srcOf(root.src) };
+    ctx.explained.add(root.src.object);
+  }
   const ns = ctx.find('Namespace', undefined, 'istio-system');
   const network = ns?.object.metadata?.labels?.['topology.istio.io/network'];
   if (ns && network) facts.network = { object: network, source: srcOf(ns) };

@@ -42,11 +42,12 @@ export const IMPORT_RESOURCES = ['daemonset.apps', 'ingress.networking.k8s.io'];
  * The ConfigMaps whose settings the site describes, by namespace, each dumped by name
  * (`kubectl get configmap NAME... -n NS`, not every ConfigMap: application ones may hold
  * secrets by mistake): kube-proxy's mode and strictARP, kubeadm's networks, CoreDNS's
- * upstreams, Cilium's options, Istio's mesh config and the Helm values istiod was rendered with.
+ * upstreams, Cilium's options, Istio's mesh config, the Helm values istiod was rendered with, and
+ * the mesh's root certificate istiod publishes (public: the root's key is never in the cluster's ConfigMaps).
  */
 export const CONFIG_MAPS: readonly { namespace: string; names: readonly string[] }[] = [
   { namespace: 'kube-system', names: ['kube-proxy', 'kubeadm-config', 'coredns', 'cilium-config'] },
-  { namespace: 'istio-system', names: ['istio', 'values'] },
+  { namespace: 'istio-system', names: ['istio', 'values', 'istio-ca-root-cert'] },
 ];
 
 export function clusterCollectContext(model: SiteModel, cluster: ClusterModel) {

@@ -15,7 +15,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import type { OutputFile } from '../../src/render/render.js';
 import type { Site } from '../../src/model/site.js';
 import type { SiteModel } from '../../src/resolve/model.js';
-import { istioInstall, kindAddons, kubeSystem } from './estate-install.js';
+import { istioInstall, kindAddons, kubeSystem, meshRootCert } from './estate-install.js';
 import { inNs, Namespaces, netnsAvailable } from './netns.js';
 
 /** Dump and YAML data read by shape, field by field, each read guarded. */
@@ -158,7 +158,8 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
     // What installing Istio as the output says creates (istioctl or helm), and what the site's scripts leave in kube-system.
     const cm = model.clusters.find((x) => x.name === c.name);
     if (cm) {
-      for (const m of [...istioInstall(files, cm, site.versions.istio), ...kubeSystem(cm), ...kindAddons(cm)]) objects.push(serverSide(m.object, m.manager));
+      const root = site.mesh ? [meshRootCert(site.mesh.ca)] : [];
+      for (const m of [...istioInstall(files, cm, site.versions.istio), ...root, ...kubeSystem(cm), ...kindAddons(cm)]) objects.push(serverSide(m.object, m.manager));
       const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'istio-ingressgateway' && o.metadata.namespace === 'istio-system');
       if (svc) loadBalancerStatus(svc, c);
       const ew = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'istio-eastwestgateway');

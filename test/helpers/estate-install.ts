@@ -10,7 +10,12 @@
  * the site's scripts leave (CoreDNS's Corefile, cilium-config, metrics-server)
  * and kind's and the addons' objects.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import type { Site } from '../../src/model/site.js';
 import type { OutputFile } from '../../src/render/render.js';
 import type { ClusterModel } from '../../src/resolve/model.js';
 
@@ -289,4 +294,42 @@ export function kindAddons(c: ClusterModel): Made[] {
     },
     manager: 'kubectl-patch',
   }));
+}
+
+const roots = new Map<string, string>();
+
+/**
+ * The mesh's root certificate as istiod publishes it: the istio-ca-root-cert ConfigMap
+ * (root-cert.pem) in every namespace, from the plugged-in cacerts Secret (Istio: "Plug in CA
+ * certificates"). Made for real with openssl, with the site's subject, key type and validity,
+ * as certificates.sh makes it; one per CA plan.
+ */
+export function meshRootCert(ca: NonNullable<Site['mesh']>['ca']): Made {
+  const key = JSON.stringify(ca);
+  if (!roots.has(key)) {
+    const dir = mkdtempSync(join(tmpdir(), 'sitec-root-'));
+    try {
+      const keyArgs = ca.keyType === 'ec-p256' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', `rsa:${ca.keyType === 'rsa-2048' ? 2048 : 4096}`];
+      const subject = ca.tool === 'openssl' ? `/O=${ca.organization}/CN=${ca.rootCommonName}` : `/CN=${ca.rootCommonName}`;
+      execFileSync(
+        'openssl',
+        ['req', '-x509', ...keyArgs, '-nodes', '-keyout', join(dir, 'key.pem'), '-sha256', '-days', String(ca.rootValidityDays), '-subj', subject, '-out', join(dir, 'cert.pem')],
+        {
+          stdio: 'pipe',
+        },
+      );
+      roots.set(key, readFileSync(join(dir, 'cert.pem'), 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return {
+    object: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'istio-ca-root-cert', namespace: 'istio-system', labels: { 'istio.io/config': 'true' } },
+      data: { 'root-cert.pem': roots.get(key)! },
+    },
+    manager: 'pilot-discovery',
+  };
 }

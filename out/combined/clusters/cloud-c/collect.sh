@@ -5,10 +5,10 @@
 # writes, and the nodes, the gateway's pods and HPA, the EndpointSlices, the CRDs, the
 # DaemonSets and Ingresses, each as `kubectl get <kind> -A -o yaml` prints it, into
 # DIR/clusters/cloud-c/<kind>.yaml; the few ConfigMaps whose settings the site describes
-# (kube-proxy, kubeadm, CoreDNS, Cilium, Istio's mesh config and values) into configmap.<namespace>.yaml;
-# and the kubeconfig context it was given into context.txt. It only runs `kubectl get`; it
-# writes nothing outside DIR/clusters/cloud-c/. A kind it cannot read (not installed,
-# forbidden) is named in errors.txt there, and the rest goes on.
+# (kube-proxy, kubeadm, CoreDNS, Cilium; Istio's mesh config, values, root certificate)
+# into configmap.<namespace>.yaml; and the kubeconfig context it was given into context.txt.
+# It only runs `kubectl get`; it writes nothing outside DIR/clusters/cloud-c/. A kind it
+# cannot read (not installed, forbidden) is named in errors.txt there, and the rest goes on.
 #
 # usage: collect.sh [--out DIR] [--context NAME]
 #   --out DIR       where to write (default: ./sitec-observed); send DIR back whole
@@ -96,5 +96,5 @@ get tlsroute.gateway.networking.k8s.io
 get virtualservice.networking.istio.io
 get wasmplugin.extensions.istio.io
 configmaps kube-system kube-proxy kubeadm-config coredns cilium-config
-configmaps istio-system istio values
+configmaps istio-system istio values istio-ca-root-cert
 echo "collect.sh: cluster cloud-c dumped into $dir ($(wc -l < "$dir/errors.txt") kinds not read)" >&2
