@@ -29,11 +29,26 @@ function root(cn: string): string {
 
 const cm = (ns: string, name: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data });
 const node = (name: string, ip: string): KubeObject => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { addresses: [{ type: 'InternalIP', address: ip }] } });
-const istiod = (clusterId: string): KubeObject => ({
+const istiod = (clusterId: string, revision = 'default'): KubeObject => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'istiod', namespace: 'istio-system' },
-  spec: { template: { spec: { containers: [{ name: 'discovery', image: 'docker.io/istio/pilot:1.30.3', env: [{ name: 'CLUSTER_ID', value: clusterId }] }] } } },
+  spec: {
+    template: {
+      spec: {
+        containers: [
+          {
+            name: 'discovery',
+            image: 'docker.io/istio/pilot:1.30.3',
+            env: [
+              { name: 'REVISION', value: revision },
+              { name: 'CLUSTER_ID', value: clusterId },
+            ],
+          },
+        ],
+      },
+    },
+  },
 });
 
 function cluster(name: string, objects: KubeObject[]) {
@@ -47,7 +62,7 @@ describe('import of an Istio installation', () => {
       dir: 'observed',
       clusters: [
         cluster('a', [node('a-1', '10.0.0.1'), istiod('alpha'), mesh, cm('istio-system', 'istio-ca-root-cert', { 'root-cert.pem': root('root-a.example.com') })]),
-        cluster('b', [node('b-1', '10.0.1.1'), istiod('b'), mesh, cm('istio-system', 'istio-ca-root-cert', { 'root-cert.pem': root('root-b.example.com') })]),
+        cluster('b', [node('b-1', '10.0.1.1'), istiod('b', 'canary'), mesh, cm('istio-system', 'istio-ca-root-cert', { 'root-cert.pem': root('root-b.example.com') })]),
       ],
       hosts: [],
     };
@@ -57,6 +72,8 @@ describe('import of an Istio installation', () => {
     expect(items).toContain('conflict site mesh root certificate');
     expect(items).toContain('untranslatable clusters/a trustDomain');
     expect(items).not.toContain('conflict clusters/b cluster name');
+    const [a, b] = (r.site.clusters as { istio: { revision?: string } }[]).map((c) => c.istio.revision);
+    expect([a, b]).toEqual([undefined, 'canary']);
     expect(r.site.mesh).toMatchObject({ id: 'm1', ca: { tool: 'openssl', rootCommonName: 'root-a.example.com', organization: 'lab', keyType: 'ec-p256', rootValidityDays: 30 } });
   });
 

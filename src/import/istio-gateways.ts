@@ -202,7 +202,23 @@ export function importEastWestGateway(ctx: ClusterCtx, istio: Record<string, unk
   if (!svc || istio.eastWestGateway) return;
   const spec = svc.object.spec as { type?: string; loadBalancerIP?: string; ports?: Port[] };
   const ew: Record<string, unknown> = { enabled: true };
-  if (spec.type === 'NodePort') ew.serviceType = 'NodePort';
+  if (spec.type === 'NodePort') {
+    ew.serviceType = 'NodePort';
+    ew.consoleLoadBalancer = false;
+    ctx.notes.add('istio.eastWestGateway.consoleLoadBalancer', 'placeholder: no dump shows a load balancer made outside the cluster');
+    ctx.items.push(
+      item(
+        'missing',
+        ctx.where,
+        'istio.eastWestGateway.consoleLoadBalancer',
+        'a NodePort east-west gateway: whether a load balancer set up by hand in a cloud console fronts its node ports is in no dump (false is written)',
+        [srcOf(svc)],
+        {
+          field: `clusters.${ctx.c.name}.istio.eastWestGateway.consoleLoadBalancer`,
+        },
+      ),
+    );
+  }
   const pinned = svc.object.metadata?.annotations?.['metallb.io/loadBalancerIPs'] ?? spec.loadBalancerIP;
   if (pinned) ew.loadBalancerIP = pinned.split(',')[0]!.trim();
   const nodePorts: Record<string, number> = {};

@@ -43,6 +43,12 @@ export function importIstiod(ctx: ClusterCtx, istio: Record<string, unknown>): I
     const tag = imageTag(istiod.object);
     if (tag) ctx.versions.istio = { object: tag, source: srcOf(istiod) };
     checkClusterId(ctx, istiod);
+    // istiod's REVISION env is the chart's revision value, "default" when none.
+    const rev = envOf(istiod.object).REVISION;
+    if (rev && rev !== 'default') {
+      istio.revision = rev;
+      ctx.notes.add('istio.revision', srcOf(istiod));
+    }
     importPilot(ctx, istio, istiod);
   }
   const iop = ctx.of('IstioOperator')[0];
