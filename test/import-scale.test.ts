@@ -1,8 +1,8 @@
 /**
  * Import at scale: the dumps of a 2,000-route estate (10 clusters, an edge
- * host each) import in under three seconds (read, import, write site.yaml and
- * import-report.md), and the imported site builds the same objects and host
- * files. Prints the timings: `npx vitest run test/import-scale.test.ts`.
+ * host each) import (read, import, write site.yaml and import-report.md) to a
+ * site that builds the same objects and host files. How long it takes is
+ * measured by scripts/bench-import.mjs (docs/import.md), not asserted here.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,26 +26,17 @@ const comparable = (files: readonly OutputFile[]) =>
       .map((f) => [f.path, f.path.endsWith('.yaml') ? parseAllDocuments(f.content).map((d) => d.toJS()) : f.content.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'))]),
   );
 
-it('imports the dumps of 2,000 routes in under three seconds, to a site that builds the same output', () => {
+it('imports the dumps of 2,000 routes to a site that builds the same output', () => {
   const first = compile(syntheticSite({ routes: 2000, clusters: 10 }), { file: 'site.yaml' });
   expect(first.ok).toBe(true);
   const dir = join(tmp, 'observed');
   const real = netnsAvailable().ok;
-  writeEstateDumps(first.site!, first.files, dir, { realFirewall: real });
-  const times: number[] = [];
-  let last: ReturnType<typeof importObserved> | undefined;
-  for (let i = 0; i < 3; i++) {
-    const t0 = performance.now();
-    last = importObserved({ observed: dir, out: join(tmp, `site-${i}.yaml`) });
-    times.push(performance.now() - t0);
-  }
-  const best = Math.min(...times);
-  console.log(`import of 2,000 routes (10 clusters, 10 edge hosts${real ? '' : ', no firewall dumps'}): ${times.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')}`);
-  expect(best).toBeLessThan(3000);
-  expect(last!.ok).toBe(true);
-  expect((last!.result!.site.routes as unknown[]).length).toBe(2000);
+  writeEstateDumps(first.site!, first.files, dir, { realFirewall: real }, first.model!);
+  const last = importObserved({ observed: dir, out: join(tmp, 'site.yaml') });
+  expect(last.ok).toBe(true);
+  expect((last.result!.site.routes as unknown[]).length).toBe(2000);
   if (!real) return;
-  const second = compile(last!.result!.text, { file: 'imported.yaml' });
+  const second = compile(last.result!.text, { file: 'imported.yaml' });
   expect(second.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const a = comparable(first.files);
   const b = comparable(second.files);

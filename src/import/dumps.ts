@@ -41,6 +41,7 @@ export function readObserved(dir: string, shownAs = dir): ObservedEstate {
 export function fromModel(model: ObservedModel): ObservedEstate {
   const clusters: ClusterObjects[] = model.clusters.map((c) => ({
     name: c.name,
+    ...(c.context ? { context: c.context } : {}),
     objects: [...c.objects.values()].flat().map((o) => ({ object: o.body as KubeObject, source: { file: o.source.file, ...(o.source.line > 0 ? { line: o.source.line } : {}) } })),
   }));
   return { dir: model.dir, clusters, hosts: model.hosts.map(hostFacts) };

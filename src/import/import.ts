@@ -13,6 +13,7 @@ import { siteYaml } from './write.js';
 import { compile } from '../compile.js';
 import { SCHEMA_MODELINE } from '../init.js';
 import { firstBuildChanges } from './changes.js';
+import { importCa } from './mesh-ca.js';
 
 export interface ObservedEstate {
   /** The directory as the user named it, for the header and the site's name. */
@@ -44,6 +45,7 @@ const ACCOUNTED_KINDS = new Set([
   'TLSRoute',
   'TCPRoute',
   'GRPCRoute',
+  'WasmPlugin',
   'IPAddressPool',
   'L2Advertisement',
   'BGPAdvertisement',
@@ -55,11 +57,35 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
   const items: ReportItem[] = [];
   const clusters: ImportedCluster[] = estate.clusters.map(importCluster);
   for (const c of clusters) items.push(...c.items);
-
   // Edges first: the nginx in front of a cluster tells the ingress translation its body limit.
   const edges = estate.hosts.map((h) => importEdge(h, clusters));
   for (const e of edges) items.push(...e.items);
+  trustOneHop(edges, clusters);
+  const ingress = importIngresses(estate, clusters, edges, items);
+  reportUnexplained(estate, clusters, items);
+  const site: Record<string, unknown> = {};
+  siteName(estate, clusters, site, notes, siteNameHint);
+  importVersions(clusters, site, notes, items);
+  if (clusters.some((c) => c.routingApi === 'gateway-api')) site.routingApi = 'gateway-api';
+  installModes(clusters, site, notes);
+  importMesh(clusters, site, notes, items);
+  site.clusters = clusters.map((c, i) => {
+    notes.nest(`clusters.${i}`, c.notes.map);
+    return c.value;
+  });
+  placeGateways(clusters, ingress.gateways, site, notes, items);
+  placeRoutes(clusters, ingress.routes, site, notes);
+  placeEdges(edges, clusters.length > 1, site, notes);
+  siteExtensions(clusters, site, notes);
+  if (clusters.length === 0) items.push(item('missing', 'site', 'clusters', 'the observed directory has no cluster dump: a site needs one', []));
+  handMadeChanges(estate, edges, site, items);
+  return result(estate, site, notes, items);
+}
 
+type Edge = ReturnType<typeof importEdge>;
+type IngressRouteValue = { value: Record<string, unknown>; notes: Notes; cluster: string };
+
+function trustOneHop(edges: readonly Edge[], clusters: ImportedCluster[]): void {
   // nginx and plain DNAT reaching one gateway port: Envoy trusts one hop for both or none, and the site must say which.
   for (const e of edges) {
     const nginx = e.value.nginx as { upstreamPort?: string } | undefined;
@@ -71,10 +97,12 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     ig.trustedProxies = 0;
     clusters[ci]!.notes.add('istio.ingressGateway.trustedProxies', "Envoy's default: the gateway pods carry no proxy config that trusts a proxy in front");
   }
+}
 
+function importIngresses(estate: ObservedEstate, clusters: ImportedCluster[], edges: readonly Edge[], items: ReportItem[]): { gateways: Record<string, unknown>[]; routes: IngressRouteValue[] } {
   // Ingress objects of ingress-nginx, per cluster.
   const ingressGateways: Record<string, unknown>[] = [];
-  const ingressRoutes: { value: Record<string, unknown>; notes: Notes; cluster: string }[] = [];
+  const ingressRoutes: IngressRouteValue[] = [];
   for (const [ci, c] of estate.clusters.entries()) {
     const ingresses = c.objects.filter((o) => o.object.kind === 'Ingress');
     if (ingresses.length === 0) continue;
@@ -124,6 +152,10 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     if (nsList.length > 0) cv.namespaces = nsList;
   }
 
+  return { gateways: ingressGateways, routes: ingressRoutes };
+}
+
+function reportUnexplained(estate: ObservedEstate, clusters: readonly ImportedCluster[], items: ReportItem[]): void {
   // Everything in the routing and address kinds that nothing explains.
   for (const [ci, c] of estate.clusters.entries()) {
     const explained = clusters[ci]!.explained;
@@ -136,7 +168,9 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
       items.push(item('unexplained', `clusters/${c.name}`, srcOf(o).object!, `a ${o.object.kind} the site has no place for`, [srcOf(o)]));
     }
   }
+}
 
+function siteName(estate: ObservedEstate, clusters: readonly ImportedCluster[], site: Record<string, unknown>, notes: Notes, siteNameHint?: string): void {
   // The site's name: sitec's part-of label, else the directory's.
   const named = clusters.map((c) => c.siteName).find(Boolean);
   const fallback = (siteNameHint ?? estate.dir.split(/[\\/]/).filter(Boolean).pop() ?? 'imported')
@@ -144,9 +178,11 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 63);
-  const site: Record<string, unknown> = { site: named?.object ?? (fallback || 'imported') };
+  site.site = named?.object ?? (fallback || 'imported');
   notes.add('site', named ? named.source : siteNameHint ? 'given with --name' : "the observed directory's name");
+}
 
+function importVersions(clusters: readonly ImportedCluster[], site: Record<string, unknown>, notes: Notes, items: ReportItem[]): void {
   // Versions, agreed across clusters.
   const versions: Record<string, unknown> = {};
   for (const key of ['istio', 'metallb', 'istioNetworkingApi', 'smokeTestImage'] as const) {
@@ -165,15 +201,9 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
   }
   if (versions.istio === undefined) items.push(item('missing', 'site', 'versions.istio', "no istiod Deployment in the dumps: sitec's default Istio version is used", [], { field: 'versions.istio' }));
   if (Object.keys(versions).length > 0) site.versions = versions;
+}
 
-  const gatewayApi = clusters.some((c) => c.routingApi === 'gateway-api');
-  if (gatewayApi) site.routingApi = 'gateway-api';
-
-  site.clusters = clusters.map((c, i) => {
-    notes.nest(`clusters.${i}`, c.notes.map);
-    return c.value;
-  });
-
+function placeGateways(clusters: readonly ImportedCluster[], ingressGateways: Record<string, unknown>[], site: Record<string, unknown>, notes: Notes, items: ReportItem[]): void {
   // Gateways: one entry per namespace/name; clusters listed when not all have it.
   const multi = clusters.length > 1;
   const gateways: { value: Record<string, unknown>; clusters: string[]; notes: Notes }[] = [];
@@ -207,7 +237,10 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     if (multi && g.clusters.length < clusters.length) return { name: v.name, namespace: v.namespace, clusters: g.clusters, ...v };
     return v;
   });
+}
 
+function placeRoutes(clusters: readonly ImportedCluster[], ingressRoutes: IngressRouteValue[], site: Record<string, unknown>, notes: Notes): void {
+  const multi = clusters.length > 1;
   const routes: Record<string, unknown>[] = [];
   const addRoute = (value: Record<string, unknown>, n: Notes, cluster: string) => {
     const v = multi ? insertAfter(value, 'gateway', 'cluster', cluster) : value;
@@ -217,7 +250,9 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
   for (const c of clusters) for (const r of c.routes) addRoute(r.value, r.notes, String(c.value.name));
   for (const r of ingressRoutes) addRoute(r.value, r.notes, r.cluster);
   site.routes = routes;
+}
 
+function placeEdges(edges: readonly Edge[], multi: boolean, site: Record<string, unknown>, notes: Notes): void {
   const edgeValues: Record<string, unknown>[] = [];
   for (const e of edges) {
     if (!e.cluster) continue;
@@ -226,9 +261,9 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     edgeValues.push(e.value);
   }
   if (edgeValues.length > 0) site.edges = edgeValues;
+}
 
-  if (clusters.length === 0) items.push(item('missing', 'site', 'clusters', 'the observed directory has no cluster dump: a site needs one', []));
-
+function handMadeChanges(estate: ObservedEstate, edges: readonly Edge[], site: Record<string, unknown>, items: ReportItem[]): void {
   // Hand-made nginx blocks or nat rules: what the first build of this site would change on the hosts.
   const handMade = estate.hosts.some((h) => h.nginx?.servers.some((s) => !s.sitec) || h.dnat.some((d) => !d.comment?.startsWith('sitec:')));
   if (handMade) {
@@ -241,7 +276,9 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
         ),
       );
   }
+}
 
+function result(estate: ObservedEstate, site: Record<string, unknown>, notes: Notes, items: ReportItem[]): ImportResult {
   const sorted = sortItems(items);
   const report: ImportReport = {
     complete: !sorted.some((i) => i.kind === 'conflict' || i.kind === 'unexplained' || i.kind === 'missing'),
@@ -256,6 +293,80 @@ export function importEstate(estate: ObservedEstate, siteNameHint?: string): Imp
     report.complete ? 'nothing was left out (import-report.md).' : 'import-report.md lists the conflicts, placeholders and what the site cannot express.',
   ];
   return { site, text: siteYaml(site, notes.map, header), report, notes: notes.map, header };
+}
+
+/**
+ * Helm or istioctl, sidecar or ambient: said once for the site when every cluster agrees,
+ * else on each cluster that differs from the first.
+ */
+function installModes(clusters: readonly ImportedCluster[], site: Record<string, unknown>, notes: Notes): void {
+  for (const [key, dflt] of [
+    ['install', 'istioctl'],
+    ['dataplane', 'sidecar'],
+  ] as const) {
+    const modes = clusters.map((c) => c.istio[key]);
+    const why =
+      key === 'install' ? "istiod's app.kubernetes.io/managed-by=Helm label (a Helm release), else istioctl" : 'the ztunnel DaemonSet in istio-system (istio-cni and ztunnel: the ambient data plane)';
+    if (modes.length > 0 && modes.every((m) => m === modes[0])) {
+      if (modes[0] === dflt) continue;
+      site[key] = modes[0];
+      notes.add(key, why);
+    } else
+      for (const [i, c] of clusters.entries())
+        if (c.istio[key] !== dflt) {
+          c.value[key] = c.istio[key];
+          notes.add(`clusters.${i}.${key}`, why);
+        }
+  }
+}
+
+/**
+ * The mesh: its id from the clusters' mesh config (defaultConfig.meshId), its CA plan from
+ * the root certificate istiod publishes (./mesh-ca.ts); the rest of the plan is a placeholder
+ * the report lists.
+ */
+function importMesh(clusters: readonly ImportedCluster[], site: Record<string, unknown>, notes: Notes, items: ReportItem[]): void {
+  const ids = clusters.map((c) => c.istio.meshId).filter((v): v is NonNullable<typeof v> => v !== undefined);
+  if (ids.length === 0) return;
+  const id = ids[0]!;
+  const ca = importCa(
+    clusters.map((c) => c.istio.rootCert).filter((r): r is NonNullable<typeof r> => r !== undefined),
+    id.object,
+    items,
+  );
+  site.mesh = { id: id.object, ca: ca.ca };
+  notes.add('mesh.id', id.source);
+  notes.add('mesh.ca', ca.note);
+  const other = ids.find((v) => v.object !== id.object);
+  if (other)
+    items.push(
+      item('conflict', 'site', 'mesh.id', `clusters are in different meshes: ${id.object} and ${other.object}; a site has one`, [id.source, other.source], {
+        chosen: `${id.object}, the first cluster's`,
+        field: 'mesh.id',
+      }),
+    );
+}
+
+/** EnvoyFilters and WasmPlugins: one site entry per kind, namespace and name; clusters listed when not all have it. */
+function siteExtensions(clusters: readonly ImportedCluster[], site: Record<string, unknown>, notes: Notes): void {
+  for (const [kind, key] of [
+    ['EnvoyFilter', 'envoyFilters'],
+    ['WasmPlugin', 'wasmPlugins'],
+  ] as const) {
+    const entries: { value: Record<string, unknown>; clusters: string[]; notes: Notes }[] = [];
+    for (const c of clusters)
+      for (const x of c.extensions.filter((e) => e.kind === kind)) {
+        const had = entries.find((e) => e.value.name === x.value.name && e.value.namespace === x.value.namespace && JSON.stringify(e.value.spec) === JSON.stringify(x.value.spec));
+        if (had) had.clusters.push(String(c.value.name));
+        else entries.push({ value: x.value, clusters: [String(c.value.name)], notes: x.notes });
+      }
+    if (entries.length === 0) continue;
+    site[key] = entries.map((e, i) => {
+      notes.nest(`${key}.${i}`, e.notes.map);
+      const { spec, ...rest } = e.value;
+      return clusters.length > 1 && e.clusters.length < clusters.length ? { ...rest, clusters: e.clusters, spec } : e.value;
+    });
+  }
 }
 
 function insertAfter(o: Record<string, unknown>, after: string, key: string, value: unknown): Record<string, unknown> {

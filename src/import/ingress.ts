@@ -102,200 +102,200 @@ const UNTRANSLATABLE_WHY: Record<string, string> = {
   'ssl-passthrough': 'TLS passed to the backend; a route with tls: passthrough on a Gateway with passthroughPort (review it by hand)',
 };
 
+interface TranslateCtx {
+  where: string;
+  items: ReportItem[];
+  routes: IngressRoute[];
+  gateways: Map<string, IngressGateway>;
+  serviceByName: Map<string, Sourced<KubeObject>>;
+  /** The first Ingress routing each namespace/host. */
+  seen: Map<string, Source>;
+  edgeBodySize?: string;
+}
+
+/** One Ingress being translated. */
+interface OneIngress {
+  ing: KubeObject;
+  spec: IngressSpec;
+  annotations: Record<string, string>;
+  ns: string;
+  src: Source;
+}
+
 /**
  * Translates the ingress-nginx Ingress objects of one cluster. `services`
  * resolves a named backend port to its number; `edgeBodySize` is the
  * client_max_body_size of the edge nginx in front of the cluster, if any.
  */
 export function translateIngresses(where: string, ingresses: readonly Sourced<KubeObject>[], services: readonly Sourced<KubeObject>[], edgeBodySize?: string): IngressTranslation {
-  const items: ReportItem[] = [];
-  const routes: IngressRoute[] = [];
-  const gateways = new Map<string, IngressGateway>();
-  const serviceByName = new Map(services.map((s) => [`${s.object.metadata?.namespace ?? 'default'}/${s.object.metadata?.name ?? ''}`, s]));
-  const seen = new Map<string, Source>();
-
+  const ctx: TranslateCtx = {
+    where,
+    items: [],
+    routes: [],
+    gateways: new Map(),
+    serviceByName: new Map(services.map((s) => [`${s.object.metadata?.namespace ?? 'default'}/${s.object.metadata?.name ?? ''}`, s])),
+    seen: new Map(),
+    ...(edgeBodySize !== undefined ? { edgeBodySize } : {}),
+  };
   for (const { object: ing, source } of ingresses) {
-    const spec = (ing.spec ?? {}) as IngressSpec;
-    const annotations = ing.metadata?.annotations ?? {};
-    const ns = ing.metadata?.namespace ?? 'default';
-    const src: Source = { ...source, object: objName(ing) };
-    const cls = spec.ingressClassName ?? annotations['kubernetes.io/ingress.class'];
+    const one: OneIngress = {
+      ing,
+      spec: (ing.spec ?? {}) as IngressSpec,
+      annotations: ing.metadata?.annotations ?? {},
+      ns: ing.metadata?.namespace ?? 'default',
+      src: { ...source, object: objName(ing) },
+    };
+    const cls = one.spec.ingressClassName ?? one.annotations['kubernetes.io/ingress.class'];
     if (cls !== undefined && cls !== 'nginx') {
-      items.push(item('unexplained', where, objName(ing), `its class is "${cls}", not ingress-nginx's "nginx": not imported`, [src]));
+      ctx.items.push(item('unexplained', where, objName(ing), `its class is "${cls}", not ingress-nginx's "nginx": not imported`, [one.src]));
       continue;
     }
-    if (spec.defaultBackend)
-      items.push(
-        item('untranslatable', where, `${objName(ing)} defaultBackend`, 'a default backend for every unmatched host; an Istio Gateway has no fallback Service (route "*" to it by hand)', [src]),
+    if (one.spec.defaultBackend)
+      ctx.items.push(
+        item('untranslatable', where, `${objName(ing)} defaultBackend`, 'a default backend for every unmatched host; an Istio Gateway has no fallback Service (route "*" to it by hand)', [one.src]),
       );
-
-    const get = (name: string) => annotations[PREFIX + name];
-    const tlsSecretOf = (host: string) => spec.tls?.find((t) => (t.hosts ?? []).includes(host))?.secretName;
-    // ssl-redirect defaults to true for a host with TLS; force-ssl-redirect redirects even without.
-    const sslRedirect = get('ssl-redirect');
-    const forceRedirect = truthy(get('force-ssl-redirect'));
-
-    // Annotations: translated ones are noted on the route, the rest listed.
-    const translatedNotes: string[] = [];
-    for (const [key, value] of Object.entries(annotations).sort(([a], [b]) => a.localeCompare(b))) {
-      if (!key.startsWith(PREFIX)) continue;
-      const name = key.slice(PREFIX.length);
-      const shown = value.replace(/\s+/g, ' ').trim();
-      const subject = `${objName(ing)} ${key}: "${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}"`;
-      switch (name) {
-        case 'ssl-redirect':
-        case 'force-ssl-redirect':
-          translatedNotes.push(`${name}=${value}`);
-          break;
-        case 'backend-protocol': {
-          const v = value.trim().toUpperCase();
-          if (v === 'HTTP') translatedNotes.push('backend-protocol=HTTP (the default)');
-          else if (v === 'GRPC' || v === 'H2C' || v === 'AUTO_HTTP') {
-            // Istio picks HTTP/2 from the Service port's name (grpc-*, http2-*) or appProtocol.
-            const ok = backendPortsOf(spec).every((b) => {
-              const p = portOf(serviceByName.get(`${ns}/${b.service}`), b);
-              return p !== undefined && /^(grpc|http2|h2c)/.test(p.appProtocol ?? p.name ?? '');
-            });
-            if (ok) translatedNotes.push(`backend-protocol=${v}: the Service port's name or appProtocol already tells Istio`);
-            else
-              items.push(
-                item(
-                  'untranslatable',
-                  where,
-                  subject,
-                  `Istio chooses HTTP/2 from the Service port's name (grpc-*, http2-*) or its appProtocol, not from the route: name the port so before routing ${v} through the gateway`,
-                  [src],
-                ),
-              );
-          } else
-            items.push(
-              item(
-                'untranslatable',
-                where,
-                subject,
-                `the gateway would speak plain HTTP to a ${v} backend: TLS to the backend needs a DestinationRule (trafficPolicy.tls), which sitec does not write`,
-                [src],
-              ),
-            );
-          break;
-        }
-        case 'proxy-body-size':
-          if (edgeBodySize !== undefined && normalizeSize(edgeBodySize) === normalizeSize(value)) translatedNotes.push(`proxy-body-size=${value}: the edge nginx's client_max_body_size`);
-          else
-            items.push(
-              item(
-                'untranslatable',
-                where,
-                subject,
-                edgeBodySize !== undefined
-                  ? `the edge nginx in front of the cluster limits bodies to ${edgeBodySize} for every host; a per-host limit of ${value} has no place in the site`
-                  : `Istio's gateway sets no request body limit; the ${value} limit is gone after the move (an Envoy buffer filter through an EnvoyFilter can restore it)`,
-                [src],
-              ),
-            );
-          break;
-        case 'rewrite-target':
-          items.push(
-            item(
-              'untranslatable',
-              where,
-              subject,
-              `sitec routes do not rewrite paths; Istio's equivalent is the VirtualService's http.rewrite.uri (a site.yaml override on the route's VirtualService). ingress-nginx replaces the whole path ("${value}"), Istio only the matched prefix: check each path`,
-              [src],
-            ),
-          );
-          break;
-        default:
-          items.push(item('untranslatable', where, subject, UNTRANSLATABLE_WHY[name] ?? 'an ingress-nginx setting sitec has no equivalent for', [src]));
-      }
-    }
-    if (!('proxy-body-size' in Object.fromEntries(Object.keys(annotations).map((k) => [k.slice(PREFIX.length), 1]))) && edgeBodySize === undefined)
-      items.push(item('would-change', where, `${objName(ing)} body size`, "ingress-nginx limited request bodies to 1m by default (proxy-body-size); Istio's gateway sets no limit", [src]));
-
-    for (const [ri, rule] of (spec.rules ?? []).entries()) {
-      const host = rule.host;
-      if (!host) {
-        items.push(item('untranslatable', where, `${objName(ing)} rules[${ri}]`, 'a rule without a host matches every host; sitec routes name their host', [src]));
-        continue;
-      }
-      if (host.startsWith('*.')) {
-        items.push(item('untranslatable', where, `${objName(ing)} host ${host}`, 'a wildcard route host; sitec routes name one host (the Gateway may hold the wildcard)', [src]));
-        continue;
-      }
-      const secret = tlsSecretOf(host);
-      const redirect = secret !== undefined ? sslRedirect === undefined || truthy(sslRedirect) || forceRedirect : false;
-      if (secret === undefined && forceRedirect)
-        items.push(
-          item(
-            'untranslatable',
-            where,
-            `${objName(ing)} force-ssl-redirect for ${host}`,
-            'a redirect to https for a host without TLS at the gateway: the redirect needs the https server a TLS secret gives',
-            [src],
-          ),
-        );
-      const key = secret !== undefined ? `tls:${ns}/${secret}:${redirect}` : 'plain';
-      let gw = gateways.get(key);
-      if (!gw) {
-        gw = { key, name: '', hosts: [], httpsRedirect: redirect, sources: [], ...(secret !== undefined ? { secret: { namespace: ns, name: secret } } : {}) };
-        gateways.set(key, gw);
-      }
-      if (!gw.hosts.includes(host)) gw.hosts.push(host);
-      gw.sources.push(src);
-
-      // One route per host and backend: sitec routes a host's paths to one Service.
-      const byBackend = new Map<string, { service: string; port: number; paths: string[]; sources: Source[] }>();
-      for (const [pi, p] of (rule.http?.paths ?? []).entries()) {
-        const svc = p.backend?.service;
-        const at = `${objName(ing)} rules[${ri}].http.paths[${pi}]`;
-        if (!svc?.name) {
-          items.push(item('untranslatable', where, at, 'a resource backend, not a Service', [src]));
-          continue;
-        }
-        const port = portOf(serviceByName.get(`${ns}/${svc.name}`), { service: svc.name, port: svc.port });
-        if (port?.port === undefined) {
-          items.push(item('missing', where, at, `the backend port "${svc.port?.name ?? '?'}" of Service ${ns}/${svc.name} is not in the Services dump: the route is left out`, [src]));
-          continue;
-        }
-        const path = toPrefix(p.path ?? '/', p.pathType, annotations, where, at, src, items);
-        if (path === undefined) continue;
-        const k = `${svc.name}:${port.port}`;
-        const entry = byBackend.get(k) ?? { service: svc.name, port: port.port, paths: [], sources: [] };
-        if (!entry.paths.includes(path)) entry.paths.push(path);
-        byBackend.set(k, entry);
-      }
-      const backends = [...byBackend.values()];
-      for (const [bi, b] of backends.entries()) {
-        const id = `${host}`;
-        if (bi > 0) {
-          items.push(
-            item(
-              'untranslatable',
-              where,
-              `${objName(ing)} host ${host} -> ${b.service}:${b.port}`,
-              `a second Service behind the same host (paths ${b.paths.join(', ')}); a sitec route sends a host to one Service`,
-              [src],
-            ),
-          );
-          continue;
-        }
-        const had = seen.get(`${ns}/${id}`);
-        if (had) {
-          items.push(item('conflict', where, `host ${host}`, 'two Ingress objects route the same host; the first is imported', [had, src], { chosen: `the route from ${had.object ?? had.file}` }));
-          continue;
-        }
-        seen.set(`${ns}/${id}`, src);
-        const notes = new Notes();
-        notes.add('', src);
-        if (translatedNotes.length > 0) notes.add('', `translated: ${translatedNotes.join(', ')}`);
-        routes.push({ host, namespace: ns, service: b.service, port: b.port, paths: b.paths, gatewayKey: key, notes });
-      }
-    }
+    const translatedNotes = translateAnnotations(ctx, one);
+    if (!Object.keys(one.annotations).some((k) => k === `${PREFIX}proxy-body-size`) && edgeBodySize === undefined)
+      ctx.items.push(item('would-change', where, `${objName(ing)} body size`, "ingress-nginx limited request bodies to 1m by default (proxy-body-size); Istio's gateway sets no limit", [one.src]));
+    for (const [ri, rule] of (one.spec.rules ?? []).entries()) translateRule(ctx, one, ri, rule, translatedNotes);
   }
+  nameGateways(ctx);
+  return { routes: ctx.routes, gateways: [...ctx.gateways.values()], items: ctx.items };
+}
 
-  // Gateway names: ingress (plain) and ingress-<secret> per TLS secret.
+/** Annotations: translated ones are returned as notes for the routes, the rest listed. */
+function translateAnnotations(ctx: TranslateCtx, one: OneIngress): string[] {
+  const translatedNotes: string[] = [];
+  for (const [key, value] of Object.entries(one.annotations).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!key.startsWith(PREFIX)) continue;
+    const name = key.slice(PREFIX.length);
+    const shown = value.replace(/\s+/g, ' ').trim();
+    const subject = `${objName(one.ing)} ${key}: "${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}"`;
+    const untranslatable = (why: string) => ctx.items.push(item('untranslatable', ctx.where, subject, why, [one.src]));
+    if (name === 'ssl-redirect' || name === 'force-ssl-redirect') translatedNotes.push(`${name}=${value}`);
+    else if (name === 'backend-protocol') {
+      const note = backendProtocol(ctx, one, value.trim().toUpperCase());
+      if (note.ok) translatedNotes.push(note.text);
+      else untranslatable(note.text);
+    } else if (name === 'proxy-body-size') {
+      if (ctx.edgeBodySize !== undefined && normalizeSize(ctx.edgeBodySize) === normalizeSize(value)) translatedNotes.push(`proxy-body-size=${value}: the edge nginx's client_max_body_size`);
+      else
+        untranslatable(
+          ctx.edgeBodySize !== undefined
+            ? `the edge nginx in front of the cluster limits bodies to ${ctx.edgeBodySize} for every host; a per-host limit of ${value} has no place in the site`
+            : `Istio's gateway sets no request body limit; the ${value} limit is gone after the move (an Envoy buffer filter through an EnvoyFilter can restore it)`,
+        );
+    } else if (name === 'rewrite-target')
+      untranslatable(
+        `sitec routes do not rewrite paths; Istio's equivalent is the VirtualService's http.rewrite.uri (a site.yaml override on the route's VirtualService). ingress-nginx replaces the whole path ("${value}"), Istio only the matched prefix: check each path`,
+      );
+    else untranslatable(UNTRANSLATABLE_WHY[name] ?? 'an ingress-nginx setting sitec has no equivalent for');
+  }
+  return translatedNotes;
+}
+
+/** backend-protocol: HTTP is the default; GRPC, H2C, AUTO_HTTP when the Service port already tells Istio; the TLS ones need a DestinationRule. */
+function backendProtocol(ctx: TranslateCtx, one: OneIngress, v: string): { ok: boolean; text: string } {
+  if (v === 'HTTP') return { ok: true, text: 'backend-protocol=HTTP (the default)' };
+  if (v === 'GRPC' || v === 'H2C' || v === 'AUTO_HTTP') {
+    // Istio picks HTTP/2 from the Service port's name (grpc-*, http2-*) or appProtocol.
+    const ok = backendPortsOf(one.spec).every((b) => {
+      const p = portOf(ctx.serviceByName.get(`${one.ns}/${b.service}`), b);
+      return p !== undefined && /^(grpc|http2|h2c)/.test(p.appProtocol ?? p.name ?? '');
+    });
+    return ok
+      ? { ok, text: `backend-protocol=${v}: the Service port's name or appProtocol already tells Istio` }
+      : { ok, text: `Istio chooses HTTP/2 from the Service port's name (grpc-*, http2-*) or its appProtocol, not from the route: name the port so before routing ${v} through the gateway` };
+  }
+  return { ok: false, text: `the gateway would speak plain HTTP to a ${v} backend: TLS to the backend needs a DestinationRule (trafficPolicy.tls), which sitec does not write` };
+}
+
+/** One rule: its host joins the Gateway of its TLS secret and redirect, its paths become a route per host. */
+function translateRule(ctx: TranslateCtx, one: OneIngress, ri: number, rule: IngressRule, translatedNotes: string[]): void {
+  const { where, items } = ctx;
+  const { ing, spec, ns, src } = one;
+  const host = rule.host;
+  if (!host) return void items.push(item('untranslatable', where, `${objName(ing)} rules[${ri}]`, 'a rule without a host matches every host; sitec routes name their host', [src]));
+  if (host.startsWith('*.'))
+    return void items.push(item('untranslatable', where, `${objName(ing)} host ${host}`, 'a wildcard route host; sitec routes name one host (the Gateway may hold the wildcard)', [src]));
+  // ssl-redirect defaults to true for a host with TLS; force-ssl-redirect redirects even without.
+  const sslRedirect = one.annotations[`${PREFIX}ssl-redirect`];
+  const forceRedirect = truthy(one.annotations[`${PREFIX}force-ssl-redirect`]);
+  const secret = spec.tls?.find((t) => (t.hosts ?? []).includes(host))?.secretName;
+  const redirect = secret !== undefined ? sslRedirect === undefined || truthy(sslRedirect) || forceRedirect : false;
+  if (secret === undefined && forceRedirect)
+    items.push(
+      item(
+        'untranslatable',
+        where,
+        `${objName(ing)} force-ssl-redirect for ${host}`,
+        'a redirect to https for a host without TLS at the gateway: the redirect needs the https server a TLS secret gives',
+        [src],
+      ),
+    );
+  const key = secret !== undefined ? `tls:${ns}/${secret}:${redirect}` : 'plain';
+  let gw = ctx.gateways.get(key);
+  if (!gw) {
+    gw = { key, name: '', hosts: [], httpsRedirect: redirect, sources: [], ...(secret !== undefined ? { secret: { namespace: ns, name: secret } } : {}) };
+    ctx.gateways.set(key, gw);
+  }
+  if (!gw.hosts.includes(host)) gw.hosts.push(host);
+  gw.sources.push(src);
+  for (const [bi, b] of ruleBackends(ctx, one, ri, rule).entries()) {
+    if (bi > 0) {
+      items.push(
+        item(
+          'untranslatable',
+          where,
+          `${objName(ing)} host ${host} -> ${b.service}:${b.port}`,
+          `a second Service behind the same host (paths ${b.paths.join(', ')}); a sitec route sends a host to one Service`,
+          [src],
+        ),
+      );
+      continue;
+    }
+    const had = ctx.seen.get(`${ns}/${host}`);
+    if (had) {
+      items.push(item('conflict', where, `host ${host}`, 'two Ingress objects route the same host; the first is imported', [had, src], { chosen: `the route from ${had.object ?? had.file}` }));
+      continue;
+    }
+    ctx.seen.set(`${ns}/${host}`, src);
+    const notes = new Notes();
+    notes.add('', src);
+    if (translatedNotes.length > 0) notes.add('', `translated: ${translatedNotes.join(', ')}`);
+    ctx.routes.push({ host, namespace: ns, service: b.service, port: b.port, paths: b.paths, gatewayKey: key, notes });
+  }
+}
+
+/** One entry per host and backend: sitec routes a host's paths to one Service. */
+function ruleBackends(ctx: TranslateCtx, one: OneIngress, ri: number, rule: IngressRule): { service: string; port: number; paths: string[] }[] {
+  const byBackend = new Map<string, { service: string; port: number; paths: string[] }>();
+  for (const [pi, p] of (rule.http?.paths ?? []).entries()) {
+    const svc = p.backend?.service;
+    const at = `${objName(one.ing)} rules[${ri}].http.paths[${pi}]`;
+    if (!svc?.name) {
+      ctx.items.push(item('untranslatable', ctx.where, at, 'a resource backend, not a Service', [one.src]));
+      continue;
+    }
+    const port = portOf(ctx.serviceByName.get(`${one.ns}/${svc.name}`), { service: svc.name, port: svc.port });
+    if (port?.port === undefined) {
+      ctx.items.push(item('missing', ctx.where, at, `the backend port "${svc.port?.name ?? '?'}" of Service ${one.ns}/${svc.name} is not in the Services dump: the route is left out`, [one.src]));
+      continue;
+    }
+    const path = toPrefix(p.path ?? '/', p.pathType, one.annotations, ctx.where, at, one.src, ctx.items);
+    if (path === undefined) continue;
+    const k = `${svc.name}:${port.port}`;
+    const entry = byBackend.get(k) ?? { service: svc.name, port: port.port, paths: [] };
+    if (!entry.paths.includes(path)) entry.paths.push(path);
+    byBackend.set(k, entry);
+  }
+  return [...byBackend.values()];
+}
+
+/** Gateway names: ingress (plain) and ingress-<secret> per TLS secret; each secret must be copied to istio-system. */
+function nameGateways(ctx: TranslateCtx): void {
   const used = new Set<string>();
-  for (const gw of [...gateways.values()].sort((a, b) => a.key.localeCompare(b.key))) {
+  for (const gw of [...ctx.gateways.values()].sort((a, b) => a.key.localeCompare(b.key))) {
     const base = gw.secret ? `ingress-${gw.secret.name}` : 'ingress';
     let name = base.slice(0, 63).replace(/-+$/, '');
     for (let i = 2; used.has(name); i++) name = `${base.slice(0, 58)}-${i}`;
@@ -303,17 +303,16 @@ export function translateIngresses(where: string, ingresses: readonly Sourced<Ku
     gw.name = name;
     gw.hosts.sort();
     if (gw.secret)
-      items.push(
+      ctx.items.push(
         item(
           'would-change',
-          where,
+          ctx.where,
           `TLS secret ${gw.secret.namespace}/${gw.secret.name}`,
           `the Gateway ${name} serves it as credentialName ${gw.secret.name}: Istio's ingress gateway reads credentials from its own namespace (istio-system), so copy the Secret there before the first build`,
           gw.sources.slice(0, 1),
         ),
       );
   }
-  return { routes, gateways: [...gateways.values()], items };
 }
 
 function backendPortsOf(spec: IngressSpec): { service: string; port?: { number?: number; name?: string } }[] {

@@ -64,6 +64,8 @@ export interface ObservedCluster {
   /** The dump files read (relative to the dump directory), sorted. */
   files: string[];
   gaps: CollectGap[];
+  /** The kubeconfig context the collector was given (context.txt), with its file; none: the current context. */
+  context?: { name: string; file: string };
 }
 
 // ---------------------------------------------------------------------------

@@ -44,9 +44,14 @@ export function observeCluster(dir: string, name: string): ObservedCluster {
   const objects = new Map<string, ObservedObject[]>();
   const files: string[] = [];
   let gaps: ObservedCluster['gaps'] = [];
+  let context: ObservedCluster['context'];
   for (const entry of entries) {
     const rel = `${base}/${entry}`;
-    if (entry === 'errors.txt') {
+    if (entry === 'context.txt') {
+      const name = read(dir, rel).trim();
+      if (name !== '') context = { name, file: rel };
+      files.push(rel);
+    } else if (entry === 'errors.txt') {
       gaps = parseGaps(read(dir, rel), rel);
       files.push(rel);
     } else if (/\.ya?ml$/.test(entry)) {
@@ -59,7 +64,7 @@ export function observeCluster(dir: string, name: string): ObservedCluster {
     }
   }
   for (const list of objects.values()) list.sort((a, b) => (a.namespace === b.namespace ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.namespace < b.namespace ? -1 : 1));
-  return { name, objects, files, gaps };
+  return { name, objects, files, gaps, ...(context ? { context } : {}) };
 }
 
 export function observeHost(dir: string, name: string): ObservedHost {

@@ -32,13 +32,32 @@ export const SITEC_RESOURCES = [
 /** What verify needs beyond sitec's own objects: the nodes, the gateway's pods, HPA and endpoints, and which CRDs are installed. */
 export const RUNTIME_RESOURCES = ['node', 'pod', 'horizontalpodautoscaler.autoscaling', 'endpointslice.discovery.k8s.io', 'customresourcedefinition.apiextensions.k8s.io'];
 
+/**
+ * What `sitec import` reads beyond those: the node agents (istio-cni, ztunnel, Cilium run as
+ * DaemonSets) and ingress-nginx's Ingress objects.
+ */
+export const IMPORT_RESOURCES = ['daemonset.apps', 'ingress.networking.k8s.io'];
+
+/**
+ * The ConfigMaps whose settings the site describes, by namespace, each dumped by name
+ * (`kubectl get configmap NAME... -n NS`, not every ConfigMap: application ones may hold
+ * secrets by mistake): kube-proxy's mode and strictARP, kubeadm's networks, CoreDNS's
+ * upstreams, Cilium's options, Istio's mesh config, the Helm values istiod was rendered with, and
+ * the mesh's root certificate istiod publishes (public: the root's key is never in the cluster's ConfigMaps).
+ */
+export const CONFIG_MAPS: readonly { namespace: string; names: readonly string[] }[] = [
+  { namespace: 'kube-system', names: ['kube-proxy', 'kubeadm-config', 'coredns', 'cilium-config'] },
+  { namespace: 'istio-system', names: ['istio', 'values', 'istio-ca-root-cert'] },
+];
+
 export function clusterCollectContext(model: SiteModel, cluster: ClusterModel) {
   const own = clusterResources(model, cluster).map((r) => {
     const o = r.make();
     return resourceName(o.apiVersion, o.kind);
   });
-  const resources = [...new Set([...SITEC_RESOURCES, ...own, ...RUNTIME_RESOURCES])].sort();
-  return { site: model.site, cluster: cluster.name, context: cluster.kubeContext ?? '', resources };
+  const resources = [...new Set([...SITEC_RESOURCES, ...own, ...RUNTIME_RESOURCES, ...IMPORT_RESOURCES])].sort();
+  const configMaps = CONFIG_MAPS.map((c) => ({ namespace: c.namespace, names: c.names.join(' ') }));
+  return { site: model.site, cluster: cluster.name, context: cluster.kubeContext ?? '', resources, configMaps };
 }
 
 export function hostCollectContext(model: SiteModel, edge: EdgeModel) {

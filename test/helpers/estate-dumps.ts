@@ -11,9 +11,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments, parse, stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import type { OutputFile } from '../../src/render/render.js';
 import type { Site } from '../../src/model/site.js';
+import type { SiteModel } from '../../src/resolve/model.js';
+import { istioInstall, kindAddons, kubeSystem, meshRootCert } from './estate-install.js';
 import { inNs, Namespaces, netnsAvailable } from './netns.js';
 
 /** Dump and YAML data read by shape, field by field, each read guarded. */
@@ -65,6 +67,27 @@ function serverSide(o: Obj, manager = 'kubectl-client-side-apply'): Obj {
   return out;
 }
 
+/** The Service's addresses as MetalLB or the cloud gives them: the pinned ones, else the first of each family of the cluster's pools. */
+let cloudAddresses = 0;
+function loadBalancerStatus(svc: Obj, c: Site['clusters'][number]): void {
+  const pinned = svc.metadata.annotations?.['metallb.io/loadBalancerIPs'];
+  const dual = Array.isArray(c.serviceCIDR) && c.serviceCIDR.length === 2;
+  if (dual) Object.assign(svc.spec, { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack' });
+  const firstOf = (v6: boolean) =>
+    c.metallb?.pools
+      .flatMap((p) => p.addresses)
+      .find((a) => a.includes(':') === v6)
+      ?.split(/[-/]/)[0];
+  const given = pinned
+    ? String(pinned)
+        .split(',')
+        .map((a) => a.trim())
+    : [firstOf(false), ...(dual ? [firstOf(true)] : [])].filter((a): a is string => a !== undefined);
+  // No MetalLB: the cloud's load balancer gives an address of its own.
+  if (given.length === 0 && !c.metallb) given.push(`198.51.100.${++cloudAddresses}`);
+  if (svc.spec.type === 'LoadBalancer') svc.status = { loadBalancer: { ingress: given.map((ip) => ({ ip, ipMode: 'VIP' })) } };
+}
+
 const list = (items: Obj[]) => stringify({ apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } }, { lineWidth: 0 });
 const plural = (kind: string) => `${kind.toLowerCase()}${kind.endsWith('s') ? 'es' : kind.endsWith('y') ? '' : 's'}`.replace(/ys$/, 'ies');
 
@@ -74,7 +97,7 @@ export interface DumpOptions {
 }
 
 /** Writes the dumps of the estate `site` built into `files` under `dir`; returns the hosts whose firewall dump could not be made. */
-export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: string, opts: DumpOptions): { skippedFirewall: string[] } {
+export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: string, opts: DumpOptions, model: SiteModel): { skippedFirewall: string[] } {
   const skippedFirewall: string[] = [];
   for (const c of site.clusters) {
     const base = `clusters/${c.name}/`;
@@ -90,10 +113,19 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
             kind: 'Node',
             metadata: {
               name: node.name,
-              labels: { 'kubernetes.io/hostname': node.name, 'kubernetes.io/os': 'linux', ...(node.role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : {}) },
+              labels: {
+                'kubernetes.io/hostname': node.name,
+                'kubernetes.io/os': 'linux',
+                ...(node.role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
+                ...(c.locality ? { 'topology.kubernetes.io/region': c.locality.region, ...(c.locality.zone ? { 'topology.kubernetes.io/zone': c.locality.zone } : {}) } : {}),
+              },
             },
-            spec: {},
-            status: { addresses: [{ type: 'InternalIP', address: node.ip }, ...(node.ipv6 ? [{ type: 'InternalIP', address: node.ipv6 }] : []), { type: 'Hostname', address: node.name }] },
+            // kind names its nodes' provider kind://docker/<cluster>/<node>.
+            spec: c.kind ? { providerID: `kind://docker/${c.kind.name ?? c.name}/${node.name}` } : {},
+            status: {
+              addresses: [{ type: 'InternalIP', address: node.ip }, ...(node.ipv6 ? [{ type: 'InternalIP', address: node.ipv6 }] : []), { type: 'Hostname', address: node.name }],
+              nodeInfo: { kubeletVersion: c.kubernetesVersion ?? 'v1.32.2', kubeProxyVersion: '', operatingSystem: 'linux', architecture: 'amd64' },
+            },
           },
           'kubelet',
         ),
@@ -123,100 +155,19 @@ export function writeEstateDumps(site: Site, files: readonly OutputFile[], dir: 
           },
         }),
       );
-    // What istioctl install -f istio-operator.yaml creates.
-    const iopFile = files.find((f) => f.path === `${base}istio-operator.yaml`);
-    if (iopFile) {
-      const iop = parse(String(iopFile.content)) as Obj;
-      const gw = (iop.spec.components.ingressGateways as Obj[]).find((g) => g.name === 'istio-ingressgateway');
-      const k8s = gw?.k8s ?? {};
-      const svcSpec = k8s.service ?? {};
-      const pinned = k8s.serviceAnnotations?.['metallb.io/loadBalancerIPs'];
-      objects.push(
-        serverSide(
-          {
-            apiVersion: 'v1',
-            kind: 'Service',
-            metadata: {
-              name: 'istio-ingressgateway',
-              namespace: 'istio-system',
-              labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
-              ...(k8s.serviceAnnotations ? { annotations: k8s.serviceAnnotations } : {}),
-            },
-            spec: { ...svcSpec, selector: { app: 'istio-ingressgateway', istio: 'ingressgateway' } },
-          },
-          'istioctl',
-        ),
-      );
-      const svc = objects[objects.length - 1]!;
-      // MetalLB's answer: the pinned addresses, else the first of each family the Service has from the cluster's pools.
-      const dual = Array.isArray(c.serviceCIDR) && c.serviceCIDR.length === 2;
-      if (dual) Object.assign(svc.spec, { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack' });
-      const firstOf = (v6: boolean) =>
-        c.metallb?.pools
-          .flatMap((p) => p.addresses)
-          .find((a) => a.includes(':') === v6)
-          ?.split(/[-/]/)[0];
-      const given = pinned
-        ? String(pinned)
-            .split(',')
-            .map((a) => a.trim())
-        : [firstOf(false), ...(dual ? [firstOf(true)] : [])].filter((a): a is string => a !== undefined);
-      if (svc.spec.type === 'LoadBalancer') svc.status = { loadBalancer: { ingress: given.map((ip) => ({ ip, ipMode: 'VIP' })) } };
-      objects.push(
-        serverSide(
-          {
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            metadata: { name: 'istio-ingressgateway', namespace: 'istio-system', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } },
-            spec: {
-              selector: { matchLabels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } },
-              template: {
-                metadata: { labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' }, ...(k8s.podAnnotations ? { annotations: k8s.podAnnotations } : {}) },
-                spec: { containers: [{ name: 'istio-proxy', image: `docker.io/istio/proxyv2:${site.versions.istio}` }] },
-              },
-            },
-          },
-          'istioctl',
-        ),
-      );
-      if (k8s.hpaSpec)
-        objects.push(
-          serverSide(
-            {
-              apiVersion: 'autoscaling/v2',
-              kind: 'HorizontalPodAutoscaler',
-              metadata: { name: 'istio-ingressgateway', namespace: 'istio-system', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } },
-              spec: { ...k8s.hpaSpec, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'istio-ingressgateway' } },
-            },
-            'istioctl',
-          ),
-        );
-      objects.push(
-        serverSide(
-          {
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            metadata: { name: 'istiod', namespace: 'istio-system', labels: { app: 'istiod', istio: 'pilot' } },
-            spec: {
-              selector: { matchLabels: { app: 'istiod' } },
-              template: { metadata: { labels: { app: 'istiod' } }, spec: { containers: [{ name: 'discovery', image: `docker.io/istio/pilot:${site.versions.istio}` }] } },
-            },
-          },
-          'istioctl',
-        ),
-      );
-      if ((iop.spec.components.egressGateways as Obj[] | undefined)?.some((g) => g.enabled))
-        objects.push(
-          serverSide(
-            {
-              apiVersion: 'apps/v1',
-              kind: 'Deployment',
-              metadata: { name: 'istio-egressgateway', namespace: 'istio-system' },
-              spec: { template: { spec: { containers: [{ name: 'istio-proxy', image: `docker.io/istio/proxyv2:${site.versions.istio}` }] } } },
-            },
-            'istioctl',
-          ),
-        );
+    // What installing Istio as the output says creates (istioctl or helm), and what the site's scripts leave in kube-system.
+    const cm = model.clusters.find((x) => x.name === c.name);
+    if (cm) {
+      const root = site.mesh ? [meshRootCert(site.mesh.ca)] : [];
+      for (const m of [...istioInstall(files, cm, site.versions.istio), ...root, ...kubeSystem(cm), ...kindAddons(cm)]) objects.push(serverSide(m.object, m.manager));
+      const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'istio-ingressgateway' && o.metadata.namespace === 'istio-system');
+      if (svc) loadBalancerStatus(svc, c);
+      const ew = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'istio-eastwestgateway');
+      if (ew) loadBalancerStatus(ew, c);
+      if (cm.kubeContext) {
+        mkdirSync(join(dir, base), { recursive: true });
+        writeFileSync(join(dir, base, 'context.txt'), `${cm.kubeContext}\n`);
+      }
     }
     if (c.metallb)
       objects.push(
