@@ -126,7 +126,7 @@ describe('day two: the output directory', () => {
     const added = Object.keys(after)
       .filter((p) => !(p in before))
       .filter((p) => lstatSync(join(out, p)).isFile());
-    expect(added.sort()).toEqual([...r.paths, '.sitec-manifest.json'].sort());
+    expect(added.sort()).toEqual([...r.paths, '.sitec-manifest.json', '.sitec-stat.json'].sort());
     // Directories that were there are not sitec's, and a later build never removes them.
     expect(manifestOf(out).directories).not.toContain('clusters');
     expect(manifestOf(out).directories).toContain('clusters/idc/resources');
