@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { withSiteFile, type Diagnostic } from '../diagnostics.js';
 import { compareStrings } from '../util/order.js';
@@ -25,8 +25,8 @@ export interface StatRecord {
   manifest: string;
   /** The site file's stamp; absent when the site was not read from a file. */
   site?: string;
-  /** path -> stamp, for every file the manifest lists. */
-  files: Record<string, string>;
+  /** The stamp of every file the manifest lists, in the order of their paths sorted (compareStrings). */
+  files: string[];
 }
 
 /** What a site read gives a no-op check: its text, its stamp, and the sitec that would compile it. */
@@ -77,12 +77,14 @@ export function unchangedTree(out: string, input: SiteRecord, siteFile: string):
     if (sha256(input.text) !== manifest.input.sha256) return undefined;
     hashed = true;
   }
-  const stamps = filesUnchanged(out, manifest.files, new Set(manifest.executables), (path, stamp) => current(stamp, record?.files[path]));
+  const sorted = [...paths].sort(compareStrings);
+  const recorded = record?.files.length === sorted.length ? record.files : [];
+  const stamps = filesUnchanged(out, sorted, manifest, (i, stamp) => current(stamp, recorded[i]));
   if (!stamps) return undefined;
   // The warnings name the site file as it was given then; name it as it is given now.
   const warnings = (manifest.warnings ?? []).map((d) => withSiteFile(d, '', siteFile));
   const refresh = hashed || stamps.hashed ? { version: 1 as const, manifest: sha256(text), ...(input.stamp ? { site: input.stamp } : {}), files: stamps.files } : undefined;
-  return { paths: [...paths].sort(compareStrings), warnings, ...(refresh ? { refresh } : {}) };
+  return { paths: sorted, warnings, ...(refresh ? { refresh } : {}) };
 }
 
 /**
@@ -92,21 +94,22 @@ export function unchangedTree(out: string, input: SiteRecord, siteFile: string):
  */
 function filesUnchanged(
   out: string,
-  files: Record<string, string>,
-  executables: ReadonlySet<string>,
-  current: (path: string, stamp: string) => boolean,
-): { files: Record<string, string>; hashed: boolean } | undefined {
-  const stamps: Record<string, string> = {};
+  paths: readonly string[],
+  manifest: { files: Record<string, string>; executables?: string[] },
+  current: (index: number, stamp: string) => boolean,
+): { files: string[]; hashed: boolean } | undefined {
+  const executables = new Set(manifest.executables);
+  const stamps: string[] = [];
   let hashed = false;
-  for (const [path, hash] of Object.entries(files)) {
+  for (const [i, path] of paths.entries()) {
     const full = join(out, path);
     try {
       const st = lstatSync(full, { bigint: true });
       if (!st.isFile() || Number(st.mode & 0o7777n) !== (executables.has(path) ? 0o755 : 0o644)) return undefined;
       const stamp = stampOf(st);
-      stamps[path] = stamp;
-      if (current(path, stamp)) continue;
-      if (sha256(readFileSync(full)) !== hash) return undefined;
+      stamps.push(stamp);
+      if (current(i, stamp)) continue;
+      if (sha256(readFileSync(full)) !== manifest.files[path]) return undefined;
       hashed = true;
     } catch {
       return undefined;
@@ -122,7 +125,7 @@ function readStatRecord(out: string, manifest: string): (StatRecord & { since: b
     const st = lstatSync(path, { bigint: true });
     if (!st.isFile()) return undefined;
     const record = JSON.parse(readFileSync(path, 'utf8')) as StatRecord;
-    if (record?.version !== 1 || record.manifest !== manifest || typeof record.files !== 'object' || record.files === null) return undefined;
+    if (record?.version !== 1 || record.manifest !== manifest || !Array.isArray(record.files)) return undefined;
     return { ...record, since: st.mtimeNs };
   } catch {
     return undefined;
@@ -144,15 +147,30 @@ export function writeStatRecord(out: string, record: StatRecord): void {
   }
 }
 
-/** The record of a tree just written: the stamps of the listed files as they are now. Under the lock. */
+/**
+ * The record of a tree just written: the stamps of the listed files (`paths`,
+ * sorted) as they are now. Under the lock. Written out as it is taken, a
+ * thousand stamps at a time: 40,000 files' stamps are never held at once.
+ */
 export function recordWritten(out: string, paths: readonly string[], manifestText: string, siteStamp: string | undefined): void {
-  const files: Record<string, string> = {};
+  const tmp = join(out, LOCK_NAME, 'stat.tmp');
+  let fd: number | undefined;
   try {
-    for (const path of paths) files[path] = stampOf(lstatSync(join(out, path), { bigint: true }));
+    fd = openSync(tmp, 'w');
+    writeSync(fd, `${JSON.stringify({ version: 1, manifest: sha256(manifestText), ...(siteStamp ? { site: siteStamp } : {}) }).slice(0, -1)},"files":[`);
+    for (let i = 0; i < paths.length; i += 1000) {
+      const chunk = paths.slice(i, i + 1000).map((path) => `"${stampOf(lstatSync(join(out, path), { bigint: true }))}"`);
+      writeSync(fd, `${i > 0 ? ',' : ''}${chunk.join(',')}`);
+    }
+    writeSync(fd, ']}');
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, join(out, STAT_NAME));
   } catch {
-    return;
+    // no record: the next rebuild hashes
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  writeStatRecord(out, { version: 1, manifest: sha256(manifestText), ...(siteStamp ? { site: siteStamp } : {}), files });
 }
 
 /**

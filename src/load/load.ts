@@ -1,6 +1,7 @@
 import { Document as YamlDocument, LineCounter, Lexer, Parser, YAMLParseError, parseAllDocuments, isAlias, isMap, isSeq, isPair, type Document } from 'yaml';
 import type { Diagnostic, Location } from '../diagnostics.js';
 import { locate, type SiteSource } from '../source/locate.js';
+import { PIECES_FROM_BYTES, parseInPieces } from './pieces.js';
 
 /** Inputs above this size are refused before parsing: 16 MiB holds some 130,000 routes. */
 export const MAX_SITE_BYTES = 16 * 1024 * 1024;
@@ -152,7 +153,9 @@ function tooDeep(file: string, text: string, offset: number | undefined, locatio
 }
 
 function parse(text: string, file: string): LoadResult {
-  const lineCounter = new LineCounter();
+  // A big site is composed a piece at a time (pieces.ts); anything unusual in it is parsed whole.
+  const pieces = text.length >= PIECES_FROM_BYTES && text.length <= MAX_SITE_BYTES ? parseInPieces(text) : undefined;
+  const lineCounter = pieces?.lineCounter ?? new LineCounter();
   const at = (offset: number): Location => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
@@ -170,7 +173,7 @@ function parse(text: string, file: string): LoadResult {
       ],
     };
   }
-  const list = parseDocuments(text, lineCounter);
+  const list = pieces ? [pieces.doc] : parseDocuments(text, lineCounter);
   const diagnostics: Diagnostic[] = [];
   for (const doc of list) {
     for (const err of [...doc.errors, ...doc.warnings]) {
