@@ -24,13 +24,17 @@ export const COLLECT_FROM_BYTES = 512 * 1024;
  * 192 -> 139 MiB for a median wall time 1.96 -> 2.13 s (more, smaller
  * collections). Both flags are read each time V8 sizes a space, so setting them
  * now takes effect (--max-semi-space-size would not: it is read once, at start).
- * They are set only for inputs this big, never while bin/load.js's code cache
- * is made (from the small example): V8 checks the flags a cache was made under.
+ * With them, --optimize-for-size (V8 trades some speed for a smaller heap: it
+ * collects sooner and keeps fewer free pages, which it does not hand back to
+ * the system otherwise): 20,000 routes, peak RSS 172 -> 148 MiB for 3.65 ->
+ * 3.91 s of user CPU time. Set at run time it takes effect from here on.
+ * None of them is set for small sites.
  */
 export function tuneHeapFor(inputBytes: number): void {
   if (inputBytes < COLLECT_FROM_BYTES) return;
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--heap-growing-percent=20');
+  setFlagsFromString('--optimize-for-size');
 }
 
 /**

@@ -10,7 +10,8 @@ import { renderEach } from './render/render.js';
 import { hasErrors, withSiteFile } from './diagnostics.js';
 import { describeFsError, isFsError } from './util/fs.js';
 import { readSiteFile, siteFromBytes, type SiteInput } from './load/read.js';
-import { inputRecord, unchangedTree } from './emit/unchanged.js';
+import { inputRecord, refreshStatRecord, unchangedTree } from './emit/unchanged.js';
+import type { InputRecord } from './emit/manifest.js';
 import { buildIdentity } from './version.js';
 import { dirname, resolve } from 'node:path';
 import { unownedLayerFiles } from './emit/manifest.js';
@@ -61,15 +62,18 @@ export function compileSite(
   return { ...compile(input.text, { file: input.file, baseDir, ...rest, ...(onValidated ? { onValidated: () => onValidated(bytes) } : {}) }), text: input.text };
 }
 
-/** A tree this site text already compiled to, untouched since: nothing to parse, render or write. */
+/** A tree this site text already compiled to, untouched since: nothing to parse, render or write. Its input record is made only when asked for (hashing a big site is not free). */
 function alreadyBuilt(input: SiteInput, out: string, cwd: string | undefined) {
   if (input.text === undefined) return undefined;
-  const record = inputRecord(input.text, buildIdentity());
+  const text = input.text;
+  const sitec = buildIdentity();
+  let record: InputRecord | undefined;
+  const recordOf = () => (record ??= inputRecord(text, sitec));
+  const dir = resolve(cwd ?? process.cwd(), out);
   try {
-    const hit = unchangedTree(resolve(cwd ?? process.cwd(), out), record, input.file);
-    return { record, hit };
+    return { recordOf, dir, hit: unchangedTree(dir, { text, sitec, ...(input.stamp ? { stamp: input.stamp } : {}) }, input.file) };
   } catch {
-    return { record, hit: undefined };
+    return { recordOf, dir, hit: undefined };
   }
 }
 
@@ -114,7 +118,8 @@ export function build(opts: BuildOptions): BuildResult {
   const input = readSite(opts.site, opts.cwd);
   const fast = alreadyBuilt(input, opts.out, opts.cwd);
   if (fast?.hit) {
-    const { paths, warnings } = fast.hit;
+    const { paths, warnings, refresh } = fast.hit;
+    if (refresh) refreshStatRecord(fast.dir, refresh);
     return { ok: true, diagnostics: warnings, text: input.text, paths, summary: { added: [], changed: [], removed: [], unchanged: paths.length } };
   }
   // Neither positions (only diagnostics need them, and those are made) nor rendered contents are held.
@@ -137,7 +142,7 @@ export function build(opts: BuildOptions): BuildResult {
   const warnings = compiled.diagnostics.filter((d) => d.severity === 'warning').map((d) => withSiteFile(d, input.file, ''));
   // A tree built from extra resource files is never taken as current from the site text alone: they may have changed.
   const usesExtra = compiled.model.clusters.some((c) => (c.extra?.length ?? 0) > 0);
-  const made = fast ? { input: usesExtra ? { ...fast.record, extra: true } : fast.record, warnings } : undefined;
+  const made = fast ? { input: usesExtra ? { ...fast.recordOf(), extra: true } : fast.recordOf(), warnings, ...(input.stamp ? { stamp: input.stamp } : {}) } : undefined;
   const rendered = renderEach(stream.files, compiled.model.site);
   opts.onProgress?.({ phase: 'compiled' });
   const emitted = emit({ paths, files: opts.onProgress ? counted(rendered, paths.length, opts.onProgress) : rendered }, opts.out, compiled.model.site, {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { build, compile, emit } from '../src/index.js';
+import { STAT_NAME } from '../src/emit/journal.js';
 import { exampleText, examplePath, mutate } from './helpers/site.js';
 
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, '.sitec-manifest.json'), 'utf8')) as { files: Record<string, string> };
@@ -11,6 +12,8 @@ const snapshot = (dir: string): Record<string, string> => {
   const out: Record<string, string> = {};
   const walk = (d: string, rel: string) => {
     for (const name of readdirSync(d).sort()) {
+      // The stat record is machine-local (stamps), not part of the tree.
+      if (rel === '' && name === STAT_NAME) continue;
       const full = join(d, name);
       const st = lstatSync(full);
       if (st.isDirectory()) walk(full, `${rel}${name}/`);
@@ -151,7 +154,7 @@ describe("emit: the output directory is the user's", () => {
       readdirSync(out)
         .filter((n) => n.startsWith('.sitec-'))
         .sort(),
-    ).toEqual(['.sitec-manifest.json']);
+    ).toEqual(['.sitec-manifest.json', '.sitec-stat.json']);
   });
 
   it('does not touch an up-to-date tree (no rewrite, same inode)', () => {

@@ -10,7 +10,8 @@ import { exampleText, examplePath, root } from './helpers/site.js';
 const committed = join(root, 'out/onprem');
 
 function tree(dir: string): Map<string, Buffer> {
-  const files = fg.sync('**/*', { cwd: dir, dot: true, onlyFiles: true }).sort();
+  // The stat record (.sitec-stat.json) is machine-local, like git's index: not part of the tree, never committed.
+  const files = fg.sync('**/*', { cwd: dir, dot: true, onlyFiles: true, ignore: ['.sitec-stat.json'] }).sort();
   return new Map(files.map((f) => [f, readFileSync(join(dir, f))]));
 }
 

@@ -126,7 +126,7 @@ describe('day two: the output directory', () => {
     const added = Object.keys(after)
       .filter((p) => !(p in before))
       .filter((p) => lstatSync(join(out, p)).isFile());
-    expect(added.sort()).toEqual([...r.paths, '.sitec-manifest.json'].sort());
+    expect(added.sort()).toEqual([...r.paths, '.sitec-manifest.json', '.sitec-stat.json'].sort());
     // Directories that were there are not sitec's, and a later build never removes them.
     expect(manifestOf(out).directories).not.toContain('clusters');
     expect(manifestOf(out).directories).toContain('clusters/idc/resources');
@@ -419,7 +419,7 @@ umount out
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(base, 'second.txt'), 'utf8')).toContain('1 changed');
     expect(readFileSync(join(base, 'mode.txt'), 'utf8').trim()).toBe('2750');
-    expect(readFileSync(join(base, 'listing.txt'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(['.sitec-manifest.json', 'README.md', 'clusters', 'hosts']);
+    expect(readFileSync(join(base, 'listing.txt'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(['.sitec-manifest.json', '.sitec-stat.json', 'README.md', 'clusters', 'hosts']);
     expect(readFileSync(join(base, 'copy/clusters/idc/istio-operator.yaml'), 'utf8')).toContain('minReplicas: 6');
     // 48 KiB holds less than the example's output: the build fails cleanly and leaves the volume empty.
     expect(readFileSync(join(base, 'full-status.txt'), 'utf8').trim()).toBe('2');

@@ -36,7 +36,7 @@ function onlyManifestFiles(dir: string): boolean {
 }
 const leftovers = (parent: string) => [
   ...readdirSync(parent).filter((n) => n.includes('.sitec-')),
-  ...(existsSync(join(parent, 'out')) ? readdirSync(join(parent, 'out')).filter((n) => n.startsWith('.sitec-') && n !== '.sitec-manifest.json') : []),
+  ...(existsSync(join(parent, 'out')) ? readdirSync(join(parent, 'out')).filter((n) => n.startsWith('.sitec-') && n !== '.sitec-manifest.json' && n !== '.sitec-stat.json') : []),
 ];
 
 describe('the output directory survives crashes and races', () => {

@@ -7,6 +7,7 @@ import { refuseUnsafeTarget } from './guard.js';
 import { Staging, UNSAFE_PATH, journalRefused, recoverOutput } from './journal.js';
 import { acquireLock, recoverLegacy } from './lock.js';
 import { MANIFEST_NAME, manifestFor, pathsDigest, sha256, type InputRecord } from './manifest.js';
+import { recordWritten } from './unchanged.js';
 import { compareFile, neededDirectories, readOutputTree, removals, sitecDirectories, type OutputTree, type TreeSummary } from './tree.js';
 
 export interface EmitOptions {
@@ -20,7 +21,7 @@ export interface EmitOptions {
   /** Called between the journal's commit and carrying it out: crash tests stop a build there. */
   onCommit?: () => void;
   /** What the files are compiled from, and the compile's warnings, recorded in the manifest so an unchanged rebuild can skip the work. */
-  made?: { input: InputRecord; warnings: Diagnostic[] };
+  made?: { input: InputRecord; warnings: Diagnostic[]; /** The site file's stamp, taken before it was read: recorded for the next no-op check. */ stamp?: string };
 }
 
 export type EmitSummary = TreeSummary;
@@ -151,6 +152,7 @@ function write(paths: readonly string[], needed: readonly string[], files: Itera
   const executables: string[] = [];
   const moves: string[] = [];
   let staging: Staging | undefined;
+  let manifest: string;
   try {
     let i = 0;
     for (const f of producedBy(files)) {
@@ -175,9 +177,10 @@ function write(paths: readonly string[], needed: readonly string[], files: Itera
     // sitec's directories: those the files need that it made (or makes now), and those it made that still hold something of the user's.
     const gone = new Set(pruned);
     const directories = new Set([...needed.filter((d) => mine.has(d) || !tree.entries.has(d)), ...[...mine].filter((d) => tree.entries.get(d)?.kind === 'dir' && !gone.has(d))]);
-    const manifest = manifestFor(site, hashes, directories, opts.made ? { ...opts.made, input: { ...opts.made.input, paths: pathsDigest(paths) }, executables } : undefined);
+    manifest = manifestFor(site, hashes, directories, opts.made ? { ...opts.made, input: { ...opts.made.input, paths: pathsDigest(paths) }, executables } : undefined);
     const manifestPath = join(out, MANIFEST_NAME);
     if (!staging && summary.removed.length === 0 && existsSync(manifestPath) && readFileSync(manifestPath, 'utf8') === manifest) {
+      if (opts.made && !opts.made.input.extra) recordWritten(out, paths, manifest, opts.made.stamp);
       return { ok: true, diagnostics: [], summary };
     }
     staging ??= new Staging(out);
@@ -189,6 +192,7 @@ function write(paths: readonly string[], needed: readonly string[], files: Itera
   }
   opts.onCommit?.();
   staging.apply(out);
+  if (opts.made && !opts.made.input.extra) recordWritten(out, paths, manifest, opts.made.stamp);
   return { ok: true, diagnostics: [], summary };
 }
 

@@ -25,8 +25,14 @@ export { LOCK_NAME };
 export const STAGING_PREFIX = '.sitec-staging-';
 const JOURNAL = 'journal.json';
 
-/** sitec's working files inside an output directory, which no tree walk reports. */
-export const isInternal = (name: string): boolean => name === LOCK_NAME || name.startsWith(STAGING_PREFIX);
+/** The stat record of the tree (unchanged.ts): machine-local, like git's index, and never part of the tree. */
+export const STAT_NAME = '.sitec-stat.json';
+
+/** The working files of a build running or interrupted: its lock and staging directories. */
+export const isWorking = (name: string): boolean => name === LOCK_NAME || name.startsWith(STAGING_PREFIX);
+
+/** sitec's own files inside an output directory, which no tree walk reports and no journal names. */
+export const isInternal = (name: string): boolean => isWorking(name) || name === STAT_NAME;
 
 export interface Journal {
   /**

@@ -1,6 +1,7 @@
 import { Document as YamlDocument, LineCounter, Lexer, Parser, YAMLParseError, parseAllDocuments, isAlias, isMap, isSeq, isPair, type Document } from 'yaml';
 import type { Diagnostic, Location } from '../diagnostics.js';
 import { locate, type SiteSource } from '../source/locate.js';
+import { PIECES_FROM_BYTES, parseInPieces } from './pieces.js';
 
 /** Inputs above this size are refused before parsing: 16 MiB holds some 130,000 routes. */
 export const MAX_SITE_BYTES = 16 * 1024 * 1024;
@@ -233,13 +234,15 @@ function toData(source: SiteSource, at: (offset: number) => Location): LoadResul
 
 /** The size before any parsing; then the parser's errors together with the document count; only a clean single document is turned into data. */
 function parse(text: string, file: string): LoadResult {
-  const lineCounter = new LineCounter();
+  // A big site is composed a piece at a time (pieces.ts); anything unusual in it is parsed whole.
+  const pieces = text.length >= PIECES_FROM_BYTES && text.length <= MAX_SITE_BYTES ? parseInPieces(text) : undefined;
+  const lineCounter = pieces?.lineCounter ?? new LineCounter();
   const at = (offset: number): Location => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
   if (Buffer.byteLength(text, 'utf8') > MAX_SITE_BYTES) return { diagnostics: [tooLarge(file)] };
-  const list = parseDocuments(text, lineCounter);
+  const list = pieces ? [pieces.doc] : parseDocuments(text, lineCounter);
   const found = parserDiagnostics(list, file, text, at);
   const diagnostics = [...found, ...documentCountDiagnostics(list, file, at, found.length > 0)];
   const doc = list[0];

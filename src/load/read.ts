@@ -3,10 +3,13 @@ import type { Diagnostic, DiagnosticCode } from '../diagnostics.js';
 import { describeFsError, isFsError } from '../util/fs.js';
 import { MAX_SITE_BYTES } from './load.js';
 import { resolve } from 'node:path';
+import { stampOf } from '../util/stamp.js';
 
 export interface SiteInput {
   file: string;
   text?: string;
+  /** The file's stat stamp, taken before it was read (util/stamp.ts); none for standard input. */
+  stamp?: string;
   diagnostics: Diagnostic[];
 }
 
@@ -39,7 +42,7 @@ export interface ReadProblem {
  * `name` in those that say it could not be read.
  * The site file and every extra resource file are read with it.
  */
-export function readBoundedText(file: string, what: string, name = file): { text: string } | { problem: ReadProblem } {
+export function readBoundedText(file: string, what: string, name = file): { text: string; stamp?: string } | { problem: ReadProblem } {
   const problem = (code: ReadProblem['code'], message: string, hint?: string) => ({ problem: { code, message, ...(hint ? { hint } : {}) } });
   let fd: number;
   try {
@@ -56,6 +59,8 @@ export function readBoundedText(file: string, what: string, name = file): { text
     if (!st.isFile()) return problem('input-not-a-file', `cannot read ${name}: it is ${kindOf(st)}`);
     const tooLarge = () => problem('input-too-large', `${what} is larger than ${MAX_SITE_BYTES} bytes`, 'a file this large is almost certainly not hand-written; split it or check what generated it');
     if (st.size > MAX_SITE_BYTES) return tooLarge();
+    // Stamped before it is read: a change while it is read gives the file a stamp this one is not.
+    const stamp = stampOf(fstatSync(fd, { bigint: true }));
     // Read at most one byte past the limit: a file that grows while read is still caught. A file
     // whose size says 0 (a /proc file) may hold anything: up to the limit is read from it.
     const buf = Buffer.allocUnsafe((st.size === 0 ? MAX_SITE_BYTES : Math.min(st.size, MAX_SITE_BYTES)) + 1);
@@ -67,7 +72,8 @@ export function readBoundedText(file: string, what: string, name = file): { text
       if (n === buf.length) break;
     }
     if (n > MAX_SITE_BYTES) return tooLarge();
-    return decode(buf.subarray(0, n), what, problem);
+    const decoded = decode(buf.subarray(0, n), what, problem);
+    return 'text' in decoded ? { ...decoded, stamp } : decoded;
   } catch (err) {
     if (!isFsError(err)) throw err;
     return problem('input-unreadable', `cannot read ${name}: ${describeFsError(err as NodeJS.ErrnoException, 'read').replace(/^cannot read \S+: /, '')}`);
@@ -95,8 +101,8 @@ export function siteFromBytes(file: string, bytes: Uint8Array): SiteInput {
   return siteInput(file, decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), 'the site', problem));
 }
 
-function siteInput(file: string, read: { text: string } | { problem: ReadProblem }): SiteInput {
-  if ('text' in read) return { file, text: read.text, diagnostics: [] };
+function siteInput(file: string, read: { text: string; stamp?: string } | { problem: ReadProblem }): SiteInput {
+  if ('text' in read) return { file, text: read.text, ...(read.stamp ? { stamp: read.stamp } : {}), diagnostics: [] };
   const { code, message } = read.problem;
   if (code === 'input-unreadable') return { file, diagnostics: [{ code, severity: 'error', message }] };
   if (code === 'input-not-a-file') return { file, diagnostics: [{ code, severity: 'error', message, hint: 'give the path of a site.yaml file' }] };
