@@ -5,7 +5,16 @@
 #   ${SITEC_CONTROL_PLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sitec-control-plane}/<key>/
 # where <key> digests versions.env, this script and the Go version; a finished directory is reused.
 # Prints that directory on stdout (progress goes to stderr). Needs go on PATH and the Go module proxy.
+#
+# usage: build.sh [--check]
+#   --check  build nothing: print the directory when it is built, else exit 1
 set -euo pipefail
+check=''
+case "${1:-}" in
+  '') ;;
+  --check) check=1 ;;
+  *) echo "usage: build.sh [--check]" >&2; exit 2 ;;
+esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
@@ -15,10 +24,11 @@ key=$( { cat "$here/versions.env" "$here/build.sh"; go version; } | sha256sum | 
 root=${SITEC_CONTROL_PLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sitec-control-plane}
 dest="$root/$key"
 if [ -f "$dest/complete" ]; then
-  echo "control plane: reusing $dest" >&2
+  [ -n "$check" ] || echo "control plane: reusing $dest" >&2
   echo "$dest"
   exit 0
 fi
+[ -z "$check" ] || { echo "control plane: not built (no $dest): run scripts/control-plane/build.sh" >&2; exit 1; }
 
 mkdir -p "$root"
 work=$(mktemp -d "$root/.build.XXXXXX")
@@ -36,7 +46,7 @@ wrapper() {
 
 # kube-apiserver. k8s.io/kubernetes replaces every staging module (k8s.io/api, ...) with a path
 # inside its own tree, which a module that requires it cannot use: pin each to the published
-# module of the same release (v1.37.2 -> v0.37.2), as the Kubernetes project advises for
+# module of the same release (Kubernetes v1.X.Y: the modules v0.X.Y), as the Kubernetes project advises for
 # depending on k8s.io/kubernetes.
 build_kube_apiserver() {
   echo "control plane: building kube-apiserver $KUBERNETES_VERSION" >&2
