@@ -5,7 +5,7 @@
 #
 # usage: up.sh DIR [--gateway-api VERSION/CHANNEL]
 #   DIR  a new (or empty) directory for certificates, data, logs and DIR/kubeconfig; down.sh DIR stops it
-#   --gateway-api v1.5.1/experimental   apply that release's CRDs of that channel (versions.env lists them)
+#   --gateway-api VERSION/CHANNEL  apply that release's CRDs of that channel (versions.env lists them)
 # Prints DIR/kubeconfig's server URL on stdout once the API server is ready and the CRDs are established.
 # Needs the programs build.sh builds (SITEC_CONTROL_PLANE_BIN: their directory; else build.sh is run),
 # kubectl, openssl and python3 (to find free ports). Listens on 127.0.0.1 only.
