@@ -9,7 +9,7 @@ import { hasTool } from './tools.js';
  * A real control plane for a test (scripts/control-plane/, docs/control-plane.md): etcd,
  * kube-apiserver with MetalLB's, Istio's and (when asked) the Gateway API's CRDs, and MetalLB's
  * controller, on loopback, started for the test and stopped after it. The programs come from
- * `scripts/control-plane/build.sh`; a test never builds them (that takes about 20 minutes).
+ * `scripts/control-plane/build.sh`; a test never builds them (about 15 minutes the first time).
  */
 export const CONTROL_PLANE_REQUIRED = process.env.SITEC_REQUIRE_CONTROL_PLANE === '1';
 export const scripts = join(root, 'scripts', 'control-plane');
@@ -36,7 +36,7 @@ export function controlPlaneBuild(): { bin?: string; why?: string } {
   if (process.env.SITEC_CONTROL_PLANE_BIN) return (found = { bin: process.env.SITEC_CONTROL_PLANE_BIN });
   if (!hasTool('go')) return (found = { why: 'go is not on PATH (scripts/control-plane/build.sh builds the control plane with it)' });
   const r = spawnSync('bash', [join(scripts, 'build.sh'), '--check'], { encoding: 'utf8' });
-  if (r.status !== 0) return (found = { why: `the control plane is not built: run scripts/control-plane/build.sh once (about 20 minutes; ${r.stderr.trim()})` });
+  if (r.status !== 0) return (found = { why: `the control plane is not built: run scripts/control-plane/build.sh once (about 15 minutes the first time; ${r.stderr.trim()})` });
   return (found = { bin: r.stdout.trim() });
 }
 
