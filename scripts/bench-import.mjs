@@ -1,91 +1,16 @@
 #!/usr/bin/env node
-// How long `sitec import` takes on the dumps of a big estate: builds a synthetic site
-// (scripts/synthetic-site.mjs: 2,000 routes over 10 clusters, with edge hosts), writes
-// the dumps it would give (each object sitec applies, dressed the way the API server
-// returns it, in kubectl's List files; each host's iptables-save and nginx -T made
-// from the built files), then times `sitec import --observed DIR -o site.yaml` end to
-// end (a process each run: reading, importing, writing site.yaml and import-report.md).
+// How long `sitec import` takes on the dumps of a big estate: a synthetic site of 2,000 routes
+// over 10 clusters with edge hosts, and the dumps it would give (scripts/synthetic-dumps.mjs);
+// then `sitec import --observed DIR -o site.yaml` end to end, five processes (reading,
+// importing, writing site.yaml and import-report.md).
 //   node scripts/bench-import.mjs [routes]     (after npm run build)
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
-import { syntheticSite } from './synthetic-site.mjs';
+import { timeRuns, withSyntheticDumps } from './synthetic-dumps.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const routes = Number(process.argv[2] ?? 2000);
-const clusters = Math.max(1, Math.ceil(routes / 200));
-const dir = mkdtempSync(join(tmpdir(), 'sitec-bench-import-'));
-try {
-  const site = join(dir, 'site.yaml');
-  writeFileSync(site, syntheticSite({ routes, clusters }));
-  const { compileFile } = await import(join(root, 'dist/index.js'));
-  const { resourceName } = await import(join(root, 'dist/plan/collect.js'));
-  const { renderFile } = await import(join(root, 'dist/render/render.js'));
-  const r = compileFile(site, { render: false });
-  if (!r.ok) throw new Error(JSON.stringify(r.diagnostics.slice(0, 3)));
-  const out = join(dir, 'observed');
-  let objects = 0;
-  for (const c of r.model.clusters) {
-    const byResource = new Map();
-    for (const f of r.plan) {
-      if (f.format !== 'yaml' || !f.path.startsWith(`clusters/${c.name}/resources/`)) continue;
-      const o = structuredClone(f.object);
-      o.metadata = {
-        ...o.metadata,
-        annotations: { ...(o.metadata.annotations ?? {}), 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(f.object) },
-        uid: `u-${objects}`,
-        resourceVersion: String(1000 + objects),
-        creationTimestamp: '2026-11-02T09:14:27Z',
-        managedFields: [{ manager: 'kubectl-client-side-apply', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: {} }],
-      };
-      objects++;
-      const res = resourceName(o.apiVersion, o.kind);
-      byResource.set(res, [...(byResource.get(res) ?? []), o]);
-    }
-    const base = join(out, 'clusters', c.name);
-    mkdirSync(base, { recursive: true });
-    for (const [res, items] of byResource)
-      writeFileSync(join(base, `${res}.yaml`), stringify({ apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } }, { lineWidth: 0, indentSeq: false }));
-  }
-  for (const e of r.model.edges) {
-    const base = join(out, 'hosts', e.name);
-    mkdirSync(base, { recursive: true });
-    const text = (p) => {
-      const f = r.plan.find((x) => x.path === p);
-      return f ? renderFile(f, r.model.site).content : undefined;
-    };
-    const v4 = text(`hosts/${e.name}/iptables/rules.v4`);
-    if (v4) writeFileSync(join(base, 'iptables-save.txt'), v4.replace(/^-I /gm, '-A ').replace(/--comment (\S+)/g, '--comment "$1"'));
-    const confs = r.plan.filter((x) => x.path.startsWith(`hosts/${e.name}/nginx/conf.d/`));
-    writeFileSync(
-      join(base, 'nginx-T.txt'),
-      [
-        'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok',
-        'nginx: configuration file /etc/nginx/nginx.conf test is successful',
-        ...confs.map((f) => `# configuration file /etc/nginx/conf.d/${f.path.slice(f.path.lastIndexOf('/') + 1)}:\n${renderFile(f, r.model.site).content}`),
-      ].join('\n'),
-    );
-    writeFileSync(join(base, 'sysctl.txt'), 'net.ipv4.ip_forward = 1\n');
-  }
-  const bin = join(root, 'bin/sitec.js');
-  const times = [];
-  let last;
-  for (let i = 0; i < 5; i++) {
-    const t0 = process.hrtime.bigint();
-    last = spawnSync(process.execPath, [bin, 'import', '--observed', out, '-o', join(dir, `imported-${i}.yaml`), '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
+await withSyntheticDumps('import', Number(process.argv[2] ?? 2000), ({ dir, out }) => {
+  const last = timeRuns((i) => ['import', '--observed', out, '-o', join(dir, `imported-${i}.yaml`), '--json']);
   const result = JSON.parse(last.stdout);
-  times.sort((a, b) => a - b);
-  const du = execFileSync('du', ['-sh', out], { encoding: 'utf8' }).split('\t')[0];
   const imported = readFileSync(join(dir, 'imported-4.yaml'), 'utf8');
-  console.log(`routes ${routes}, clusters ${clusters}, edges ${r.model.edges.length}, objects ${objects}, dump ${du}`);
   console.log(`import exit ${last.status}, report items ${result.items.length}, routes imported ${(imported.match(/^ {2}- host: /gm) ?? []).length}`);
-  console.log(`wall s: median ${times[2].toFixed(3)}, min ${times[0].toFixed(3)}, max ${times[4].toFixed(3)} (5 runs)`);
-} finally {
-  if (process.env.KEEP) console.log(dir);
-  else rmSync(dir, { recursive: true, force: true });
-}
+});
