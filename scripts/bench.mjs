@@ -11,7 +11,9 @@
 //     site's ratio to helm is reported beside it;
 //   - a no-op rebuild and `build --check` of the unchanged tree.
 // Medians over BENCH_REPEAT rounds (BENCH_EXAMPLE_REPEAT for the example); ratios
-// are taken per round, then the median. TMPDIR=/dev/shm keeps the disk out of it.
+// are taken per round, then the median. Runs in /dev/shm (RAM: the disk's time to create
+// a file varies tenfold between runs on a shared machine, and helm writes 5 files where
+// sitec writes thousands) when it is there; BENCH_DIR=/some/dir measures on that disk.
 // Writes bench-results.json. Not part of npm test: timings belong here, not in assertions.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ const floor = join(root, 'scripts/bench-floor.mjs');
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const EXAMPLE_REPEAT = Number(process.env.BENCH_EXAMPLE_REPEAT ?? 21);
 const SIZES = (process.env.BENCH_SIZES ?? '200 2000 20000').split(/\s+/).map(Number);
+const scratch = process.env.BENCH_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 const clustersFor = (routes) => ({ 200: 1, 2000: 10, 20000: 50 })[routes] ?? Math.ceil(routes / 400);
 
 const helm =
@@ -67,9 +70,9 @@ function pack(dir, file) {
   return paths.length;
 }
 
-const results = { node: process.version, repeat: REPEAT, helm: withHelm ? helm : null, sizes: [] };
+const results = { node: process.version, repeat: REPEAT, dir: scratch, helm: withHelm ? helm : null, sizes: [] };
 {
-  const dir = mkdtempSync(join(tmpdir(), 'sitec-bench-'));
+  const dir = mkdtempSync(join(scratch, 'sitec-bench-'));
   const site = join(root, 'examples/onprem/site.yaml');
   node([sitec, 'build', site, '-o', 'warm'], dir);
   const files = pack(join(dir, 'warm'), join(dir, 'pack'));
@@ -79,7 +82,7 @@ const results = { node: process.version, repeat: REPEAT, helm: withHelm ? helm :
 }
 for (const routes of SIZES) {
   const clusters = clustersFor(routes);
-  const dir = mkdtempSync(join(tmpdir(), 'sitec-bench-'));
+  const dir = mkdtempSync(join(scratch, 'sitec-bench-'));
   writeFileSync(join(dir, 'site.yaml'), syntheticSite({ routes, clusters }));
   writeFileSync(join(dir, 'k8s.yaml'), syntheticSite({ routes, clusters, edges: false }));
   node([sitec, 'build', 'site.yaml', '-o', 'warm'], dir);
@@ -134,6 +137,7 @@ results.targets = {
   ...(big ? { rssAt20000Under150MiB: big.build.rssMiB < 150 } : {}),
   ...(big?.helm ? { wallAt20000AtMostHelm: big.k8sRatioToHelm <= 1, wholeSiteWallAt20000AtMostHelm: big.ratioToHelm <= 1 } : {}),
 };
+console.log(`ran in ${scratch}`);
 if (withHelm) console.log(`helm: ${helm}; chart: ${peer}/chart (renders the same object count; check it with ${peer}/compare-objects.mjs)`);
 else console.log('helm: not found (set HELM=/path/to/helm; see ../shared/peer-bench/README.md)');
 console.log('targets:', JSON.stringify(results.targets));

@@ -15,6 +15,7 @@ import type { InputRecord } from './emit/manifest.js';
 import { buildIdentity } from './version.js';
 import { dirname, resolve } from 'node:path';
 import { unownedLayerFiles } from './emit/manifest.js';
+import { startedWriter, type FileWriter } from './emit/writer.js';
 
 export type { SiteInput } from './load/read.js';
 
@@ -122,6 +123,15 @@ export function build(opts: BuildOptions): BuildResult {
     if (refresh) refreshStatRecord(fast.dir, refresh);
     return { ok: true, diagnostics: warnings, text: input.text, paths, summary: { added: [], changed: [], removed: [], unchanged: paths.length } };
   }
+  const writer = startedWriter(input.text?.length ?? 0);
+  try {
+    return compileAndEmit(input, opts, fast, writer);
+  } finally {
+    writer?.settle();
+  }
+}
+
+function compileAndEmit(input: SiteInput, opts: BuildOptions, fast: ReturnType<typeof alreadyBuilt>, writer: FileWriter | undefined): BuildResult {
   // Neither positions (only diagnostics need them, and those are made) nor rendered contents are held.
   const {
     files: _none,
@@ -150,6 +160,7 @@ export function build(opts: BuildOptions): BuildResult {
     siteFile: opts.site,
     cwd: opts.cwd,
     ...(made ? { made } : {}),
+    ...(writer ? { writer } : {}),
   });
   return {
     ...compiled,

@@ -154,7 +154,7 @@ describe("emit: the output directory is the user's", () => {
       readdirSync(out)
         .filter((n) => n.startsWith('.sitec-'))
         .sort(),
-    ).toEqual(['.sitec-manifest.json', '.sitec-stat.json']);
+    ).toEqual(['.sitec-manifest.json']);
   });
 
   it('does not touch an up-to-date tree (no rewrite, same inode)', () => {

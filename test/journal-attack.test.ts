@@ -210,7 +210,7 @@ describe('a planted journal is refused and touches nothing', () => {
     ).toThrow('killed');
     const r = build({ site, out });
     expect(r.ok, JSON.stringify(r.diagnostics)).toBe(true);
-    expect(readdirSync(out).filter((n) => n.startsWith('.sitec-'))).toEqual(['.sitec-manifest.json', '.sitec-stat.json']);
+    expect(readdirSync(out).filter((n) => n.startsWith('.sitec-'))).toEqual(['.sitec-manifest.json']);
     expect(check({ site, out, patches: false }).upToDate).toBe(true);
   });
 });

@@ -87,6 +87,8 @@ describe('day two: the output directory', () => {
         '/var/log/sitec',
         '/home/alice',
         '/home/alice/.ssh/out',
+        '/dev/sitec',
+        '/dev/shm',
         join(home, '.config', 'sitec'),
         join(home, '.cache'),
       ]) {
@@ -99,8 +101,8 @@ describe('day two: the output directory', () => {
       // Through a link: the real path decides.
       symlinkSync(join(home, '.config'), join(base, 'cfg'));
       expect(emit(files, join(base, 'cfg', 'x'), 's', { force: true, cwd: base }).diagnostics[0]).toMatchObject({ code: 'output-unsafe' });
-      // Still fine: a project below a home or /root, /srv, /opt, /var/www and the temporary directory.
-      for (const dir of [join(home, 'proj', 'out'), '/root/work/gitops/out', '/srv/gitops/out', '/opt/gitops/out', '/var/www/out', join(base, 'out')])
+      // Still fine: a project below a home or /root, /srv, /opt, /var/www, the shared-memory file system and the temporary directory.
+      for (const dir of [join(home, 'proj', 'out'), '/root/work/gitops/out', '/srv/gitops/out', '/opt/gitops/out', '/var/www/out', '/dev/shm/sitec-bench/out', join(base, 'out')])
         expect(refuseUnsafeTarget(dir, base, undefined), dir).toBeUndefined();
       expect(emit(files, join(home, 'proj', 'out'), 's', { cwd: base }).ok).toBe(true);
     } finally {
@@ -126,7 +128,7 @@ describe('day two: the output directory', () => {
     const added = Object.keys(after)
       .filter((p) => !(p in before))
       .filter((p) => lstatSync(join(out, p)).isFile());
-    expect(added.sort()).toEqual([...r.paths, '.sitec-manifest.json', '.sitec-stat.json'].sort());
+    expect(added.sort()).toEqual([...r.paths, '.sitec-manifest.json'].sort());
     // Directories that were there are not sitec's, and a later build never removes them.
     expect(manifestOf(out).directories).not.toContain('clusters');
     expect(manifestOf(out).directories).toContain('clusters/idc/resources');
@@ -419,7 +421,7 @@ umount out
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(base, 'second.txt'), 'utf8')).toContain('1 changed');
     expect(readFileSync(join(base, 'mode.txt'), 'utf8').trim()).toBe('2750');
-    expect(readFileSync(join(base, 'listing.txt'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(['.sitec-manifest.json', '.sitec-stat.json', 'README.md', 'clusters', 'hosts']);
+    expect(readFileSync(join(base, 'listing.txt'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(['.sitec-manifest.json', 'README.md', 'clusters', 'hosts']);
     expect(readFileSync(join(base, 'copy/clusters/idc/istio-operator.yaml'), 'utf8')).toContain('minReplicas: 6');
     // 48 KiB holds less than the example's output: the build fails cleanly and leaves the volume empty.
     expect(readFileSync(join(base, 'full-status.txt'), 'utf8').trim()).toBe('2');

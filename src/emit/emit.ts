@@ -8,6 +8,7 @@ import { Staging, UNSAFE_PATH, journalRefused, recoverOutput } from './journal.j
 import { acquireLock, recoverLegacy } from './lock.js';
 import { MANIFEST_NAME, manifestFor, pathsDigest, sha256, type InputRecord } from './manifest.js';
 import { recordWritten } from './unchanged.js';
+import type { FileWriter } from './writer.js';
 import { compareFile, neededDirectories, readOutputTree, removals, sitecDirectories, type OutputTree, type TreeSummary } from './tree.js';
 
 export interface EmitOptions {
@@ -20,6 +21,8 @@ export interface EmitOptions {
   lockWaitMs?: number;
   /** Called between the journal's commit and carrying it out: crash tests stop a build there. */
   onCommit?: () => void;
+  /** Writes the staged files: one started ahead of the compile (writer.ts); the caller settles it. */
+  writer?: FileWriter;
   /** What the files are compiled from, and the compile's warnings, recorded in the manifest so an unchanged rebuild can skip the work. */
   made?: { input: InputRecord; warnings: Diagnostic[]; /** The site file's stamp, taken before it was read: recorded for the next no-op check. */ stamp?: string };
 }
@@ -159,19 +162,21 @@ function write(paths: readonly string[], needed: readonly string[], files: Itera
       if (f.path !== paths[i++]) throw new Error(`internal: rendered ${f.path} where the plan has ${paths[i - 1] ?? 'nothing'}`);
       if (UNSAFE_PATH.test(f.path)) throw new Error(`internal: ${f.path} is not a plain relative path`);
       // Hashed and written as the string it is: Node encodes it on the way (no Buffer to collect), and only a file already there is read to compare.
+      // A staged file is hashed by the writer, which has its bytes (writer.ts): its digest is filled in once they are all written.
       const state = compareFile(f, tree, out);
-      hashes.push([f.path, sha256(f.content)]);
+      hashes.push([f.path, state === 'unchanged' ? sha256(f.content) : '']);
       if (f.mode !== 0o644) executables.push(f.path);
       if (state === 'unchanged') {
         summary.unchanged++;
         continue;
       }
       summary[state].push(f.path);
-      staging ??= new Staging(out);
+      staging ??= new Staging(out, paths.length - i + 1, opts.writer);
       staging.write(f);
       moves.push(f.path);
     }
     if (i !== paths.length) throw new Error(`internal: rendered ${i} files of the ${paths.length} planned`);
+    if (staging) fillDigests(hashes, staging.digests());
 
     const mine = sitecDirectories(tree);
     // sitec's directories: those the files need that it made (or makes now), and those it made that still hold something of the user's.
@@ -183,7 +188,7 @@ function write(paths: readonly string[], needed: readonly string[], files: Itera
       if (opts.made && !opts.made.input.extra) recordWritten(out, paths, manifest, opts.made.stamp);
       return { ok: true, diagnostics: [], summary };
     }
-    staging ??= new Staging(out);
+    staging ??= new Staging(out, 1, opts.writer);
     staging.write({ path: MANIFEST_NAME, content: manifest, mode: 0o644 });
     staging.commit({ moves: [...wholeDirectories(moves, tree), MANIFEST_NAME], removes: removed, prune: pruned });
   } catch (err) {
@@ -192,8 +197,14 @@ function write(paths: readonly string[], needed: readonly string[], files: Itera
   }
   opts.onCommit?.();
   staging.apply(out);
-  if (opts.made && !opts.made.input.extra) recordWritten(out, paths, manifest, opts.made.stamp);
   return { ok: true, diagnostics: [], summary };
+}
+
+/** The writer's digests, in the order the files were staged, into the entries left empty for them. */
+function fillDigests(hashes: [string, string][], digests: readonly string[]): void {
+  let k = 0;
+  for (const entry of hashes) if (entry[1] === '') entry[1] = digests[k++]!;
+  if (k !== digests.length) throw new Error(`internal: ${digests.length} digests for ${k} staged files`);
 }
 
 /**

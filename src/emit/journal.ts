@@ -1,4 +1,4 @@
-import { type Stats, lchownSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { type Stats, lchownSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { randomBytes } from 'node:crypto';
@@ -6,6 +6,7 @@ import { compareStrings } from '../util/order.js';
 import { sha256Hex } from '../util/digest.js';
 import { exists, makeDirs } from '../util/fs.js';
 import { LOCK_NAME, alive } from './lock.js';
+import { fileWriter, type FileWriter } from './writer.js';
 
 /**
  * sitec writes an output directory in place. Every file that changes is first
@@ -76,34 +77,37 @@ const digestOf = (j: Binding & Journal): string => sha256Hex(JSON.stringify({ ve
 export class Staging {
   readonly root: string;
   private readonly files: string;
-  private readonly made = new Set<string>();
-  private readonly umask = process.umask();
+  private writer: FileWriter;
   private readonly nonce = randomBytes(16).toString('hex');
   private committed?: Journal;
 
-  constructor(out: string) {
+  /** `expected`: about how many files will be staged, which decides how they are written (writer.ts), unless a writer is given. */
+  constructor(out: string, expected = 1, writer?: FileWriter) {
     this.root = join(out, `${STAGING_PREFIX}${process.pid}-${this.nonce}`);
     this.files = join(this.root, 'files');
     mkdirSync(this.root);
     mkdirSync(this.files);
+    this.writer = writer ?? fileWriter(expected);
   }
 
   /** `path` is relative, '/'-separated and normalized (emit refuses any other), so it is joined as text. */
   write(f: { path: string; content: string; mode: number }): void {
-    const target = `${this.files}/${f.path}`;
-    const dir = target.slice(0, target.lastIndexOf('/'));
-    if (!this.made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.made.add(dir);
-    }
-    // The encoding is spelled out: Node takes its one-call UTF-8 write only when the
-    // options say utf8, and an options object is not merged with the defaults.
-    writeFileSync(target, f.content, { mode: f.mode, encoding: 'utf8' });
-    if ((f.mode & this.umask) !== 0) chmodSync(target, f.mode);
+    this.writer.write(`${this.files}/${f.path}`, f.content, f.mode);
   }
 
-  /** The commit point: after this rename the build happens, whatever stops this process. */
+  /**
+   * Waits for every file staged so far and gives their digests, in the order
+   * staged; what is staged after is written on this thread (the manifest).
+   */
+  digests(): string[] {
+    const digests = this.writer.finish();
+    this.writer = fileWriter(0);
+    return digests;
+  }
+
+  /** The commit point: after this rename the build happens, whatever stops this process. Every staged file is written first. */
   commit(journal: Journal): void {
+    this.writer.finish();
     const body: Binding & Journal = { version: 2, nonce: this.nonce, dir: inode(this.root), ...journal };
     const tmp = join(this.root, `${JOURNAL}.tmp`);
     writeFileSync(tmp, JSON.stringify({ ...body, digest: digestOf(body) }));
@@ -118,6 +122,8 @@ export class Staging {
   }
 
   discard(): void {
+    this.writer.settle();
+    this.writer = fileWriter(0);
     rmSync(this.root, { recursive: true, force: true });
   }
 }

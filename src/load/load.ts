@@ -1,6 +1,7 @@
 import { Document as YamlDocument, LineCounter, Lexer, Parser, YAMLParseError, parseAllDocuments, isAlias, isMap, isSeq, isPair, type Document } from 'yaml';
 import type { Diagnostic, Location } from '../diagnostics.js';
 import { locate, type SiteSource } from '../source/locate.js';
+import { loadFast } from './fast.js';
 import { PIECES_FROM_BYTES, parseInPieces } from './pieces.js';
 
 /** Inputs above this size are refused before parsing: 16 MiB holds some 130,000 routes. */
@@ -232,8 +233,38 @@ function toData(source: SiteSource, at: (offset: number) => Location): LoadResul
   }
 }
 
-/** The size before any parsing; then the parser's errors together with the document count; only a clean single document is turned into data. */
+/**
+ * A source whose positioned parse waits until something asks where a value
+ * was written: the fast read (fast.ts) gave the data, and the positioned parse
+ * of the same text gives the same data with no error.
+ */
+function lazySource(file: string, text: string): SiteSource {
+  let parsed: { doc: Document.Parsed; lineCounter: LineCounter } | undefined;
+  const positioned = () => {
+    if (parsed) return parsed;
+    const pieces = text.length >= PIECES_FROM_BYTES ? parseInPieces(text) : undefined;
+    const lineCounter = pieces?.lineCounter ?? new LineCounter();
+    parsed = { doc: pieces?.doc ?? parseDocuments(text, lineCounter)[0]!, lineCounter };
+    return parsed;
+  };
+  return {
+    file,
+    text,
+    get doc() {
+      return positioned().doc;
+    },
+    get lineCounter() {
+      return positioned().lineCounter;
+    },
+  };
+}
+
+/** The size before any parsing; a plain site read fast, without positions; otherwise the parser's errors together with the document count, and only a clean single document is turned into data. */
 function parse(text: string, file: string): LoadResult {
+  if (text.length <= MAX_SITE_BYTES) {
+    const data = loadFast(text);
+    if (data !== undefined && Buffer.byteLength(text, 'utf8') <= MAX_SITE_BYTES) return { source: lazySource(file, text), data, diagnostics: [] };
+  }
   // A big site is composed a piece at a time (pieces.ts); anything unusual in it is parsed whole.
   const pieces = text.length >= PIECES_FROM_BYTES && text.length <= MAX_SITE_BYTES ? parseInPieces(text) : undefined;
   const lineCounter = pieces?.lineCounter ?? new LineCounter();
