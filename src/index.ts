@@ -15,7 +15,8 @@ import type { InputRecord } from './emit/manifest.js';
 import { buildIdentity } from './version.js';
 import { dirname, resolve } from 'node:path';
 import { unownedLayerFiles } from './emit/manifest.js';
-import { startedWriter, type FileWriter } from './emit/writer.js';
+import { writerForSite, type FileWriter } from './emit/writer.js';
+import { COLLECT_FROM_BYTES } from './heap.js';
 
 export type { SiteInput } from './load/read.js';
 
@@ -123,7 +124,9 @@ export function build(opts: BuildOptions): BuildResult {
     if (refresh) refreshStatRecord(fast.dir, refresh);
     return { ok: true, diagnostics: warnings, text: input.text, paths, summary: { added: [], changed: [], removed: [], unchanged: paths.length } };
   }
-  const writer = startedWriter(input.text?.length ?? 0);
+  const bytes = input.text?.length ?? 0;
+  // A site big enough for the memory-first heap policy (heap.ts) is written without a worker.
+  const writer = writerForSite(bytes, bytes >= COLLECT_FROM_BYTES);
   try {
     return compileAndEmit(input, opts, fast, writer);
   } finally {

@@ -13,13 +13,15 @@ export const PROGRESS_EVERY_MS = 100;
 export const CLEAR_LINE = '\r\u001b[2K';
 
 export interface Progress {
+  /** Whether anything can be drawn: off a terminal a build is not asked for its progress file by file. */
+  readonly active: boolean;
   /** What the build is doing now; drawn if it has run long enough and the last drawing is old enough. */
   step(text: string): void;
   /** Erases the line if one was drawn. */
   done(): void;
 }
 
-const SILENT: Progress = { step: () => undefined, done: () => undefined };
+const SILENT: Progress = { active: false, step: () => undefined, done: () => undefined };
 
 export function progress(io: CliIo, label: string, enabled: boolean): Progress {
   if (!enabled || !io.isTTY.stderr) return SILENT;
@@ -28,6 +30,7 @@ export function progress(io: CliIo, label: string, enabled: boolean): Progress {
   let last = -Infinity;
   let shown = false;
   return {
+    active: true,
     step(text) {
       const t = now();
       if (t - start < PROGRESS_AFTER_MS || t - last < PROGRESS_EVERY_MS) return;

@@ -1,5 +1,5 @@
 /** `sitec build [...sites]`: compile site files into output directories. */
-import { build, formatSummary, summarizeGroups } from '../../index.js';
+import { build, formatSummary, summarizeGroups, type BuildProgress } from '../../index.js';
 import { collectAfterParse, tuneHeapFor } from '../../heap.js';
 import { JSON_OPTION, OUT_DESCRIPTION, type CommandSpec } from '../command.js';
 import { context, noSites, perSite, report, targets, type GlobalFlags } from '../context.js';
@@ -50,7 +50,7 @@ export const buildCommand: CommandSpec<BuildFlags> = {
             line.step('validated; compiling');
             collectAfterParse(bytes);
           },
-          onProgress: (p) => line.step(p.phase === 'compiled' ? 'compiled; writing' : `writing ${p.done}/${p.total} files`),
+          ...(line.active ? { onProgress: (p: BuildProgress) => line.step(p.phase === 'compiled' ? 'compiled; writing' : `writing ${p.done}/${p.total} files`) } : {}),
         });
       } finally {
         line.done();
