@@ -54,6 +54,10 @@ const DECLINED: readonly RegExp[] = [
   /(?:^|[\s[{,])\?(?:\s|$)/m,
   // A flow collection as an implicit key, `[a]: b` or `[a]:b`.
   /[\]}]\s*:/,
+  // A byte order mark anywhere but at the start: one parser drops it before a key, the other keeps it in the key.
+  /[\s\S]\uFEFF/,
+  // A carriage return that does not end a line (CRLF does): the two break lines at it differently.
+  /\r(?!\n)/,
   // A tab in a line's leading white space, even a line of nothing else: an error there, taken here.
   /^[ ]*\t/m,
   // A flow collection where a flow mapping's key may stand, `{ a:, [b] }` (and so a flow collection listed in a flow sequence).
