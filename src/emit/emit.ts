@@ -161,8 +161,8 @@ function write(paths: readonly string[], needed: readonly string[], files: Itera
     for (const f of producedBy(files)) {
       if (f.path !== paths[i++]) throw new Error(`internal: rendered ${f.path} where the plan has ${paths[i - 1] ?? 'nothing'}`);
       if (UNSAFE_PATH.test(f.path)) throw new Error(`internal: ${f.path} is not a plain relative path`);
-      // Hashed and written as the string it is: Node encodes it on the way (no Buffer to collect), and only a file already there is read to compare.
-      // A staged file is hashed by the writer, which has its bytes (writer.ts): its digest is filled in once they are all written.
+      // Written as the string it is: Node encodes it on the way (no Buffer to collect), and only a file already there is read to compare.
+      // An unchanged file is hashed here; a staged one by the writer, which has its bytes (writer.ts), filled in once all are written.
       const state = compareFile(f, tree, out);
       hashes.push([f.path, state === 'unchanged' ? sha256(f.content) : '']);
       if (f.mode !== 0o644) executables.push(f.path);

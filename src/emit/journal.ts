@@ -6,7 +6,7 @@ import { compareStrings } from '../util/order.js';
 import { sha256Hex } from '../util/digest.js';
 import { exists, makeDirs } from '../util/fs.js';
 import { LOCK_NAME, alive } from './lock.js';
-import { fileWriter, type FileWriter } from './writer.js';
+import { directWriter, fileWriter, type FileWriter } from './writer.js';
 
 /**
  * sitec writes an output directory in place. Every file that changes is first
@@ -101,7 +101,7 @@ export class Staging {
    */
   digests(): string[] {
     const digests = this.writer.finish();
-    this.writer = fileWriter(0);
+    this.writer = directWriter();
     return digests;
   }
 
@@ -123,7 +123,7 @@ export class Staging {
 
   discard(): void {
     this.writer.settle();
-    this.writer = fileWriter(0);
+    this.writer = directWriter();
     rmSync(this.root, { recursive: true, force: true });
   }
 }

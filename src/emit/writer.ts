@@ -51,6 +51,9 @@ function writeOne(io: Fs, digest: Hash, made: Set<string>, umask: number, target
   return `sha256:${digest('sha256', content, 'hex')}`;
 }
 
+/** A writer on this thread, whatever the count: for what is staged after the files (the manifest). */
+export const directWriter = (umask = process.umask()): FileWriter => new DirectWriter(umask);
+
 /** A writer for `files` files (an estimate is enough): on this thread, or a worker's. */
 export function fileWriter(files: number, umask = process.umask()): FileWriter {
   return files >= WORKER_FROM_FILES ? new WorkerWriter(umask) : new DirectWriter(umask);
@@ -61,12 +64,12 @@ export function fileWriter(files: number, umask = process.umask()): FileWriter {
  * (the file count is not known yet): a worker for a site big enough to need
  * one, started now so that the thread's start-up (~20 ms) runs beside the
  * compile instead of before the first write; this thread's when memory comes
- * first (a worker's own heap is ~17 MiB: 20,000 routes peak at 165 MiB with
- * one, 148 MiB without); undefined for a small site, which emit writes by the
+ * first (a worker's own heap is ~17 MiB: 20,000 routes peak at 162 MiB with
+ * one, 145 MiB without); undefined for a small site, which emit writes by the
  * file count. The caller settles it when the build is done, used or not.
  */
 export function writerForSite(siteBytes: number, memoryFirst: boolean): FileWriter | undefined {
-  if (memoryFirst) return new DirectWriter(process.umask());
+  if (memoryFirst) return directWriter();
   return siteBytes >= WORKER_FROM_SITE_BYTES ? new WorkerWriter(process.umask()) : undefined;
 }
 

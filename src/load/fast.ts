@@ -28,16 +28,13 @@ export function loadFast(text: string): Record<string, unknown> | undefined {
   if (!plainEnough(text)) return undefined;
   let data: unknown;
   try {
-    data = jsYamlLoad(text, LOAD_OPTIONS());
+    data = jsYamlLoad(text, LOAD_OPTIONS);
   } catch {
     return undefined;
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
   return hasNullKey(data) ? undefined : (data as Record<string, unknown>);
 }
-
-/** js-yaml 4.3's maxDepth is not in its type declarations yet. */
-const LOAD_OPTIONS = (): LoadOptions => ({ schema: CORE_1_2, listener: refuseProperties as unknown as JsYamlListener, onWarning: refuseWarning, maxDepth: FAST_MAX_DEPTH }) as LoadOptions;
 
 /** Deeper than load.ts's limit: a site that deep is declined here and refused, with its place, by the positioned parse. */
 const FAST_MAX_DEPTH = 64;
@@ -134,6 +131,9 @@ const CORE_1_2 = new JsYamlSchema({
     ),
   explicit: [],
 });
+
+/** js-yaml 4.3's maxDepth is not in its type declarations yet. */
+const LOAD_OPTIONS = { schema: CORE_1_2, listener: refuseProperties as unknown as JsYamlListener, onWarning: refuseWarning, maxDepth: FAST_MAX_DEPTH } as LoadOptions;
 
 /** A key "null" may have been written `~`, `null` or empty, which the positioned parse reads as "": declined, whatever its spelling. */
 function hasNullKey(data: object): boolean {
