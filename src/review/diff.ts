@@ -78,9 +78,12 @@ export function colorPatch(patch: string): string {
 
 /** Groups paths the way the summary reports them: per cluster, per edge host, and the site's own files. */
 export function groupOf(path: string): string {
-  const [top, name] = path.split('/');
-  if ((top === 'clusters' || top === 'hosts') && name !== undefined) return `${top === 'clusters' ? 'cluster' : 'host'} ${name}`;
-  return 'site';
+  const slash = path.indexOf('/');
+  if (slash < 0) return 'site';
+  const top = path.slice(0, slash);
+  if (top !== 'clusters' && top !== 'hosts') return 'site';
+  const end = path.indexOf('/', slash + 1);
+  return `${top === 'clusters' ? 'cluster' : 'host'} ${path.slice(slash + 1, end < 0 ? undefined : end)}`;
 }
 
 export interface GroupSummary {
@@ -94,16 +97,27 @@ export interface GroupSummary {
 /** Counts per group (site, cluster <name>, host <name>) of what a build added, changed, removed and kept; `paths` lists every file the site compiles to. */
 export function summarizeGroups(summary: TreeSummary, paths: readonly string[]): GroupSummary[] {
   const groups = new Map<string, GroupSummary>();
-  const get = (path: string) => {
+  // Paths come grouped (sorted): a path under the last one's cluster or host directory is in its group.
+  let lastDir = '\0';
+  let last: GroupSummary | undefined;
+  const get = (path: string): GroupSummary => {
+    if (last && path.startsWith(lastDir)) return last;
     const g = groupOf(path);
-    if (!groups.has(g)) groups.set(g, { group: g, added: 0, changed: 0, removed: 0, unchanged: 0 });
-    return groups.get(g)!;
+    let group = groups.get(g);
+    if (!group) groups.set(g, (group = { group: g, added: 0, changed: 0, removed: 0, unchanged: 0 }));
+    const second = g === 'site' ? -1 : path.indexOf('/', path.indexOf('/') + 1);
+    lastDir = second < 0 ? '\0' : path.slice(0, second + 1);
+    last = group;
+    return group;
   };
-  const touched = new Set([...summary.added, ...summary.changed]);
   for (const p of summary.added) get(p).added++;
   for (const p of summary.changed) get(p).changed++;
   for (const p of summary.removed) get(p).removed++;
-  for (const p of paths) if (!touched.has(p)) get(p).unchanged++;
+  // Walked only when some are unchanged: every path is added, changed or unchanged.
+  if (summary.unchanged > 0) {
+    const touched = new Set([...summary.added, ...summary.changed]);
+    for (const p of paths) if (!touched.has(p)) get(p).unchanged++;
+  }
   const order = (g: string) => (g === 'site' ? '0' : g.startsWith('cluster') ? `1${g}` : `2${g}`);
   return [...groups.values()].sort((a, b) => compareStrings(order(a.group), order(b.group)));
 }
