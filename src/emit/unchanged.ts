@@ -1,7 +1,7 @@
 import { closeSync, lstatSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { withSiteFile, type Diagnostic } from '../diagnostics.js';
-import { compareStrings } from '../util/order.js';
+import { sortedBy } from '../util/order.js';
 import { stampMtime, stampOf } from '../util/stamp.js';
 import { STAT_NAME, isWorking, pendingJournals } from './journal.js';
 import { LOCK_NAME, acquireLock } from './lock.js';
@@ -71,15 +71,17 @@ export function unchangedTree(out: string, input: SiteRecord, siteFile: string):
   const parents = new Set(neededDirectories(paths));
   if (manifest.directories.some((d) => !parents.has(d))) return undefined;
   const record = readStatRecord(out, sha256(text));
-  const current = (stamp: string | undefined, recorded: string | undefined): boolean => record !== undefined && stamp !== undefined && stamp === recorded && stampMtime(stamp) < record.since;
+  const current = (stamp: string | undefined, recorded: string | undefined, mtimeNs?: bigint): boolean =>
+    record !== undefined && stamp !== undefined && stamp === recorded && (mtimeNs ?? stampMtime(stamp)) < record.since;
   let hashed = false;
   if (!current(input.stamp, record?.site)) {
     if (sha256(input.text) !== manifest.input.sha256) return undefined;
     hashed = true;
   }
-  const sorted = [...paths].sort(compareStrings);
+  // The manifest lists its files sorted (manifestFor): a copy is sorted only for one that does not.
+  const sorted = sortedBy(paths, (p) => p) as string[];
   const recorded = record?.files.length === sorted.length ? record.files : [];
-  const stamps = filesUnchanged(out, sorted, manifest, (i, stamp) => current(stamp, recorded[i]));
+  const stamps = filesUnchanged(out, sorted, manifest, (i, stamp, mtimeNs) => current(stamp, recorded[i], mtimeNs));
   if (!stamps) return undefined;
   // The warnings name the site file as it was given then; name it as it is given now.
   const warnings = (manifest.warnings ?? []).map((d) => withSiteFile(d, '', siteFile));
@@ -96,7 +98,7 @@ function filesUnchanged(
   out: string,
   paths: readonly string[],
   manifest: { files: Record<string, string>; executables?: string[] },
-  current: (index: number, stamp: string) => boolean,
+  current: (index: number, stamp: string, mtimeNs: bigint) => boolean,
 ): { files: string[]; hashed: boolean } | undefined {
   const executables = new Set(manifest.executables);
   const stamps: string[] = [];
@@ -109,7 +111,7 @@ function filesUnchanged(
       if (!st.isFile() || Number(st.mode & 0o7777n) !== (executables.has(path) ? 0o755 : 0o644)) return undefined;
       const stamp = stampOf(st);
       stamps.push(stamp);
-      if (current(i, stamp)) continue;
+      if (current(i, stamp, st.mtimeNs)) continue;
       if (sha256(readFileSync(full)) !== manifest.files[path]) return undefined;
       hashed = true;
     } catch {
