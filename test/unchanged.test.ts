@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build, check } from '../src/index.js';
 import { compareStrings } from '../src/util/order.js';
+import { pathsDigest } from '../src/emit/manifest.js';
 import { exampleText, mutate } from './helpers/site.js';
 
 /** onValidated runs once a site has been parsed and validated: a build that never calls it compiled nothing. */
@@ -38,6 +39,23 @@ describe('a rebuild with nothing to do compiles nothing', () => {
     const c = counting();
     expect(check({ site, out, onValidated: c.onValidated }).upToDate).toBe(true);
     expect(c.calls).toEqual([]);
+  });
+
+  it('a manifest listing a path out of the directory is not taken as current: nothing outside is read, and the full build drops the path', () => {
+    const { site, out } = setup();
+    const outside = join(out, '..', 'outside.txt');
+    writeFileSync(outside, "not sitec's\n");
+    // Everything else consistent, so that without the check the no-op would hash ../outside.txt, find it as listed and compile nothing.
+    const manifest = JSON.parse(readFileSync(manifestPath(out), 'utf8')) as { files: Record<string, string>; input: { paths: string } };
+    manifest.files['../outside.txt'] = `sha256:${createHash('sha256').update(readFileSync(outside)).digest('hex')}`;
+    manifest.input.paths = pathsDigest(Object.keys(manifest.files));
+    writeFileSync(manifestPath(out), JSON.stringify(manifest, null, 2));
+    const b = counting();
+    const r = build({ site, out, onValidated: b.onValidated });
+    expect(r.ok).toBe(true);
+    expect(b.calls.length).toBe(1);
+    expect(readFileSync(outside, 'utf8')).toBe("not sitec's\n");
+    expect(Object.keys(JSON.parse(readFileSync(manifestPath(out), 'utf8')).files)).not.toContain('../outside.txt');
   });
 
   it("the last build's warnings are shown again, located in the site file as named now", () => {

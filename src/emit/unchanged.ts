@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { withSiteFile, type Diagnostic } from '../diagnostics.js';
 import { sortedBy } from '../util/order.js';
 import { stampMtime, stampOf } from '../util/stamp.js';
-import { STAT_NAME, isWorking, pendingJournals } from './journal.js';
+import { STAT_NAME, UNSAFE_PATH, isWorking, pendingJournals } from './journal.js';
 import { LOCK_NAME, acquireLock } from './lock.js';
 import { neededDirectories } from './tree.js';
 import { MANIFEST_NAME, parseManifest, pathsDigest, sha256, type InputRecord } from './manifest.js';
@@ -65,6 +65,9 @@ export function unchangedTree(out: string, input: SiteRecord, siteFile: string):
   if (!manifest?.input || manifest.input.extra || manifest.input.sitec !== input.sitec || !manifest.executables || !manifest.directories) return undefined;
   const paths = Object.keys(manifest.files);
   if (manifest.input.paths !== pathsDigest(paths)) return undefined;
+  // A manifest is committed text like the rest: one listing a path out of the directory (`../x`) is never
+  // looked at here (the full build, which reads no such path either, rewrites it).
+  if (paths.some((path) => UNSAFE_PATH.test(path))) return undefined;
   // Working files of another build, running or dead: the full path waits for it or cleans up after it.
   if (readdirSync(out).some(isWorking)) return undefined;
   // A directory of sitec's kept only for something of the user's may have emptied since: let a full build decide.
